@@ -1,0 +1,110 @@
+/*
+ * config.h - the server configuration file (config/regwarden.json).
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * config_load() reads, validates and builds a complete struct rw_config, or
+ * reports every error it finds (up to RW_DIAG_MAX) as file:line:col with the
+ * key named.  A loaded config is immutable and may be shared by every thread;
+ * a reload builds a new one and swaps it in (server.h), it never edits one.
+ * Secrets (upstream passwords) are read from files named in the config and
+ * are wiped when the config is freed; they are never logged.
+ */
+#ifndef RW_CONFIG_H
+#define RW_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/util.h"
+
+/** How clients and regwarden authenticate for one upstream. */
+enum cfg_auth_mode {
+	/*
+	 * The client's Authorization header goes to this upstream (and no
+	 * other host); its 401 challenges reach the client unchanged.
+	 */
+	CFG_AUTH_PASSTHROUGH = 0,
+	/*
+	 * regwarden uses its own credentials (or anonymous tokens) upstream.
+	 * Pushes require the client to authenticate to regwarden.
+	 */
+	CFG_AUTH_CREDENTIALS = 1,
+};
+
+struct cfg_upstream {
+	char		*name;		/* [a-z0-9][a-z0-9._-]*, unique */
+	char		*url;		/* scheme://host[:port], no trailing slash */
+	char		**hosts;	/* registry host names it answers for */
+	size_t		 nhosts;
+	int		 is_default;
+	int		 auth_mode;	/* enum cfg_auth_mode */
+	char		*username;	/* from credentials_file, or NULL */
+	char		*password;	/* from credentials_file, or NULL; secret */
+	char		*ca_file;	/* PEM bundle to verify the upstream, or NULL */
+	int		 insecure;	/* allow http:// and skip TLS verification */
+	int		 auth_cache_seconds; /* pass-through re-check TTL */
+	struct rw_pos	 pos;		/* where this upstream is declared */
+};
+
+struct rw_config {
+	char		*path;		/* file it was loaded from */
+
+	char		*listen_host;	/* "127.0.0.1", "::1", "0.0.0.0", "::" */
+	int		 listen_port;
+	char		*tls_cert;	/* PEM paths; both NULL = self-signed */
+	char		*tls_key;
+	char		*client_ca;	/* PEM bundle for TLS client certs, or NULL */
+	char		*htpasswd;	/* bcrypt htpasswd for client basic auth */
+	char		*state_dir;
+
+	char		*log_file;	/* NULL or "-" = stderr */
+	char		*log_format;	/* auto | text | json */
+	int		 log_level;	/* enum rw_log_lvl */
+
+	int		 threads;	/* MHD worker threads, 1..64 */
+	int		 catalog;	/* serve /v2/_catalog (default off) */
+
+	/* limits */
+	unsigned	 max_connections;
+	size_t		 max_header_bytes;	/* per-connection request memory */
+	size_t		 max_manifest_bytes;	/* default 4 MiB */
+	size_t		 stream_buffer_bytes;	/* per-transfer ring buffer */
+	size_t		 manifest_cache_bytes;	/* in-memory verified cache */
+
+	/* timeouts, seconds */
+	int		 connect_timeout;	/* upstream TCP+TLS connect */
+	int		 request_timeout;	/* whole buffered upstream request */
+	int		 idle_timeout;		/* idle client connection */
+	int		 stall_timeout;		/* streamed transfer with no bytes */
+	int		 shutdown_timeout;	/* drain on SIGTERM */
+
+	struct cfg_upstream	*upstreams;
+	size_t			 nupstreams;
+};
+
+/**
+ * Load and validate PATH.  On success returns RW_OK and *OUT (free with
+ * config_free).  On failure returns RW_ECONFIG (or RW_EIO/RW_ENOMEM), *OUT is
+ * NULL and DIAGS holds every error found, each positioned at the offending
+ * key or value, e.g. `regwarden.json:7:15: "listen": port 70000 out of range
+ * (1..65535)`.  Relative paths inside the file are resolved against the
+ * file's directory.
+ */
+int	 config_load(const char *path, struct rw_config **out,
+	    struct rw_diags *diags);
+
+/** Free CFG (NULL is fine); wipes secrets. */
+void	 config_free(struct rw_config *cfg);
+
+/** The upstream named NAME, or NULL. */
+const struct cfg_upstream *config_upstream_by_name(const struct rw_config *cfg,
+	    const char *name, size_t namelen);
+
+/** The upstream answering for registry host HOST ("docker.io"), or NULL. */
+const struct cfg_upstream *config_upstream_by_host(const struct rw_config *cfg,
+	    const char *host);
+
+/** The default upstream, or NULL when none is marked default. */
+const struct cfg_upstream *config_default_upstream(const struct rw_config *cfg);
+
+#endif /* RW_CONFIG_H */

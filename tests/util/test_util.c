@@ -1,0 +1,152 @@
+/* test_util.c - errors, buffers, digests and log formatting. */
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "util/util.h"
+
+static void
+test_err_first_cause_wins(void **state)
+{
+	struct rw_err err;
+	char buf[300];
+
+	(void)state;
+	rw_err_clear(&err);
+	assert_int_equal(rw_err_set(&err, RW_EIO, "read %s: boom", "x"), RW_EIO);
+	rw_err_set(&err, RW_EINVAL, "later context");
+	assert_int_equal(err.code, RW_EIO);
+	assert_string_equal(err.msg, "read x: boom");
+	assert_string_equal(rw_err_str(&err, buf, sizeof(buf)), "read x: boom");
+	rw_err_clear(&err);
+	rw_err_setpos(&err, RW_ECONFIG, "a.json", 3, 7, "bad \"%s\"", "k");
+	assert_string_equal(rw_err_str(&err, buf, sizeof(buf)),
+	    "a.json:3:7: bad \"k\"");
+	assert_string_equal(rw_strerror(RW_ETOOBIG), "too large");
+	assert_string_equal(rw_strerror(12345), "unknown error");
+}
+
+static void
+test_buf_cap(void **state)
+{
+	struct rw_buf b;
+	char *p;
+	size_t n;
+
+	(void)state;
+	rw_buf_init(&b, 8);
+	assert_int_equal(rw_buf_add(&b, "12345", 5), RW_OK);
+	assert_int_equal(rw_buf_add(&b, "6789", 4), RW_ETOOBIG);
+	assert_int_equal(b.len, 5);
+	assert_int_equal(rw_buf_addf(&b, "%d", 678), RW_OK);
+	assert_string_equal(b.data, "12345678");
+	assert_int_equal(rw_buf_add(&b, "", 0), RW_OK);
+	assert_int_equal(rw_buf_add(&b, "x", 1), RW_ETOOBIG);
+	p = rw_buf_steal(&b, &n);
+	assert_int_equal(n, 8);
+	assert_null(b.data);
+	free(p);
+	rw_buf_free(&b);
+}
+
+static void
+test_digest(void **state)
+{
+	char d[RW_DIGEST_MAX];
+	struct rw_hash h;
+
+	(void)state;
+	assert_int_equal(rw_digest(RW_HASH_SHA256, "", 0, d), RW_OK);
+	assert_string_equal(d, "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4"
+	    "649b934ca495991b7852b855");
+	assert_int_equal(rw_hash_init(&h, RW_HASH_SHA256), RW_OK);
+	rw_hash_update(&h, "a", 1);
+	rw_hash_update(&h, "bc", 2);
+	rw_hash_final(&h, d);
+	assert_string_equal(d, "sha256:ba7816bf8f01cfea414140de5dae2223b00361a3"
+	    "96177a9cb410ff61f20015ad");
+	assert_int_equal(rw_hash_alg_of("sha512:00"), RW_HASH_SHA512);
+	assert_int_equal(rw_hash_alg_of("md5:00"), 0);
+	assert_int_equal(rw_hash_init(&h, 99), RW_EINVAL);
+}
+
+static void
+test_parse_i64(void **state)
+{
+	int64_t v;
+
+	(void)state;
+	assert_int_equal(rw_parse_i64("42", 0, 100, &v), RW_OK);
+	assert_int_equal(v, 42);
+	assert_int_equal(rw_parse_i64("101", 0, 100, &v), RW_EINVAL);
+	assert_int_equal(rw_parse_i64("4x", 0, 100, &v), RW_EINVAL);
+	assert_int_equal(rw_parse_i64("", 0, 100, &v), RW_EINVAL);
+	assert_int_equal(rw_parse_i64(" 4", 0, 100, &v), RW_EINVAL);
+}
+
+static void
+test_diags(void **state)
+{
+	struct rw_diags d;
+	int i;
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	for (i = 0; i < RW_DIAG_MAX + 3; i++)
+		rw_diag_add(&d, RW_ECONFIG, "f.json", i + 1, 1, "e%d", i);
+	assert_int_equal(d.n, RW_DIAG_MAX);
+	assert_int_equal(d.dropped, 3);
+	assert_string_equal(d.e[4].msg, "e4");
+	assert_int_equal(d.e[4].pos.line, 5);
+}
+
+static void
+test_log_json_escapes(void **state)
+{
+	char path[] = "/tmp/rwlogXXXXXX", line[512];
+	struct rw_err err;
+	FILE *fp;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	rw_err_clear(&err);
+	assert_int_equal(rw_log_open(path, "json", &err), RW_OK);
+	rw_log_kv(RW_LOG_INFO, "r1", "request", "path", "/v2/\"x\"\n", "skip",
+	    (const char *)NULL, "status", "200", (const char *)NULL);
+	rw_log_kv(RW_LOG_DEBUG, "r1", "hidden", (const char *)NULL);
+	assert_int_equal(rw_log_open(NULL, "text", &err), RW_OK);
+	fp = fdopen(fd, "r");
+	assert_non_null(fgets(line, sizeof(line), fp));
+	assert_non_null(strstr(line, "\"level\":\"info\",\"req\":\"r1\","
+	    "\"event\":\"request\",\"path\":\"/v2/\\\"x\\\"\\u000a\","
+	    "\"status\":\"200\"}"));
+	assert_null(fgets(line, sizeof(line), fp));
+	fclose(fp);
+	unlink(path);
+	assert_int_equal(rw_log_open(NULL, "yaml", &err), RW_EINVAL);
+	assert_string_equal(err.msg,
+	    "unknown log format \"yaml\" (expected auto, text, json)");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_err_first_cause_wins),
+		cmocka_unit_test(test_buf_cap),
+		cmocka_unit_test(test_digest),
+		cmocka_unit_test(test_parse_i64),
+		cmocka_unit_test(test_diags),
+		cmocka_unit_test(test_log_json_escapes),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

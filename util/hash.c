@@ -1,0 +1,102 @@
+/* hash.c - content digests (sha256, sha512) over OpenSSL's EVP. */
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "util/util.h"
+
+#include <string.h>
+
+#include <openssl/evp.h>
+
+static const EVP_MD *
+md_of(int alg)
+{
+	switch (alg) {
+	case RW_HASH_SHA256:
+		return EVP_sha256();
+	case RW_HASH_SHA512:
+		return EVP_sha512();
+	default:
+		return NULL;
+	}
+}
+
+int
+rw_hash_alg_of(const char *digest)
+{
+	if (strncmp(digest, "sha256:", 7) == 0 || strcmp(digest, "sha256") == 0)
+		return RW_HASH_SHA256;
+	if (strncmp(digest, "sha512:", 7) == 0 || strcmp(digest, "sha512") == 0)
+		return RW_HASH_SHA512;
+	return 0;
+}
+
+int
+rw_hash_init(struct rw_hash *h, int alg)
+{
+	const EVP_MD *md = md_of(alg);
+	EVP_MD_CTX *ctx;
+
+	h->ctx = NULL;
+	h->alg = alg;
+	if (md == NULL)
+		return RW_EINVAL;
+	ctx = EVP_MD_CTX_new();
+	if (ctx == NULL)
+		return RW_ENOMEM;
+	if (EVP_DigestInit_ex(ctx, md, NULL) != 1) {
+		EVP_MD_CTX_free(ctx);
+		return RW_ECRYPTO;
+	}
+	h->ctx = ctx;
+	return RW_OK;
+}
+
+void
+rw_hash_update(struct rw_hash *h, const void *data, size_t len)
+{
+	if (h->ctx != NULL && len > 0)
+		EVP_DigestUpdate(h->ctx, data, len);
+}
+
+void
+rw_hash_final(struct rw_hash *h, char out[RW_DIGEST_MAX])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0, i;
+	const char *name = h->alg == RW_HASH_SHA512 ? "sha512:" : "sha256:";
+	char *p;
+
+	out[0] = '\0';
+	if (h->ctx == NULL)
+		return;
+	EVP_DigestFinal_ex(h->ctx, md, &n);
+	rw_hash_cleanup(h);
+	memcpy(out, name, 7);
+	p = out + 7;
+	for (i = 0; i < n; i++) {
+		*p++ = hex[md[i] >> 4];
+		*p++ = hex[md[i] & 15];
+	}
+	*p = '\0';
+}
+
+void
+rw_hash_cleanup(struct rw_hash *h)
+{
+	EVP_MD_CTX_free(h->ctx);
+	h->ctx = NULL;
+}
+
+int
+rw_digest(int alg, const void *data, size_t len, char out[RW_DIGEST_MAX])
+{
+	struct rw_hash h;
+	int rc;
+
+	rc = rw_hash_init(&h, alg);
+	if (rc != RW_OK)
+		return rc;
+	rw_hash_update(&h, data, len);
+	rw_hash_final(&h, out);
+	return RW_OK;
+}

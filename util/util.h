@@ -1,0 +1,219 @@
+/*
+ * util.h - errors, logging, bounded buffers and digests shared by every module.
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Standalone: depends on libc, pthreads and OpenSSL's libcrypto only, never
+ * on another regwarden module.  Everything here is thread-safe unless a
+ * function says otherwise; a struct rw_buf or struct rw_hash belongs to one
+ * thread at a time.
+ */
+#ifndef RW_UTIL_H
+#define RW_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <signal.h>
+
+/* ---------------------------------------------------------------- errors */
+
+/*
+ * One list gives both the enum and rw_strerror() (libuv's UV_ERRNO_MAP).
+ * Codes are negative; RW_OK is 0.
+ */
+#define RW_ERRNO_MAP(X)                                                    \
+	X(ENOMEM, -1, "out of memory")                                     \
+	X(EINVAL, -2, "invalid argument")                                  \
+	X(ETOOBIG, -3, "too large")                                        \
+	X(EIO, -4, "input/output error")                                   \
+	X(EPARSE, -5, "parse error")                                       \
+	X(ENOTFOUND, -6, "not found")                                      \
+	X(EAUTH, -7, "authentication failed")                              \
+	X(EUPSTREAM, -8, "upstream error")                                 \
+	X(ETIMEOUT, -9, "timed out")                                       \
+	X(EDIGEST, -10, "digest mismatch")                                 \
+	X(EDB, -11, "database error")                                      \
+	X(ECRYPTO, -12, "cryptographic error")                             \
+	X(EBUSY, -13, "busy")                                              \
+	X(ECONFIG, -14, "configuration error")                             \
+	X(EPERM, -15, "permission denied")                                 \
+	X(EUNSUPPORTED, -16, "unsupported")
+
+enum {
+	RW_OK = 0,
+#define RW_ERR_ENUM(name, val, text) RW_##name = (val),
+	RW_ERRNO_MAP(RW_ERR_ENUM)
+#undef RW_ERR_ENUM
+};
+
+/** Position in a file the admin edits; line and col are 1-based, 0 = unknown. */
+struct rw_pos {
+	char	 file[192];
+	int	 line;
+	int	 col;
+};
+
+/** Caller-provided error report: a code for the program, a message for the human. */
+struct rw_err {
+	int		 code;
+	char		 msg[256];
+	struct rw_pos	 pos;
+};
+
+/** Static text for an RW_E* code ("unknown error" for anything else). */
+const char	*rw_strerror(int code);
+
+/** Clear ERR (may be NULL). */
+void	 rw_err_clear(struct rw_err *err);
+
+/**
+ * Record CODE and a printf-style message in ERR, unless ERR already holds a
+ * message: the first cause wins (curl's failf).  ERR may be NULL.  Returns CODE
+ * so callers can write `return rw_err_set(err, RW_EIO, "...")`.
+ */
+int	 rw_err_set(struct rw_err *err, int code, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/** As rw_err_set, and also records FILE:LINE:COL. */
+int	 rw_err_setpos(struct rw_err *err, int code, const char *file, int line,
+	    int col, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/**
+ * Format ERR as a human reads it: "file:line:col: msg" when a position is
+ * known, else "msg".  Writes at most SIZE bytes including the NUL; returns BUF.
+ */
+const char	*rw_err_str(const struct rw_err *err, char *buf, size_t size);
+
+/* --------------------------------------------------------------- logging */
+
+enum rw_log_lvl { RW_LOG_ERROR = 0, RW_LOG_WARN = 1, RW_LOG_INFO = 2,
+	RW_LOG_DEBUG = 3 };
+
+/** The one mutable logging global (style.md §6). */
+extern int	rw_log_level;
+
+/**
+ * Open the log.  PATH NULL or "-" means stderr.  FORMAT: "text", "json" or
+ * "auto" (text on a terminal, JSON lines otherwise).  Returns RW_OK or RW_EIO.
+ */
+int	 rw_log_open(const char *path, const char *format, struct rw_err *err);
+
+/** Reopen the log file after rotation (SIGHUP).  Safe to call at any time. */
+int	 rw_log_reopen(struct rw_err *err);
+
+/** The request id this thread is working for, put on every line it logs. */
+void	 rw_log_set_reqid(const char *reqid);
+
+void	 log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	 log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	 log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	 log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/** Startup only: log and exit(1).  fatal appends strerror(errno). */
+void	 fatal(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+void	 fatalx(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+
+/**
+ * One structured line: LEVEL, request id REQID (may be NULL), an event name
+ * and NULL-terminated key/value string pairs.  Text: `ts level req=.. event
+ * k=v`; JSON: {"ts":..,"level":..,"req":..,"event":..,"k":"v"}.  Values are
+ * quoted/escaped as needed; a NULL value is skipped.
+ */
+void	 rw_log_kv(int level, const char *reqid, const char *event, ...);
+
+/* --------------------------------------------------------------- buffers */
+
+/** A growable byte buffer with a hard cap fixed at init (curl's dynbuf). */
+struct rw_buf {
+	char	*data;		/* always NUL-terminated when non-NULL */
+	size_t	 len;
+	size_t	 alloc;
+	size_t	 cap;
+};
+
+void	 rw_buf_init(struct rw_buf *b, size_t cap);
+/** Append; RW_ETOOBIG (buffer unchanged) past the cap, RW_ENOMEM. */
+int	 rw_buf_add(struct rw_buf *b, const void *data, size_t len);
+int	 rw_buf_addf(struct rw_buf *b, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 rw_buf_reset(struct rw_buf *b);
+/** Free the memory; the buffer may be reused after rw_buf_init. */
+void	 rw_buf_free(struct rw_buf *b);
+/** Take the data (caller frees); the buffer is left empty. */
+char	*rw_buf_steal(struct rw_buf *b, size_t *len);
+
+/* --------------------------------------------------------------- digests */
+
+/** Longest digest string we produce: "sha512:" + 128 hex + NUL. */
+#define RW_DIGEST_MAX	136
+
+enum rw_hash_alg { RW_HASH_SHA256 = 1, RW_HASH_SHA512 = 2 };
+
+struct rw_hash {
+	void	*ctx;	/* EVP_MD_CTX */
+	int	 alg;
+};
+
+/** Algorithm for "sha256"/"sha512" (prefix of a digest string), or 0. */
+int	 rw_hash_alg_of(const char *digest);
+int	 rw_hash_init(struct rw_hash *h, int alg);
+void	 rw_hash_update(struct rw_hash *h, const void *data, size_t len);
+/** Finish into OUT ("sha256:<hex>"); frees the context. */
+void	 rw_hash_final(struct rw_hash *h, char out[RW_DIGEST_MAX]);
+void	 rw_hash_cleanup(struct rw_hash *h);
+/** One-shot digest of DATA with ALG into OUT.  Returns RW_OK or RW_ENOMEM. */
+int	 rw_digest(int alg, const void *data, size_t len,
+	    char out[RW_DIGEST_MAX]);
+
+/* ----------------------------------------------------------------- misc */
+
+/** Monotonic clock in milliseconds. */
+uint64_t	rw_now_ms(void);
+/** Fill BUF with LEN hex characters of randomness (+NUL). */
+void		rw_random_hex(char *buf, size_t len);
+/** Bounded string copy; always NUL-terminates; returns strlen(src). */
+size_t		rw_strlcpy(char *dst, const char *src, size_t size);
+/** Parse a decimal in [MIN,MAX]; RW_OK or RW_EINVAL.  Whole string must match. */
+int		rw_parse_i64(const char *s, int64_t min, int64_t max,
+		    int64_t *out);
+/** Wipe and free (secrets). */
+void		rw_freezero(void *p, size_t len);
+
+/* ----------------------------------------------------------- diagnostics */
+
+/** Up to RW_DIAG_MAX errors from one load of a file an admin edits. */
+#define RW_DIAG_MAX	20
+
+struct rw_diags {
+	size_t		 n;		/* entries in e[] */
+	size_t		 dropped;	/* further errors not kept */
+	struct rw_err	 e[RW_DIAG_MAX];
+};
+
+/** Add one positioned error (file:line:col, 0 = unknown) to D. */
+void	 rw_diag_add(struct rw_diags *d, int code, const char *file, int line,
+	    int col, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/* ---------------------------------------------------- JSON text positions */
+
+/*
+ * jansson reports positions only for syntax errors.  rw_jpos scans the raw
+ * text once and records where each value (and each object key) starts, by
+ * JSON Pointer path ("/upstreams/0/url"), so loaders can cite file:line:col
+ * for semantic errors found after parsing.  Understands // and slash-star
+ * comments so that callers which blank comments keep exact positions.
+ */
+struct rw_jpos;
+
+/** Index TEXT (LEN bytes).  NULL on allocation failure or malformed input. */
+struct rw_jpos	*rw_jpos_new(const char *text, size_t len);
+void		 rw_jpos_free(struct rw_jpos *jp);
+/**
+ * Position of the value at PATH (or of its key when KEY is nonzero).
+ * Returns RW_OK, or RW_ENOTFOUND leaving *LINE and *COL untouched.
+ */
+int		 rw_jpos_get(const struct rw_jpos *jp, const char *path, int key,
+		    int *line, int *col);
+
+#endif /* RW_UTIL_H */
