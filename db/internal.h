@@ -1,0 +1,64 @@
+/*
+ * internal.h - what the files of db/ share: the connection, its statement
+ * cache, and helpers that turn SQLite failures into struct rw_err.
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Not for use outside db/.  Every helper that takes a struct db expects the
+ * caller to hold db->mu (db_open is the exception: nothing else can see the
+ * struct yet).
+ */
+#ifndef RW_DB_INTERNAL_H
+#define RW_DB_INTERNAL_H
+
+#include <pthread.h>
+
+#include <sqlite3.h>
+
+#include "db/db.h"
+
+/* Slots of the prepared-statement cache; each verb owns its slots. */
+enum db_stmt_slot {
+	DB_ST_BEGIN,
+	DB_ST_COMMIT,
+	DB_ST_ROLLBACK,
+	DB_ST_MANIFEST_PUT,
+	DB_ST_REF_PUT,
+	DB_ST_MANIFEST_GET,
+	DB_ST_BLOB_REF,
+	DB_ST_COUNT
+};
+
+struct db {
+	sqlite3		*h;
+	pthread_mutex_t	 mu;		/* held for the whole of each verb */
+	sqlite3_stmt	*st[DB_ST_COUNT];
+};
+
+/**
+ * Record the failure of the SQLite call WHAT as "WHAT: <sqlite3_errmsg>".
+ * RC (an SQLite result code) picks the RW_E* code returned: busy or locked
+ * give RW_EBUSY, out of memory RW_ENOMEM, anything else RW_EDB.
+ */
+int	 db_fail(struct db *db, int rc, const char *what, struct rw_err *err);
+
+/** Run SQL (one or more statements) with sqlite3_exec; errors as "WHAT: msg". */
+int	 db_exec(struct db *db, const char *sql, const char *what,
+	    struct rw_err *err);
+
+/**
+ * The prepared statement for SLOT, preparing SQL on first use.  The
+ * statement is reset and its bindings cleared by db_stmt_done.
+ */
+int	 db_stmt(struct db *db, enum db_stmt_slot slot, const char *sql,
+	    sqlite3_stmt **out, struct rw_err *err);
+void	 db_stmt_done(sqlite3_stmt *st);
+
+/** BEGIN IMMEDIATE / COMMIT; rollback never fails (errors are ignored). */
+int	 db_tx_begin(struct db *db, struct rw_err *err);
+int	 db_tx_commit(struct db *db, struct rw_err *err);
+void	 db_tx_rollback(struct db *db);
+
+/** Apply pending migrations (migrate.c). */
+int	 db_migrate(struct db *db, struct rw_err *err);
+
+#endif /* RW_DB_INTERNAL_H */

@@ -1,0 +1,253 @@
+/* manifest.c - verified manifests by digest and the digests they reference. */
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "db/db.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/internal.h"
+
+static const char *
+kind_name(enum db_ref_kind kind)
+{
+	switch (kind) {
+	case DB_REF_CONFIG:
+		return "config";
+	case DB_REF_LAYER:
+		return "layer";
+	case DB_REF_CHILD:
+		return "child";
+	case DB_REF_SUBJECT:
+		return "subject";
+	}
+	return NULL;
+}
+
+/* Bind the (upstream, repo, digest) key to parameters 1-3 of ST. */
+static int
+bind_key(struct db *db, sqlite3_stmt *st, const char *upstream,
+    const char *repo, const char *digest, struct rw_err *err)
+{
+	int rc;
+
+	rc = sqlite3_bind_text(st, 1, upstream, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 2, repo, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 3, digest, -1, SQLITE_STATIC);
+	if (rc != SQLITE_OK)
+		return db_fail(db, rc, "sqlite3_bind", err);
+	return RW_OK;
+}
+
+static int
+check_put_args(const char *upstream, const char *repo, const char *digest,
+    const char *media_type, const struct db_ref *refs, size_t nrefs,
+    struct rw_err *err)
+{
+	size_t i;
+
+	if (upstream == NULL || repo == NULL || digest == NULL ||
+	    media_type == NULL || (refs == NULL && nrefs > 0))
+		return rw_err_set(err, RW_EINVAL,
+		    "db_manifest_put: missing argument");
+	for (i = 0; i < nrefs; i++) {
+		if (kind_name(refs[i].kind) == NULL || refs[i].digest == NULL)
+			return rw_err_set(err, RW_EINVAL, "db_manifest_put: "
+			    "reference %zu of %s is invalid", i, digest);
+	}
+	return RW_OK;
+}
+
+static int
+insert_manifest(struct db *db, const char *upstream, const char *repo,
+    const char *digest, const char *media_type, const void *body, size_t len,
+    int64_t now, struct rw_err *err)
+{
+	static const char sql[] = "INSERT OR IGNORE INTO manifests(upstream, "
+	    "repo, digest, media_type, size, body, first_seen) "
+	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = db_stmt(db, DB_ST_MANIFEST_PUT, sql, &st, err);
+	if (rc != RW_OK)
+		return rc;
+	rc = bind_key(db, st, upstream, repo, digest, err);
+	if (rc != RW_OK)
+		goto out;
+	/* A zero-length blob needs a non-NULL pointer or it binds as NULL. */
+	if (sqlite3_bind_text(st, 4, media_type, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 5, (sqlite3_int64)len) != SQLITE_OK ||
+	    sqlite3_bind_blob64(st, 6, body != NULL ? body : "",
+	    (sqlite3_uint64)len, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 7, now) != SQLITE_OK) {
+		rc = db_fail(db, sqlite3_errcode(db->h), "sqlite3_bind", err);
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	rc = rc == SQLITE_DONE ? RW_OK : db_fail(db, rc, "sqlite3_step", err);
+out:
+	db_stmt_done(st);
+	return rc;
+}
+
+static int
+insert_ref(struct db *db, const char *upstream, const char *repo,
+    const char *digest, const struct db_ref *ref, struct rw_err *err)
+{
+	static const char sql[] = "INSERT OR IGNORE INTO manifest_blobs("
+	    "upstream, repo, manifest_digest, blob_digest, kind) "
+	    "VALUES(?1, ?2, ?3, ?4, ?5)";
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = db_stmt(db, DB_ST_REF_PUT, sql, &st, err);
+	if (rc != RW_OK)
+		return rc;
+	rc = bind_key(db, st, upstream, repo, digest, err);
+	if (rc != RW_OK)
+		goto out;
+	if (sqlite3_bind_text(st, 4, ref->digest, -1, SQLITE_STATIC) !=
+	    SQLITE_OK || sqlite3_bind_text(st, 5, kind_name(ref->kind), -1,
+	    SQLITE_STATIC) != SQLITE_OK) {
+		rc = db_fail(db, sqlite3_errcode(db->h), "sqlite3_bind", err);
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	rc = rc == SQLITE_DONE ? RW_OK : db_fail(db, rc, "sqlite3_step", err);
+out:
+	db_stmt_done(st);
+	return rc;
+}
+
+int
+db_manifest_put(struct db *db, const char *upstream, const char *repo,
+    const char *digest, const char *media_type, const void *body, size_t len,
+    const struct db_ref *refs, size_t nrefs, int64_t now, struct rw_err *err)
+{
+	size_t i;
+	int rc;
+
+	rc = check_put_args(upstream, repo, digest, media_type, refs, nrefs,
+	    err);
+	if (rc != RW_OK)
+		return rc;
+	pthread_mutex_lock(&db->mu);
+	rc = db_tx_begin(db, err);
+	if (rc != RW_OK)
+		goto out;
+	rc = insert_manifest(db, upstream, repo, digest, media_type, body, len,
+	    now, err);
+	/*
+	 * No change means the manifest was recorded before, together with its
+	 * references in the same transaction: nothing left to add.
+	 */
+	if (rc == RW_OK && sqlite3_changes(db->h) > 0) {
+		for (i = 0; i < nrefs && rc == RW_OK; i++)
+			rc = insert_ref(db, upstream, repo, digest, &refs[i],
+			    err);
+	}
+	if (rc == RW_OK)
+		rc = db_tx_commit(db, err);
+	if (rc != RW_OK)
+		db_tx_rollback(db);
+out:
+	pthread_mutex_unlock(&db->mu);
+	return rc;
+}
+
+static int
+copy_row(sqlite3_stmt *st, const char *digest, char **body, size_t *len,
+    char *media_type, size_t mtsize, struct rw_err *err)
+{
+	const char *mt = (const char *)sqlite3_column_text(st, 0);
+	const void *blob;
+	size_t n;
+
+	if (mt == NULL || strlen(mt) >= mtsize)
+		return rw_err_set(err, RW_ETOOBIG, "media type of %s does not "
+		    "fit in %zu bytes", digest, mtsize);
+	rw_strlcpy(media_type, mt, mtsize);
+	/* Ask for the pointer before the size, as the SQLite docs require. */
+	blob = sqlite3_column_blob(st, 1);
+	n = (size_t)sqlite3_column_bytes(st, 1);
+	*body = malloc(n + 1);
+	if (*body == NULL)
+		return rw_err_set(err, RW_ENOMEM, "out of memory");
+	if (n > 0)
+		memcpy(*body, blob, n);
+	(*body)[n] = '\0';
+	*len = n;
+	return RW_OK;
+}
+
+int
+db_manifest_get(struct db *db, const char *upstream, const char *repo,
+    const char *digest, char **body, size_t *len, char *media_type,
+    size_t mtsize, struct rw_err *err)
+{
+	static const char sql[] = "SELECT media_type, body FROM manifests "
+	    "WHERE upstream = ?1 AND repo = ?2 AND digest = ?3";
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*body = NULL;
+	if (upstream == NULL || repo == NULL || digest == NULL)
+		return rw_err_set(err, RW_EINVAL,
+		    "db_manifest_get: missing argument");
+	pthread_mutex_lock(&db->mu);
+	rc = db_stmt(db, DB_ST_MANIFEST_GET, sql, &st, err);
+	if (rc != RW_OK)
+		goto out;
+	rc = bind_key(db, st, upstream, repo, digest, err);
+	if (rc != RW_OK)
+		goto out;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		rc = copy_row(st, digest, body, len, media_type, mtsize, err);
+	else if (rc == SQLITE_DONE)
+		rc = RW_ENOTFOUND;
+	else
+		rc = db_fail(db, rc, "sqlite3_step", err);
+out:
+	if (st != NULL)
+		db_stmt_done(st);
+	pthread_mutex_unlock(&db->mu);
+	if (rc != RW_OK) {
+		free(*body);
+		*body = NULL;
+	}
+	return rc;
+}
+
+int
+db_blob_referenced(struct db *db, const char *upstream, const char *repo,
+    const char *blob_digest, struct rw_err *err)
+{
+	static const char sql[] = "SELECT EXISTS(SELECT 1 FROM manifest_blobs "
+	    "WHERE upstream = ?1 AND repo = ?2 AND blob_digest = ?3)";
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (upstream == NULL || repo == NULL || blob_digest == NULL)
+		return rw_err_set(err, RW_EINVAL,
+		    "db_blob_referenced: missing argument");
+	pthread_mutex_lock(&db->mu);
+	rc = db_stmt(db, DB_ST_BLOB_REF, sql, &st, err);
+	if (rc != RW_OK)
+		goto out;
+	rc = bind_key(db, st, upstream, repo, blob_digest, err);
+	if (rc != RW_OK)
+		goto out;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		rc = sqlite3_column_int(st, 0) != 0;
+	else
+		rc = db_fail(db, rc, "sqlite3_step", err);
+out:
+	if (st != NULL)
+		db_stmt_done(st);
+	pthread_mutex_unlock(&db->mu);
+	return rc;
+}

@@ -1,0 +1,130 @@
+/* migrate.c - the numbered schema migrations and the code that applies them. */
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "db/db.h"
+
+#include <stdio.h>
+
+#include "db/internal.h"
+
+/*
+ * Migration N is migrations[N - 1].  Append only: a released migration is
+ * never edited, since databases in the field have already applied it.
+ */
+static const char *const migrations[] = {
+	/*
+	 * 1: verified manifests by digest (immutable, served without an
+	 * upstream round trip) and every digest they reference, indexed by
+	 * blob so the blob gate is one lookup.
+	 */
+	"CREATE TABLE manifests("
+	"  upstream TEXT NOT NULL,"
+	"  repo TEXT NOT NULL,"
+	"  digest TEXT NOT NULL,"
+	"  media_type TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  body BLOB NOT NULL,"
+	"  first_seen INTEGER NOT NULL,"
+	"  PRIMARY KEY(upstream, repo, digest));"
+	"CREATE TABLE manifest_blobs("
+	"  upstream TEXT NOT NULL,"
+	"  repo TEXT NOT NULL,"
+	"  manifest_digest TEXT NOT NULL,"
+	"  blob_digest TEXT NOT NULL,"
+	"  kind TEXT NOT NULL"
+	"    CHECK(kind IN ('config', 'layer', 'child', 'subject')),"
+	"  PRIMARY KEY(upstream, repo, manifest_digest, blob_digest, kind),"
+	"  FOREIGN KEY(upstream, repo, manifest_digest)"
+	"    REFERENCES manifests(upstream, repo, digest) ON DELETE CASCADE"
+	") WITHOUT ROWID;"
+	"CREATE INDEX manifest_blobs_by_blob"
+	"  ON manifest_blobs(upstream, repo, blob_digest);",
+};
+
+#define NMIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int
+db_schema_version(void)
+{
+	return NMIGRATIONS;
+}
+
+static int
+user_version(struct db *db, int *out, struct rw_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_fail(db, rc, "sqlite3_prepare user_version", err);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		rc = db_fail(db, rc, "sqlite3_step user_version", err);
+		sqlite3_finalize(st);
+		return rc;
+	}
+	*out = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return RW_OK;
+}
+
+static int
+too_new(int have, struct rw_err *err)
+{
+	return rw_err_set(err, RW_EDB, "database schema version %d is newer "
+	    "than this regwarden supports (%d); upgrade regwarden or use "
+	    "another database", have, NMIGRATIONS);
+}
+
+/*
+ * Apply the next migration in its own transaction.  The version is read
+ * again under the write lock because another process (a second replica, the
+ * CLI) may have migrated since we looked.
+ */
+static int
+step(struct db *db, int *have, struct rw_err *err)
+{
+	char sql[64], what[32];
+	int rc, v;
+
+	rc = db_tx_begin(db, err);
+	if (rc != RW_OK)
+		return rc;
+	rc = user_version(db, &v, err);
+	if (rc == RW_OK && v > NMIGRATIONS)
+		rc = too_new(v, err);
+	if (rc == RW_OK && v < NMIGRATIONS) {
+		snprintf(what, sizeof(what), "migration %d", v + 1);
+		rc = db_exec(db, migrations[v], what, err);
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if (rc == RW_OK)
+			rc = db_exec(db, sql, what, err);
+		v++;
+	}
+	if (rc == RW_OK)
+		rc = db_tx_commit(db, err);
+	if (rc != RW_OK) {
+		db_tx_rollback(db);
+		return rc;
+	}
+	*have = v;
+	return RW_OK;
+}
+
+int
+db_migrate(struct db *db, struct rw_err *err)
+{
+	int have, rc;
+
+	rc = user_version(db, &have, err);
+	if (rc != RW_OK)
+		return rc;
+	if (have > NMIGRATIONS)
+		return too_new(have, err);
+	while (have < NMIGRATIONS) {
+		rc = step(db, &have, err);
+		if (rc != RW_OK)
+			return rc;
+	}
+	return RW_OK;
+}
