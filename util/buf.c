@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 void
@@ -26,7 +27,7 @@ rw_buf_add(struct rw_buf *b, const void *data, size_t len)
 		n = b->alloc != 0 ? b->alloc : 256;
 		while (n < need)
 			n *= 2;
-		if (n > b->cap + 1)
+		if (b->cap < SIZE_MAX && n > b->cap + 1)
 			n = b->cap + 1;
 		p = realloc(b->data, n);
 		if (p == NULL)

@@ -65,6 +65,13 @@ rw_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
 }
 
 void
+rw_wipe(void *p, size_t len)
+{
+	if (p != NULL)
+		OPENSSL_cleanse(p, len);
+}
+
+void
 rw_freezero(void *p, size_t len)
 {
 	if (p == NULL)

@@ -177,6 +177,8 @@ size_t		rw_strlcpy(char *dst, const char *src, size_t size);
 /** Parse a decimal in [MIN,MAX]; RW_OK or RW_EINVAL.  Whole string must match. */
 int		rw_parse_i64(const char *s, int64_t min, int64_t max,
 		    int64_t *out);
+/** Wipe LEN bytes at P (secrets); never optimised away. */
+void		rw_wipe(void *p, size_t len);
 /** Wipe and free (secrets). */
 void		rw_freezero(void *p, size_t len);
 
@@ -194,6 +196,14 @@ struct rw_diags {
 /** Add one positioned error (file:line:col, 0 = unknown) to D. */
 void	 rw_diag_add(struct rw_diags *d, int code, const char *file, int line,
 	    int col, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/**
+ * "(did you mean "x"?)" when one of the NULL-terminated NAMES is within two
+ * case-insensitive edits of WORD (and no more than half of it), else
+ * "(expected one of: a, b, c)".  Writes into BUF (SIZE bytes); returns BUF.
+ */
+const char	*rw_suggest(char *buf, size_t size, const char *word,
+		    const char *const *names);
 
 /* ---------------------------------------------------- JSON text positions */
 

@@ -1,0 +1,537 @@
+/* test_config.c - config_load: golden diagnostics, parsed values and defaults. */
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Golden files: each tests/server/config/bad-NAME.json has bad-NAME.err
+ * beside it holding exactly the lines config_load reports, one per
+ * diagnostic, rendered by rw_err_str.  config_load prefixes messages with
+ * the path as its caller gave it (like a compiler), so the test chdir()s into
+ * tests/server/config and passes bare file names: the lines read
+ * "bad-NAME.json:LINE:COL: message".
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "server/config.h"
+#include "util/util.h"
+
+#define CFG_DIR	RW_TEST_DATA "/config"
+
+static char *
+slurp_text(const char *path)
+{
+	struct rw_buf b;
+	char chunk[4096];
+	size_t n;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		fail_msg("cannot open %s", path);
+	rw_buf_init(&b, 1 << 20);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		assert_int_equal(rw_buf_add(&b, chunk, n), RW_OK);
+	fclose(f);
+	if (b.data == NULL)
+		assert_int_equal(rw_buf_add(&b, "", 0), RW_OK);
+	return rw_buf_steal(&b, NULL);
+}
+
+static void
+write_file(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+/* Every diagnostic from index FROM on, one line each. */
+static char *
+render(const struct rw_diags *d, size_t from)
+{
+	struct rw_buf b;
+	char line[512];
+	size_t i;
+
+	rw_buf_init(&b, 1 << 20);
+	assert_int_equal(rw_buf_add(&b, "", 0), RW_OK);
+	for (i = from; i < d->n; i++)
+		assert_int_equal(rw_buf_addf(&b, "%s\n",
+		    rw_err_str(&d->e[i], line, sizeof(line))), RW_OK);
+	return rw_buf_steal(&b, NULL);
+}
+
+/* Loads PATH expecting failure RC, and checks the report is exactly WANT. */
+static void
+expect_errors(const char *path, int rc, const char *want)
+{
+	/* Not NULL, so that the test sees config_load clear it. */
+	struct rw_config *cfg = (struct rw_config *)&cfg;
+	struct rw_diags d;
+	char *got;
+
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(config_load(path, &cfg, &d), rc);
+	assert_null(cfg);
+	got = render(&d, 0);
+	if (strcmp(got, want) != 0)
+		fail_msg("%s: expected:\n%s\ngot:\n%s", path, want, got);
+	free(got);
+}
+
+static struct rw_config *
+load_ok(const char *path)
+{
+	struct rw_config *cfg = NULL;
+	struct rw_diags d;
+	char *got;
+
+	memset(&d, 0, sizeof(d));
+	if (config_load(path, &cfg, &d) != RW_OK) {
+		got = render(&d, 0);
+		fail_msg("%s did not load:\n%s", path, got);
+	}
+	assert_int_equal(d.n, 0);
+	assert_non_null(cfg);
+	return cfg;
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+test_golden(void **state)
+{
+	char *names[128], errname[PATH_MAX], *want;
+	struct dirent *de;
+	size_t n = 0, i, len;
+	DIR *dir;
+
+	(void)state;
+	assert_int_equal(chdir(CFG_DIR), 0);
+	/* git keeps 0644; set it anyway so the golden mode is the one we get. */
+	assert_int_equal(chmod("creds-open.json", 0644), 0);
+	dir = opendir(".");
+	assert_non_null(dir);
+	while ((de = readdir(dir)) != NULL) {
+		len = strlen(de->d_name);
+		if (strncmp(de->d_name, "bad-", 4) != 0 || len < 5 ||
+		    strcmp(de->d_name + len - 5, ".json") != 0)
+			continue;
+		assert_true(n < sizeof(names) / sizeof(names[0]));
+		names[n] = strdup(de->d_name);
+		assert_non_null(names[n++]);
+	}
+	closedir(dir);
+	qsort(names, n, sizeof(names[0]), name_cmp);
+	/* Losing fixtures must not pass quietly. */
+	assert_true(n >= 24);
+	for (i = 0; i < n; i++) {
+		snprintf(errname, sizeof(errname), "%.*s.err",
+		    (int)(strlen(names[i]) - 5), names[i]);
+		want = slurp_text(errname);
+		assert_true(want[0] != '\0');
+		expect_errors(names[i], RW_ECONFIG, want);
+		free(want);
+		free(names[i]);
+	}
+}
+
+static void
+test_missing_file(void **state)
+{
+	(void)state;
+	assert_int_equal(chdir(CFG_DIR), 0);
+	expect_errors("no-such-file.json", RW_EIO,
+	    "no-such-file.json: cannot open: No such file or directory\n");
+}
+
+static void
+test_good_full(void **state)
+{
+	struct rw_config *cfg;
+	const struct cfg_upstream *u;
+	char dir[PATH_MAX], want[PATH_MAX + 64];
+
+	(void)state;
+	assert_int_equal(chdir(CFG_DIR), 0);
+	assert_non_null(realpath(".", dir));
+	cfg = load_ok("good-full.json");
+	assert_string_equal(cfg->path, "good-full.json");
+	assert_string_equal(cfg->listen_host, "::1");
+	assert_int_equal(cfg->listen_port, 8443);
+	/* Relative paths are resolved against the file's directory. */
+	snprintf(want, sizeof(want), "%s/tls/cert.pem", dir);
+	assert_string_equal(cfg->tls_cert, want);
+	snprintf(want, sizeof(want), "%s/tls/key.pem", dir);
+	assert_string_equal(cfg->tls_key, want);
+	assert_string_equal(cfg->client_ca, "/etc/regwarden/clients.pem");
+	snprintf(want, sizeof(want), "%s/state", dir);
+	assert_string_equal(cfg->state_dir, want);
+	snprintf(want, sizeof(want), "%s/log/regwarden.log", dir);
+	assert_string_equal(cfg->log_file, want);
+	assert_string_equal(cfg->log_format, "json");
+	assert_int_equal(cfg->log_level, RW_LOG_DEBUG);
+	snprintf(want, sizeof(want), "%s/htpasswd", dir);
+	assert_string_equal(cfg->htpasswd, want);
+	assert_int_equal(cfg->threads, 64);
+	assert_int_equal(cfg->catalog, 1);
+	assert_int_equal(cfg->max_connections, 100000);
+	assert_int_equal(cfg->max_header_bytes, 4096);
+	assert_int_equal(cfg->max_manifest_bytes, 16777216);
+	assert_int_equal(cfg->stream_buffer_bytes, 16384);
+	assert_int_equal(cfg->manifest_cache_bytes, 0);
+	assert_int_equal(cfg->connect_timeout, 1);
+	assert_int_equal(cfg->request_timeout, 3600);
+	assert_int_equal(cfg->idle_timeout, 7);
+	assert_int_equal(cfg->stall_timeout, 8);
+	assert_int_equal(cfg->shutdown_timeout, 9);
+
+	assert_int_equal(cfg->nupstreams, 3);
+	u = &cfg->upstreams[0];
+	assert_string_equal(u->name, "hub");
+	/* Scheme and host lower-cased, the lone trailing slash dropped. */
+	assert_string_equal(u->url, "https://registry-1.docker.io");
+	assert_int_equal(u->nhosts, 1);
+	assert_string_equal(u->hosts[0], "docker.io");
+	assert_int_equal(u->is_default, 0);
+	assert_int_equal(u->auth_mode, CFG_AUTH_PASSTHROUGH);
+	assert_null(u->username);
+	assert_null(u->password);
+	snprintf(want, sizeof(want), "%s/ca/hub.pem", dir);
+	assert_string_equal(u->ca_file, want);
+	assert_int_equal(u->insecure, 0);
+	assert_int_equal(u->auth_cache_seconds, 0);
+	assert_string_equal(u->pos.file, "good-full.json");
+	assert_int_equal(u->pos.line, 18);
+	assert_int_equal(u->pos.col, 5);
+
+	u = &cfg->upstreams[1];
+	assert_string_equal(u->name, "local.dev_1");
+	assert_string_equal(u->url, "http://[::1]:5000");
+	assert_int_equal(u->insecure, 1);
+	assert_int_equal(u->nhosts, 2);
+	assert_string_equal(u->hosts[0], "localhost:5000");
+	assert_string_equal(u->hosts[1], "[::1]:5000");
+	assert_int_equal(u->is_default, 1);
+	assert_int_equal(u->auth_cache_seconds, 3600);
+	assert_null(u->ca_file);
+
+	u = &cfg->upstreams[2];
+	assert_string_equal(u->url, "https://ghcr.io:443");
+	assert_int_equal(u->nhosts, 0);
+	assert_int_equal(u->is_default, 0);
+	assert_int_equal(u->auth_cache_seconds, 30);
+	assert_int_equal(u->pos.line, 34);
+	assert_int_equal(u->pos.col, 5);
+	config_free(cfg);
+
+	/* The same file by a path with directories: same resolution. */
+	cfg = load_ok(CFG_DIR "/good-full.json");
+	snprintf(want, sizeof(want), "%s/state", dir);
+	assert_string_equal(cfg->state_dir, want);
+	config_free(cfg);
+}
+
+static void
+test_defaults(void **state)
+{
+	struct rw_config *cfg;
+	const struct cfg_upstream *u;
+
+	(void)state;
+	assert_int_equal(chdir(CFG_DIR), 0);
+	cfg = load_ok("good-minimal.json");
+	assert_string_equal(cfg->listen_host, "127.0.0.1");
+	assert_int_equal(cfg->listen_port, 5443);
+	assert_null(cfg->tls_cert);
+	assert_null(cfg->tls_key);
+	assert_null(cfg->client_ca);
+	assert_null(cfg->htpasswd);
+	assert_string_equal(cfg->state_dir, "/var/lib/regwarden");
+	assert_string_equal(cfg->log_file, "-");
+	assert_string_equal(cfg->log_format, "auto");
+	assert_int_equal(cfg->log_level, RW_LOG_INFO);
+	assert_int_equal(cfg->threads, 4);
+	assert_int_equal(cfg->catalog, 0);
+	assert_int_equal(cfg->max_connections, 1024);
+	assert_int_equal(cfg->max_header_bytes, 32768);
+	assert_int_equal(cfg->max_manifest_bytes, 4194304);
+	assert_int_equal(cfg->stream_buffer_bytes, 262144);
+	assert_int_equal(cfg->manifest_cache_bytes, 67108864);
+	assert_int_equal(cfg->connect_timeout, 10);
+	assert_int_equal(cfg->request_timeout, 60);
+	assert_int_equal(cfg->idle_timeout, 120);
+	assert_int_equal(cfg->stall_timeout, 60);
+	assert_int_equal(cfg->shutdown_timeout, 30);
+	assert_int_equal(cfg->nupstreams, 1);
+	u = &cfg->upstreams[0];
+	assert_string_equal(u->name, "only");
+	assert_int_equal(u->nhosts, 0);
+	assert_int_equal(u->auth_mode, CFG_AUTH_PASSTHROUGH);
+	assert_int_equal(u->insecure, 0);
+	assert_int_equal(u->auth_cache_seconds, 30);
+	/* A lone upstream is the default... */
+	assert_int_equal(u->is_default, 1);
+	assert_ptr_equal(config_default_upstream(cfg), u);
+	config_free(cfg);
+
+	/* ...unless it says "default": false. */
+	cfg = load_ok("good-no-default.json");
+	assert_string_equal(cfg->listen_host, "0.0.0.0");
+	assert_int_equal(cfg->listen_port, 443);
+	assert_null(config_default_upstream(cfg));
+	assert_ptr_equal(config_upstream_by_host(cfg, "registry.example"),
+	    &cfg->upstreams[0]);
+	config_free(cfg);
+}
+
+static void
+test_shipped_config(void **state)
+{
+	struct rw_config *cfg;
+	const struct cfg_upstream *u;
+
+	(void)state;
+	cfg = load_ok(RW_SOURCE_DIR "/config/regwarden.json");
+	assert_string_equal(cfg->listen_host, "127.0.0.1");
+	assert_int_equal(cfg->listen_port, 5443);
+	assert_string_equal(cfg->state_dir, "/var/lib/regwarden");
+	assert_null(cfg->tls_cert);
+	assert_int_equal(cfg->nupstreams, 1);
+	u = config_default_upstream(cfg);
+	assert_non_null(u);
+	assert_string_equal(u->name, "local");
+	assert_string_equal(u->url, "http://127.0.0.1:5000");
+	assert_int_equal(u->insecure, 1);
+	assert_int_equal(u->auth_mode, CFG_AUTH_PASSTHROUGH);
+	assert_ptr_equal(config_upstream_by_host(cfg, "docker.io"), u);
+	assert_ptr_equal(config_upstream_by_host(cfg, "localhost:5000"), u);
+	config_free(cfg);
+}
+
+static void
+test_lookups(void **state)
+{
+	struct rw_config *cfg;
+	const struct cfg_upstream *hub, *local;
+
+	(void)state;
+	assert_int_equal(chdir(CFG_DIR), 0);
+	cfg = load_ok("good-full.json");
+	hub = &cfg->upstreams[0];
+	local = &cfg->upstreams[1];
+	/* NAME need not be NUL-terminated: it is often a slice of a path. */
+	assert_ptr_equal(config_upstream_by_name(cfg, "hub/library", 3), hub);
+	assert_ptr_equal(config_upstream_by_name(cfg, "local.dev_1", 11),
+	    local);
+	assert_null(config_upstream_by_name(cfg, "hu", 2));
+	assert_null(config_upstream_by_name(cfg, "hubs", 4));
+	/* hub lists only "Docker.IO"; its alias answers too, in any case. */
+	assert_ptr_equal(config_upstream_by_host(cfg, "docker.io"), hub);
+	assert_ptr_equal(config_upstream_by_host(cfg, "registry-1.docker.io"),
+	    hub);
+	assert_ptr_equal(config_upstream_by_host(cfg, "Registry-1.Docker.io"),
+	    hub);
+	assert_ptr_equal(config_upstream_by_host(cfg, "[::1]:5000"), local);
+	assert_null(config_upstream_by_host(cfg, "localhost"));
+	assert_null(config_upstream_by_host(cfg, "ghcr.io"));
+	assert_null(config_upstream_by_host(cfg, "index.docker.io"));
+	assert_ptr_equal(config_default_upstream(cfg), local);
+	config_free(cfg);
+	assert_null(config_upstream_by_name(NULL, "hub", 3));
+	assert_null(config_upstream_by_host(NULL, "docker.io"));
+	assert_null(config_default_upstream(NULL));
+	config_free(NULL);
+}
+
+/* ------------------------------------------------ files made at run time */
+
+static char tmpdir[64];
+
+static int
+tmp_setup(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/rw-test-config-XXXXXX");
+	if (mkdtemp(tmpdir) == NULL || chdir(tmpdir) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+tmp_teardown(void **state)
+{
+	static const char *files[] = { "config.json", "creds.json", "big.json",
+		"many.json" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		unlink(files[i]);
+	rmdir("dir.json");
+	if (chdir("/") != 0 || rmdir(tmpdir) != 0)
+		return -1;
+	return 0;
+}
+
+static const char creds_config[] =
+    "{\n"
+    "  \"state_dir\": \"/var/lib/regwarden\",\n"
+    "  \"upstreams\": [ { \"name\": \"hub\", \"url\": \"https://r.example\",\n"
+    "    \"auth\": \"credentials\", \"credentials_file\": \"creds.json\" } ]\n"
+    "}\n";
+
+static void
+test_credentials(void **state)
+{
+	struct rw_config *cfg;
+	const struct cfg_upstream *u;
+
+	(void)state;
+	write_file("config.json", creds_config, 0644);
+	write_file("creds.json",
+	    "{\"username\": \"robot\", \"password\": \"s3cret\"}", 0600);
+	cfg = load_ok("config.json");
+	u = &cfg->upstreams[0];
+	assert_int_equal(u->auth_mode, CFG_AUTH_CREDENTIALS);
+	assert_string_equal(u->username, "robot");
+	assert_string_equal(u->password, "s3cret");
+	config_free(cfg);
+
+	/* Group-readable only is still too open; the mode is named. */
+	chmod("creds.json", 0640);
+	expect_errors("config.json", RW_ECONFIG,
+	    "config.json:4:48: \"upstreams[0].credentials_file\": "
+	    "\"creds.json\" is accessible by group or others (mode 0640); "
+	    "chmod 600 it\n");
+
+	/* A parse error never quotes the file: it holds a secret. */
+	write_file("creds.json", "{\"username\": \"robot\",\n"
+	    "\"password\": s3cret}", 0600);
+	expect_errors("config.json", RW_ECONFIG,
+	    "config.json:4:48: \"upstreams[0].credentials_file\": "
+	    "\"creds.json\" is not valid JSON (line 2)\n");
+
+	write_file("creds.json", "{\"user\": \"robot\", \"password\": \"\"}",
+	    0600);
+	expect_errors("config.json", RW_ECONFIG,
+	    "config.json:4:48: \"upstreams[0].credentials_file\": "
+	    "\"creds.json\": unknown key \"user\" (expected one of: username, "
+	    "password)\n"
+	    "config.json:4:48: \"upstreams[0].credentials_file\": "
+	    "\"creds.json\": \"username\" and \"password\" must be non-empty "
+	    "strings\n");
+
+	write_file("creds.json", "[\"robot\", \"s3cret\"]", 0600);
+	expect_errors("config.json", RW_ECONFIG,
+	    "config.json:4:48: \"upstreams[0].credentials_file\": "
+	    "\"creds.json\": expected {\"username\": \"...\", \"password\": "
+	    "\"...\"}\n");
+
+	unlink("creds.json");
+	assert_int_equal(mkdir("creds.json", 0700), 0);
+	expect_errors("config.json", RW_ECONFIG,
+	    "config.json:4:48: \"upstreams[0].credentials_file\": "
+	    "\"creds.json\" is not a regular file\n");
+	rmdir("creds.json");
+}
+
+static void
+test_file_errors(void **state)
+{
+	char *big;
+	size_t n = 1024 * 1024 + 1;
+
+	(void)state;
+	assert_int_equal(mkdir("dir.json", 0700), 0);
+	expect_errors("dir.json", RW_EIO, "dir.json: not a regular file\n");
+
+	big = malloc(n + 1);
+	assert_non_null(big);
+	memset(big, ' ', n);
+	big[0] = '{';
+	big[n - 1] = '}';
+	big[n] = '\0';
+	write_file("big.json", big, 0644);
+	free(big);
+	expect_errors("big.json", RW_EIO,
+	    "big.json: too large (more than 1048576 bytes)\n");
+}
+
+static void
+test_many_errors(void **state)
+{
+	struct rw_config *cfg = NULL;
+	struct rw_diags d;
+	struct rw_buf b;
+	int i;
+
+	(void)state;
+	rw_buf_init(&b, 1 << 16);
+	assert_int_equal(rw_buf_add(&b, "{", 1), RW_OK);
+	for (i = 0; i < 25; i++)
+		assert_int_equal(rw_buf_addf(&b, "%s\n\"k%d\": %d", i ? "," : "",
+		    i, i), RW_OK);
+	assert_int_equal(rw_buf_add(&b, "}", 1), RW_OK);
+	write_file("many.json", b.data, 0644);
+	rw_buf_free(&b);
+
+	/* Diagnostics are appended: an earlier entry stays first. */
+	memset(&d, 0, sizeof(d));
+	rw_diag_add(&d, RW_EIO, "earlier.json", 9, 9, "kept");
+	assert_int_equal(config_load("many.json", &cfg, &d), RW_ECONFIG);
+	assert_null(cfg);
+	/*
+	 * 25 unknown keys, then 2 missing ones: 27 errors and room for 19, so
+	 * the last 8 found are only counted.
+	 */
+	assert_int_equal(d.n, RW_DIAG_MAX);
+	assert_int_equal(d.dropped, 8);
+	assert_string_equal(d.e[0].msg, "kept");
+	assert_string_equal(d.e[0].pos.file, "earlier.json");
+	assert_string_equal(d.e[1].msg,
+	    "unknown key \"k0\" (expected one of: listen, tls, state_dir, log, "
+	    "threads, catalog, htpasswd, limits, timeouts, upstreams)");
+	assert_string_equal(d.e[1].pos.file, "many.json");
+	assert_int_equal(d.e[1].pos.line, 2);
+	assert_int_equal(d.e[1].pos.col, 1);
+	assert_int_equal(d.e[19].pos.line, 20);
+	assert_int_equal(d.e[1].code, RW_ECONFIG);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_golden),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_good_full),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_shipped_config),
+		cmocka_unit_test(test_lookups),
+		cmocka_unit_test_setup_teardown(test_credentials, tmp_setup,
+		    tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_file_errors, tmp_setup,
+		    tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_many_errors, tmp_setup,
+		    tmp_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
