@@ -1,8 +1,71 @@
-/* main.c - regwarden command line. */
+/* main.c - the regwarden command line. */
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <stdio.h>
-int
-main(void)
+#include <string.h>
+
+#include "server/config.h"
+#include "server/server.h"
+#include "util/util.h"
+
+#define DEFAULT_CONFIG	"config/regwarden.json"
+#define RW_VERSION	"0.1.0"
+
+static void
+usage(FILE *fp)
 {
-	return 1;
+	fprintf(fp,
+	    "usage: regwarden serve [-c config.json]   run the proxy "
+	    "(default config: " DEFAULT_CONFIG ")\n"
+	    "       regwarden check-config [config.json]  validate a server "
+	    "config and exit\n"
+	    "       regwarden version\n");
+}
+
+static int
+check_config(const char *path)
+{
+	struct rw_config *cfg = NULL;
+	struct rw_diags d;
+
+	memset(&d, 0, sizeof(d));
+	if (config_load(path, &cfg, &d) != RW_OK) {
+		server_print_diags(&d);
+		return 1;
+	}
+	printf("%s: configuration OK\n", path);
+	config_free(cfg);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *path = DEFAULT_CONFIG;
+	int i;
+
+	if (argc < 2 || strcmp(argv[1], "serve") == 0) {
+		for (i = 2; i < argc; i++) {
+			if ((strcmp(argv[i], "-c") == 0 ||
+			    strcmp(argv[i], "--config") == 0) && i + 1 < argc)
+				path = argv[++i];
+			else {
+				usage(stderr);
+				return 2;
+			}
+		}
+		return server_serve(path);
+	}
+	if (strcmp(argv[1], "check-config") == 0 && argc <= 3)
+		return check_config(argc == 3 ? argv[2] : path);
+	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("regwarden %s\n", RW_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	usage(stderr);
+	return 2;
 }

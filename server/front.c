@@ -1,0 +1,729 @@
+/* front.c - the HTTPS front end: libmicrohttpd daemon, request lifecycle, answers. */
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "server/server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "db/db.h"
+#include "server/internal.h"
+#include "server/tls.h"
+
+#define STREAM_BLOCK	(64 * 1024)
+
+/* ------------------------------------------------------------ config */
+
+struct cfg_holder *
+server_cfg_acquire(struct server *srv)
+{
+	struct cfg_holder *ch;
+
+	pthread_mutex_lock(&srv->cfg_mu);
+	ch = srv->active;
+	atomic_fetch_add(&ch->refs, 1);
+	pthread_mutex_unlock(&srv->cfg_mu);
+	return ch;
+}
+
+void
+server_cfg_release(struct cfg_holder *ch)
+{
+	if (ch != NULL && atomic_fetch_sub(&ch->refs, 1) == 1) {
+		config_free(ch->cfg);
+		free(ch);
+	}
+}
+
+static struct cfg_holder *
+holder_new(struct rw_config *cfg)
+{
+	struct cfg_holder *ch = calloc(1, sizeof(*ch));
+
+	if (ch == NULL)
+		return NULL;
+	ch->cfg = cfg;
+	atomic_init(&ch->refs, 1);
+	return ch;
+}
+
+void
+server_print_diags(const struct rw_diags *d)
+{
+	char line[600];
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		fprintf(stderr, "%s\n", rw_err_str(&d->e[i], line, sizeof(line)));
+	if (d->dropped > 0)
+		fprintf(stderr, "(%zu more errors not shown)\n", d->dropped);
+}
+
+/* -------------------------------------------------------- responses */
+
+void
+front_common_headers(struct request *rq, struct MHD_Response *r)
+{
+	MHD_add_response_header(r, "Docker-Distribution-API-Version",
+	    "registry/2.0");
+	MHD_add_response_header(r, "X-Request-Id", rq->id);
+	if (rq->routed && rq->rt.ns[0] != '\0')
+		MHD_add_response_header(r, "OCI-Namespace", rq->rt.ns);
+}
+
+enum MHD_Result
+front_queue(struct request *rq, unsigned status, struct MHD_Response *r)
+{
+	enum MHD_Result ret;
+
+	front_common_headers(rq, r);
+	if (atomic_load(&rq->srv->draining))
+		MHD_add_response_header(r, "Connection", "close");
+	rq->status = status;
+	rq->phase = PH_DONE;
+	ret = MHD_queue_response(rq->conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+enum MHD_Result
+front_buffer(struct request *rq, unsigned status, const char *body,
+    size_t len, const char *content_type, struct MHD_Response **out)
+{
+	struct MHD_Response *r;
+
+	r = MHD_create_response_from_buffer(len, (void *)(uintptr_t)body,
+	    MHD_RESPMEM_MUST_COPY);
+	if (r == NULL)
+		return MHD_NO;
+	if (content_type != NULL)
+		MHD_add_response_header(r, "Content-Type", content_type);
+	if (strcmp(rq->method, "HEAD") != 0)
+		rq->bytes_out = len;
+	if (out != NULL) {
+		*out = r;
+		return MHD_YES;
+	}
+	return front_queue(rq, status, r);
+}
+
+enum MHD_Result
+front_error(struct request *rq, unsigned status, const char *code,
+    const char *fmt, ...)
+{
+	char msg[1024];
+	json_t *doc;
+	char *text;
+	enum MHD_Result ret;
+	va_list ap;
+
+	memcpy(msg, "regwarden: ", 11);
+	va_start(ap, fmt);
+	vsnprintf(msg + 11, sizeof(msg) - 11, fmt, ap);
+	va_end(ap);
+	rw_strlcpy(rq->note, msg + 11, sizeof(rq->note));
+	doc = json_pack("{s:[{s:s,s:s,s:{s:s}}]}", "errors", "code", code,
+	    "message", msg, "detail", "request_id", rq->id);
+	text = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
+	json_decref(doc);
+	if (text == NULL)
+		return MHD_NO;
+	ret = front_buffer(rq, status, text, strlen(text), "application/json",
+	    NULL);
+	free(text);
+	return ret;
+}
+
+void
+front_client_base(struct request *rq, char *out, size_t size)
+{
+	const char *host, *p;
+
+	out[0] = '\0';
+	host = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
+	    "Host");
+	if (host == NULL || *host == '\0' || strlen(host) > 255)
+		return;
+	for (p = host; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr(".-:[]", *p) != NULL))
+			return;
+	snprintf(out, size, "https://%s", host);
+}
+
+static void
+hook_park(void *arg)
+{
+	struct request *rq = arg;
+
+	MHD_suspend_connection(rq->conn);
+}
+
+static void
+hook_unpark(void *arg)
+{
+	struct request *rq = arg;
+
+	MHD_resume_connection(rq->conn);
+}
+
+struct xfer_hooks
+front_hooks(struct request *rq)
+{
+	struct xfer_hooks h = { hook_park, hook_unpark, rq };
+
+	return h;
+}
+
+/* ---------------------------------------------------- request lifecycle */
+
+static void
+request_unref(struct request *rq)
+{
+	if (atomic_fetch_sub(&rq->refs, 1) != 1)
+		return;
+	proxy_cleanup(rq);
+	server_cfg_release(rq->ch);
+	atomic_fetch_sub(&rq->srv->inflight, 1);
+	free(rq->uri);
+	free(rq);
+}
+
+/* MHD_OPTION_URI_LOG_CALLBACK: the first look at a request, with the raw
+ * URI before MHD unescapes it; what it returns becomes *con_cls. */
+static void *
+on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct server *srv = cls;
+	struct request *rq;
+	unsigned long n;
+
+	rq = calloc(1, sizeof(*rq));
+	if (rq == NULL)
+		return NULL;
+	atomic_init(&rq->refs, 1);
+	rq->srv = srv;
+	rq->conn = conn;
+	rq->uri = strdup(uri);
+	rq->t0 = rw_now_ms();
+	rq->body_len = -1;
+	n = atomic_fetch_add(&srv->next_id, 1);
+	snprintf(rq->id, sizeof(rq->id), "%s%08lx", srv->id_prefix,
+	    n & 0xffffffffUL);
+	rq->ch = server_cfg_acquire(srv);
+	rq->cfg = rq->ch->cfg;
+	atomic_fetch_add(&srv->inflight, 1);
+	return rq;
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *data, size_t *size,
+    void **con_cls)
+{
+	struct request *rq = *con_cls;
+
+	(void)cls;
+	(void)url;
+	(void)version;
+	if (rq == NULL || rq->uri == NULL)
+		return MHD_NO;	/* out of memory at on_uri: drop */
+	rq->method = method;
+	rw_log_set_reqid(rq->id);
+	if (rq->phase == PH_DONE) {
+		/* Answered early (an error); swallow the rest of the body. */
+		*size = 0;
+		return MHD_YES;
+	}
+	rq->calls++;
+	return proxy_step(rq, data, size);
+}
+
+static const char *
+client_ip(struct MHD_Connection *conn, char *buf, size_t size)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+
+	buf[0] = '\0';
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || ci->client_addr == NULL)
+		return buf;
+	sa = ci->client_addr;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+		    buf, (socklen_t)size);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+		    &((const struct sockaddr_in6 *)sa)->sin6_addr, buf,
+		    (socklen_t)size);
+	return buf;
+}
+
+static void
+log_request(struct request *rq, enum MHD_RequestTerminationCode toe)
+{
+	char ip[64], st[16], bytes[32], ms[32], path[512];
+	const char *q;
+	size_t n;
+
+	q = strchr(rq->uri, '?');
+	n = q != NULL ? (size_t)(q - rq->uri) : strlen(rq->uri);
+	if (n >= sizeof(path))
+		n = sizeof(path) - 1;
+	memcpy(path, rq->uri, n);
+	path[n] = '\0';
+	snprintf(st, sizeof(st), "%u", rq->status);
+	snprintf(bytes, sizeof(bytes), "%llu", (unsigned long long)rq->bytes_out);
+	snprintf(ms, sizeof(ms), "%llu",
+	    (unsigned long long)(rw_now_ms() - rq->t0));
+	rw_log_kv(RW_LOG_INFO, rq->id, "request",
+	    "client", client_ip(rq->conn, ip, sizeof(ip)),
+	    "identity", rq->identity[0] != '\0' ? rq->identity : NULL,
+	    "method", rq->method != NULL ? rq->method : "-",
+	    "path", path,
+	    "ns", rq->routed && rq->rt.ns[0] != '\0' ? rq->rt.ns : NULL,
+	    "upstream", rq->routed && rq->rt.up != NULL ? rq->rt.up->name : NULL,
+	    "status", st, "bytes", bytes, "ms", ms,
+	    "end", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? NULL :
+	    toe == MHD_REQUEST_TERMINATED_WITH_ERROR ? "error" :
+	    toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout" :
+	    toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "shutdown" :
+	    toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT ? "client-abort" :
+	    "other",
+	    "note", rq->note[0] != '\0' ? rq->note : NULL,
+	    (const char *)NULL);
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct request *rq = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	if (rq == NULL)
+		return;
+	*con_cls = NULL;
+	if (rq->uri != NULL)
+		log_request(rq, toe);
+	rw_log_set_reqid(NULL);
+	/* Stop the upstream side now; a streamed response may still hold the
+	 * request until MHD frees it. */
+	xfer_release(rq->x);
+	rq->x = NULL;
+	xfer_release(rq->aux);
+	rq->aux = NULL;
+	request_unref(rq);
+}
+
+/* Stream a response body out of the upstream transfer's ring buffer. */
+static ssize_t
+stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct request *rq = cls;
+	ssize_t n;
+
+	(void)pos;
+	if (rq->x == NULL)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	n = xfer_read(rq->x, buf, max);
+	if (n == XFER_AGAIN)
+		return 0;	/* parked: the connection is suspended */
+	if (n > 0)
+		return proxy_stream_chunk(rq, buf, (size_t)n);
+	if (n == XFER_EOF)
+		return proxy_stream_end(rq);
+	rw_strlcpy(rq->note, "upstream transfer failed mid-body",
+	    sizeof(rq->note));
+	return MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void
+stream_free(void *cls)
+{
+	request_unref(cls);
+}
+
+struct MHD_Response *
+front_stream_response(struct request *rq, uint64_t size)
+{
+	struct MHD_Response *r;
+
+	r = MHD_create_response_from_callback(size, STREAM_BLOCK,
+	    stream_reader, rq, stream_free);
+	if (r != NULL)
+		atomic_fetch_add(&rq->refs, 1);
+	return r;
+}
+
+static ssize_t
+head_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	(void)cls;
+	(void)pos;
+	(void)buf;
+	(void)max;
+	/* MHD sends no body for HEAD; reaching here would be a bug. */
+	return MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+struct MHD_Response *
+front_head_response(struct request *rq, uint64_t size)
+{
+	(void)rq;
+	return MHD_create_response_from_callback(size, 1024, head_reader,
+	    NULL, NULL);
+}
+
+/* ------------------------------------------------------------- daemon */
+
+static void
+mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	log_debug("microhttpd: %s", msg);
+}
+
+static int
+listen_addr(const struct rw_config *cfg, struct sockaddr_storage *ss,
+    struct rw_err *err)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, cfg->listen_host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)cfg->listen_port);
+		return RW_OK;
+	}
+	if (inet_pton(AF_INET6, cfg->listen_host, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)cfg->listen_port);
+		return RW_OK;
+	}
+	return rw_err_set(err, RW_ECONFIG, "listen: \"%s\" is not an IP address",
+	    cfg->listen_host);
+}
+
+static struct MHD_Daemon *
+start_daemon(struct server *srv, const struct rw_config *cfg,
+    const struct tls_material *tls, struct rw_err *err)
+{
+	struct sockaddr_storage ss;
+	struct MHD_Daemon *d;
+	unsigned flags;
+
+	if (listen_addr(cfg, &ss, err) != RW_OK)
+		return NULL;
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TLS | MHD_USE_ITC |
+	    MHD_USE_ERROR_LOG;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	d = MHD_start_daemon(flags, (uint16_t)cfg->listen_port, NULL, NULL,
+	    on_request, srv,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_HTTPS_MEM_CERT, tls->cert_pem,
+	    MHD_OPTION_HTTPS_MEM_KEY, tls->key_pem,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
+	    MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->idle_timeout,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->max_header_bytes,
+	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, srv,
+	    MHD_OPTION_END);
+	if (d == NULL)
+		rw_err_set(err, RW_EIO, "cannot listen on %s:%d: %s",
+		    cfg->listen_host, cfg->listen_port, strerror(errno));
+	return d;
+}
+
+/* ------------------------------------------------------- lifecycle */
+
+static int
+make_state_dir(const char *dir, struct rw_err *err)
+{
+	if (mkdir(dir, 0700) == 0 || errno == EEXIST)
+		return RW_OK;
+	return rw_err_set(err, RW_EIO, "cannot create state_dir %s: %s", dir,
+	    strerror(errno));
+}
+
+/* Settings a reload cannot change without a restart. */
+static void
+warn_static_changes(const struct rw_config *old, const struct rw_config *nw)
+{
+#define SAME_STR(a, b) ((a) == NULL ? (b) == NULL : (b) != NULL && strcmp((a), (b)) == 0)
+	if (!SAME_STR(old->listen_host, nw->listen_host) ||
+	    old->listen_port != nw->listen_port)
+		log_warnx("reload: \"listen\" changed; restart to apply");
+	if (!SAME_STR(old->tls_cert, nw->tls_cert) ||
+	    !SAME_STR(old->tls_key, nw->tls_key))
+		log_warnx("reload: \"tls\" changed; restart to apply");
+	if (!SAME_STR(old->state_dir, nw->state_dir))
+		log_warnx("reload: \"state_dir\" changed; restart to apply");
+	if (!SAME_STR(old->htpasswd, nw->htpasswd))
+		log_warnx("reload: \"htpasswd\" changed; restart to apply");
+	if (old->threads != nw->threads ||
+	    old->max_connections != nw->max_connections ||
+	    old->idle_timeout != nw->idle_timeout ||
+	    old->max_header_bytes != nw->max_header_bytes)
+		log_warnx("reload: threads and connection limits apply after "
+		    "a restart");
+#undef SAME_STR
+}
+
+static void
+reload(struct server *srv)
+{
+	struct rw_config *cfg = NULL;
+	struct cfg_holder *ch, *old;
+	struct rw_diags d;
+	struct rw_err err;
+	char line[600];
+	size_t i;
+
+	rw_err_clear(&err);
+	if (rw_log_reopen(&err) != RW_OK)
+		log_warnx("%s", err.msg);
+	memset(&d, 0, sizeof(d));
+	pthread_mutex_lock(&srv->cfg_mu);
+	old = srv->active;
+	pthread_mutex_unlock(&srv->cfg_mu);
+	if (config_load(old->cfg->path, &cfg, &d) != RW_OK) {
+		for (i = 0; i < d.n; i++)
+			log_warnx("reload: %s", rw_err_str(&d.e[i], line,
+			    sizeof(line)));
+		log_warnx("reload failed; the running configuration stays");
+		return;
+	}
+	ch = holder_new(cfg);
+	if (ch == NULL) {
+		config_free(cfg);
+		log_warnx("reload failed: out of memory");
+		return;
+	}
+	warn_static_changes(old->cfg, cfg);
+	rw_log_level = cfg->log_level;
+	pthread_mutex_lock(&srv->cfg_mu);
+	srv->active = ch;
+	pthread_mutex_unlock(&srv->cfg_mu);
+	/* Upstreams may have new URLs or credentials: learn auth afresh. */
+	pthread_mutex_lock(&srv->state_mu);
+	memset(srv->upstates, 0, sizeof(srv->upstates));
+	memset(srv->authz, 0, sizeof(srv->authz));
+	pthread_mutex_unlock(&srv->state_mu);
+	auth_cache_free(srv->tokens);
+	srv->tokens = auth_cache_new();
+	server_cfg_release(old);
+	log_info("configuration reloaded from %s", cfg->path);
+}
+
+static void
+drain(struct server *srv, int seconds)
+{
+	uint64_t deadline = rw_now_ms() + (uint64_t)seconds * 1000u;
+	MHD_socket fd;
+
+	atomic_store(&srv->draining, 1);
+	fd = MHD_quiesce_daemon(srv->daemon);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	log_info("shutting down: waiting up to %d s for %d request(s)",
+	    seconds, atomic_load(&srv->inflight));
+	while (atomic_load(&srv->inflight) > 0 && rw_now_ms() < deadline)
+		usleep(50 * 1000);
+	if (atomic_load(&srv->inflight) > 0)
+		log_warnx("shutdown: ending %d request(s) still in flight",
+		    atomic_load(&srv->inflight));
+	/* Every parked request is woken with a failed transfer, so none is
+	 * left suspended when the daemon stops (MHD requires that). */
+	up_engine_abort_all(srv->eng);
+	deadline = rw_now_ms() + 2000;
+	while (up_engine_active(srv->eng) > 0 && rw_now_ms() < deadline)
+		usleep(20 * 1000);
+	usleep(100 * 1000);
+}
+
+static int
+wait_signals(struct server *srv)
+{
+	struct timespec ts = { 1, 0 };
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	for (;;) {
+		sig = sigtimedwait(&set, NULL, &ts);
+		if (sig == SIGHUP)
+			reload(srv);
+		else if (sig == SIGTERM || sig == SIGINT)
+			return sig;
+	}
+}
+
+static void
+block_signals(void)
+{
+	sigset_t set;
+
+	/* Blocked in every thread (they inherit the mask); the main thread
+	 * takes them with sigtimedwait, so no handler runs async. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+/* Open state, caches and the engine; everything server_serve frees. */
+static int
+open_state(struct server *srv, const struct rw_config *cfg,
+    struct rw_err *err)
+{
+	char path[1024];
+
+	if (make_state_dir(cfg->state_dir, err) != RW_OK)
+		return err->code;
+	snprintf(path, sizeof(path), "%s/regwarden.db", cfg->state_dir);
+	if (db_open(path, &srv->db, err) != RW_OK)
+		return err->code;
+	srv->mc = mcache_new(cfg->manifest_cache_bytes, srv->db);
+	srv->tokens = auth_cache_new();
+	if (srv->mc == NULL || srv->tokens == NULL)
+		return rw_err_set(err, RW_ENOMEM, "out of memory");
+	if (cfg->htpasswd != NULL) {
+		srv->htpasswd = auth_htpasswd_load(cfg->htpasswd, err);
+		if (srv->htpasswd == NULL)
+			return err->code != 0 ? err->code : RW_EIO;
+	}
+	srv->eng = up_engine_new(cfg->max_connections, err);
+	return srv->eng != NULL ? RW_OK : err->code;
+}
+
+static void
+close_state(struct server *srv)
+{
+	up_engine_free(srv->eng);
+	auth_htpasswd_free(srv->htpasswd);
+	auth_cache_free(srv->tokens);
+	mcache_free(srv->mc);
+	db_close(srv->db);
+}
+
+static int
+start(struct server *srv, struct rw_config *cfg, struct tls_material *tls,
+    struct rw_err *err)
+{
+	struct rw_err lerr;
+
+	rw_err_clear(&lerr);
+	if (rw_log_open(cfg->log_file, cfg->log_format, &lerr) != RW_OK)
+		return rw_err_set(err, lerr.code, "%s", lerr.msg);
+	rw_log_level = cfg->log_level;
+	if (make_state_dir(cfg->state_dir, err) != RW_OK)
+		return err->code;
+	if (tls_load_or_create(cfg->tls_cert, cfg->tls_key, cfg->state_dir,
+	    tls, err) != RW_OK)
+		return err->code;
+	if (tls->created)
+		log_info("created a self-signed TLS certificate %s "
+		    "(SHA-256 %s); clients must trust it or skip verification",
+		    tls->cert_path, tls->fingerprint);
+	else
+		log_info("TLS certificate %s (SHA-256 %s)", tls->cert_path,
+		    tls->fingerprint);
+	if (open_state(srv, cfg, err) != RW_OK)
+		return err->code;
+	srv->daemon = start_daemon(srv, cfg, tls, err);
+	return srv->daemon != NULL ? RW_OK : err->code;
+}
+
+int
+server_serve(const char *path)
+{
+	struct server *srv;
+	struct rw_config *cfg = NULL;
+	struct tls_material tls;
+	struct rw_diags d;
+	struct rw_err err;
+	size_t i;
+	int rc = 1;
+
+	block_signals();
+	memset(&d, 0, sizeof(d));
+	if (config_load(path, &cfg, &d) != RW_OK) {
+		server_print_diags(&d);
+		return 1;
+	}
+	srv = calloc(1, sizeof(*srv));
+	if (srv == NULL || (srv->active = holder_new(cfg)) == NULL) {
+		fprintf(stderr, "regwarden: out of memory\n");
+		config_free(cfg);
+		free(srv);
+		return 1;
+	}
+	pthread_mutex_init(&srv->cfg_mu, NULL);
+	pthread_mutex_init(&srv->state_mu, NULL);
+	rw_random_hex(srv->id_prefix, 8);
+	memset(&tls, 0, sizeof(tls));
+	rw_err_clear(&err);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (start(srv, cfg, &tls, &err) != RW_OK) {
+		log_warnx("cannot start: %s", err.msg);
+		goto out;
+	}
+	log_info("regwarden listening on https://%s%s%s:%d (%zu upstream%s)",
+	    strchr(cfg->listen_host, ':') != NULL ? "[" : "", cfg->listen_host,
+	    strchr(cfg->listen_host, ':') != NULL ? "]" : "", cfg->listen_port,
+	    cfg->nupstreams, cfg->nupstreams == 1 ? "" : "s");
+	for (i = 0; i < cfg->nupstreams; i++)
+		log_info("upstream %s: %s (%s)%s", cfg->upstreams[i].name,
+		    cfg->upstreams[i].url,
+		    cfg->upstreams[i].auth_mode == CFG_AUTH_CREDENTIALS ?
+		    "regwarden's credentials" : "pass-through auth",
+		    cfg->upstreams[i].is_default ? ", default" : "");
+	wait_signals(srv);
+	pthread_mutex_lock(&srv->cfg_mu);
+	i = (size_t)srv->active->cfg->shutdown_timeout;
+	pthread_mutex_unlock(&srv->cfg_mu);
+	drain(srv, (int)i);
+	rc = 0;
+out:
+	if (srv->daemon != NULL)
+		MHD_stop_daemon(srv->daemon);
+	close_state(srv);
+	tls_material_cleanup(&tls);
+	server_cfg_release(srv->active);
+	pthread_mutex_destroy(&srv->cfg_mu);
+	pthread_mutex_destroy(&srv->state_mu);
+	free(srv);
+	curl_global_cleanup();
+	if (rc == 0)
+		log_info("regwarden stopped");
+	return rc;
+}

@@ -1,0 +1,183 @@
+/*
+ * internal.h - what server/ files share: the server context, the
+ * per-request context, and the front end's response helpers.
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Not a public header: only the .c files of server/ include it.
+ */
+#ifndef RW_SERVER_INTERNAL_H
+#define RW_SERVER_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <microhttpd.h>
+
+#include "server/auth.h"
+#include "server/config.h"
+#include "server/mcache.h"
+#include "server/route.h"
+#include "server/upstream.h"
+#include "util/util.h"
+
+struct db;
+
+/* A loaded config with a reference count: requests hold the one they began
+ * with, so a reload never pulls a config out from under them. */
+struct cfg_holder {
+	struct rw_config	*cfg;
+	atomic_int		 refs;
+};
+
+/* What regwarden learned about an upstream's auth (its /v2/ challenge). */
+struct upstate {
+	char			 name[72];
+	int			 known;		/* 0 until probed */
+	struct auth_challenge	 ch;		/* scheme 0 = no auth needed */
+};
+
+#define UPSTATE_MAX	64
+#define AUTHZ_SLOTS	4096
+
+struct authz_slot {
+	char		 key[RW_DIGEST_MAX];
+	uint64_t	 expires_ms;
+};
+
+struct server {
+	pthread_mutex_t		 cfg_mu;
+	struct cfg_holder	*active;	/* server_active_cfg (style §6) */
+	struct up_engine	*eng;
+	struct mcache		*mc;
+	struct db		*db;
+	struct auth_cache	*tokens;
+	struct auth_htpasswd	*htpasswd;	/* from the startup config */
+	struct MHD_Daemon	*daemon;
+
+	pthread_mutex_t		 state_mu;	/* upstates and authz */
+	struct upstate		 upstates[UPSTATE_MAX];
+	struct authz_slot	 authz[AUTHZ_SLOTS];
+
+	atomic_int		 inflight;	/* requests not yet completed */
+	atomic_int		 draining;	/* SIGTERM received */
+	atomic_ulong		 next_id;
+	char			 id_prefix[9];	/* random per process */
+};
+
+/* Phases of one request; see proxy.c. */
+enum rq_phase {
+	PH_INIT = 0,
+	PH_PROBE,		/* learning the upstream's auth challenge */
+	PH_TOKEN,		/* fetching an upstream token */
+	PH_AUTHZ,		/* pass-through: asking upstream if client may read */
+	PH_SEND,		/* start the upstream request */
+	PH_WAIT,		/* waiting for the upstream response */
+	PH_DONE,		/* a response is queued */
+};
+
+struct request {
+	atomic_int		 refs;		/* MHD request + streamed response */
+	struct server		*srv;
+	struct cfg_holder	*ch;
+	const struct rw_config	*cfg;
+	struct MHD_Connection	*conn;
+	char			 id[20];
+	char			*uri;		/* raw request URI */
+	const char		*method;
+	int			 calls;		/* access handler calls so far */
+	int			 phase;
+	int			 routed;
+	struct route		 rt;
+	struct xfer		*x;		/* the upstream request */
+	struct xfer		*aux;		/* probe / token / authz check */
+
+	char			*authz;		/* client Authorization, or NULL */
+	char			 identity[300];	/* who the client is, for logs */
+	int			 write_op;	/* pushes, deletes */
+	char			*bearer;	/* upstream token for this request */
+	char			 scope[ROUTE_NAME_MAX + 64];
+	int			 retried;
+
+	/* request body */
+	int			 has_body;	/* the client sends a body */
+	int			 body_in_memory; /* manifest PUT */
+	struct rw_buf		 body;
+	int			 body_done;
+	int64_t			 body_len;	/* Content-Length or -1 */
+
+	/* manifest handling */
+	const struct mcache_entry *entry;
+	char			 digest[RW_DIGEST_MAX];
+
+	/* streamed blob verification */
+	struct rw_hash		 hash;
+	int			 hashing;
+	uint64_t		 expect_len;	/* 0 = unknown */
+	uint64_t		 pos;
+	char			 want_digest[RW_DIGEST_MAX];
+
+	/* access log */
+	unsigned		 status;
+	uint64_t		 bytes_out;
+	uint64_t		 t0;
+	char			 note[256];	/* why, for the log line */
+};
+
+/* --- front.c ------------------------------------------------------------ */
+
+/** Take a reference on the active config. */
+struct cfg_holder *server_cfg_acquire(struct server *srv);
+void	 server_cfg_release(struct cfg_holder *ch);
+
+/** Headers every regwarden answer carries (API version, OCI-Namespace, id). */
+void	 front_common_headers(struct request *rq, struct MHD_Response *r);
+
+/**
+ * Queue an OCI error envelope {"errors":[{"code","message":"regwarden: ..",
+ * "detail":{"request_id"}}]} with STATUS.  Returns the MHD result.
+ */
+enum MHD_Result front_error(struct request *rq, unsigned status,
+	    const char *code, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
+
+/** Queue BODY (copied) with STATUS and CONTENT_TYPE (may be NULL). */
+enum MHD_Result front_buffer(struct request *rq, unsigned status,
+	    const char *body, size_t len, const char *content_type,
+	    struct MHD_Response **out);
+
+/** Queue R with STATUS, adding common headers; takes care of the log. */
+enum MHD_Result front_queue(struct request *rq, unsigned status,
+	    struct MHD_Response *r);
+
+/** "https://<Host>" for absolute URLs handed back, or "" if Host is odd. */
+void	 front_client_base(struct request *rq, char *out, size_t size);
+
+/** Park hooks for transfers started on behalf of RQ. */
+struct xfer_hooks front_hooks(struct request *rq);
+
+/**
+ * A response whose body streams from RQ->x (SIZE bytes, or
+ * MHD_SIZE_UNKNOWN for chunked).  Holds a reference on RQ until MHD frees
+ * it.  Not queued yet.
+ */
+struct MHD_Response *front_stream_response(struct request *rq, uint64_t size);
+
+/** A body-less answer to HEAD that still says Content-Length: SIZE. */
+struct MHD_Response *front_head_response(struct request *rq, uint64_t size);
+
+/* --- proxy.c ------------------------------------------------------------ */
+
+/** Drive RQ one step; the MHD access handler's body. */
+enum MHD_Result proxy_step(struct request *rq, const char *data,
+	    size_t *size);
+
+/** Account and verify a streamed chunk; returns N or an MHD end code. */
+ssize_t	 proxy_stream_chunk(struct request *rq, const char *buf, size_t n);
+/** The upstream body ended: END_OF_STREAM, or END_WITH_ERROR if short. */
+ssize_t	 proxy_stream_end(struct request *rq);
+
+/** Release per-request proxy state (transfers, cache entries). */
+void	 proxy_cleanup(struct request *rq);
+
+#endif /* RW_SERVER_INTERNAL_H */
