@@ -18,6 +18,7 @@ enum { S_NEXT = 0, S_PARKED, S_DONE, S_FAIL };
 static int	 answer_manifest(struct request *rq);
 static int	 answer_upstream(struct request *rq);
 static int	 answer_fetched_manifest(struct request *rq);
+static int	 accepts(struct request *rq, const char *media_type);
 static void	 cache_pushed_manifest(struct request *rq);
 
 /* ------------------------------------------------------------ helpers */
@@ -264,6 +265,15 @@ client_auth(struct request *rq)
 
 /* ------------------------------------------------------------- begin */
 
+/* containers/image answers a Basic challenge it has no credentials for
+ * with "Basic Og==" (an empty user and password): that is anonymous. */
+static int
+empty_basic(const char *a)
+{
+	return strncasecmp(a, "Basic", 5) == 0 && (a[5] == ' ' ||
+	    a[5] == '\t') && strcmp(a + 5 + strspn(a + 5, " \t"), "Og==") == 0;
+}
+
 static int
 method_allowed(const struct request *rq)
 {
@@ -339,7 +349,8 @@ begin(struct request *rq)
 		    "disabled on this proxy (set \"catalog\": true to allow)"));
 	rq->write_op = !is_method(rq, "GET") && !is_method(rq, "HEAD");
 	a = hdr(rq, "Authorization");
-	if (a != NULL && strlen(a) < 16384 && strpbrk(a, "\r\n") == NULL)
+	if (a != NULL && strlen(a) < 16384 && strpbrk(a, "\r\n") == NULL &&
+	    !empty_basic(a))
 		rq->authz = strdup(a);
 	rc = client_auth(rq);
 	if (rc != S_NEXT)
@@ -354,7 +365,8 @@ begin(struct request *rq)
 	    !rq->write_op) {
 		rq->entry = mcache_get(rq->srv->mc, rq->rt.up->name,
 		    rq->rt.name, rq->rt.ref);
-		if (rq->entry != NULL && authz_ok(rq))
+		if (rq->entry != NULL && authz_ok(rq) &&
+		    accepts(rq, mcache_entry_media_type(rq->entry)))
 			return answer_manifest(rq);
 	}
 	rq->phase = credentials_mode(rq) ? PH_PROBE : PH_SEND;
@@ -1033,6 +1045,56 @@ check_pushed_manifest(struct request *rq)
 		return done(front_error(rq, 400, "DIGEST_INVALID", "the manifest "
 		    "bytes hash to %s, not %s", rq->digest, rq->rt.ref));
 	return S_NEXT;
+}
+
+/* Does the client's Accept admit MEDIA_TYPE?  A registry answers a
+ * manifest by digest only in a type the client accepts (distribution
+ * refuses OCI types to a client that did not name them, even to * / *),
+ * so a cached copy is served only when the client named its type;
+ * anything else goes upstream and gets the registry's own answer. */
+struct accept_scan {
+	const char	*want;
+	int		 ok;
+};
+
+static int
+accept_item(const char *p, size_t n, const char *want)
+{
+	while (n > 0 && (*p == ' ' || *p == '\t'))
+		p++, n--;
+	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+		n--;
+	return n == strlen(want) && strncasecmp(p, want, n) == 0;
+}
+
+static enum MHD_Result
+accept_one(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct accept_scan *a = cls;
+	const char *p, *end, *semi;
+
+	(void)kind;
+	if (strcasecmp(key, "Accept") != 0 || value == NULL)
+		return MHD_YES;
+	for (p = value; *p != '\0' && !a->ok; p = *end != '\0' ? end + 1 : end) {
+		end = strchr(p, ',');
+		if (end == NULL)
+			end = p + strlen(p);
+		semi = memchr(p, ';', (size_t)(end - p));
+		a->ok = accept_item(p, (size_t)((semi != NULL ? semi : end) - p),
+		    a->want);
+	}
+	return a->ok ? MHD_NO : MHD_YES;
+}
+
+static int
+accepts(struct request *rq, const char *media_type)
+{
+	struct accept_scan a = { media_type, 0 };
+
+	MHD_get_connection_values(rq->conn, MHD_HEADER_KIND, accept_one, &a);
+	return a.ok;
 }
 
 /* --------------------------------------------------------------- loop */

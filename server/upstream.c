@@ -353,13 +353,21 @@ static int
 setup_headers(struct xfer *x, const struct xfer_spec *s)
 {
 	struct curl_slist *l;
-	int i;
+	int i, accept = 0;
 
 	/* No 100-continue round trip: the registry always reads the body. */
 	l = curl_slist_append(NULL, "Expect:");
 	for (i = 0; l != NULL && i < XFER_MAX_HEADERS && s->headers[i] != NULL;
-	    i++)
+	    i++) {
+		if (strncasecmp(s->headers[i], "Accept:", 7) == 0)
+			accept = 1;
 		l = curl_slist_append(l, s->headers[i]);
+	}
+	/* The client's Accept is forwarded verbatim, and so is its absence:
+	 * libcurl's default "Accept: * / *" would change what the registry
+	 * answers (fact 6 of reference/oci-protocol.md). */
+	if (l != NULL && !accept)
+		l = curl_slist_append(l, "Accept:");
 	if (l == NULL)
 		return RW_ENOMEM;
 	x->hdrlist = l;

@@ -143,7 +143,7 @@ emit(int level, const char *reqid, const char *event, const char *msg,
     va_list *kv)
 {
 	struct rw_buf b;
-	char ts[40];
+	char ts[64];
 	const char *k, *v;
 
 	if (reqid == NULL && cur_reqid[0] != '\0')
