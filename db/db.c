@@ -69,11 +69,58 @@ db_stmt_done(sqlite3_stmt *st)
 	sqlite3_clear_bindings(st);
 }
 
+int
+db_bind_texts(struct db *db, sqlite3_stmt *st, int first,
+    const char *const *strs, size_t n, struct rw_err *err)
+{
+	size_t i;
+	int rc = SQLITE_OK;
+
+	for (i = 0; i < n && rc == SQLITE_OK; i++) {
+		if (strs[i] == NULL)
+			rc = sqlite3_bind_null(st, first + (int)i);
+		else
+			rc = sqlite3_bind_text(st, first + (int)i, strs[i], -1,
+			    SQLITE_STATIC);
+	}
+	if (rc != SQLITE_OK)
+		return db_fail(db, rc, "sqlite3_bind", err);
+	return RW_OK;
+}
+
+char *
+db_copy_texts(sqlite3_stmt *st, const int *cols, size_t n, const char **out)
+{
+	size_t i, total = 0, len;
+	const unsigned char *t;
+	char *mem, *p;
+
+	/* Text first, then its size: the order the SQLite docs ask for. */
+	for (i = 0; i < n; i++) {
+		sqlite3_column_text(st, cols[i]);
+		total += (size_t)sqlite3_column_bytes(st, cols[i]) + 1;
+	}
+	mem = malloc(total > 0 ? total : 1);
+	if (mem == NULL)
+		return NULL;
+	p = mem;
+	for (i = 0; i < n; i++) {
+		t = sqlite3_column_text(st, cols[i]);
+		len = (size_t)sqlite3_column_bytes(st, cols[i]);
+		if (t != NULL && len > 0)
+			memcpy(p, t, len);
+		p[len] = '\0';
+		out[i] = p;
+		p += len + 1;
+	}
+	return mem;
+}
+
 static int
 tx_step(struct db *db, enum db_stmt_slot slot, const char *sql,
     const char *what, struct rw_err *err)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int rc;
 
 	rc = db_stmt(db, slot, sql, &st, err);
@@ -150,8 +197,11 @@ configure(struct db *db, const char *path, struct rw_err *err)
 	if (rc != RW_OK)
 		return rc;
 	/* NORMAL is durable across application crashes in WAL mode. */
-	return db_exec(db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON",
+	rc = db_exec(db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON",
 	    "sqlite3_exec", err);
+	if (rc != RW_OK)
+		return rc;
+	return db_glob_register(db, err);
 }
 
 int

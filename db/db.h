@@ -1,6 +1,6 @@
 /*
- * db.h - the SQLite store: verified manifests, their references, and (later)
- * decisions, scans, pins, exceptions and audit.
+ * db.h - the SQLite store: verified manifests and their references, the
+ * decision cache, the audit trail and pinned tags (later: scans, exceptions).
  * SPDX-License-Identifier: Apache-2.0
  *
  * The only module that includes sqlite3.h; callers see verbs, never SQL or
@@ -99,5 +99,238 @@ int	 db_manifest_get(struct db *db, const char *upstream, const char *repo,
  */
 int	 db_blob_referenced(struct db *db, const char *upstream,
 	    const char *repo, const char *blob_digest, struct rw_err *err);
+
+/* ------------------------------------------------------------- decisions */
+
+/*
+ * The verdict cache.  A decision is keyed by the policy revision (so a new
+ * policy never reads an old verdict), the upstream, the repository, the
+ * manifest digest and the reference it was pulled by: the tag, or "" for a
+ * pull by digest (a tag check can refuse "latest" while the same digest
+ * pulled by digest is admitted).
+ */
+struct db_decision_key {
+	const char	*policy_rev;	/* policy_revision() */
+	const char	*upstream;	/* upstream name */
+	const char	*repo;
+	const char	*digest;	/* manifest digest */
+	const char	*ref;		/* tag, or "" when pulled by digest */
+};
+
+/*
+ * One decision.  For db_decision_put every string is borrowed (NULL rule,
+ * rule_file and message are stored as "", a NULL reasons_json as "[]").
+ * db_decision_get points the strings into storage it owns; release it with
+ * db_decision_cleanup.
+ */
+struct db_decision {
+	const char	*verdict;	/* "allow", "deny", "warn" */
+	const char	*mode;		/* "enforce", "warn", "audit" */
+	const char	*rule;		/* deciding rule, or "default" */
+	const char	*rule_file;
+	int		 rule_line;
+	const char	*reasons_json;	/* JSON text, stored as given */
+	const char	*message;
+	int64_t		 decided_at;	/* unix seconds */
+	int64_t		 expires_at;	/* unix seconds; 0: until the policy changes */
+	char		*mem;		/* db_decision_get's storage; do not touch */
+};
+
+/**
+ * Record (insert or replace) the decision D under KEY.  Returns RW_OK,
+ * RW_EINVAL ("db_decision_put: missing argument" for a NULL key field,
+ * verdict or mode; "db_decision_put: unknown verdict \"x\"" / "unknown mode
+ * \"x\""; a negative expires_at), RW_EDB, RW_EBUSY or RW_ENOMEM.
+ */
+int	 db_decision_put(struct db *db, const struct db_decision_key *key,
+	    const struct db_decision *d, struct rw_err *err);
+
+/**
+ * The decision stored under KEY that is still valid at NOW: its expires_at
+ * is unset or later than NOW (a decision expiring at NOW is gone).  On RW_OK
+ * *OUT is filled and owns storage (db_decision_cleanup); otherwise *OUT is
+ * zeroed.  RW_ENOTFOUND (ERR untouched) for no row or an expired one;
+ * RW_EINVAL, RW_EDB, RW_EBUSY, RW_ENOMEM.
+ */
+int	 db_decision_get(struct db *db, const struct db_decision_key *key,
+	    int64_t now, struct db_decision *out, struct rw_err *err);
+
+/** Free what db_decision_get stored in D and zero it; safe on a zeroed D. */
+void	 db_decision_cleanup(struct db_decision *d);
+
+/**
+ * Delete every decision of a policy revision other than POLICY_REV, and
+ * every decision that has expired at NOW.  Call after loading a policy; a
+ * replica still on the old revision merely decides again.  Returns RW_OK or
+ * an error as above.
+ */
+int	 db_decision_prune(struct db *db, const char *policy_rev, int64_t now,
+	    struct rw_err *err);
+
+/*
+ * "Admitted" below means served: a decision valid at NOW under POLICY_REV
+ * whose verdict is allow or warn, or a deny recorded under mode warn or
+ * audit (those modes only warn or record, the image is still served).
+ */
+
+/**
+ * Whether manifest DIGEST of (UPSTREAM, REPO) has an admitting decision
+ * under POLICY_REV at NOW, for any reference.  Returns 1, 0, or a negative
+ * RW_E* code with ERR set.
+ */
+int	 db_admitted(struct db *db, const char *policy_rev, const char *upstream,
+	    const char *repo, const char *manifest_digest, int64_t now,
+	    struct rw_err *err);
+
+/**
+ * The blob gate: whether BLOB_DIGEST is the config or a layer of a
+ * manifest of (UPSTREAM, REPO) that is admitted under POLICY_REV at NOW, or
+ * of a platform manifest whose index is (an admitted index admits its
+ * children).  Subject and child references do not count: they name
+ * manifests, not blobs.  Returns 1, 0, or a negative RW_E* code.
+ */
+int	 db_blob_admitted(struct db *db, const char *policy_rev,
+	    const char *upstream, const char *repo, const char *blob_digest,
+	    int64_t now, struct rw_err *err);
+
+/**
+ * The index of (UPSTREAM, REPO) that lists CHILD_DIGEST as a platform
+ * manifest (manifest_blobs kind child), copied into PARENT (SIZE bytes).
+ * When several indexes list it, the most recently recorded one wins (ties:
+ * the smallest digest).  Returns RW_OK, RW_ENOTFOUND (ERR untouched),
+ * RW_ETOOBIG when SIZE is too small, RW_EINVAL, RW_EDB, RW_EBUSY.
+ */
+int	 db_parent_of(struct db *db, const char *upstream, const char *repo,
+	    const char *child_digest, char *parent, size_t size,
+	    struct rw_err *err);
+
+/* ----------------------------------------------------------------- audit */
+
+/*
+ * One audit row: one per decision.  For db_audit_add the strings are
+ * borrowed and NULL is stored as SQL NULL, except OPERATION, REPO and
+ * VERDICT, which are required.  Rows handed to a db_audit_cb have "" for
+ * NULL and are valid only during the call.
+ */
+struct db_audit_row {
+	int64_t		 id;		/* set by db_audit_query; add ignores it */
+	int64_t		 ts;		/* unix seconds */
+	const char	*request_id;
+	const char	*client;	/* client address */
+	const char	*identity;	/* authenticated user, if any */
+	const char	*operation;	/* "pull", "push" */
+	const char	*upstream;
+	const char	*host;		/* registry host as the client named it */
+	const char	*repo;
+	const char	*reference;	/* tag or digest as requested */
+	const char	*digest;	/* manifest digest, when known */
+	const char	*verdict;	/* "allow", "deny", "warn", "error" */
+	const char	*mode;		/* "enforce", "warn", "audit" */
+	const char	*rule;
+	const char	*rule_file;
+	int		 rule_line;	/* 0: none */
+	const char	*reasons_json;
+	const char	*message;
+};
+
+/** Append ROW.  Returns RW_OK, RW_EINVAL, RW_EDB, RW_EBUSY or RW_ENOMEM. */
+int	 db_audit_add(struct db *db, const struct db_audit_row *row,
+	    struct rw_err *err);
+
+/** Which rows db_audit_query returns; a zeroed filter means all. */
+struct db_audit_filter {
+	int		 denied_only;	/* verdict deny or error */
+	int64_t		 since;		/* ts >= since; 0: no bound */
+	/*
+	 * Policy glob ("*" one segment, "**" any) matched against both
+	 * "host/repo" and "repo", so "library/nginx" and
+	 * "docker.io/library/nginx" both match that image.  NULL: any.
+	 */
+	const char	*repo_glob;
+	size_t		 limit;		/* the newest LIMIT rows; 0: no limit */
+};
+
+/**
+ * Called once per row; return 0 to go on, anything else to stop (the value
+ * becomes db_audit_query's result).  May call db verbs.
+ */
+typedef int (*db_audit_cb)(const struct db_audit_row *row, void *arg);
+
+/**
+ * Call CB for every row passing F, oldest first (by ts, then id).  Rows are
+ * read in pages and CB runs without the db lock held, so memory stays
+ * bounded; the price is that an error reading a later page can come after
+ * CB has seen earlier rows.  Returns RW_OK, CB's nonzero result, RW_EDB,
+ * RW_EBUSY or RW_ENOMEM.
+ */
+int	 db_audit_query(struct db *db, const struct db_audit_filter *f,
+	    db_audit_cb cb, void *arg, struct rw_err *err);
+
+/* ------------------------------------------------------------------ pins */
+
+/*
+ * A pinned tag: (HOST, REPO, TAG) must resolve to DIGEST.  HOST is the
+ * canonical registry host ("docker.io"), REPO the full repository
+ * ("library/nginx").  SOURCE says who pinned it: "cli", "policy" or
+ * "first-pull".
+ */
+struct db_pin {
+	const char	*host;
+	const char	*repo;
+	const char	*tag;
+	const char	*digest;
+	const char	*pinned_by;
+	const char	*source;
+	int64_t		 pinned_at;	/* unix seconds */
+};
+
+/**
+ * Pin (HOST, REPO, TAG) to DIGEST, replacing any pin it had; BY says who
+ * (a user name), SOURCE is "cli", "policy" or "first-pull", NOW becomes
+ * pinned_at.  When the digest changes, cached decisions for that repo and
+ * tag are deleted in the same transaction so none outlives its pin.
+ * Returns RW_OK, RW_EINVAL (missing argument, unknown source), RW_EDB,
+ * RW_EBUSY or RW_ENOMEM.
+ */
+int	 db_pin_set(struct db *db, const char *host, const char *repo,
+	    const char *tag, const char *digest, const char *by,
+	    const char *source, int64_t now, struct rw_err *err);
+
+/**
+ * As db_pin_set, but never replaces a pin (trust on first use: concurrent
+ * first pulls of a tag agree on whichever came first).  Returns 1 when it
+ * pinned, 0 when a pin was already there, or a negative RW_E* code.
+ */
+int	 db_pin_set_if_absent(struct db *db, const char *host,
+	    const char *repo, const char *tag, const char *digest,
+	    const char *by, const char *source, int64_t now,
+	    struct rw_err *err);
+
+/**
+ * The digest pinned for (HOST, REPO, TAG) into DIGEST (SIZE bytes;
+ * RW_DIGEST_MAX is enough).  Returns RW_OK, RW_ENOTFOUND (ERR untouched),
+ * RW_ETOOBIG, RW_EINVAL, RW_EDB, RW_EBUSY.
+ */
+int	 db_pin_get(struct db *db, const char *host, const char *repo,
+	    const char *tag, char *digest, size_t size, struct rw_err *err);
+
+/**
+ * Remove the pin of (HOST, REPO, TAG) and the cached decisions for that
+ * repo and tag.  Returns RW_OK, RW_ENOTFOUND (ERR untouched) when there was
+ * none, RW_EINVAL, RW_EDB, RW_EBUSY.
+ */
+int	 db_pin_rm(struct db *db, const char *host, const char *repo,
+	    const char *tag, struct rw_err *err);
+
+/** Called once per pin; nonzero stops the listing and is returned. */
+typedef int (*db_pin_cb)(const struct db_pin *pin, void *arg);
+
+/**
+ * Call CB for every pin, ordered by host, repo, tag.  All pins are read
+ * first and CB runs without the db lock, so on an error CB is never called.
+ * PIN is valid only during the call.  Returns RW_OK, CB's nonzero result,
+ * RW_EDB, RW_EBUSY or RW_ENOMEM.
+ */
+int	 db_pin_list(struct db *db, db_pin_cb cb, void *arg, struct rw_err *err);
 
 #endif /* RW_DB_H */

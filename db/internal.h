@@ -25,6 +25,20 @@ enum db_stmt_slot {
 	DB_ST_REF_PUT,
 	DB_ST_MANIFEST_GET,
 	DB_ST_BLOB_REF,
+	DB_ST_DECISION_PUT,
+	DB_ST_DECISION_GET,
+	DB_ST_ADMITTED,
+	DB_ST_BLOB_ADMITTED,
+	DB_ST_PARENT_OF,
+	DB_ST_PIN_SET,
+	DB_ST_PIN_ADD,
+	DB_ST_PIN_GET,
+	DB_ST_PIN_RM,
+	DB_ST_PIN_LIST,
+	DB_ST_PIN_FORGET,
+	DB_ST_AUDIT_ADD,
+	DB_ST_AUDIT_START,
+	DB_ST_AUDIT_PAGE,
 	DB_ST_COUNT
 };
 
@@ -60,5 +74,33 @@ void	 db_tx_rollback(struct db *db);
 
 /** Apply pending migrations (migrate.c). */
 int	 db_migrate(struct db *db, struct rw_err *err);
+
+/**
+ * Bind the strings STRS[0..N-1] to parameters FIRST..FIRST+N-1 of ST (a NULL
+ * string binds SQL NULL).  The strings must outlive the step.
+ */
+int	 db_bind_texts(struct db *db, sqlite3_stmt *st, int first,
+	    const char *const *strs, size_t n, struct rw_err *err);
+
+/**
+ * Copy the text of columns COLS[0..N-1] of the current row of ST into one
+ * malloc'ed block and point OUT[i] at column COLS[i] in it ("" for SQL
+ * NULL).  Returns the block (the caller frees it) or NULL when out of
+ * memory.
+ */
+char	*db_copy_texts(sqlite3_stmt *st, const int *cols, size_t n,
+	    const char **out);
+
+/**
+ * Whether TEXT matches the policy glob PAT: "*" matches within one path
+ * segment, "**" across segments, and a "**" that is a whole segment followed
+ * by a slash also matches no segment at all (so "a/ ** /b", written without
+ * the spaces, matches "a/b").  Anything else is literal and case matters.
+ * Returns 1, 0, or RW_ENOMEM (glob.c).
+ */
+int	 db_glob_match(const char *pat, const char *text);
+
+/** Register the SQL function rw_glob(pattern, text) on DB's connection. */
+int	 db_glob_register(struct db *db, struct rw_err *err);
 
 #endif /* RW_DB_INTERNAL_H */

@@ -38,6 +38,65 @@ static const char *const migrations[] = {
 	") WITHOUT ROWID;"
 	"CREATE INDEX manifest_blobs_by_blob"
 	"  ON manifest_blobs(upstream, repo, blob_digest);",
+	/*
+	 * 2: the verdict cache, the audit trail and pinned tags.  decisions is
+	 * keyed by policy revision so a new policy never reads an old verdict;
+	 * ref is the tag, or '' for a pull by digest, because a tag check can
+	 * refuse a tag while the same digest pulled by digest is admitted.
+	 * expires_at NULL means "until the policy changes".  Audit rows keep
+	 * nullable columns for facts not known when the request was refused
+	 * (a source denial has no digest yet); "error" is a refusal because
+	 * regwarden could not decide.
+	 */
+	"CREATE TABLE decisions("
+	"  policy_rev TEXT NOT NULL,"
+	"  upstream TEXT NOT NULL,"
+	"  repo TEXT NOT NULL,"
+	"  digest TEXT NOT NULL,"
+	"  ref TEXT NOT NULL,"
+	"  verdict TEXT NOT NULL CHECK(verdict IN ('allow', 'deny', 'warn')),"
+	"  mode TEXT NOT NULL CHECK(mode IN ('enforce', 'warn', 'audit')),"
+	"  rule TEXT NOT NULL,"
+	"  rule_file TEXT NOT NULL,"
+	"  rule_line INTEGER NOT NULL,"
+	"  reasons_json TEXT NOT NULL,"
+	"  message TEXT NOT NULL,"
+	"  decided_at INTEGER NOT NULL,"
+	"  expires_at INTEGER,"
+	"  PRIMARY KEY(policy_rev, upstream, repo, digest, ref));"
+	"CREATE TABLE audit("
+	"  id INTEGER PRIMARY KEY,"
+	"  ts INTEGER NOT NULL,"
+	"  request_id TEXT,"
+	"  client TEXT,"
+	"  identity TEXT,"
+	"  operation TEXT NOT NULL,"
+	"  upstream TEXT,"
+	"  host TEXT,"
+	"  repo TEXT NOT NULL,"
+	"  reference TEXT,"
+	"  digest TEXT,"
+	"  verdict TEXT NOT NULL"
+	"    CHECK(verdict IN ('allow', 'deny', 'warn', 'error')),"
+	"  mode TEXT,"
+	"  rule TEXT,"
+	"  rule_file TEXT,"
+	"  rule_line INTEGER,"
+	"  reasons_json TEXT,"
+	"  message TEXT);"
+	"CREATE INDEX audit_by_ts ON audit(ts);"
+	"CREATE INDEX audit_by_repo_ts ON audit(repo, ts);"
+	"CREATE TABLE pins("
+	"  host TEXT NOT NULL,"
+	"  repo TEXT NOT NULL,"
+	"  tag TEXT NOT NULL,"
+	"  digest TEXT NOT NULL,"
+	"  pinned_by TEXT NOT NULL,"
+	"  pinned_at INTEGER NOT NULL,"
+	"  source TEXT NOT NULL"
+	"    CHECK(source IN ('cli', 'policy', 'first-pull')),"
+	"  PRIMARY KEY(host, repo, tag)"
+	") WITHOUT ROWID;",
 };
 
 #define NMIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))

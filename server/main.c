@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "server/cli.h"
 #include "server/config.h"
 #include "server/server.h"
 #include "util/util.h"
@@ -18,6 +19,9 @@ usage(FILE *fp)
 	    "(default config: " DEFAULT_CONFIG ")\n"
 	    "       regwarden check-config [config.json]  validate a server "
 	    "config and exit\n"
+	    "       regwarden pins [-c config.json] add|rm|ls ...\n"
+	    "       regwarden audit [-c config.json] [--denied] [--since DURATION] "
+	    "[--repo GLOB] [--json] [--limit N]\n"
 	    "       regwarden version\n");
 }
 
@@ -55,6 +59,8 @@ main(int argc, char **argv)
 		}
 		return server_serve(path);
 	}
+	if (strcmp(argv[1], "pins") == 0 || strcmp(argv[1], "audit") == 0)
+		return cli_main(argc - 1, argv + 1, path);
 	if (strcmp(argv[1], "check-config") == 0 && argc <= 3)
 		return check_config(argc == 3 ? argv[2] : path);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {

@@ -112,7 +112,7 @@ test_migrations_idempotent(void **state)
 	size_t len = 0;
 	struct db *db;
 
-	assert_int_equal(db_schema_version(), 1);
+	assert_int_equal(db_schema_version(), 2);
 	db = open_ok(f->path);
 	rw_err_clear(&err);
 	assert_int_equal(db_manifest_put(db, "hub", "library/nginx", "sha256:m1",
@@ -120,7 +120,7 @@ test_migrations_idempotent(void **state)
 	db_close(db);
 	/* Bytes 18-19 are 2 in WAL mode; user_version counts migrations. */
 	assert_int_equal(header_u32(f->path, 16) & 0xffff, 0x0202);
-	assert_int_equal(header_u32(f->path, 60), 1);
+	assert_int_equal(header_u32(f->path, 60), (uint32_t)db_schema_version());
 
 	db = open_ok(f->path);
 	assert_int_equal(db_manifest_get(db, "hub", "library/nginx", "sha256:m1",
@@ -131,7 +131,7 @@ test_migrations_idempotent(void **state)
 	    "sha256:aa", &err), 1);
 	free(body);
 	db_close(db);
-	assert_int_equal(header_u32(f->path, 60), 1);
+	assert_int_equal(header_u32(f->path, 60), (uint32_t)db_schema_version());
 	db_close(NULL);
 }
 
@@ -149,8 +149,8 @@ test_newer_version_refused(void **state)
 	assert_int_equal(db_open(f->path, &db, &err), RW_EDB);
 	assert_null(db);
 	snprintf(want, sizeof(want), "%s: database schema version 99 is newer "
-	    "than this regwarden supports (1); upgrade regwarden or use another "
-	    "database", f->path);
+	    "than this regwarden supports (%d); upgrade regwarden or use another "
+	    "database", f->path, db_schema_version());
 	assert_string_equal(err.msg, want);
 	assert_int_equal(header_u32(f->path, 60), 99);
 }

@@ -1,0 +1,264 @@
+/* audit.c - the audit trail: one row per decision, and the queries on it. */
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "db/db.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/internal.h"
+
+/* Rows read per lock: enough to amortise the query, small in memory. */
+#define AUDIT_PAGE	256
+
+/* The filter in SQL; ?1 denied_only, ?2 since, ?3 the glob or NULL. */
+#define FILTER								\
+	"(?1 = 0 OR verdict IN ('deny', 'error')) AND ts >= ?2 AND "	\
+	"(?3 IS NULL OR rw_glob(?3, repo) OR "				\
+	"rw_glob(?3, host || '/' || repo))"
+
+#define NTEXT	15	/* text columns of a row, see copy_row */
+
+static const char *const verdicts[] = { "allow", "deny", "warn", "error" };
+
+static int
+check_row(const struct db_audit_row *r, struct rw_err *err)
+{
+	size_t i;
+
+	if (r == NULL || r->operation == NULL || r->repo == NULL ||
+	    r->verdict == NULL)
+		return rw_err_set(err, RW_EINVAL,
+		    "db_audit_add: missing argument");
+	for (i = 0; i < sizeof(verdicts) / sizeof(verdicts[0]); i++) {
+		if (strcmp(r->verdict, verdicts[i]) == 0)
+			return RW_OK;
+	}
+	return rw_err_set(err, RW_EINVAL, "db_audit_add: unknown verdict \"%s\"",
+	    r->verdict);
+}
+
+static int
+bind_row(struct db *db, sqlite3_stmt *st, const struct db_audit_row *r,
+    struct rw_err *err)
+{
+	const char *text[] = { r->request_id, r->client, r->identity,
+	    r->operation, r->upstream, r->host, r->repo, r->reference,
+	    r->digest, r->verdict, r->mode, r->rule, r->rule_file };
+	const char *tail[] = { r->reasons_json, r->message };
+	int rc;
+
+	rc = db_bind_texts(db, st, 2, text, 13, err);
+	if (rc == RW_OK)
+		rc = db_bind_texts(db, st, 16, tail, 2, err);
+	if (rc != RW_OK)
+		return rc;
+	if (sqlite3_bind_int64(st, 1, r->ts) != SQLITE_OK ||
+	    (r->rule_line > 0 ? sqlite3_bind_int(st, 15, r->rule_line) :
+	    sqlite3_bind_null(st, 15)) != SQLITE_OK)
+		return db_fail(db, sqlite3_errcode(db->h), "sqlite3_bind", err);
+	return RW_OK;
+}
+
+int
+db_audit_add(struct db *db, const struct db_audit_row *row,
+    struct rw_err *err)
+{
+	static const char sql[] = "INSERT INTO audit(ts, request_id, client, "
+	    "identity, operation, upstream, host, repo, reference, digest, "
+	    "verdict, mode, rule, rule_file, rule_line, reasons_json, message) "
+	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+	    "?15, ?16, ?17)";
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = check_row(row, err);
+	if (rc != RW_OK)
+		return rc;
+	pthread_mutex_lock(&db->mu);
+	rc = db_stmt(db, DB_ST_AUDIT_ADD, sql, &st, err);
+	if (rc != RW_OK)
+		goto out;
+	rc = bind_row(db, st, row, err);
+	if (rc != RW_OK)
+		goto out;
+	rc = sqlite3_step(st);
+	rc = rc == SQLITE_DONE ? RW_OK : db_fail(db, rc, "sqlite3_step", err);
+out:
+	if (st != NULL)
+		db_stmt_done(st);
+	pthread_mutex_unlock(&db->mu);
+	return rc;
+}
+
+/* Rows of one page, copied out so the callback runs without the lock. */
+struct page {
+	struct db_audit_row	 rows[AUDIT_PAGE];
+	char			*mem[AUDIT_PAGE];
+	size_t			 n;
+};
+
+static void
+page_clear(struct page *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		free(p->mem[i]);
+	p->n = 0;
+}
+
+/* Columns: id, ts, 13 texts (2-14), rule_line, reasons_json, message. */
+static int
+copy_row(sqlite3_stmt *st, struct page *p, struct rw_err *err)
+{
+	static const int cols[NTEXT] = { 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+	    13, 14, 16, 17 };
+	struct db_audit_row *r = &p->rows[p->n];
+	const char *s[NTEXT];
+
+	p->mem[p->n] = db_copy_texts(st, cols, NTEXT, s);
+	if (p->mem[p->n] == NULL)
+		return rw_err_set(err, RW_ENOMEM, "out of memory");
+	*r = (struct db_audit_row){
+		.id = sqlite3_column_int64(st, 0),
+		.ts = sqlite3_column_int64(st, 1),
+		.request_id = s[0], .client = s[1], .identity = s[2],
+		.operation = s[3], .upstream = s[4], .host = s[5],
+		.repo = s[6], .reference = s[7], .digest = s[8],
+		.verdict = s[9], .mode = s[10], .rule = s[11],
+		.rule_file = s[12], .rule_line = sqlite3_column_int(st, 15),
+		.reasons_json = s[13], .message = s[14],
+	};
+	p->n++;
+	return RW_OK;
+}
+
+static int
+bind_filter(struct db *db, sqlite3_stmt *st, const struct db_audit_filter *f,
+    struct rw_err *err)
+{
+	const char *glob[] = { f->repo_glob };
+
+	if (sqlite3_bind_int(st, 1, f->denied_only != 0) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, f->since != 0 ? f->since : INT64_MIN) !=
+	    SQLITE_OK)
+		return db_fail(db, sqlite3_errcode(db->h), "sqlite3_bind", err);
+	return db_bind_texts(db, st, 3, glob, 1, err);
+}
+
+/* Where to start so that only the newest F->limit rows are read. */
+static int
+find_start(struct db *db, const struct db_audit_filter *f, int64_t *ts,
+    int64_t *id, struct rw_err *err)
+{
+	static const char sql[] = "SELECT ts, id FROM audit WHERE " FILTER
+	    " ORDER BY ts DESC, id DESC LIMIT 1 OFFSET ?4";
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	pthread_mutex_lock(&db->mu);
+	rc = db_stmt(db, DB_ST_AUDIT_START, sql, &st, err);
+	if (rc == RW_OK)
+		rc = bind_filter(db, st, f, err);
+	if (rc != RW_OK)
+		goto out;
+	if (sqlite3_bind_int64(st, 4, (int64_t)f->limit - 1) != SQLITE_OK) {
+		rc = db_fail(db, sqlite3_errcode(db->h), "sqlite3_bind", err);
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		/* Start just before that row: the cursor is exclusive. */
+		*ts = sqlite3_column_int64(st, 0);
+		*id = sqlite3_column_int64(st, 1) - 1;
+		rc = RW_OK;
+	} else {
+		/* Fewer rows than the limit: start from the oldest. */
+		rc = rc == SQLITE_DONE ? RW_OK :
+		    db_fail(db, rc, "sqlite3_step", err);
+	}
+out:
+	if (st != NULL)
+		db_stmt_done(st);
+	pthread_mutex_unlock(&db->mu);
+	return rc;
+}
+
+/* Read up to WANT rows after the cursor (TS, ID) into P. */
+static int
+read_page(struct db *db, const struct db_audit_filter *f, int64_t ts,
+    int64_t id, size_t want, struct page *p, struct rw_err *err)
+{
+	static const char sql[] = "SELECT id, ts, request_id, client, "
+	    "identity, operation, upstream, host, repo, reference, digest, "
+	    "verdict, mode, rule, rule_file, rule_line, reasons_json, message "
+	    "FROM audit WHERE " FILTER " AND (ts, id) > (?4, ?5) "
+	    "ORDER BY ts, id LIMIT ?6";
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	pthread_mutex_lock(&db->mu);
+	rc = db_stmt(db, DB_ST_AUDIT_PAGE, sql, &st, err);
+	if (rc == RW_OK)
+		rc = bind_filter(db, st, f, err);
+	if (rc != RW_OK)
+		goto out;
+	if (sqlite3_bind_int64(st, 4, ts) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 5, id) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 6, (int64_t)want) != SQLITE_OK) {
+		rc = db_fail(db, sqlite3_errcode(db->h), "sqlite3_bind", err);
+		goto out;
+	}
+	for (;;) {
+		rc = sqlite3_step(st);
+		if (rc != SQLITE_ROW)
+			break;
+		rc = copy_row(st, p, err);
+		if (rc != RW_OK)
+			goto out;
+	}
+	rc = rc == SQLITE_DONE ? RW_OK : db_fail(db, rc, "sqlite3_step", err);
+out:
+	if (st != NULL)
+		db_stmt_done(st);
+	pthread_mutex_unlock(&db->mu);
+	return rc;
+}
+
+int
+db_audit_query(struct db *db, const struct db_audit_filter *f,
+    db_audit_cb cb, void *arg, struct rw_err *err)
+{
+	int64_t ts = INT64_MIN, id = INT64_MIN;
+	size_t left = f->limit, want, i;
+	struct page *p;
+	int rc = RW_OK;
+
+	if ((uint64_t)f->limit > (uint64_t)INT64_MAX)
+		return rw_err_set(err, RW_EINVAL, "db_audit_query: limit %zu "
+		    "is too large", f->limit);
+	if (f->limit > 0)
+		rc = find_start(db, f, &ts, &id, err);
+	if (rc != RW_OK)
+		return rc;
+	p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return rw_err_set(err, RW_ENOMEM, "out of memory");
+	for (;;) {
+		want = f->limit > 0 && left < AUDIT_PAGE ? left : AUDIT_PAGE;
+		rc = read_page(db, f, ts, id, want, p, err);
+		for (i = 0; rc == RW_OK && i < p->n; i++)
+			rc = cb(&p->rows[i], arg);
+		if (rc != RW_OK || p->n < want)
+			break;
+		left -= p->n;	/* unused without a limit */
+		if (f->limit > 0 && left == 0)
+			break;
+		ts = p->rows[p->n - 1].ts;
+		id = p->rows[p->n - 1].id;
+		page_clear(p);
+	}
+	page_clear(p);
+	free(p);
+	return rc;
+}

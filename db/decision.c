@@ -1,0 +1,365 @@
+/* decision.c - the verdict cache and the admission questions asked of it. */
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "db/db.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/internal.h"
+
+/*
+ * A decision admits when the image was served: allow and warn do, and so
+ * does a deny recorded by a rule in warn or audit mode, which only warns or
+ * records.  ?5 is now.
+ */
+#define ADMITS(d)							\
+	"(" d ".verdict <> 'deny' OR " d ".mode <> 'enforce') AND "	\
+	"(" d ".expires_at IS NULL OR " d ".expires_at > ?5)"
+
+static const char *const verdicts[] = { "allow", "deny", "warn", NULL };
+static const char *const modes[] = { "enforce", "warn", "audit", NULL };
+
+static int
+one_of(const char *s, const char *const *set)
+{
+	size_t i;
+
+	for (i = 0; set[i] != NULL; i++) {
+		if (strcmp(s, set[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+check_key(const struct db_decision_key *k, const char *verb,
+    struct rw_err *err)
+{
+	if (k == NULL || k->policy_rev == NULL || k->upstream == NULL ||
+	    k->repo == NULL || k->digest == NULL || k->ref == NULL)
+		return rw_err_set(err, RW_EINVAL, "%s: missing argument", verb);
+	return RW_OK;
+}
+
+static int
+check_decision(const struct db_decision *d, struct rw_err *err)
+{
+	if (d == NULL || d->verdict == NULL || d->mode == NULL)
+		return rw_err_set(err, RW_EINVAL,
+		    "db_decision_put: missing argument");
+	if (!one_of(d->verdict, verdicts))
+		return rw_err_set(err, RW_EINVAL,
+		    "db_decision_put: unknown verdict \"%s\"", d->verdict);
+	if (!one_of(d->mode, modes))
+		return rw_err_set(err, RW_EINVAL,
+		    "db_decision_put: unknown mode \"%s\"", d->mode);
+	if (d->expires_at < 0)
+		return rw_err_set(err, RW_EINVAL,
+		    "db_decision_put: expires_at is negative");
+	return RW_OK;
+}
+
+/* Bind the five key fields to parameters 1-5 of ST. */
+static int
+bind_key(struct db *db, sqlite3_stmt *st, const struct db_decision_key *k,
+    struct rw_err *err)
+{
+	const char *key[] = { k->policy_rev, k->upstream, k->repo, k->digest,
+	    k->ref };
+
+	return db_bind_texts(db, st, 1, key, 5, err);
+}
+
+static int
+bind_decision(struct db *db, sqlite3_stmt *st, const struct db_decision *d,
+    struct rw_err *err)
+{
+	const char *text[] = { d->verdict, d->mode,
+	    d->rule != NULL ? d->rule : "",
+	    d->rule_file != NULL ? d->rule_file : "" };
+	const char *tail[] = {
+	    d->reasons_json != NULL ? d->reasons_json : "[]",
+	    d->message != NULL ? d->message : "" };
+	int rc;
+
+	rc = db_bind_texts(db, st, 6, text, 4, err);
+	if (rc == RW_OK)
+		rc = db_bind_texts(db, st, 11, tail, 2, err);
+	if (rc != RW_OK)
+		return rc;
+	if (sqlite3_bind_int(st, 10, d->rule_line) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 13, d->decided_at) != SQLITE_OK ||
+	    (d->expires_at > 0 ?
+	    sqlite3_bind_int64(st, 14, d->expires_at) :
+	    sqlite3_bind_null(st, 14)) != SQLITE_OK)
+		return db_fail(db, sqlite3_errcode(db->h), "sqlite3_bind", err);
+	return RW_OK;
+}
+
+int
+db_decision_put(struct db *db, const struct db_decision_key *key,
+    const struct db_decision *d, struct rw_err *err)
+{
+	static const char sql[] = "INSERT OR REPLACE INTO decisions("
+	    "policy_rev, upstream, repo, digest, ref, verdict, mode, rule, "
+	    "rule_file, rule_line, reasons_json, message, decided_at, "
+	    "expires_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+	    "?12, ?13, ?14)";
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = check_key(key, "db_decision_put", err);
+	if (rc == RW_OK)
+		rc = check_decision(d, err);
+	if (rc != RW_OK)
+		return rc;
+	pthread_mutex_lock(&db->mu);
+	rc = db_stmt(db, DB_ST_DECISION_PUT, sql, &st, err);
+	if (rc != RW_OK)
+		goto out;
+	rc = bind_key(db, st, key, err);
+	if (rc == RW_OK)
+		rc = bind_decision(db, st, d, err);
+	if (rc != RW_OK)
+		goto out;
+	rc = sqlite3_step(st);
+	rc = rc == SQLITE_DONE ? RW_OK : db_fail(db, rc, "sqlite3_step", err);
+out:
+	if (st != NULL)
+		db_stmt_done(st);
+	pthread_mutex_unlock(&db->mu);
+	return rc;
+}
+
+static int
+copy_decision(sqlite3_stmt *st, struct db_decision *out, struct rw_err *err)
+{
+	static const int cols[] = { 0, 1, 2, 3, 4, 5 };
+	const char *s[6];
+
+	out->mem = db_copy_texts(st, cols, 6, s);
+	if (out->mem == NULL)
+		return rw_err_set(err, RW_ENOMEM, "out of memory");
+	out->verdict = s[0];
+	out->mode = s[1];
+	out->rule = s[2];
+	out->rule_file = s[3];
+	out->reasons_json = s[4];
+	out->message = s[5];
+	out->rule_line = sqlite3_column_int(st, 6);
+	out->decided_at = sqlite3_column_int64(st, 7);
+	out->expires_at = sqlite3_column_int64(st, 8);	/* NULL reads as 0 */
+	return RW_OK;
+}
+
+int
+db_decision_get(struct db *db, const struct db_decision_key *key,
+    int64_t now, struct db_decision *out, struct rw_err *err)
+{
+	static const char sql[] = "SELECT verdict, mode, rule, rule_file, "
+	    "reasons_json, message, rule_line, decided_at, expires_at "
+	    "FROM decisions WHERE policy_rev = ?1 AND upstream = ?2 AND "
+	    "repo = ?3 AND digest = ?4 AND ref = ?5 AND "
+	    "(expires_at IS NULL OR expires_at > ?6)";
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = check_key(key, "db_decision_get", err);
+	if (rc != RW_OK)
+		return rc;
+	pthread_mutex_lock(&db->mu);
+	rc = db_stmt(db, DB_ST_DECISION_GET, sql, &st, err);
+	if (rc != RW_OK)
+		goto out;
+	rc = bind_key(db, st, key, err);
+	if (rc != RW_OK)
+		goto out;
+	if (sqlite3_bind_int64(st, 6, now) != SQLITE_OK) {
+		rc = db_fail(db, sqlite3_errcode(db->h), "sqlite3_bind", err);
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		rc = copy_decision(st, out, err);
+	else if (rc == SQLITE_DONE)
+		rc = RW_ENOTFOUND;
+	else
+		rc = db_fail(db, rc, "sqlite3_step", err);
+out:
+	if (st != NULL)
+		db_stmt_done(st);
+	pthread_mutex_unlock(&db->mu);
+	if (rc != RW_OK)
+		db_decision_cleanup(out);
+	return rc;
+}
+
+void
+db_decision_cleanup(struct db_decision *d)
+{
+	if (d == NULL)
+		return;
+	free(d->mem);
+	memset(d, 0, sizeof(*d));
+}
+
+int
+db_decision_prune(struct db *db, const char *policy_rev, int64_t now,
+    struct rw_err *err)
+{
+	static const char sql[] = "DELETE FROM decisions WHERE "
+	    "policy_rev <> ?1 OR (expires_at IS NOT NULL AND expires_at <= ?2)";
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (policy_rev == NULL)
+		return rw_err_set(err, RW_EINVAL,
+		    "db_decision_prune: missing argument");
+	pthread_mutex_lock(&db->mu);
+	/* Once per policy load: not worth a slot in the statement cache. */
+	rc = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		rc = db_fail(db, rc, "sqlite3_prepare", err);
+		goto out;
+	}
+	if (sqlite3_bind_text(st, 1, policy_rev, -1, SQLITE_STATIC) !=
+	    SQLITE_OK || sqlite3_bind_int64(st, 2, now) != SQLITE_OK) {
+		rc = db_fail(db, sqlite3_errcode(db->h), "sqlite3_bind", err);
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	rc = rc == SQLITE_DONE ? RW_OK : db_fail(db, rc, "sqlite3_step", err);
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&db->mu);
+	return rc;
+}
+
+/*
+ * Run the cached "SELECT EXISTS(...)" in SLOT with the four strings ARGS
+ * bound to ?1-?4 and NOW to ?5.  Returns 1, 0 or a negative RW_E* code.
+ */
+static int
+exists(struct db *db, enum db_stmt_slot slot, const char *sql,
+    const char *const args[4], int64_t now, struct rw_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	pthread_mutex_lock(&db->mu);
+	rc = db_stmt(db, slot, sql, &st, err);
+	if (rc != RW_OK)
+		goto out;
+	rc = db_bind_texts(db, st, 1, args, 4, err);
+	if (rc != RW_OK)
+		goto out;
+	if (sqlite3_bind_int64(st, 5, now) != SQLITE_OK) {
+		rc = db_fail(db, sqlite3_errcode(db->h), "sqlite3_bind", err);
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		rc = sqlite3_column_int(st, 0) != 0;
+	else
+		rc = db_fail(db, rc, "sqlite3_step", err);
+out:
+	if (st != NULL)
+		db_stmt_done(st);
+	pthread_mutex_unlock(&db->mu);
+	return rc;
+}
+
+int
+db_admitted(struct db *db, const char *policy_rev, const char *upstream,
+    const char *repo, const char *manifest_digest, int64_t now,
+    struct rw_err *err)
+{
+	static const char sql[] = "SELECT EXISTS(SELECT 1 FROM decisions d "
+	    "WHERE d.policy_rev = ?1 AND d.upstream = ?2 AND d.repo = ?3 AND "
+	    "d.digest = ?4 AND " ADMITS("d") ")";
+	const char *args[] = { policy_rev, upstream, repo, manifest_digest };
+
+	if (policy_rev == NULL || upstream == NULL || repo == NULL ||
+	    manifest_digest == NULL)
+		return rw_err_set(err, RW_EINVAL, "db_admitted: missing argument");
+	return exists(db, DB_ST_ADMITTED, sql, args, now, err);
+}
+
+int
+db_blob_admitted(struct db *db, const char *policy_rev, const char *upstream,
+    const char *repo, const char *blob_digest, int64_t now,
+    struct rw_err *err)
+{
+	/*
+	 * Two ways in, both starting from the by-blob index: the manifest
+	 * that lists the blob was admitted itself, or an index listing that
+	 * manifest as a child was.
+	 */
+	static const char sql[] = "SELECT EXISTS("
+	    "SELECT 1 FROM manifest_blobs b JOIN decisions d "
+	    "ON d.policy_rev = ?1 AND d.upstream = b.upstream AND "
+	    "d.repo = b.repo AND d.digest = b.manifest_digest "
+	    "WHERE b.upstream = ?2 AND b.repo = ?3 AND b.blob_digest = ?4 AND "
+	    "b.kind IN ('config', 'layer') AND " ADMITS("d") " "
+	    "UNION ALL "
+	    "SELECT 1 FROM manifest_blobs b JOIN manifest_blobs p "
+	    "ON p.upstream = b.upstream AND p.repo = b.repo AND "
+	    "p.blob_digest = b.manifest_digest AND p.kind = 'child' "
+	    "JOIN decisions d ON d.policy_rev = ?1 AND d.upstream = p.upstream "
+	    "AND d.repo = p.repo AND d.digest = p.manifest_digest "
+	    "WHERE b.upstream = ?2 AND b.repo = ?3 AND b.blob_digest = ?4 AND "
+	    "b.kind IN ('config', 'layer') AND " ADMITS("d") ")";
+	const char *args[] = { policy_rev, upstream, repo, blob_digest };
+
+	if (policy_rev == NULL || upstream == NULL || repo == NULL ||
+	    blob_digest == NULL)
+		return rw_err_set(err, RW_EINVAL,
+		    "db_blob_admitted: missing argument");
+	return exists(db, DB_ST_BLOB_ADMITTED, sql, args, now, err);
+}
+
+int
+db_parent_of(struct db *db, const char *upstream, const char *repo,
+    const char *child_digest, char *parent, size_t size, struct rw_err *err)
+{
+	static const char sql[] = "SELECT b.manifest_digest FROM "
+	    "manifest_blobs b JOIN manifests m ON m.upstream = b.upstream AND "
+	    "m.repo = b.repo AND m.digest = b.manifest_digest "
+	    "WHERE b.upstream = ?1 AND b.repo = ?2 AND b.blob_digest = ?3 AND "
+	    "b.kind = 'child' ORDER BY m.first_seen DESC, b.manifest_digest "
+	    "LIMIT 1";
+	const char *args[] = { upstream, repo, child_digest };
+	sqlite3_stmt *st = NULL;
+	const char *d;
+	int rc;
+
+	if (upstream == NULL || repo == NULL || child_digest == NULL ||
+	    parent == NULL)
+		return rw_err_set(err, RW_EINVAL,
+		    "db_parent_of: missing argument");
+	pthread_mutex_lock(&db->mu);
+	rc = db_stmt(db, DB_ST_PARENT_OF, sql, &st, err);
+	if (rc == RW_OK)
+		rc = db_bind_texts(db, st, 1, args, 3, err);
+	if (rc != RW_OK)
+		goto out;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		d = (const char *)sqlite3_column_text(st, 0);
+		if (d == NULL || rw_strlcpy(parent, d, size) >= size)
+			rc = rw_err_set(err, RW_ETOOBIG, "parent digest does "
+			    "not fit in %zu bytes", size);
+		else
+			rc = RW_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = RW_ENOTFOUND;
+	} else {
+		rc = db_fail(db, rc, "sqlite3_step", err);
+	}
+out:
+	if (st != NULL)
+		db_stmt_done(st);
+	pthread_mutex_unlock(&db->mu);
+	return rc;
+}

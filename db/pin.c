@@ -1,0 +1,325 @@
+/* pin.c - pinned tags: a tag must resolve to the digest recorded here. */
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "db/db.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/internal.h"
+
+static const char *const sources[] = { "cli", "policy", "first-pull" };
+
+static int
+check_args(const char *verb, const char *host, const char *repo,
+    const char *tag, const char *digest, const char *by, const char *source,
+    struct rw_err *err)
+{
+	size_t i;
+
+	if (host == NULL || repo == NULL || tag == NULL || digest == NULL ||
+	    by == NULL || source == NULL)
+		return rw_err_set(err, RW_EINVAL, "%s: missing argument", verb);
+	for (i = 0; i < sizeof(sources) / sizeof(sources[0]); i++) {
+		if (strcmp(source, sources[i]) == 0)
+			return RW_OK;
+	}
+	return rw_err_set(err, RW_EINVAL, "%s: unknown source \"%s\"", verb,
+	    source);
+}
+
+/* Step ST (already bound), which returns no row. */
+static int
+step_done(struct db *db, sqlite3_stmt *st, struct rw_err *err)
+{
+	int rc;
+
+	rc = sqlite3_step(st);
+	db_stmt_done(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, rc, "sqlite3_step", err);
+	return RW_OK;
+}
+
+/* The pinned digest into DIGEST; the caller holds the lock. */
+static int
+lookup(struct db *db, const char *const key[3], char *digest, size_t size,
+    struct rw_err *err)
+{
+	static const char sql[] = "SELECT digest FROM pins "
+	    "WHERE host = ?1 AND repo = ?2 AND tag = ?3";
+	sqlite3_stmt *st;
+	const char *d;
+	int rc;
+
+	rc = db_stmt(db, DB_ST_PIN_GET, sql, &st, err);
+	if (rc != RW_OK)
+		return rc;
+	rc = db_bind_texts(db, st, 1, key, 3, err);
+	if (rc != RW_OK)
+		goto out;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		d = (const char *)sqlite3_column_text(st, 0);
+		rc = RW_OK;
+		if (d == NULL || rw_strlcpy(digest, d, size) >= size)
+			rc = rw_err_set(err, RW_ETOOBIG, "pinned digest does "
+			    "not fit in %zu bytes", size);
+	} else if (rc == SQLITE_DONE) {
+		rc = RW_ENOTFOUND;
+	} else {
+		rc = db_fail(db, rc, "sqlite3_step", err);
+	}
+out:
+	db_stmt_done(st);
+	return rc;
+}
+
+/*
+ * Drop cached decisions for REPO pulled by TAG: they were taken under the
+ * old pin.  Any upstream, since pins are keyed by host; a needless drop only
+ * costs one evaluation.
+ */
+static int
+forget_decisions(struct db *db, const char *repo, const char *tag,
+    struct rw_err *err)
+{
+	static const char sql[] = "DELETE FROM decisions "
+	    "WHERE repo = ?1 AND ref = ?2";
+	const char *args[] = { repo, tag };
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = db_stmt(db, DB_ST_PIN_FORGET, sql, &st, err);
+	if (rc != RW_OK)
+		return rc;
+	rc = db_bind_texts(db, st, 1, args, 2, err);
+	if (rc != RW_OK) {
+		db_stmt_done(st);
+		return rc;
+	}
+	return step_done(db, st, err);
+}
+
+/* INSERT (OR IGNORE, or upserting) the pin; the caller holds the lock. */
+static int
+write_pin(struct db *db, enum db_stmt_slot slot, const char *sql,
+    const char *const row[6], int64_t now, struct rw_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = db_stmt(db, slot, sql, &st, err);
+	if (rc != RW_OK)
+		return rc;
+	rc = db_bind_texts(db, st, 1, row, 6, err);
+	if (rc == RW_OK && sqlite3_bind_int64(st, 7, now) != SQLITE_OK)
+		rc = db_fail(db, sqlite3_errcode(db->h), "sqlite3_bind", err);
+	if (rc != RW_OK) {
+		db_stmt_done(st);
+		return rc;
+	}
+	return step_done(db, st, err);
+}
+
+int
+db_pin_set(struct db *db, const char *host, const char *repo,
+    const char *tag, const char *digest, const char *by, const char *source,
+    int64_t now, struct rw_err *err)
+{
+	static const char sql[] = "INSERT INTO pins(host, repo, tag, digest, "
+	    "pinned_by, source, pinned_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+	    "ON CONFLICT(host, repo, tag) DO UPDATE SET digest = excluded.digest, "
+	    "pinned_by = excluded.pinned_by, source = excluded.source, "
+	    "pinned_at = excluded.pinned_at";
+	const char *row[] = { host, repo, tag, digest, by, source };
+	char old[RW_DIGEST_MAX];
+	int rc, changed;
+
+	rc = check_args("db_pin_set", host, repo, tag, digest, by, source, err);
+	if (rc != RW_OK)
+		return rc;
+	pthread_mutex_lock(&db->mu);
+	rc = db_tx_begin(db, err);
+	if (rc != RW_OK)
+		goto out;
+	rc = lookup(db, row, old, sizeof(old), err);
+	changed = rc == RW_ENOTFOUND || (rc == RW_OK && strcmp(old, digest) != 0);
+	if (rc == RW_OK || rc == RW_ENOTFOUND)
+		rc = write_pin(db, DB_ST_PIN_SET, sql, row, now, err);
+	if (rc == RW_OK && changed)
+		rc = forget_decisions(db, repo, tag, err);
+	if (rc == RW_OK)
+		rc = db_tx_commit(db, err);
+	if (rc != RW_OK)
+		db_tx_rollback(db);
+out:
+	pthread_mutex_unlock(&db->mu);
+	return rc;
+}
+
+int
+db_pin_set_if_absent(struct db *db, const char *host, const char *repo,
+    const char *tag, const char *digest, const char *by, const char *source,
+    int64_t now, struct rw_err *err)
+{
+	static const char sql[] = "INSERT OR IGNORE INTO pins(host, repo, tag, "
+	    "digest, pinned_by, source, pinned_at) "
+	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+	const char *row[] = { host, repo, tag, digest, by, source };
+	int rc;
+
+	rc = check_args("db_pin_set_if_absent", host, repo, tag, digest, by,
+	    source, err);
+	if (rc != RW_OK)
+		return rc;
+	pthread_mutex_lock(&db->mu);
+	rc = write_pin(db, DB_ST_PIN_ADD, sql, row, now, err);
+	if (rc == RW_OK)
+		rc = sqlite3_changes(db->h) > 0;
+	pthread_mutex_unlock(&db->mu);
+	return rc;
+}
+
+int
+db_pin_get(struct db *db, const char *host, const char *repo,
+    const char *tag, char *digest, size_t size, struct rw_err *err)
+{
+	const char *key[] = { host, repo, tag };
+	int rc;
+
+	if (host == NULL || repo == NULL || tag == NULL || digest == NULL)
+		return rw_err_set(err, RW_EINVAL, "db_pin_get: missing argument");
+	pthread_mutex_lock(&db->mu);
+	rc = lookup(db, key, digest, size, err);
+	pthread_mutex_unlock(&db->mu);
+	return rc;
+}
+
+int
+db_pin_rm(struct db *db, const char *host, const char *repo,
+    const char *tag, struct rw_err *err)
+{
+	static const char sql[] = "DELETE FROM pins "
+	    "WHERE host = ?1 AND repo = ?2 AND tag = ?3";
+	const char *key[] = { host, repo, tag };
+	sqlite3_stmt *st;
+	int rc;
+
+	if (host == NULL || repo == NULL || tag == NULL)
+		return rw_err_set(err, RW_EINVAL, "db_pin_rm: missing argument");
+	pthread_mutex_lock(&db->mu);
+	rc = db_tx_begin(db, err);
+	if (rc != RW_OK)
+		goto out;
+	rc = db_stmt(db, DB_ST_PIN_RM, sql, &st, err);
+	if (rc == RW_OK) {
+		rc = db_bind_texts(db, st, 1, key, 3, err);
+		if (rc == RW_OK)
+			rc = step_done(db, st, err);
+		else
+			db_stmt_done(st);
+	}
+	if (rc == RW_OK && sqlite3_changes(db->h) == 0)
+		rc = RW_ENOTFOUND;
+	if (rc == RW_OK)
+		rc = forget_decisions(db, repo, tag, err);
+	if (rc == RW_OK)
+		rc = db_tx_commit(db, err);
+	if (rc != RW_OK)
+		db_tx_rollback(db);
+out:
+	pthread_mutex_unlock(&db->mu);
+	return rc;
+}
+
+/* Every pin, copied out so the callbacks run without the lock. */
+struct pin_list {
+	struct db_pin	*pins;
+	char		**mem;
+	size_t		 n;
+	size_t		 alloc;
+};
+
+static void
+pin_list_free(struct pin_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->mem[i]);
+	free(l->pins);
+	free(l->mem);
+}
+
+static int
+pin_list_add(struct pin_list *l, sqlite3_stmt *st, struct rw_err *err)
+{
+	static const int cols[] = { 0, 1, 2, 3, 4, 5 };
+	const char *s[6];
+	struct db_pin *np;
+	char **nm;
+	size_t na;
+
+	if (l->n == l->alloc) {
+		na = l->alloc > 0 ? l->alloc * 2 : 16;
+		np = realloc(l->pins, na * sizeof(*np));
+		if (np != NULL)
+			l->pins = np;
+		nm = np != NULL ? realloc(l->mem, na * sizeof(*nm)) : NULL;
+		if (nm == NULL)
+			return rw_err_set(err, RW_ENOMEM, "out of memory");
+		l->mem = nm;
+		l->alloc = na;
+	}
+	l->mem[l->n] = db_copy_texts(st, cols, 6, s);
+	if (l->mem[l->n] == NULL)
+		return rw_err_set(err, RW_ENOMEM, "out of memory");
+	l->pins[l->n] = (struct db_pin){ .host = s[0], .repo = s[1],
+	    .tag = s[2], .digest = s[3], .pinned_by = s[4], .source = s[5],
+	    .pinned_at = sqlite3_column_int64(st, 6) };
+	l->n++;
+	return RW_OK;
+}
+
+static int
+read_pins(struct db *db, struct pin_list *l, struct rw_err *err)
+{
+	static const char sql[] = "SELECT host, repo, tag, digest, pinned_by, "
+	    "source, pinned_at FROM pins ORDER BY host, repo, tag";
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	pthread_mutex_lock(&db->mu);
+	rc = db_stmt(db, DB_ST_PIN_LIST, sql, &st, err);
+	if (rc != RW_OK)
+		goto out;
+	for (;;) {
+		rc = sqlite3_step(st);
+		if (rc != SQLITE_ROW)
+			break;
+		rc = pin_list_add(l, st, err);
+		if (rc != RW_OK)
+			goto out;
+	}
+	rc = rc == SQLITE_DONE ? RW_OK : db_fail(db, rc, "sqlite3_step", err);
+out:
+	if (st != NULL)
+		db_stmt_done(st);
+	pthread_mutex_unlock(&db->mu);
+	return rc;
+}
+
+int
+db_pin_list(struct db *db, db_pin_cb cb, void *arg, struct rw_err *err)
+{
+	struct pin_list l;
+	size_t i;
+	int rc;
+
+	memset(&l, 0, sizeof(l));
+	rc = read_pins(db, &l, err);
+	for (i = 0; rc == RW_OK && i < l.n; i++)
+		rc = cb(&l.pins[i], arg);
+	pin_list_free(&l);
+	return rc;
+}

@@ -1,0 +1,108 @@
+/*
+ * cli.h - the admin subcommands that work on the state database:
+ * `regwarden pins ...` and `regwarden audit ...`.
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ *   regwarden pins [-c config.json] add <host/repo:tag> <sha256:digest>
+ *   regwarden pins [-c config.json] rm <host/repo:tag>
+ *   regwarden pins [-c config.json] ls [--json]
+ *   regwarden audit [-c config.json] [--denied] [--since DURATION]
+ *       [--repo GLOB] [--json] [--limit N]
+ *
+ * The database is <state_dir>/regwarden.db, state_dir coming from the
+ * server config.  Exit status: 0 done, 1 failed (database, config, a pin
+ * that is not there), 2 usage (unknown option, bad reference, digest,
+ * duration or number).  Errors go to the error stream as one line starting
+ * "regwarden: "; usage errors add the usage text.
+ *
+ * Output: an aligned table with a header row by default (times in UTC,
+ * RFC 3339), or one JSON object per line with --json.  An empty table prints
+ * "no pins" / "no audit records"; empty JSON output prints nothing.
+ * Control characters in table cells are shown as '?', so data recorded from
+ * a request cannot drive the admin's terminal.
+ *
+ * Image references follow docker's normalisation: "host/repo:tag", where
+ * the first path segment is the registry host only if it contains '.' or ':'
+ * or is "localhost"; otherwise the host is docker.io.  On docker.io (also
+ * spelt index.docker.io), a one-segment repository gets "library/", so
+ * "nginx:1.25" is docker.io/library/nginx:1.25.  Hosts are lower-cased.
+ *
+ * Single-threaded use only; these functions run once per process.
+ */
+#ifndef RW_CLI_H
+#define RW_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "util/util.h"
+
+/** Where the commands write, what time it is and who is asking. */
+struct cli_env {
+	FILE		*out;		/* results */
+	FILE		*err;		/* error messages and usage */
+	int64_t		 now;		/* unix seconds */
+	const char	*user;		/* recorded as a pin's pinned_by */
+	char		 userbuf[64];	/* storage for user, if needed */
+};
+
+/**
+ * Fill ENV for a real run: stdout, stderr, the current time, and the user:
+ * SUDO_USER when running as root through sudo, else the login name of the
+ * real uid, else "uid N".
+ */
+void	 cli_env_default(struct cli_env *env);
+
+/**
+ * Run the subcommand in ARGV[0] ("pins" or "audit"; ARGC counts from it).
+ * An optional "-c FILE" / "--config FILE" right after the subcommand
+ * overrides CONFIG_PATH.  Loads the config with config_load (errors printed
+ * as file:line:col, exit 1) to find state_dir.  Returns the exit status.
+ */
+int	 cli_main(int argc, char **argv, const char *config_path);
+
+/** As cli_main, with ENV instead of cli_env_default's. */
+int	 cli_main_env(int argc, char **argv, const char *config_path,
+	    const struct cli_env *env);
+
+/**
+ * `pins` with ARGV[0] = "pins" and the database in STATE_DIR.  ENV NULL
+ * means cli_env_default.  Returns the exit status.
+ */
+int	 cli_pins(int argc, char **argv, const char *state_dir,
+	    const struct cli_env *env);
+
+/** `audit` with ARGV[0] = "audit"; as cli_pins. */
+int	 cli_audit(int argc, char **argv, const char *state_dir,
+	    const struct cli_env *env);
+
+/** A parsed image reference; strings are empty when absent. */
+struct cli_image {
+	char	 host[256];	/* "docker.io" */
+	char	 repo[256];	/* "library/nginx" */
+	char	 tag[129];	/* "1.25" */
+	char	 digest[RW_DIGEST_MAX];	/* "sha256:..." after '@' */
+};
+
+/**
+ * Parse and normalise REF ("nginx:1.25", "ghcr.io/org/app@sha256:...").
+ * Returns RW_OK, or RW_EINVAL with ERR saying what is wrong, e.g.
+ * `invalid tag "-x" in "nginx:-x": a tag is up to 128 letters, digits, '_',
+ * '.' and '-', not starting with '.' or '-'`.
+ */
+int	 cli_parse_image(const char *ref, struct cli_image *out,
+	    struct rw_err *err);
+
+/**
+ * Whether S is "sha256:" and 64 lowercase hex digits: the only digest form
+ * a pin takes.  Returns 1 or 0.
+ */
+int	 cli_valid_digest(const char *s);
+
+/**
+ * Parse a duration "<n><unit>", unit s, m, h or d ("30s", "15m", "2h",
+ * "7d"), into seconds.  Returns RW_OK or RW_EINVAL (zero, no unit, overflow).
+ */
+int	 cli_parse_duration(const char *s, int64_t *secs);
+
+#endif /* RW_CLI_H */
