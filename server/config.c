@@ -1145,7 +1145,7 @@ static const struct field limits_fields[] = {
 	    max_header_bytes),
 	INT("max_manifest_bytes", W_SIZE, 1024, 16777216, 4194304,
 	    max_manifest_bytes),
-	INT("stream_buffer_bytes", W_SIZE, 16384, 16777216, 262144,
+	INT("stream_buffer_bytes", W_SIZE, 131072, 16777216, 131072,
 	    stream_buffer_bytes),
 	INT("manifest_cache_bytes", W_SIZE, 0, INT64_C(17179869184),
 	    67108864, manifest_cache_bytes),

@@ -1,5 +1,6 @@
 /* main.c - the regwarden command line. */
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -46,6 +47,15 @@ main(int argc, char **argv)
 {
 	const char *path = DEFAULT_CONFIG;
 	int i;
+
+	/*
+	 * Stream buffers (128 KiB and up) come and go with every transfer.
+	 * A fixed mmap threshold hands them back to the kernel when freed,
+	 * and few arenas keep worker threads from each hoarding free memory:
+	 * memory then follows the transfers in flight, not their history.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 96 * 1024);
+	mallopt(M_ARENA_MAX, 2);
 
 	if (argc < 2 || strcmp(argv[1], "serve") == 0) {
 		for (i = 2; i < argc; i++) {

@@ -11,8 +11,14 @@
 #include <curl/curl.h>
 
 #define HDR_CAP		(64 * 1024)	/* response header bytes we keep */
-#define MIN_RING	(64 * 1024)	/* >= CURLOPT_BUFFERSIZE below */
 #define CURL_BUFSIZE	(64 * 1024)
+#define MIN_RING	(2 * CURL_BUFSIZE)	/* room for a whole curl write */
+/*
+ * Hysteresis: the reader is woken once this much is buffered (or at the
+ * end), and a parked writer once half the send ring is free, so a fast
+ * transfer moves in large batches instead of waking a thread per packet.
+ */
+#define WAKE_READER	(32 * 1024)
 
 struct ring {
 	char	*buf;
@@ -258,7 +264,8 @@ on_write(char *p, size_t size, size_t n, void *arg)
 		rc = CURL_WRITEFUNC_PAUSE;
 	} else {
 		ring_put(&x->rx, p, len);
-		wake(x);
+		if (x->rx.len >= WAKE_READER || x->rx.len == x->rx.size)
+			wake(x);
 	}
 	pthread_mutex_unlock(&x->mu);
 	return rc;
@@ -290,7 +297,7 @@ on_read(char *p, size_t size, size_t n, void *arg)
 		pthread_mutex_unlock(&x->mu);
 		return CURL_READFUNC_PAUSE;
 	}
-	if (got > 0)
+	if (got > 0 && x->tx.size - x->tx.len >= x->tx.size / 2)
 		wake(x);	/* room for the client's next bytes */
 	pthread_mutex_unlock(&x->mu);
 	return got;

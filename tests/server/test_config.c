@@ -194,7 +194,7 @@ test_good_full(void **state)
 	assert_int_equal(cfg->max_connections, 100000);
 	assert_int_equal(cfg->max_header_bytes, 4096);
 	assert_int_equal(cfg->max_manifest_bytes, 16777216);
-	assert_int_equal(cfg->stream_buffer_bytes, 16384);
+	assert_int_equal(cfg->stream_buffer_bytes, 131072);
 	assert_int_equal(cfg->manifest_cache_bytes, 0);
 	assert_int_equal(cfg->connect_timeout, 1);
 	assert_int_equal(cfg->request_timeout, 3600);
@@ -272,7 +272,7 @@ test_defaults(void **state)
 	assert_int_equal(cfg->max_connections, 1024);
 	assert_int_equal(cfg->max_header_bytes, 32768);
 	assert_int_equal(cfg->max_manifest_bytes, 4194304);
-	assert_int_equal(cfg->stream_buffer_bytes, 262144);
+	assert_int_equal(cfg->stream_buffer_bytes, 131072);
 	assert_int_equal(cfg->manifest_cache_bytes, 67108864);
 	assert_int_equal(cfg->connect_timeout, 10);
 	assert_int_equal(cfg->request_timeout, 60);
