@@ -1,0 +1,302 @@
+/*
+ * internal.h - what the files of policy/ share: the policy model, the
+ * loader's walking helpers, globs, regex translation and image facts.
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Nothing outside policy/ includes this file, except tests/policy, which
+ * pins the small pure helpers (globs, secrets, root users) row by row.
+ */
+#ifndef RW_POLICY_INTERNAL_H
+#define RW_POLICY_INTERNAL_H
+
+#include <regex.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "policy/policy.h"
+#include "util/util.h"
+
+/* The policy file is read whole; larger than any sane policy. */
+#define POLICY_MAX_FILE		(4 * 1024 * 1024)
+/* A rule's "message" and "default_message" keep refusals short. */
+#define POLICY_NOTE_MAX		300
+/* Rule names end up in verdict.rule (64 bytes) and in log lines. */
+#define POLICY_NAME_MAX		63
+/* The longest verdict.message we produce, terminator excluded. */
+#define POLICY_MESSAGE_MAX	1500
+/* User text quoted in a load error is cut here so a line stays a line. */
+#define POLICY_QUOTE_MAX	64
+
+struct policy_plat {
+	char	*os;
+	char	*arch;
+	char	*variant;	/* NULL: any variant */
+	char	*text;		/* as written, for messages */
+};
+
+struct policy_rule {
+	char		*name;
+	int		 line;		/* of its "name" (or the rule object) */
+	char		**match;	/* canonical host/repository globs */
+	size_t		 nmatch;
+	unsigned	 ops;		/* POLICY_OP_* bits */
+	int		 mode;		/* enum policy_mode */
+	char		*message;	/* appended to refusals, or NULL */
+	int		 allow;		/* 0: blocked source */
+
+	int		 has_tags;
+	char		**deny;		/* tags refused outright */
+	size_t		 ndeny;
+	char		*pattern;	/* as written, shown in messages */
+	regex_t		 re;		/* PATTERN translated and compiled */
+	int		 has_re;
+	int		 digest_only;
+
+	int		 has_pins;
+	int		 pin_require;	/* "enforce": unpinned tags refused */
+	int		 pin_first;	/* "pin_on_first_pull" */
+
+	int		 immutable;
+
+	int		 non_root;
+	int		 no_secrets;
+	char		**labels;	/* required labels */
+	size_t		 nlabels;
+	struct policy_plat *plats;	/* allowed platforms */
+	size_t		 nplats;
+	int64_t		 max_age_days;	/* 0: no age check */
+
+	int		 valid;		/* loaded without error: pass two may
+					   compare it */
+};
+
+struct policy_pinent {
+	char	*host;
+	char	*repo;
+	char	*tag;
+	char	*digest;
+	int	 line;
+	size_t	 at;	/* index in the file's "pins" array */
+};
+
+struct policy {
+	char			*file;		/* as the caller named it */
+	const char		*base;		/* its last component, in messages */
+	char			 rev[RW_DIGEST_MAX];
+	int			 default_allow;
+	char			*default_message;
+	struct policy_rule	*rules;
+	size_t			 nrules;
+	struct policy_pinent	*pins;
+	size_t			 npins;
+};
+
+/* ------------------------------------------------------------- loading */
+
+/* One load: what it reads and where it reports. */
+struct ld {
+	const char	*file;	/* prefixes every diagnostic */
+	const char	*base;	/* FILE's last component, cited inside messages */
+	struct rw_jpos	*jp;	/* NULL when indexing failed: no positions */
+	struct rw_diags	*d;
+	int		 nomem;
+	int		 errors;	/* reported by this load */
+	struct policy	*p;
+};
+
+/*
+ * Where a value sits: a JSON Pointer to look its position up, and a
+ * display path ("rules[2].tags.pattern") to name it in a message.
+ */
+struct where {
+	char	ptr[256];
+	char	disp[192];
+};
+
+typedef void	(*policy_key_fn)(struct ld *ld, const struct where *w,
+		    json_t *v, void *ctx);
+
+/* One key an object may hold. */
+struct policy_key {
+	const char	*name;
+	policy_key_fn	 fn;
+	int		 required;
+};
+
+void	 policy_where_key(struct where *out, const struct where *parent,
+	    const char *key);
+void	 policy_where_idx(struct where *out, const struct where *parent,
+	    size_t i);
+/* An error about the value at W, prefixed with its display path. */
+void	 policy_bad(struct ld *ld, const struct where *w, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* As policy_bad, positioned at the key of W rather than its value. */
+void	 policy_bad_key(struct ld *ld, const struct where *obj,
+	    const struct where *w, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
+/* As policy_bad, without the display path: the message names the thing. */
+void	 policy_bad_at(struct ld *ld, const struct where *w, const char *fmt,
+	    ...) __attribute__((format(printf, 3, 4)));
+/* Line of the value at W (its key when KEY), 0 when unknown. */
+int	 policy_line_of(const struct ld *ld, const struct where *w, int key);
+/* S in double quotes, escaped, cut at POLICY_QUOTE_MAX: for load errors. */
+const char *policy_quote(char *buf, size_t size, const char *s);
+char	*policy_strdup(struct ld *ld, const char *s);
+/*
+ * Walks object V: each known key to its handler (with CTX), unknown keys
+ * reported with a suggestion, missing required keys reported.  Returns 0,
+ * or -1 when V is not an object (reported).
+ */
+int	 policy_walk(struct ld *ld, const struct where *w, json_t *v,
+	    const struct policy_key *keys, void *ctx);
+/* V as a string, or NULL after reporting that it should have been one. */
+const char *policy_want_string(struct ld *ld, const struct where *w,
+	    json_t *v);
+/* V as a boolean (0/1), or -1 after reporting. */
+int	 policy_want_bool(struct ld *ld, const struct where *w, json_t *v);
+/*
+ * V as an array of non-empty strings, copied into *OUT (NULL-free, N
+ * entries; the caller frees with policy_strv_free).  Each element is
+ * checked with OK (may be NULL), which reports and returns -1 to drop it.
+ * EMPTY_OK: whether [] is allowed.  Returns 0 or -1 (reported).
+ */
+int	 policy_want_strv(struct ld *ld, const struct where *w, json_t *v,
+	    int empty_ok, int (*ok)(struct ld *, const struct where *,
+	    const char *), char ***out, size_t *n);
+void	 policy_strv_free(char **v, size_t n);
+
+/*
+ * rule.c: a one-line note ("message", "default_message") into *OUT,
+ * replacing what it held.
+ */
+void	 policy_note_load(struct ld *ld, const struct where *w, json_t *v,
+	    char **out);
+/* rule.c: one entry of "rules"; fills R (zeroed by the caller). */
+void	 policy_rule_load(struct ld *ld, const struct where *w, json_t *v,
+	    struct policy_rule *r);
+void	 policy_rule_cleanup(struct policy_rule *r);
+/* check.c: duplicate names and rules that can never match. */
+void	 policy_check_rules(struct ld *ld, const struct where *rules);
+/* check.c: pins declared twice. */
+void	 policy_check_pins(struct ld *ld, const struct where *pins);
+
+/* ----------------------------------------------------- references, globs */
+
+/*
+ * Checks glob PAT (see POLICY.md) and writes its canonical form (docker.io
+ * aliases folded) into OUT.  Returns 0, or -1 with the reason in WHY.
+ */
+int	 policy_glob_check(const char *pat, char *out, size_t outsize,
+	    char *why, size_t whysize);
+/* Whether glob PAT matches NAME ("host/repository", host lower-cased). */
+int	 policy_glob_match(const char *pat, const char *name);
+/*
+ * Whether every name glob NARROW matches is also matched by glob WIDE.
+ * Sound but not complete: 1 is always right, 0 may miss an odd case.
+ */
+int	 policy_glob_covers(const char *wide, const char *narrow);
+/* Whether path segment SEG (LEN bytes) names a registry host, as docker
+ * decides: it has a '.' or a ':' (or a '*' in a glob), or is "localhost". */
+int	 policy_host_like(const char *seg, size_t len);
+/* "registry-1.docker.io" and "index.docker.io" are "docker.io". */
+const char *policy_canon_host(const char *host);
+/* OCI tag grammar: [A-Za-z0-9_][A-Za-z0-9._-]{0,127}. */
+int	 policy_tag_ok(const char *tag);
+/* OCI repository path grammar, lower case, components joined by '/'. */
+int	 policy_repo_ok(const char *repo);
+/* "sha256:" + 64, or "sha512:" + 128, lower-case hex. */
+int	 policy_digest_ok(const char *digest);
+
+/*
+ * Translates a tag pattern into POSIX ERE: \d \w \s (and \D \W \S) become
+ * bracket classes, other escapes of punctuation pass through.  Returns 0,
+ * or -1 with the reason in WHY (an unsupported escape, too long).
+ */
+int	 policy_re_translate(const char *in, char *out, size_t outsize,
+	    char *why, size_t whysize);
+
+/* --------------------------------------------------------- image facts */
+
+/* Whether config.User USER means root ("", "root", "0", "0:0", "root:x"). */
+int	 policy_user_is_root(const char *user);
+/*
+ * Why environment entry ENTRY ("NAME=value") looks like a secret: NULL when
+ * it does not, "" when its name does, else what its value looks like ("a
+ * private key", "a GitHub token").  *HIDE_NAME is set when the name itself
+ * looks like a credential, so that it is not printed either.
+ */
+const char *policy_env_secret(const char *entry, int *name_is_secret);
+
+/* ------------------------------------------------------------ messages */
+
+/* A bounded, always terminated string being built; overflow is marked. */
+struct policy_sb {
+	char	*buf;
+	size_t	 size;
+	size_t	 len;
+	int	 cut;	/* something did not fit */
+};
+
+void	 policy_sb_init(struct policy_sb *sb, char *buf, size_t size);
+void	 policy_sb_add(struct policy_sb *sb, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/*
+ * Appends S from a manifest or config (untrusted): printable ASCII as is,
+ * anything else as \xNN, at most MAX bytes of S then "...".
+ */
+void	 policy_sb_safe(struct policy_sb *sb, const char *s, size_t max);
+/* Ends the text with "..." when something was cut, on a UTF-8 boundary. */
+void	 policy_sb_finish(struct policy_sb *sb);
+
+/* ----------------------------------------------------------- evaluation */
+
+/* Longest host/repository we judge; the server's grammar allows 255 + 255. */
+#define POLICY_SUBJECT_MAX	600
+/* How much of a name, tag or value from the request a message quotes. */
+#define POLICY_SHOW_NAME	300
+#define POLICY_SHOW_TAG		128
+#define POLICY_SHOW_ITEM	64
+/* How many items (variables, labels, platforms) a reason lists. */
+#define POLICY_LIST_MAX		5
+
+/* One evaluation in progress (eval.c, image.c). */
+struct policy_ev {
+	const struct policy		*p;
+	const struct policy_rule	*r;
+	const struct admission_req	*req;
+	size_t				 pat;	/* the pattern that matched */
+	struct verdict			*v;
+	char				 subject[POLICY_SUBJECT_MAX + 2];
+	char				 name[POLICY_SHOW_NAME * 4 + 8];
+	char				 ref[POLICY_SHOW_NAME * 4 + 320];
+	char				 tag[POLICY_SHOW_TAG * 4 + 8];
+	char				 digest[RW_DIGEST_MAX * 4];
+	int64_t				 now;
+	int				 nfail;
+	int				 pin_now;
+	char				 scratch[sizeof(((struct
+					    verdict_reason *)0)->text)];
+};
+
+
+/*
+ * Starts reason CHECK (failed or passed) in E's verdict and points SB at its
+ * text.  Never fails: a reason that finds no room is written to scratch.
+ */
+void	 policy_reason(struct policy_ev *e, struct policy_sb *sb,
+	    const char *check, int failed);
+/* " and N more" when TOTAL items were more than the SHOWN ones. */
+void	 policy_list_more(struct policy_sb *sb, size_t shown, size_t total);
+/* Whether rule R reads the image config (beyond its platform). */
+int	 policy_config_checks(const struct policy_rule *r);
+/* image.c: non_root, no_secrets, required_labels, platforms, max_age_days. */
+void	 policy_check_image(struct policy_ev *e);
+/* Whether index entry PL is an attestation (platform unknown/unknown). */
+int	 policy_attestation(const struct policy_platform *pl);
+/* "os/arch[/variant]" into BUF, safe to print. */
+void	 policy_plat_label(char *buf, size_t size, const char *os,
+	    const char *arch, const char *variant);
+
+#endif /* RW_POLICY_INTERNAL_H */
