@@ -21,6 +21,10 @@
 /* Larger than any sane config; keeps a wrong path (a log, /dev/zero) cheap. */
 #define CFG_MAX_FILE	(1024 * 1024)
 #define CFG_MAX_CREDS	(64 * 1024)
+/* The admin token: 16..4096 characters, plus room for a trailing newline. */
+#define CFG_TOKEN_MIN	16
+#define CFG_TOKEN_MAX	4096
+#define CFG_MAX_TOKEN_FILE	8192
 /* User text quoted in a message is cut here so one line stays one line. */
 #define CFG_QUOTE_MAX	64
 
@@ -638,39 +642,67 @@ walk(struct ld *ld, const struct where *w, json_t *obj,
 
 /* ------------------------------------------------------- custom fields */
 
+/*
+ * Parses "ip:port" S (reported at W) into a new *HOST and *PORT.  EG is the
+ * port the examples in messages use.  Returns 0, or -1 after reporting.
+ */
+static int
+ip_port(struct ld *ld, const struct where *w, const char *s, int eg,
+    char **host, int *port)
+{
+	char why[128], h[64], q[CFG_QUOTE_MAX + 16];
+	unsigned char addr[sizeof(struct in6_addr)];
+	size_t hoff, hlen;
+	long p;
+
+	if (authority(s, strlen(s), &hoff, &hlen, &p, why, sizeof(why)) != 0) {
+		bad(ld, w, "%s", why);
+		return -1;
+	}
+	if (p == 0) {
+		bad(ld, w, "missing port (expected host:port, e.g. "
+		    "\"127.0.0.1:%d\" or \"[::1]:%d\")", eg, eg);
+		return -1;
+	}
+	/* MHD binds a sockaddr: a name would need resolving, and could move. */
+	rw_strlcpy(h, s + hoff, hlen < sizeof(h) ? hlen + 1 : 1);
+	if (hlen >= sizeof(h) ||
+	    inet_pton(hoff != 0 ? AF_INET6 : AF_INET, h, addr) != 1) {
+		bad(ld, w, "%s is not an IP address (e.g. \"127.0.0.1:%d\", "
+		    "\"0.0.0.0:%d\", \"[::]:%d\")", quote(q, sizeof(q),
+		    hlen < sizeof(h) ? h : s), eg, eg, eg);
+		return -1;
+	}
+	store_str(host, sdup(ld, h));
+	*port = (int)p;
+	return 0;
+}
+
 static void
 listen_fn(struct ld *ld, const struct where *w, json_t *v, void *base)
 {
 	struct rw_config *cfg = base;
-	char why[128], host[64], q[CFG_QUOTE_MAX + 16];
-	unsigned char addr[sizeof(struct in6_addr)];
 	const char *s = want_string(ld, w, v);
-	size_t hoff, hlen;
-	long port;
+
+	if (s != NULL)
+		ip_port(ld, w, s, 5443, &cfg->listen_host, &cfg->listen_port);
+}
+
+/* "" turns the admin listener off; anything else is an ip:port. */
+static void
+admin_listen_fn(struct ld *ld, const struct where *w, json_t *v, void *base)
+{
+	struct rw_config *cfg = base;
+	const char *s = want_string(ld, w, v);
 
 	if (s == NULL)
 		return;
-	if (authority(s, strlen(s), &hoff, &hlen, &port, why,
-	    sizeof(why)) != 0) {
-		bad(ld, w, "%s", why);
+	if (s[0] == '\0') {
+		store_str(&cfg->admin_host, NULL);
+		cfg->admin_port = 0;
 		return;
 	}
-	if (port == 0) {
-		bad(ld, w, "missing port (expected host:port, e.g. "
-		    "\"127.0.0.1:5443\" or \"[::1]:5443\")");
-		return;
-	}
-	/* MHD binds a sockaddr: a name would need resolving, and could move. */
-	rw_strlcpy(host, s + hoff, hlen < sizeof(host) ? hlen + 1 : 1);
-	if (hlen >= sizeof(host) ||
-	    inet_pton(hoff != 0 ? AF_INET6 : AF_INET, host, addr) != 1) {
-		bad(ld, w, "%s is not an IP address (e.g. \"127.0.0.1:5443\", "
-		    "\"0.0.0.0:5443\", \"[::]:5443\")", quote(q, sizeof(q),
-		    hlen < sizeof(host) ? host : s));
-		return;
-	}
-	store_str(&cfg->listen_host, sdup(ld, host));
-	cfg->listen_port = (int)port;
+	ip_port(ld, w, s, 5444, &cfg->admin_host, &cfg->admin_port);
 }
 
 static int
@@ -892,6 +924,141 @@ out:
 	if (text != NULL)
 		rw_freezero(text, len);
 	free(full);
+}
+
+/* ------------------------------------------------------------ admin token */
+
+/*
+ * A bearer token travels in an Authorization header, which cannot carry
+ * control characters and loses leading or trailing blanks, so the token is
+ * restricted to visible ASCII: what works in the file works on the wire.
+ */
+static size_t
+token_bad_byte(const char *t, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)t[i] <= 0x20 || (unsigned char)t[i] >= 0x7f)
+			return i;
+	return len;
+}
+
+/* Checks the token text T (LEN bytes, trailing newlines trimmed). */
+static int
+token_ok(struct ld *ld, const struct where *w, const char *q, const char *t,
+    size_t len)
+{
+	size_t at;
+
+	if (len < CFG_TOKEN_MIN || len > CFG_TOKEN_MAX) {
+		bad(ld, w, "the token in %s is %zu characters long; it must be "
+		    "%d..%d", q, len, CFG_TOKEN_MIN, CFG_TOKEN_MAX);
+		return 0;
+	}
+	at = token_bad_byte(t, len);
+	if (at < len) {
+		bad(ld, w, "the token in %s may hold only printable ASCII "
+		    "without spaces (byte %zu is not)", q, at + 1);
+		return 0;
+	}
+	return 1;
+}
+
+/* Reads "admin.token_file" (W, written as PATH) into CFG->admin_token. */
+static void
+read_token(struct ld *ld, const struct where *w, const char *path,
+    struct rw_config *cfg)
+{
+	char q[CFG_QUOTE_MAX + 16], *full, *text = NULL;
+	struct stat st;
+	size_t len = 0, n;
+	int rc;
+
+	quote(q, sizeof(q), path);
+	full = resolve(ld, path);
+	if (full == NULL)
+		return;
+	rc = slurp(full, CFG_MAX_TOKEN_FILE, &text, &len, &st);
+	if (rc == SLURP_ERRNO)
+		bad(ld, w, "cannot open %s: %s", q, strerror(errno));
+	else if (rc == SLURP_NOTREG)
+		bad(ld, w, "%s is not a regular file", q);
+	else if (rc == SLURP_TOOBIG)
+		bad(ld, w, "%s is too large (more than %d bytes)", q,
+		    CFG_MAX_TOKEN_FILE);
+	if (rc != SLURP_OK)
+		goto out;
+	if ((st.st_mode & 077) != 0) {
+		bad(ld, w, "%s is accessible by group or others (mode %04o); "
+		    "chmod 600 it", q, (unsigned)(st.st_mode & 07777));
+		goto out;
+	}
+	/* Editors and `echo` end the file with a newline; it is not token. */
+	n = len;
+	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+		n--;
+	if (!token_ok(ld, w, q, text, n))
+		goto out;
+	cfg->admin_token = strndup(text, n);
+	if (cfg->admin_token == NULL)
+		ld->nomem = 1;
+out:
+	if (text != NULL)
+		rw_freezero(text, len);
+	free(full);
+}
+
+static int
+is_loopback(const char *host)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
+/*
+ * The admin object's checks across keys, after the walk: the token is read
+ * once "listen" is known, and an exposed listener without one is refused.
+ */
+static void
+admin_post(struct ld *ld, const struct where *root, json_t *doc,
+    struct rw_config *cfg)
+{
+	json_t *admin = json_object_get(doc, "admin");
+	json_t *lv = json_object_get(admin, "listen");
+	json_t *tf = json_object_get(admin, "token_file");
+	struct where aw, w, lw;
+	char q[CFG_QUOTE_MAX + 16];
+
+	if (!json_is_object(admin))
+		return;
+	where_key(&aw, root, "admin");
+	where_key(&lw, &aw, "listen");
+	if (json_is_string(tf) && json_string_length(tf) > 0) {
+		where_key(&w, &aw, "token_file");
+		read_token(ld, &w, json_string_value(tf), cfg);
+	}
+	/* A bad "listen" is reported already and left the default in place. */
+	if (!json_is_string(lv) || cfg->admin_port == 0)
+		return;
+	if (tf == NULL && !is_loopback(cfg->admin_host))
+		bad(ld, &lw, "%s is not a loopback address, so "
+		    "\"admin.token_file\" is required", quote(q, sizeof(q),
+		    json_string_value(lv)));
+	else if (cfg->admin_port == cfg->listen_port &&
+	    strcmp(cfg->admin_host, cfg->listen_host) == 0) {
+		where_key(&w, root, "listen");
+		if (line_of(ld, &w) > 0)
+			bad(ld, &lw, "same address as \"listen\" (line %d)",
+			    line_of(ld, &w));
+		else
+			bad(ld, &lw, "same address as \"listen\" (default "
+			    "127.0.0.1:5443)");
+	}
 }
 
 /* -------------------------------------------------------------- upstreams */
@@ -1161,6 +1328,20 @@ static const struct field timeouts_fields[] = {
 	{ .key = NULL },
 };
 
+static const struct field decision_cache_fields[] = {
+	INT("ttl_seconds", W_INT, 1, 86400, 300, decision_ttl),
+	INT("deny_ttl_seconds", W_INT, 1, 3600, 30, deny_ttl),
+	INT("max_entries", W_SIZE, 0, 10000000, 100000, decision_max),
+	{ .key = NULL },
+};
+
+/* "token_file" is read by admin_post, once "listen" is known. */
+static const struct field admin_fields[] = {
+	{ .key = "listen", .type = F_FN, .fn = admin_listen_fn },
+	{ .key = "token_file", .type = F_FN, .fn = string_only_fn },
+	{ .key = NULL },
+};
+
 static const struct field root_fields[] = {
 	{ .key = "listen", .type = F_FN, .fn = listen_fn },
 	{ .key = "tls", .type = F_OBJ, .sub = tls_fields },
@@ -1173,12 +1354,17 @@ static const struct field root_fields[] = {
 	{ .key = "limits", .type = F_OBJ, .sub = limits_fields },
 	{ .key = "timeouts", .type = F_OBJ, .sub = timeouts_fields },
 	{ .key = "upstreams", .type = F_FN, .required = 1, .fn = upstreams_fn },
+	{ .key = "policy", .type = F_PATH, .off = OFF(policy_path) },
+	{ .key = "blob_gate", .type = F_BOOL, .def = 1, .off = OFF(blob_gate) },
+	{ .key = "decision_cache", .type = F_OBJ, .sub = decision_cache_fields },
+	{ .key = "admin", .type = F_OBJ, .sub = admin_fields },
 	{ .key = NULL },
 };
 
 /* Checks across keys of the top level, after the walk. */
 static void
-root_post(struct ld *ld, const struct where *root, json_t *doc)
+root_post(struct ld *ld, const struct where *root, json_t *doc,
+    struct rw_config *cfg)
 {
 	json_t *tls = json_object_get(doc, "tls");
 	json_t *cert = json_object_get(tls, "cert");
@@ -1194,6 +1380,7 @@ root_post(struct ld *ld, const struct where *root, json_t *doc)
 		where_key(&w, root, "tls");
 		bad(ld, &w, "\"cert\" and \"key\" must be given together");
 	}
+	admin_post(ld, root, doc, cfg);
 }
 
 /* Absolute directory of PATH, so relative names survive a later chdir. */
@@ -1338,9 +1525,11 @@ config_load(const char *path, struct rw_config **out, struct rw_diags *diags)
 	defaults(&ld, root_fields, cfg);
 	cfg->listen_host = sdup(&ld, "127.0.0.1");
 	cfg->listen_port = 5443;
+	cfg->admin_host = sdup(&ld, "127.0.0.1");
+	cfg->admin_port = 5444;
 	walk(&ld, &root, doc, root_fields, cfg);
 	if (json_is_object(doc))
-		root_post(&ld, &root, doc);
+		root_post(&ld, &root, doc, cfg);
 	if (ld.nomem) {
 		rw_diag_add(diags, RW_ENOMEM, path, 0, 0, "out of memory");
 		rc = RW_ENOMEM;
@@ -1396,6 +1585,10 @@ config_free(struct rw_config *cfg)
 	free(cfg->state_dir);
 	free(cfg->log_file);
 	free(cfg->log_format);
+	free(cfg->policy_path);
+	free(cfg->admin_host);
+	if (cfg->admin_token != NULL)
+		rw_freezero(cfg->admin_token, strlen(cfg->admin_token));
 	free(cfg);
 }
 

@@ -6,8 +6,9 @@
  * reports every error it finds (up to RW_DIAG_MAX) as file:line:col with the
  * key named.  A loaded config is immutable and may be shared by every thread;
  * a reload builds a new one and swaps it in (server.h), it never edits one.
- * Secrets (upstream passwords) are read from files named in the config and
- * are wiped when the config is freed; they are never logged.
+ * Secrets (upstream passwords, the admin token) are read from files named in
+ * the config, which must not be accessible by group or others, and are wiped
+ * when the config is freed; they are never logged.
  */
 #ifndef RW_CONFIG_H
 #define RW_CONFIG_H
@@ -80,6 +81,18 @@ struct rw_config {
 
 	struct cfg_upstream	*upstreams;
 	size_t			 nupstreams;
+
+	/* admission */
+	char		*policy_path;	/* NULL = no policy: everything admitted */
+	int		 blob_gate;	/* serve only blobs of admitted manifests */
+	int		 decision_ttl;	/* seconds a cached allow/warn is reused */
+	int		 deny_ttl;	/* seconds a cached denial is reused */
+	size_t		 decision_max;	/* in-memory decision cache entries */
+
+	/* admin listener (plain HTTP: /healthz, /readyz, /metrics, /reload) */
+	char		*admin_host;	/* IP literal; NULL when disabled */
+	int		 admin_port;	/* 0 = disabled */
+	char		*admin_token;	/* bearer token, or NULL; secret */
 };
 
 /**

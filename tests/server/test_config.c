@@ -126,6 +126,7 @@ test_golden(void **state)
 	assert_int_equal(chdir(CFG_DIR), 0);
 	/* git keeps 0644; set it anyway so the golden mode is the one we get. */
 	assert_int_equal(chmod("creds-open.json", 0644), 0);
+	assert_int_equal(chmod("admin-token-open.txt", 0644), 0);
 	dir = opendir(".");
 	assert_non_null(dir);
 	while ((de = readdir(dir)) != NULL) {
@@ -201,6 +202,15 @@ test_good_full(void **state)
 	assert_int_equal(cfg->idle_timeout, 7);
 	assert_int_equal(cfg->stall_timeout, 8);
 	assert_int_equal(cfg->shutdown_timeout, 9);
+	snprintf(want, sizeof(want), "%s/policy.json", dir);
+	assert_string_equal(cfg->policy_path, want);
+	assert_int_equal(cfg->blob_gate, 0);
+	assert_int_equal(cfg->decision_ttl, 86400);
+	assert_int_equal(cfg->deny_ttl, 1);
+	assert_int_equal(cfg->decision_max, 0);
+	assert_string_equal(cfg->admin_host, "::1");
+	assert_int_equal(cfg->admin_port, 9444);
+	assert_null(cfg->admin_token);
 
 	assert_int_equal(cfg->nupstreams, 3);
 	u = &cfg->upstreams[0];
@@ -218,7 +228,7 @@ test_good_full(void **state)
 	assert_int_equal(u->insecure, 0);
 	assert_int_equal(u->auth_cache_seconds, 0);
 	assert_string_equal(u->pos.file, "good-full.json");
-	assert_int_equal(u->pos.line, 18);
+	assert_int_equal(u->pos.line, 22);
 	assert_int_equal(u->pos.col, 5);
 
 	u = &cfg->upstreams[1];
@@ -237,7 +247,7 @@ test_good_full(void **state)
 	assert_int_equal(u->nhosts, 0);
 	assert_int_equal(u->is_default, 0);
 	assert_int_equal(u->auth_cache_seconds, 30);
-	assert_int_equal(u->pos.line, 34);
+	assert_int_equal(u->pos.line, 38);
 	assert_int_equal(u->pos.col, 5);
 	config_free(cfg);
 
@@ -279,6 +289,15 @@ test_defaults(void **state)
 	assert_int_equal(cfg->idle_timeout, 120);
 	assert_int_equal(cfg->stall_timeout, 60);
 	assert_int_equal(cfg->shutdown_timeout, 30);
+	/* No policy: the server admits everything (and says so). */
+	assert_null(cfg->policy_path);
+	assert_int_equal(cfg->blob_gate, 1);
+	assert_int_equal(cfg->decision_ttl, 300);
+	assert_int_equal(cfg->deny_ttl, 30);
+	assert_int_equal(cfg->decision_max, 100000);
+	assert_string_equal(cfg->admin_host, "127.0.0.1");
+	assert_int_equal(cfg->admin_port, 5444);
+	assert_null(cfg->admin_token);
 	assert_int_equal(cfg->nupstreams, 1);
 	u = &cfg->upstreams[0];
 	assert_string_equal(u->name, "only");
@@ -322,6 +341,13 @@ test_shipped_config(void **state)
 	assert_int_equal(u->auth_mode, CFG_AUTH_PASSTHROUGH);
 	assert_ptr_equal(config_upstream_by_host(cfg, "docker.io"), u);
 	assert_ptr_equal(config_upstream_by_host(cfg, "localhost:5000"), u);
+	assert_int_equal(cfg->blob_gate, 1);
+	assert_int_equal(cfg->decision_ttl, 300);
+	assert_int_equal(cfg->deny_ttl, 30);
+	assert_int_equal(cfg->decision_max, 100000);
+	assert_string_equal(cfg->admin_host, "127.0.0.1");
+	assert_int_equal(cfg->admin_port, 5444);
+	assert_null(cfg->admin_token);
 	config_free(cfg);
 }
 
@@ -378,7 +404,7 @@ static int
 tmp_teardown(void **state)
 {
 	static const char *files[] = { "config.json", "creds.json", "big.json",
-		"many.json" };
+		"many.json", "token" };
 	size_t i;
 
 	(void)state;
@@ -452,6 +478,138 @@ test_credentials(void **state)
 	rmdir("creds.json");
 }
 
+/* A config whose admin object is ADMIN (JSON text), written to config.json. */
+static void
+write_admin_config(const char *admin)
+{
+	char text[512];
+
+	snprintf(text, sizeof(text),
+	    "{\n"
+	    "  \"state_dir\": \"/var/lib/regwarden\",\n"
+	    "  \"upstreams\": [ { \"name\": \"hub\", \"url\": "
+	    "\"https://r.example\" } ],\n"
+	    "  \"admin\": %s\n"
+	    "}\n", admin);
+	write_file("config.json", text, 0644);
+}
+
+static void
+test_admin_token(void **state)
+{
+	struct rw_config *cfg;
+	char *big;
+
+	(void)state;
+	write_admin_config("{ \"listen\": \"0.0.0.0:5444\", "
+	    "\"token_file\": \"token\" }");
+	/* The trailing newlines an editor or echo leaves are not token. */
+	write_file("token", "0123456789abcdef\r\n\n", 0600);
+	cfg = load_ok("config.json");
+	assert_string_equal(cfg->admin_host, "0.0.0.0");
+	assert_int_equal(cfg->admin_port, 5444);
+	assert_string_equal(cfg->admin_token, "0123456789abcdef");
+	config_free(cfg);
+
+	write_file("token", "0123456789abcde\n", 0600);
+	expect_errors("config.json", RW_ECONFIG,
+	    "config.json:4:54: \"admin.token_file\": the token in \"token\" is "
+	    "15 characters long; it must be 16..4096\n");
+
+	big = malloc(4098);
+	assert_non_null(big);
+	memset(big, 'a', 4097);
+	big[4097] = '\0';
+	write_file("token", big, 0600);
+	expect_errors("config.json", RW_ECONFIG,
+	    "config.json:4:54: \"admin.token_file\": the token in \"token\" is "
+	    "4097 characters long; it must be 16..4096\n");
+	big[4096] = '\0';
+	write_file("token", big, 0600);
+	cfg = load_ok("config.json");
+	assert_int_equal(strlen(cfg->admin_token), 4096);
+	config_free(cfg);
+	free(big);
+
+	/* Spaces would not survive the Authorization header. */
+	write_file("token", "0123456789 abcdef\n", 0600);
+	expect_errors("config.json", RW_ECONFIG,
+	    "config.json:4:54: \"admin.token_file\": the token in \"token\" may "
+	    "hold only printable ASCII without spaces (byte 11 is not)\n");
+	write_file("token", "0123456789abcdef\n\x01", 0600);
+	expect_errors("config.json", RW_ECONFIG,
+	    "config.json:4:54: \"admin.token_file\": the token in \"token\" may "
+	    "hold only printable ASCII without spaces (byte 17 is not)\n");
+
+	write_file("token", "0123456789abcdef\n", 0604);
+	expect_errors("config.json", RW_ECONFIG,
+	    "config.json:4:54: \"admin.token_file\": \"token\" is accessible by "
+	    "group or others (mode 0604); chmod 600 it\n");
+
+	unlink("token");
+	expect_errors("config.json", RW_ECONFIG,
+	    "config.json:4:54: \"admin.token_file\": cannot open \"token\": No "
+	    "such file or directory\n");
+}
+
+static void
+test_admin_listen(void **state)
+{
+	struct rw_config *cfg;
+
+	(void)state;
+	/* "" turns the listener off; no token is needed then. */
+	write_admin_config("{ \"listen\": \"\" }");
+	cfg = load_ok("config.json");
+	assert_null(cfg->admin_host);
+	assert_int_equal(cfg->admin_port, 0);
+	config_free(cfg);
+
+	/* All of 127.0.0.0/8 and ::1 are loopback. */
+	write_admin_config("{ \"listen\": \"127.3.4.5:6000\" }");
+	cfg = load_ok("config.json");
+	assert_string_equal(cfg->admin_host, "127.3.4.5");
+	assert_int_equal(cfg->admin_port, 6000);
+	config_free(cfg);
+	write_admin_config("{ \"listen\": \"[::1]:6000\" }");
+	cfg = load_ok("config.json");
+	assert_string_equal(cfg->admin_host, "::1");
+	config_free(cfg);
+
+	write_admin_config("{ \"listen\": \"[::]:5444\" }");
+	expect_errors("config.json", RW_ECONFIG,
+	    "config.json:4:24: \"admin.listen\": \"[::]:5444\" is not a loopback "
+	    "address, so \"admin.token_file\" is required\n");
+	write_admin_config("{ \"listen\": \"128.0.0.1:5444\" }");
+	expect_errors("config.json", RW_ECONFIG,
+	    "config.json:4:24: \"admin.listen\": \"128.0.0.1:5444\" is not a "
+	    "loopback address, so \"admin.token_file\" is required\n");
+	write_admin_config("{ \"listen\": \"localhost:5444\" }");
+	expect_errors("config.json", RW_ECONFIG,
+	    "config.json:4:24: \"admin.listen\": \"localhost\" is not an IP "
+	    "address (e.g. \"127.0.0.1:5444\", \"0.0.0.0:5444\", "
+	    "\"[::]:5444\")\n");
+	write_admin_config("{ \"listen\": \"127.0.0.1:0\" }");
+	expect_errors("config.json", RW_ECONFIG,
+	    "config.json:4:24: \"admin.listen\": port 0 out of range "
+	    "(1..65535)\n");
+	/* Against the default "listen", whose position is unknown. */
+	write_admin_config("{ \"listen\": \"127.0.0.1:5443\" }");
+	expect_errors("config.json", RW_ECONFIG,
+	    "config.json:4:24: \"admin.listen\": same address as \"listen\" "
+	    "(default 127.0.0.1:5443)\n");
+
+	/* A token file is checked even while the listener is off. */
+	write_admin_config("{ \"listen\": \"\", \"token_file\": \"token\" }");
+	write_file("token", "short", 0600);
+	expect_errors("config.json", RW_ECONFIG,
+	    "config.json:4:42: \"admin.token_file\": the token in \"token\" is "
+	    "5 characters long; it must be 16..4096\n");
+	write_admin_config("\"127.0.0.1:5444\"");
+	expect_errors("config.json", RW_ECONFIG,
+	    "config.json:4:12: \"admin\": expected an object\n");
+}
+
 static void
 test_file_errors(void **state)
 {
@@ -507,7 +665,8 @@ test_many_errors(void **state)
 	assert_string_equal(d.e[0].pos.file, "earlier.json");
 	assert_string_equal(d.e[1].msg,
 	    "unknown key \"k0\" (expected one of: listen, tls, state_dir, log, "
-	    "threads, catalog, htpasswd, limits, timeouts, upstreams)");
+	    "threads, catalog, htpasswd, limits, timeouts, upstreams, policy, "
+	    "blob_gate, decision_cache, admin)");
 	assert_string_equal(d.e[1].pos.file, "many.json");
 	assert_int_equal(d.e[1].pos.line, 2);
 	assert_int_equal(d.e[1].pos.col, 1);
@@ -526,6 +685,10 @@ main(void)
 		cmocka_unit_test(test_shipped_config),
 		cmocka_unit_test(test_lookups),
 		cmocka_unit_test_setup_teardown(test_credentials, tmp_setup,
+		    tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_admin_token, tmp_setup,
+		    tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_admin_listen, tmp_setup,
 		    tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_file_errors, tmp_setup,
 		    tmp_teardown),

@@ -1,0 +1,77 @@
+/*
+ * admin.h - the admin listener: health, readiness, metrics and reload over
+ * plain HTTP.  SPDX-License-Identifier: Apache-2.0
+ *
+ * A second libmicrohttpd daemon, separate from the proxy's, with its own
+ * two worker threads, so a scrape or a reload never waits behind registry
+ * traffic and vice versa.  It speaks plain HTTP: it binds loopback by
+ * default, and anything wider goes behind a TLS-terminating proxy (the
+ * config refuses a non-loopback bind without a token).
+ *
+ *   GET  /healthz  200 "ok\n"; never needs the token (liveness probes)
+ *   GET  /readyz   200 "ready\n", or 503 and the hook's reason
+ *   GET  /metrics  200, Prometheus text format 0.0.4
+ *   POST /reload   200 "reloaded\n", or 500 and the hook's message
+ *
+ * HEAD is accepted wherever GET is.  Other paths answer 404, other methods
+ * 405 with an Allow header.  With a token, every path but /healthz needs
+ * `Authorization: Bearer <token>` (compared in constant time) and answers
+ * 401 otherwise.  A request body longer than ADMIN_MAX_BODY is refused:
+ * 413 when Content-Length announces it; a chunked body that grows past it
+ * has the connection closed, since MHD cannot answer mid-upload.  Checks run
+ * in that order: path, token, method, body size.
+ *
+ * The hooks run on the admin threads, possibly two at once, and may block
+ * (a reload reads files); they must be thread-safe.  The admin module never
+ * logs a token and keeps only its SHA-256.
+ */
+#ifndef RW_ADMIN_H
+#define RW_ADMIN_H
+
+#include "util/util.h"
+
+/* Largest request body the admin listener accepts. */
+#define ADMIN_MAX_BODY	(64 * 1024)
+
+/** What the server lends the admin listener.  Every callback is required. */
+struct admin_hooks {
+	void	*arg;	/* passed to each callback; outlives the admin */
+	/**
+	 * 1 when ready to serve, 0 when not, with a one-line reason for a
+	 * human appended to WHY (e.g. "policy not loaded").
+	 */
+	int	(*ready)(void *arg, struct rw_buf *why);
+	/** Append the metrics text (metrics_render) to OUT. */
+	void	(*metrics)(void *arg, struct rw_buf *out);
+	/**
+	 * Reload config and policy.  0 when the new ones are in force, -1
+	 * when they were refused (the running ones stay), with the reason
+	 * (e.g. the first file:line:col error) appended to MSG.
+	 */
+	int	(*reload)(void *arg, struct rw_buf *msg);
+};
+
+struct admin;
+
+/**
+ * Listen on HOST (an IPv4 or IPv6 literal) and PORT (0 = any free port, see
+ * admin_port) and serve until admin_stop.  TOKEN NULL means no token is
+ * required; otherwise it is copied (as its SHA-256) and the caller's copy
+ * may be wiped at once.  HOOKS is copied.  Returns the running listener, or
+ * NULL with ERR set: RW_EINVAL (not an IP literal, a NULL hook), RW_EIO
+ * (cannot bind, e.g. "admin: cannot listen on 127.0.0.1:5444: Address
+ * already in use"), RW_ENOMEM.
+ */
+struct admin	*admin_start(const char *host, int port, const char *token,
+		    const struct admin_hooks *hooks, struct rw_err *err);
+
+/** The port A is bound to (the kernel's pick when started with port 0). */
+int		 admin_port(const struct admin *a);
+
+/**
+ * Stop listening, wait for requests in progress (and their hooks) to end,
+ * wipe the token hash and free A.  NULL is fine.
+ */
+void		 admin_stop(struct admin *a);
+
+#endif /* RW_ADMIN_H */

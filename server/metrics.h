@@ -1,0 +1,103 @@
+/*
+ * metrics.h - process-wide counters, rendered as Prometheus text.
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * One struct metrics per process, owned by the server and handed to the code
+ * that counts.  Every counter update is a C11 atomic operation that never
+ * blocks or allocates (except the first sighting of a rule name, which
+ * copies it once), so any thread may count from inside an MHD callback or
+ * the curl loop.  The two strings (policy revision, version) sit behind a
+ * sequence lock: a writer waits only for another writer.  metrics_render()
+ * may run at the same time as updates; it reads each counter once, so a
+ * scrape is a consistent-enough snapshot, never a torn value.  Nothing here
+ * does I/O or logs.
+ *
+ * Every series has the prefix "regwarden_".  Fixed label sets (methods,
+ * status classes, verdicts, caches, histogram buckets) are always rendered,
+ * zeros included, so rate() works from the first scrape.
+ */
+#ifndef RW_METRICS_H
+#define RW_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/util.h"
+
+struct metrics;
+
+/** Verdict of one admission decision; ERROR = could not decide. */
+enum metrics_verdict {
+	METRICS_ALLOW = 0,
+	METRICS_DENY,
+	METRICS_WARN,
+	METRICS_ERROR,
+	METRICS_NVERDICTS
+};
+
+/** The caches whose lookups are counted. */
+enum metrics_cache {
+	METRICS_CACHE_MANIFEST = 0,	/* verified manifests (mcache) */
+	METRICS_CACHE_DECISION,		/* decisions, in memory */
+	METRICS_NCACHES
+};
+
+/*
+ * Rule names kept as their own label value.  Later names are counted under
+ * rule="other", as is a rule literally named "other", so that no two series
+ * share a label set.
+ */
+#define METRICS_MAX_RULES	256
+
+/** A zeroed set of counters, or NULL when out of memory (metrics_free it). */
+struct metrics	*metrics_new(void);
+
+/** Free M and the rule names it copied; NULL is fine.  No update may run. */
+void	 metrics_free(struct metrics *m);
+
+/**
+ * One client request answered.  METHOD is the HTTP method ("GET", ...;
+ * others and NULL count as "OTHER"); STATUS its status code.  1xx and anything
+ * outside 100..599 count as 5xx: a proxy answers with neither.
+ */
+void	 metrics_request(struct metrics *m, const char *method, int status);
+
+/** BYTES of response body sent to a client. */
+void	 metrics_bytes_sent(struct metrics *m, uint64_t bytes);
+
+/** Requests being served now (a gauge: the caller sets it, we do not count). */
+void	 metrics_set_inflight(struct metrics *m, int64_t n);
+
+/**
+ * One admission decision with verdict V (enum metrics_verdict) by the rule
+ * named RULE ("default" when none matched; NULL counts the verdict only).
+ */
+void	 metrics_decision(struct metrics *m, int v, const char *rule);
+
+/** One lookup in cache C (enum metrics_cache); HIT nonzero when found. */
+void	 metrics_cache(struct metrics *m, int c, int hit);
+
+/** One upstream request that took USEC microseconds, start to last byte. */
+void	 metrics_upstream_latency(struct metrics *m, uint64_t usec);
+
+/**
+ * The revision of the policy now in force ("sha256:<hex>", at most
+ * RW_DIGEST_MAX - 1 bytes; longer is cut), or NULL when none is loaded.
+ */
+void	 metrics_set_policy(struct metrics *m, const char *revision);
+
+/** One failed policy load or reload. */
+void	 metrics_policy_error(struct metrics *m);
+
+/** The version regwarden_build_info shows (default "unknown"). */
+void	 metrics_set_version(struct metrics *m, const char *version);
+
+/**
+ * Append the Prometheus text exposition format 0.0.4 (# HELP, # TYPE and
+ * samples, label values escaped) to OUT.  Returns RW_OK, or what
+ * rw_buf_add returned (RW_ETOOBIG past OUT's cap, RW_ENOMEM); OUT then
+ * holds a truncated text that must not be served.
+ */
+int	 metrics_render(struct metrics *m, struct rw_buf *out);
+
+#endif /* RW_METRICS_H */
