@@ -202,7 +202,7 @@ facts_platforms_parse(const char *body, size_t len,
 	json_error_t je;
 	json_t *root, *list, *m, *pl;
 	size_t i, need = 0, used = 0;
-	const char *s[3];
+	const char *s[4];
 	int pass, j;
 
 	memset(out, 0, sizeof(*out));
@@ -220,10 +220,11 @@ facts_platforms_parse(const char *body, size_t len,
 			s[0] = obj_str(pl, "os");
 			s[1] = obj_str(pl, "architecture");
 			s[2] = obj_str(pl, "variant");
+			s[3] = obj_str(m, "digest");
 			/* attestation manifests say unknown/unknown */
 			if (strcmp(s[0], "unknown") == 0)
 				continue;
-			for (j = 0; j < 3; j++) {
+			for (j = 0; j < 4; j++) {
 				size_t n = strlen(s[j]) + 1;
 				if (pass == 0) {
 					need += n;
@@ -237,6 +238,7 @@ facts_platforms_parse(const char *body, size_t len,
 				out->p[out->n].os = s[0];
 				out->p[out->n].arch = s[1];
 				out->p[out->n].variant = s[2];
+				out->digest[out->n] = s[3];
 			}
 			out->n++;
 		}

@@ -38,6 +38,7 @@ void	 facts_image_cleanup(struct facts_image *fi);
 
 struct facts_platforms {
 	struct policy_platform	 p[FACTS_MAX_PLATFORMS];
+	const char		*digest[FACTS_MAX_PLATFORMS]; /* child manifests */
 	size_t			 n;
 	char			*strings;
 };

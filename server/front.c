@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "db/db.h"
+#include "server/admin.h"
 #include "server/internal.h"
 #include "server/tls.h"
 
@@ -143,6 +144,32 @@ front_error(struct request *rq, unsigned status, const char *code,
 	return ret;
 }
 
+enum MHD_Result
+front_refuse(struct request *rq, unsigned status, const char *code,
+    const char *message, const char *detail_json)
+{
+	json_t *doc, *detail = NULL;
+	char *text;
+	enum MHD_Result ret;
+
+	rw_strlcpy(rq->note, message, sizeof(rq->note));
+	if (detail_json != NULL)
+		detail = json_loads(detail_json, 0, NULL);
+	if (detail == NULL)
+		detail = json_object();
+	json_object_set_new(detail, "request_id", json_string(rq->id));
+	doc = json_pack("{s:[{s:s,s:s,s:o}]}", "errors", "code", code,
+	    "message", message, "detail", detail);
+	text = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
+	json_decref(doc);
+	if (text == NULL)
+		return MHD_NO;
+	ret = front_buffer(rq, status, text, strlen(text), "application/json",
+	    NULL);
+	free(text);
+	return ret;
+}
+
 void
 front_client_base(struct request *rq, char *out, size_t size)
 {
@@ -198,6 +225,27 @@ request_unref(struct request *rq)
 	free(rq);
 }
 
+static const char *
+client_ip(struct MHD_Connection *conn, char *buf, size_t size)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+
+	buf[0] = '\0';
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || ci->client_addr == NULL)
+		return buf;
+	sa = ci->client_addr;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+		    buf, (socklen_t)size);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+		    &((const struct sockaddr_in6 *)sa)->sin6_addr, buf,
+		    (socklen_t)size);
+	return buf;
+}
+
 /* MHD_OPTION_URI_LOG_CALLBACK: the first look at a request, with the raw
  * URI before MHD unescapes it; what it returns becomes *con_cls. */
 static void *
@@ -221,6 +269,7 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	    n & 0xffffffffUL);
 	rq->ch = server_cfg_acquire(srv);
 	rq->cfg = rq->ch->cfg;
+	client_ip(conn, rq->client_ip, sizeof(rq->client_ip));
 	atomic_fetch_add(&srv->inflight, 1);
 	return rq;
 }
@@ -248,31 +297,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	return proxy_step(rq, data, size);
 }
 
-static const char *
-client_ip(struct MHD_Connection *conn, char *buf, size_t size)
-{
-	const union MHD_ConnectionInfo *ci;
-	const struct sockaddr *sa;
-
-	buf[0] = '\0';
-	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci == NULL || ci->client_addr == NULL)
-		return buf;
-	sa = ci->client_addr;
-	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
-		    buf, (socklen_t)size);
-	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6,
-		    &((const struct sockaddr_in6 *)sa)->sin6_addr, buf,
-		    (socklen_t)size);
-	return buf;
-}
-
 static void
 log_request(struct request *rq, enum MHD_RequestTerminationCode toe)
 {
-	char ip[64], st[16], bytes[32], ms[32], path[512];
+	char st[16], bytes[32], ms[32], path[512];
 	const char *q;
 	size_t n;
 
@@ -287,7 +315,7 @@ log_request(struct request *rq, enum MHD_RequestTerminationCode toe)
 	snprintf(ms, sizeof(ms), "%llu",
 	    (unsigned long long)(rw_now_ms() - rq->t0));
 	rw_log_kv(RW_LOG_INFO, rq->id, "request",
-	    "client", client_ip(rq->conn, ip, sizeof(ip)),
+	    "client", rq->client_ip,
 	    "identity", rq->identity[0] != '\0' ? rq->identity : NULL,
 	    "method", rq->method != NULL ? rq->method : "-",
 	    "path", path,
@@ -317,6 +345,10 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 	if (rq->uri != NULL)
 		log_request(rq, toe);
+	metrics_request(rq->srv->metrics, rq->method, (int)rq->status);
+	metrics_bytes_sent(rq->srv->metrics, rq->bytes_out);
+	metrics_set_inflight(rq->srv->metrics,
+	    atomic_load(&rq->srv->inflight) - 1);
 	rw_log_set_reqid(NULL);
 	/* Stop the upstream side now; a streamed response may still hold the
 	 * request until MHD frees it. */
@@ -493,8 +525,122 @@ warn_static_changes(const struct rw_config *old, const struct rw_config *nw)
 #undef SAME_STR
 }
 
+/* Pins declared in the policy file go into the store the checks read. */
 static void
-reload(struct server *srv)
+sync_pins(struct server *srv, const struct policy *p)
+{
+	const char *host, *repo, *tag, *digest;
+	struct rw_err err;
+	size_t i;
+
+	for (i = 0; i < policy_npins(p); i++) {
+		policy_pin(p, i, &host, &repo, &tag, &digest);
+		rw_err_clear(&err);
+		if (db_pin_set(srv->db, host, repo, tag, digest, "policy",
+		    "policy", (int64_t)time(NULL), &err) != RW_OK)
+			log_warnx("cannot record the policy's pin %s/%s:%s: %s",
+			    host, repo, tag, err.msg);
+	}
+}
+
+static int64_t
+mtime_of(const char *path)
+{
+	struct stat st;
+
+	if (path == NULL || stat(path, &st) != 0)
+		return -1;
+	return (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+/*
+ * Load the policy the config names and swap it in.  A policy that fails
+ * validation is reported and the running one stays.  Returns RW_OK or
+ * RW_ECONFIG.
+ */
+static int
+load_policy(struct server *srv, const struct rw_config *cfg)
+{
+	struct policy_holder *ph = NULL, *old;
+	struct policy *p = NULL;
+	struct rw_diags d;
+	char line[600];
+	size_t i;
+
+	srv->policy_mtime = mtime_of(cfg->policy_path);
+	if (cfg->policy_path != NULL) {
+		memset(&d, 0, sizeof(d));
+		if (policy_load(cfg->policy_path, &p, &d) != RW_OK) {
+			for (i = 0; i < d.n; i++)
+				log_warnx("policy: %s", rw_err_str(&d.e[i], line,
+				    sizeof(line)));
+			if (d.dropped > 0)
+				log_warnx("policy: %zu more errors", d.dropped);
+			metrics_policy_error(srv->metrics);
+			return RW_ECONFIG;
+		}
+		ph = calloc(1, sizeof(*ph));
+		if (ph == NULL) {
+			policy_free(p);
+			return RW_ENOMEM;
+		}
+		ph->p = p;
+		atomic_init(&ph->refs, 1);
+		sync_pins(srv, p);
+		log_info("policy %s loaded (revision %s)", cfg->policy_path,
+		    policy_revision(p));
+	} else {
+		log_warnx("no \"policy\" in %s: every image is admitted "
+		    "(regwarden runs as a plain proxy)", cfg->path);
+	}
+	pthread_mutex_lock(&srv->cfg_mu);
+	old = srv->policy;
+	srv->policy = ph;
+	pthread_mutex_unlock(&srv->cfg_mu);
+	decide_policy_release(old);
+	dcache_clear(srv->dc);
+	metrics_set_policy(srv->metrics, ph != NULL ? policy_revision(ph->p) :
+	    NULL);
+	return RW_OK;
+}
+
+/* The policy file changed on disk: load it again. */
+static void
+watch_policy(struct server *srv)
+{
+	struct cfg_holder *ch = server_cfg_acquire(srv);
+	int rc;
+
+	if (ch->cfg->policy_path != NULL &&
+	    mtime_of(ch->cfg->policy_path) != srv->policy_mtime) {
+		log_info("policy file %s changed; reloading",
+		    ch->cfg->policy_path);
+		pthread_mutex_lock(&srv->reload_mu);
+		rc = load_policy(srv, ch->cfg);
+		pthread_mutex_unlock(&srv->reload_mu);
+		if (rc != RW_OK)
+			log_warnx("policy reload failed; the running policy "
+			    "stays");
+	}
+	server_cfg_release(ch);
+}
+
+static int	reload_locked(struct server *srv, struct rw_buf *msg);
+
+/* SIGHUP, or POST /reload on the admin listener. */
+static int
+reload(struct server *srv, struct rw_buf *msg)
+{
+	int rc;
+
+	pthread_mutex_lock(&srv->reload_mu);
+	rc = reload_locked(srv, msg);
+	pthread_mutex_unlock(&srv->reload_mu);
+	return rc;
+}
+
+static int
+reload_locked(struct server *srv, struct rw_buf *msg)
 {
 	struct rw_config *cfg = NULL;
 	struct cfg_holder *ch, *old;
@@ -514,14 +660,17 @@ reload(struct server *srv)
 		for (i = 0; i < d.n; i++)
 			log_warnx("reload: %s", rw_err_str(&d.e[i], line,
 			    sizeof(line)));
+		if (msg != NULL && d.n > 0)
+			rw_buf_addf(msg, "%s\n", rw_err_str(&d.e[0], line,
+			    sizeof(line)));
 		log_warnx("reload failed; the running configuration stays");
-		return;
+		return -1;
 	}
 	ch = holder_new(cfg);
 	if (ch == NULL) {
 		config_free(cfg);
 		log_warnx("reload failed: out of memory");
-		return;
+		return -1;
 	}
 	warn_static_changes(old->cfg, cfg);
 	rw_log_level = cfg->log_level;
@@ -537,6 +686,15 @@ reload(struct server *srv)
 	srv->tokens = auth_cache_new();
 	server_cfg_release(old);
 	log_info("configuration reloaded from %s", cfg->path);
+	if (load_policy(srv, cfg) != RW_OK) {
+		log_warnx("policy reload failed; the running policy stays");
+		if (msg != NULL)
+			rw_buf_addf(msg, "the policy %s is not valid; the "
+			    "running policy stays (see the log)\n",
+			    cfg->policy_path);
+		return -1;
+	}
+	return 0;
 }
 
 static void
@@ -579,9 +737,11 @@ wait_signals(struct server *srv)
 	for (;;) {
 		sig = sigtimedwait(&set, NULL, &ts);
 		if (sig == SIGHUP)
-			reload(srv);
+			reload(srv, NULL);
 		else if (sig == SIGTERM || sig == SIGINT)
 			return sig;
+		else
+			watch_policy(srv);
 	}
 }
 
@@ -600,6 +760,83 @@ block_signals(void)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
+/* ----------------------------------------------------- admin hooks */
+
+static int
+hook_ready(void *arg, struct rw_buf *why)
+{
+	struct server *srv = arg;
+	struct cfg_holder *ch = server_cfg_acquire(srv);
+	struct policy_holder *ph = decide_policy_acquire(srv);
+	struct rw_err err;
+	int ok = 1;
+
+	if (ch->cfg->policy_path != NULL && ph == NULL) {
+		rw_buf_addf(why, "policy %s not loaded\n",
+		    ch->cfg->policy_path);
+		ok = 0;
+	}
+	if (ch->cfg->nupstreams == 0) {
+		rw_buf_addf(why, "no upstreams configured\n");
+		ok = 0;
+	}
+	/* A write proves the database is writable (and prunes stale rows). */
+	rw_err_clear(&err);
+	if (db_decision_prune(srv->db, ph != NULL ? policy_revision(ph->p) :
+	    "", (int64_t)time(NULL), &err) != RW_OK) {
+		rw_buf_addf(why, "database not writable: %s\n", err.msg);
+		ok = 0;
+	}
+	if (atomic_load(&srv->draining)) {
+		rw_buf_addf(why, "shutting down\n");
+		ok = 0;
+	}
+	decide_policy_release(ph);
+	server_cfg_release(ch);
+	return ok;
+}
+
+static void
+hook_metrics(void *arg, struct rw_buf *out)
+{
+	struct server *srv = arg;
+
+	metrics_set_inflight(srv->metrics, atomic_load(&srv->inflight));
+	metrics_render(srv->metrics, out);
+}
+
+static int
+hook_reload(void *arg, struct rw_buf *msg)
+{
+	return reload(arg, msg);
+}
+
+static int
+start_admin(struct server *srv, const struct rw_config *cfg,
+    struct rw_err *err)
+{
+	static struct admin_hooks hooks;
+
+	if (cfg->admin_port == 0) {
+		log_info("admin listener disabled");
+		return RW_OK;
+	}
+	hooks.arg = srv;
+	hooks.ready = hook_ready;
+	hooks.metrics = hook_metrics;
+	hooks.reload = hook_reload;
+	srv->admin = admin_start(cfg->admin_host, cfg->admin_port,
+	    cfg->admin_token, &hooks, err);
+	if (srv->admin == NULL)
+		return err->code != 0 ? err->code : RW_EIO;
+	log_info("admin listener on http://%s%s%s:%d (/healthz /readyz "
+	    "/metrics /reload)%s", strchr(cfg->admin_host, ':') ? "[" : "",
+	    cfg->admin_host, strchr(cfg->admin_host, ':') ? "]" : "",
+	    admin_port(srv->admin), cfg->admin_token != NULL ?
+	    ", bearer token required" : "");
+	return RW_OK;
+}
+
 /* Open state, caches and the engine; everything server_serve frees. */
 static int
 open_state(struct server *srv, const struct rw_config *cfg,
@@ -612,10 +849,18 @@ open_state(struct server *srv, const struct rw_config *cfg,
 	snprintf(path, sizeof(path), "%s/regwarden.db", cfg->state_dir);
 	if (db_open(path, &srv->db, err) != RW_OK)
 		return err->code;
+	srv->metrics = metrics_new();
+	if (srv->metrics == NULL)
+		return rw_err_set(err, RW_ENOMEM, "out of memory");
+	metrics_set_version(srv->metrics, RW_VERSION);
 	srv->mc = mcache_new(cfg->manifest_cache_bytes, srv->db);
 	srv->tokens = auth_cache_new();
-	if (srv->mc == NULL || srv->tokens == NULL)
+	srv->dc = dcache_new(cfg->decision_max);
+	if (srv->mc == NULL || srv->tokens == NULL || srv->dc == NULL)
 		return rw_err_set(err, RW_ENOMEM, "out of memory");
+	if (load_policy(srv, cfg) != RW_OK)
+		return rw_err_set(err, RW_ECONFIG, "the policy %s is not valid "
+		    "(errors above)", cfg->policy_path);
 	if (cfg->htpasswd != NULL) {
 		srv->htpasswd = auth_htpasswd_load(cfg->htpasswd, err);
 		if (srv->htpasswd == NULL)
@@ -628,10 +873,14 @@ open_state(struct server *srv, const struct rw_config *cfg,
 static void
 close_state(struct server *srv)
 {
+	admin_stop(srv->admin);
 	up_engine_free(srv->eng);
 	auth_htpasswd_free(srv->htpasswd);
 	auth_cache_free(srv->tokens);
 	mcache_free(srv->mc);
+	decide_policy_release(srv->policy);
+	dcache_free(srv->dc);
+	metrics_free(srv->metrics);
 	db_close(srv->db);
 }
 
@@ -660,7 +909,9 @@ start(struct server *srv, struct rw_config *cfg, struct tls_material *tls,
 	if (open_state(srv, cfg, err) != RW_OK)
 		return err->code;
 	srv->daemon = start_daemon(srv, cfg, tls, err);
-	return srv->daemon != NULL ? RW_OK : err->code;
+	if (srv->daemon == NULL)
+		return err->code;
+	return start_admin(srv, cfg, err);
 }
 
 int
@@ -689,6 +940,7 @@ server_serve(const char *path)
 	}
 	pthread_mutex_init(&srv->cfg_mu, NULL);
 	pthread_mutex_init(&srv->state_mu, NULL);
+	pthread_mutex_init(&srv->reload_mu, NULL);
 	rw_random_hex(srv->id_prefix, 8);
 	memset(&tls, 0, sizeof(tls));
 	rw_err_clear(&err);
@@ -721,6 +973,7 @@ out:
 	server_cfg_release(srv->active);
 	pthread_mutex_destroy(&srv->cfg_mu);
 	pthread_mutex_destroy(&srv->state_mu);
+	pthread_mutex_destroy(&srv->reload_mu);
 	free(srv);
 	curl_global_cleanup();
 	if (rc == 0)

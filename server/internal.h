@@ -14,14 +14,33 @@
 
 #include <microhttpd.h>
 
+#include "policy/policy.h"
 #include "server/auth.h"
 #include "server/config.h"
+#include "server/dcache.h"
 #include "server/mcache.h"
+#include "server/metrics.h"
 #include "server/route.h"
 #include "server/upstream.h"
 #include "util/util.h"
 
 struct db;
+struct decide_ctx;
+
+/* A loaded policy with a reference count (like struct cfg_holder). */
+struct policy_holder {
+	struct policy		*p;
+	atomic_int		 refs;
+};
+
+/* A tag verdict remembered for the GET by digest that follows a HEAD. */
+struct tagv_slot {
+	char			 key[RW_DIGEST_MAX];
+	uint64_t		 expires_ms;
+	struct dverdict		 v;
+};
+
+#define TAGV_SLOTS	1024
 
 /* A loaded config with a reference count: requests hold the one they began
  * with, so a reload never pulls a config out from under them. */
@@ -58,6 +77,14 @@ struct server {
 	pthread_mutex_t		 state_mu;	/* upstates and authz */
 	struct upstate		 upstates[UPSTATE_MAX];
 	struct authz_slot	 authz[AUTHZ_SLOTS];
+	struct tagv_slot	 tagv[TAGV_SLOTS];
+
+	struct policy_holder	*policy;	/* under cfg_mu; NULL: none */
+	struct metrics		*metrics;
+	struct admin		*admin;
+	pthread_mutex_t		 reload_mu;	/* one reload at a time */
+	struct dcache		*dc;
+	int64_t			 policy_mtime;	/* for the file watch */
 
 	atomic_int		 inflight;	/* requests not yet completed */
 	atomic_int		 draining;	/* SIGTERM received */
@@ -73,6 +100,8 @@ enum rq_phase {
 	PH_AUTHZ,		/* pass-through: asking upstream if client may read */
 	PH_SEND,		/* start the upstream request */
 	PH_WAIT,		/* waiting for the upstream response */
+	PH_DECIDE,		/* admission: gather facts, evaluate */
+	PH_ANSWER,		/* answer a manifest with the verdict */
 	PH_DONE,		/* a response is queued */
 };
 
@@ -109,6 +138,22 @@ struct request {
 	/* manifest handling */
 	const struct mcache_entry *entry;
 	char			 digest[RW_DIGEST_MAX];
+	const char		*mbody;		/* the verified bytes */
+	size_t			 mlen;
+	char			 mtype[256];
+	int			 after_auth;	/* phase after PH_TOKEN */
+	int			 auth_ready;	/* upstream credentials in hand */
+	int			 push_checked;	/* pushed manifest hashed, parsed */
+
+	/* admission (decide.c) */
+	char			 client_ip[64];
+	struct policy_holder	*ph;
+	char			 dkey[ROUTE_NAME_MAX + ROUTE_REF_MAX + 512];
+	int			 leading;
+	struct dc_waiter	 dcw;
+	struct decide_ctx	*dx;
+	struct dverdict		 dv;
+	char			*reasons;	/* JSON, for the audit row */
 
 	/* streamed blob verification */
 	struct rw_hash		 hash;
@@ -118,6 +163,7 @@ struct request {
 	char			 want_digest[RW_DIGEST_MAX];
 
 	/* access log */
+	uint64_t		 up_t0;		/* upstream request started */
 	unsigned		 status;
 	uint64_t		 bytes_out;
 	uint64_t		 t0;
@@ -168,6 +214,9 @@ struct MHD_Response *front_head_response(struct request *rq, uint64_t size);
 
 /* --- proxy.c ------------------------------------------------------------ */
 
+/* What a phase function tells the loop in proxy.c's advance(). */
+enum { S_NEXT = 0, S_PARKED, S_DONE, S_FAIL };
+
 /** Drive RQ one step; the MHD access handler's body. */
 enum MHD_Result proxy_step(struct request *rq, const char *data,
 	    size_t *size);
@@ -176,6 +225,35 @@ enum MHD_Result proxy_step(struct request *rq, const char *data,
 ssize_t	 proxy_stream_chunk(struct request *rq, const char *buf, size_t n);
 /** The upstream body ended: END_OF_STREAM, or END_WITH_ERROR if short. */
 ssize_t	 proxy_stream_end(struct request *rq);
+
+/**
+ * Start a buffered upstream request on RQ's behalf with RQ's upstream
+ * credentials (its token or basic user, or the client's Authorization in
+ * pass-through mode).  ACCEPT is a whole "Accept: ..." line or NULL.
+ */
+struct xfer *proxy_start_aux(struct request *rq, const char *method,
+	    const char *url, size_t cap, const char *accept, int follow);
+
+/**
+ * Make sure RQ holds upstream credentials before fetching on its own
+ * account.  Returns 1 when it switched RQ to the auth phases (which come
+ * back to phase NEXT), 0 when it may go ahead.
+ */
+int	 proxy_need_auth(struct request *rq, int next);
+
+/** Answer with a full message (already "regwarden: ..."), detail JSON. */
+enum MHD_Result front_refuse(struct request *rq, unsigned status,
+	    const char *code, const char *message, const char *detail_json);
+
+/* --- decide.c ----------------------------------------------------------- */
+
+/** PH_DECIDE: returns S_NEXT (phase moved on), S_PARKED, S_DONE, S_FAIL. */
+int	 decide_step(struct request *rq);
+void	 decide_cleanup(struct request *rq);
+struct policy_holder *decide_policy_acquire(struct server *srv);
+void	 decide_policy_release(struct policy_holder *ph);
+/** The registry host policies name for UP ("docker.io"). */
+void	 decide_host(const struct cfg_upstream *up, char *out, size_t size);
 
 /** Release per-request proxy state (transfers, cache entries). */
 void	 proxy_cleanup(struct request *rq);

@@ -10,7 +10,6 @@
 #include "util/util.h"
 
 #define DEFAULT_CONFIG	"config/regwarden.json"
-#define RW_VERSION	"0.1.0"
 
 static void
 usage(FILE *fp)

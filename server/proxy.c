@@ -2,6 +2,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "server/internal.h"
 
+#include "db/db.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,13 +14,12 @@
 #define PROBE_CAP	(64 * 1024)
 #define TOKEN_CAP	(64 * 1024)
 
-/* What a phase function tells the loop in advance(). */
-enum { S_NEXT = 0, S_PARKED, S_DONE, S_FAIL };
 
 static int	 answer_manifest(struct request *rq);
 static int	 answer_upstream(struct request *rq);
 static int	 answer_fetched_manifest(struct request *rq);
 static int	 accepts(struct request *rq, const char *media_type);
+static void	 add_warning(struct MHD_Response *r, const char *msg);
 static void	 cache_pushed_manifest(struct request *rq);
 
 /* ------------------------------------------------------------ helpers */
@@ -296,6 +297,38 @@ method_allowed(const struct request *rq)
 	return 0;
 }
 
+/*
+ * The blob gate: a layer or config is served only when an admitted manifest
+ * of this repository references it, so the blobs of a refused image cannot
+ * be fetched by digest.  HEAD stays open (pushes probe with it, and it
+ * carries no content).
+ */
+static int
+blob_gate(struct request *rq)
+{
+	struct policy_holder *ph = decide_policy_acquire(rq->srv);
+	struct rw_err err;
+	char host[256];
+	int ok;
+
+	if (ph == NULL)
+		return S_NEXT;		/* no policy: a plain proxy */
+	rw_err_clear(&err);
+	ok = db_blob_admitted(rq->srv->db, policy_revision(ph->p),
+	    rq->rt.up->name, rq->rt.name, rq->rt.ref, (int64_t)time(NULL),
+	    &err);
+	decide_policy_release(ph);
+	if (ok == 1)
+		return S_NEXT;
+	decide_host(rq->rt.up, host, sizeof(host));
+	if (ok < 0)
+		return done(front_error(rq, 503, "UNAVAILABLE", "could not "
+		    "check blob %s: %s", rq->rt.ref, err.msg));
+	return done(front_error(rq, 403, "DENIED", "blob %s of %s/%s is not "
+	    "part of an image this policy admits; pull the image by tag or "
+	    "digest first", rq->rt.ref, host, rq->rt.name));
+}
+
 /* Note what the client will send as a body. */
 static int
 body_setup(struct request *rq)
@@ -358,6 +391,9 @@ begin(struct request *rq)
 	rc = body_setup(rq);
 	if (rc != S_NEXT)
 		return rc;
+	if (rq->rt.kind == ROUTE_BLOB && is_method(rq, "GET") &&
+	    rq->cfg->blob_gate && (rc = blob_gate(rq)) != S_NEXT)
+		return rc;
 	if (rq->rt.kind == ROUTE_BASE && credentials_mode(rq))
 		return done(front_buffer(rq, 200, "{}", 2, "application/json",
 		    NULL));
@@ -365,6 +401,8 @@ begin(struct request *rq)
 	    !rq->write_op) {
 		rq->entry = mcache_get(rq->srv->mc, rq->rt.up->name,
 		    rq->rt.name, rq->rt.ref);
+		metrics_cache(rq->srv->metrics, METRICS_CACHE_MANIFEST,
+		    rq->entry != NULL);
 		if (rq->entry != NULL && authz_ok(rq) &&
 		    accepts(rq, mcache_entry_media_type(rq->entry)))
 			return answer_manifest(rq);
@@ -398,6 +436,55 @@ start_simple(struct request *rq, const char *method, const char *url,
 	if (x == NULL)
 		rw_strlcpy(rq->note, err.msg, sizeof(rq->note));
 	return x;
+}
+
+struct xfer *
+proxy_start_aux(struct request *rq, const char *method, const char *url,
+    size_t cap, const char *accept, int follow)
+{
+	const struct cfg_upstream *up = rq->rt.up;
+	char *authz = NULL;
+	struct xfer_spec s;
+	struct rw_err err;
+	struct xfer *x;
+
+	memset(&s, 0, sizeof(s));
+	s.method = method;
+	s.url = url;
+	s.up = up;
+	s.max_body = cap;
+	s.follow = follow;
+	s.connect_timeout = rq->cfg->connect_timeout;
+	s.total_timeout = rq->cfg->request_timeout;
+	s.hooks = front_hooks(rq);
+	s.headers[0] = accept;
+	if (credentials_mode(rq)) {
+		s.bearer = rq->bearer;
+		if (s.bearer == NULL && up->username != NULL) {
+			s.user = up->username;
+			s.pass = up->password;
+		}
+	} else if (rq->authz != NULL &&
+	    asprintf(&authz, "Authorization: %s", rq->authz) > 0) {
+		s.headers[accept != NULL ? 1 : 0] = authz;
+	}
+	rw_err_clear(&err);
+	x = xfer_start(rq->srv->eng, &s, &err);
+	if (authz != NULL)
+		rw_freezero(authz, strlen(authz));
+	if (x == NULL)
+		rw_strlcpy(rq->note, err.msg, sizeof(rq->note));
+	return x;
+}
+
+int
+proxy_need_auth(struct request *rq, int next)
+{
+	if (!credentials_mode(rq) || rq->auth_ready)
+		return 0;
+	rq->after_auth = next;
+	rq->phase = PH_PROBE;
+	return 1;
 }
 
 static int
@@ -497,6 +584,16 @@ phase_probe(struct request *rq)
 	return S_NEXT;
 }
 
+/* Upstream credentials are in hand: go where the request was headed. */
+static int
+auth_done(struct request *rq)
+{
+	rq->auth_ready = 1;
+	rq->phase = rq->after_auth != 0 ? rq->after_auth : PH_SEND;
+	rq->after_auth = 0;
+	return S_NEXT;
+}
+
 static int
 token_fetched(struct request *rq)
 {
@@ -529,8 +626,7 @@ token_fetched(struct request *rq)
 	rq->aux = NULL;
 	if (rq->bearer == NULL)
 		return done(front_error(rq, 500, "UNKNOWN", "out of memory"));
-	rq->phase = PH_SEND;
-	return S_NEXT;
+	return auth_done(rq);
 }
 
 static int
@@ -543,10 +639,8 @@ phase_token(struct request *rq)
 	if (rq->aux != NULL)
 		return xfer_wait_done(rq->aux) ? token_fetched(rq) : S_PARKED;
 	if (!upstate_get(rq->srv, up->name, &st) ||
-	    st.ch.scheme != AUTH_SCHEME_BEARER) {
-		rq->phase = PH_SEND;	/* none, or Basic with our own user */
-		return S_NEXT;
-	}
+	    st.ch.scheme != AUTH_SCHEME_BEARER)
+		return auth_done(rq);	/* none, or Basic with our own user */
 	if (rq->rt.kind == ROUTE_CATALOG)
 		rw_strlcpy(rq->scope, "registry:catalog:*", sizeof(rq->scope));
 	else if (rq->rt.kind == ROUTE_BASE)
@@ -558,8 +652,7 @@ phase_token(struct request *rq)
 	    (long)time(NULL), tok, sizeof(tok)) == RW_OK) {
 		rq->bearer = strdup(tok);
 		rw_wipe(tok, sizeof(tok));
-		rq->phase = PH_SEND;
-		return rq->bearer != NULL ? S_NEXT : S_FAIL;
+		return rq->bearer != NULL ? auth_done(rq) : S_FAIL;
 	}
 	/* Credentials go to a plain-HTTP realm only when the admin said the
 	 * upstream is insecure anyway. */
@@ -667,6 +760,7 @@ phase_send(struct request *rq)
 	}
 	if (rq->has_body && !rq->body_in_memory && rq->body_done)
 		xfer_write_eof(rq->x);
+	rq->up_t0 = rw_now_ms();
 	rq->phase = PH_WAIT;
 	return S_NEXT;
 }
@@ -680,6 +774,7 @@ retry_auth(struct request *rq)
 	    (rq->has_body && !rq->body_in_memory))
 		return 0;
 	rq->retried = 1;
+	rq->auth_ready = 0;
 	auth_cache_drop(rq->srv->tokens, rq->rt.up->name, rq->scope);
 	xfer_release(rq->x);
 	rq->x = NULL;
@@ -707,6 +802,8 @@ phase_wait(struct request *rq)
 		return S_PARKED;
 	if (streamed ? !xfer_wait_headers(rq->x) : !xfer_wait_done(rq->x))
 		return S_PARKED;
+	metrics_upstream_latency(rq->srv->metrics,
+	    (rw_now_ms() - rq->up_t0) * 1000u);
 	if (xfer_failed(rq->x, NULL, 0) && !xfer_too_big(rq->x))
 		return upstream_unreachable(rq, rq->x);
 	if (retry_auth(rq))
@@ -906,18 +1003,70 @@ serve_manifest(struct request *rq, const char *body, size_t len,
 	MHD_add_response_header(r, "Docker-Content-Digest", digest);
 	snprintf(etag, sizeof(etag), "\"%s\"", digest);
 	MHD_add_response_header(r, "ETag", etag);
+	if (rq->dv.kind == VERDICT_WARN)
+		add_warning(r, rq->dv.message);
 	return done(front_queue(rq, 200, r));
 }
 
-/* A verified manifest from the cache. */
+/* A Warning header (RFC 7234 299) with the message as a quoted string:
+ * printable ASCII only, quotes escaped, under the 4096-byte limit. */
+static void
+add_warning(struct MHD_Response *r, const char *msg)
+{
+	char v[4000];
+	size_t n = 0;
+
+	n += (size_t)snprintf(v, sizeof(v), "299 - \"");
+	for (; *msg != '\0' && n < sizeof(v) - 8; msg++) {
+		unsigned char c = (unsigned char)*msg;
+		if (c == '"' || c == '\\')
+			v[n++] = '\\';
+		v[n++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	v[n++] = '"';
+	v[n] = '\0';
+	MHD_add_response_header(r, "Warning", v);
+}
+
+/* A verified manifest from the cache: on to admission. */
 static int
 answer_manifest(struct request *rq)
 {
 	const struct mcache_entry *e = rq->entry;
 
 	rw_strlcpy(rq->note, "cached", sizeof(rq->note));
-	return serve_manifest(rq, mcache_entry_body(e), mcache_entry_len(e),
-	    mcache_entry_media_type(e), mcache_entry_digest(e));
+	rq->mbody = mcache_entry_body(e);
+	rq->mlen = mcache_entry_len(e);
+	rw_strlcpy(rq->mtype, mcache_entry_media_type(e), sizeof(rq->mtype));
+	rw_strlcpy(rq->digest, mcache_entry_digest(e), sizeof(rq->digest));
+	rq->phase = PH_DECIDE;
+	return S_NEXT;
+}
+
+/* The manifest with the verdict in rq->dv. */
+static int
+answer_decided(struct request *rq)
+{
+	char detail[1024];
+
+	if (rq->dv.kind == DV_ERROR)
+		return done(front_refuse(rq, 503, "UNAVAILABLE",
+		    rq->dv.message, NULL));
+	if (rq->dv.kind == VERDICT_DENY && !is_method(rq, "HEAD")) {
+		snprintf(detail, sizeof(detail), "{\"verdict\":\"deny\","
+		    "\"rule\":\"%s\",\"file\":\"%s\",\"line\":%d,"
+		    "\"digest\":\"%s\"}", rq->dv.rule, rq->dv.file,
+		    rq->dv.line, rq->digest);
+		return done(front_refuse(rq, 403, "DENIED", rq->dv.message,
+		    detail));
+	}
+	if (rq->write_op) {	/* an admitted push goes upstream */
+		rq->phase = PH_SEND;
+		return S_NEXT;
+	}
+	/* HEAD answers with the real digest even when the GET will be
+	 * refused: the refusal needs a body to reach the client. */
+	return serve_manifest(rq, rq->mbody, rq->mlen, rq->mtype, rq->digest);
 }
 
 /* Hash the exact bytes; what the client asked for and what the upstream
@@ -1001,7 +1150,11 @@ answer_fetched_manifest(struct request *rq)
 		mcache_release(rq->entry);
 		rq->entry = e;
 	}
-	return serve_manifest(rq, body, len, mt, rq->digest);
+	rq->mbody = body;	/* held by rq->x until the request ends */
+	rq->mlen = len;
+	rw_strlcpy(rq->mtype, mt, sizeof(rq->mtype));
+	rq->phase = PH_DECIDE;
+	return S_NEXT;
 }
 
 /* After the upstream stored a pushed manifest, keep the verified copy. */
@@ -1037,13 +1190,31 @@ check_pushed_manifest(struct request *rq)
 {
 	int alg = rq->rt.ref_is_digest ? rw_hash_alg_of(rq->rt.ref) :
 	    RW_HASH_SHA256;
-	const char *b = rq->body.data != NULL ? rq->body.data : "";
+	const char *b = rq->body.data != NULL ? rq->body.data : "", *ct;
+	struct mcache_ref *refs = NULL;
+	struct rw_err err;
+	size_t n = 0;
 
+	rw_err_clear(&err);
 	if (rw_digest(alg, b, rq->body.len, rq->digest) != RW_OK)
 		return done(front_error(rq, 500, "UNKNOWN", "cannot hash"));
 	if (rq->rt.ref_is_digest && strcmp(rq->digest, rq->rt.ref) != 0)
 		return done(front_error(rq, 400, "DIGEST_INVALID", "the manifest "
 		    "bytes hash to %s, not %s", rq->digest, rq->rt.ref));
+	if (mcache_manifest_refs(b, rq->body.len, &refs, &n, rq->mtype,
+	    sizeof(rq->mtype), &err) != RW_OK)
+		return done(front_error(rq, 400, "MANIFEST_INVALID", "%s",
+		    err.msg));
+	free(refs);
+	if (rq->mtype[0] == '\0') {
+		ct = hdr(rq, "Content-Type");
+		rw_strlcpy(rq->mtype, ct != NULL ? ct : "", sizeof(rq->mtype));
+		strip_params(rq->mtype);
+	}
+	rq->mbody = b;
+	rq->mlen = rq->body.len;
+	rq->push_checked = 1;
+	rq->phase = PH_DECIDE;	/* push admission, then PH_SEND */
 	return S_NEXT;
 }
 
@@ -1115,13 +1286,20 @@ advance(struct request *rq)
 		case PH_SEND:
 			if (rq->body_in_memory && !rq->body_done)
 				return MHD_YES;	/* still receiving it */
-			if (rq->body_in_memory && rq->x == NULL &&
-			    (rc = check_pushed_manifest(rq)) != S_NEXT)
+			if (rq->body_in_memory && !rq->push_checked) {
+				rc = check_pushed_manifest(rq);
 				break;
+			}
 			rc = phase_send(rq);
 			break;
 		case PH_WAIT:
 			rc = phase_wait(rq);
+			break;
+		case PH_DECIDE:
+			rc = decide_step(rq);
+			break;
+		case PH_ANSWER:
+			rc = answer_decided(rq);
 			break;
 		default:
 			return MHD_YES;
@@ -1179,6 +1357,7 @@ proxy_step(struct request *rq, const char *data, size_t *size)
 void
 proxy_cleanup(struct request *rq)
 {
+	decide_cleanup(rq);
 	xfer_release(rq->x);
 	rq->x = NULL;
 	xfer_release(rq->aux);

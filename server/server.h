@@ -14,6 +14,8 @@
 
 #include "util/util.h"
 
+#define RW_VERSION	"0.1.0"
+
 /** Serve with the config at PATH.  Returns the process exit status. */
 int	 server_serve(const char *path);
 

@@ -115,6 +115,7 @@ test_platforms(void **state)
 	assert_string_equal(fp.p[0].arch, "amd64");
 	assert_string_equal(fp.p[0].variant, "");
 	assert_string_equal(fp.p[1].variant, "v8");
+	assert_string_equal(fp.digest[1], "sha256:b");
 	facts_platforms_cleanup(&fp);
 }
 

@@ -1,0 +1,737 @@
+/* decide.c - admission at the proxy: gather the facts a rule needs, evaluate, record, answer. */
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "server/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "db/db.h"
+#include "server/facts.h"
+
+#define CONFIG_CAP	(8 * 1024 * 1024)	/* image config blobs */
+#define MAX_CHILDREN	32			/* platforms gathered per index */
+
+static const char ALL_MANIFEST_TYPES[] = "Accept: "
+    "application/vnd.oci.image.manifest.v1+json, "
+    "application/vnd.docker.distribution.manifest.v2+json, "
+    "application/vnd.oci.image.index.v1+json, "
+    "application/vnd.docker.distribution.manifest.list.v2+json";
+
+enum job_kind { JOB_CONFIG = 1, JOB_CHILD, JOB_TAG_DIGEST };
+
+struct job {
+	int	 kind;
+	int	 child;			/* platform index, or -1 */
+	char	 digest[RW_DIGEST_MAX];
+};
+
+/* What one evaluation gathers; lives while the request is deciding. */
+struct decide_ctx {
+	unsigned		 needs;
+	struct job		 jobs[MAX_CHILDREN * 2 + 2];
+	int			 njobs, next;
+	struct facts_image	 img;
+	int			 have_img;
+	struct facts_platforms	 plats;
+	int			 have_plats;
+	struct facts_image	 child_img[MAX_CHILDREN];
+	struct policy_platform	 pl[MAX_CHILDREN];
+	char			 pin[RW_DIGEST_MAX];
+	int			 have_pin;
+	char			 tag_digest[RW_DIGEST_MAX];
+	int			 have_tag_digest;
+};
+
+/* ------------------------------------------------------------- policy */
+
+struct policy_holder *
+decide_policy_acquire(struct server *srv)
+{
+	struct policy_holder *ph;
+
+	pthread_mutex_lock(&srv->cfg_mu);
+	ph = srv->policy;
+	if (ph != NULL)
+		atomic_fetch_add(&ph->refs, 1);
+	pthread_mutex_unlock(&srv->cfg_mu);
+	return ph;
+}
+
+void
+decide_policy_release(struct policy_holder *ph)
+{
+	if (ph != NULL && atomic_fetch_sub(&ph->refs, 1) == 1) {
+		policy_free(ph->p);
+		free(ph);
+	}
+}
+
+/* ------------------------------------------------------------- helpers */
+
+/* The registry host policies speak of: the upstream's first host name, or
+ * the host:port of its URL. */
+void
+decide_host(const struct cfg_upstream *up, char *out, size_t size)
+{
+	const char *p, *end;
+
+	if (up->nhosts > 0) {
+		rw_strlcpy(out, up->hosts[0], size);
+		return;
+	}
+	p = strstr(up->url, "://");
+	p = p != NULL ? p + 3 : up->url;
+	end = strchr(p, '/');
+	snprintf(out, size, "%.*s", (int)(end != NULL ? end - p : (long)strlen(p)),
+	    p);
+}
+
+/* cosign's tag scheme and the referrers fallback tag name signatures, not
+ * images: they stay pullable so downstream verifiers keep working. */
+static int
+artifact_tag(const char *tag)
+{
+	size_t i;
+
+	if (tag == NULL || strncmp(tag, "sha256-", 7) != 0)
+		return 0;
+	for (i = 7; i < 71; i++)
+		if (!((tag[i] >= '0' && tag[i] <= '9') ||
+		    (tag[i] >= 'a' && tag[i] <= 'f')))
+			return 0;
+	return tag[71] == '\0' || strcmp(tag + 71, ".sig") == 0 ||
+	    strcmp(tag + 71, ".att") == 0 || strcmp(tag + 71, ".sbom") == 0;
+}
+
+static int
+head(const struct request *rq)
+{
+	return strcmp(rq->method, "HEAD") == 0;
+}
+
+static const char *
+req_tag(const struct request *rq)
+{
+	return rq->rt.kind == ROUTE_MANIFEST && !rq->rt.ref_is_digest ?
+	    rq->rt.ref : NULL;
+}
+
+static void
+make_key(struct request *rq, const char *rev)
+{
+	const char *tag = req_tag(rq);
+
+	snprintf(rq->dkey, sizeof(rq->dkey), "%s|%d|%s|%s|%s|%s", rev,
+	    rq->write_op ? POLICY_OP_PUSH : POLICY_OP_PULL, rq->rt.up->name,
+	    rq->rt.name, rq->digest, tag != NULL ? tag : "");
+}
+
+static void
+dcw_park(void *arg)
+{
+	struct request *rq = arg;
+
+	MHD_suspend_connection(rq->conn);
+}
+
+static void
+dcw_unpark(void *arg)
+{
+	struct request *rq = arg;
+
+	MHD_resume_connection(rq->conn);
+}
+
+/* ------------------------------------------------------------ gathering */
+
+static int
+is_index(const char *mt)
+{
+	return strcmp(mt, "application/vnd.oci.image.index.v1+json") == 0 ||
+	    strcmp(mt, "application/vnd.docker.distribution.manifest.list.v2+json")
+	    == 0;
+}
+
+/* The config digest a manifest names, or "" when it names none. */
+static void
+config_digest_of(const char *body, size_t len, char *out, size_t size)
+{
+	json_t *root, *cfg;
+
+	out[0] = '\0';
+	root = json_loadb(body, len, 0, NULL);
+	cfg = json_object_get(json_object_get(root, "config"), "digest");
+	if (json_is_string(cfg))
+		rw_strlcpy(out, json_string_value(cfg), size);
+	json_decref(root);
+}
+
+static void
+add_job(struct decide_ctx *dx, int kind, int child, const char *digest)
+{
+	struct job *j;
+
+	if (dx->njobs >= (int)(sizeof(dx->jobs) / sizeof(dx->jobs[0])))
+		return;
+	j = &dx->jobs[dx->njobs++];
+	j->kind = kind;
+	j->child = child;
+	rw_strlcpy(j->digest, digest != NULL ? digest : "", sizeof(j->digest));
+}
+
+/* Plan the fetches the rule needs.  Returns RW_OK, or an error with ERR
+ * set when the facts cannot be planned (an index with too many platforms). */
+static int
+plan(struct request *rq, struct decide_ctx *dx, struct rw_err *err)
+{
+	char cfg[RW_DIGEST_MAX];
+	size_t i;
+
+	if (rq->write_op && (dx->needs & POLICY_NEED_TAG_DIGEST) &&
+	    req_tag(rq) != NULL)
+		add_job(dx, JOB_TAG_DIGEST, -1, NULL);
+	if (is_index(rq->mtype)) {
+		if (facts_platforms_parse(rq->mbody, rq->mlen, &dx->plats,
+		    err) != RW_OK)
+			return err->code;
+		dx->have_plats = 1;
+		if (!(dx->needs & POLICY_NEED_CONFIG))
+			return RW_OK;
+		if (dx->plats.n > MAX_CHILDREN)
+			return rw_err_set(err, RW_ETOOBIG, "the index lists %zu "
+			    "platforms; at most %d are checked", dx->plats.n,
+			    MAX_CHILDREN);
+		for (i = 0; i < dx->plats.n; i++)
+			add_job(dx, JOB_CHILD, (int)i, dx->plats.digest[i]);
+		return RW_OK;
+	}
+	if (!(dx->needs & POLICY_NEED_CONFIG))
+		return RW_OK;
+	config_digest_of(rq->mbody, rq->mlen, cfg, sizeof(cfg));
+	if (cfg[0] != '\0')
+		add_job(dx, JOB_CONFIG, -1, cfg);
+	return RW_OK;
+}
+
+/* Start the upstream fetch for job J. */
+static int
+start_job(struct request *rq, const struct job *j)
+{
+	char url[ROUTE_NAME_MAX + 1024];
+	const char *r = rq->rt.name, *base = rq->rt.up->url;
+
+	if (j->kind == JOB_CONFIG)
+		snprintf(url, sizeof(url), "%s/v2/%s/blobs/%s", base, r,
+		    j->digest);
+	else if (j->kind == JOB_CHILD)
+		snprintf(url, sizeof(url), "%s/v2/%s/manifests/%s", base, r,
+		    j->digest);
+	else
+		snprintf(url, sizeof(url), "%s/v2/%s/manifests/%s", base, r,
+		    rq->rt.ref);
+	rq->aux = proxy_start_aux(rq, j->kind == JOB_TAG_DIGEST ? "HEAD" :
+	    "GET", url, j->kind == JOB_CONFIG ? CONFIG_CAP :
+	    rq->cfg->max_manifest_bytes + 1,
+	    j->kind == JOB_CONFIG ? NULL : ALL_MANIFEST_TYPES,
+	    j->kind == JOB_CONFIG);
+	return rq->aux != NULL ? RW_OK : RW_EUPSTREAM;
+}
+
+static int
+job_config(struct decide_ctx *dx, const struct job *j, const char *body,
+    size_t len, struct rw_err *err)
+{
+	char got[RW_DIGEST_MAX];
+	struct facts_image *fi;
+
+	if (rw_digest(rw_hash_alg_of(j->digest) != 0 ?
+	    rw_hash_alg_of(j->digest) : RW_HASH_SHA256, body, len, got) != RW_OK)
+		return rw_err_set(err, RW_ENOMEM, "out of memory");
+	if (strcmp(got, j->digest) != 0)
+		return rw_err_set(err, RW_EDIGEST, "the image config %s from "
+		    "upstream hashes to %s", j->digest, got);
+	fi = j->child >= 0 ? &dx->child_img[j->child] : &dx->img;
+	if (facts_image_parse(body, len, fi, err) != RW_OK)
+		return err->code;
+	if (j->child < 0)
+		dx->have_img = 1;
+	else
+		dx->pl[j->child].image = &fi->img;
+	return RW_OK;
+}
+
+static int
+job_child(struct request *rq, struct decide_ctx *dx, const struct job *j,
+    const char *body, size_t len, struct rw_err *err)
+{
+	struct mcache_ref *refs = NULL;
+	const struct mcache_entry *e;
+	char got[RW_DIGEST_MAX], mt[256], cfg[RW_DIGEST_MAX];
+	size_t n = 0;
+
+	if (rw_digest(RW_HASH_SHA256, body, len, got) != RW_OK)
+		return rw_err_set(err, RW_ENOMEM, "out of memory");
+	if (strcmp(got, j->digest) != 0)
+		return rw_err_set(err, RW_EDIGEST, "platform manifest %s from "
+		    "upstream hashes to %s", j->digest, got);
+	if (mcache_manifest_refs(body, len, &refs, &n, mt, sizeof(mt),
+	    err) != RW_OK)
+		return err->code;
+	/* Keep it: the client fetches it next, and the blob gate needs its
+	 * references. */
+	e = mcache_put(rq->srv->mc, rq->rt.up->name, rq->rt.name, got,
+	    mt[0] != '\0' ? mt : "application/vnd.oci.image.manifest.v1+json",
+	    body, len, refs, n, (int64_t)time(NULL));
+	mcache_release(e);
+	free(refs);
+	config_digest_of(body, len, cfg, sizeof(cfg));
+	if (cfg[0] == '\0')
+		return rw_err_set(err, RW_EPARSE, "platform manifest %s names "
+		    "no image config", j->digest);
+	add_job(dx, JOB_CONFIG, j->child, cfg);
+	return RW_OK;
+}
+
+static int
+job_done(struct request *rq, struct decide_ctx *dx, const struct job *j,
+    struct rw_err *err)
+{
+	char why[XFER_ERRMSG_MAX], d[RW_DIGEST_MAX + 8];
+	const char *body;
+	size_t len;
+	long st;
+
+	why[0] = '\0';
+	if (xfer_failed(rq->aux, why, sizeof(why)) && !xfer_too_big(rq->aux))
+		return rw_err_set(err, RW_EUPSTREAM, "upstream %s could not be "
+		    "reached: %s", rq->rt.up->name, why);
+	if (xfer_too_big(rq->aux))
+		return rw_err_set(err, RW_ETOOBIG, "%s %s is too large",
+		    j->kind == JOB_CONFIG ? "the image config" : "manifest",
+		    j->digest);
+	st = xfer_status(rq->aux);
+	body = xfer_body(rq->aux, &len);
+	if (j->kind == JOB_TAG_DIGEST) {
+		if (st == 404)
+			return RW_OK;
+		if (st != 200 || xfer_header(rq->aux, "Docker-Content-Digest",
+		    d, sizeof(d)) <= 0)
+			return rw_err_set(err, RW_EUPSTREAM, "upstream answered "
+			    "%ld when asked what tag %s points to", st,
+			    rq->rt.ref);
+		rw_strlcpy(dx->tag_digest, d, sizeof(dx->tag_digest));
+		dx->have_tag_digest = 1;
+		return RW_OK;
+	}
+	if (st != 200)
+		return rw_err_set(err, RW_EUPSTREAM, "upstream answered %ld for "
+		    "%s %s", st, j->kind == JOB_CONFIG ? "the image config" :
+		    "platform manifest", j->digest);
+	return j->kind == JOB_CONFIG ? job_config(dx, j, body, len, err) :
+	    job_child(rq, dx, j, body, len, err);
+}
+
+/*
+ * Run the planned fetches one after another.  Returns S_NEXT when every
+ * fact is in, S_PARKED while a fetch is under way, or S_FAIL with ERR set.
+ */
+static int
+gather(struct request *rq, struct decide_ctx *dx, struct rw_err *err)
+{
+	const struct job *j;
+	int rc;
+
+	while (dx->next < dx->njobs) {
+		j = &dx->jobs[dx->next];
+		if (rq->aux == NULL && start_job(rq, j) != RW_OK)
+			return rw_err_set(err, RW_EUPSTREAM, "cannot start an "
+			    "upstream request: %s", rq->note), S_FAIL;
+		if (!xfer_wait_done(rq->aux))
+			return S_PARKED;
+		rc = job_done(rq, dx, j, err);
+		xfer_release(rq->aux);
+		rq->aux = NULL;
+		if (rc != RW_OK)
+			return S_FAIL;
+		dx->next++;
+	}
+	return S_NEXT;
+}
+
+/* ------------------------------------------------------------ evaluate */
+
+static int
+evaluate(struct request *rq, struct decide_ctx *dx, struct verdict *v,
+    struct rw_err *err)
+{
+	struct admission_req q;
+	char host[256];
+	size_t i;
+	int rc;
+
+	memset(&q, 0, sizeof(q));
+	decide_host(rq->rt.up, host, sizeof(host));
+	q.op = rq->write_op ? POLICY_OP_PUSH : POLICY_OP_PULL;
+	q.host = host;
+	q.repo = rq->rt.name;
+	q.tag = req_tag(rq);
+	q.digest = rq->digest;
+	q.media_type = rq->mtype;
+	q.is_index = is_index(rq->mtype);
+	if (dx->have_plats) {
+		for (i = 0; i < dx->plats.n && i < MAX_CHILDREN; i++) {
+			dx->pl[i].os = dx->plats.p[i].os;
+			dx->pl[i].arch = dx->plats.p[i].arch;
+			dx->pl[i].variant = dx->plats.p[i].variant;
+		}
+		q.platforms = dx->pl;
+		q.nplatforms = i;
+	}
+	q.image = dx->have_img ? &dx->img.img : NULL;
+	if ((dx->needs & POLICY_NEED_PIN) && q.tag != NULL) {
+		rc = db_pin_get(rq->srv->db, host, q.repo, q.tag, dx->pin,
+		    sizeof(dx->pin), err);
+		if (rc != RW_OK && rc != RW_ENOTFOUND)
+			return rc;
+		if (rc == RW_OK)
+			q.pinned_digest = dx->pin;
+	}
+	q.tag_digest = dx->have_tag_digest ? dx->tag_digest : NULL;
+	q.identity = rq->identity;
+	rc = policy_eval(rq->ph->p, &q, (int64_t)time(NULL), v, err);
+	if (rc == RW_OK && v->pin_now && q.tag != NULL)
+		rc = db_pin_set_if_absent(rq->srv->db, host, q.repo, q.tag,
+		    rq->digest, rq->identity, "first-pull", (int64_t)time(NULL),
+		    err) < 0 ? RW_EDB : RW_OK;
+	return rc;
+}
+
+static char *
+reasons_json(const struct verdict *v)
+{
+	json_t *arr = json_array();
+	char *s;
+	size_t i;
+
+	for (i = 0; arr != NULL && i < v->nreasons; i++)
+		json_array_append_new(arr, json_pack("{s:s,s:b,s:s}", "check",
+		    v->reasons[i].check, "failed", v->reasons[i].failed, "text",
+		    v->reasons[i].text));
+	s = arr != NULL ? json_dumps(arr, JSON_COMPACT) : NULL;
+	json_decref(arr);
+	return s;
+}
+
+/* Keep a fresh decision: in memory for the TTL, and in the db where the
+ * blob gate and `regwarden audit` find it. */
+static void
+store(struct request *rq, const struct verdict *v)
+{
+	struct db_decision_key k;
+	struct db_decision d;
+	struct rw_err err;
+	const char *tag = req_tag(rq);
+	int64_t now = (int64_t)time(NULL);
+	int ttl = v->kind == VERDICT_DENY ? rq->cfg->deny_ttl :
+	    rq->cfg->decision_ttl;
+
+	rq->dv.kind = v->kind;
+	rq->dv.mode = v->mode;
+	rq->dv.line = v->line;
+	rw_strlcpy(rq->dv.rule, v->rule, sizeof(rq->dv.rule));
+	rw_strlcpy(rq->dv.file, v->file, sizeof(rq->dv.file));
+	rw_strlcpy(rq->dv.message, v->message, sizeof(rq->dv.message));
+	dcache_complete(rq->srv->dc, rq->dkey, &rq->dv,
+	    rw_now_ms() + (uint64_t)ttl * 1000u);
+	rq->leading = 0;
+	memset(&k, 0, sizeof(k));
+	k.policy_rev = policy_revision(rq->ph->p);
+	k.upstream = rq->rt.up->name;
+	k.repo = rq->rt.name;
+	k.digest = rq->digest;
+	k.ref = tag != NULL ? tag : "";
+	memset(&d, 0, sizeof(d));
+	d.verdict = verdict_name(v->kind);
+	d.mode = policy_mode_name(v->mode);
+	d.rule = v->rule;
+	d.rule_file = v->file;
+	d.rule_line = v->line;
+	d.reasons_json = rq->reasons = reasons_json(v);
+	d.message = v->message;
+	d.decided_at = now;
+	d.expires_at = v->kind == VERDICT_DENY ? now + ttl : 0;
+	rw_err_clear(&err);
+	if (db_decision_put(rq->srv->db, &k, &d, &err) != RW_OK)
+		log_warnx("cannot record decision: %s", err.msg);
+}
+
+/* ----------------------------------------------- HEAD by tag, then GET */
+
+/*
+ * containerd resolves a tag with HEAD and then GETs the digest, and a
+ * HEAD answer has no body to carry a message.  So HEAD answers with the
+ * real digest, and a tag verdict that is not "allow" is remembered for
+ * that client and digest for a minute: the GET by digest that follows is
+ * refused (or warned) with the tag's message.
+ */
+#define TAGV_TTL_MS	(60 * 1000)
+
+static void
+tagv_key(struct request *rq, char key[RW_DIGEST_MAX])
+{
+	struct rw_hash h;
+	const char *ip = rq->client_ip;
+
+	rw_hash_init(&h, RW_HASH_SHA256);
+	rw_hash_update(&h, ip, strlen(ip) + 1);
+	rw_hash_update(&h, rq->rt.up->name, strlen(rq->rt.up->name) + 1);
+	rw_hash_update(&h, rq->rt.name, strlen(rq->rt.name) + 1);
+	rw_hash_update(&h, rq->digest, strlen(rq->digest));
+	rw_hash_final(&h, key);
+}
+
+static void
+tagv_put(struct request *rq)
+{
+	struct tagv_slot *s;
+	char key[RW_DIGEST_MAX];
+
+	tagv_key(rq, key);
+	pthread_mutex_lock(&rq->srv->state_mu);
+	s = &rq->srv->tagv[strtoul(key + 7 + 56, NULL, 16) % TAGV_SLOTS];
+	memcpy(s->key, key, sizeof(s->key));
+	s->expires_ms = rw_now_ms() + TAGV_TTL_MS;
+	s->v = rq->dv;
+	pthread_mutex_unlock(&rq->srv->state_mu);
+}
+
+/* A remembered tag verdict for this client and digest, if any. */
+static int
+tagv_get(struct request *rq, struct dverdict *out)
+{
+	struct tagv_slot *s;
+	char key[RW_DIGEST_MAX];
+	int found;
+
+	tagv_key(rq, key);
+	pthread_mutex_lock(&rq->srv->state_mu);
+	s = &rq->srv->tagv[strtoul(key + 7 + 56, NULL, 16) % TAGV_SLOTS];
+	found = strcmp(s->key, key) == 0 && s->expires_ms > rw_now_ms();
+	if (found)
+		*out = s->v;
+	pthread_mutex_unlock(&rq->srv->state_mu);
+	return found;
+}
+
+/* ----------------------------------------------------- record & answer */
+
+static void
+audit(struct request *rq, const char *verdict)
+{
+	struct db_audit_row a;
+	struct rw_err err;
+	char host[256];
+
+	decide_host(rq->rt.up, host, sizeof(host));
+	memset(&a, 0, sizeof(a));
+	a.ts = (int64_t)time(NULL);
+	a.request_id = rq->id;
+	a.client = rq->client_ip;
+	a.identity = rq->identity;
+	a.operation = rq->write_op ? "push" : "pull";
+	a.upstream = rq->rt.up->name;
+	a.host = host;
+	a.repo = rq->rt.name;
+	a.reference = rq->rt.ref;
+	a.digest = rq->digest[0] != '\0' ? rq->digest : NULL;
+	a.verdict = verdict;
+	a.mode = rq->dv.kind == DV_ERROR ? NULL : policy_mode_name(rq->dv.mode);
+	a.rule = rq->dv.rule[0] != '\0' ? rq->dv.rule : NULL;
+	a.rule_file = rq->dv.file[0] != '\0' ? rq->dv.file : NULL;
+	a.rule_line = rq->dv.line;
+	a.reasons_json = rq->reasons;
+	a.message = rq->dv.message;
+	rw_err_clear(&err);
+	if (db_audit_add(rq->srv->db, &a, &err) != RW_OK)
+		log_warnx("cannot write the audit row: %s", err.msg);
+}
+
+static void
+log_decision(struct request *rq, const char *verdict, int cached)
+{
+	char line[16];
+
+	snprintf(line, sizeof(line), "%d", rq->dv.line);
+	rw_log_kv(rq->dv.kind == VERDICT_ALLOW ? RW_LOG_INFO : RW_LOG_WARN,
+	    rq->id, "decision", "client", rq->client_ip,
+	    "identity", rq->identity,
+	    "op", rq->write_op ? "push" : "pull",
+	    "upstream", rq->rt.up->name, "repo", rq->rt.name,
+	    "reference", rq->rt.ref, "digest", rq->digest,
+	    "verdict", verdict,
+	    "rule", rq->dv.rule[0] != '\0' ? rq->dv.rule : NULL,
+	    "at", rq->dv.file[0] != '\0' ? rq->dv.file : NULL,
+	    "line", rq->dv.line > 0 ? line : NULL,
+	    "cached", cached ? "yes" : NULL,
+	    "message", rq->dv.kind != VERDICT_ALLOW ? rq->dv.message : NULL,
+	    (const char *)NULL);
+}
+
+/* The verdict for this request is in rq->dv: record it and move on. */
+static int
+conclude(struct request *rq, int cached)
+{
+	struct dverdict tv;
+	const char *verdict;
+
+	if (!rq->write_op && rq->rt.ref_is_digest && rq->dv.kind !=
+	    VERDICT_DENY && tagv_get(rq, &tv) && (tv.kind == VERDICT_DENY ||
+	    rq->dv.kind == VERDICT_ALLOW)) {
+		rq->dv = tv;	/* the tag this client resolved it from */
+		cached = 1;
+	}
+	if (!rq->write_op && !rq->rt.ref_is_digest && head(rq) &&
+	    rq->dv.kind != VERDICT_ALLOW)
+		tagv_put(rq);
+	verdict = rq->dv.kind == DV_ERROR ? "error" : verdict_name(rq->dv.kind);
+	metrics_decision(rq->srv->metrics, rq->dv.kind == DV_ERROR ?
+	    METRICS_ERROR : rq->dv.kind == VERDICT_DENY ? METRICS_DENY :
+	    rq->dv.kind == VERDICT_WARN ? METRICS_WARN : METRICS_ALLOW,
+	    rq->dv.rule[0] != '\0' ? rq->dv.rule : NULL);
+	log_decision(rq, verdict, cached);
+	if (!head(rq))
+		audit(rq, verdict);
+	rq->phase = PH_ANSWER;
+	return S_NEXT;
+}
+
+static int
+fail_closed(struct request *rq, const char *why)
+{
+	dcache_abandon(rq->srv->dc, rq->dkey);
+	rq->leading = 0;
+	memset(&rq->dv, 0, sizeof(rq->dv));
+	rq->dv.kind = DV_ERROR;
+	snprintf(rq->dv.message, sizeof(rq->dv.message), "regwarden: could "
+	    "not decide on %s/%s:%s: %s", rq->rt.up->name, rq->rt.name,
+	    rq->rt.ref, why);
+	return conclude(rq, 0);
+}
+
+/* A signature artifact is admitted, and recorded so that the blob gate
+ * lets its payload through. */
+static int
+admit_artifact(struct request *rq)
+{
+	struct verdict v;
+
+	memset(&v, 0, sizeof(v));
+	v.kind = VERDICT_ALLOW;
+	rw_strlcpy(v.rule, "signature-artifact", sizeof(v.rule));
+	snprintf(v.message, sizeof(v.message), "regwarden: %s:%s is a "
+	    "signature artifact; signature artifacts stay pullable",
+	    rq->rt.name, rq->rt.ref);
+	rq->leading = 1;	/* store() completes the (absent) flight */
+	store(rq, &v);
+	return conclude(rq, 0);
+}
+
+/* -------------------------------------------------------------- entry */
+
+/* First look: no policy, a signature artifact, or a cached verdict. */
+static int
+lookup(struct request *rq)
+{
+	struct rw_err err;
+	char host[256];
+	int rc;
+
+	if (rq->ph == NULL)
+		rq->ph = decide_policy_acquire(rq->srv);
+	memset(&rq->dv, 0, sizeof(rq->dv));
+	if (rq->ph == NULL) {		/* no policy: a plain proxy */
+		rq->phase = PH_ANSWER;
+		return S_NEXT;
+	}
+	make_key(rq, policy_revision(rq->ph->p));
+	if (!rq->write_op && artifact_tag(req_tag(rq)))
+		return admit_artifact(rq);
+	rq->dcw.park = dcw_park;
+	rq->dcw.unpark = dcw_unpark;
+	rq->dcw.arg = rq;
+	rc = dcache_lookup(rq->srv->dc, rq->dkey, rw_now_ms(), &rq->dv,
+	    &rq->dcw);
+	metrics_cache(rq->srv->metrics, METRICS_CACHE_DECISION, rc == DC_HIT);
+	if (rc == DC_HIT)
+		return conclude(rq, 1);
+	if (rc == DC_WAIT)
+		return S_PARKED;
+	rq->leading = 1;
+	rq->dx = calloc(1, sizeof(*rq->dx));
+	if (rq->dx == NULL)
+		return fail_closed(rq, "out of memory");
+	decide_host(rq->rt.up, host, sizeof(host));
+	policy_match(rq->ph->p, host, rq->rt.name, rq->write_op ?
+	    POLICY_OP_PUSH : POLICY_OP_PULL, req_tag(rq) != NULL,
+	    &rq->dx->needs);
+	rw_err_clear(&err);
+	if (plan(rq, rq->dx, &err) != RW_OK)
+		return fail_closed(rq, err.msg);
+	return S_NEXT;
+}
+
+int
+decide_step(struct request *rq)
+{
+	struct verdict v;
+	struct rw_err err;
+	int rc;
+
+	if (!rq->leading) {
+		rc = lookup(rq);
+		if (rc != S_NEXT || !rq->leading)
+			return rc;
+	}
+	/* Fetches upstream need upstream credentials first. */
+	if (rq->dx->next < rq->dx->njobs && proxy_need_auth(rq, PH_DECIDE))
+		return S_NEXT;
+	rw_err_clear(&err);
+	rc = gather(rq, rq->dx, &err);
+	if (rc == S_PARKED)
+		return rc;
+	if (rc == S_FAIL)
+		return fail_closed(rq, err.msg);
+	memset(&v, 0, sizeof(v));
+	if (evaluate(rq, rq->dx, &v, &err) != RW_OK)
+		return fail_closed(rq, err.msg);
+	store(rq, &v);
+	return conclude(rq, 0);
+}
+
+void
+decide_cleanup(struct request *rq)
+{
+	size_t i;
+
+	dcache_forget(rq->srv->dc, &rq->dcw);
+	if (rq->leading)
+		dcache_abandon(rq->srv->dc, rq->dkey);
+	rq->leading = 0;
+	if (rq->dx != NULL) {
+		facts_image_cleanup(&rq->dx->img);
+		facts_platforms_cleanup(&rq->dx->plats);
+		for (i = 0; i < MAX_CHILDREN; i++)
+			facts_image_cleanup(&rq->dx->child_img[i]);
+		free(rq->dx);
+		rq->dx = NULL;
+	}
+	free(rq->reasons);
+	rq->reasons = NULL;
+	decide_policy_release(rq->ph);
+	rq->ph = NULL;
+}
