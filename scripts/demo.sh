@@ -42,7 +42,7 @@ for arg in "$@"; do
 done
 
 REG_PORT=${RW_DEMO_REGISTRY_PORT:-5000}
-REPO=demo/hello
+REPO=library/hello
 CONFIG=${RW_CONFIG:-$RW_ROOT/config/regwarden.json}
 BIN=${RW_BIN:-$RW_ROOT/build/regwarden}
 ok=0
