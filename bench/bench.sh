@@ -198,6 +198,7 @@ import json, sys
 path, listen, state, tmp, reg, extra = sys.argv[1:7]
 cfg = {"listen": listen, "state_dir": state,
        "log": {"format": "text", "level": "warn"},
+       "admin": {"listen": ""},
        "tls": {"cert": tmp + "/cert.pem", "key": tmp + "/key.pem"},
        "upstreams": [{"name": "local", "url": reg, "insecure": True,
                       "default": True, "auth": "passthrough"}]}

@@ -338,6 +338,7 @@ import json, sys
 path, listen, state, ups, extra = sys.argv[1:6]
 cfg = {"listen": listen, "state_dir": state,
        "log": {"format": "text", "level": "debug"},
+       "admin": {"listen": ""},
        "upstreams": json.loads(ups)}
 cfg.update(json.loads(extra))
 with open(path, "w") as f:
@@ -515,4 +516,181 @@ start_fake() {
 	add_log "$FAKE_REQS"
 	wait_until 10 code_is_any "200 401" "$FAKE_URL/v2/" ||
 		die "fake_upstream.py ($mode) did not answer on $FAKE_URL within 10 s"
+}
+
+# ---- policy tests --------------------------------------------------------
+
+# expect_contains NAME NEEDLE HAYSTACK: fixed-string match (messages carry
+# regex metacharacters such as ^\d+$).
+expect_contains() {
+	if printf '%s' "$3" | grep -Fq -- "$2"; then
+		pass "$1"
+	else
+		fail "$1: expected to contain '$2', got '$3'"
+	fi
+}
+
+# expect_lacks NAME NEEDLE HAYSTACK: the fixed string does not occur.
+expect_lacks() {
+	if printf '%s' "$3" | grep -Fq -- "$2"; then
+		fail "$1: '$2' must not appear, got '$3'"
+	else
+		pass "$1"
+	fi
+}
+
+# show_client_line LABEL OUTPUT: print the client's lines that carry
+# "regwarden:" (or its last line) into the test log, so a reader can quote
+# exactly what the developer saw.
+show_client_line() {
+	local lines
+	lines=$(printf '%s\n' "$2" | grep -F 'regwarden:' | head -n 3)
+	[ -n "$lines" ] || lines=$(printf '%s\n' "$2" | tail -n 1)
+	printf '%s\n' "$lines" | sed "s|^|#   $1: |"
+}
+
+# seed_image LAYOUT REPO:TAG: copy the single image (or index) of an OCI
+# layout straight into the registry, bypassing regwarden.
+seed_image() {
+	skopeo copy --all --dest-tls-verify=false "oci:$1" "docker://$REG_HOST/$2" \
+		>"$E2E_TMP/seed.log" 2>&1 ||
+		die "seeding $2 into the registry failed: $(cat "$E2E_TMP/seed.log")"
+}
+
+# start_regwarden_policy POLICY_FILE [EXTRA_TOPLEVEL_JSON]: start_regwarden
+# with the default upstream and "policy" set (merged into EXTRA).
+start_regwarden_policy() {
+	local extra
+	extra=$("$PY" -c 'import json,sys
+e = json.loads(sys.argv[2]); e["policy"] = sys.argv[1]; print(json.dumps(e))' \
+		"$1" "${2:-"{}"}") || die "bad extra config for start_regwarden_policy"
+	start_regwarden "$(default_upstreams)" "$extra"
+}
+
+# podman_init: sets PODMAN (array) to a podman with a private vfs store in
+# E2E_TMP; images are removed at exit.
+podman_init() {
+	PODMAN=(podman --storage-driver vfs --root "$E2E_TMP/proot" --runroot "$E2E_TMP/prun"
+		--tmpdir "$E2E_TMP/ptmp" --events-backend file --cgroup-manager cgroupfs)
+	mkdir -p "$E2E_TMP/ptmp"
+	E2E_CLEANUPS+=("${PODMAN[*]} rmi -a -f")
+}
+
+# start_containerd: a private containerd (CRI off) whose docker.io mirror is
+# regwarden (hosts.toml `server` + `ca`).  Sets CTR (array: ctr with the
+# socket) and CTR_HOSTS (the --hosts-dir).  Waits 15 s for it.
+start_containerd() {
+	local cd=$E2E_TMP/containerd
+	CTR_HOSTS=$E2E_TMP/certs.d
+	mkdir -p "$cd" "$CTR_HOSTS/docker.io"
+	cat >"$cd/config.toml" <<EOT
+version = 2
+root = "$cd/root"
+state = "$cd/state"
+[grpc]
+  address = "$cd/containerd.sock"
+[plugins."io.containerd.grpc.v1.cri"]
+  disable = true
+EOT
+	cat >"$CTR_HOSTS/docker.io/hosts.toml" <<EOT
+server = "https://$RW_HOST"
+[host."https://$RW_HOST"]
+  capabilities = ["pull", "resolve"]
+  ca = "$RW_CERT"
+EOT
+	bg_start "$cd/containerd.log" containerd --config "$cd/config.toml"
+	CTR=(ctr --address "$cd/containerd.sock")
+	wait_until 15 "${CTR[@]}" version ||
+		die "containerd did not come up on $cd/containerd.sock within 15 s"
+}
+
+# ctr_pull REF: pull docker.io/REF through regwarden (bounded: 120 s);
+# output (stdout and stderr) in CTR_OUT, status as the return value.  The
+# image and its content are removed afterwards so a later pull starts cold.
+ctr_pull() {
+	local rc
+	CTR_OUT=$(timeout 120 "${CTR[@]}" images pull --hosts-dir "$CTR_HOSTS" \
+		"docker.io/$1" 2>&1)
+	rc=$?
+	"${CTR[@]}" images rm "docker.io/$1" >/dev/null 2>&1
+	"${CTR[@]}" content prune references >/dev/null 2>&1
+	return $rc
+}
+
+# podman_pull REF: podman pull RW_HOST/REF; output in PODMAN_OUT.  The
+# image is removed afterwards.
+podman_pull() {
+	local rc
+	PODMAN_OUT=$(timeout 120 "${PODMAN[@]}" pull --tls-verify=false "$RW_HOST/$1" 2>&1)
+	rc=$?
+	"${PODMAN[@]}" rmi -f "$RW_HOST/$1" >/dev/null 2>&1
+	return $rc
+}
+
+# skopeo_pull REF: skopeo copy docker://RW_HOST/REF to a fresh dir:
+# ($E2E_TMP/skopeo-pull); output in SKOPEO_OUT, and in SKOPEO_TEXT with
+# logrus quoting undone (logrus_text, defined below).
+skopeo_pull() {
+	local dst=$E2E_TMP/skopeo-pull rc
+	rm -rf "$dst"
+	SKOPEO_OUT=$(timeout 120 skopeo copy --src-tls-verify=false \
+		"docker://$RW_HOST/$1" "dir:$dst" 2>&1)
+	rc=$?
+	SKOPEO_TEXT=$(logrus_text "$SKOPEO_OUT")
+	return $rc
+}
+
+# rw_admin ARGS...: run a regwarden subcommand (audit, pins) against the
+# running regwarden's config.
+rw_admin() {
+	"$RW_BIN" "$1" -c "$RW_CONF" "${@:2}"
+}
+
+# reg_put_blob REPO FILE: upload FILE as a blob straight into the registry
+# (POST, then PUT with the digest); prints the digest.
+reg_put_blob() {
+	local d loc
+	d="sha256:$(sha256sum "$2" | awk '{print $1}')"
+	loc=$(curl -s -o /dev/null -D - -X POST --max-time 10 \
+		"$REG_URL/v2/$1/blobs/uploads/" | tr -d '\r' |
+		awk 'tolower($1) == "location:" {print $2}')
+	[ -n "$loc" ] || return 1
+	case $loc in /*) loc=$REG_URL$loc ;; esac
+	case $loc in *\?*) loc="$loc&digest=$d" ;; *) loc="$loc?digest=$d" ;; esac
+	curl -sf -o /dev/null -X PUT --max-time 10 --data-binary "@$2" \
+		-H 'Content-Type: application/octet-stream' "$loc" || return 1
+	echo "$d"
+}
+
+# logrus_text TEXT: TEXT with each logrus line (skopeo's `level=fatal
+# msg="..."`) replaced by its decoded msg, so a message with quotes and
+# backslashes can be compared with what regwarden sent.
+LOGRUS_PY=$(cat <<'EOT'
+import json, re, sys
+for line in sys.stdin:
+    m = re.search(r'\bmsg=("(?:[^"\\]|\\.)*")', line)
+    if m:
+        try:
+            line = json.loads(m.group(1)) + "\n"
+        except ValueError:
+            pass
+    sys.stdout.write(line)
+EOT
+)
+logrus_text() {
+	printf '%s\n' "$1" | "$PY" -c "$LOGRUS_PY"
+}
+
+# expect_contains_any NAME HAYSTACK NEEDLE...: one of the fixed strings
+# occurs.
+expect_contains_any() {
+	local name=$1 hay=$2 n
+	shift 2
+	for n in "$@"; do
+		if printf '%s' "$hay" | grep -Fq -- "$n"; then
+			pass "$name"
+			return
+		fi
+	done
+	fail "$name: expected one of: $(printf "'%s' " "$@"), got '$hay'"
 }
