@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -456,6 +457,29 @@ listen_addr(const struct rw_config *cfg, struct sockaddr_storage *ss,
 	    cfg->listen_host);
 }
 
+/*
+ * Over TLS, libmicrohttpd writes the header block and the body as separate
+ * records.  With Nagle on, the second small write waits for the client's
+ * delayed ACK: milliseconds of dead time per keep-alive request.  Every
+ * write we make is a whole record, so send at once.
+ */
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+    enum MHD_ConnectionNotificationCode code)
+{
+	const union MHD_ConnectionInfo *ci;
+	int one = 1;
+
+	(void)cls;
+	(void)socket_ctx;
+	if (code != MHD_CONNECTION_NOTIFY_STARTED)
+		return;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci != NULL)
+		setsockopt(ci->connect_fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof(one));
+}
+
 static struct MHD_Daemon *
 start_daemon(struct server *srv, const struct rw_config *cfg,
     const struct tls_material *tls, struct rw_err *err)
@@ -473,6 +497,7 @@ start_daemon(struct server *srv, const struct rw_config *cfg,
 		flags |= MHD_USE_IPv6;
 	d = MHD_start_daemon(flags, (uint16_t)cfg->listen_port, NULL, NULL,
 	    on_request, srv,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, srv,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_HTTPS_MEM_CERT, tls->cert_pem,
 	    MHD_OPTION_HTTPS_MEM_KEY, tls->key_pem,
@@ -482,7 +507,7 @@ start_daemon(struct server *srv, const struct rw_config *cfg,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->max_header_bytes,
 	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, srv,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
 	    MHD_OPTION_END);
 	if (d == NULL)
 		rw_err_set(err, RW_EIO, "cannot listen on %s:%d: %s",

@@ -115,6 +115,7 @@ struct request {
 	char			*uri;		/* raw request URI */
 	const char		*method;
 	int			 calls;		/* access handler calls so far */
+	int			 begun;		/* begin() has run */
 	int			 phase;
 	int			 routed;
 	struct route		 rt;

@@ -1338,11 +1338,20 @@ proxy_step(struct request *rq, const char *data, size_t *size)
 {
 	int rc;
 
-	if (rq->calls == 1) {
+	/*
+	 * Nothing is answered from the first call (headers only): a response
+	 * queued there makes libmicrohttpd close the connection afterwards,
+	 * which would cost every keep-alive client a TLS handshake per
+	 * request.  The next call comes at once, with body bytes or, for a
+	 * request without a body, with none.
+	 */
+	if (rq->calls == 1)
+		return MHD_YES;
+	if (!rq->begun) {
+		rq->begun = 1;
 		rc = begin(rq);
 		if (rc != S_NEXT)
 			return rc == S_FAIL ? MHD_NO : MHD_YES;
-		return advance(rq);
 	}
 	if (*size > 0)
 		return on_body(rq, data, size);
