@@ -585,3 +585,9 @@ policy_pin(const struct policy *p, size_t i, const char **host,
 	*tag = pe->tag;
 	*digest = pe->digest;
 }
+
+size_t
+policy_nrules(const struct policy *p)
+{
+	return p->nrules;
+}

@@ -135,6 +135,9 @@ void	 policy_free(struct policy *p);
 /** "sha256:<hex>" of the file's bytes: the revision decisions are keyed by. */
 const char *policy_revision(const struct policy *p);
 
+/** How many rules P holds (for `regwarden check`). */
+size_t	 policy_nrules(const struct policy *p);
+
 /** Pins declared in the policy file, for the caller to load into its store. */
 size_t	 policy_npins(const struct policy *p);
 /** Pin I: image "host/repo:tag" split into parts, and its digest. */

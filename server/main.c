@@ -6,6 +6,7 @@
 
 #include "server/cli.h"
 #include "server/config.h"
+#include "server/explain.h"
 #include "server/server.h"
 #include "util/util.h"
 
@@ -19,6 +20,10 @@ usage(FILE *fp)
 	    "(default config: " DEFAULT_CONFIG ")\n"
 	    "       regwarden check-config [config.json]  validate a server "
 	    "config and exit\n"
+	    "       regwarden check [-c config.json] [policy.json]  validate "
+	    "a policy and exit\n"
+	    "       regwarden explain [-c config.json] [--op pull|push] [--json] "
+	    "<image-ref>\n"
 	    "       regwarden pins [-c config.json] add|rm|ls ...\n"
 	    "       regwarden audit [-c config.json] [--denied] [--since DURATION] "
 	    "[--repo GLOB] [--json] [--limit N]\n"
@@ -70,6 +75,11 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "pins") == 0 || strcmp(argv[1], "audit") == 0)
 		return cli_main(argc - 1, argv + 1, path);
+	if (strcmp(argv[1], "check") == 0)
+		return explain_check_main(argc - 1, argv + 1, path, stdout,
+		    stderr);
+	if (strcmp(argv[1], "explain") == 0)
+		return explain_main(argc - 1, argv + 1, path, stdout, stderr);
 	if (strcmp(argv[1], "check-config") == 0 && argc <= 3)
 		return check_config(argc == 3 ? argv[2] : path);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {

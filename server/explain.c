@@ -1,0 +1,1407 @@
+/* explain.c - `regwarden check` and `regwarden explain`: a policy and one decision, shown to an admin. */
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "server/explain.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "db/db.h"
+#include "server/auth.h"
+#include "server/cli.h"
+#include "server/config.h"
+#include "server/facts.h"
+#include "server/internal.h"
+#include "server/mcache.h"
+#include "util/util.h"
+
+#define CONFIG_CAP	(8 * 1024 * 1024)	/* image config blobs, as the proxy */
+#define PROBE_CAP	(64 * 1024)		/* error and token bodies */
+#define HDR_MAX		2048
+#define SHOW_MAX	200	/* bytes of a label value shown */
+#define SHOW_LABELS	50	/* labels listed per image */
+
+const char explain_usage[] =
+    "usage: regwarden check [-c config.json] [policy.json]\n"
+    "       regwarden explain [-c config.json] [--op pull|push] [--json] "
+    "<image-ref>\n"
+    "check validates a policy (default: the config's \"policy\") and prints\n"
+    "every error as file:line:col: message.\n"
+    "  exit status: 0 valid, 1 errors, 2 usage\n"
+    "explain decides one image against the live upstream, enforcing and\n"
+    "recording nothing.  image-ref: nginx:1.25, ghcr.io/org/app@sha256:...\n"
+    "  exit status: 0 served (allow, warn, audit), 2 usage, 3 refused,\n"
+    "  4 could not decide (config, policy, upstream or database error)\n";
+
+static const char ACCEPT_MANIFESTS[] = "Accept: "
+    "application/vnd.oci.image.manifest.v1+json, "
+    "application/vnd.docker.distribution.manifest.v2+json, "
+    "application/vnd.oci.image.index.v1+json, "
+    "application/vnd.docker.distribution.manifest.list.v2+json";
+
+static json_t	*jstr(const char *s);
+
+/* ------------------------------------------------------------ arguments */
+
+static int
+is_opt(const char *a, const char *s, const char *l)
+{
+	return strcmp(a, s) == 0 || (l != NULL && strcmp(a, l) == 0);
+}
+
+int
+explain_parse_check(int argc, char **argv, const char *default_config,
+    struct explain_args *out, struct rw_err *err)
+{
+	int i;
+
+	memset(out, 0, sizeof(*out));
+	out->config = default_config;
+	for (i = 1; i < argc; i++) {
+		if (is_opt(argv[i], "-c", "--config")) {
+			if (i + 1 >= argc)
+				return rw_err_set(err, RW_EINVAL, "option %s needs "
+				    "a value", argv[i]);
+			out->config = argv[++i];
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			return rw_err_set(err, RW_EINVAL, "unknown option \"%s\"",
+			    argv[i]);
+		} else if (out->policy != NULL) {
+			return rw_err_set(err, RW_EINVAL, "too many arguments: "
+			    "\"%s\"", argv[i]);
+		} else {
+			out->policy = argv[i];
+		}
+	}
+	return RW_OK;
+}
+
+static int
+parse_op(const char *s, int *op, struct rw_err *err)
+{
+	if (strcmp(s, "pull") == 0)
+		*op = POLICY_OP_PULL;
+	else if (strcmp(s, "push") == 0)
+		*op = POLICY_OP_PUSH;
+	else
+		return rw_err_set(err, RW_EINVAL, "--op must be \"pull\" or "
+		    "\"push\", not \"%s\"", s);
+	return RW_OK;
+}
+
+int
+explain_parse_explain(int argc, char **argv, const char *default_config,
+    struct explain_args *out, struct rw_err *err)
+{
+	int i;
+
+	memset(out, 0, sizeof(*out));
+	out->config = default_config;
+	out->op = POLICY_OP_PULL;
+	for (i = 1; i < argc; i++) {
+		if (is_opt(argv[i], "-c", "--config") || is_opt(argv[i], "--op",
+		    NULL)) {
+			if (i + 1 >= argc)
+				return rw_err_set(err, RW_EINVAL, "option %s needs "
+				    "a value", argv[i]);
+			if (argv[i][1] == 'c' || argv[i][2] == 'c')
+				out->config = argv[++i];
+			else if (parse_op(argv[++i], &out->op, err) != RW_OK)
+				return RW_EINVAL;
+		} else if (strncmp(argv[i], "--op=", 5) == 0) {
+			if (parse_op(argv[i] + 5, &out->op, err) != RW_OK)
+				return RW_EINVAL;
+		} else if (is_opt(argv[i], "--json", NULL)) {
+			out->json = 1;
+		} else if (argv[i][0] == '-') {
+			return rw_err_set(err, RW_EINVAL, "unknown option \"%s\"",
+			    argv[i]);
+		} else if (out->ref != NULL) {
+			return rw_err_set(err, RW_EINVAL, "too many arguments: "
+			    "\"%s\"", argv[i]);
+		} else {
+			out->ref = argv[i];
+		}
+	}
+	if (out->ref == NULL)
+		return rw_err_set(err, RW_EINVAL, "missing image reference");
+	return RW_OK;
+}
+
+/* ---------------------------------------------------------------- check */
+
+static void
+print_diags(FILE *fp, const struct rw_diags *d)
+{
+	char line[600];
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		fprintf(fp, "%s\n", rw_err_str(&d->e[i], line, sizeof(line)));
+	if (d->dropped > 0)
+		fprintf(fp, "(%zu more errors not shown)\n", d->dropped);
+}
+
+static int
+usage_error(FILE *err, const struct rw_err *e)
+{
+	fprintf(err, "regwarden: %s\n", e->msg);
+	fputs(explain_usage, err);
+	return EXPLAIN_EXIT_USAGE;
+}
+
+int
+explain_check_main(int argc, char **argv, const char *default_config,
+    FILE *out, FILE *err)
+{
+	struct explain_args a;
+	struct rw_config *cfg = NULL;
+	struct policy *p = NULL;
+	struct rw_diags d;
+	struct rw_err e;
+	const char *path;
+	size_t n;
+	int rc = EXPLAIN_EXIT_INVALID;
+
+	rw_err_clear(&e);
+	if (explain_parse_check(argc, argv, default_config, &a, &e) != RW_OK)
+		return usage_error(err, &e);
+	memset(&d, 0, sizeof(d));
+	path = a.policy;
+	if (path == NULL) {
+		if (config_load(a.config, &cfg, &d) != RW_OK) {
+			print_diags(err, &d);
+			goto out;
+		}
+		if (cfg->policy_path == NULL) {
+			fprintf(err, "regwarden: %s has no \"policy\" key; name the "
+			    "file to check: regwarden check policy.json\n",
+			    a.config);
+			goto out;
+		}
+		path = cfg->policy_path;
+	}
+	if (policy_load(path, &p, &d) != RW_OK) {
+		print_diags(err, &d);
+		goto out;
+	}
+	n = policy_nrules(p);
+	fprintf(out, "%s: policy OK (revision %s, %zu rule%s)\n", path,
+	    policy_revision(p), n, n == 1 ? "" : "s");
+	rc = fflush(out) == 0 && !ferror(out) ? 0 : EXPLAIN_EXIT_INVALID;
+out:
+	policy_free(p);
+	config_free(cfg);
+	return rc;
+}
+
+/* ------------------------------------------------------- the upstream */
+
+/*
+ * One upstream, fetched with the blocking easy interface.  The first 401
+ * says how to authenticate (a bearer token from the challenge's realm, or
+ * Basic with the configured user); the request is then repeated once.
+ */
+struct session {
+	const struct rw_config		*cfg;
+	const struct cfg_upstream	*up;
+	const char			*repo;
+	CURL				*easy;
+	char				*bearer;	/* secret */
+	int				 basic;
+	int				 authed;	/* challenge answered */
+	char				 errbuf[CURL_ERROR_SIZE];
+};
+
+/* Which credentials a request carries. */
+enum { SEND_NONE = 0, SEND_SESSION, SEND_BASIC };
+
+/* What is fetched: a manifest (Accept lists every manifest type), a blob
+ * (redirects followed), or anything else. */
+enum { GET_OTHER = 0, GET_MANIFEST, GET_BLOB };
+
+struct resp {
+	long		 status;
+	struct rw_buf	 body;
+	int		 too_big;
+	char		 ctype[256];
+	char		 dcd[RW_DIGEST_MAX + 8];	/* Docker-Content-Digest */
+	char		 www[HDR_MAX];			/* WWW-Authenticate */
+};
+
+static void
+resp_init(struct resp *r, size_t cap)
+{
+	memset(r, 0, sizeof(*r));
+	rw_buf_init(&r->body, cap);
+}
+
+static void
+resp_cleanup(struct resp *r)
+{
+	rw_buf_free(&r->body);
+	memset(r, 0, sizeof(*r));
+}
+
+/* A header line: keep the few we read.  A status line starts a new
+ * response (after a redirect), so what the previous one said is dropped. */
+static size_t
+on_header(char *buf, size_t size, size_t n, void *arg)
+{
+	struct resp *r = arg;
+	size_t len = size * n, nl, vl;
+	const char *colon, *v;
+	char *dst = NULL;
+	size_t dsz = 0;
+
+	if (len >= 5 && strncmp(buf, "HTTP/", 5) == 0) {
+		r->ctype[0] = r->dcd[0] = r->www[0] = '\0';
+		return len;
+	}
+	colon = memchr(buf, ':', len);
+	if (colon == NULL)
+		return len;
+	nl = (size_t)(colon - buf);
+	if (nl == 12 && strncasecmp(buf, "Content-Type", nl) == 0)
+		dst = r->ctype, dsz = sizeof(r->ctype);
+	else if (nl == 21 && strncasecmp(buf, "Docker-Content-Digest", nl) == 0)
+		dst = r->dcd, dsz = sizeof(r->dcd);
+	else if (nl == 16 && strncasecmp(buf, "WWW-Authenticate", nl) == 0 &&
+	    r->www[0] == '\0')
+		dst = r->www, dsz = sizeof(r->www);
+	if (dst == NULL)
+		return len;
+	for (v = colon + 1; v < buf + len && (*v == ' ' || *v == '\t'); v++)
+		;
+	vl = (size_t)(buf + len - v);
+	while (vl > 0 && (v[vl - 1] == '\r' || v[vl - 1] == '\n' ||
+	    v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+		vl--;
+	if (vl >= dsz)
+		vl = dsz - 1;	/* cut: such a header is refused later */
+	memcpy(dst, v, vl);
+	dst[vl] = '\0';
+	return len;
+}
+
+static size_t
+on_write(char *buf, size_t size, size_t n, void *arg)
+{
+	struct resp *r = arg;
+
+	if (rw_buf_add(&r->body, buf, size * n) != RW_OK) {
+		r->too_big = 1;
+		return 0;	/* aborts the transfer */
+	}
+	return size * n;
+}
+
+static void
+set_auth(struct session *s, int send)
+{
+	CURL *e = s->easy;
+
+	if (send == SEND_SESSION && s->bearer != NULL) {
+		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
+		curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, s->bearer);
+	} else if ((send == SEND_BASIC || (send == SEND_SESSION && s->basic)) &&
+	    s->up->username != NULL) {
+		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(e, CURLOPT_USERNAME, s->up->username);
+		curl_easy_setopt(e, CURLOPT_PASSWORD, s->up->password != NULL ?
+		    s->up->password : "");
+	}
+}
+
+/*
+ * One request for a KIND (GET_*) of thing.  Redirects are followed only for
+ * blobs (registries send them to storage); credentials never follow a
+ * redirect to another host.
+ */
+static int
+perform(struct session *s, const char *url, int kind, int send,
+    struct resp *r, struct rw_err *err)
+{
+	struct curl_slist *hl = NULL;
+	CURL *e = s->easy;
+	CURLcode cc;
+
+	curl_easy_reset(e);
+	s->errbuf[0] = '\0';
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, s->errbuf);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "regwarden-explain");
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)s->cfg->connect_timeout);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)s->cfg->request_timeout);
+	if (kind == GET_BLOB) {
+		curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+		curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
+		curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+		curl_easy_setopt(e, CURLOPT_UNRESTRICTED_AUTH, 0L);
+	}
+	if (s->up->ca_file != NULL)
+		curl_easy_setopt(e, CURLOPT_CAINFO, s->up->ca_file);
+	if (s->up->insecure) {
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	set_auth(s, send);
+	if (kind == GET_MANIFEST) {
+		hl = curl_slist_append(NULL, ACCEPT_MANIFESTS);
+		if (hl == NULL)
+			return rw_err_set(err, RW_ENOMEM, "out of memory");
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, hl);
+	}
+	cc = curl_easy_perform(e);
+	curl_slist_free_all(hl);
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r->status);
+	if (r->too_big)
+		return rw_err_set(err, RW_ETOOBIG, "upstream %s sent more than "
+		    "%zu bytes", s->up->name, r->body.cap);
+	if (cc != CURLE_OK)
+		return rw_err_set(err, RW_EUPSTREAM, "upstream %s could not be "
+		    "reached: %s", s->up->name, s->errbuf[0] != '\0' ?
+		    s->errbuf : curl_easy_strerror(cc));
+	return RW_OK;
+}
+
+/* "CODE: message" from an OCI error body, printable; "" when none. */
+static void
+error_summary(const struct resp *r, char *out, size_t size)
+{
+	json_t *root, *e0;
+	const char *code, *msg;
+	char raw[256];
+	size_t i;
+
+	out[0] = '\0';
+	root = json_loadb(r->body.data != NULL ? r->body.data : "",
+	    r->body.len, 0, NULL);
+	e0 = json_array_get(json_object_get(root, "errors"), 0);
+	code = json_string_value(json_object_get(e0, "code"));
+	msg = json_string_value(json_object_get(e0, "message"));
+	if (code != NULL)
+		snprintf(raw, sizeof(raw), "%s%s%s", code, msg != NULL ? ": " :
+		    "", msg != NULL ? msg : "");
+	json_decref(root);
+	if (code == NULL)
+		return;
+	for (i = 0; raw[i] != '\0' && i + 1 < size; i++)
+		out[i] = raw[i] >= 0x20 && raw[i] < 0x7f ? raw[i] : '?';
+	out[i] = '\0';
+}
+
+/* A token for pulling the repository, from the challenge's realm. */
+static int
+fetch_token(struct session *s, const struct auth_challenge *ch,
+    struct rw_err *err)
+{
+	char scope[AUTH_SCOPE_MAX + 1], url[4096];
+	struct auth_token tok;
+	struct resp r;
+	int rc;
+
+	if (strncasecmp(ch->realm, "https://", 8) != 0 && !s->up->insecure)
+		return rw_err_set(err, RW_EAUTH, "upstream %s wants tokens from "
+		    "%s, which is not https; set \"insecure\": true to allow that",
+		    s->up->name, ch->realm);
+	if (auth_scope_for(s->repo, 0, scope, sizeof(scope)) != RW_OK ||
+	    auth_token_url(ch, scope, url, sizeof(url)) != RW_OK)
+		return rw_err_set(err, RW_EAUTH, "cannot build the token URL "
+		    "for upstream %s", s->up->name);
+	resp_init(&r, AUTH_TOKEN_BODY_MAX);
+	rc = perform(s, url, GET_OTHER, SEND_BASIC, &r, err);
+	if (rc == RW_OK && r.status != 200)
+		rc = rw_err_set(err, RW_EAUTH, "the token service of upstream "
+		    "%s answered %ld for scope %s", s->up->name, r.status, scope);
+	memset(&tok, 0, sizeof(tok));
+	if (rc == RW_OK)
+		rc = auth_parse_token_response(r.body.data, r.body.len,
+		    (long)time(NULL), &tok, err);
+	if (rc == RW_OK) {
+		s->bearer = strdup(tok.token);
+		if (s->bearer == NULL)
+			rc = rw_err_set(err, RW_ENOMEM, "out of memory");
+	}
+	auth_token_cleanup(&tok);
+	if (r.body.data != NULL)
+		rw_wipe(r.body.data, r.body.len);
+	resp_cleanup(&r);
+	return rc;
+}
+
+/* Answer the upstream's 401 challenge in R. */
+static int
+authenticate(struct session *s, const struct resp *r, struct rw_err *err)
+{
+	struct auth_challenge ch;
+	struct rw_err pe;
+
+	rw_err_clear(&pe);
+	if (r->www[0] == '\0')
+		return rw_err_set(err, RW_EAUTH, "upstream %s answered 401 "
+		    "without a WWW-Authenticate challenge", s->up->name);
+	if (auth_parse_challenge(r->www, &ch, &pe) != RW_OK)
+		return rw_err_set(err, RW_EAUTH, "upstream %s answered 401 with "
+		    "an unusable challenge: %s", s->up->name, pe.msg);
+	if (ch.scheme == AUTH_SCHEME_BEARER)
+		return fetch_token(s, &ch, err);
+	if (s->up->username == NULL)
+		return rw_err_set(err, RW_EAUTH, "upstream %s asks for Basic "
+		    "credentials and none are configured (credentials_file)",
+		    s->up->name);
+	s->basic = 1;
+	return RW_OK;
+}
+
+/*
+ * GET URL (a GET_* KIND) into R, which the caller initialised with its cap,
+ * answering one 401 challenge.  Returns RW_OK whatever the status; R->status
+ * says it.
+ */
+static int
+get(struct session *s, const char *url, int kind, struct resp *r,
+    struct rw_err *err)
+{
+	size_t cap = r->body.cap;
+	int rc;
+
+	rc = perform(s, url, kind, SEND_SESSION, r, err);
+	if (rc != RW_OK || r->status != 401 || s->authed)
+		return rc;
+	s->authed = 1;
+	rc = authenticate(s, r, err);
+	resp_cleanup(r);
+	resp_init(r, cap);
+	return rc != RW_OK ? rc : perform(s, url, kind, SEND_SESSION, r, err);
+}
+
+/* The error for a status other than 200 while fetching WHAT. */
+static int
+bad_status(struct session *s, const struct resp *r, const char *what,
+    struct rw_err *err)
+{
+	char said[200];
+
+	error_summary(r, said, sizeof(said));
+	return rw_err_set(err, RW_EUPSTREAM, "upstream %s answered %ld for %s%s%s"
+	    "%s", s->up->name, r->status, what, said[0] != '\0' ? " (" : "",
+	    said, said[0] != '\0' ? ")" : "");
+}
+
+/* Whether BODY hashes to WANT (with WANT's algorithm); GOT gets the hash. */
+static int
+hash_matches(const char *body, size_t len, const char *want,
+    char got[RW_DIGEST_MAX])
+{
+	int alg = rw_hash_alg_of(want);
+
+	got[0] = '\0';
+	if (rw_digest(alg != 0 ? alg : RW_HASH_SHA256, body != NULL ? body : "",
+	    len, got) != RW_OK)
+		return 0;
+	return strcmp(got, want) == 0;
+}
+
+/* ------------------------------------------------------------ gathering */
+
+/* Everything one explanation fetched; facts point into it. */
+struct gathered {
+	char			 ref[800];	/* the image as the policy names it */
+	char			 digest[RW_DIGEST_MAX];
+	char			 media_type[256];
+	int			 is_index;
+	char			 cfg_digest[RW_DIGEST_MAX];
+	struct facts_image	 img;
+	int			 have_img;
+	struct facts_platforms	 plats;
+	int			 have_plats;
+	char			 child_cfg[FACTS_MAX_PLATFORMS][RW_DIGEST_MAX];
+	struct facts_image	 child_img[FACTS_MAX_PLATFORMS];
+	struct policy_platform	 pl[FACTS_MAX_PLATFORMS];
+	char			 labels[FACTS_MAX_PLATFORMS][128];
+	const char		*label_ptr[FACTS_MAX_PLATFORMS];
+	struct explain_image	 ev[FACTS_MAX_PLATFORMS];
+	char			 pin[RW_DIGEST_MAX];
+	const char		*pin_source;
+};
+
+static void
+gathered_free(struct gathered *g)
+{
+	size_t i;
+
+	if (g == NULL)
+		return;
+	facts_image_cleanup(&g->img);
+	facts_platforms_cleanup(&g->plats);
+	for (i = 0; i < FACTS_MAX_PLATFORMS; i++)
+		facts_image_cleanup(&g->child_img[i]);
+	free(g);
+}
+
+static int
+index_type(const char *mt)
+{
+	return strcmp(mt, "application/vnd.oci.image.index.v1+json") == 0 ||
+	    strcmp(mt, "application/vnd.docker.distribution.manifest.list.v2+json")
+	    == 0;
+}
+
+/* The media type from the body, else from Content-Type (parameters cut). */
+static void
+media_type_of(const char *from_body, const char *ctype, char *out,
+    size_t size)
+{
+	size_t n;
+
+	if (from_body[0] != '\0') {
+		rw_strlcpy(out, from_body, size);
+		return;
+	}
+	n = strcspn(ctype, "; \t");
+	snprintf(out, size, "%.*s", (int)n, ctype);
+}
+
+/* The config digest among REFS, or "". */
+static void
+config_ref(const struct mcache_ref *refs, size_t n, char *out, size_t size)
+{
+	size_t i;
+
+	out[0] = '\0';
+	for (i = 0; i < n; i++)
+		if (refs[i].kind == DB_REF_CONFIG) {
+			rw_strlcpy(out, refs[i].digest, size);
+			return;
+		}
+}
+
+/* The image config DIGEST, verified and parsed into FI. */
+static int
+fetch_config(struct session *s, const char *digest, struct facts_image *fi,
+    struct rw_err *err)
+{
+	char url[4096], got[RW_DIGEST_MAX], what[RW_DIGEST_MAX + 32];
+	struct resp r;
+	int rc;
+
+	snprintf(url, sizeof(url), "%s/v2/%s/blobs/%s", s->up->url, s->repo,
+	    digest);
+	snprintf(what, sizeof(what), "the image config %s", digest);
+	resp_init(&r, CONFIG_CAP);
+	rc = get(s, url, GET_BLOB, &r, err);
+	if (rc == RW_OK && r.status != 200)
+		rc = bad_status(s, &r, what, err);
+	if (rc == RW_OK && !hash_matches(r.body.data, r.body.len, digest, got))
+		rc = rw_err_set(err, RW_EDIGEST, "%s from upstream %s hashes to "
+		    "%s", what, s->up->name, got);
+	if (rc == RW_OK)
+		rc = facts_image_parse(r.body.data != NULL ? r.body.data : "",
+		    r.body.len, fi, err);
+	resp_cleanup(&r);
+	return rc;
+}
+
+/*
+ * Fetch the manifest at REFERENCE (a tag or a digest) and check it: by
+ * digest it must hash to that digest; by tag to Docker-Content-Digest when
+ * the upstream sends one.  Fills G's digest, media type and config digest;
+ * *BODY gets the bytes (caller frees).
+ */
+static int
+fetch_manifest(struct session *s, const char *reference, int by_digest,
+    struct gathered *g, char **body, size_t *len, struct rw_err *err)
+{
+	char url[4096], got[RW_DIGEST_MAX], mt[256], what[900];
+	struct mcache_ref *refs = NULL;
+	const char *want;
+	struct resp r;
+	size_t n = 0;
+	int rc;
+
+	*body = NULL;
+	snprintf(url, sizeof(url), "%s/v2/%s/manifests/%s", s->up->url, s->repo,
+	    reference);
+	snprintf(what, sizeof(what), "manifest %s%s%s", s->repo,
+	    by_digest ? "@" : ":", reference);
+	resp_init(&r, s->cfg->max_manifest_bytes);
+	rc = get(s, url, GET_MANIFEST, &r, err);
+	if (rc == RW_OK && r.status != 200)
+		rc = bad_status(s, &r, what, err);
+	if (rc != RW_OK)
+		goto out;
+	/* By tag without Docker-Content-Digest there is nothing to compare
+	 * with: the digest is then the SHA-256 of the bytes, as clients
+	 * compute it ("sha256:" only picks the algorithm). */
+	want = by_digest ? reference : r.dcd[0] != '\0' ? r.dcd : "sha256:";
+	if (!hash_matches(r.body.data, r.body.len, want, got) &&
+	    strcmp(want, "sha256:") != 0) {
+		rc = by_digest ? rw_err_set(err, RW_EDIGEST, "%s from upstream "
+		    "%s hashes to %s", what, s->up->name, got) :
+		    rw_err_set(err, RW_EDIGEST, "%s from upstream %s hashes to "
+		    "%s, not to its Docker-Content-Digest %s", what, s->up->name,
+		    got, want);
+		goto out;
+	}
+	rw_strlcpy(g->digest, got, sizeof(g->digest));
+	rc = mcache_manifest_refs(r.body.data != NULL ? r.body.data : "",
+	    r.body.len, &refs, &n, mt, sizeof(mt), err);
+	if (rc != RW_OK)
+		goto out;
+	media_type_of(mt, r.ctype, g->media_type, sizeof(g->media_type));
+	g->is_index = index_type(g->media_type);
+	config_ref(refs, n, g->cfg_digest, sizeof(g->cfg_digest));
+	*len = r.body.len;
+	*body = rw_buf_steal(&r.body, NULL);
+out:
+	free(refs);
+	resp_cleanup(&r);
+	return rc;
+}
+
+/* Platform I of an index: its manifest (verified), then its config. */
+static int
+fetch_child(struct session *s, struct gathered *g, size_t i,
+    struct rw_err *err)
+{
+	char url[4096], got[RW_DIGEST_MAX], mt[256], what[RW_DIGEST_MAX + 40];
+	const char *digest = g->plats.digest[i];
+	struct mcache_ref *refs = NULL;
+	struct resp r;
+	size_t n = 0;
+	int rc;
+
+	snprintf(url, sizeof(url), "%s/v2/%s/manifests/%s", s->up->url, s->repo,
+	    digest);
+	snprintf(what, sizeof(what), "platform manifest %s", digest);
+	resp_init(&r, s->cfg->max_manifest_bytes);
+	rc = get(s, url, GET_MANIFEST, &r, err);
+	if (rc == RW_OK && r.status != 200)
+		rc = bad_status(s, &r, what, err);
+	if (rc == RW_OK && !hash_matches(r.body.data, r.body.len, digest, got))
+		rc = rw_err_set(err, RW_EDIGEST, "%s from upstream %s hashes to "
+		    "%s", what, s->up->name, got);
+	if (rc == RW_OK)
+		rc = mcache_manifest_refs(r.body.data != NULL ? r.body.data : "",
+		    r.body.len, &refs, &n, mt, sizeof(mt), err);
+	if (rc == RW_OK) {
+		config_ref(refs, n, g->child_cfg[i], sizeof(g->child_cfg[i]));
+		if (g->child_cfg[i][0] == '\0')
+			rc = rw_err_set(err, RW_EPARSE, "%s names no image config",
+			    what);
+	}
+	free(refs);
+	resp_cleanup(&r);
+	if (rc == RW_OK)
+		rc = fetch_config(s, g->child_cfg[i], &g->child_img[i], err);
+	if (rc == RW_OK)
+		g->pl[i].image = &g->child_img[i].img;
+	return rc;
+}
+
+/* The platforms of the manifest (BODY) and, when NEEDS says so, each
+ * image config. */
+static int
+gather_images(struct session *s, struct gathered *g, const char *body,
+    size_t len, unsigned needs, struct rw_err *err)
+{
+	size_t i;
+	int rc;
+
+	if (g->is_index) {
+		rc = facts_platforms_parse(body, len, &g->plats, err);
+		if (rc != RW_OK)
+			return rc;
+		g->have_plats = 1;
+		for (i = 0; i < g->plats.n; i++) {
+			g->pl[i] = g->plats.p[i];
+			g->pl[i].image = NULL;
+			if (!(needs & POLICY_NEED_CONFIG))
+				continue;
+			rc = fetch_child(s, g, i, err);
+			if (rc != RW_OK)
+				return rc;
+		}
+		return RW_OK;
+	}
+	if (!(needs & POLICY_NEED_CONFIG))
+		return RW_OK;
+	if (g->cfg_digest[0] == '\0')
+		return rw_err_set(err, RW_EPARSE, "the manifest %s names no "
+		    "image config", g->ref);
+	rc = fetch_config(s, g->cfg_digest, &g->img, err);
+	g->have_img = rc == RW_OK;
+	return rc;
+}
+
+/*
+ * The pin the proxy would read for HOST/REPO:TAG.  The policy file's pins
+ * win: the proxy copies them into the db whenever it loads the policy.
+ * The db is opened only when it exists, so explaining never creates one.
+ */
+static int
+find_pin(const struct rw_config *cfg, const struct policy *p,
+    const char *host, const char *repo, const char *tag, struct gathered *g,
+    struct rw_err *err)
+{
+	const char *ph, *pr, *pt, *pd;
+	char path[4096];
+	struct db *db = NULL;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < policy_npins(p); i++) {
+		policy_pin(p, i, &ph, &pr, &pt, &pd);
+		if (strcasecmp(ph, host) == 0 && strcmp(pr, repo) == 0 &&
+		    strcmp(pt, tag) == 0) {
+			rw_strlcpy(g->pin, pd, sizeof(g->pin));
+			g->pin_source = "policy file";
+			return RW_OK;
+		}
+	}
+	if ((size_t)snprintf(path, sizeof(path), "%s/regwarden.db",
+	    cfg->state_dir) >= sizeof(path))
+		return rw_err_set(err, RW_EINVAL, "state_dir path is too long");
+	if (access(path, F_OK) != 0)
+		return RW_OK;	/* no db yet: nothing pinned */
+	rc = db_open(path, &db, err);
+	if (rc == RW_OK)
+		rc = db_pin_get(db, host, repo, tag, g->pin, sizeof(g->pin), err);
+	db_close(db);
+	if (rc == RW_ENOTFOUND) {
+		g->pin[0] = '\0';
+		return RW_OK;
+	}
+	if (rc == RW_OK)
+		g->pin_source = "state db";
+	return rc;
+}
+
+/* ------------------------------------------------------------ the run */
+
+/* One `regwarden explain`: what it read, what it fetched, what it says. */
+struct run {
+	struct explain_args	 a;
+	struct cli_image	 ci;
+	struct rw_config	*cfg;
+	struct policy		*p;
+	const struct cfg_upstream *up;
+	char			 host[256];	/* as the policy names it */
+	char			 upwhy[400];
+	struct session		 s;
+	struct gathered		*g;
+	struct verdict		 v;
+	unsigned		 needs;
+	FILE			*out;
+	FILE			*err;
+};
+
+/* Print "could not decide" (and the JSON error object); returns 4. */
+static int
+undecided(struct run *rn, const char *why)
+{
+	json_t *o;
+	char note[512];
+
+	note[0] = '\0';
+	if (rn->up != NULL && rn->upwhy[0] != '\0')
+		snprintf(note, sizeof(note), " (upstream %s is %s)",
+		    rn->up->name, rn->upwhy);
+	fprintf(rn->err, "regwarden: could not decide on %s: %s%s\n",
+	    rn->g != NULL && rn->g->ref[0] != '\0' ? rn->g->ref : rn->a.ref, why,
+	    note);
+	if (rn->a.json) {
+		o = json_pack("{s:o,s:s,s:o}", "image", jstr(rn->g != NULL &&
+		    rn->g->ref[0] != '\0' ? rn->g->ref : rn->a.ref), "decision",
+		    "error", "error", jstr(why));
+		if (o != NULL && json_dumpf(o, rn->out, JSON_COMPACT) == 0)
+			fputc('\n', rn->out);
+		json_decref(o);
+	}
+	return EXPLAIN_EXIT_UNDECIDED;
+}
+
+/* Config, policy and upstream.  Returns 0 or an exit status. */
+static int
+setup(struct run *rn)
+{
+	struct rw_diags d;
+
+	memset(&d, 0, sizeof(d));
+	if (config_load(rn->a.config, &rn->cfg, &d) != RW_OK) {
+		print_diags(rn->err, &d);
+		return undecided(rn, "the configuration has errors");
+	}
+	if (rn->cfg->policy_path != NULL &&
+	    policy_load(rn->cfg->policy_path, &rn->p, &d) != RW_OK) {
+		print_diags(rn->err, &d);
+		return undecided(rn, "the policy has errors");
+	}
+	rn->up = config_upstream_by_host(rn->cfg, rn->ci.host);
+	if (rn->up == NULL) {
+		rn->up = config_default_upstream(rn->cfg);
+		if (rn->up == NULL) {
+			snprintf(rn->upwhy, sizeof(rn->upwhy), "no upstream "
+			    "answers for %s and none is the default", rn->ci.host);
+			return undecided(rn, rn->upwhy);
+		}
+		snprintf(rn->upwhy, sizeof(rn->upwhy), "the default: no upstream "
+		    "lists host %s", rn->ci.host);
+	}
+	/* The proxy names an image by its upstream's host, not the client's. */
+	decide_host(rn->up, rn->host, sizeof(rn->host));
+	snprintf(rn->g->ref, sizeof(rn->g->ref), "%s/%s%s%s", rn->host,
+	    rn->ci.repo, rn->ci.digest[0] != '\0' ? "@" : ":",
+	    rn->ci.digest[0] != '\0' ? rn->ci.digest : rn->ci.tag);
+	rn->s.cfg = rn->cfg;
+	rn->s.up = rn->up;
+	rn->s.repo = rn->ci.repo;
+	rn->s.easy = curl_easy_init();
+	if (rn->s.easy == NULL)
+		return undecided(rn, "cannot start libcurl");
+	return 0;
+}
+
+/* Fetch what the rule needs and decide.  Returns 0 or an exit status. */
+static int
+decide(struct run *rn)
+{
+	struct admission_req q;
+	struct rw_err e;
+	const char *tag = rn->ci.digest[0] != '\0' ? NULL : rn->ci.tag;
+	char *body = NULL;
+	size_t len = 0;
+	int rc;
+
+	rw_err_clear(&e);
+	rc = fetch_manifest(&rn->s, tag != NULL ? tag : rn->ci.digest,
+	    tag == NULL, rn->g, &body, &len, &e);
+	if (rc == RW_OK && rn->p != NULL)
+		policy_match(rn->p, rn->host, rn->ci.repo, rn->a.op, tag != NULL,
+		    &rn->needs);
+	if (rc == RW_OK)
+		rc = gather_images(&rn->s, rn->g, body, len, rn->needs, &e);
+	free(body);
+	if (rc == RW_OK && (rn->needs & POLICY_NEED_PIN) && tag != NULL)
+		rc = find_pin(rn->cfg, rn->p, rn->host, rn->ci.repo, tag, rn->g,
+		    &e);
+	if (rc != RW_OK)
+		return undecided(rn, e.msg[0] != '\0' ? e.msg : rw_strerror(rc));
+	if (rn->p == NULL)
+		return 0;
+	memset(&q, 0, sizeof(q));
+	q.op = rn->a.op;
+	q.host = rn->host;
+	q.repo = rn->ci.repo;
+	q.tag = tag;
+	q.digest = rn->g->digest;
+	q.media_type = rn->g->media_type;
+	q.is_index = rn->g->is_index;
+	q.platforms = rn->g->have_plats ? rn->g->pl : NULL;
+	q.nplatforms = rn->g->have_plats ? rn->g->plats.n : 0;
+	q.image = rn->g->have_img ? &rn->g->img.img : NULL;
+	q.pinned_digest = rn->g->pin[0] != '\0' ? rn->g->pin : NULL;
+	q.identity = "explain";
+	/* Push: what the tag points to now would come from a HEAD; explain
+	 * judges the image the tag names, so the tag has not moved. */
+	q.tag_digest = rn->a.op == POLICY_OP_PUSH && tag != NULL ?
+	    rn->g->digest : NULL;
+	if (policy_eval(rn->p, &q, (int64_t)time(NULL), &rn->v, &e) != RW_OK)
+		return undecided(rn, e.msg);
+	return 0;
+}
+
+/* "os/arch[/variant]" as printable ASCII. */
+static void
+plat_label(char *out, size_t size, const char *os, const char *arch,
+    const char *variant)
+{
+	size_t i;
+
+	snprintf(out, size, "%s/%s%s%s", os != NULL ? os : "?",
+	    arch != NULL ? arch : "?", variant != NULL && variant[0] != '\0' ?
+	    "/" : "", variant != NULL ? variant : "");
+	for (i = 0; out[i] != '\0'; i++)
+		if (out[i] < 0x20 || out[i] >= 0x7f)
+			out[i] = '?';
+}
+
+/* Labels and evidence rows pointing into G. */
+static void
+build_report(struct run *rn, struct explain_report *r)
+{
+	struct gathered *g = rn->g;
+	const struct policy_image *img;
+	size_t i, n = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (g->is_index) {
+		for (i = 0; i < g->plats.n; i++) {
+			plat_label(g->labels[i], sizeof(g->labels[i]),
+			    g->pl[i].os, g->pl[i].arch, g->pl[i].variant);
+			g->label_ptr[i] = g->labels[i];
+			if (g->pl[i].image == NULL)
+				continue;
+			g->ev[n].platform = g->labels[i];
+			g->ev[n].manifest = g->plats.digest[i];
+			g->ev[n].config_digest = g->child_cfg[i];
+			g->ev[n++].img = g->pl[i].image;
+		}
+		r->nplatforms = g->plats.n;
+	} else if (g->have_img) {
+		img = &g->img.img;
+		plat_label(g->labels[0], sizeof(g->labels[0]), img->os,
+		    img->arch, img->variant);
+		g->label_ptr[0] = g->labels[0];
+		r->nplatforms = 1;
+		g->ev[n].config_digest = g->cfg_digest;
+		g->ev[n++].img = img;
+	}
+	r->image = g->ref;
+	r->upstream = rn->up->name;
+	r->upstream_url = rn->up->url;
+	r->upstream_why = rn->upwhy[0] != '\0' ? rn->upwhy : NULL;
+	r->op = rn->a.op;
+	r->digest = g->digest;
+	r->media_type = g->media_type;
+	r->platforms = g->label_ptr;
+	r->has_policy = rn->p != NULL;
+	r->v = rn->p != NULL ? &rn->v : NULL;
+	r->images = g->ev;
+	r->nimages = n;
+	r->pin_needed = (rn->needs & POLICY_NEED_PIN) && rn->ci.digest[0] == '\0';
+	r->pin = g->pin[0] != '\0' ? g->pin : NULL;
+	r->pin_source = g->pin_source;
+}
+
+int
+explain_main(int argc, char **argv, const char *default_config, FILE *out,
+    FILE *err)
+{
+	struct explain_report rep;
+	struct run *rn;
+	struct rw_err e;
+	int rc;
+
+	rn = calloc(1, sizeof(*rn));
+	if (rn != NULL)
+		rn->g = calloc(1, sizeof(*rn->g));
+	if (rn == NULL || rn->g == NULL) {
+		free(rn);
+		fprintf(err, "regwarden: out of memory\n");
+		return EXPLAIN_EXIT_UNDECIDED;
+	}
+	rn->out = out;
+	rn->err = err;
+	rw_err_clear(&e);
+	if (explain_parse_explain(argc, argv, default_config, &rn->a, &e) !=
+	    RW_OK || cli_parse_image(rn->a.ref, &rn->ci, &e) != RW_OK) {
+		rc = usage_error(err, &e);
+		goto out;
+	}
+	if (rn->ci.tag[0] == '\0' && rn->ci.digest[0] == '\0')
+		rw_strlcpy(rn->ci.tag, "latest", sizeof(rn->ci.tag));
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	rc = setup(rn);
+	if (rc == 0)
+		rc = decide(rn);
+	if (rc == 0) {
+		build_report(rn, &rep);
+		rc = rn->a.json ? explain_print_json(out, &rep) :
+		    explain_print_text(out, &rep);
+		rc = rc == 0 && fflush(out) == 0 ? explain_exit_status(&rep) :
+		    undecided(rn, "cannot write the report");
+	}
+	if (rn->s.easy != NULL)
+		curl_easy_cleanup(rn->s.easy);
+	if (rn->s.bearer != NULL)
+		rw_freezero(rn->s.bearer, strlen(rn->s.bearer));
+	curl_global_cleanup();
+out:
+	policy_free(rn->p);
+	config_free(rn->cfg);
+	gathered_free(rn->g);
+	free(rn);
+	return rc;
+}
+
+/* ------------------------------------------------------------ the report */
+
+int
+explain_exit_status(const struct explain_report *r)
+{
+	if (r->has_policy && r->v != NULL && r->v->kind == VERDICT_DENY)
+		return EXPLAIN_EXIT_DENIED;
+	return EXPLAIN_EXIT_SERVED;
+}
+
+/* S as printable ASCII (others as \xNN), cut after MAX bytes (0: never). */
+static void
+put_safe(FILE *fp, const char *s, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+	size_t i;
+
+	for (i = 0; p[i] != '\0'; i++) {
+		if (max > 0 && i >= max) {
+			fputs("...", fp);
+			return;
+		}
+		if (p[i] >= 0x20 && p[i] < 0x7f)
+			fputc(p[i], fp);
+		else
+			fprintf(fp, "\\x%02x", p[i]);
+	}
+}
+
+static size_t
+nfailed(const struct verdict *v)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < v->nreasons; i++)
+		n += v->reasons[i].failed != 0;
+	return n;
+}
+
+/* What the decision means for a client. */
+static const char *
+decision_note(const struct explain_report *r)
+{
+	const struct verdict *v = r->v;
+
+	if (!r->has_policy)
+		return "allow (no policy configured: every image is served)";
+	if (v->kind == VERDICT_DENY)
+		return "deny (would be refused)";
+	if (v->kind == VERDICT_WARN)
+		return "warn (would be served with a warning)";
+	if (v->matched && v->mode == POLICY_AUDIT && nfailed(v) > 0)
+		return "allow (audit mode: would be served; the failed checks "
+		    "are only recorded)";
+	return "allow (would be served)";
+}
+
+static void
+print_rule(FILE *fp, const struct explain_report *r)
+{
+	const struct verdict *v = r->v;
+
+	fprintf(fp, "%-12s", "rule:");
+	if (!r->has_policy)
+		fputs("none (no policy configured)", fp);
+	else if (!v->matched)
+		fprintf(fp, "no rule matched: default %s",
+		    v->kind == VERDICT_DENY ? "deny" : "allow");
+	else {
+		fputc('"', fp);
+		put_safe(fp, v->rule, 0);
+		fputs("\" (", fp);
+		put_safe(fp, v->file, 0);
+		fprintf(fp, ":%d, %s mode)", v->line, policy_mode_name(v->mode));
+	}
+	fputc('\n', fp);
+}
+
+static void
+print_checks(FILE *fp, const struct explain_report *r)
+{
+	size_t i;
+
+	fputs("checks:\n", fp);
+	if (!r->has_policy || r->v->nreasons == 0) {
+		fputs("  (none)\n", fp);
+		return;
+	}
+	for (i = 0; i < r->v->nreasons; i++) {
+		fprintf(fp, "  %s ", r->v->reasons[i].failed ? "FAIL" : "PASS");
+		put_safe(fp, r->v->reasons[i].check, 0);
+		fputs(": ", fp);
+		put_safe(fp, r->v->reasons[i].text, 0);
+		fputc('\n', fp);
+	}
+}
+
+static void
+rfc3339(int64_t t, char buf[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t < 0 || gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		rw_strlcpy(buf, "(unknown)", 32);
+}
+
+/* "NAME" of "NAME=value": the value is never shown. */
+static void
+put_env_name(FILE *fp, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	char name[256];
+	size_t n = eq != NULL ? (size_t)(eq - kv) : strlen(kv);
+
+	if (n >= sizeof(name))
+		n = sizeof(name) - 1;
+	memcpy(name, kv, n);
+	name[n] = '\0';
+	put_safe(fp, name, 0);
+}
+
+static void
+print_image(FILE *fp, const struct explain_image *im, const char *ind)
+{
+	const struct policy_image *img = im->img;
+	char when[32];
+	size_t i;
+
+	fprintf(fp, "%s%-10s%s\n", ind, "config:", im->config_digest);
+	fprintf(fp, "%s%-10s", ind, "user:");
+	if (img->user == NULL || img->user[0] == '\0')
+		fputs("(empty)", fp);
+	else
+		put_safe(fp, img->user, SHOW_MAX);
+	fprintf(fp, "\n%s%-10s", ind, "env:");
+	for (i = 0; i < img->nenv; i++) {
+		fputs(i > 0 ? ", " : "", fp);
+		put_env_name(fp, img->env[i]);
+	}
+	fprintf(fp, "%s\n%s%-10s", img->nenv == 0 ? "(none)" : "", ind,
+	    "labels:");
+	for (i = 0; i < img->nlabels && i < SHOW_LABELS; i++) {
+		if (i > 0)
+			fprintf(fp, "%s%-10s", ind, "");
+		put_safe(fp, img->labels[i].key, SHOW_MAX);
+		fputc('=', fp);
+		put_safe(fp, img->labels[i].value, SHOW_MAX);
+		fputc('\n', fp);
+	}
+	if (img->nlabels > SHOW_LABELS)
+		fprintf(fp, "%s%-10s(and %zu more)\n", ind, "",
+		    img->nlabels - SHOW_LABELS);
+	if (img->nlabels == 0)
+		fputs("(none)\n", fp);
+	rfc3339(img->created, when);
+	fprintf(fp, "%s%-10s%s\n", ind, "created:", when);
+}
+
+static void
+print_pin(FILE *fp, const struct explain_report *r)
+{
+	fprintf(fp, "  %-10s", "pin:");
+	if (!r->pin_needed)
+		fputs("not read (the deciding rule checks no pin here)\n", fp);
+	else if (r->pin != NULL)
+		fprintf(fp, "%s (%s)\n", r->pin, r->pin_source != NULL ?
+		    r->pin_source : "?");
+	else if (r->v != NULL && r->v->pin_now)
+		fprintf(fp, "none; a pull through regwarden would pin the tag "
+		    "to %s (pin_on_first_pull), explain pins nothing\n",
+		    r->digest);
+	else
+		fputs("none\n", fp);
+}
+
+static void
+print_evidence(FILE *fp, const struct explain_report *r)
+{
+	size_t i;
+
+	fputs("evidence:\n", fp);
+	if (r->nimages == 0)
+		fprintf(fp, "  %-10snot fetched (the deciding rule does not read "
+		    "it)\n", "config:");
+	for (i = 0; i < r->nimages; i++) {
+		if (r->images[i].platform == NULL) {
+			print_image(fp, &r->images[i], "  ");
+			continue;
+		}
+		fprintf(fp, "  %s: manifest %s\n", r->images[i].platform,
+		    r->images[i].manifest);
+		print_image(fp, &r->images[i], "    ");
+	}
+	print_pin(fp, r);
+}
+
+int
+explain_print_text(FILE *fp, const struct explain_report *r)
+{
+	size_t i;
+
+	fprintf(fp, "%-12s", "image:");
+	put_safe(fp, r->image, 0);
+	fprintf(fp, "\n%-12s%s (%s)%s%s\n", "upstream:", r->upstream,
+	    r->upstream_url, r->upstream_why != NULL ? ", " : "",
+	    r->upstream_why != NULL ? r->upstream_why : "");
+	fprintf(fp, "%-12s%s\n", "operation:", r->op == POLICY_OP_PUSH ?
+	    "push" : "pull");
+	fprintf(fp, "%-12s%s\n", "digest:", r->digest);
+	fprintf(fp, "%-12s", "media type:");
+	put_safe(fp, r->media_type, 0);
+	fprintf(fp, "\n%-12s", "platforms:");
+	for (i = 0; i < r->nplatforms; i++)
+		fprintf(fp, "%s%s", i > 0 ? ", " : "", r->platforms[i]);
+	fprintf(fp, "%s\n", r->nplatforms == 0 ? "(not fetched)" : "");
+	fprintf(fp, "%-12s%s\n", "decision:", decision_note(r));
+	print_rule(fp, r);
+	print_checks(fp, r);
+	print_evidence(fp, r);
+	if (r->has_policy) {
+		fprintf(fp, "%-12s", "message:");
+		put_safe(fp, r->v->message, 0);
+		fputc('\n', fp);
+	}
+	return ferror(fp) ? -1 : 0;
+}
+
+/* ------------------------------------------------------------------ JSON */
+
+/* A JSON string for S (null for NULL); bytes that are not UTF-8 become
+ * '?', so one odd label never loses the whole report. */
+static json_t *
+jstr(const char *s)
+{
+	json_t *v;
+	char *c;
+	size_t i;
+
+	if (s == NULL)
+		return json_null();
+	v = json_string(s);
+	if (v != NULL)
+		return v;
+	c = strdup(s);
+	if (c == NULL)
+		return NULL;
+	for (i = 0; c[i] != '\0'; i++)
+		if ((unsigned char)c[i] >= 0x80 || c[i] < 0x20)
+			c[i] = '?';
+	v = json_string(c);
+	free(c);
+	return v;
+}
+
+/* Set KEY of O to V (consumed); counts failures in *BAD. */
+static void
+jset(json_t *o, const char *key, json_t *v, int *bad)
+{
+	if (v == NULL || json_object_set_new(o, key, v) != 0)
+		(*bad)++;
+}
+
+static void
+jappend(json_t *a, json_t *v, int *bad)
+{
+	if (v == NULL || json_array_append_new(a, v) != 0)
+		(*bad)++;
+}
+
+static json_t *
+json_image(const struct explain_image *im, int *bad)
+{
+	const struct policy_image *img = im->img;
+	json_t *o = json_object(), *env = json_array(), *lab = json_object();
+	char name[256], when[32];
+	size_t i, n;
+
+	if (o == NULL || env == NULL || lab == NULL) {
+		json_decref(o);
+		json_decref(env);
+		json_decref(lab);
+		(*bad)++;
+		return NULL;
+	}
+	for (i = 0; i < img->nenv; i++) {
+		n = strcspn(img->env[i], "=");
+		snprintf(name, sizeof(name), "%.*s", (int)n, img->env[i]);
+		jappend(env, jstr(name), bad);
+	}
+	for (i = 0; i < img->nlabels; i++)
+		jset(lab, img->labels[i].key, jstr(img->labels[i].value), bad);
+	rfc3339(img->created, when);
+	jset(o, "platform", jstr(im->platform), bad);
+	jset(o, "manifest", jstr(im->manifest), bad);
+	jset(o, "config", jstr(im->config_digest), bad);
+	jset(o, "user", jstr(img->user != NULL ? img->user : ""), bad);
+	jset(o, "env", env, bad);
+	jset(o, "labels", lab, bad);
+	jset(o, "created", img->created >= 0 ? jstr(when) : json_null(), bad);
+	return o;
+}
+
+static json_t *
+json_verdict(const struct explain_report *r, json_t *o, int *bad)
+{
+	const struct verdict *v = r->v;
+	json_t *checks = json_array(), *c;
+	size_t i;
+
+	jset(o, "decision", jstr(r->has_policy ? verdict_name(v->kind) :
+	    "allow"), bad);
+	jset(o, "served", json_boolean(explain_exit_status(r) ==
+	    EXPLAIN_EXIT_SERVED), bad);
+	jset(o, "mode", r->has_policy && v->matched ?
+	    jstr(policy_mode_name(v->mode)) : json_null(), bad);
+	jset(o, "rule", r->has_policy && v->matched ? json_pack("{s:s,s:s,s:i}",
+	    "name", v->rule, "file", v->file, "line", v->line) : json_null(),
+	    bad);
+	jset(o, "default", r->has_policy && !v->matched ? jstr(v->kind ==
+	    VERDICT_DENY ? "deny" : "allow") : json_null(), bad);
+	for (i = 0; checks != NULL && r->has_policy && i < v->nreasons; i++) {
+		c = json_pack("{s:s,s:b,s:s}", "check", v->reasons[i].check,
+		    "passed", !v->reasons[i].failed, "text", v->reasons[i].text);
+		jappend(checks, c, bad);
+	}
+	jset(o, "checks", checks, bad);
+	return o;
+}
+
+int
+explain_print_json(FILE *fp, const struct explain_report *r)
+{
+	json_t *o = json_object(), *pl = json_array(), *ims = json_array();
+	size_t i;
+	int bad = 0;
+
+	if (o == NULL || pl == NULL || ims == NULL) {
+		json_decref(o);
+		json_decref(pl);
+		json_decref(ims);
+		return -1;
+	}
+	jset(o, "image", jstr(r->image), &bad);
+	jset(o, "upstream", jstr(r->upstream), &bad);
+	jset(o, "operation", jstr(r->op == POLICY_OP_PUSH ? "push" : "pull"),
+	    &bad);
+	jset(o, "digest", jstr(r->digest), &bad);
+	jset(o, "media_type", jstr(r->media_type), &bad);
+	for (i = 0; i < r->nplatforms; i++)
+		jappend(pl, jstr(r->platforms[i]), &bad);
+	jset(o, "platforms", pl, &bad);
+	json_verdict(r, o, &bad);
+	for (i = 0; i < r->nimages; i++)
+		jappend(ims, json_image(&r->images[i], &bad), &bad);
+	jset(o, "images", ims, &bad);
+	jset(o, "pin", r->pin != NULL ? json_pack("{s:s,s:s}", "digest", r->pin,
+	    "source", r->pin_source != NULL ? r->pin_source : "") :
+	    json_null(), &bad);
+	jset(o, "message", jstr(r->has_policy ? r->v->message : NULL), &bad);
+	if (bad == 0 && json_dumpf(o, fp, JSON_COMPACT) == 0)
+		fputc('\n', fp);
+	else
+		bad++;
+	json_decref(o);
+	return bad == 0 && !ferror(fp) ? 0 : -1;
+}
