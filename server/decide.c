@@ -121,14 +121,32 @@ req_tag(const struct request *rq)
 	    rq->rt.ref : NULL;
 }
 
-static void
-make_key(struct request *rq, const char *rev)
+/*
+ * The key names everything a cached verdict depends on that can change
+ * without the policy changing: the pin of the tag is part of it, so that
+ * `regwarden pins add` takes effect at once in a running server.
+ */
+static int
+make_key(struct request *rq, const char *rev, unsigned needs,
+    struct rw_err *err)
 {
 	const char *tag = req_tag(rq);
+	char host[256], pin[RW_DIGEST_MAX] = "-";
+	int rc;
 
-	snprintf(rq->dkey, sizeof(rq->dkey), "%s|%d|%s|%s|%s|%s", rev,
+	if ((needs & POLICY_NEED_PIN) && tag != NULL) {
+		decide_host(rq->rt.up, host, sizeof(host));
+		rc = db_pin_get(rq->srv->db, host, rq->rt.name, tag, pin,
+		    sizeof(pin), err);
+		if (rc == RW_ENOTFOUND)
+			rw_strlcpy(pin, "none", sizeof(pin));
+		else if (rc != RW_OK)
+			return rc;
+	}
+	snprintf(rq->dkey, sizeof(rq->dkey), "%s|%d|%s|%s|%s|%s|%s", rev,
 	    rq->write_op ? POLICY_OP_PUSH : POLICY_OP_PULL, rq->rt.up->name,
-	    rq->rt.name, rq->digest, tag != NULL ? tag : "");
+	    rq->rt.name, rq->digest, tag != NULL ? tag : "", pin);
+	return RW_OK;
 }
 
 static void
@@ -505,7 +523,8 @@ tagv_put(struct request *rq)
 	pthread_mutex_lock(&rq->srv->state_mu);
 	s = &rq->srv->tagv[strtoul(key + 7 + 56, NULL, 16) % TAGV_SLOTS];
 	memcpy(s->key, key, sizeof(s->key));
-	s->expires_ms = rw_now_ms() + TAGV_TTL_MS;
+	s->expires_ms = rq->dv.kind == VERDICT_ALLOW ? 0 :
+	    rw_now_ms() + TAGV_TTL_MS;
 	s->v = rq->dv;
 	pthread_mutex_unlock(&rq->srv->state_mu);
 }
@@ -589,15 +608,17 @@ conclude(struct request *rq, int cached)
 	struct dverdict tv;
 	const char *verdict;
 
-	if (!rq->write_op && rq->rt.ref_is_digest && rq->dv.kind !=
-	    VERDICT_DENY && tagv_get(rq, &tv) && (tv.kind == VERDICT_DENY ||
+	/* A digest this client just resolved from a refused or warned tag is
+	 * answered with the tag's verdict, so every client shows the same
+	 * message, naming the tag the developer typed. */
+	if (!rq->write_op && rq->rt.ref_is_digest && rq->dv.kind != DV_ERROR &&
+	    tagv_get(rq, &tv) && (tv.kind == VERDICT_DENY ||
 	    rq->dv.kind == VERDICT_ALLOW)) {
-		rq->dv = tv;	/* the tag this client resolved it from */
+		rq->dv = tv;
 		cached = 1;
 	}
-	if (!rq->write_op && !rq->rt.ref_is_digest && head(rq) &&
-	    rq->dv.kind != VERDICT_ALLOW)
-		tagv_put(rq);
+	if (!rq->write_op && !rq->rt.ref_is_digest && head(rq))
+		tagv_put(rq);	/* an allow clears an older refusal */
 	verdict = rq->dv.kind == DV_ERROR ? "error" : verdict_name(rq->dv.kind);
 	metrics_decision(rq->srv->metrics, rq->dv.kind == DV_ERROR ?
 	    METRICS_ERROR : rq->dv.kind == VERDICT_DENY ? METRICS_DENY :
@@ -649,6 +670,7 @@ lookup(struct request *rq)
 {
 	struct rw_err err;
 	char host[256];
+	unsigned needs = 0;
 	int rc;
 
 	if (rq->ph == NULL)
@@ -658,7 +680,12 @@ lookup(struct request *rq)
 		rq->phase = PH_ANSWER;
 		return S_NEXT;
 	}
-	make_key(rq, policy_revision(rq->ph->p));
+	decide_host(rq->rt.up, host, sizeof(host));
+	policy_match(rq->ph->p, host, rq->rt.name, rq->write_op ?
+	    POLICY_OP_PUSH : POLICY_OP_PULL, req_tag(rq) != NULL, &needs);
+	rw_err_clear(&err);
+	if (make_key(rq, policy_revision(rq->ph->p), needs, &err) != RW_OK)
+		return fail_closed(rq, err.msg);
 	if (!rq->write_op && artifact_tag(req_tag(rq)))
 		return admit_artifact(rq);
 	rq->dcw.park = dcw_park;
@@ -675,11 +702,7 @@ lookup(struct request *rq)
 	rq->dx = calloc(1, sizeof(*rq->dx));
 	if (rq->dx == NULL)
 		return fail_closed(rq, "out of memory");
-	decide_host(rq->rt.up, host, sizeof(host));
-	policy_match(rq->ph->p, host, rq->rt.name, rq->write_op ?
-	    POLICY_OP_PUSH : POLICY_OP_PULL, req_tag(rq) != NULL,
-	    &rq->dx->needs);
-	rw_err_clear(&err);
+	rq->dx->needs = needs;
 	if (plan(rq, rq->dx, &err) != RW_OK)
 		return fail_closed(rq, err.msg);
 	return S_NEXT;
