@@ -1356,6 +1356,8 @@ static const struct field root_fields[] = {
 	{ .key = "upstreams", .type = F_FN, .required = 1, .fn = upstreams_fn },
 	{ .key = "policy", .type = F_PATH, .off = OFF(policy_path) },
 	{ .key = "blob_gate", .type = F_BOOL, .def = 1, .off = OFF(blob_gate) },
+	{ .key = "verify_blobs", .type = F_BOOL, .def = 0,
+	  .off = OFF(verify_blobs) },
 	{ .key = "decision_cache", .type = F_OBJ, .sub = decision_cache_fields },
 	{ .key = "admin", .type = F_OBJ, .sub = admin_fields },
 	{ .key = NULL },

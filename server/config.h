@@ -85,6 +85,7 @@ struct rw_config {
 	/* admission */
 	char		*policy_path;	/* NULL = no policy: everything admitted */
 	int		 blob_gate;	/* serve only blobs of admitted manifests */
+	int		 verify_blobs;	/* hash streamed blobs against their digest */
 	int		 decision_ttl;	/* seconds a cached allow/warn is reused */
 	int		 deny_ttl;	/* seconds a cached denial is reused */
 	size_t		 decision_max;	/* in-memory decision cache entries */

@@ -376,10 +376,8 @@ stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
 	if (n > 0)
 		return proxy_stream_chunk(rq, buf, (size_t)n);
 	if (n == XFER_EOF)
-		return proxy_stream_end(rq);
-	rw_strlcpy(rq->note, "upstream transfer failed mid-body",
-	    sizeof(rq->note));
-	return MHD_CONTENT_READER_END_WITH_ERROR;
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	return proxy_stream_failed(rq);
 }
 
 static void
@@ -492,7 +490,7 @@ start_daemon(struct server *srv, const struct rw_config *cfg,
 		return NULL;
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TLS | MHD_USE_ITC |
-	    MHD_USE_ERROR_LOG;
+	    MHD_USE_ERROR_LOG | MHD_USE_TURBO;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	d = MHD_start_daemon(flags, (uint16_t)cfg->listen_port, NULL, NULL,

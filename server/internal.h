@@ -156,12 +156,6 @@ struct request {
 	struct dverdict		 dv;
 	char			*reasons;	/* JSON, for the audit row */
 
-	/* streamed blob verification */
-	struct rw_hash		 hash;
-	int			 hashing;
-	uint64_t		 expect_len;	/* 0 = unknown */
-	uint64_t		 pos;
-	char			 want_digest[RW_DIGEST_MAX];
 
 	/* access log */
 	uint64_t		 up_t0;		/* upstream request started */
@@ -224,8 +218,8 @@ enum MHD_Result proxy_step(struct request *rq, const char *data,
 
 /** Account and verify a streamed chunk; returns N or an MHD end code. */
 ssize_t	 proxy_stream_chunk(struct request *rq, const char *buf, size_t n);
-/** The upstream body ended: END_OF_STREAM, or END_WITH_ERROR if short. */
-ssize_t	 proxy_stream_end(struct request *rq);
+/** The upstream body failed (or hashed wrong): logs why, END_WITH_ERROR. */
+ssize_t	 proxy_stream_failed(struct request *rq);
 
 /**
  * Start a buffered upstream request on RQ's behalf with RQ's upstream

@@ -694,6 +694,10 @@ spec_shape(struct request *rq, struct xfer_spec *s, struct fwd *f)
 		f->accept = f->range = 1;
 		s->follow = 1;
 		s->stream = is_method(rq, "GET");
+		/* A whole blob is checked against its digest on the way. */
+		if (rq->cfg->verify_blobs && s->stream &&
+		    hdr(rq, "Range") == NULL && rw_hash_alg_of(rq->rt.ref) != 0)
+			s->verify_digest = rq->rt.ref;
 		break;
 	case ROUTE_TAGS:
 	case ROUTE_REFERRERS:
@@ -884,56 +888,34 @@ content_length(struct request *rq)
 	return (uint64_t)n;
 }
 
-/* A blob body is hashed as it streams; a mismatch ends the response
- * without its last bytes, so the client never accepts a corrupt layer. */
-static void
-verify_setup(struct request *rq, long status, uint64_t size)
-{
-	int alg = rw_hash_alg_of(rq->rt.ref);
-
-	if (rq->rt.kind != ROUTE_BLOB || status != 200 || alg == 0 ||
-	    size == MHD_SIZE_UNKNOWN)
-		return;
-	if (rw_hash_init(&rq->hash, alg) != RW_OK)
-		return;
-	rq->hashing = 1;
-	rq->expect_len = size;
-	rw_strlcpy(rq->want_digest, rq->rt.ref, sizeof(rq->want_digest));
-}
-
+/* Account a streamed chunk (blob verification happens in the engine:
+ * see xfer_spec.verify_digest). */
 ssize_t
 proxy_stream_chunk(struct request *rq, const char *buf, size_t n)
 {
-	char got[RW_DIGEST_MAX];
-
+	(void)buf;
 	rq->bytes_out += n;
-	if (!rq->hashing)
-		return (ssize_t)n;
-	rw_hash_update(&rq->hash, buf, n);
-	rq->pos += n;
-	if (rq->pos < rq->expect_len)
-		return (ssize_t)n;
-	rq->hashing = 0;
-	rw_hash_final(&rq->hash, got);
-	if (rq->pos == rq->expect_len && strcmp(got, rq->want_digest) == 0)
-		return (ssize_t)n;
-	snprintf(rq->note, sizeof(rq->note), "blob digest mismatch: "
-	    "upstream bytes hash to %s", got);
-	log_warnx("upstream %s sent blob %s/%s whose bytes hash to %s; "
-	    "connection aborted", rq->rt.up->name, rq->rt.name, rq->want_digest,
-	    got);
-	return MHD_CONTENT_READER_END_WITH_ERROR;
+	return (ssize_t)n;
 }
 
+/* The upstream body failed mid-way, or did not hash to its digest: end
+ * the response without its last bytes so no client accepts it. */
 ssize_t
-proxy_stream_end(struct request *rq)
+proxy_stream_failed(struct request *rq)
 {
-	if (rq->hashing) {
-		rw_strlcpy(rq->note, "upstream body ended early",
+	char got[RW_DIGEST_MAX];
+
+	if (rq->x != NULL && xfer_digest_mismatch(rq->x, got, sizeof(got))) {
+		snprintf(rq->note, sizeof(rq->note), "blob digest mismatch: "
+		    "upstream bytes hash to %s", got);
+		log_warnx("upstream %s sent blob %s/%s whose bytes hash to %s; "
+		    "connection aborted", rq->rt.up->name, rq->rt.name,
+		    rq->rt.ref, got);
+	} else {
+		rw_strlcpy(rq->note, "upstream transfer failed mid-body",
 		    sizeof(rq->note));
-		return MHD_CONTENT_READER_END_WITH_ERROR;
 	}
-	return MHD_CONTENT_READER_END_OF_STREAM;
+	return MHD_CONTENT_READER_END_WITH_ERROR;
 }
 
 /* Headers for a 401/403 that regwarden's own credentials got upstream. */
@@ -963,7 +945,6 @@ answer_upstream(struct request *rq)
 		    rq->rt.name));
 	if (streamed && !is_method(rq, "HEAD")) {
 		r = front_stream_response(rq, content_length(rq));
-		verify_setup(rq, status, content_length(rq));
 	} else if (is_method(rq, "HEAD") && rq->rt.kind == ROUTE_BLOB) {
 		/* No body, but the client needs the blob's real length. */
 		r = front_head_response(rq, content_length(rq));
@@ -1378,6 +1359,4 @@ proxy_cleanup(struct request *rq)
 	if (rq->bearer != NULL)
 		rw_freezero(rq->bearer, strlen(rq->bearer));
 	rw_buf_free(&rq->body);
-	if (rq->hashing)
-		rw_hash_cleanup(&rq->hash);
 }

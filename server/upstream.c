@@ -58,6 +58,13 @@ struct xfer {
 	int		 failed;
 	char		 errbuf[CURL_ERROR_SIZE];
 
+	/* streamed body verification (engine thread until done) */
+	struct rw_hash	 vhash;
+	int		 verifying;
+	int		 digest_bad;
+	char		 want[RW_DIGEST_MAX];
+	char		 got[RW_DIGEST_MAX];
+
 	/* request body */
 	struct ring	 tx;
 	int		 tx_eof;
@@ -147,6 +154,7 @@ xfer_free(struct xfer *x)
 	rw_buf_free(&x->body);
 	free(x->rx.buf);
 	free(x->tx.buf);
+	rw_hash_cleanup(&x->vhash);
 	pthread_mutex_destroy(&x->mu);
 	free(x);
 }
@@ -264,7 +272,9 @@ on_write(char *p, size_t size, size_t n, void *arg)
 		rc = CURL_WRITEFUNC_PAUSE;
 	} else {
 		ring_put(&x->rx, p, len);
-		if (x->rx.len >= WAKE_READER || x->rx.len == x->rx.size)
+		if (x->verifying && x->status == 200)
+			rw_hash_update(&x->vhash, p, len);
+		if (x->rx.len >= x->rx.size / 2 || x->rx.len == x->rx.size)
 			wake(x);
 	}
 	pthread_mutex_unlock(&x->mu);
@@ -459,6 +469,11 @@ xfer_new(const struct xfer_spec *s, struct rw_err *err)
 	if (rc == RW_OK && s->stream)
 		rc = ring_init(&x->rx, s->ring_size > MIN_RING ? s->ring_size :
 		    MIN_RING);
+	if (rc == RW_OK && s->stream && s->verify_digest != NULL &&
+	    rw_hash_init(&x->vhash, rw_hash_alg_of(s->verify_digest)) == RW_OK) {
+		x->verifying = 1;
+		rw_strlcpy(x->want, s->verify_digest, sizeof(x->want));
+	}
 	if (rc == RW_OK && (x->easy = curl_easy_init()) == NULL)
 		rc = RW_ENOMEM;
 	if (rc == RW_OK)
@@ -541,6 +556,16 @@ finish(struct up_engine *eng, struct xfer *x, CURLcode res, const char *why)
 	atomic_fetch_sub(&eng->active, 1);
 	pthread_mutex_lock(&x->mu);
 	x->done = 1;
+	if (x->verifying) {
+		x->verifying = 0;
+		rw_hash_final(&x->vhash, x->got);
+		if (res == CURLE_OK && why == NULL && x->status == 200 &&
+		    strcmp(x->got, x->want) != 0) {
+			x->digest_bad = 1;
+			rw_strlcpy(x->errbuf, "blob digest mismatch",
+			    sizeof(x->errbuf));
+		}
+	}
 	if (res != CURLE_OK || why != NULL) {
 		x->failed = 1;
 		if (why != NULL)
@@ -824,13 +849,20 @@ xfer_read(struct xfer *x, char *buf, size_t max)
 	int unpause = 0;
 
 	pthread_mutex_lock(&x->mu);
+	/* A verified stream keeps its last byte until the digest is known. */
+	if (x->verifying && !x->done && max >= x->rx.len)
+		max = x->rx.len > 0 ? x->rx.len - 1 : 0;
+	if (x->digest_bad) {
+		pthread_mutex_unlock(&x->mu);
+		return XFER_ERROR;
+	}
 	rc = (ssize_t)ring_get(&x->rx, buf, max);
 	if (rc > 0) {
 		if (x->rx_paused && x->rx.size - x->rx.len >= CURL_BUFSIZE) {
 			x->rx_paused = 0;
 			unpause = 1;
 		}
-	} else if (x->done) {
+	} else if (x->done && x->rx.len == 0) {
 		rc = x->failed ? XFER_ERROR : XFER_EOF;
 	} else {
 		park(x);
@@ -840,6 +872,19 @@ xfer_read(struct xfer *x, char *buf, size_t max)
 	if (unpause)
 		enqueue(x->eng, x, Q_UNPAUSE);
 	return rc;
+}
+
+int
+xfer_digest_mismatch(struct xfer *x, char *got, size_t size)
+{
+	int bad;
+
+	pthread_mutex_lock(&x->mu);
+	bad = x->digest_bad;
+	if (bad)
+		rw_strlcpy(got, x->got, size);
+	pthread_mutex_unlock(&x->mu);
+	return bad;
 }
 
 ssize_t

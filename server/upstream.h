@@ -56,6 +56,14 @@ struct xfer_spec {
 	const char		*body;		/* or a body in memory (copied) */
 	size_t			 body_size;
 	int			 follow;	/* follow redirects (blob GET) */
+	/*
+	 * Streamed 200 bodies only: the digest the body must hash to.  The
+	 * engine hashes as bytes arrive (on its own thread, so the hashing
+	 * runs beside the TLS work of the front end), holds the last byte
+	 * back until the whole body checked out, and fails the read instead
+	 * of releasing it when the digest differs.
+	 */
+	const char		*verify_digest;
 	const char		*bearer;	/* upstream bearer token, or NULL */
 	const char		*user;		/* upstream basic auth, or NULL */
 	const char		*pass;
@@ -125,6 +133,12 @@ int	 xfer_header_next(const struct xfer *x, size_t *pos, const char **name,
 const char *xfer_body(const struct xfer *x, size_t *len);
 /** 1 when a buffered body exceeded spec.max_body (transfer failed). */
 int	 xfer_too_big(const struct xfer *x);
+
+/**
+ * After a verified stream failed: 1 and the digest the bytes had (into GOT)
+ * when it was a digest mismatch, else 0.
+ */
+int	 xfer_digest_mismatch(struct xfer *x, char *got, size_t size);
 
 /**
  * Streamed body: copy up to MAX bytes into BUF.  Returns the count, or

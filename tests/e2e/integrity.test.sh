@@ -29,7 +29,8 @@ CORRUPT_URL=$FAKE_URL
 start_regwarden "[
  {\"name\":\"liar\",\"url\":\"$LIAR_URL\",\"insecure\":true,\"hosts\":[\"liar.example\"],\"default\":true,\"auth\":\"passthrough\"},
  {\"name\":\"redir\",\"url\":\"$REDIR_URL\",\"insecure\":true,\"hosts\":[\"redir.example\"],\"auth\":\"passthrough\"},
- {\"name\":\"corrupt\",\"url\":\"$CORRUPT_URL\",\"insecure\":true,\"hosts\":[\"corrupt.example\"],\"auth\":\"passthrough\"}]"
+ {\"name\":\"corrupt\",\"url\":\"$CORRUPT_URL\",\"insecure\":true,\"hosts\":[\"corrupt.example\"],\"auth\":\"passthrough\"}]" \
+	'{"verify_blobs": true}'
 if rw_only; then
 	LIAR_BASE=$RW_URL/v2/liar REDIR_BASE=$RW_URL/v2/redir REDIR_HOSTPATH=$RW_HOST/redir
 else

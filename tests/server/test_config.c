@@ -292,6 +292,7 @@ test_defaults(void **state)
 	/* No policy: the server admits everything (and says so). */
 	assert_null(cfg->policy_path);
 	assert_int_equal(cfg->blob_gate, 1);
+	assert_int_equal(cfg->verify_blobs, 0);
 	assert_int_equal(cfg->decision_ttl, 300);
 	assert_int_equal(cfg->deny_ttl, 30);
 	assert_int_equal(cfg->decision_max, 100000);
@@ -666,7 +667,7 @@ test_many_errors(void **state)
 	assert_string_equal(d.e[1].msg,
 	    "unknown key \"k0\" (expected one of: listen, tls, state_dir, log, "
 	    "threads, catalog, htpasswd, limits, timeouts, upstreams, policy, "
-	    "blob_gate, decision_cache, admin)");
+	    "blob_gate, verify_blobs, decision_cache, admin)");
 	assert_string_equal(d.e[1].pos.file, "many.json");
 	assert_int_equal(d.e[1].pos.line, 2);
 	assert_int_equal(d.e[1].pos.col, 1);
