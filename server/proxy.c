@@ -1314,25 +1314,41 @@ on_body(struct request *rq, const char *data, size_t *size)
 	return MHD_YES;
 }
 
+static int
+request_has_body(struct request *rq)
+{
+	const char *cl = hdr(rq, "Content-Length");
+
+	if (hdr(rq, "Transfer-Encoding") != NULL)
+		return 1;
+	return cl != NULL && strcmp(cl, "0") != 0;
+}
+
 enum MHD_Result
 proxy_step(struct request *rq, const char *data, size_t *size)
 {
 	int rc;
 
 	/*
-	 * Nothing is answered from the first call (headers only): a response
-	 * queued there makes libmicrohttpd close the connection afterwards,
-	 * which would cost every keep-alive client a TLS handshake per
-	 * request.  The next call comes at once, with body bytes or, for a
-	 * request without a body, with none.
+	 * A request without a body is not answered from the first call
+	 * (headers only): a response queued there makes libmicrohttpd close
+	 * the connection afterwards, which would cost every keep-alive client
+	 * a TLS handshake per request; the next call comes at once.  A request
+	 * with a body starts at once: libmicrohttpd accepts a response only
+	 * before the body or after all of it, and an early refusal should not
+	 * wait for a whole upload (its connection then closes, which is fine).
 	 */
-	if (rq->calls == 1)
+	if (rq->calls == 1 && !request_has_body(rq))
 		return MHD_YES;
 	if (!rq->begun) {
 		rq->begun = 1;
 		rc = begin(rq);
-		if (rc != S_NEXT)
+		if (rc != S_NEXT) {
+			*size = 0;	/* answered: the body is not wanted */
 			return rc == S_FAIL ? MHD_NO : MHD_YES;
+		}
+		if (rq->calls == 1)	/* headers only: the body comes next */
+			return advance(rq);
 	}
 	if (*size > 0)
 		return on_body(rq, data, size);

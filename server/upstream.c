@@ -2,11 +2,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "server/upstream.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -89,6 +93,9 @@ struct up_engine {
 	atomic_int	 stop;
 	atomic_int	 abort_all;
 	atomic_uint	 active;
+	int		 epfd;
+	int		 evfd;		/* eventfd: wakes the loop */
+	long		 timeout_ms;	/* from libcurl's timer callback */
 };
 
 /* ------------------------------------------------------------- ring */
@@ -189,6 +196,8 @@ park(struct xfer *x)
 	}
 }
 
+static void	kick(struct up_engine *eng);
+
 /* Queue an operation for the engine thread and wake it. */
 static void
 enqueue(struct up_engine *eng, struct xfer *x, int op)
@@ -212,7 +221,7 @@ enqueue(struct up_engine *eng, struct xfer *x, int op)
 		eng->queue = x;
 	}
 	pthread_mutex_unlock(&eng->qmu);
-	curl_multi_wakeup(eng->multi);
+	kick(eng);
 }
 
 /* ------------------------------------------------- curl callbacks */
@@ -637,19 +646,107 @@ run_abort_all(struct up_engine *eng)
 		    "regwarden is shutting down");
 }
 
+/*
+ * The loop is event driven (curl_multi_socket_action over epoll): each
+ * wake-up touches only the sockets that are ready, so the cost of a pass
+ * does not grow with the number of transfers or of idle pooled
+ * connections, as curl_multi_poll's would.
+ */
+static int
+on_socket(CURL *e, curl_socket_t fd, int what, void *arg, void *sockp)
+{
+	struct up_engine *eng = arg;
+	struct epoll_event ev;
+
+	(void)e;
+	if (what == CURL_POLL_REMOVE) {
+		epoll_ctl(eng->epfd, EPOLL_CTL_DEL, fd, NULL);
+		curl_multi_assign(eng->multi, fd, NULL);
+		return 0;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0) |
+	    ((what & CURL_POLL_OUT) ? EPOLLOUT : 0);
+	ev.data.fd = fd;
+	if (sockp == NULL) {
+		if (epoll_ctl(eng->epfd, EPOLL_CTL_ADD, fd, &ev) != 0 &&
+		    errno == EEXIST)
+			epoll_ctl(eng->epfd, EPOLL_CTL_MOD, fd, &ev);
+		curl_multi_assign(eng->multi, fd, eng);
+	} else {
+		epoll_ctl(eng->epfd, EPOLL_CTL_MOD, fd, &ev);
+	}
+	return 0;
+}
+
+static int
+on_timer(CURLM *m, long timeout_ms, void *arg)
+{
+	struct up_engine *eng = arg;
+
+	(void)m;
+	eng->timeout_ms = timeout_ms;
+	return 0;
+}
+
+static void
+kick(struct up_engine *eng)
+{
+	uint64_t one = 1;
+	ssize_t n;
+
+	n = write(eng->evfd, &one, sizeof(one));
+	(void)n;	/* EAGAIN: a wake-up is pending anyway */
+}
+
+static void
+poll_once(struct up_engine *eng)
+{
+	struct epoll_event evs[64];
+	uint64_t drain;
+	int n, i, still, timeout;
+	ssize_t r;
+
+	timeout = eng->timeout_ms < 0 || eng->timeout_ms > 1000 ? 1000 :
+	    (int)eng->timeout_ms;
+	n = epoll_wait(eng->epfd, evs, 64, timeout);
+	if (n <= 0) {
+		eng->timeout_ms = -1;
+		curl_multi_socket_action(eng->multi, CURL_SOCKET_TIMEOUT, 0,
+		    &still);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (evs[i].data.fd == eng->evfd) {
+			r = read(eng->evfd, &drain, sizeof(drain));
+			(void)r;
+			continue;
+		}
+		curl_multi_socket_action(eng->multi, evs[i].data.fd,
+		    ((evs[i].events & EPOLLIN) ? CURL_CSELECT_IN : 0) |
+		    ((evs[i].events & EPOLLOUT) ? CURL_CSELECT_OUT : 0) |
+		    ((evs[i].events & (EPOLLERR | EPOLLHUP)) ?
+		    CURL_CSELECT_ERR : 0), &still);
+	}
+	if (eng->timeout_ms == 0) {
+		eng->timeout_ms = -1;
+		curl_multi_socket_action(eng->multi, CURL_SOCKET_TIMEOUT, 0,
+		    &still);
+	}
+}
+
 static void *
 engine_main(void *arg)
 {
 	struct up_engine *eng = arg;
-	int still;
 
 	while (!atomic_load(&eng->stop)) {
 		run_queue(eng);
 		if (atomic_load(&eng->abort_all))
 			run_abort_all(eng);
-		curl_multi_perform(eng->multi, &still);
 		run_done(eng);
-		curl_multi_poll(eng->multi, NULL, 0, 1000, NULL);
+		poll_once(eng);
+		run_done(eng);
 	}
 	run_queue(eng);
 	run_abort_all(eng);
@@ -660,6 +757,7 @@ engine_main(void *arg)
 struct up_engine *
 up_engine_new(unsigned max_conns, struct rw_err *err)
 {
+	struct epoll_event ev;
 	struct up_engine *eng;
 
 	eng = calloc(1, sizeof(*eng));
@@ -668,11 +766,23 @@ up_engine_new(unsigned max_conns, struct rw_err *err)
 		return NULL;
 	}
 	pthread_mutex_init(&eng->qmu, NULL);
+	eng->timeout_ms = -1;
+	eng->epfd = epoll_create1(EPOLL_CLOEXEC);
+	eng->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	eng->multi = curl_multi_init();
-	if (eng->multi == NULL) {
-		rw_err_set(err, RW_ENOMEM, "curl_multi_init failed");
+	if (eng->multi == NULL || eng->epfd < 0 || eng->evfd < 0) {
+		rw_err_set(err, RW_ENOMEM, "cannot set up the upstream loop: %s",
+		    strerror(errno));
 		goto fail;
 	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.fd = eng->evfd;
+	epoll_ctl(eng->epfd, EPOLL_CTL_ADD, eng->evfd, &ev);
+	curl_multi_setopt(eng->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+	curl_multi_setopt(eng->multi, CURLMOPT_SOCKETDATA, eng);
+	curl_multi_setopt(eng->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+	curl_multi_setopt(eng->multi, CURLMOPT_TIMERDATA, eng);
 	/* Keep upstream connections warm for reuse across requests. */
 	curl_multi_setopt(eng->multi, CURLMOPT_MAXCONNECTS,
 	    (long)(max_conns > 0 ? max_conns : 64));
@@ -684,6 +794,10 @@ up_engine_new(unsigned max_conns, struct rw_err *err)
 fail:
 	if (eng->multi != NULL)
 		curl_multi_cleanup(eng->multi);
+	if (eng->epfd >= 0)
+		close(eng->epfd);
+	if (eng->evfd >= 0)
+		close(eng->evfd);
 	pthread_mutex_destroy(&eng->qmu);
 	free(eng);
 	return NULL;
@@ -693,7 +807,7 @@ void
 up_engine_abort_all(struct up_engine *eng)
 {
 	atomic_store(&eng->abort_all, 1);
-	curl_multi_wakeup(eng->multi);
+	kick(eng);
 }
 
 unsigned
@@ -708,9 +822,11 @@ up_engine_free(struct up_engine *eng)
 	if (eng == NULL)
 		return;
 	atomic_store(&eng->stop, 1);
-	curl_multi_wakeup(eng->multi);
+	kick(eng);
 	pthread_join(eng->thr, NULL);
 	curl_multi_cleanup(eng->multi);
+	close(eng->epfd);
+	close(eng->evfd);
 	pthread_mutex_destroy(&eng->qmu);
 	free(eng);
 }
