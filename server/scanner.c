@@ -1,0 +1,550 @@
+/* scanner.c - run the scanner command for unscanned images, once per digest. */
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "server/scanner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define REPORT_CAP	(64u * 1024 * 1024)
+#define STDERR_CAP	4096
+#define MAX_ARGS	64
+#define RECENT_MS	(60 * 1000)	/* a finished scan is not rerun sooner */
+
+extern char **environ;
+
+enum job_state { J_QUEUED = 0, J_RUNNING, J_OVER };
+
+struct job {
+	struct job	*next;
+	int		 state;
+	char		 digest[RW_DIGEST_MAX];
+	char		 ref[512];
+	pid_t		 pid;
+	int		 out_fd, err_fd;
+	struct rw_buf	 out, err;
+	uint64_t	 started_ms, ended_ms;
+	int		 ok;
+	char		 msg[256];
+	struct scan_waiter *waiters;
+};
+
+struct scanner {
+	pthread_mutex_t	 mu;
+	pthread_t	 thr;
+	int		 evfd;
+	int		 stop;
+	char		**tmpl;
+	int		 timeout;
+	int		 max_running;
+	scanner_import_fn import;
+	void		*import_arg;
+	struct job	*jobs;
+	uint64_t	 runs;
+};
+
+/* ------------------------------------------------------------- argv */
+
+static char *
+subst(const char *s, const char *ref, const char *digest)
+{
+	struct rw_buf b;
+	const char *p;
+
+	rw_buf_init(&b, 8192);
+	while ((p = strchr(s, '{')) != NULL) {
+		if (rw_buf_add(&b, s, (size_t)(p - s)) != RW_OK)
+			goto fail;
+		if (strncmp(p, "{ref}", 5) == 0) {
+			if (rw_buf_add(&b, ref, strlen(ref)) != RW_OK)
+				goto fail;
+			s = p + 5;
+		} else if (strncmp(p, "{digest}", 8) == 0) {
+			if (rw_buf_add(&b, digest, strlen(digest)) != RW_OK)
+				goto fail;
+			s = p + 8;
+		} else {
+			if (rw_buf_add(&b, "{", 1) != RW_OK)
+				goto fail;
+			s = p + 1;
+		}
+	}
+	if (rw_buf_add(&b, s, strlen(s)) != RW_OK)
+		goto fail;
+	return rw_buf_steal(&b, NULL);
+fail:
+	rw_buf_free(&b);
+	return NULL;
+}
+
+int
+scanner_argv(const char *const *tmpl, const char *ref, const char *digest,
+    char **out, size_t max)
+{
+	size_t i;
+
+	for (i = 0; tmpl[i] != NULL; i++) {
+		if (i + 1 >= max) {
+			out[i] = NULL;
+			scanner_argv_free(out);
+			return RW_ETOOBIG;
+		}
+		out[i] = subst(tmpl[i], ref, digest);
+		if (out[i] == NULL) {
+			scanner_argv_free(out);
+			return RW_ENOMEM;
+		}
+	}
+	out[i] = NULL;
+	return RW_OK;
+}
+
+void
+scanner_argv_free(char **argv)
+{
+	size_t i;
+
+	for (i = 0; argv != NULL && argv[i] != NULL; i++)
+		free(argv[i]);
+}
+
+/* ---------------------------------------------------------- waiters */
+
+/* Settle every waiter of J.  Locked. */
+static void
+settle(struct job *j, int state)
+{
+	struct scan_waiter *w, *next;
+
+	for (w = j->waiters; w != NULL; w = next) {
+		next = w->next;
+		w->state = state;
+		rw_strlcpy(w->msg, j->msg, sizeof(w->msg));
+		w->job = NULL;
+		w->next = NULL;
+		w->unpark(w->arg);
+	}
+	j->waiters = NULL;
+}
+
+/* Waiters whose hold time ran out are answered now.  Locked. */
+static void
+expire_waiters(struct scanner *sc, uint64_t now)
+{
+	struct scan_waiter **pp, *w;
+	struct job *j;
+
+	for (j = sc->jobs; j != NULL; j = j->next)
+		for (pp = &j->waiters; (w = *pp) != NULL;) {
+			if (w->deadline_ms > now) {
+				pp = &w->next;
+				continue;
+			}
+			*pp = w->next;
+			w->state = SCAN_TIMED_OUT;
+			rw_strlcpy(w->msg, "the scan is still running",
+			    sizeof(w->msg));
+			w->job = NULL;
+			w->next = NULL;
+			w->unpark(w->arg);
+		}
+}
+
+/* ---------------------------------------------------------- running */
+
+static void
+set_nonblock(int fd)
+{
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+/* Start J's command.  Locked; on failure J is over with a message. */
+static void
+start(struct scanner *sc, struct job *j)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	char *argv[MAX_ARGS];
+	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, rc;
+
+	j->state = J_RUNNING;
+	j->started_ms = rw_now_ms();
+	sc->runs++;
+	argv[0] = NULL;
+	if (scanner_argv((const char *const *)sc->tmpl, j->ref, j->digest, argv,
+	    MAX_ARGS) != RW_OK || pipe(out) != 0 || pipe(err) != 0) {
+		snprintf(j->msg, sizeof(j->msg), "cannot start the scanner: %s",
+		    strerror(errno));
+		scanner_argv_free(argv);
+		for (rc = 0; rc < 2; rc++) {
+			if (out[rc] >= 0)
+				close(out[rc]);
+			if (err[rc] >= 0)
+				close(err[rc]);
+		}
+		goto fail;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+	/* Its own process group, so a timeout ends its children too (they
+	 * would hold the pipes open). */
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setpgroup(&at, 0);
+	rc = posix_spawn(&j->pid, argv[0], &fa, &at, argv, environ);
+	posix_spawnattr_destroy(&at);
+	posix_spawn_file_actions_destroy(&fa);
+	scanner_argv_free(argv);
+	close(out[1]);
+	close(err[1]);
+	if (rc != 0) {
+		snprintf(j->msg, sizeof(j->msg), "cannot run the scanner %s: %s",
+		    sc->tmpl[0], strerror(rc));
+		close(out[0]);
+		close(err[0]);
+		goto fail;
+	}
+	j->out_fd = out[0];
+	j->err_fd = err[0];
+	set_nonblock(j->out_fd);
+	set_nonblock(j->err_fd);
+	rw_buf_init(&j->out, REPORT_CAP);
+	rw_buf_init(&j->err, STDERR_CAP);
+	return;
+fail:
+	j->state = J_OVER;
+	j->ended_ms = rw_now_ms();
+	settle(j, SCAN_FAILED);
+}
+
+/* Read what is there; returns 1 at EOF of both pipes. */
+static int
+drain(struct job *j)
+{
+	char buf[65536];
+	ssize_t n;
+	int *fds[2] = { &j->out_fd, &j->err_fd };
+	struct rw_buf *bufs[2] = { &j->out, &j->err };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		while (*fds[i] >= 0 && (n = read(*fds[i], buf, sizeof(buf))) > 0)
+			if (rw_buf_add(bufs[i], buf, (size_t)n) != RW_OK &&
+			    i == 0) {
+				snprintf(j->msg, sizeof(j->msg), "the scanner's "
+				    "report is over %u bytes", REPORT_CAP);
+				kill(-j->pid, SIGKILL);
+			}
+		if (*fds[i] >= 0 && n == 0) {
+			close(*fds[i]);
+			*fds[i] = -1;
+		}
+	}
+	return j->out_fd < 0 && j->err_fd < 0;
+}
+
+/* The command is over: import its report (unlocked), then settle. */
+static void
+finish(struct scanner *sc, struct job *j)
+{
+	struct rw_err err;
+	int status = 0, rc = RW_EIO;
+
+	waitpid(j->pid, &status, 0);
+	pthread_mutex_unlock(&sc->mu);
+	rw_err_clear(&err);
+	if (j->msg[0] != '\0') {
+		/* killed: the message says why */
+	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		snprintf(j->msg, sizeof(j->msg), "the scanner exited with %s %d%s%.120s",
+		    WIFEXITED(status) ? "status" : "signal",
+		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+		    j->err.len > 0 ? ": " : "", j->err.data != NULL ? j->err.data : "");
+	} else if ((rc = sc->import(sc->import_arg, j->out.data != NULL ?
+	    j->out.data : "", j->out.len, &err)) != RW_OK) {
+		snprintf(j->msg, sizeof(j->msg), "the scanner's report was "
+		    "refused: %.200s", err.msg);
+	}
+	pthread_mutex_lock(&sc->mu);
+	j->ok = rc == RW_OK && j->msg[0] == '\0';
+	j->state = J_OVER;
+	j->ended_ms = rw_now_ms();
+	rw_buf_free(&j->out);
+	rw_buf_free(&j->err);
+	settle(j, j->ok ? SCAN_DONE : SCAN_FAILED);
+}
+
+/* ------------------------------------------------------------- loop */
+
+/* Start queued jobs, kill overdue ones, drop old records.  Locked. */
+static void
+schedule(struct scanner *sc, uint64_t now)
+{
+	struct job *j, **pp;
+	int running = 0;
+
+	for (j = sc->jobs; j != NULL; j = j->next)
+		running += j->state == J_RUNNING;
+	for (j = sc->jobs; j != NULL && running < sc->max_running; j = j->next)
+		if (j->state == J_QUEUED) {
+			start(sc, j);
+			running += j->state == J_RUNNING;
+		}
+	for (j = sc->jobs; j != NULL; j = j->next)
+		if (j->state == J_RUNNING && j->msg[0] == '\0' &&
+		    now >= j->started_ms + (uint64_t)sc->timeout * 1000u) {
+			snprintf(j->msg, sizeof(j->msg), "the scanner did not "
+			    "finish within %d s", sc->timeout);
+			kill(-j->pid, SIGKILL);
+		}
+	for (pp = &sc->jobs; (j = *pp) != NULL;) {
+		if (j->state == J_OVER && j->waiters == NULL &&
+		    now >= j->ended_ms + RECENT_MS) {
+			*pp = j->next;
+			free(j);
+		} else {
+			pp = &j->next;
+		}
+	}
+}
+
+static int
+poll_timeout(struct scanner *sc, uint64_t now)
+{
+	struct scan_waiter *w;
+	struct job *j;
+	uint64_t next = now + 1000;
+
+	for (j = sc->jobs; j != NULL; j = j->next)
+		for (w = j->waiters; w != NULL; w = w->next)
+			if (w->deadline_ms < next)
+				next = w->deadline_ms;
+	return next > now ? (int)(next - now) : 0;
+}
+
+static void *
+scanner_main(void *arg)
+{
+	struct scanner *sc = arg;
+	struct pollfd pfd[1 + 2 * 16];
+	struct job *j;
+	uint64_t drainv;
+	int n, timeout;
+	ssize_t r;
+
+	pthread_mutex_lock(&sc->mu);
+	while (!sc->stop) {
+		schedule(sc, rw_now_ms());
+		expire_waiters(sc, rw_now_ms());
+		n = 0;
+		pfd[n].fd = sc->evfd;
+		pfd[n++].events = POLLIN;
+		for (j = sc->jobs; j != NULL && n < 31; j = j->next)
+			if (j->state == J_RUNNING) {
+				pfd[n].fd = j->out_fd;
+				pfd[n++].events = POLLIN;
+				pfd[n].fd = j->err_fd;
+				pfd[n++].events = POLLIN;
+			}
+		timeout = poll_timeout(sc, rw_now_ms());
+		pthread_mutex_unlock(&sc->mu);
+		poll(pfd, (nfds_t)n, timeout);
+		if (pfd[0].revents & POLLIN) {
+			r = read(sc->evfd, &drainv, sizeof(drainv));
+			(void)r;
+		}
+		pthread_mutex_lock(&sc->mu);
+		for (j = sc->jobs; j != NULL; j = j->next)
+			if (j->state == J_RUNNING && drain(j))
+				finish(sc, j);
+	}
+	/* Shutting down: end every command and answer every waiter. */
+	for (j = sc->jobs; j != NULL; j = j->next) {
+		if (j->state == J_RUNNING) {
+			kill(-j->pid, SIGKILL);
+			waitpid(j->pid, NULL, 0);
+			if (j->out_fd >= 0)
+				close(j->out_fd);
+			if (j->err_fd >= 0)
+				close(j->err_fd);
+			rw_buf_free(&j->out);
+			rw_buf_free(&j->err);
+		}
+		rw_strlcpy(j->msg, "regwarden is shutting down", sizeof(j->msg));
+		settle(j, SCAN_FAILED);
+		j->state = J_OVER;
+	}
+	pthread_mutex_unlock(&sc->mu);
+	return NULL;
+}
+
+static void
+wake_loop(struct scanner *sc)
+{
+	uint64_t one = 1;
+	ssize_t n = write(sc->evfd, &one, sizeof(one));
+
+	(void)n;
+}
+
+struct scanner *
+scanner_new(const char *const *argv, int timeout, int max_running,
+    scanner_import_fn import, void *arg, struct rw_err *err)
+{
+	struct scanner *sc;
+	size_t n, i;
+
+	for (n = 0; argv != NULL && argv[n] != NULL; n++)
+		;
+	if (n == 0 || n >= MAX_ARGS) {
+		rw_err_set(err, RW_EINVAL, "the scanner command needs 1 to %d "
+		    "arguments", MAX_ARGS - 1);
+		return NULL;
+	}
+	sc = calloc(1, sizeof(*sc));
+	if (sc == NULL || (sc->tmpl = calloc(n + 1, sizeof(char *))) == NULL)
+		goto nomem;
+	for (i = 0; i < n; i++)
+		if ((sc->tmpl[i] = strdup(argv[i])) == NULL)
+			goto nomem;
+	pthread_mutex_init(&sc->mu, NULL);
+	sc->timeout = timeout;
+	sc->max_running = max_running > 0 ? max_running : 1;
+	sc->import = import;
+	sc->import_arg = arg;
+	sc->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (sc->evfd < 0 || pthread_create(&sc->thr, NULL, scanner_main,
+	    sc) != 0) {
+		rw_err_set(err, RW_EIO, "cannot start the scanner thread: %s",
+		    strerror(errno));
+		if (sc->evfd >= 0)
+			close(sc->evfd);
+		sc->thr = 0;
+		scanner_argv_free(sc->tmpl);
+		free(sc->tmpl);
+		pthread_mutex_destroy(&sc->mu);
+		free(sc);
+		return NULL;
+	}
+	return sc;
+nomem:
+	if (sc != NULL && sc->tmpl != NULL) {
+		scanner_argv_free(sc->tmpl);
+		free(sc->tmpl);
+	}
+	free(sc);
+	rw_err_set(err, RW_ENOMEM, "out of memory");
+	return NULL;
+}
+
+void
+scanner_free(struct scanner *sc)
+{
+	struct job *j;
+
+	if (sc == NULL)
+		return;
+	pthread_mutex_lock(&sc->mu);
+	sc->stop = 1;
+	pthread_mutex_unlock(&sc->mu);
+	wake_loop(sc);
+	pthread_join(sc->thr, NULL);
+	while ((j = sc->jobs) != NULL) {
+		sc->jobs = j->next;
+		free(j);
+	}
+	close(sc->evfd);
+	scanner_argv_free(sc->tmpl);
+	free(sc->tmpl);
+	pthread_mutex_destroy(&sc->mu);
+	free(sc);
+}
+
+int
+scanner_wait(struct scanner *sc, const char *ref, const char *digest,
+    struct scan_waiter *w)
+{
+	struct job *j;
+	int state;
+
+	pthread_mutex_lock(&sc->mu);
+	for (j = sc->jobs; j != NULL; j = j->next)
+		if (strcmp(j->digest, digest) == 0)
+			break;
+	if (j != NULL && j->state == J_OVER) {
+		/* Finished recently and the image is still unscanned. */
+		w->state = SCAN_FAILED;
+		if (j->ok)
+			snprintf(w->msg, sizeof(w->msg), "the scanner's report "
+			    "for it did not name %s", digest);
+		else
+			rw_strlcpy(w->msg, j->msg, sizeof(w->msg));
+		goto out;
+	}
+	if (j == NULL && (j = calloc(1, sizeof(*j))) != NULL) {
+		rw_strlcpy(j->digest, digest, sizeof(j->digest));
+		rw_strlcpy(j->ref, ref, sizeof(j->ref));
+		j->out_fd = j->err_fd = -1;
+		j->next = sc->jobs;
+		sc->jobs = j;
+	}
+	if (j == NULL) {
+		w->state = SCAN_FAILED;
+		rw_strlcpy(w->msg, "out of memory", sizeof(w->msg));
+		goto out;
+	}
+	w->state = SCAN_PENDING;
+	w->msg[0] = '\0';
+	w->job = j;
+	w->next = j->waiters;
+	j->waiters = w;
+	w->park(w->arg);
+	wake_loop(sc);
+out:
+	state = w->state;
+	pthread_mutex_unlock(&sc->mu);
+	return state;
+}
+
+void
+scanner_forget(struct scanner *sc, struct scan_waiter *w)
+{
+	struct scan_waiter **pp;
+	struct job *j;
+
+	if (sc == NULL)
+		return;
+	pthread_mutex_lock(&sc->mu);
+	j = w->job;
+	if (j != NULL)
+		for (pp = &j->waiters; *pp != NULL; pp = &(*pp)->next)
+			if (*pp == w) {
+				*pp = w->next;
+				break;
+			}
+	w->job = NULL;
+	pthread_mutex_unlock(&sc->mu);
+}
+
+uint64_t
+scanner_runs(struct scanner *sc)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&sc->mu);
+	n = sc->runs;
+	pthread_mutex_unlock(&sc->mu);
+	return n;
+}

@@ -1,0 +1,82 @@
+/*
+ * scanner.h - hold-until-scanned: run the configured scanner command for an
+ * image nobody has scanned yet, once per digest, while the pulls of that
+ * image wait a bounded time.
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * One thread of its own runs the commands (argv template, no shell, stdout
+ * is the report), enforces their timeout, hands each report to the import
+ * callback, and wakes the waiting requests: when the scan is done, or when
+ * a waiter's own deadline passes first.  Thread-safe.  Hooks are called
+ * with the scanner's lock held and must only resume a connection.
+ */
+#ifndef RW_SCANNER_H
+#define RW_SCANNER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/util.h"
+
+/** Import a report; returns RW_OK or an error with ERR set. */
+typedef int	(*scanner_import_fn)(void *arg, const char *report, size_t len,
+		    struct rw_err *err);
+
+enum scan_wait_state {
+	SCAN_PENDING = 0,	/* parked */
+	SCAN_DONE,		/* the report was imported: decide again */
+	SCAN_FAILED,		/* the scanner failed: msg says why */
+	SCAN_TIMED_OUT,		/* the hold time ran out first */
+};
+
+struct scan_waiter {
+	void		(*park)(void *arg);
+	void		(*unpark)(void *arg);
+	void		*arg;
+	uint64_t	 deadline_ms;	/* rw_now_ms() based */
+	int		 state;		/* enum scan_wait_state */
+	char		 msg[256];
+	/* private */
+	struct scan_waiter *next;
+	void		*job;
+};
+
+struct scanner;
+
+/**
+ * ARGV is the command template (NULL-terminated; "{ref}" and "{digest}" in
+ * any argument are replaced), TIMEOUT the seconds one run may take,
+ * MAX_RUNNING how many run at once.  NULL with ERR on failure.
+ */
+struct scanner	*scanner_new(const char *const *argv, int timeout,
+		    int max_running, scanner_import_fn import, void *arg,
+		    struct rw_err *err);
+void		 scanner_free(struct scanner *sc);
+
+/**
+ * Wait for a scan of DIGEST (REF names it for the command).  Starts one
+ * unless one is queued or running for that digest, and parks W until it
+ * ends or W->deadline_ms passes; W->state then says which.  If a scan of
+ * DIGEST finished less than a minute ago, returns at once with W->state
+ * SCAN_FAILED and a message, so that a report which does not name the
+ * digest cannot start scans in a loop.  Returns W->state.
+ */
+int	 scanner_wait(struct scanner *sc, const char *ref, const char *digest,
+	    struct scan_waiter *w);
+
+/** W is going away: forget it (safe when not waiting). */
+void	 scanner_forget(struct scanner *sc, struct scan_waiter *w);
+
+/** Scans started since the scanner was made (for tests and metrics). */
+uint64_t scanner_runs(struct scanner *sc);
+
+/**
+ * Build the argv for one run from TEMPLATE into OUT (at most MAX-1
+ * strings + NULL); each string is malloc'ed (free with scanner_argv_free).
+ * Exposed for tests.  Returns RW_OK or RW_ENOMEM/RW_ETOOBIG.
+ */
+int	 scanner_argv(const char *const *tmpl, const char *ref,
+	    const char *digest, char **out, size_t max);
+void	 scanner_argv_free(char **argv);
+
+#endif /* RW_SCANNER_H */
