@@ -1,4 +1,4 @@
-/* admin.c - the admin listener: /healthz, /readyz, /metrics, POST /reload. */
+/* admin.c - the admin listener: /healthz, /readyz, /metrics, POST /reload, POST /scans. */
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "server/admin.h"
 
@@ -37,8 +37,9 @@ struct admin {
 };
 
 struct endpoint;
+struct actx;
 typedef enum MHD_Result	(*endpoint_fn)(struct admin *a,
-			    struct MHD_Connection *c);
+			    struct MHD_Connection *c, struct actx *x);
 
 struct endpoint {
 	const char	*path;
@@ -46,12 +47,15 @@ struct endpoint {
 	int		 open;		/* no token needed */
 	endpoint_fn	 fn;
 	const char	*allow;		/* the Allow header of a 405 */
+	size_t		 max_body;	/* bodies kept for fn, or ADMIN_MAX_BODY */
+	int		 keep_body;
 };
 
-/* One request: what the first call decided, and the body bytes seen. */
+/* One request: what the first call decided, and the body. */
 struct actx {
 	const struct endpoint	*ep;
 	size_t			 body;
+	struct rw_buf		 buf;	/* when the endpoint reads it */
 };
 
 /* ------------------------------------------------------------- replies */
@@ -101,15 +105,17 @@ reply_buf(struct MHD_Connection *c, unsigned status, struct rw_buf *b,
 /* ----------------------------------------------------------- endpoints */
 
 static enum MHD_Result
-ep_healthz(struct admin *a, struct MHD_Connection *c)
+ep_healthz(struct admin *a, struct MHD_Connection *c, struct actx *x)
 {
+	(void)x;
 	(void)a;
 	return reply_text(c, MHD_HTTP_OK, "ok\n");
 }
 
 static enum MHD_Result
-ep_readyz(struct admin *a, struct MHD_Connection *c)
+ep_readyz(struct admin *a, struct MHD_Connection *c, struct actx *x)
 {
+	(void)x;
 	struct rw_buf why;
 	enum MHD_Result ok;
 
@@ -124,8 +130,9 @@ ep_readyz(struct admin *a, struct MHD_Connection *c)
 }
 
 static enum MHD_Result
-ep_metrics(struct admin *a, struct MHD_Connection *c)
+ep_metrics(struct admin *a, struct MHD_Connection *c, struct actx *x)
 {
+	(void)x;
 	struct rw_buf out;
 	enum MHD_Result ok;
 
@@ -138,8 +145,9 @@ ep_metrics(struct admin *a, struct MHD_Connection *c)
 }
 
 static enum MHD_Result
-ep_reload(struct admin *a, struct MHD_Connection *c)
+ep_reload(struct admin *a, struct MHD_Connection *c, struct actx *x)
 {
+	(void)x;
 	struct rw_buf msg;
 	enum MHD_Result ok;
 
@@ -153,11 +161,36 @@ ep_reload(struct admin *a, struct MHD_Connection *c)
 	return ok;
 }
 
+/* A scanner's report (Trivy or Grype JSON) posted as the body. */
+static enum MHD_Result
+ep_scans(struct admin *a, struct MHD_Connection *c, struct actx *x)
+{
+	struct rw_buf msg;
+	enum MHD_Result ok;
+	int status;
+
+	if (a->hooks.post_scans == NULL)
+		return reply_text(c, MHD_HTTP_NOT_FOUND, "not found\n");
+	rw_buf_init(&msg, ADMIN_REASON_MAX);
+	status = a->hooks.post_scans(a->hooks.arg, x->buf.data != NULL ?
+	    x->buf.data : "", x->buf.len, &msg);
+	ok = reply_buf(c, (unsigned)status, &msg, status < 300 ? "imported\n" :
+	    "refused\n");
+	rw_buf_free(&msg);
+	return ok;
+}
+
 static const struct endpoint endpoints[] = {
-	{ "/healthz", MHD_HTTP_METHOD_GET, 1, ep_healthz, "GET, HEAD" },
-	{ "/readyz", MHD_HTTP_METHOD_GET, 0, ep_readyz, "GET, HEAD" },
-	{ "/metrics", MHD_HTTP_METHOD_GET, 0, ep_metrics, "GET, HEAD" },
-	{ "/reload", MHD_HTTP_METHOD_POST, 0, ep_reload, "POST" },
+	{ "/healthz", MHD_HTTP_METHOD_GET, 1, ep_healthz, "GET, HEAD",
+	  ADMIN_MAX_BODY, 0 },
+	{ "/readyz", MHD_HTTP_METHOD_GET, 0, ep_readyz, "GET, HEAD",
+	  ADMIN_MAX_BODY, 0 },
+	{ "/metrics", MHD_HTTP_METHOD_GET, 0, ep_metrics, "GET, HEAD",
+	  ADMIN_MAX_BODY, 0 },
+	{ "/reload", MHD_HTTP_METHOD_POST, 0, ep_reload, "POST",
+	  ADMIN_MAX_BODY, 0 },
+	{ "/scans", MHD_HTTP_METHOD_POST, 0, ep_scans, "POST",
+	  ADMIN_MAX_SCAN_BODY, 1 },
 };
 
 static const struct endpoint *
@@ -214,14 +247,14 @@ authorized(const struct admin *a, struct MHD_Connection *c)
 
 /* A Content-Length over the cap, seen before any body byte is read. */
 static int
-announced_too_big(struct MHD_Connection *c)
+announced_too_big(struct MHD_Connection *c, size_t cap)
 {
 	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);
 	int64_t n;
 
 	return cl != NULL && rw_parse_i64(cl, 0, INT64_MAX, &n) == RW_OK &&
-	    n > ADMIN_MAX_BODY;
+	    (uint64_t)n > cap;
 }
 
 /*
@@ -246,7 +279,7 @@ first_look(struct admin *a, struct MHD_Connection *c, const char *url,
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, CT_TEXT,
 		    "method not allowed\n", 19, MHD_HTTP_HEADER_ALLOW,
 		    x->ep->allow);
-	if (announced_too_big(c))
+	if (announced_too_big(c, x->ep->max_body))
 		return reply_text(c, MHD_HTTP_CONTENT_TOO_LARGE,
 		    "request body too large\n");
 	return MHD_YES;
@@ -270,12 +303,17 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		return first_look(a, c, url, method, x);
 	}
 	if (*upload_data_size > 0) {
-		/* No endpoint reads a body yet; it is counted and dropped. */
+		/* Kept for endpoints that read it, else counted and dropped. */
 		x->body += *upload_data_size;
+		if (x->ep->keep_body && x->buf.cap == 0)
+			rw_buf_init(&x->buf, x->ep->max_body);
+		if (x->ep->keep_body && rw_buf_add(&x->buf, upload_data,
+		    *upload_data_size) != RW_OK)
+			return MHD_NO;
 		*upload_data_size = 0;
-		return x->body > ADMIN_MAX_BODY ? MHD_NO : MHD_YES;
+		return x->body > x->ep->max_body ? MHD_NO : MHD_YES;
 	}
-	return x->ep->fn(a, c);
+	return x->ep->fn(a, c, x);
 }
 
 static void
@@ -285,6 +323,8 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)cls;
 	(void)c;
 	(void)toe;
+	if (*con_cls != NULL)
+		rw_buf_free(&((struct actx *)*con_cls)->buf);
 	free(*con_cls);
 	*con_cls = NULL;
 }

@@ -30,10 +30,11 @@
 
 #include "util/util.h"
 
-/* Largest request body the admin listener accepts. */
-#define ADMIN_MAX_BODY	(64 * 1024)
+/* Largest request body the admin listener accepts (POST /scans: larger). */
+#define ADMIN_MAX_BODY		(64 * 1024)
+#define ADMIN_MAX_SCAN_BODY	(64 * 1024 * 1024)
 
-/** What the server lends the admin listener.  Every callback is required. */
+/** What the server lends the admin listener.  Every callback but post_scans is required. */
 struct admin_hooks {
 	void	*arg;	/* passed to each callback; outlives the admin */
 	/**
@@ -49,6 +50,14 @@ struct admin_hooks {
 	 * (e.g. the first file:line:col error) appended to MSG.
 	 */
 	int	(*reload)(void *arg, struct rw_buf *msg);
+	/**
+	 * POST /scans: import the scanner report BODY (LEN bytes).  Returns
+	 * the HTTP status (201 imported, 200 already known, 400 refused) with
+	 * a one-line message appended to MSG.  May be NULL: /scans is then
+	 * not served (404).
+	 */
+	int	(*post_scans)(void *arg, const char *body, size_t len,
+		    struct rw_buf *msg);
 };
 
 struct admin;

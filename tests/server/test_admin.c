@@ -30,6 +30,7 @@ struct fake {
 	atomic_int	 reload_ok;
 	const char	*reload_msg;
 	atomic_int	 nready, nmetrics, nreload;	/* calls */
+	atomic_size_t	 scan_bytes;	/* body size the scans hook saw */
 };
 
 static int
@@ -63,9 +64,23 @@ fake_reload(void *arg, struct rw_buf *msg)
 	return atomic_load(&f->reload_ok) ? 0 : -1;
 }
 
+static int
+fake_scans(void *arg, const char *body, size_t len, struct rw_buf *msg)
+{
+	struct fake *f = arg;
+	size_t i;
+
+	atomic_store(&f->scan_bytes, len);
+	for (i = 0; i < len; i++)
+		if (body[i] != 'x')
+			return 400;
+	rw_buf_addf(msg, "imported %zu bytes", len);
+	return 201;
+}
+
 static struct fake fake;
 static struct admin_hooks hooks = { &fake, fake_ready, fake_metrics,
-	fake_reload };
+	fake_reload, fake_scans };
 
 static void
 fake_reset(void)
@@ -525,6 +540,43 @@ test_start_errors(void **state)
 	admin_stop(NULL);
 }
 
+/* POST /scans hands the whole body to the hook, even past 64 KiB. */
+static void
+test_scans(void **state)
+{
+	struct admin_hooks none = hooks;
+	struct req q = { 0 };
+	struct rw_err err;
+	struct resp r;
+	struct admin *a;
+
+	(void)state;
+	fake_reset();
+	a = start("127.0.0.1", TOKEN);
+	q.port = admin_port(a);
+	q.method = "POST";
+	q.path = "/scans";
+	q.body = 3 * 1024 * 1024;
+	q.auth = "Bearer " TOKEN;
+	fetch(&q, &r);
+	assert_int_equal(r.status, 201);
+	assert_string_equal(r.body, "imported 3145728 bytes\n");
+	assert_int_equal(atomic_load(&fake.scan_bytes), 3 * 1024 * 1024);
+	q.auth = NULL;
+	fetch(&q, &r);
+	assert_int_equal(r.status, 401);
+	expect(q.port, "GET", "/scans", "Bearer " TOKEN, 405,
+	    "method not allowed\n");
+	admin_stop(a);
+
+	none.post_scans = NULL;
+	rw_err_clear(&err);
+	a = admin_start("127.0.0.1", 0, NULL, &none, &err);
+	assert_non_null(a);
+	expect(admin_port(a), "POST", "/scans", NULL, 404, "not found\n");
+	admin_stop(a);
+}
+
 int
 main(void)
 {
@@ -535,6 +587,7 @@ main(void)
 		cmocka_unit_test(test_body_limit),
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_start_errors),
+		cmocka_unit_test(test_scans),
 	};
 	int rc;
 
