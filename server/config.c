@@ -817,6 +817,41 @@ hosts_fn(struct ld *ld, const struct where *w, json_t *v, void *base)
 	}
 }
 
+/* "scanner.command": the argv of the scanner, no shell.  The program is
+ * resolved against the config's directory and must be executable. */
+static void
+command_fn(struct ld *ld, const struct where *w, json_t *v, void *base)
+{
+	struct rw_config *cfg = base;
+	struct where ew;
+	const char *s;
+	size_t i, n;
+	json_t *e;
+
+	n = json_is_array(v) ? json_array_size(v) : 0;
+	if (n == 0 || n > 63) {
+		bad(ld, w, "expected an array of 1 to 63 strings (the program "
+		    "and its arguments)");
+		return;
+	}
+	cfg->scanner_argv = calloc(n + 1, sizeof(*cfg->scanner_argv));
+	if (cfg->scanner_argv == NULL) {
+		ld->nomem = 1;
+		return;
+	}
+	json_array_foreach(v, i, e) {
+		where_idx(&ew, w, i);
+		s = want_string(ld, &ew, e);
+		if (s == NULL)
+			continue;
+		cfg->scanner_argv[i] = i == 0 ? resolve(ld, s) : sdup(ld, s);
+		if (i == 0 && cfg->scanner_argv[0] != NULL &&
+		    access(cfg->scanner_argv[0], X_OK) != 0)
+			bad(ld, &ew, "%s is not an executable file",
+			    cfg->scanner_argv[0]);
+	}
+}
+
 /* The value is read after the walk, once "auth" is known. */
 static void
 string_only_fn(struct ld *ld, const struct where *w, json_t *v, void *base)
@@ -1335,6 +1370,14 @@ static const struct field decision_cache_fields[] = {
 	{ .key = NULL },
 };
 
+static const struct field scanner_fields[] = {
+	{ .key = "command", .type = F_FN, .required = 1, .fn = command_fn },
+	INT("timeout_seconds", W_INT, 1, 3600, 300, scanner_timeout),
+	INT("hold_seconds", W_INT, 1, 600, 60, scan_hold),
+	INT("max_running", W_INT, 1, 16, 2, scanner_max),
+	{ .key = NULL },
+};
+
 /* "token_file" is read by admin_post, once "listen" is known. */
 static const struct field admin_fields[] = {
 	{ .key = "listen", .type = F_FN, .fn = admin_listen_fn },
@@ -1359,6 +1402,7 @@ static const struct field root_fields[] = {
 	{ .key = "verify_blobs", .type = F_BOOL, .def = 0,
 	  .off = OFF(verify_blobs) },
 	{ .key = "decision_cache", .type = F_OBJ, .sub = decision_cache_fields },
+	{ .key = "scanner", .type = F_OBJ, .sub = scanner_fields },
 	{ .key = "admin", .type = F_OBJ, .sub = admin_fields },
 	{ .key = NULL },
 };
@@ -1589,6 +1633,10 @@ config_free(struct rw_config *cfg)
 	free(cfg->log_format);
 	free(cfg->policy_path);
 	free(cfg->admin_host);
+	for (i = 0; cfg->scanner_argv != NULL && cfg->scanner_argv[i] != NULL;
+	    i++)
+		free(cfg->scanner_argv[i]);
+	free(cfg->scanner_argv);
 	if (cfg->admin_token != NULL)
 		rw_freezero(cfg->admin_token, strlen(cfg->admin_token));
 	free(cfg);

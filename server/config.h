@@ -86,6 +86,12 @@ struct rw_config {
 	char		*policy_path;	/* NULL = no policy: everything admitted */
 	int		 blob_gate;	/* serve only blobs of admitted manifests */
 	int		 verify_blobs;	/* hash streamed blobs against their digest */
+
+	/* hold-until-scanned: the scanner command (NULL = none configured) */
+	char		**scanner_argv;	/* NULL-terminated, "{ref}" "{digest}" */
+	int		 scanner_timeout; /* seconds one run may take */
+	int		 scan_hold;	/* seconds a pull waits for a scan */
+	int		 scanner_max;	/* runs at once */
 	int		 decision_ttl;	/* seconds a cached allow/warn is reused */
 	int		 deny_ttl;	/* seconds a cached denial is reused */
 	size_t		 decision_max;	/* in-memory decision cache entries */
