@@ -411,13 +411,13 @@ admin_start(const char *host, int port, const char *token,
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	a->d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request,
-	    a, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    a, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, a,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)ADMIN_THREADS,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)ADMIN_CONNECTIONS,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)ADMIN_IDLE_SECONDS,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)ADMIN_HEADER_BYTES,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, a,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, a,
 	    MHD_OPTION_END);
 	if (a->d == NULL) {
 		rw_err_set(err, RW_EIO, "admin: cannot listen on %s%s%s:%d: %s",

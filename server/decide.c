@@ -634,13 +634,16 @@ conclude(struct request *rq, int cached)
 static int
 fail_closed(struct request *rq, const char *why)
 {
+	char host[256];
+
 	dcache_abandon(rq->srv->dc, rq->dkey);
 	rq->leading = 0;
 	memset(&rq->dv, 0, sizeof(rq->dv));
 	rq->dv.kind = DV_ERROR;
+	decide_host(rq->rt.up, host, sizeof(host));
 	snprintf(rq->dv.message, sizeof(rq->dv.message), "regwarden: could "
-	    "not decide on %s/%s:%s: %s", rq->rt.up->name, rq->rt.name,
-	    rq->rt.ref, why);
+	    "not decide on %s/%s%s%s: %s", host, rq->rt.name,
+	    rq->rt.ref_is_digest ? "@" : ":", rq->rt.ref, why);
 	return conclude(rq, 0);
 }
 

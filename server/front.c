@@ -539,6 +539,16 @@ warn_static_changes(const struct rw_config *old, const struct rw_config *nw)
 		log_warnx("reload: \"state_dir\" changed; restart to apply");
 	if (!SAME_STR(old->htpasswd, nw->htpasswd))
 		log_warnx("reload: \"htpasswd\" changed; restart to apply");
+	if (!SAME_STR(old->admin_host, nw->admin_host) ||
+	    old->admin_port != nw->admin_port ||
+	    !SAME_STR(old->admin_token, nw->admin_token))
+		log_warnx("reload: \"admin\" changed (listener or token); "
+		    "restart to apply");
+	if (old->manifest_cache_bytes != nw->manifest_cache_bytes ||
+	    old->decision_max != nw->decision_max)
+		log_warnx("reload: cache sizes apply after a restart");
+	if (old->scanner_argv != NULL || nw->scanner_argv != NULL)
+		log_info("reload: \"scanner\" settings apply after a restart");
 	if (old->threads != nw->threads ||
 	    old->max_connections != nw->max_connections ||
 	    old->idle_timeout != nw->idle_timeout ||
@@ -582,7 +592,8 @@ mtime_of(const char *path)
  * RW_ECONFIG.
  */
 static int
-load_policy(struct server *srv, const struct rw_config *cfg)
+load_policy(struct server *srv, const struct rw_config *cfg,
+    struct rw_buf *msg)
 {
 	struct policy_holder *ph = NULL, *old;
 	struct policy *p = NULL;
@@ -596,6 +607,9 @@ load_policy(struct server *srv, const struct rw_config *cfg)
 		if (policy_load(cfg->policy_path, &p, &d) != RW_OK) {
 			for (i = 0; i < d.n; i++)
 				log_warnx("policy: %s", rw_err_str(&d.e[i], line,
+				    sizeof(line)));
+			if (msg != NULL && d.n > 0)
+				rw_buf_addf(msg, "%s\n", rw_err_str(&d.e[0], line,
 				    sizeof(line)));
 			if (d.dropped > 0)
 				log_warnx("policy: %zu more errors", d.dropped);
@@ -639,7 +653,7 @@ watch_policy(struct server *srv)
 		log_info("policy file %s changed; reloading",
 		    ch->cfg->policy_path);
 		pthread_mutex_lock(&srv->reload_mu);
-		rc = load_policy(srv, ch->cfg);
+		rc = load_policy(srv, ch->cfg, NULL);
 		pthread_mutex_unlock(&srv->reload_mu);
 		if (rc != RW_OK)
 			log_warnx("policy reload failed; the running policy "
@@ -709,12 +723,12 @@ reload_locked(struct server *srv, struct rw_buf *msg)
 	srv->tokens = auth_cache_new();
 	server_cfg_release(old);
 	log_info("configuration reloaded from %s", cfg->path);
-	if (load_policy(srv, cfg) != RW_OK) {
+	if (load_policy(srv, cfg, msg) != RW_OK) {
 		log_warnx("policy reload failed; the running policy stays");
 		if (msg != NULL)
-			rw_buf_addf(msg, "the policy %s is not valid; the "
-			    "running policy stays (see the log)\n",
-			    cfg->policy_path);
+			rw_buf_addf(msg, "the configuration was reloaded; the "
+			    "policy %s is not valid and the running policy "
+			    "stays\n", cfg->policy_path);
 		return -1;
 	}
 	return 0;
@@ -881,7 +895,7 @@ open_state(struct server *srv, const struct rw_config *cfg,
 	srv->dc = dcache_new(cfg->decision_max);
 	if (srv->mc == NULL || srv->tokens == NULL || srv->dc == NULL)
 		return rw_err_set(err, RW_ENOMEM, "out of memory");
-	if (load_policy(srv, cfg) != RW_OK)
+	if (load_policy(srv, cfg, NULL) != RW_OK)
 		return rw_err_set(err, RW_ECONFIG, "the policy %s is not valid "
 		    "(errors above)", cfg->policy_path);
 	if (cfg->htpasswd != NULL) {

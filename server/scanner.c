@@ -234,12 +234,13 @@ static int
 drain(struct job *j)
 {
 	char buf[65536];
-	ssize_t n;
+	ssize_t n = -1;
 	int *fds[2] = { &j->out_fd, &j->err_fd };
 	struct rw_buf *bufs[2] = { &j->out, &j->err };
 	int i;
 
 	for (i = 0; i < 2; i++) {
+		n = -1;
 		while (*fds[i] >= 0 && (n = read(*fds[i], buf, sizeof(buf))) > 0)
 			if (rw_buf_add(bufs[i], buf, (size_t)n) != RW_OK &&
 			    i == 0) {
