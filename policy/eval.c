@@ -105,6 +105,8 @@ needs_of(const struct policy_rule *r, int op, int has_tag)
 		needs |= POLICY_NEED_PIN;
 	if (op == POLICY_OP_PUSH && has_tag && r->immutable)
 		needs |= POLICY_NEED_TAG_DIGEST;
+	if (op == POLICY_OP_PULL && r->has_scan)
+		needs |= POLICY_NEED_SCAN;
 	return needs;
 }
 
@@ -156,6 +158,13 @@ policy_reason(struct policy_ev *e, struct policy_sb *sb, const char *check,
 	rw_strlcpy(r->check, check, sizeof(r->check));
 	r->failed = failed;
 	policy_sb_init(sb, r->text, sizeof(r->text));
+}
+
+void
+policy_until(struct policy_ev *e, int64_t t)
+{
+	if (t > e->now && (e->until == 0 || t < e->until))
+		e->until = t;
 }
 
 /* ", a, b, c and 2 more" style lists end with this. */
@@ -480,16 +489,19 @@ compose(struct policy_ev *e)
 
 	policy_sb_init(&sb, v->message, POLICY_MESSAGE_MAX + 1);
 	head(e, &sb);
-	if (e->nfail == 0) {
-		policy_sb_add(&sb, "admitted by rule \"%s\" (%s:%d).", v->rule,
-		    e->p->base, v->line);
+	if (e->nfail == 0 || e->hold) {
+		policy_sb_add(&sb, "%s rule \"%s\" (%s:%d)%s.", e->hold ?
+		    "is being scanned:" : "admitted by", v->rule, e->p->base,
+		    v->line, e->hold ? " admits only scanned images" : "");
 		policy_sb_finish(&sb);
 		return;
 	}
+	/* Only "unscanned: warn" failed: admitted, and told why. */
 	policy_sb_add(&sb, "%s by rule \"%s\" (%s:%d%s): ",
-	    v->kind == VERDICT_DENY ? "refused" : "would be refused", v->rule,
-	    e->p->base, v->line, v->mode == POLICY_WARN ? ", warn mode" :
-	    v->mode == POLICY_AUDIT ? ", audit mode" : "");
+	    e->nfail == e->nsoft ? "admitted" : v->kind == VERDICT_DENY ?
+	    "refused" : "would be refused", v->rule, e->p->base, v->line,
+	    v->mode == POLICY_WARN ? ", warn mode" : v->mode == POLICY_AUDIT ?
+	    ", audit mode" : "");
 	policy_sb_init(&tb, tail, sizeof(tail));
 	policy_sb_add(&tb, ".");
 	add_note(&tb, e->r->message);
@@ -582,6 +594,8 @@ run_checks(struct policy_ev *e)
 	check_pins(e);
 	check_immutable(e);
 	policy_check_image(e);
+	/* Last: holding for a scan depends on whether anything else failed. */
+	policy_check_scan(e);
 }
 
 int
@@ -621,10 +635,14 @@ policy_eval(const struct policy *p, const struct admission_req *req,
 	run_checks(&e);
 	if (e.nfail == 0 || e.r->mode == POLICY_AUDIT)
 		out->kind = VERDICT_ALLOW;
+	else if (e.nfail == e.nsoft)
+		out->kind = VERDICT_WARN;	/* "unscanned: warn" alone */
 	else
 		out->kind = e.r->mode == POLICY_WARN ? VERDICT_WARN :
 		    VERDICT_DENY;
 	out->pin_now = e.pin_now && out->kind != VERDICT_DENY;
+	out->hold = e.hold && out->kind == VERDICT_DENY;
+	out->valid_until = e.until;
 	compose(&e);
 	return RW_OK;
 }

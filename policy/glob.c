@@ -242,6 +242,20 @@ policy_glob_check(const char *pat, char *out, size_t outsize, char *why,
 	return 0;
 }
 
+int
+policy_glob_canon(const char *pat, char *out, size_t size, struct rw_err *err)
+{
+	char why[200];
+
+	/* The canonical form is never longer than the pattern. */
+	if (strlen(pat) >= size)
+		return rw_err_set(err, RW_EINVAL, "pattern is too long");
+	if (policy_glob_check(pat, out, size, why, sizeof(why)) != 0)
+		return rw_err_set(err, RW_EINVAL, "pattern \"%.80s\": %s", pat,
+		    why);
+	return RW_OK;
+}
+
 /* ------------------------------------------------------- reference parts */
 
 int

@@ -481,6 +481,21 @@ age_fails(const struct policy_ev *e, const struct policy_image *img)
 	    age_days(e->now, img->created) > e->r->max_age_days;
 }
 
+/* A passing image fails once it is a day older than the limit. */
+static void
+age_until(struct policy_ev *e)
+{
+	const struct policy_image *img;
+	char label[POLICY_SHOW_ITEM * 12];
+	size_t i;
+
+	for (i = 0; i < ntargets(e); i++)
+		if (target(e, i, &img, label, sizeof(label)) && img != NULL &&
+		    img->created >= 0 && img->created <= INT64_MAX / 2)
+			policy_until(e, img->created + (e->r->max_age_days + 1) *
+			    86400);
+}
+
 static void
 check_age(struct policy_ev *e)
 {
@@ -513,6 +528,7 @@ check_age(struct policy_ev *e)
 		    img->created), date, (long long)max);
 	}
 	if (n == 0) {
+		age_until(e);
 		policy_sb_finish(&sb);
 		return;
 	}

@@ -68,8 +68,35 @@ struct policy_rule {
 	size_t		 nplats;
 	int64_t		 max_age_days;	/* 0: no age check */
 
+	int		 has_scan;	/* a "scan" section: pulls need a verdict */
+	int		 scan_max_sev;	/* POLICY_SEV_*; -1: no threshold */
+	int64_t		 scan_counts[POLICY_SEV_CRITICAL + 1]; /* -1: no limit */
+	int		 has_counts;
+	int		 scan_fixable;	/* fixable_only */
+	int64_t		 scan_max_age;	/* days; 0: no age check */
+	int		 scan_unscanned; /* enum policy_unscanned */
+
 	int		 valid;		/* loaded without error: pass two may
 					   compare it */
+};
+
+/* What a rule does with an image that has no scan verdict. */
+enum policy_unscanned {
+	POLICY_UNSCANNED_DENY = 0,
+	POLICY_UNSCANNED_WARN,
+	POLICY_UNSCANNED_ALLOW,
+	POLICY_UNSCANNED_HOLD
+};
+
+/* One exception of the file, for one glob of its "match". */
+struct policy_excent {
+	char	*id;		/* NULL when by package */
+	char	*pkg;		/* NULL when by id */
+	char	*glob;		/* canonical */
+	char	*reason;
+	int64_t	 expires;
+	int	 line;		/* of the entry */
+	size_t	 at;		/* index in the file's "exceptions" array */
 };
 
 struct policy_pinent {
@@ -91,6 +118,8 @@ struct policy {
 	size_t			 nrules;
 	struct policy_pinent	*pins;
 	size_t			 npins;
+	struct policy_excent	*excs;
+	size_t			 nexcs;
 };
 
 /* ------------------------------------------------------------- loading */
@@ -181,6 +210,15 @@ void	 policy_rule_cleanup(struct policy_rule *r);
 void	 policy_check_rules(struct ld *ld, const struct where *rules);
 /* check.c: pins declared twice. */
 void	 policy_check_pins(struct ld *ld, const struct where *pins);
+/* scanload.c: a rule's "scan" section into R. */
+void	 policy_scan_load(struct ld *ld, const struct where *w, json_t *v,
+	    struct policy_rule *r);
+/* scanload.c: the top-level "exceptions" into LD's policy. */
+void	 policy_exceptions_load(struct ld *ld, const struct where *w,
+	    json_t *v);
+void	 policy_exceptions_free(struct policy *p);
+/* time.c: "2026-12-31T00:00:00Z" for T, as messages show times. */
+void	 policy_time_str(char *buf, size_t size, int64_t t);
 
 /* ----------------------------------------------------- references, globs */
 
@@ -275,6 +313,10 @@ struct policy_ev {
 	char				 digest[RW_DIGEST_MAX * 4];
 	int64_t				 now;
 	int				 nfail;
+	int				 nsoft;	/* failures that only warn
+						   (unscanned: warn) */
+	int				 hold;	/* unscanned: hold applies */
+	int64_t				 until;	/* see verdict.valid_until */
 	int				 pin_now;
 	char				 scratch[sizeof(((struct
 					    verdict_reason *)0)->text)];
@@ -289,10 +331,17 @@ void	 policy_reason(struct policy_ev *e, struct policy_sb *sb,
 	    const char *check, int failed);
 /* " and N more" when TOTAL items were more than the SHOWN ones. */
 void	 policy_list_more(struct policy_sb *sb, size_t shown, size_t total);
+/*
+ * The verdict may change at second T (later than now): keeps the earliest
+ * such second in E->until.
+ */
+void	 policy_until(struct policy_ev *e, int64_t t);
 /* Whether rule R reads the image config (beyond its platform). */
 int	 policy_config_checks(const struct policy_rule *r);
 /* image.c: non_root, no_secrets, required_labels, platforms, max_age_days. */
 void	 policy_check_image(struct policy_ev *e);
+/* scan.c: the scan checks of the rule (pulls only). */
+void	 policy_check_scan(struct policy_ev *e);
 /* Whether index entry PL is an attestation (platform unknown/unknown). */
 int	 policy_attestation(const struct policy_platform *pl);
 /* "os/arch[/variant]" into BUF, safe to print. */

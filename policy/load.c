@@ -355,6 +355,12 @@ default_message_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 }
 
 static void
+exceptions_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
+{
+	policy_exceptions_load(ld, w, v);
+}
+
+static void
 rules_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 {
 	struct policy *p = ctx;
@@ -384,6 +390,7 @@ static const struct policy_key root_keys[] = {
 	{ "default", default_fn, 0 },
 	{ "default_message", default_message_fn, 0 },
 	{ "pins", pins_fn, 0 },
+	{ "exceptions", exceptions_fn, 0 },
 	{ "rules", rules_fn, 0 },
 	{ NULL, NULL, 0 },
 };
@@ -557,6 +564,7 @@ policy_free(struct policy *p)
 	for (i = 0; i < p->npins; i++)
 		pin_free(&p->pins[i]);
 	free(p->pins);
+	policy_exceptions_free(p);
 	free(p->default_message);
 	free(p->file);
 	free(p);

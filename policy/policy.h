@@ -8,8 +8,11 @@
  * every thread (regexec(3) on a shared pattern is thread-safe).  Facts
  * (image config, pins, the tag's current digest) are gathered by the
  * caller, lazily: policy_match() says which ones the deciding rule needs
- * (POLICY_NEED_*), and policy_eval() only reads those.  The file format,
- * every check and every message are described in config/POLICY.md.
+ * (POLICY_NEED_*), and policy_eval() only reads those.  Scan verdicts
+ * (struct policy_scan) are imported and stored by others; this module only
+ * judges one against a rule's "scan" section and the exceptions the caller
+ * passes.  The file format, every check and every message are described in
+ * config/POLICY.md.
  */
 #ifndef RW_POLICY_H
 #define RW_POLICY_H
@@ -31,6 +34,22 @@ enum verdict_kind { VERDICT_ALLOW = 0, VERDICT_DENY = 1, VERDICT_WARN = 2 };
 					   for an index, every platform's */
 #define POLICY_NEED_PIN		0x02	/* pinned digest of the tag */
 #define POLICY_NEED_TAG_DIGEST	0x04	/* push: what the tag points to now */
+#define POLICY_NEED_SCAN	0x08	/* pull: the scan verdict of the digest
+					   and the exceptions in force */
+
+/*
+ * One severity scale for every scanner: Trivy's UNKNOWN LOW MEDIUM HIGH
+ * CRITICAL and Grype's Negligible Low Medium High Critical Unknown map onto
+ * it by name (policy_severity_parse).  "unknown" sorts lowest.
+ */
+enum policy_severity {
+	POLICY_SEV_UNKNOWN = 0,
+	POLICY_SEV_NEGLIGIBLE,
+	POLICY_SEV_LOW,
+	POLICY_SEV_MEDIUM,
+	POLICY_SEV_HIGH,
+	POLICY_SEV_CRITICAL
+};
 
 /** Image config facts (from the config blob the manifest names). */
 struct policy_kv {
@@ -64,6 +83,43 @@ struct policy_platform {
 	const struct policy_image *image; /* with POLICY_NEED_CONFIG */
 };
 
+/** One finding of a scan report. */
+struct policy_finding {
+	const char	*id;		/* "CVE-2024-1234", "GHSA-..." */
+	const char	*pkg;		/* package name */
+	const char	*installed;	/* installed version, may be NULL */
+	const char	*fixed;		/* fixed version, NULL or "" when none */
+	int		 severity;	/* enum policy_severity; a value
+					   off the scale counts as critical */
+	int		 fixable;	/* a fixed version exists */
+};
+
+/** The scan verdict stored for the image's digest (the newest report). */
+struct policy_scan {
+	const char	*scanner;		/* "trivy", "grype" */
+	const char	*scanner_version;	/* may be NULL */
+	const char	*db_version;		/* vulnerability DB, may be NULL */
+	int64_t		 scanned_at;		/* unix seconds, -1 unknown */
+	const struct policy_finding *f;		/* NF of them, in any order */
+	size_t		 nf;
+};
+
+/*
+ * An exception: findings with this id (or in this package) are not counted
+ * for repositories matching REPO_GLOB until EXPIRES.  With both ID and PKG
+ * set, a finding must match both.  It applies while now < expires: at the
+ * second it expires it stops applying.
+ */
+struct policy_exception {
+	const char	*id;		/* CVE id, or NULL */
+	const char	*pkg;		/* package, or NULL */
+	const char	*repo_glob;	/* host/repository glob, as in rules */
+	int64_t		 expires;	/* unix seconds */
+	const char	*reason;
+	const char	*source;	/* "policy" | "cli" */
+	int		 line;		/* in the policy file; 0 otherwise */
+};
+
 /** What is being admitted. */
 struct admission_req {
 	int			 op;		/* enum policy_op */
@@ -79,6 +135,11 @@ struct admission_req {
 	const struct policy_image *image;	/* NULL: not an image / unknown */
 	const char		*pinned_digest;	/* pin for tag, NULL none */
 	const char		*tag_digest;	/* push: tag's current digest */
+	const struct policy_scan *scan;		/* pull: the digest's scan
+						   verdict, NULL: none */
+	/* every exception in force: the store's and the file's together */
+	const struct policy_exception *exceptions;
+	size_t			 nexceptions;
 	const char		*identity;	/* client identity, for reasons */
 };
 
@@ -89,7 +150,10 @@ struct verdict_reason {
 	 * "sources", "tags" (request by digest), "tags.deny",
 	 * "tags.pattern", "tags.digest_only", "pins", "immutable_tags",
 	 * "image.non_root", "image.no_secrets", "image.required_labels",
-	 * "image.platforms", "image.max_age_days", or "default".
+	 * "image.platforms", "image.max_age_days", "scan" (the report, or
+	 * its absence), "scan.max_severity", "scan.max_counts",
+	 * "scan.max_age_days", "scan.excepted" (exceptions applied),
+	 * "scan.expired" (exceptions that no longer apply), or "default".
 	 */
 	char	 check[24];
 	int	 failed;	/* 0: passed (listed by explain), 1: failed */
@@ -114,6 +178,21 @@ struct verdict {
 	struct verdict_reason	 reasons[VERDICT_REASONS];
 	size_t			 nreasons;
 	int			 pin_now;	/* pin-on-first-pull: record tag->digest */
+	/*
+	 * 1: the rule holds unscanned images (unscanned: hold) and nothing
+	 * else failed.  The verdict is a deny saying the image "is being
+	 * scanned"; the caller scans it and evaluates again, or answers 503
+	 * with Retry-After when the scan takes too long.  Never admit it.
+	 */
+	int			 hold;
+	/*
+	 * The second from which the same request and facts may be decided
+	 * otherwise, because time passed: an exception that applied expires,
+	 * the scan report or the image grows older than the rule allows.  0:
+	 * time alone does not change it.  A decision cache keeps the verdict
+	 * only while now < valid_until.
+	 */
+	int64_t			 valid_until;
 };
 
 /**
@@ -144,6 +223,17 @@ size_t	 policy_npins(const struct policy *p);
 void	 policy_pin(const struct policy *p, size_t i, const char **host,
 	    const char **repo, const char **tag, const char **digest);
 
+/** How many exceptions the policy file declares (expired ones included). */
+size_t	 policy_nexceptions(const struct policy *p);
+/**
+ * Exception I of the file into *OUT (strings borrowed from P; source is
+ * "policy").  One entry per glob of its "match".  An exception already
+ * expired at load is kept (it never applies): `regwarden check` compares
+ * OUT->expires with the clock and lists it.
+ */
+void	 policy_exception(const struct policy *p, size_t i,
+	    struct policy_exception *out);
+
 /**
  * The first rule matching HOST/REPO for OP, or NULL when none matches (the
  * policy's default then applies).  *NEEDS gets the POLICY_NEED_* facts the
@@ -161,6 +251,11 @@ const struct policy_rule *policy_match(const struct policy *p,
  * deny whose message says which fact, and ERR says it too.  Every check the
  * rule made is in OUT->reasons, passed ones too (for explain); the message
  * lists the failed ones.  pin_now is set only when the verdict is not deny.
+ * Scan checks (pulls under a rule with "scan") read REQ->scan and
+ * REQ->exceptions; REQ->scan NULL means the image has no verdict, which the
+ * rule's "unscanned" decides: a deny, a warning, an allow, or a hold
+ * (OUT->hold, see struct verdict).  A report's age and each exception's
+ * expiry are judged against NOW, so a cached verdict goes stale.
  */
 int	 policy_eval(const struct policy *p, const struct admission_req *req,
 	    int64_t now, struct verdict *out, struct rw_err *err);
@@ -173,5 +268,31 @@ int	 policy_rule_line(const struct policy_rule *r);
 const char *policy_mode_name(int mode);
 /** "allow", "deny", "warn". */
 const char *verdict_name(int kind);
+
+/** "unknown", "negligible", "low", "medium", "high", "critical". */
+const char *policy_severity_name(int severity);
+/**
+ * POLICY_SEV_* for NAME, any case ("CRITICAL", "Negligible"), or -1 when
+ * NAME is none of the six.
+ */
+int	 policy_severity_parse(const char *name);
+
+/**
+ * Parses an RFC 3339 date-time ("2026-12-31T00:00:00Z", fractions and
+ * offsets like "+02:00" accepted) into unix seconds.  Returns RW_OK, or
+ * RW_EINVAL with ERR (may be NULL) saying what is wrong: "expected an RFC
+ * 3339 date and time with a time zone, ...", "no such date", "no such
+ * time".  *OUT is untouched on error.
+ */
+int	 policy_parse_time(const char *s, int64_t *out, struct rw_err *err);
+
+/**
+ * Checks glob PAT as a rule's "match" would (docker.io aliases folded)
+ * and writes its canonical form into OUT, for exceptions added outside the
+ * file.  Returns RW_OK, or RW_EINVAL with ERR (may be NULL) saying what
+ * is wrong.
+ */
+int	 policy_glob_canon(const char *pat, char *out, size_t size,
+	    struct rw_err *err);
 
 #endif /* RW_POLICY_H */

@@ -489,20 +489,18 @@ image_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 	policy_walk(ld, w, v, image_keys, ctx);
 }
 
-/* ------------------------------------------------------ not yet enforced */
+/* ------------------------------------------------------------ scan, sigs */
 
-/*
- * Accepting these and doing nothing would let an admin believe images are
- * scanned or verified when they are not, so the policy is refused.
- */
 static void
 scan_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 {
-	policy_bad_key(ld, w, w, "scan verdicts are not supported by this "
-	    "version of regwarden; remove the key so nobody believes they "
-	    "are enforced");
+	policy_scan_load(ld, w, v, ctx);
 }
 
+/*
+ * Accepting this and doing nothing would let an admin believe images are
+ * verified when they are not, so the policy is refused.
+ */
 static void
 signatures_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 {
@@ -562,6 +560,8 @@ rule_post(struct ld *ld, const struct where *w, json_t *v,
 		useless(ld, w, "pins", NULL, 0);
 	if (r->digest_only && (r->ops & POLICY_OP_PULL) == 0)
 		useless(ld, w, "tags", "digest_only", 0);
+	if (r->has_scan && (r->ops & POLICY_OP_PULL) == 0)
+		useless(ld, w, "scan", NULL, 0);
 }
 
 void

@@ -1341,6 +1341,59 @@ test_missing_fact_error(void **state)
 	policy_free(p);
 }
 
+/*
+ * An image passing max_age_days fails from the second it is a day past
+ * the limit; for an index, whichever platform's image gets there first.
+ */
+static void
+test_valid_until(void **state)
+{
+	static const struct policy_image young = IMAGE("65532", env_path,
+	    labels_ok, "linux", "amd64", "", NOW - 30 * DAY);
+	static const struct policy_image older = IMAGE("65532", env_path,
+	    labels_ok, "linux", "arm64", "v8", NOW - 50 * DAY);
+	static const struct policy_platform plats[] = {
+		{ "linux", "amd64", "", &young },
+		{ "linux", "arm64", "v8", &older },
+	};
+	struct policy *p = load_eval();
+	struct admission_req q = { .op = PULL,
+	    .host = "registry.example.com", .repo = "apps/api",
+	    .tag = "1.2.3", .digest = DA, .image = &good };
+	struct verdict v;
+	struct rw_err err;
+
+	(void)state;
+	assert_int_equal(policy_eval(p, &q, NOW, &v, &err), RW_OK);
+	assert_int_equal(v.kind, ALLOW);
+	assert_int_equal(v.valid_until, NOW - 30 * DAY + 366 * DAY);
+	/* One second before, the image is 365 days old and passes. */
+	assert_int_equal(policy_eval(p, &q, v.valid_until - 1, &v, &err),
+	    RW_OK);
+	assert_int_equal(v.kind, ALLOW);
+	assert_int_equal(policy_eval(p, &q, NOW - 30 * DAY + 366 * DAY, &v,
+	    &err), RW_OK);
+	assert_int_equal(v.kind, DENY);
+	assert_int_equal(v.valid_until, 0);
+	q.host = "docker.io";
+	q.repo = "library/nginx";
+	assert_int_equal(policy_eval(p, &q, NOW, &v, &err), RW_OK);
+	assert_int_equal(v.valid_until, 0);
+	policy_free(p);
+	memset(&q, 0, sizeof(q));
+	q.op = PULL;
+	q.host = "ghcr.io";
+	q.repo = "a/b";
+	q.digest = DA;
+	q.is_index = 1;
+	q.platforms = plats;
+	q.nplatforms = N(plats);
+	eval_text("{\"version\": 1, \"rules\": [{\"name\": \"r\", \"match\": "
+	    "\"ghcr.io/**\", \"image\": {\"max_age_days\": 100}}]}", &q, &v);
+	assert_int_equal(v.kind, ALLOW);
+	assert_int_equal(v.valid_until, NOW - 50 * DAY + 101 * DAY);
+}
+
 int
 main(void)
 {
@@ -1353,6 +1406,7 @@ main(void)
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_bad_op),
 		cmocka_unit_test(test_missing_fact_error),
+		cmocka_unit_test(test_valid_until),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -154,6 +154,7 @@ test_example(void **state)
 	struct policy *p = NULL;
 	struct rw_diags d;
 	const char *host, *repo, *tag, *digest;
+	struct policy_exception x;
 	char want[RW_DIGEST_MAX], *text, *got;
 	size_t len;
 
@@ -175,6 +176,14 @@ test_example(void **state)
 	assert_string_equal(tag, "3.19.1");
 	assert_string_equal(digest, "sha256:c5b1261d6d3e43071626931fc004f70149"
 	    "baeba2c8ec672bd4f27761f8e1ad6b");
+	assert_int_equal(policy_nexceptions(p), 1);
+	policy_exception(p, 0, &x);
+	assert_string_equal(x.id, "CVE-2024-6387");
+	assert_null(x.pkg);
+	assert_string_equal(x.repo_glob, "registry.example.com/prod/**");
+	/* 2027-06-30T00:00:00Z */
+	assert_int_equal(x.expires, INT64_C(1814313600));
+	assert_string_equal(x.source, "policy");
 	free(text);
 	policy_free(p);
 }
@@ -253,7 +262,8 @@ test_many_errors(void **state)
 	assert_int_equal(d.n, RW_DIAG_MAX);
 	assert_int_equal(d.dropped, 5);
 	assert_string_equal(d.e[0].msg, "unknown key \"k0\" (expected one of: "
-	    "$schema, version, default, default_message, pins, rules)");
+	    "$schema, version, default, default_message, pins, exceptions, "
+	    "rules)");
 	assert_int_equal(d.e[0].pos.line, 2);
 	assert_int_equal(d.e[0].pos.col, 1);
 	free(text);
@@ -307,6 +317,46 @@ test_pins(void **state)
 	policy_free(p);
 }
 
+/*
+ * File exceptions: one per glob, globs canonical, the line of the id, and
+ * one already expired at load is kept (regwarden check lists it).
+ */
+static void
+test_exceptions(void **state)
+{
+	struct policy *p = load_text_ok("x.json", "{\"version\": 1,\n"
+	    "\"exceptions\": [\n"
+	    "  {\"id\": \"CVE-2024-1234\", \"match\": [\"index.docker.io/acme/*\","
+	    " \"ghcr.io/acme/**\"],\n"
+	    "   \"expires\": \"2026-12-31T01:00:00+01:00\", \"reason\": \"pending\"},"
+	    "\n"
+	    "  {\"package\": \"openssl\", \"match\": \"**\",\n"
+	    "   \"expires\": \"2001-01-01T00:00:00.5Z\", \"reason\": \"long gone\"}"
+	    "\n]}");
+	struct policy_exception x;
+
+	(void)state;
+	assert_int_equal(policy_nexceptions(p), 3);
+	policy_exception(p, 0, &x);
+	assert_string_equal(x.id, "CVE-2024-1234");
+	assert_string_equal(x.repo_glob, "docker.io/acme/*");
+	/* 2026-12-31T00:00:00Z */
+	assert_int_equal(x.expires, INT64_C(1798675200));
+	assert_string_equal(x.reason, "pending");
+	assert_int_equal(x.line, 3);
+	policy_exception(p, 1, &x);
+	assert_string_equal(x.id, "CVE-2024-1234");
+	assert_string_equal(x.repo_glob, "ghcr.io/acme/**");
+	policy_exception(p, 2, &x);
+	assert_null(x.id);
+	assert_string_equal(x.pkg, "openssl");
+	assert_string_equal(x.repo_glob, "**");
+	assert_int_equal(x.expires, INT64_C(978307200));
+	assert_string_equal(x.source, "policy");
+	assert_int_equal(x.line, 5);
+	policy_free(p);
+}
+
 int
 main(void)
 {
@@ -319,6 +369,7 @@ main(void)
 		cmocka_unit_test(test_many_errors),
 		cmocka_unit_test(test_diags_appended),
 		cmocka_unit_test(test_pins),
+		cmocka_unit_test(test_exceptions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
