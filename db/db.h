@@ -1,6 +1,7 @@
 /*
  * db.h - the SQLite store: verified manifests and their references, the
- * decision cache, the audit trail and pinned tags (later: scans, exceptions).
+ * decision cache, the audit trail, pinned tags, scan verdicts and CVE
+ * exceptions.
  * SPDX-License-Identifier: Apache-2.0
  *
  * The only module that includes sqlite3.h; callers see verbs, never SQL or
@@ -332,5 +333,241 @@ typedef int (*db_pin_cb)(const struct db_pin *pin, void *arg);
  * RW_EDB, RW_EBUSY or RW_ENOMEM.
  */
 int	 db_pin_list(struct db *db, db_pin_cb cb, void *arg, struct rw_err *err);
+
+/* ----------------------------------------------------------------- scans */
+
+/*
+ * One severity scale for every scanner (policy/ mirrors it as POLICY_SEV_*
+ * with the same values): Trivy's UNKNOWN LOW MEDIUM HIGH CRITICAL and
+ * Grype's Negligible Low Medium High Critical Unknown map onto it by name.
+ * "unknown" sorts lowest.
+ */
+enum db_sev {
+	DB_SEV_UNKNOWN = 0,
+	DB_SEV_NEGLIGIBLE,
+	DB_SEV_LOW,
+	DB_SEV_MEDIUM,
+	DB_SEV_HIGH,
+	DB_SEV_CRITICAL
+};
+#define DB_SEV_COUNT	6
+
+/*
+ * What a digest named by a scan report is.  MANIFEST: the platform
+ * manifest that was analysed (Grype's manifestDigest).  CONFIG: its config
+ * blob (Trivy's ImageID, Grype's imageID).  INDEX: the digest the scanned
+ * reference resolved to (RepoDigests): the index for a multi-arch tag, the
+ * manifest itself otherwise; Trivy cannot tell which.
+ */
+enum db_digest_kind {
+	DB_DIGEST_MANIFEST = 1,
+	DB_DIGEST_CONFIG,
+	DB_DIGEST_INDEX
+};
+
+/*
+ * One finding.  ID, PKG are required; INSTALLED, FIXED ("" when none;
+ * several versions joined by ", ") and STATUS (the scanner's own word:
+ * "fixed", "will_not_fix", "not-fixed", ...) may be "" but not NULL when
+ * stored.  (ID, PKG, INSTALLED) identifies a finding within a report.
+ */
+struct db_finding {
+	const char	*id;		/* "CVE-2024-1234", "GHSA-..." */
+	const char	*pkg;
+	const char	*installed;
+	const char	*fixed;
+	const char	*status;
+	int		 severity;	/* enum db_sev */
+	int		 fixable;	/* a fixed version exists */
+};
+
+/*
+ * A parsed scan report, as server/scanreport.c builds it.  Every pointer is
+ * borrowed.  SCANNED_AT is -1 when the report carries no scan time.
+ * REPORT_DIGEST ("sha256:<hex>" of the raw report bytes) identifies the
+ * report: importing the same bytes twice stores it once.
+ */
+struct db_scan_report {
+	const char		*scanner;	/* "trivy" | "grype" */
+	const char		*scanner_version;
+	const char		*db_version;	/* "" when the report has none */
+	const char		*artifact;	/* as the scanner was given it */
+	int64_t			 scanned_at;	/* unix seconds, -1 unknown */
+	const char		*report_digest;
+	const char *const	*digests;	/* at least one */
+	const int		*digest_kinds;	/* enum db_digest_kind each */
+	size_t			 ndigests;
+	const struct db_finding	*findings;
+	size_t			 nfindings;
+};
+
+/**
+ * Store report R, imported at NOW, against every digest it names, with its
+ * findings, in one transaction: a failure stores nothing.  Findings that
+ * repeat an (id, pkg, installed) already stored for R count once (the first
+ * is kept).  Idempotent: a report whose report_digest is already stored
+ * changes nothing and gives *WAS_NEW 0 and that scan's *SCAN_ID; otherwise
+ * *WAS_NEW is 1.  SCAN_ID and WAS_NEW may be NULL.  Returns RW_OK, RW_EINVAL
+ * ("db_scan_put: missing argument", "db_scan_put: unknown scanner \"x\"",
+ * "db_scan_put: digest 2 has an unknown kind", "db_scan_put: finding 7 has
+ * severity 9"), RW_EDB, RW_EBUSY or RW_ENOMEM.
+ */
+int	 db_scan_put(struct db *db, const struct db_scan_report *r,
+	    int64_t now, int64_t *scan_id, int *was_new, struct rw_err *err);
+
+/** At most this many digests per db_scan_latest call. */
+#define DB_SCAN_MAX_DIGESTS	8
+
+/*
+ * A stored scan and its findings, as db_scan_latest returns it.  Strings
+ * point into storage the view owns (release with db_scan_view_cleanup).
+ * Findings come worst first: severity descending, then id, pkg, installed.
+ */
+struct db_scan_view {
+	int64_t			 id;
+	const char		*scanner;
+	const char		*scanner_version;
+	const char		*db_version;
+	const char		*artifact;
+	const char		*report_digest;
+	int64_t			 scanned_at;	/* -1 unknown */
+	int64_t			 imported_at;
+	int			 max_severity;	/* enum db_sev; UNKNOWN if none */
+	const char		*matched_digest; /* the argument it was found by */
+	int			 matched_kind;	/* enum db_digest_kind */
+	const struct db_finding	*findings;
+	size_t			 nfindings;
+	size_t			 counts[DB_SEV_COUNT]; /* findings per severity */
+	void			*mem;		/* storage; do not touch */
+};
+
+/**
+ * The current verdict for an image: of the scans naming any of DIGESTS[0..
+ * N-1] (its manifest, config and index digests), the newest, with its
+ * findings.  Newest means the latest scanned_at, a scan without one counting
+ * at its import time; ties go to the later import.  So a newer scan of any
+ * of the digests supersedes older ones.  Two indexed queries.  On RW_OK *OUT
+ * owns storage (db_scan_view_cleanup); otherwise it is zeroed.  Returns
+ * RW_ENOTFOUND (ERR untouched) when no scan names any of them; RW_EINVAL
+ * (N is 0 or above DB_SCAN_MAX_DIGESTS, a NULL digest), RW_EDB, RW_EBUSY,
+ * RW_ENOMEM.
+ */
+int	 db_scan_latest(struct db *db, const char *const *digests, size_t n,
+	    struct db_scan_view *out, struct rw_err *err);
+
+/** Free what db_scan_latest stored in V and zero it; safe on a zeroed V. */
+void	 db_scan_view_cleanup(struct db_scan_view *v);
+
+/*
+ * One scan as `scans ls` shows it.  Strings are valid only during the
+ * callback.  DIGESTS lists "kind digest" pairs separated by single spaces
+ * ("manifest sha256:.. config sha256:.."), kinds named "manifest", "config",
+ * "index".  IMAGES lists, space-separated, "upstream/repo" of every recorded
+ * manifest that is, or has as its config, one of the scan's digests ("" when
+ * none was pulled through regwarden).  SUPERSEDED is 1 when a newer scan
+ * (as db_scan_latest orders them) names one of the same digests.
+ */
+struct db_scan_row {
+	int64_t		 id;
+	const char	*scanner;
+	const char	*scanner_version;
+	const char	*db_version;
+	const char	*artifact;
+	const char	*report_digest;
+	int64_t		 scanned_at;	/* -1 unknown */
+	int64_t		 imported_at;
+	int		 max_severity;
+	size_t		 nfindings;
+	size_t		 counts[DB_SEV_COUNT];
+	const char	*digests;
+	const char	*images;
+	int		 superseded;
+};
+
+/** Called once per scan; nonzero stops the listing and is returned. */
+typedef int (*db_scan_cb)(const struct db_scan_row *row, void *arg);
+
+/**
+ * Call CB for every scan, newest first.  REPO_GLOB (policy glob, "*" one
+ * segment, "**" any; NULL: any) keeps scans with an image whose
+ * "upstream/repo" or "repo" matches, or whose artifact does once its tag or
+ * digest is cut off.  FAILING_MIN (an enum db_sev above 0; 0: no filter)
+ * keeps only scans that are not superseded and have a finding of at least
+ * that severity.  Rows are read first and CB runs without the db lock, so on
+ * an error CB is never called.  Returns RW_OK, CB's nonzero result,
+ * RW_EINVAL (FAILING_MIN out of range), RW_EDB, RW_EBUSY or RW_ENOMEM.
+ */
+int	 db_scan_list(struct db *db, const char *repo_glob, int failing_min,
+	    db_scan_cb cb, void *arg, struct rw_err *err);
+
+/**
+ * Write into OUT a short text that changes whenever a scan or an exception
+ * is added or removed, in this process or another: put it in any cache key
+ * of a decision that read scans.  One single-row read.  Returns RW_OK,
+ * RW_EDB, RW_EBUSY.
+ */
+int	 db_scans_revision(struct db *db, char out[64], struct rw_err *err);
+
+/* ------------------------------------------------------------ exceptions */
+
+/*
+ * A CVE exception stored by `regwarden exceptions add`: findings with
+ * VULN_ID (or, when VULN_ID is NULL, any finding in PKG; with both set, a
+ * finding must match both) do not count for repositories matching
+ * REPO_GLOB (a host/repository glob, as in policy rules) while now <
+ * EXPIRES.  Rows handed out keep expired exceptions: the policy decides
+ * expiry at the second and explain lists them.  SOURCE is "cli".
+ */
+struct db_exception {
+	int64_t		 id;
+	const char	*vuln_id;	/* NULL: any finding in pkg */
+	const char	*pkg;		/* NULL: any package */
+	const char	*repo_glob;
+	int64_t		 expires;	/* unix seconds */
+	const char	*reason;
+	const char	*added_by;
+	int64_t		 added_at;
+	const char	*source;
+};
+
+/**
+ * Add an exception (see struct db_exception) and set *ID (may be NULL) to
+ * its id; ids are never reused.  Returns RW_OK, RW_EINVAL
+ * ("db_exception_add: missing argument" for NULL REPO_GLOB, REASON or BY or
+ * when VULN_ID and PKG are both NULL or empty), RW_EDB, RW_EBUSY, RW_ENOMEM.
+ */
+int	 db_exception_add(struct db *db, const char *vuln_id, const char *pkg,
+	    const char *repo_glob, int64_t expires, const char *reason,
+	    const char *by, int64_t now, int64_t *id, struct rw_err *err);
+
+/**
+ * Remove exception ID.  Returns RW_OK, RW_ENOTFOUND (ERR untouched) when
+ * there is none, RW_EDB, RW_EBUSY.
+ */
+int	 db_exception_rm(struct db *db, int64_t id, struct rw_err *err);
+
+/** Called once per exception; nonzero stops the listing and is returned. */
+typedef int (*db_exception_cb)(const struct db_exception *e, void *arg);
+
+/**
+ * Call CB for every exception, expired ones too, by id.  Rows are read
+ * first and CB runs without the db lock, so on an error CB is never called;
+ * E is valid only during the call.  Returns RW_OK, CB's nonzero result,
+ * RW_EDB, RW_EBUSY or RW_ENOMEM.
+ */
+int	 db_exception_list(struct db *db, db_exception_cb cb, void *arg,
+	    struct rw_err *err);
+
+/**
+ * Every stored exception, expired ones too, by id, for a decision: the
+ * policy matches globs and expiry itself.  On RW_OK *OUT is an array of *N
+ * rows (NULL when there are none) to release with db_exceptions_free.
+ * Returns RW_OK, RW_EDB, RW_EBUSY or RW_ENOMEM (then *OUT is NULL, *N 0).
+ */
+int	 db_exceptions_for(struct db *db, struct db_exception **out, size_t *n,
+	    struct rw_err *err);
+
+/** Free what db_exceptions_for returned; NULL does nothing. */
+void	 db_exceptions_free(struct db_exception *rows, size_t n);
 
 #endif /* RW_DB_H */

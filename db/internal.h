@@ -39,6 +39,19 @@ enum db_stmt_slot {
 	DB_ST_AUDIT_ADD,
 	DB_ST_AUDIT_START,
 	DB_ST_AUDIT_PAGE,
+	DB_ST_SCAN_FIND,
+	DB_ST_SCAN_INSERT,
+	DB_ST_SCAN_DIGEST,
+	DB_ST_SCAN_VULN,
+	DB_ST_SCAN_TOTALS,
+	DB_ST_SCAN_LATEST,
+	DB_ST_SCAN_FINDINGS,
+	DB_ST_SCAN_LIST,
+	DB_ST_SCAN_REV,
+	DB_ST_SCAN_BUMP,
+	DB_ST_EXC_ADD,
+	DB_ST_EXC_RM,
+	DB_ST_EXC_LIST,
 	DB_ST_COUNT
 };
 
@@ -99,6 +112,12 @@ char	*db_copy_texts(sqlite3_stmt *st, const int *cols, size_t n,
  * Returns 1, 0, or RW_ENOMEM (glob.c).
  */
 int	 db_glob_match(const char *pat, const char *text);
+
+/**
+ * Count one change to scans or exceptions, inside the caller's transaction,
+ * so db_scans_revision moves (scan.c).
+ */
+int	 db_scans_bump(struct db *db, struct rw_err *err);
 
 /** Register the SQL function rw_glob(pattern, text) on DB's connection. */
 int	 db_glob_register(struct db *db, struct rw_err *err);

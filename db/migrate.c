@@ -97,6 +97,66 @@ static const char *const migrations[] = {
 	"    CHECK(source IN ('cli', 'policy', 'first-pull')),"
 	"  PRIMARY KEY(host, repo, tag)"
 	") WITHOUT ROWID;",
+	/*
+	 * 3: imported scan reports, the digests each names, their findings,
+	 * and CVE exceptions.  A report is stored once (report_digest is the
+	 * hash of its bytes); scan_digests is indexed by digest because every
+	 * pull decision looks a verdict up by its manifest, config and index
+	 * digests.  scanned_at is NULL when the report carries no time.
+	 * Exception ids use AUTOINCREMENT so a removed id is never handed out
+	 * again to a different exception.  scan_rev counts every change to
+	 * scans and exceptions, with a random tag naming this database, so
+	 * callers can key caches on it with one read.  The two extra indexes
+	 * let `scans ls` find the repositories that hold a scanned digest.
+	 */
+	"CREATE TABLE scans("
+	"  id INTEGER PRIMARY KEY,"
+	"  scanner TEXT NOT NULL CHECK(scanner IN ('trivy', 'grype')),"
+	"  scanner_version TEXT NOT NULL,"
+	"  db_version TEXT NOT NULL,"
+	"  artifact TEXT NOT NULL,"
+	"  scanned_at INTEGER,"
+	"  imported_at INTEGER NOT NULL,"
+	"  report_digest TEXT NOT NULL UNIQUE,"
+	"  max_severity INTEGER NOT NULL,"
+	"  nfindings INTEGER NOT NULL);"
+	"CREATE TABLE scan_digests("
+	"  scan_id INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE,"
+	"  digest TEXT NOT NULL,"
+	"  kind TEXT NOT NULL CHECK(kind IN ('manifest', 'config', 'index')),"
+	"  PRIMARY KEY(scan_id, digest)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX scan_digests_by_digest ON scan_digests(digest);"
+	"CREATE TABLE vulns("
+	"  scan_id INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE,"
+	"  vuln_id TEXT NOT NULL,"
+	"  severity INTEGER NOT NULL CHECK(severity BETWEEN 0 AND 5),"
+	"  pkg TEXT NOT NULL,"
+	"  installed TEXT NOT NULL,"
+	"  fixed TEXT NOT NULL,"
+	"  status TEXT NOT NULL,"
+	"  fixable INTEGER NOT NULL,"
+	"  PRIMARY KEY(scan_id, vuln_id, pkg, installed)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE exceptions("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  vuln_id TEXT,"
+	"  pkg TEXT,"
+	"  repo_glob TEXT NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  reason TEXT NOT NULL,"
+	"  added_by TEXT NOT NULL,"
+	"  added_at INTEGER NOT NULL,"
+	"  source TEXT NOT NULL CHECK(source IN ('cli', 'policy')),"
+	"  CHECK(vuln_id IS NOT NULL OR pkg IS NOT NULL));"
+	"CREATE TABLE scan_rev("
+	"  one INTEGER PRIMARY KEY CHECK(one = 1),"
+	"  tag TEXT NOT NULL,"
+	"  gen INTEGER NOT NULL);"
+	"INSERT INTO scan_rev VALUES(1, lower(hex(randomblob(6))), 0);"
+	"CREATE INDEX manifests_by_digest ON manifests(digest);"
+	"CREATE INDEX manifest_blobs_by_digest"
+	"  ON manifest_blobs(blob_digest, kind);",
 };
 
 #define NMIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))

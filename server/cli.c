@@ -1,4 +1,4 @@
-/* cli.c - `regwarden pins` and `regwarden audit`: admin commands on the db. */
+/* cli.c - `regwarden pins` and `regwarden audit`, shared CLI helpers, dispatch. */
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "server/cli.h"
 
@@ -13,11 +13,10 @@
 #include <jansson.h>
 
 #include "db/db.h"
+#include "server/cli_int.h"
 #include "server/config.h"
 #include "util/util.h"
 
-#define EXIT_FAIL	1
-#define EXIT_USAGE	2
 #define NAME_MAX_LEN	255	/* host/repo, as docker limits it */
 #define TAG_MAX_LEN	128
 
@@ -59,37 +58,37 @@ cli_env_default(struct cli_env *env)
 	env->user = env->userbuf;
 }
 
-static void
-fail(const struct cli_env *env, const char *msg)
+void
+cli_fail(const struct cli_env *env, const char *msg)
 {
 	fprintf(env->err, "regwarden: %s\n", msg);
 }
 
-static int
-usage_error(const struct cli_env *env, const char *usage, const char *msg)
+int
+cli_usage_error(const struct cli_env *env, const char *usage, const char *msg)
 {
 	if (msg != NULL)
-		fail(env, msg);
+		cli_fail(env, msg);
 	fputs(usage, env->err);
-	return EXIT_USAGE;
+	return CLI_EXIT_USAGE;
 }
 
 /* Output that went nowhere (a closed pipe, a full disk) is a failure. */
-static int
-finish(const struct cli_env *env, int status)
+int
+cli_finish(const struct cli_env *env, int status)
 {
 	if (fflush(env->out) != 0 || ferror(env->out)) {
 		fprintf(env->err, "regwarden: cannot write output: %s\n",
 		    strerror(errno));
-		return EXIT_FAIL;
+		return CLI_EXIT_FAIL;
 	}
 	return status;
 }
 
 /* ------------------------------------------------------- table and time */
 
-static void
-rfc3339(int64_t t, char buf[32])
+void
+cli_rfc3339(int64_t t, char buf[32])
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
@@ -99,19 +98,8 @@ rfc3339(int64_t t, char buf[32])
 		rw_strlcpy(buf, "-", 32);
 }
 
-#define TABLE_MAXCOLS	8
-
-/* Rows of cells, printed once every width is known. */
-struct table {
-	size_t	 ncols;
-	size_t	 nrows;
-	size_t	 alloc;		/* rows */
-	char	**cells;
-	size_t	 width[TABLE_MAXCOLS];
-};
-
-static void
-table_free(struct table *t)
+void
+cli_table_free(struct cli_table *t)
 {
 	size_t i;
 
@@ -121,8 +109,8 @@ table_free(struct table *t)
 }
 
 /* Copy ROW (NCOLS cells; NULL or "" shows as "-") into T. */
-static int
-table_add(struct table *t, const char *const *row)
+int
+cli_table_add(struct cli_table *t, const char *const *row)
 {
 	char **nc, *cell;
 	size_t i, na;
@@ -155,8 +143,8 @@ table_add(struct table *t, const char *const *row)
 	return RW_OK;
 }
 
-static void
-table_print(const struct table *t, FILE *fp)
+void
+cli_table_print(const struct cli_table *t, FILE *fp)
 {
 	const char *cell;
 	size_t r, c;
@@ -175,8 +163,8 @@ table_print(const struct table *t, FILE *fp)
 /* ------------------------------------------------------------------ JSON */
 
 /* A JSON string; bytes that are not UTF-8 become '?' rather than failing. */
-static json_t *
-jstr(const char *s)
+json_t *
+cli_jstr(const char *s)
 {
 	json_t *j = json_string(s);
 	unsigned char *copy, *p;
@@ -196,8 +184,8 @@ jstr(const char *s)
 }
 
 /* Print O as one line and release it; RW_ENOMEM if it could not be built. */
-static int
-print_json(FILE *fp, json_t *o, int ok)
+int
+cli_print_json(FILE *fp, json_t *o, int ok)
 {
 	char *line = NULL;
 
@@ -434,8 +422,8 @@ cli_parse_duration(const char *s, int64_t *secs)
 
 /* ------------------------------------------------------------ the store */
 
-static int
-open_db(const char *state_dir, const struct cli_env *env, struct db **db)
+int
+cli_open_db(const char *state_dir, const struct cli_env *env, struct db **db)
 {
 	const char *why = NULL;
 	char path[4096];
@@ -451,17 +439,17 @@ open_db(const char *state_dir, const struct cli_env *env, struct db **db)
 	if (why != NULL) {
 		fprintf(env->err, "regwarden: cannot use state_dir %s: %s\n",
 		    state_dir, why);
-		return EXIT_FAIL;
+		return CLI_EXIT_FAIL;
 	}
 	if ((size_t)snprintf(path, sizeof(path), "%s/regwarden.db", state_dir) >=
 	    sizeof(path)) {
 		fprintf(env->err, "regwarden: state_dir path is too long\n");
-		return EXIT_FAIL;
+		return CLI_EXIT_FAIL;
 	}
 	rw_err_clear(&err);
 	if (db_open(path, db, &err) != RW_OK) {
-		fail(env, err.msg);
-		return EXIT_FAIL;
+		cli_fail(env, err.msg);
+		return CLI_EXIT_FAIL;
 	}
 	return 0;
 }
@@ -478,15 +466,15 @@ parse_pin_ref(const struct cli_env *env, const char *ref,
 
 	rw_err_clear(&err);
 	if (cli_parse_image(ref, img, &err) != RW_OK) {
-		fail(env, err.msg);
-		return EXIT_USAGE;
+		cli_fail(env, err.msg);
+		return CLI_EXIT_USAGE;
 	}
 	if (img->digest[0] != '\0' || img->tag[0] == '\0') {
 		snprintf(msg, sizeof(msg), "\"%s\" %s; a pin maps a tag: use "
 		    "host/repo:tag", ref, img->digest[0] != '\0' ?
 		    "names a digest" : "has no tag");
-		fail(env, msg);
-		return EXIT_USAGE;
+		cli_fail(env, msg);
+		return CLI_EXIT_USAGE;
 	}
 	return 0;
 }
@@ -506,8 +494,8 @@ pins_add(struct db *db, const char *ref, const char *digest,
 	if (!cli_valid_digest(digest)) {
 		snprintf(msg, sizeof(msg), "invalid digest \"%s\": expected "
 		    "\"sha256:\" and 64 lowercase hex digits", digest);
-		fail(env, msg);
-		return EXIT_USAGE;
+		cli_fail(env, msg);
+		return CLI_EXIT_USAGE;
 	}
 	rw_err_clear(&err);
 	rc = db_pin_get(db, img.host, img.repo, img.tag, old, sizeof(old), &err);
@@ -517,8 +505,8 @@ pins_add(struct db *db, const char *ref, const char *digest,
 		rc = db_pin_set(db, img.host, img.repo, img.tag, digest,
 		    env->user, "cli", env->now, &err);
 	if (rc != RW_OK) {
-		fail(env, err.msg);
-		return EXIT_FAIL;
+		cli_fail(env, err.msg);
+		return CLI_EXIT_FAIL;
 	}
 	fprintf(env->out, "pinned %s/%s:%s to %s", img.host, img.repo, img.tag,
 	    digest);
@@ -543,11 +531,11 @@ pins_rm(struct db *db, const char *ref, const struct cli_env *env)
 	if (rc == RW_ENOTFOUND) {
 		fprintf(env->err, "regwarden: %s/%s:%s is not pinned\n",
 		    img.host, img.repo, img.tag);
-		return EXIT_FAIL;
+		return CLI_EXIT_FAIL;
 	}
 	if (rc != RW_OK) {
-		fail(env, err.msg);
-		return EXIT_FAIL;
+		cli_fail(env, err.msg);
+		return CLI_EXIT_FAIL;
 	}
 	fprintf(env->out, "unpinned %s/%s:%s\n", img.host, img.repo, img.tag);
 	return 0;
@@ -556,7 +544,7 @@ pins_rm(struct db *db, const char *ref, const struct cli_env *env)
 struct ls_ctx {
 	const struct cli_env	*env;
 	int			 json;
-	struct table		 t;
+	struct cli_table		 t;
 	size_t			 n;
 };
 
@@ -567,15 +555,15 @@ pin_json(FILE *fp, const struct db_pin *p, const char *image,
 	json_t *o = json_object();
 	int ok = o != NULL;
 
-	ok = ok && json_object_set_new(o, "image", jstr(image)) == 0;
-	ok = ok && json_object_set_new(o, "host", jstr(p->host)) == 0;
-	ok = ok && json_object_set_new(o, "repo", jstr(p->repo)) == 0;
-	ok = ok && json_object_set_new(o, "tag", jstr(p->tag)) == 0;
-	ok = ok && json_object_set_new(o, "digest", jstr(p->digest)) == 0;
-	ok = ok && json_object_set_new(o, "source", jstr(p->source)) == 0;
-	ok = ok && json_object_set_new(o, "pinned_by", jstr(p->pinned_by)) == 0;
-	ok = ok && json_object_set_new(o, "pinned_at", jstr(at)) == 0;
-	return print_json(fp, o, ok);
+	ok = ok && json_object_set_new(o, "image", cli_jstr(image)) == 0;
+	ok = ok && json_object_set_new(o, "host", cli_jstr(p->host)) == 0;
+	ok = ok && json_object_set_new(o, "repo", cli_jstr(p->repo)) == 0;
+	ok = ok && json_object_set_new(o, "tag", cli_jstr(p->tag)) == 0;
+	ok = ok && json_object_set_new(o, "digest", cli_jstr(p->digest)) == 0;
+	ok = ok && json_object_set_new(o, "source", cli_jstr(p->source)) == 0;
+	ok = ok && json_object_set_new(o, "pinned_by", cli_jstr(p->pinned_by)) == 0;
+	ok = ok && json_object_set_new(o, "pinned_at", cli_jstr(at)) == 0;
+	return cli_print_json(fp, o, ok);
 }
 
 static int
@@ -586,7 +574,7 @@ pin_row(const struct db_pin *p, void *arg)
 	const char *row[5];
 
 	snprintf(image, sizeof(image), "%s/%s:%s", p->host, p->repo, p->tag);
-	rfc3339(p->pinned_at, at);
+	cli_rfc3339(p->pinned_at, at);
 	c->n++;
 	if (c->json)
 		return pin_json(c->env->out, p, image, at);
@@ -595,7 +583,7 @@ pin_row(const struct db_pin *p, void *arg)
 	row[2] = p->source;
 	row[3] = p->pinned_by;
 	row[4] = at;
-	return table_add(&c->t, row);
+	return cli_table_add(&c->t, row);
 }
 
 static int
@@ -612,17 +600,17 @@ pins_ls(struct db *db, int json, const struct cli_env *env)
 	c.json = json;
 	c.t.ncols = 5;
 	rw_err_clear(&err);
-	rc = table_add(&c.t, head);
+	rc = cli_table_add(&c.t, head);
 	if (rc == RW_OK)
 		rc = db_pin_list(db, pin_row, &c, &err);
 	if (rc == RW_OK && !json && c.n == 0)
 		fprintf(env->out, "no pins\n");
 	else if (rc == RW_OK && !json)
-		table_print(&c.t, env->out);
-	table_free(&c.t);
+		cli_table_print(&c.t, env->out);
+	cli_table_free(&c.t);
 	if (rc != RW_OK) {
-		fail(env, err.msg[0] != '\0' ? err.msg : rw_strerror(rc));
-		return EXIT_FAIL;
+		cli_fail(env, err.msg[0] != '\0' ? err.msg : rw_strerror(rc));
+		return CLI_EXIT_FAIL;
 	}
 	return 0;
 }
@@ -635,7 +623,7 @@ pins_args(int argc, char **argv, const struct cli_env *env, int *json)
 
 	*json = 0;
 	if (argc < 2)
-		return usage_error(env, pins_usage, "pins: missing command");
+		return cli_usage_error(env, pins_usage, "pins: missing command");
 	if (strcmp(argv[1], "add") == 0 && argc == 4)
 		return 0;
 	if (strcmp(argv[1], "rm") == 0 && argc == 3)
@@ -644,7 +632,7 @@ pins_args(int argc, char **argv, const struct cli_env *env, int *json)
 		if (argc == 3 && strcmp(argv[2], "--json") != 0) {
 			snprintf(msg, sizeof(msg), "pins ls: unknown option "
 			    "\"%s\"", argv[2]);
-			return usage_error(env, pins_usage, msg);
+			return cli_usage_error(env, pins_usage, msg);
 		}
 		*json = argc == 3;
 		return 0;
@@ -653,10 +641,10 @@ pins_args(int argc, char **argv, const struct cli_env *env, int *json)
 	    strcmp(argv[1], "ls") == 0) {
 		snprintf(msg, sizeof(msg), "pins %s: wrong number of "
 		    "arguments", argv[1]);
-		return usage_error(env, pins_usage, msg);
+		return cli_usage_error(env, pins_usage, msg);
 	}
 	snprintf(msg, sizeof(msg), "pins: unknown command \"%s\"", argv[1]);
-	return usage_error(env, pins_usage, msg);
+	return cli_usage_error(env, pins_usage, msg);
 }
 
 int
@@ -674,12 +662,12 @@ cli_pins(int argc, char **argv, const char *state_dir,
 	if (argc == 2 && (strcmp(argv[1], "help") == 0 ||
 	    strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		fputs(pins_usage, env->out);
-		return finish(env, 0);
+		return cli_finish(env, 0);
 	}
 	rc = pins_args(argc, argv, env, &json);
 	if (rc != 0)
 		return rc;
-	rc = open_db(state_dir, env, &db);
+	rc = cli_open_db(state_dir, env, &db);
 	if (rc != 0)
 		return rc;
 	if (strcmp(argv[1], "add") == 0)
@@ -689,7 +677,7 @@ cli_pins(int argc, char **argv, const char *state_dir,
 	else
 		rc = pins_ls(db, json, env);
 	db_close(db);
-	return finish(env, rc);
+	return cli_finish(env, rc);
 }
 
 /* ----------------------------------------------------------------- audit */
@@ -700,8 +688,8 @@ struct audit_opts {
 };
 
 /* The value of option ARGV[*I] ("--x v" or "--x=v"), or NULL. */
-static const char *
-opt_value(int argc, char **argv, int *i, const char *name)
+const char *
+cli_opt_value(int argc, char **argv, int *i, const char *name)
 {
 	size_t n = strlen(name);
 
@@ -725,14 +713,14 @@ audit_value(const char *opt, const char *v, struct audit_opts *o,
 		if (cli_parse_duration(v, &n) != RW_OK) {
 			snprintf(msg, sizeof(msg), "invalid duration \"%s\": use "
 			    "a number and a unit, e.g. 30s, 15m, 2h or 7d", v);
-			return usage_error(env, audit_usage, msg);
+			return cli_usage_error(env, audit_usage, msg);
 		}
 		o->f.since = env->now - n;
 	} else if (strcmp(opt, "--limit") == 0) {
 		if (rw_parse_i64(v, 1, INT32_MAX, &n) != RW_OK) {
 			snprintf(msg, sizeof(msg), "invalid limit \"%s\": expected "
 			    "a whole number from 1 to %d", v, INT32_MAX);
-			return usage_error(env, audit_usage, msg);
+			return cli_usage_error(env, audit_usage, msg);
 		}
 		o->f.limit = (size_t)n;
 	} else {
@@ -763,19 +751,19 @@ audit_args(int argc, char **argv, struct audit_opts *o,
 			continue;
 		}
 		for (k = 0; k < sizeof(valued) / sizeof(valued[0]); k++) {
-			v = opt_value(argc, argv, &i, valued[k]);
+			v = cli_opt_value(argc, argv, &i, valued[k]);
 			if (v != NULL)
 				break;
 			if (strcmp(argv[i], valued[k]) == 0) {
 				snprintf(msg, sizeof(msg), "audit: option %s "
 				    "needs a value", valued[k]);
-				return usage_error(env, audit_usage, msg);
+				return cli_usage_error(env, audit_usage, msg);
 			}
 		}
 		if (v == NULL) {
 			snprintf(msg, sizeof(msg), "audit: unknown option "
 			    "\"%s\"", argv[i]);
-			return usage_error(env, audit_usage, msg);
+			return cli_usage_error(env, audit_usage, msg);
 		}
 		rc = audit_value(valued[k], v, o, env);
 		if (rc != 0)
@@ -810,19 +798,19 @@ audit_json(FILE *fp, const struct db_audit_row *r, const char *at)
 	size_t i;
 
 	ok = ok && json_object_set_new(o, "id", json_integer(r->id)) == 0;
-	ok = ok && json_object_set_new(o, "time", jstr(at)) == 0;
+	ok = ok && json_object_set_new(o, "time", cli_jstr(at)) == 0;
 	for (i = 0; ok && i < sizeof(keys) / sizeof(keys[0]); i++)
-		ok = json_object_set_new(o, keys[i], jstr(vals[i])) == 0;
+		ok = json_object_set_new(o, keys[i], cli_jstr(vals[i])) == 0;
 	ok = ok && json_object_set_new(o, "rule_line",
 	    json_integer(r->rule_line)) == 0;
 	/* Embed the reasons as JSON; keep text that does not parse as text. */
 	reasons = r->reasons_json[0] == '\0' ? json_array() :
 	    json_loads(r->reasons_json, JSON_DECODE_ANY, NULL);
 	if (reasons == NULL && r->reasons_json[0] != '\0')
-		reasons = jstr(r->reasons_json);
+		reasons = cli_jstr(r->reasons_json);
 	ok = ok && json_object_set_new(o, "reasons", reasons) == 0;
-	ok = ok && json_object_set_new(o, "message", jstr(r->message)) == 0;
-	return print_json(fp, o, ok);
+	ok = ok && json_object_set_new(o, "message", cli_jstr(r->message)) == 0;
+	return cli_print_json(fp, o, ok);
 }
 
 static int
@@ -832,7 +820,7 @@ audit_row(const struct db_audit_row *r, void *arg)
 	char at[32], image[600], rule[512];
 	const char *row[8], *msg = r->message;
 
-	rfc3339(r->ts, at);
+	cli_rfc3339(r->ts, at);
 	c->n++;
 	if (c->json)
 		return audit_json(c->env->out, r, at);
@@ -852,7 +840,7 @@ audit_row(const struct db_audit_row *r, void *arg)
 	row[5] = image;
 	row[6] = rule;
 	row[7] = msg;
-	return table_add(&c->t, row);
+	return cli_table_add(&c->t, row);
 }
 
 int
@@ -875,11 +863,11 @@ cli_audit(int argc, char **argv, const char *state_dir,
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0)) {
 		fputs(audit_usage, env->out);
-		return finish(env, 0);
+		return cli_finish(env, 0);
 	}
 	rc = audit_args(argc, argv, &o, env);
 	if (rc == 0)
-		rc = open_db(state_dir, env, &db);
+		rc = cli_open_db(state_dir, env, &db);
 	if (rc != 0)
 		return rc;
 	memset(&c, 0, sizeof(c));
@@ -887,20 +875,20 @@ cli_audit(int argc, char **argv, const char *state_dir,
 	c.json = o.json;
 	c.t.ncols = 8;
 	rw_err_clear(&err);
-	rc = table_add(&c.t, head);
+	rc = cli_table_add(&c.t, head);
 	if (rc == RW_OK)
 		rc = db_audit_query(db, &o.f, audit_row, &c, &err);
 	if (rc == RW_OK && !o.json && c.n == 0)
 		fprintf(env->out, "no audit records\n");
 	else if (rc == RW_OK && !o.json)
-		table_print(&c.t, env->out);
-	table_free(&c.t);
+		cli_table_print(&c.t, env->out);
+	cli_table_free(&c.t);
 	db_close(db);
 	if (rc != RW_OK) {
-		fail(env, err.msg[0] != '\0' ? err.msg : rw_strerror(rc));
-		return finish(env, EXIT_FAIL);
+		cli_fail(env, err.msg[0] != '\0' ? err.msg : rw_strerror(rc));
+		return cli_finish(env, CLI_EXIT_FAIL);
 	}
-	return finish(env, 0);
+	return cli_finish(env, 0);
 }
 
 /* ------------------------------------------------------------- dispatch */
@@ -917,48 +905,64 @@ print_diags(const struct rw_diags *d, FILE *fp)
 		fprintf(fp, "(%zu more errors not shown)\n", d->dropped);
 }
 
+typedef int (*cli_cmd_fn)(int, char **, const char *, const struct cli_env *);
+
+static const struct {
+	const char	*name;
+	cli_cmd_fn	 fn;
+	const char	*usage;
+} commands[] = {
+	{ "pins", cli_pins, pins_usage },
+	{ "audit", cli_audit, audit_usage },
+	{ "scans", cli_scans, cli_scans_usage },
+	{ "exceptions", cli_exceptions, cli_exceptions_usage },
+};
+
 int
 cli_main_env(int argc, char **argv, const char *config_path,
     const struct cli_env *env)
 {
 	struct rw_config *cfg = NULL;
 	struct rw_diags diags;
+	size_t k;
 	char **args;
 	int rc, skip = 0;
 
-	if (argc < 1 || (strcmp(argv[0], "pins") != 0 &&
-	    strcmp(argv[0], "audit") != 0)) {
-		fail(env, "cli: expected \"pins\" or \"audit\"");
-		return EXIT_USAGE;
+	for (k = 0; argc >= 1 && k < sizeof(commands) / sizeof(commands[0]);
+	    k++) {
+		if (strcmp(argv[0], commands[k].name) == 0)
+			break;
+	}
+	if (argc < 1 || k == sizeof(commands) / sizeof(commands[0])) {
+		cli_fail(env, "cli: expected \"pins\", \"audit\", \"scans\" "
+		    "or \"exceptions\"");
+		return CLI_EXIT_USAGE;
 	}
 	/* Let "-c FILE" sit right after the command word. */
 	if (argc >= 2 && (strcmp(argv[1], "-c") == 0 ||
 	    strcmp(argv[1], "--config") == 0)) {
 		if (argc < 3)
-			return usage_error(env, strcmp(argv[0], "pins") == 0 ?
-			    pins_usage : audit_usage, "option -c needs a value");
+			return cli_usage_error(env, commands[k].usage,
+			    "option -c needs a value");
 		config_path = argv[2];
 		skip = 2;
 	}
 	memset(&diags, 0, sizeof(diags));
 	if (config_load(config_path, &cfg, &diags) != RW_OK) {
 		print_diags(&diags, env->err);
-		return EXIT_FAIL;
+		return CLI_EXIT_FAIL;
 	}
 	/* The command sees its own word, then its arguments, without -c. */
 	args = calloc((size_t)(argc - skip) + 1, sizeof(*args));
 	if (args == NULL) {
 		config_free(cfg);
-		fail(env, "out of memory");
-		return EXIT_FAIL;
+		cli_fail(env, "out of memory");
+		return CLI_EXIT_FAIL;
 	}
 	args[0] = argv[0];
 	memcpy(args + 1, argv + 1 + skip, (size_t)(argc - 1 - skip) *
 	    sizeof(*args));
-	if (strcmp(argv[0], "pins") == 0)
-		rc = cli_pins(argc - skip, args, cfg->state_dir, env);
-	else
-		rc = cli_audit(argc - skip, args, cfg->state_dir, env);
+	rc = commands[k].fn(argc - skip, args, cfg->state_dir, env);
 	free(args);
 	config_free(cfg);
 	return rc;

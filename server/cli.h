@@ -1,6 +1,6 @@
 /*
  * cli.h - the admin subcommands that work on the state database:
- * `regwarden pins ...` and `regwarden audit ...`.
+ * `regwarden pins ...`, `audit ...`, `scans ...` and `exceptions ...`.
  * SPDX-License-Identifier: Apache-2.0
  *
  *   regwarden pins [-c config.json] add <host/repo:tag> <sha256:digest>
@@ -8,6 +8,28 @@
  *   regwarden pins [-c config.json] ls [--json]
  *   regwarden audit [-c config.json] [--denied] [--since DURATION]
  *       [--repo GLOB] [--json] [--limit N]
+ *   regwarden scans [-c config.json] import <report.json|->...
+ *   regwarden scans [-c config.json] ls [--repo GLOB]
+ *       [--failing[=SEVERITY]] [--json]
+ *   regwarden exceptions [-c config.json] add <CVE-id|pkg:NAME>
+ *       --repo GLOB --expires <RFC3339|DURATION> --reason TEXT
+ *   regwarden exceptions [-c config.json] ls [--json]
+ *   regwarden exceptions [-c config.json] rm <id>
+ *
+ * `scans import` reads Trivy or Grype JSON reports (server/scanreport.h;
+ * "-" is standard input) and stores each in its own transaction, printing
+ * per file "imported FILE: trivy 0.50.1, 3 findings (critical 1, high 2),
+ * digest sha256:... (config)" or "FILE: already imported"; a file that
+ * fails prints "regwarden: FILE: <why>" and the others still go in (exit 1
+ * at the end).  `scans ls` lists scans newest first; --failing keeps those
+ * not superseded by a newer scan of one of their digests whose worst
+ * finding is at least SEVERITY (default high); --repo matches a policy glob
+ * against "upstream/repo" of the manifests pulled with those digests, "repo"
+ * alone, and the report's artifact name.  `exceptions add` takes a CVE (or
+ * any scanner id) or "pkg:NAME" for every finding in a package, a repository
+ * glob as policy rules write it (docker.io aliases folded), and an expiry in
+ * the future: an RFC 3339 time or a duration from now; `exceptions ls` marks
+ * rows past their expiry "expired <time>".
  *
  * The database is <state_dir>/regwarden.db, state_dir coming from the
  * server config.  Exit status: 0 done, 1 failed (database, config, a pin
@@ -42,7 +64,7 @@ struct cli_env {
 	FILE		*out;		/* results */
 	FILE		*err;		/* error messages and usage */
 	int64_t		 now;		/* unix seconds */
-	const char	*user;		/* recorded as a pin's pinned_by */
+	const char	*user;		/* recorded as pinned_by, added_by */
 	char		 userbuf[64];	/* storage for user, if needed */
 };
 
@@ -54,7 +76,8 @@ struct cli_env {
 void	 cli_env_default(struct cli_env *env);
 
 /**
- * Run the subcommand in ARGV[0] ("pins" or "audit"; ARGC counts from it).
+ * Run the subcommand in ARGV[0] ("pins", "audit", "scans" or "exceptions";
+ * ARGC counts from it).
  * An optional "-c FILE" / "--config FILE" right after the subcommand
  * overrides CONFIG_PATH.  Loads the config with config_load (errors printed
  * as file:line:col, exit 1) to find state_dir.  Returns the exit status.
@@ -74,6 +97,14 @@ int	 cli_pins(int argc, char **argv, const char *state_dir,
 
 /** `audit` with ARGV[0] = "audit"; as cli_pins. */
 int	 cli_audit(int argc, char **argv, const char *state_dir,
+	    const struct cli_env *env);
+
+/** `scans` with ARGV[0] = "scans"; as cli_pins. */
+int	 cli_scans(int argc, char **argv, const char *state_dir,
+	    const struct cli_env *env);
+
+/** `exceptions` with ARGV[0] = "exceptions"; as cli_pins. */
+int	 cli_exceptions(int argc, char **argv, const char *state_dir,
 	    const struct cli_env *env);
 
 /** A parsed image reference; strings are empty when absent. */

@@ -112,7 +112,7 @@ test_migrations_idempotent(void **state)
 	size_t len = 0;
 	struct db *db;
 
-	assert_int_equal(db_schema_version(), 2);
+	assert_int_equal(db_schema_version(), 3);
 	db = open_ok(f->path);
 	rw_err_clear(&err);
 	assert_int_equal(db_manifest_put(db, "hub", "library/nginx", "sha256:m1",

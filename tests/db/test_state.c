@@ -67,7 +67,7 @@ static void
 test_schema_version(void **state)
 {
 	(void)state;
-	assert_int_equal(db_schema_version(), 2);
+	assert_int_equal(db_schema_version(), 3);
 }
 
 static void

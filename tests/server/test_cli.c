@@ -1,4 +1,4 @@
-/* test_cli.c - `regwarden pins` and `regwarden audit`, output verbatim. */
+/* test_cli.c - `regwarden pins`, `audit`, `scans`, `exceptions`, output verbatim. */
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +20,12 @@
 #define D1 "sha256:1111111111111111111111111111111111111111111111111111111111111111"
 #define D2 "sha256:2222222222222222222222222222222222222222222222222222222222222222"
 #define D3 "sha256:3333333333333333333333333333333333333333333333333333333333333333"
+
+/* CI checks ../shared out beside the clone. */
+#define FIXTURES	RW_SOURCE_DIR "/../shared/fixtures/scan-reports"
+
+/* The time the commands see; tests of expiry move it. */
+static int64_t clock_now = NOW;
 
 struct fixture {
 	char	 dir[64];
@@ -130,7 +136,7 @@ run(struct fixture *f, ...)
 	env.err = tmpfile();
 	assert_non_null(env.out);
 	assert_non_null(env.err);
-	env.now = NOW;
+	env.now = clock_now;
 	env.user = "alice";
 	rc = cli_main_env(argc, argv, f->config, &env);
 	free(f->out);
@@ -332,8 +338,8 @@ test_config_and_state_dir(void **state)
 	assert_int_equal(mkdir(f->state, 0700), 0);
 
 	assert_int_equal(run(f, "frobnicate", NULL), 2);
-	assert_string_equal(f->err, "regwarden: cli: expected \"pins\" or "
-	    "\"audit\"\n");
+	assert_string_equal(f->err, "regwarden: cli: expected \"pins\", "
+	    "\"audit\", \"scans\" or \"exceptions\"\n");
 }
 
 /* cli_main writes to the real stdout: capture it through a file. */
@@ -531,6 +537,375 @@ test_audit_usage(void **state)
 	assert_string_equal(f->out, AUDIT_USAGE);
 }
 
+/* ----------------------------------------------------------------- scans */
+
+#define ALPINE_CONFIG "sha256:055936d3920576da37aa9bc460d70c5f212028bda1c08c0879aedf03d7a66ea1"
+#define CENTOS_CONFIG "sha256:f1cb7c7d58b73eac859c395882eec49d50651244e342cd6c68a5c7809785f427"
+#define GRYPE_MANIFEST "sha256:ca738abb87a8d58f112d3400ebb079b61ceae7dc290beb34bda735be4b1941d5"
+#define GRYPE_CONFIG "sha256:ab5608d634db2716a297adbfa6a5dd5d8f8f5a7d0cab73649ea7fbb8c8da544f"
+
+/* Work in the fixtures folder so that file names print short. */
+static void
+enter_fixtures(void)
+{
+	if (chdir(FIXTURES) != 0)
+		fail_msg("scan report fixtures are missing at %s: the tests read "
+		    "../shared/fixtures beside the source tree", FIXTURES);
+}
+
+/* Write TEXT to NAME in the test's directory; the path goes to PATH. */
+static void
+write_report(struct fixture *f, const char *name, const char *text,
+    char *path, size_t size)
+{
+	FILE *fp;
+
+	snprintf(path, size, "%s/%s", f->dir, name);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static void
+test_scans_import(void **state)
+{
+	struct fixture *f = *state;
+	char old[160], grype[160], want[1024];
+
+	enter_fixtures();
+	assert_int_equal(run(f, "scans", "import", "trivy-alpine-39.json",
+	    "grype-imgs.json", NULL), 0);
+	assert_string_equal(f->out,
+	    "imported trivy-alpine-39.json: trivy dev, 6 findings (critical 2, "
+	    "medium 4), digest " ALPINE_CONFIG " (config)\n"
+	    "imported grype-imgs.json: grype [not provided], 2 findings "
+	    "(critical 1, low 1), digests " GRYPE_MANIFEST " (manifest), "
+	    GRYPE_CONFIG " (config)\n");
+	assert_string_equal(f->err, "");
+
+	/* Each file on its own: the bad ones are named, the rest go in. */
+	write_report(f, "old.json", "{\"SchemaVersion\": 1}", old, sizeof(old));
+	assert_int_equal(run(f, "scans", "import", "trivy-alpine-39.json",
+	    "grype-empty.json", "nope.json", old, "trivy-centos-7.json", NULL),
+	    1);
+	assert_string_equal(f->out,
+	    "trivy-alpine-39.json: already imported\n"
+	    "imported trivy-centos-7.json: trivy dev, 3 findings (medium 1, "
+	    "low 2), digest " CENTOS_CONFIG " (config)\n");
+	snprintf(want, sizeof(want),
+	    "regwarden: grype-empty.json: the report names no image digest\n"
+	    "regwarden: nope.json: cannot open: No such file or directory\n"
+	    "regwarden: %s: Trivy report SchemaVersion 1 is not supported "
+	    "(expected 2)\n", old);
+	assert_string_equal(f->err, want);
+
+	write_report(f, "grype.json", "{\"matches\": [{\"vulnerability\": "
+	    "{\"id\": \"GHSA-x\", \"severity\": \"Negligible\"}, \"artifact\": "
+	    "{\"name\": \"p\", \"version\": \"1\"}}], \"source\": {\"target\": "
+	    "{\"manifestDigest\": \"" D1 "\"}}, \"descriptor\": {\"name\": "
+	    "\"grype\", \"version\": \"0.74.0\", \"db\": {\"built\": "
+	    "\"2024-02-29T01:23:45Z\", \"schemaVersion\": 5}}}", grype,
+	    sizeof(grype));
+	assert_int_equal(run(f, "scans", "import", grype, NULL), 0);
+	snprintf(want, sizeof(want), "imported %s: grype 0.74.0 (db schema 5, "
+	    "built 2024-02-29T01:23:45Z), 1 finding (negligible 1), digest " D1
+	    " (manifest)\n", grype);
+	assert_string_equal(f->out, want);
+	unlink(old);
+	unlink(grype);
+}
+
+/* "-" reads standard input; a file over the limit is named and refused. */
+static void
+test_scans_import_stdin_and_size(void **state)
+{
+	struct fixture *f = *state;
+	char big[160], want[300];
+	FILE *fp;
+
+	enter_fixtures();
+	assert_non_null(freopen("trivy-alpine-distroless.json", "r", stdin));
+	assert_int_equal(run(f, "scans", "import", "-", NULL), 0);
+	assert_string_equal(f->out, "imported -: trivy dev, 1 finding "
+	    "(medium 1), digest sha256:22848737c0d272ad5d7c7369d8ca830a62929e"
+	    "63e38edcb22085139a6ae0688d (config)\n");
+	snprintf(big, sizeof(big), "%s/big.json", f->dir);
+	fp = fopen(big, "w");
+	assert_non_null(fp);
+	assert_int_equal(ftruncate(fileno(fp), (64 << 20) + 1), 0);
+	fclose(fp);
+	assert_int_equal(run(f, "scans", "import", big, NULL), 1);
+	snprintf(want, sizeof(want), "regwarden: %s: report is larger than 64 "
+	    "MiB\n", big);
+	assert_string_equal(f->err, want);
+	assert_string_equal(f->out, "");
+	unlink(big);
+}
+
+static void
+test_scans_ls(void **state)
+{
+	struct fixture *f = *state;
+	char newer[160];
+
+	assert_int_equal(run(f, "scans", "ls", NULL), 0);
+	assert_string_equal(f->out, "no scans\n");
+	enter_fixtures();
+	assert_int_equal(run(f, "scans", "import", "trivy-alpine-39.json",
+	    "trivy-centos-7.json", "grype-imgs.json", NULL), 0);
+	/* Newest first; the Grype report has no scan time: its import counts. */
+	assert_int_equal(run(f, "scans", "ls", NULL), 0);
+	assert_string_equal(f->out,
+	    "ID  SCANNED AT            SCANNER               WORST     "
+	    "FINDINGS                           STATE    IMAGE"
+	    "                                      DIGEST\n"
+	    "3   -                     grype [not provided]  critical  "
+	    "2 findings (critical 1, low 1)     current  user-input"
+	    "                                 " GRYPE_MANIFEST " (manifest)\n"
+	    "2   2021-08-25T12:20:30Z  trivy dev             medium    "
+	    "3 findings (medium 1, low 2)       current  "
+	    "testdata/fixtures/images/centos-7.tar.gz   " CENTOS_CONFIG
+	    " (config)\n"
+	    "1   2021-08-25T12:20:30Z  trivy dev             critical  "
+	    "6 findings (critical 2, medium 4)  current  "
+	    "testdata/fixtures/images/alpine-39.tar.gz  " ALPINE_CONFIG
+	    " (config)\n");
+	assert_int_equal(run(f, "scans", "ls", "--repo",
+	    "testdata/**/centos-*", "--json", NULL), 0);
+	assert_string_equal(f->out,
+	    "{\"id\":2,\"scanner\":\"trivy\",\"scanner_version\":\"dev\","
+	    "\"db_version\":\"\",\"artifact\":"
+	    "\"testdata/fixtures/images/centos-7.tar.gz\","
+	    "\"scanned_at\":\"2021-08-25T12:20:30Z\","
+	    "\"imported_at\":\"2023-11-14T22:13:20Z\",\"report_digest\":"
+	    "\"sha256:0f9688818062290bee9e752288ce16b0f95acf1ab3aa003204b4d5bddbd4baf6\","
+	    "\"max_severity\":\"medium\",\"findings\":3,\"counts\":{"
+	    "\"critical\":0,\"high\":0,\"medium\":1,\"low\":2,\"negligible\":0,"
+	    "\"unknown\":0},\"superseded\":false,\"digests\":[{\"digest\":\""
+	    CENTOS_CONFIG "\",\"kind\":\"config\"}],\"images\":[]}\n");
+
+	/* --failing is high by default; another severity can be named. */
+	assert_int_equal(run(f, "scans", "ls", "--failing", "--json", NULL), 0);
+	assert_true(strncmp(f->out, "{\"id\":3,", 8) == 0);
+	assert_non_null(strstr(f->out, "}\n{\"id\":1,"));
+	assert_null(strstr(f->out, "\"id\":2,"));
+	assert_int_equal(run(f, "scans", "ls", "--failing=MEDIUM", "--json",
+	    NULL), 0);
+	assert_non_null(strstr(f->out, "\"id\":2,"));
+
+	/* A newer clean scan of the alpine image supersedes scan 1. */
+	write_report(f, "newer.json", "{\"SchemaVersion\": 2, \"Trivy\": {"
+	    "\"Version\": \"0.47.0\"}, \"CreatedAt\": "
+	    "\"2023-11-01T00:00:00Z\", \"ArtifactName\": \"alpine:3.9\", "
+	    "\"Metadata\": {\"ImageID\": \"" ALPINE_CONFIG "\"}}", newer,
+	    sizeof(newer));
+	assert_int_equal(run(f, "scans", "import", newer, NULL), 0);
+	assert_int_equal(run(f, "scans", "ls", "--repo", "alpine", NULL),
+	    0);
+	assert_string_equal(f->out,
+	    "ID  SCANNED AT            SCANNER       WORST  FINDINGS    STATE    "
+	    "IMAGE       DIGEST\n"
+	    "4   2023-11-01T00:00:00Z  trivy 0.47.0  none   0 findings  current  "
+	    "alpine:3.9  " ALPINE_CONFIG " (config)\n");
+	assert_int_equal(run(f, "scans", "ls", NULL), 0);
+	assert_non_null(strstr(f->out, "\n1   2021-08-25T12:20:30Z  trivy dev "
+	    "            critical  6 findings (critical 2, medium 4)  "
+	    "superseded  "));
+	assert_int_equal(run(f, "scans", "ls", "--failing", "--json", NULL), 0);
+	assert_true(strncmp(f->out, "{\"id\":3,", 8) == 0);
+	assert_ptr_equal(strchr(f->out, '\n'), f->out + strlen(f->out) - 1);
+	unlink(newer);
+}
+
+#define SCANS_USAGE							\
+	"usage: regwarden scans [-c config.json] import "		\
+	"<report.json|->...\n"						\
+	"       regwarden scans [-c config.json] ls [--repo GLOB] "	\
+	"[--failing[=SEVERITY]] [--json]\n"				\
+	"       SEVERITY is negligible, low, medium, high (the default) "	\
+	"or critical\n"
+
+static void
+test_scans_usage(void **state)
+{
+	static const struct {
+		const char	*a, *b, *err;
+	} rows[] = {
+		{ NULL, NULL, "regwarden: scans: missing command\n" },
+		{ "import", NULL, "regwarden: scans import: no report given\n" },
+		{ "ls", "--failing=severe", "regwarden: invalid severity "
+		  "\"severe\": expected negligible, low, medium, high or "
+		  "critical\n" },
+		{ "ls", "--failing=unknown", "regwarden: invalid severity "
+		  "\"unknown\": expected negligible, low, medium, high or "
+		  "critical\n" },
+		{ "ls", "--repo", "regwarden: scans ls: option --repo needs a "
+		  "value\n" },
+		{ "ls", "--repo=", "regwarden: scans ls: option --repo needs a "
+		  "value\n" },
+		{ "ls", "--all", "regwarden: scans ls: unknown option "
+		  "\"--all\"\n" },
+		{ "rm", "1", "regwarden: scans: unknown command \"rm\"\n" },
+	};
+	struct fixture *f = *state;
+	char want[1024];
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		assert_int_equal(run(f, "scans", rows[i].a, rows[i].b, NULL), 2);
+		snprintf(want, sizeof(want), "%s%s", rows[i].err, SCANS_USAGE);
+		assert_string_equal(f->err, want);
+		assert_string_equal(f->out, "");
+	}
+	assert_int_equal(run(f, "scans", "--help", NULL), 0);
+	assert_string_equal(f->out, SCANS_USAGE);
+	assert_int_equal(run(f, "scans", "-c", NULL), 2);
+	assert_string_equal(f->err, "regwarden: option -c needs a value\n"
+	    SCANS_USAGE);
+}
+
+/* ------------------------------------------------------------ exceptions */
+
+static void
+test_exceptions(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(run(f, "exceptions", "ls", NULL), 0);
+	assert_string_equal(f->out, "no exceptions\n");
+	assert_int_equal(run(f, "exceptions", "add", "CVE-2019-14697", "--repo",
+	    "docker.io/library/alpine", "--expires", "30d", "--reason",
+	    "fix pending upstream", NULL), 0);
+	assert_string_equal(f->out, "added exception 1: CVE-2019-14697 in "
+	    "docker.io/library/alpine until 2023-12-14T22:13:20Z\n");
+	assert_string_equal(f->err, "");
+	/* Options in any order, "=" forms, Hub aliases folded. */
+	assert_int_equal(run(f, "exceptions", "add", "--repo=index.docker.io/"
+	    "library/*", "--reason=vendored copy", "pkg:musl",
+	    "--expires=2023-11-15T01:00:00+01:00", NULL), 0);
+	assert_string_equal(f->out, "added exception 2: package musl in "
+	    "docker.io/library/* until 2023-11-15T00:00:00Z\n");
+	assert_int_equal(run(f, "exceptions", "ls", NULL), 0);
+	assert_string_equal(f->out,
+	    "ID  VULNERABILITY   PACKAGE  REPOSITORY                "
+	    "EXPIRES               ADDED BY  ADDED AT              REASON\n"
+	    "1   CVE-2019-14697  -        docker.io/library/alpine  "
+	    "2023-12-14T22:13:20Z  alice     2023-11-14T22:13:20Z  "
+	    "fix pending upstream\n"
+	    "2   -               musl     docker.io/library/*       "
+	    "2023-11-15T00:00:00Z  alice     2023-11-14T22:13:20Z  "
+	    "vendored copy\n");
+
+	/* A second before its expiry it holds; at that second it is over. */
+	clock_now = 1700006399;
+	assert_int_equal(run(f, "exceptions", "ls", "--json", NULL), 0);
+	assert_non_null(strstr(f->out, "\"expires\":\"2023-11-15T00:00:00Z\","
+	    "\"expired\":false,"));
+	clock_now = 1700006400;
+	assert_int_equal(run(f, "exceptions", "ls", NULL), 0);
+	assert_non_null(strstr(f->out, "\n2   -               musl     "
+	    "docker.io/library/*       expired 2023-11-15T00:00:00Z  alice"));
+	assert_int_equal(run(f, "exceptions", "ls", "--json", NULL), 0);
+	assert_string_equal(f->out,
+	    "{\"id\":1,\"vuln_id\":\"CVE-2019-14697\",\"pkg\":null,"
+	    "\"repo\":\"docker.io/library/alpine\","
+	    "\"expires\":\"2023-12-14T22:13:20Z\",\"expired\":false,"
+	    "\"reason\":\"fix pending upstream\",\"added_by\":\"alice\","
+	    "\"added_at\":\"2023-11-14T22:13:20Z\",\"source\":\"cli\"}\n"
+	    "{\"id\":2,\"vuln_id\":null,\"pkg\":\"musl\","
+	    "\"repo\":\"docker.io/library/*\","
+	    "\"expires\":\"2023-11-15T00:00:00Z\",\"expired\":true,"
+	    "\"reason\":\"vendored copy\",\"added_by\":\"alice\","
+	    "\"added_at\":\"2023-11-14T22:13:20Z\",\"source\":\"cli\"}\n");
+	clock_now = NOW;
+
+	assert_int_equal(run(f, "exceptions", "rm", "2", NULL), 0);
+	assert_string_equal(f->out, "removed exception 2\n");
+	assert_int_equal(run(f, "exceptions", "rm", "2", NULL), 1);
+	assert_string_equal(f->out, "");
+	assert_string_equal(f->err, "regwarden: exception 2 does not exist\n");
+	assert_int_equal(run(f, "exceptions", "ls", "--json", NULL), 0);
+	assert_true(strncmp(f->out, "{\"id\":1,", 8) == 0);
+	assert_ptr_equal(strchr(f->out, '\n'), f->out + strlen(f->out) - 1);
+}
+
+#define EXC_USAGE							\
+	"usage: regwarden exceptions [-c config.json] add "		\
+	"<CVE-id|pkg:NAME> --repo GLOB --expires <TIME|DURATION> "	\
+	"--reason TEXT\n"						\
+	"       regwarden exceptions [-c config.json] ls [--json]\n"	\
+	"       regwarden exceptions [-c config.json] rm <id>\n"	\
+	"       TIME is RFC 3339 (2025-06-30T00:00:00Z); DURATION counts "	\
+	"from now: 30s, 15m, 2h, 7d\n"
+
+static void
+test_exceptions_usage(void **state)
+{
+	static const struct {
+		const char	*args[9];
+		const char	*err;
+	} rows[] = {
+		{ { NULL }, "exceptions: missing command" },
+		{ { "add", NULL }, "exceptions add: missing <CVE-id|pkg:NAME>" },
+		{ { "add", "CVE 1", "--repo", "docker.io/a", "--expires", "1d",
+		    "--reason", "r", NULL }, "invalid exception target "
+		    "\"CVE 1\": expected a vulnerability id (CVE-2024-1234) or "
+		    "pkg:NAME" },
+		{ { "add", "pkg:", "--repo", "docker.io/a", "--expires", "1d",
+		    "--reason", "r", NULL }, "invalid exception target \"pkg:\": "
+		    "expected a vulnerability id (CVE-2024-1234) or pkg:NAME" },
+		{ { "add", "CVE-1", "--repo", "nginx", "--expires", "1d",
+		    "--reason", "r", NULL }, "invalid --repo: pattern \"nginx\": "
+		    "must start with a registry host, as in \"docker.io/nginx\" "
+		    "(\"nginx\" is not a host name)" },
+		{ { "add", "CVE-1", "--repo", "docker.io/a", "--expires", "soon",
+		    "--reason", "r", NULL }, "invalid --expires \"soon\": use an "
+		    "RFC 3339 time (2025-06-30T00:00:00Z) or a duration from now "
+		    "(30d)" },
+		{ { "add", "CVE-1", "--repo", "docker.io/a", "--expires",
+		    "2023-11-14T22:13:20Z", "--reason", "r", NULL },
+		  "--expires 2023-11-14T22:13:20Z is not in the future" },
+		{ { "add", "CVE-1", "--repo", "docker.io/a", "--expires", "1d",
+		    NULL }, "exceptions add: --reason is required" },
+		{ { "add", "CVE-1", "--repo", "docker.io/a", "--expires", "1d",
+		    "--reason", "", NULL }, "exceptions add: --reason is "
+		    "required" },
+		{ { "add", "CVE-1", "--reason", "r", "--expires", "1d", NULL },
+		  "exceptions add: --repo is required" },
+		{ { "add", "CVE-1", "--until", "1d", NULL }, "exceptions add: "
+		  "unknown option or missing value \"--until\"" },
+		{ { "add", "CVE-1", "CVE-2", NULL }, "exceptions add: unexpected "
+		  "argument \"CVE-2\"" },
+		{ { "rm", "abc", NULL }, "invalid exception id \"abc\": expected "
+		  "a number from `exceptions ls`" },
+		{ { "rm", "0", NULL }, "invalid exception id \"0\": expected a "
+		  "number from `exceptions ls`" },
+		{ { "rm", NULL }, "exceptions rm: wrong number of arguments" },
+		{ { "ls", "--yaml", NULL }, "exceptions ls: unknown option "
+		  "\"--yaml\"" },
+		{ { "frob", NULL }, "exceptions: unknown command \"frob\"" },
+	};
+	struct fixture *f = *state;
+	char want[1024];
+	size_t i;
+	const char *const *a;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		a = rows[i].args;
+		assert_int_equal(run(f, "exceptions", a[0], a[1], a[2], a[3],
+		    a[4], a[5], a[6], a[7], NULL), 2);
+		snprintf(want, sizeof(want), "regwarden: %s\n%s", rows[i].err,
+		    EXC_USAGE);
+		assert_string_equal(f->err, want);
+		assert_string_equal(f->out, "");
+	}
+	assert_int_equal(run(f, "exceptions", "ls", NULL), 0);
+	assert_string_equal(f->out, "no exceptions\n");
+	assert_int_equal(run(f, "exceptions", "help", NULL), 0);
+	assert_string_equal(f->out, EXC_USAGE);
+}
+
 /* ------------------------------------------------------------ references */
 
 static void
@@ -620,6 +995,17 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_audit_filters, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_audit_usage, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_scans_import, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_scans_import_stdin_and_size,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scans_ls, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scans_usage, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_exceptions, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_exceptions_usage, setup,
 		    teardown),
 		cmocka_unit_test(test_parse_image),
 		cmocka_unit_test(test_parse_duration),
