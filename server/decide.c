@@ -12,6 +12,7 @@
 
 #include "db/db.h"
 #include "server/facts.h"
+#include "server/scanner.h"
 
 #define CONFIG_CAP	(8 * 1024 * 1024)	/* image config blobs */
 #define MAX_CHILDREN	32			/* platforms gathered per index */
@@ -45,6 +46,15 @@ struct decide_ctx {
 	int			 have_pin;
 	char			 tag_digest[RW_DIGEST_MAX];
 	int			 have_tag_digest;
+	/* scan verdict and exceptions (POLICY_NEED_SCAN) */
+	struct db_scan_view	 scanv;
+	int			 have_scan;
+	struct policy_finding	*pf;
+	struct policy_scan	 ps;
+	struct db_exception	*dbx;
+	size_t			 ndbx;
+	struct policy_exception	*px;
+	size_t			 npx;
 };
 
 /* ------------------------------------------------------------- policy */
@@ -131,7 +141,7 @@ make_key(struct request *rq, const char *rev, unsigned needs,
     struct rw_err *err)
 {
 	const char *tag = req_tag(rq);
-	char host[256], pin[RW_DIGEST_MAX] = "-";
+	char host[256], pin[RW_DIGEST_MAX] = "-", scans[64] = "-";
 	int rc;
 
 	if ((needs & POLICY_NEED_PIN) && tag != NULL) {
@@ -143,9 +153,13 @@ make_key(struct request *rq, const char *rev, unsigned needs,
 		else if (rc != RW_OK)
 			return rc;
 	}
-	snprintf(rq->dkey, sizeof(rq->dkey), "%s|%d|%s|%s|%s|%s|%s", rev,
+	/* New reports and exceptions change the scan verdicts at once. */
+	if ((needs & POLICY_NEED_SCAN) && db_scans_revision(rq->srv->db, scans,
+	    err) != RW_OK)
+		return err->code;
+	snprintf(rq->dkey, sizeof(rq->dkey), "%s|%d|%s|%s|%s|%s|%s|%s", rev,
 	    rq->write_op ? POLICY_OP_PUSH : POLICY_OP_PULL, rq->rt.up->name,
-	    rq->rt.name, rq->digest, tag != NULL ? tag : "", pin);
+	    rq->rt.name, rq->digest, tag != NULL ? tag : "", pin, scans);
 	return RW_OK;
 }
 
@@ -381,6 +395,83 @@ gather(struct request *rq, struct decide_ctx *dx, struct rw_err *err)
 	return S_NEXT;
 }
 
+/* ------------------------------------------------------- scan verdicts */
+
+/*
+ * The scan verdict of the image: the newest report naming its manifest,
+ * its config or the index it was pulled through (reports name any of
+ * them), and the exceptions of the store and of the policy file.
+ */
+static int	exceptions(struct request *rq, struct decide_ctx *dx,
+		    struct rw_err *err);
+
+static int
+scan_facts(struct request *rq, struct decide_ctx *dx, struct rw_err *err)
+{
+	const char *digests[4];
+	char cfg[RW_DIGEST_MAX], parent[RW_DIGEST_MAX];
+	size_t n = 0, i, nf;
+	int rc;
+
+	digests[n++] = rq->digest;
+	config_digest_of(rq->mbody, rq->mlen, cfg, sizeof(cfg));
+	if (cfg[0] != '\0')
+		digests[n++] = cfg;
+	if (db_parent_of(rq->srv->db, rq->rt.up->name, rq->rt.name, rq->digest,
+	    parent, sizeof(parent), err) == RW_OK)
+		digests[n++] = parent;
+	rc = db_scan_latest(rq->srv->db, digests, n, &dx->scanv, err);
+	if (rc != RW_OK && rc != RW_ENOTFOUND)
+		return rc;
+	if (rc == RW_OK) {
+		nf = dx->scanv.nfindings;
+		dx->pf = calloc(nf + 1, sizeof(*dx->pf));
+		if (dx->pf == NULL)
+			return rw_err_set(err, RW_ENOMEM, "out of memory");
+		for (i = 0; i < nf; i++) {
+			const struct db_finding *f = &dx->scanv.findings[i];
+			dx->pf[i].id = f->id;
+			dx->pf[i].pkg = f->pkg;
+			dx->pf[i].installed = f->installed;
+			dx->pf[i].fixed = f->fixed;
+			dx->pf[i].severity = f->severity;
+			dx->pf[i].fixable = f->fixable;
+		}
+		dx->ps.scanner = dx->scanv.scanner;
+		dx->ps.scanner_version = dx->scanv.scanner_version;
+		dx->ps.db_version = dx->scanv.db_version;
+		dx->ps.scanned_at = dx->scanv.scanned_at;
+		dx->ps.f = dx->pf;
+		dx->ps.nf = nf;
+		dx->have_scan = 1;
+	}
+	return exceptions(rq, dx, err);
+}
+
+static int
+exceptions(struct request *rq, struct decide_ctx *dx, struct rw_err *err)
+{
+	size_t i, nfile = policy_nexceptions(rq->ph->p);
+
+	if (db_exceptions_for(rq->srv->db, &dx->dbx, &dx->ndbx, err) != RW_OK)
+		return err->code;
+	dx->px = calloc(dx->ndbx + nfile + 1, sizeof(*dx->px));
+	if (dx->px == NULL)
+		return rw_err_set(err, RW_ENOMEM, "out of memory");
+	for (i = 0; i < dx->ndbx; i++) {
+		dx->px[i].id = dx->dbx[i].vuln_id;
+		dx->px[i].pkg = dx->dbx[i].pkg;
+		dx->px[i].repo_glob = dx->dbx[i].repo_glob;
+		dx->px[i].expires = dx->dbx[i].expires;
+		dx->px[i].reason = dx->dbx[i].reason;
+		dx->px[i].source = "cli";
+	}
+	for (i = 0; i < nfile; i++)
+		policy_exception(rq->ph->p, i, &dx->px[dx->ndbx + i]);
+	dx->npx = dx->ndbx + nfile;
+	return RW_OK;
+}
+
 /* ------------------------------------------------------------ evaluate */
 
 static int
@@ -421,6 +512,14 @@ evaluate(struct request *rq, struct decide_ctx *dx, struct verdict *v,
 	}
 	q.tag_digest = dx->have_tag_digest ? dx->tag_digest : NULL;
 	q.identity = rq->identity;
+	if ((dx->needs & POLICY_NEED_SCAN) && !rq->write_op) {
+		rc = scan_facts(rq, dx, err);
+		if (rc != RW_OK)
+			return rc;
+		q.scan = dx->have_scan ? &dx->ps : NULL;
+		q.exceptions = dx->px;
+		q.nexceptions = dx->npx;
+	}
 	rc = policy_eval(rq->ph->p, &q, (int64_t)time(NULL), v, err);
 	if (rc == RW_OK && v->pin_now && q.tag != NULL)
 		rc = db_pin_set_if_absent(rq->srv->db, host, q.repo, q.tag,
@@ -464,6 +563,10 @@ store(struct request *rq, const struct verdict *v)
 	rw_strlcpy(rq->dv.rule, v->rule, sizeof(rq->dv.rule));
 	rw_strlcpy(rq->dv.file, v->file, sizeof(rq->dv.file));
 	rw_strlcpy(rq->dv.message, v->message, sizeof(rq->dv.message));
+	/* A verdict that time alone will change (an exception or an image
+	 * age running out) is kept only until then. */
+	if (v->valid_until > 0 && v->valid_until - now < ttl)
+		ttl = v->valid_until > now ? (int)(v->valid_until - now) : 0;
 	dcache_complete(rq->srv->dc, rq->dkey, &rq->dv,
 	    rw_now_ms() + (uint64_t)ttl * 1000u);
 	rq->leading = 0;
@@ -482,7 +585,8 @@ store(struct request *rq, const struct verdict *v)
 	d.reasons_json = rq->reasons = reasons_json(v);
 	d.message = v->message;
 	d.decided_at = now;
-	d.expires_at = v->kind == VERDICT_DENY ? now + ttl : 0;
+	d.expires_at = v->kind == VERDICT_DENY || v->valid_until > 0 ?
+	    now + ttl : 0;
 	rw_err_clear(&err);
 	if (db_decision_put(rq->srv->db, &k, &d, &err) != RW_OK)
 		log_warnx("cannot record decision: %s", err.msg);
@@ -711,6 +815,83 @@ lookup(struct request *rq)
 	return S_NEXT;
 }
 
+/* ---------------------------------------------------- hold until scanned */
+
+static void
+drop_ctx(struct request *rq)
+{
+	size_t i;
+
+	if (rq->dx == NULL)
+		return;
+	facts_image_cleanup(&rq->dx->img);
+	facts_platforms_cleanup(&rq->dx->plats);
+	for (i = 0; i < MAX_CHILDREN; i++)
+		facts_image_cleanup(&rq->dx->child_img[i]);
+	db_scan_view_cleanup(&rq->dx->scanv);
+	free(rq->dx->pf);
+	db_exceptions_free(rq->dx->dbx, rq->dx->ndbx);
+	free(rq->dx->px);
+	free(rq->dx);
+	rq->dx = NULL;
+}
+
+/* The scan this request waited for is over (or its hold time is). */
+static int
+scan_settled(struct request *rq)
+{
+	char why[320];
+
+	rq->scan_waiting = 0;
+	switch (rq->scanw.state) {
+	case SCAN_DONE:		/* decide again, with the new verdict */
+		drop_ctx(rq);
+		rq->dkey[0] = '\0';
+		return S_NEXT;
+	case SCAN_TIMED_OUT:
+		memset(&rq->dv, 0, sizeof(rq->dv));
+		rq->dv.kind = DV_ERROR;
+		rq->retry_after = rq->cfg->scan_hold;
+		snprintf(rq->dv.message, sizeof(rq->dv.message), "regwarden: "
+		    "%s is being scanned; retry in %d s", rq->scan_ref,
+		    rq->retry_after);
+		return conclude(rq, 0);
+	default:
+		snprintf(why, sizeof(why), "the scan failed: %s", rq->scanw.msg);
+		return fail_closed(rq, why);
+	}
+}
+
+/*
+ * The rule holds unscanned images: run the scanner (once per digest, shared
+ * by every pull waiting for it) and decide again when its report is in.
+ */
+static int
+hold(struct request *rq)
+{
+	char host[256];
+	int st;
+
+	dcache_abandon(rq->srv->dc, rq->dkey);
+	rq->leading = 0;
+	if (rq->srv->scanner == NULL)
+		return fail_closed(rq, "the rule holds unscanned images until "
+		    "they are scanned, but no \"scanner\" is configured");
+	decide_host(rq->rt.up, host, sizeof(host));
+	snprintf(rq->scan_ref, sizeof(rq->scan_ref), "%s/%s@%s", host,
+	    rq->rt.name, rq->digest);
+	memset(&rq->scanw, 0, sizeof(rq->scanw));
+	rq->scanw.park = dcw_park;
+	rq->scanw.unpark = dcw_unpark;
+	rq->scanw.arg = rq;
+	rq->scanw.deadline_ms = rw_now_ms() +
+	    (uint64_t)rq->cfg->scan_hold * 1000u;
+	rq->scan_waiting = 1;
+	st = scanner_wait(rq->srv->scanner, rq->scan_ref, rq->digest,
+	    &rq->scanw);
+	return st == SCAN_PENDING ? S_PARKED : scan_settled(rq);
+}
+
 int
 decide_step(struct request *rq)
 {
@@ -718,6 +899,13 @@ decide_step(struct request *rq)
 	struct rw_err err;
 	int rc;
 
+	if (rq->scan_waiting) {
+		if (rq->scanw.state == SCAN_PENDING)
+			return S_PARKED;
+		rc = scan_settled(rq);
+		if (rc != S_NEXT || rq->phase != PH_DECIDE)
+			return rc;
+	}
 	if (!rq->leading) {
 		rc = lookup(rq);
 		if (rc != S_NEXT || !rq->leading)
@@ -735,6 +923,8 @@ decide_step(struct request *rq)
 	memset(&v, 0, sizeof(v));
 	if (evaluate(rq, rq->dx, &v, &err) != RW_OK)
 		return fail_closed(rq, err.msg);
+	if (v.hold)
+		return hold(rq);
 	store(rq, &v);
 	return conclude(rq, 0);
 }
@@ -742,20 +932,13 @@ decide_step(struct request *rq)
 void
 decide_cleanup(struct request *rq)
 {
-	size_t i;
-
 	dcache_forget(rq->srv->dc, &rq->dcw);
+	if (rq->scan_waiting)
+		scanner_forget(rq->srv->scanner, &rq->scanw);
 	if (rq->leading)
 		dcache_abandon(rq->srv->dc, rq->dkey);
 	rq->leading = 0;
-	if (rq->dx != NULL) {
-		facts_image_cleanup(&rq->dx->img);
-		facts_platforms_cleanup(&rq->dx->plats);
-		for (i = 0; i < MAX_CHILDREN; i++)
-			facts_image_cleanup(&rq->dx->child_img[i]);
-		free(rq->dx);
-		rq->dx = NULL;
-	}
+	drop_ctx(rq);
 	free(rq->reasons);
 	rq->reasons = NULL;
 	decide_policy_release(rq->ph);

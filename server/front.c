@@ -19,6 +19,7 @@
 #include "db/db.h"
 #include "server/admin.h"
 #include "server/internal.h"
+#include "server/scanreport.h"
 #include "server/tls.h"
 
 #define STREAM_BLOCK	(64 * 1024)
@@ -88,6 +89,11 @@ front_queue(struct request *rq, unsigned status, struct MHD_Response *r)
 	enum MHD_Result ret;
 
 	front_common_headers(rq, r);
+	if (rq->retry_after > 0) {
+		char ra[16];
+		snprintf(ra, sizeof(ra), "%d", rq->retry_after);
+		MHD_add_response_header(r, "Retry-After", ra);
+	}
 	if (atomic_load(&rq->srv->draining))
 		MHD_add_response_header(r, "Connection", "close");
 	rq->status = status;
@@ -751,8 +757,11 @@ drain(struct server *srv, int seconds)
 	if (atomic_load(&srv->inflight) > 0)
 		log_warnx("shutdown: ending %d request(s) still in flight",
 		    atomic_load(&srv->inflight));
-	/* Every parked request is woken with a failed transfer, so none is
-	 * left suspended when the daemon stops (MHD requires that). */
+	/* Every parked request is woken (a failed transfer, a failed scan),
+	 * so none is left suspended when the daemon stops (MHD requires
+	 * that). */
+	scanner_free(srv->scanner);
+	srv->scanner = NULL;
 	up_engine_abort_all(srv->eng);
 	deadline = rw_now_ms() + 2000;
 	while (up_engine_active(srv->eng) > 0 && rw_now_ms() < deadline)
@@ -795,6 +804,64 @@ block_signals(void)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+/* ------------------------------------------------------ scan reports */
+
+/*
+ * Import a Trivy or Grype report (from the scanner command or POST /scans)
+ * in one transaction.  Every cached decision is dropped: a report can turn
+ * any verdict that read the old one.  Sets *WAS_NEW.
+ */
+static int
+import_report(struct server *srv, const char *body, size_t len, int *was_new,
+    struct rw_err *err)
+{
+	const struct db_scan_report *r;
+	struct scanreport sr;
+	size_t counts[DB_SEV_COUNT];
+	int64_t id;
+	int rc;
+
+	rc = scanreport_parse(body, len, &sr, err);
+	if (rc != RW_OK)
+		return rc;
+	r = scanreport_report(&sr);
+	rc = db_scan_put(srv->db, r, (int64_t)time(NULL), &id, was_new, err);
+	if (rc == RW_OK) {
+		dcache_clear(srv->dc);
+		scanreport_counts(r, counts);
+		log_info("scan report %s: %s %s, %zu findings (critical %zu, "
+		    "high %zu), %zu digests%s", r->report_digest, r->scanner,
+		    r->scanner_version != NULL ? r->scanner_version : "",
+		    r->nfindings, counts[DB_SEV_CRITICAL], counts[DB_SEV_HIGH],
+		    r->ndigests, *was_new ? "" : " (already imported)");
+	}
+	scanreport_cleanup(&sr);
+	return rc;
+}
+
+static int
+scanner_import(void *arg, const char *body, size_t len, struct rw_err *err)
+{
+	int was_new = 0;
+
+	return import_report(arg, body, len, &was_new, err);
+}
+
+static int
+hook_post_scans(void *arg, const char *body, size_t len, struct rw_buf *msg)
+{
+	struct rw_err err;
+	int was_new = 0;
+
+	rw_err_clear(&err);
+	if (import_report(arg, body, len, &was_new, &err) != RW_OK) {
+		rw_buf_addf(msg, "%s\n", err.msg);
+		return err.code == RW_EDB || err.code == RW_EBUSY ? 503 : 400;
+	}
+	rw_buf_addf(msg, was_new ? "imported\n" : "already imported\n");
+	return was_new ? 201 : 200;
 }
 
 /* ----------------------------------------------------- admin hooks */
@@ -862,6 +929,7 @@ start_admin(struct server *srv, const struct rw_config *cfg,
 	hooks.ready = hook_ready;
 	hooks.metrics = hook_metrics;
 	hooks.reload = hook_reload;
+	hooks.post_scans = hook_post_scans;
 	srv->admin = admin_start(cfg->admin_host, cfg->admin_port,
 	    cfg->admin_token, &hooks, err);
 	if (srv->admin == NULL)
@@ -903,6 +971,13 @@ open_state(struct server *srv, const struct rw_config *cfg,
 		if (srv->htpasswd == NULL)
 			return err->code != 0 ? err->code : RW_EIO;
 	}
+	if (cfg->scanner_argv != NULL) {
+		srv->scanner = scanner_new((const char *const *)cfg->scanner_argv,
+		    cfg->scanner_timeout, cfg->scanner_max, scanner_import, srv,
+		    err);
+		if (srv->scanner == NULL)
+			return err->code;
+	}
 	srv->eng = up_engine_new(cfg->max_connections, err);
 	return srv->eng != NULL ? RW_OK : err->code;
 }
@@ -911,6 +986,7 @@ static void
 close_state(struct server *srv)
 {
 	admin_stop(srv->admin);
+	scanner_free(srv->scanner);
 	up_engine_free(srv->eng);
 	auth_htpasswd_free(srv->htpasswd);
 	auth_cache_free(srv->tokens);

@@ -21,6 +21,7 @@
 #include "server/mcache.h"
 #include "server/metrics.h"
 #include "server/route.h"
+#include "server/scanner.h"
 #include "server/upstream.h"
 #include "util/util.h"
 
@@ -82,6 +83,7 @@ struct server {
 	struct policy_holder	*policy;	/* under cfg_mu; NULL: none */
 	struct metrics		*metrics;
 	struct admin		*admin;
+	struct scanner		*scanner;	/* NULL: none configured */
 	pthread_mutex_t		 reload_mu;	/* one reload at a time */
 	struct dcache		*dc;
 	int64_t			 policy_mtime;	/* for the file watch */
@@ -155,6 +157,10 @@ struct request {
 	struct decide_ctx	*dx;
 	struct dverdict		 dv;
 	char			*reasons;	/* JSON, for the audit row */
+	struct scan_waiter	 scanw;		/* hold until scanned */
+	int			 scan_waiting;
+	char			 scan_ref[ROUTE_NAME_MAX + 400];
+	int			 retry_after;	/* seconds, for Retry-After */
 
 
 	/* access log */

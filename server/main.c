@@ -25,6 +25,10 @@ usage(FILE *fp)
 	    "       regwarden explain [-c config.json] [--op pull|push] [--json] "
 	    "<image-ref>\n"
 	    "       regwarden pins [-c config.json] add|rm|ls ...\n"
+	    "       regwarden scans [-c config.json] import REPORT... | ls [--repo GLOB] "
+	    "[--failing[=SEVERITY]] [--json]\n"
+	    "       regwarden exceptions [-c config.json] add ID|pkg:NAME --repo GLOB "
+	    "--expires WHEN --reason TEXT | ls [--json] | rm ID\n"
 	    "       regwarden audit [-c config.json] [--denied] [--since DURATION] "
 	    "[--repo GLOB] [--json] [--limit N]\n"
 	    "       regwarden version\n");
@@ -73,7 +77,8 @@ main(int argc, char **argv)
 		}
 		return server_serve(path);
 	}
-	if (strcmp(argv[1], "pins") == 0 || strcmp(argv[1], "audit") == 0)
+	if (strcmp(argv[1], "pins") == 0 || strcmp(argv[1], "audit") == 0 ||
+	    strcmp(argv[1], "scans") == 0 || strcmp(argv[1], "exceptions") == 0)
 		return cli_main(argc - 1, argv + 1, path);
 	if (strcmp(argv[1], "check") == 0)
 		return explain_check_main(argc - 1, argv + 1, path, stdout,

@@ -1000,6 +1000,12 @@ add_warning(struct MHD_Response *r, const char *msg)
 	n += (size_t)snprintf(v, sizeof(v), "299 - \"");
 	for (; *msg != '\0' && n < sizeof(v) - 8; msg++) {
 		unsigned char c = (unsigned char)*msg;
+		if (strncmp(msg, "\xe2\x86\x92", 3) == 0) {	/* U+2192 */
+			v[n++] = '-';
+			v[n++] = '>';
+			msg += 2;
+			continue;
+		}
 		if (c == '"' || c == '\\')
 			v[n++] = '\\';
 		v[n++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
