@@ -488,7 +488,12 @@ static struct MHD_Daemon *
 start_daemon(struct server *srv, const struct rw_config *cfg,
     const struct tls_material *tls, struct rw_err *err)
 {
+	/* An empty option array stands in when there is no client CA. */
+	static const struct MHD_OptionItem trust_none[] = {
+		{ MHD_OPTION_END, 0, NULL }
+	};
 	struct sockaddr_storage ss;
+	char *ca = NULL;
 	struct MHD_Daemon *d;
 	unsigned flags;
 
@@ -499,12 +504,19 @@ start_daemon(struct server *srv, const struct rw_config *cfg,
 	    MHD_USE_ERROR_LOG | MHD_USE_TURBO;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	/* With tls.client_ca, clients are asked (not required) for a
+	 * certificate; proxy.c decides what a verified one may do. */
+	if (cfg->client_ca != NULL &&
+	    tls_read_client_ca(cfg->client_ca, &ca, err) != RW_OK)
+		return NULL;
 	d = MHD_start_daemon(flags, (uint16_t)cfg->listen_port, NULL, NULL,
 	    on_request, srv,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, srv,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_HTTPS_MEM_CERT, tls->cert_pem,
 	    MHD_OPTION_HTTPS_MEM_KEY, tls->key_pem,
+	    ca != NULL ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_ARRAY,
+	    ca != NULL ? ca : (const char *)trust_none,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
 	    MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->idle_timeout,
@@ -516,6 +528,7 @@ start_daemon(struct server *srv, const struct rw_config *cfg,
 	if (d == NULL)
 		rw_err_set(err, RW_EIO, "cannot listen on %s:%d: %s",
 		    cfg->listen_host, cfg->listen_port, strerror(errno));
+	free(ca);
 	return d;
 }
 

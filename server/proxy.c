@@ -3,6 +3,7 @@
 #include "server/internal.h"
 
 #include "db/db.h"
+#include "server/tls.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,6 +223,21 @@ ask_basic(struct request *rq, const char *why)
 	return front_queue(rq, 401, r);
 }
 
+/* A client certificate that verified against tls.client_ca names the
+ * client ("cert:<subject DN>"). */
+static int
+client_cert(struct request *rq)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	if (rq->cfg->client_ca == NULL)
+		return 0;
+	ci = MHD_get_connection_info(rq->conn,
+	    MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	return ci != NULL && tls_client_identity(ci->tls_session, rq->identity,
+	    sizeof(rq->identity));
+}
+
 /*
  * Credentials mode: regwarden's own upstream credentials serve pulls; a
  * client that writes (or presents credentials at all) must prove who it is
@@ -240,12 +256,20 @@ client_auth(struct request *rq)
 		    sizeof(rq->identity));
 		return S_NEXT;
 	}
+	if (rq->authz == NULL && client_cert(rq))
+		return S_NEXT;		/* a verified TLS client certificate */
 	if (rq->authz == NULL) {
 		rw_strlcpy(rq->identity, "anonymous", sizeof(rq->identity));
+		if (rq->write_op && h == NULL && rq->cfg->client_ca != NULL)
+			return done(front_error(rq, 403, "DENIED", "pushes to "
+			    "upstream %s need a TLS client certificate signed "
+			    "by a CA in tls.client_ca", rq->rt.up->name));
 		if (rq->write_op && h == NULL)
 			return done(front_error(rq, 403, "DENIED", "pushes to "
-			    "upstream %s need client authentication, and no "
-			    "htpasswd file is configured", rq->rt.up->name));
+			    "upstream %s need client authentication (a TLS "
+			    "client certificate or Basic credentials), and "
+			    "neither tls.client_ca nor htpasswd is configured",
+			    rq->rt.up->name));
 		if (rq->write_op || (rq->rt.kind == ROUTE_BASE && h != NULL))
 			return done(ask_basic(rq, "authentication required"));
 		return S_NEXT;

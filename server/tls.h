@@ -76,4 +76,20 @@ int	 tls_load_or_create(const char *cert_path, const char *key_path,
 /** Wipe the key, free every string and clear *M.  NULL and {0} are fine. */
 void	 tls_material_cleanup(struct tls_material *m);
 
+/**
+ * Read the PEM bundle of CAs that sign client certificates (tls.client_ca)
+ * into *PEM (NUL-terminated, caller frees).  RW_OK, or RW_EIO / RW_ETOOBIG
+ * / RW_ECRYPTO (no certificate in it) with ERR naming the file.
+ */
+int	 tls_read_client_ca(const char *path, char **pem, struct rw_err *err);
+
+/**
+ * The identity of a client that presented a certificate which verified
+ * against tls.client_ca: "cert:<subject DN>" into OUT.  SESSION is the
+ * connection's gnutls_session_t (libmicrohttpd's
+ * MHD_CONNECTION_INFO_GNUTLS_SESSION).  Returns 1 with OUT filled, 0 when
+ * the client presented none or it did not verify (OUT empty).
+ */
+int	 tls_client_identity(void *session, char *out, size_t size);
+
 #endif /* RW_TLS_H */
