@@ -544,6 +544,28 @@ reasons_json(const struct verdict *v)
 	return s;
 }
 
+/*
+ * How long a verdict may be reused: the TTL, but a verdict that time alone
+ * will change (an exception or an image age running out at VALID_UNTIL,
+ * unix seconds) only until that very second, counted in milliseconds of
+ * wall time rather than rounded to whole seconds.
+ */
+static uint64_t
+keep_for(int ttl, int64_t valid_until)
+{
+	struct timespec ts;
+	uint64_t keep = (uint64_t)ttl * 1000u, now_ms, until_ms;
+
+	if (valid_until <= 0)
+		return keep;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now_ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	until_ms = (uint64_t)valid_until * 1000u;
+	if (until_ms <= now_ms)
+		return 0;
+	return until_ms - now_ms < keep ? until_ms - now_ms : keep;
+}
+
 /* Keep a fresh decision: in memory for the TTL, and in the db where the
  * blob gate and `regwarden audit` find it. */
 static void
@@ -556,6 +578,7 @@ store(struct request *rq, const struct verdict *v)
 	int64_t now = (int64_t)time(NULL);
 	int ttl = v->kind == VERDICT_DENY ? rq->cfg->deny_ttl :
 	    rq->cfg->decision_ttl;
+	uint64_t keep_ms;
 
 	rq->dv.kind = v->kind;
 	rq->dv.mode = v->mode;
@@ -563,12 +586,10 @@ store(struct request *rq, const struct verdict *v)
 	rw_strlcpy(rq->dv.rule, v->rule, sizeof(rq->dv.rule));
 	rw_strlcpy(rq->dv.file, v->file, sizeof(rq->dv.file));
 	rw_strlcpy(rq->dv.message, v->message, sizeof(rq->dv.message));
-	/* A verdict that time alone will change (an exception or an image
-	 * age running out) is kept only until then. */
+	keep_ms = keep_for(ttl, v->valid_until);
 	if (v->valid_until > 0 && v->valid_until - now < ttl)
 		ttl = v->valid_until > now ? (int)(v->valid_until - now) : 0;
-	dcache_complete(rq->srv->dc, rq->dkey, &rq->dv,
-	    rw_now_ms() + (uint64_t)ttl * 1000u);
+	dcache_complete(rq->srv->dc, rq->dkey, &rq->dv, rw_now_ms() + keep_ms);
 	rq->leading = 0;
 	memset(&k, 0, sizeof(k));
 	k.policy_rev = policy_revision(rq->ph->p);

@@ -694,3 +694,59 @@ expect_contains_any() {
 	done
 	fail "$name: expected one of: $(printf "'%s' " "$@"), got '$hay'"
 }
+
+# ---- scan verdicts (scans_*.test.sh) -------------------------------------
+
+# Real scanner reports beside the source tree (as the unit tests use them).
+: "${SCAN_FIXTURES:=$RW_SOURCE_DIR/../shared/fixtures/scan-reports}"
+
+# The Accept header containerd sends when it resolves a tag.
+CTR_ACCEPT='application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, */*'
+
+# image_report LAYOUT REPO [mkreport.py options]: a report on the single
+# image of LAYOUT (digests from mkimage's LAYOUT.json) naming its manifest
+# as REPO@digest and its config as the image ID.  Written to
+# LAYOUT.report.json; REPORT is set to that path.
+image_report() {
+	local lay=$1 repo=$2 man cfg
+	shift 2
+	man=$(json_get "$lay.json" 'j["manifests"][0]["digest"]') || return 1
+	cfg=$(json_get "$lay.json" 'j["manifests"][0]["config"]') || return 1
+	REPORT=$lay.report.json
+	"$PY" "$E2E_DIR/mkreport.py" --repo "$repo" --manifest "$man" \
+		--config "$cfg" --out "$REPORT" "$@" ||
+		die "mkreport.py failed for $repo"
+}
+
+# admin_section: sets ADMIN_PORT, ADMIN_URL, ADMIN_TOKEN (written to
+# ADMIN_TOKEN_FILE, mode 600) and ADMIN_JSON, the "admin" section to put in
+# start_regwarden's extra config (a loopback listener with that token).
+admin_section() {
+	ADMIN_PORT=$(free_port)
+	ADMIN_URL=http://127.0.0.1:$ADMIN_PORT
+	ADMIN_TOKEN=e2e-admin-$RANDOM$RANDOM
+	ADMIN_TOKEN_FILE=$E2E_TMP/admin.token
+	echo "$ADMIN_TOKEN" >"$ADMIN_TOKEN_FILE"
+	chmod 600 "$ADMIN_TOKEN_FILE"
+	ADMIN_JSON="{\"listen\": \"127.0.0.1:$ADMIN_PORT\", \"token_file\": \"$ADMIN_TOKEN_FILE\"}"
+}
+
+# post_scans FILE [CURL ARGS...]: POST FILE to the admin listener's /scans
+# with the bearer token (req's R_CODE, R_BODY, R_HDRS).
+post_scans() {
+	local f=$1
+	shift
+	req POST "$ADMIN_URL/scans" -H "Authorization: Bearer $ADMIN_TOKEN" \
+		-H 'Content-Type: application/json' --data-binary "@$f" "$@"
+}
+
+# get_manifest REPO REF [CURL ARGS...]: GET a manifest through regwarden
+# with containerd's Accept header (req's R_CODE, R_BODY, R_HDRS).
+get_manifest() {
+	req GET "$RW_URL/v2/$1/manifests/$2" -H "Accept: $CTR_ACCEPT" "${@:3}"
+}
+
+# body_digest: the sha256 digest of the last req's body.
+body_digest() {
+	echo "sha256:$(sha256sum "$R_BODY" | awk '{print $1}')"
+}
