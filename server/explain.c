@@ -789,6 +789,122 @@ find_pin(const struct rw_config *cfg, const struct policy *p,
 	return rc;
 }
 
+/* ------------------------------------------------------- scan verdicts */
+
+/* The scan verdict and exceptions explain reads (POLICY_NEED_SCAN). */
+struct scanfacts {
+	struct db_scan_view	 view;
+	int			 have;
+	struct policy_finding	*pf;
+	struct policy_scan	 ps;
+	struct db_exception	*dbx;
+	size_t			 ndbx;
+	struct policy_exception	*px;
+	size_t			 npx;
+};
+
+static void
+scanfacts_free(struct scanfacts *sf)
+{
+	db_scan_view_cleanup(&sf->view);
+	free(sf->pf);
+	db_exceptions_free(sf->dbx, sf->ndbx);
+	free(sf->px);
+	memset(sf, 0, sizeof(*sf));
+}
+
+/* The config digest a manifest names, or "". */
+static void
+config_of(const char *body, size_t len, char *out, size_t size)
+{
+	json_t *root = json_loadb(body, len, 0, NULL), *d;
+
+	out[0] = '\0';
+	d = json_object_get(json_object_get(root, "config"), "digest");
+	if (json_is_string(d))
+		rw_strlcpy(out, json_string_value(d), size);
+	json_decref(root);
+}
+
+static int
+scan_from_db(struct db *db, const char *const *digests, size_t n,
+    struct scanfacts *sf, struct rw_err *err)
+{
+	size_t i;
+	int rc;
+
+	rc = db_scan_latest(db, digests, n, &sf->view, err);
+	if (rc == RW_ENOTFOUND)
+		rc = RW_OK;
+	else if (rc == RW_OK) {
+		sf->pf = calloc(sf->view.nfindings + 1, sizeof(*sf->pf));
+		if (sf->pf == NULL)
+			return rw_err_set(err, RW_ENOMEM, "out of memory");
+		for (i = 0; i < sf->view.nfindings; i++) {
+			sf->pf[i].id = sf->view.findings[i].id;
+			sf->pf[i].pkg = sf->view.findings[i].pkg;
+			sf->pf[i].installed = sf->view.findings[i].installed;
+			sf->pf[i].fixed = sf->view.findings[i].fixed;
+			sf->pf[i].severity = sf->view.findings[i].severity;
+			sf->pf[i].fixable = sf->view.findings[i].fixable;
+		}
+		sf->ps.scanner = sf->view.scanner;
+		sf->ps.scanner_version = sf->view.scanner_version;
+		sf->ps.db_version = sf->view.db_version;
+		sf->ps.scanned_at = sf->view.scanned_at;
+		sf->ps.f = sf->pf;
+		sf->ps.nf = sf->view.nfindings;
+		sf->have = 1;
+	}
+	if (rc == RW_OK)
+		rc = db_exceptions_for(db, &sf->dbx, &sf->ndbx, err);
+	return rc;
+}
+
+/*
+ * The newest report naming the manifest or its config, with the store's
+ * and the policy file's exceptions.  No db yet: no verdict, no exceptions.
+ */
+static int
+find_scan(const struct rw_config *cfg, const struct policy *p,
+    const char *digest, const char *config, struct scanfacts *sf,
+    struct rw_err *err)
+{
+	const char *digests[2] = { digest, config };
+	char path[4096];
+	struct db *db = NULL;
+	size_t i, nfile = policy_nexceptions(p);
+	int rc = RW_OK;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/regwarden.db",
+	    cfg->state_dir) >= sizeof(path))
+		return rw_err_set(err, RW_EINVAL, "state_dir path is too long");
+	if (access(path, F_OK) == 0) {
+		rc = db_open(path, &db, err);
+		if (rc == RW_OK)
+			rc = scan_from_db(db, digests, config[0] != '\0' ? 2 : 1,
+			    sf, err);
+		db_close(db);
+	}
+	if (rc != RW_OK)
+		return rc;
+	sf->px = calloc(sf->ndbx + nfile + 1, sizeof(*sf->px));
+	if (sf->px == NULL)
+		return rw_err_set(err, RW_ENOMEM, "out of memory");
+	for (i = 0; i < sf->ndbx; i++) {
+		sf->px[i].id = sf->dbx[i].vuln_id;
+		sf->px[i].pkg = sf->dbx[i].pkg;
+		sf->px[i].repo_glob = sf->dbx[i].repo_glob;
+		sf->px[i].expires = sf->dbx[i].expires;
+		sf->px[i].reason = sf->dbx[i].reason;
+		sf->px[i].source = "cli";
+	}
+	for (i = 0; i < nfile; i++)
+		policy_exception(p, i, &sf->px[sf->ndbx + i]);
+	sf->npx = sf->ndbx + nfile;
+	return RW_OK;
+}
+
 /* ------------------------------------------------------------ the run */
 
 /* One `regwarden explain`: what it read, what it fetched, what it says. */
@@ -804,6 +920,7 @@ struct run {
 	struct gathered		*g;
 	struct verdict		 v;
 	unsigned		 needs;
+	struct scanfacts	 sf;
 	FILE			*out;
 	FILE			*err;
 };
@@ -881,7 +998,7 @@ decide(struct run *rn)
 	struct admission_req q;
 	struct rw_err e;
 	const char *tag = rn->ci.digest[0] != '\0' ? NULL : rn->ci.tag;
-	char *body = NULL;
+	char *body = NULL, cfgd[RW_DIGEST_MAX];
 	size_t len = 0;
 	int rc;
 
@@ -893,6 +1010,10 @@ decide(struct run *rn)
 		    &rn->needs);
 	if (rc == RW_OK)
 		rc = gather_images(&rn->s, rn->g, body, len, rn->needs, &e);
+	if (rc == RW_OK && (rn->needs & POLICY_NEED_SCAN)) {
+		config_of(body, len, cfgd, sizeof(cfgd));
+		rc = find_scan(rn->cfg, rn->p, rn->g->digest, cfgd, &rn->sf, &e);
+	}
 	free(body);
 	if (rc == RW_OK && (rn->needs & POLICY_NEED_PIN) && tag != NULL)
 		rc = find_pin(rn->cfg, rn->p, rn->host, rn->ci.repo, tag, rn->g,
@@ -914,6 +1035,11 @@ decide(struct run *rn)
 	q.image = rn->g->have_img ? &rn->g->img.img : NULL;
 	q.pinned_digest = rn->g->pin[0] != '\0' ? rn->g->pin : NULL;
 	q.identity = "explain";
+	if (rn->needs & POLICY_NEED_SCAN) {
+		q.scan = rn->sf.have ? &rn->sf.ps : NULL;
+		q.exceptions = rn->sf.px;
+		q.nexceptions = rn->sf.npx;
+	}
 	/* Push: what the tag points to now would come from a HEAD; explain
 	 * judges the image the tag names, so the tag has not moved. */
 	q.tag_digest = rn->a.op == POLICY_OP_PUSH && tag != NULL ?
@@ -1030,6 +1156,7 @@ explain_main(int argc, char **argv, const char *default_config, FILE *out,
 		rw_freezero(rn->s.bearer, strlen(rn->s.bearer));
 	curl_global_cleanup();
 out:
+	scanfacts_free(&rn->sf);
 	policy_free(rn->p);
 	config_free(rn->cfg);
 	gathered_free(rn->g);
