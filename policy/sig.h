@@ -1,0 +1,174 @@
+/*
+ * sig.h - verifying image signatures over bytes already fetched.
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Part of policy/, and as pure as the rest of it: no network, no files, no
+ * logging, no globals; OpenSSL 3 and jansson only.  The caller (server/)
+ * discovers and fetches the signature manifests and blobs, checks each
+ * blob against its descriptor's digest and size, and passes the bytes in.
+ *
+ * What is here so far: cosign key-based signatures in the legacy layout
+ * (the `sha256-<hex>.sig` tag, one "simple signing" layer per signature,
+ * see shared/reference/signature-formats.md §1).  A struct sig_key is
+ * immutable once loaded and may be shared by every thread; every other
+ * function here is reentrant.
+ *
+ * A verdict is not an error: a signature that does not verify, or that
+ * names another image, is a successful evaluation with a verdict other than
+ * SIG_VALID.  Functions return a negative RW_E* code only when they could
+ * not decide (bad arguments, out of memory, OpenSSL failing to set up).
+ */
+#ifndef RW_POLICY_SIG_H
+#define RW_POLICY_SIG_H
+
+#include <stddef.h>
+
+#include "util/util.h"
+
+struct sig_key;
+
+/* Longest PEM text sig_key_load accepts; a 4096-bit RSA key is 800 bytes. */
+#define SIG_KEY_PEM_MAX		(64 * 1024)
+/* Longest cosign payload; cosign writes about 250 bytes plus annotations. */
+#define SIG_COSIGN_PAYLOAD_MAX	(1024 * 1024)
+/* Longest signature annotation; a 4096-bit RSA signature is 684 chars. */
+#define SIG_COSIGN_SIG_MAX	4096
+/* The critical.type every cosign simple-signing payload carries. */
+#define SIG_COSIGN_TYPE		"cosign container image signature"
+/* The media type of a cosign signature layer (checked by the caller). */
+#define SIG_COSIGN_MEDIA_TYPE	"application/vnd.dev.cosign.simplesigning.v1+json"
+
+/**
+ * Load a public key from PEM text (LEN bytes, need not be NUL-terminated):
+ * exactly one "PUBLIC KEY" block holding a SubjectPublicKeyInfo, as cosign
+ * writes cosign.pub.  Text before the block is ignored; a second PEM block,
+ * PEM headers, or bytes after the DER inside the block are refused.
+ * Accepted key types: ECDSA on P-256, P-384 or P-521; RSA of 2048 to 4096
+ * bits; Ed25519.  Returns RW_OK and a new key in *OUT (free it with
+ * sig_key_free), or leaves *OUT NULL and returns RW_EPARSE (not a PEM
+ * PUBLIC KEY), RW_EUNSUPPORTED (another key type, curve or size; ERR names
+ * it), RW_ETOOBIG (over SIG_KEY_PEM_MAX), RW_EINVAL, RW_ENOMEM or
+ * RW_ECRYPTO (OpenSSL failed to re-encode the key).
+ */
+int		 sig_key_load(const char *pem, size_t len, struct sig_key **out,
+		    struct rw_err *err);
+
+/** Free K; NULL does nothing. */
+void		 sig_key_free(struct sig_key *k);
+
+/**
+ * The key's id for messages and caches: "sha256:<hex>" of the DER
+ * SubjectPublicKeyInfo (the form Sigstore trusted roots use for key ids).
+ * Borrowed: valid as long as K.
+ */
+const char	*sig_key_id(const struct sig_key *k);
+
+/** What K is, for messages: "ECDSA P-256", "RSA 4096", "Ed25519".  Borrowed. */
+const char	*sig_key_kind(const struct sig_key *k);
+
+/*
+ * Verdicts.  Checks run in this order and the first failure decides:
+ * the signature annotation decodes (MALFORMED), the signature verifies over
+ * the payload bytes (BAD_SIGNATURE), the payload parses (MALFORMED), its
+ * critical.type is the cosign one (WRONG_TYPE), and its
+ * critical.image.docker-manifest-digest equals the manifest digest
+ * (WRONG_DIGEST).  The payload is only parsed once its signature verified,
+ * so MALFORMED after that point means the key's holder signed nonsense.
+ */
+enum sig_verdict {
+	SIG_VALID = 0,
+	SIG_BAD_SIGNATURE,	/* not made by this key over these bytes */
+	SIG_WRONG_DIGEST,	/* a good signature, for another manifest */
+	SIG_WRONG_TYPE,		/* a good signature over something else */
+	SIG_MALFORMED		/* undecodable signature or payload */
+};
+
+/* Longest sig_result.reason, terminator excluded. */
+#define SIG_REASON_MAX	400
+
+struct sig_result {
+	enum sig_verdict verdict;
+	/*
+	 * One line for a human, untrusted text quoted and cut: "signed by
+	 * ECDSA P-256 key sha256:...", "signature does not verify with ...",
+	 * "signature is for sha256:..., not sha256:...".
+	 */
+	char		 reason[SIG_REASON_MAX + 1];
+	/*
+	 * Once the payload parsed: the docker-manifest-digest it names, when
+	 * that looks like a digest and fits (else ""), so that WRONG_DIGEST
+	 * can say which image was signed.
+	 */
+	char		 digest[RW_DIGEST_MAX];
+	/*
+	 * Once the payload parsed: critical.identity.docker-reference as
+	 * written (cut at 255 bytes; escape it before printing), or "".
+	 * Cosign ignores it (images get copied); kept for policies.
+	 */
+	char		 reference[256];
+};
+
+/** The verdict's name: "valid", "bad signature", "wrong digest", ... */
+const char	*sig_verdict_str(enum sig_verdict v);
+
+/**
+ * Judge one cosign key-based signature: PAYLOAD (PLEN bytes, the layer
+ * blob exactly as fetched) signed by K, with SIG_B64 the layer's
+ * "dev.cosignproject.cosign/signature" annotation (standard base64 with
+ * padding; line breaks are skipped as cosign does, since signatures made
+ * with `openssl base64` carry them, but any other whitespace or anything
+ * else non-canonical is MALFORMED), for
+ * the manifest MANIFEST_DIGEST ("sha256:<hex>", compared byte for byte).
+ *
+ * The signature is checked over the exact payload bytes, with the
+ * algorithm the key type implies, since cosign stores none:
+ *  - ECDSA: SHA-256 whatever the curve (cosign's default, also for P-384
+ *    and P-521 keys), signature in ASN.1 DER;
+ *  - RSA: PKCS#1 v1.5 with SHA-256;
+ *  - Ed25519: pure Ed25519 only.  Signatures cosign made with Ed25519ph
+ *    (its current default for Ed25519 keys) need OpenSSL 3.2 and are
+ *    BAD_SIGNATURE with OpenSSL 3.0/3.1 (the reason says so).
+ *
+ * The payload is parsed with duplicate keys refused.  Go's encoding/json,
+ * which cosign uses, matches object keys to fields case-insensitively, and
+ * old cosign wrote "Critical": keys are matched ignoring ASCII case, so
+ * such payloads verify.  Go also folds some non-ASCII letters onto ASCII
+ * ones (U+212A onto 'k', U+017F onto 's', more in some versions), and its
+ * newer decoder can ignore '-' and '_' in names; so the objects we read
+ * (the top level, critical, critical.image, critical.identity) may hold
+ * only ASCII keys, and two keys that name the same field when case, '-'
+ * and '_' are ignored are refused (MALFORMED), where Go would merge them
+ * or take the last one.  Whatever we accept, every Go version reads alike.
+ * Other keys are ignored, as Go does; "optional" must be an object or null
+ * but is not read.
+ *
+ * Not checked here (the caller's job): the layer's media type
+ * (SIG_COSIGN_MEDIA_TYPE), the blob digest against its descriptor, the
+ * Rekor bundle and any certificate annotations.
+ *
+ * Returns RW_OK with *OUT filled (verdict and reason), or RW_EINVAL (a
+ * NULL argument, or MANIFEST_DIGEST empty or over RW_DIGEST_MAX - 1
+ * bytes), RW_ENOMEM, or RW_ECRYPTO when OpenSSL could not set up a
+ * verification; then *OUT says SIG_MALFORMED and ERR says why.
+ */
+int		 sig_cosign_verify(const struct sig_key *k, const char *payload,
+		    size_t plen, const char *sig_b64,
+		    const char *manifest_digest, struct sig_result *out,
+		    struct rw_err *err);
+
+/* sig_b64_decode flag: skip '\r' and '\n' anywhere, as Go's decoder does. */
+#define SIG_B64_LINES	0x01
+
+/**
+ * Strict standard base64 (RFC 4648 §4, with padding): LEN bytes of IN,
+ * length a multiple of 4, '=' only as the last one or two characters,
+ * unused bits zero, no whitespace except line breaks when FLAGS has
+ * SIG_B64_LINES.  Returns RW_OK and a new buffer in *OUT (*OUTLEN bytes,
+ * NUL-terminated for convenience; the caller frees it), or RW_EPARSE with
+ * ERR naming the offset in IN of the first bad character, or RW_ENOMEM.
+ * An empty input decodes to an empty buffer.
+ */
+int		 sig_b64_decode(const char *in, size_t len, int flags,
+		    unsigned char **out, size_t *outlen, struct rw_err *err);
+
+#endif /* RW_POLICY_SIG_H */
