@@ -107,6 +107,8 @@ needs_of(const struct policy_rule *r, int op, int has_tag)
 		needs |= POLICY_NEED_TAG_DIGEST;
 	if (op == POLICY_OP_PULL && r->has_scan)
 		needs |= POLICY_NEED_SCAN;
+	if (r->has_sigs)
+		needs |= POLICY_NEED_SIGS;
 	return needs;
 }
 
@@ -154,6 +156,29 @@ policy_reason(struct policy_ev *e, struct policy_sb *sb, const char *check,
 		policy_sb_init(sb, e->scratch, sizeof(e->scratch));
 		return;
 	}
+	e->detail &= ~(1u << (r - v->reasons));
+	memset(r, 0, sizeof(*r));
+	rw_strlcpy(r->check, check, sizeof(r->check));
+	r->failed = failed;
+	policy_sb_init(sb, r->text, sizeof(r->text));
+}
+
+/* policy_ev.detail has one bit per reason. */
+_Static_assert(VERDICT_REASONS <= 32, "policy_ev.detail is too narrow");
+
+void
+policy_detail(struct policy_ev *e, struct policy_sb *sb, const char *check,
+    int failed)
+{
+	struct verdict *v = e->v;
+	struct verdict_reason *r;
+
+	if (v->nreasons >= VERDICT_REASONS) {
+		policy_sb_init(sb, e->scratch, sizeof(e->scratch));
+		return;
+	}
+	e->detail |= 1u << v->nreasons;
+	r = &v->reasons[v->nreasons++];
 	memset(r, 0, sizeof(*r));
 	rw_strlcpy(r->check, check, sizeof(r->check));
 	r->failed = failed;
@@ -427,6 +452,11 @@ missing_fact(const struct policy_ev *e, char *buf, size_t size)
 	    ((r->has_pins && q->op == POLICY_OP_PULL) ||
 	    (r->immutable && q->op == POLICY_OP_PUSH)))
 		return "the manifest digest";
+	if (r->has_sigs && q->digest == NULL)
+		return "the manifest digest";
+	if (r->has_sigs && (!q->sigs_gathered ||
+	    (q->nsigs > 0 && q->sigs == NULL)))
+		return "the signatures of the image";
 	return NULL;
 }
 
@@ -453,12 +483,13 @@ add_note(struct policy_sb *sb, const char *msg)
 }
 
 static void
-failed_reasons(const struct verdict *v, struct policy_sb *sb)
+failed_reasons(const struct policy_ev *e, struct policy_sb *sb)
 {
+	const struct verdict *v = e->v;
 	size_t i, n = 0;
 
 	for (i = 0; i < v->nreasons; i++)
-		if (v->reasons[i].failed)
+		if (v->reasons[i].failed && (e->detail & (1u << i)) == 0)
 			policy_sb_add(sb, "%s%s", n++ > 0 ? ". Also: " : "",
 			    v->reasons[i].text);
 }
@@ -508,7 +539,7 @@ compose(struct policy_ev *e)
 	room = sb.len + tb.len + 16 < POLICY_MESSAGE_MAX ?
 	    POLICY_MESSAGE_MAX + 1 - sb.len - tb.len : 16;
 	policy_sb_init(&bb, body, room < sizeof(body) ? room : sizeof(body));
-	failed_reasons(v, &bb);
+	failed_reasons(e, &bb);
 	policy_sb_finish(&bb);
 	policy_sb_add(&sb, "%s%s", body, tail);
 	policy_sb_finish(&sb);
@@ -563,6 +594,28 @@ could_not(struct policy_ev *e, struct rw_err *err, const char *fact)
 	    "not gathered", v->rule, fact);
 }
 
+/* Verifying a signature failed to run (not: did not verify): fail closed. */
+static int
+broken(struct policy_ev *e, struct rw_err *err)
+{
+	struct verdict *v = e->v;
+	struct policy_sb sb;
+
+	v->kind = VERDICT_DENY;
+	v->nreasons = 0;
+	v->pin_now = 0;
+	v->hold = 0;
+	v->valid_until = 0;
+	policy_sb_init(&sb, v->message, POLICY_MESSAGE_MAX + 1);
+	policy_sb_add(&sb, "regwarden: %s%s could not be decided: rule \"%s\" "
+	    "(%s:%d) checks signatures, and verifying them failed: %s.",
+	    e->req->op == POLICY_OP_PUSH ? "push of " : "", e->ref, v->rule,
+	    e->p->base, v->line, e->fail_msg);
+	policy_sb_finish(&sb);
+	return rw_err_set(err, e->fail_rc, "verifying signatures failed: %s",
+	    e->fail_msg);
+}
+
 /* The request's names as messages show them. */
 static void
 display(struct policy_ev *e)
@@ -594,6 +647,7 @@ run_checks(struct policy_ev *e)
 	check_pins(e);
 	check_immutable(e);
 	policy_check_image(e);
+	policy_check_sigs(e);
 	/* Last: holding for a scan depends on whether anything else failed. */
 	policy_check_scan(e);
 }
@@ -633,6 +687,8 @@ policy_eval(const struct policy *p, const struct admission_req *req,
 	if (fact != NULL)
 		return could_not(&e, err, fact);
 	run_checks(&e);
+	if (e.fail_rc != RW_OK)
+		return broken(&e, err);
 	if (e.nfail == 0 || e.r->mode == POLICY_AUDIT)
 		out->kind = VERDICT_ALLOW;
 	else if (e.nfail == e.nsoft)

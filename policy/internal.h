@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "policy/policy.h"
+#include "policy/sig.h"
 #include "util/util.h"
 
 /* The policy file is read whole; larger than any sane policy. */
@@ -28,6 +29,8 @@
 #define POLICY_MESSAGE_MAX	1500
 /* User text quoted in a load error is cut here so a line stays a line. */
 #define POLICY_QUOTE_MAX	64
+/* Keys one rule's "signatures" may list: each costs a verification. */
+#define POLICY_SIG_KEYS_MAX	8
 
 struct policy_plat {
 	char	*os;
@@ -76,6 +79,14 @@ struct policy_rule {
 	int64_t		 scan_max_age;	/* days; 0: no age check */
 	int		 scan_unscanned; /* enum policy_unscanned */
 
+	int		 has_sigs;	/* a "signatures" section */
+	size_t		*sig_keys;	/* indices into policy.keys, in the
+					   order the rule lists them */
+	size_t		 nsig_keys;
+	int		 sig_require;	/* keys that must have signed: 1 for
+					   "any"; 0 for "all" until pass two
+					   resolves it to nsig_keys */
+
 	int		 valid;		/* loaded without error: pass two may
 					   compare it */
 };
@@ -108,6 +119,15 @@ struct policy_pinent {
 	size_t	 at;	/* index in the file's "pins" array */
 };
 
+/* One entry of the file's "keys": a named cosign public key. */
+struct policy_keyent {
+	char		*name;
+	struct sig_key	*key;		/* NULL when the entry had errors */
+	int		 line;		/* of its name */
+	int		 from_file;	/* "cosign_file": FILE_DIGEST is set */
+	char		 file_digest[RW_DIGEST_MAX];
+};
+
 struct policy {
 	char			*file;		/* as the caller named it */
 	const char		*base;		/* its last component, in messages */
@@ -120,6 +140,8 @@ struct policy {
 	size_t			 npins;
 	struct policy_excent	*excs;
 	size_t			 nexcs;
+	struct policy_keyent	*keys;
+	size_t			 nkeys;
 };
 
 /* ------------------------------------------------------------- loading */
@@ -217,6 +239,23 @@ void	 policy_scan_load(struct ld *ld, const struct where *w, json_t *v,
 void	 policy_exceptions_load(struct ld *ld, const struct where *w,
 	    json_t *v);
 void	 policy_exceptions_free(struct policy *p);
+/* sigload.c: the top-level "keys" into LD's policy. */
+void	 policy_keys_load(struct ld *ld, const struct where *w, json_t *v);
+void	 policy_keys_free(struct policy *p);
+/* sigload.c: a rule's "signatures" section into R. */
+void	 policy_sigs_load(struct ld *ld, const struct where *w, json_t *v,
+	    struct policy_rule *r);
+/*
+ * sigload.c, pass two: the key names of every rule's "signatures" (read
+ * again from DOC, the whole file) resolved against "keys", which may come
+ * later in the file.  Unknown names are reported with a suggestion.
+ */
+void	 policy_sigs_resolve(struct ld *ld, json_t *doc);
+/*
+ * sigload.c: folds the digests of the key files into P's revision, so
+ * that replacing a key file changes it.  Returns 0, or -1 (out of memory).
+ */
+int	 policy_keys_revision(struct policy *p);
 /* time.c: "2026-12-31T00:00:00Z" for T, as messages show times. */
 void	 policy_time_str(char *buf, size_t size, int64_t t);
 
@@ -318,6 +357,11 @@ struct policy_ev {
 	int				 hold;	/* unscanned: hold applies */
 	int64_t				 until;	/* see verdict.valid_until */
 	int				 pin_now;
+	/* bit I: reason I is evidence for another (policy_detail) */
+	unsigned			 detail;
+	/* signature verification could not run: the decision fails */
+	int				 fail_rc;
+	char				 fail_msg[sizeof(((struct rw_err *)0)->msg)];
 	char				 scratch[sizeof(((struct
 					    verdict_reason *)0)->text)];
 };
@@ -328,6 +372,14 @@ struct policy_ev {
  * text.  Never fails: a reason that finds no room is written to scratch.
  */
 void	 policy_reason(struct policy_ev *e, struct policy_sb *sb,
+	    const char *check, int failed);
+/*
+ * As policy_reason, for evidence behind the reason just written (one per
+ * key of a signature check): it is listed by explain, FAILED or not, but
+ * not counted as a failure nor repeated in the message.  Written only
+ * while the table has room; never replaces another reason.
+ */
+void	 policy_detail(struct policy_ev *e, struct policy_sb *sb,
 	    const char *check, int failed);
 /* " and N more" when TOTAL items were more than the SHOWN ones. */
 void	 policy_list_more(struct policy_sb *sb, size_t shown, size_t total);
@@ -340,6 +392,11 @@ void	 policy_until(struct policy_ev *e, int64_t t);
 int	 policy_config_checks(const struct policy_rule *r);
 /* image.c: non_root, no_secrets, required_labels, platforms, max_age_days. */
 void	 policy_check_image(struct policy_ev *e);
+/*
+ * sigcheck.c: the signature check of a rule with "signatures" (pulls and
+ * pushes).  Sets E->fail_rc when verification could not run.
+ */
+void	 policy_check_sigs(struct policy_ev *e);
 /* scan.c: the scan checks of the rule (pulls only). */
 void	 policy_check_scan(struct policy_ev *e);
 /* Whether index entry PL is an attestation (platform unknown/unknown). */

@@ -361,6 +361,12 @@ exceptions_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 }
 
 static void
+keys_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
+{
+	policy_keys_load(ld, w, v);
+}
+
+static void
 rules_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 {
 	struct policy *p = ctx;
@@ -391,6 +397,7 @@ static const struct policy_key root_keys[] = {
 	{ "default_message", default_message_fn, 0 },
 	{ "pins", pins_fn, 0 },
 	{ "exceptions", exceptions_fn, 0 },
+	{ "keys", keys_fn, 0 },
 	{ "rules", rules_fn, 0 },
 	{ NULL, NULL, 0 },
 };
@@ -462,7 +469,10 @@ policy_load_text(const char *name, const char *text, size_t len,
 		goto out;
 	/* Without the index, errors still come out, only without line:col. */
 	ld.jp = rw_jpos_new(copy, len);
-	policy_walk(&ld, &root, doc, root_keys, ld.p);
+	if (policy_walk(&ld, &root, doc, root_keys, ld.p) == 0)
+		policy_sigs_resolve(&ld, doc);
+	if (policy_keys_revision(ld.p) != 0)
+		ld.nomem = 1;
 	rc = ld.nomem ? RW_ENOMEM : ld.errors > 0 ? RW_ECONFIG : RW_OK;
 out:
 	sort_diags(diags, from);
@@ -565,6 +575,7 @@ policy_free(struct policy *p)
 		pin_free(&p->pins[i]);
 	free(p->pins);
 	policy_exceptions_free(p);
+	policy_keys_free(p);
 	free(p->default_message);
 	free(p->file);
 	free(p);

@@ -36,6 +36,8 @@ enum verdict_kind { VERDICT_ALLOW = 0, VERDICT_DENY = 1, VERDICT_WARN = 2 };
 #define POLICY_NEED_TAG_DIGEST	0x04	/* push: what the tag points to now */
 #define POLICY_NEED_SCAN	0x08	/* pull: the scan verdict of the digest
 					   and the exceptions in force */
+#define POLICY_NEED_SIGS	0x10	/* pull and push: the cosign signatures
+					   of the digest (struct policy_sig_input) */
 
 /*
  * One severity scale for every scanner: Trivy's UNKNOWN LOW MEDIUM HIGH
@@ -120,6 +122,28 @@ struct policy_exception {
 	int		 line;		/* in the policy file; 0 otherwise */
 };
 
+/*
+ * One signature found for the manifest digest, as fetched: for cosign's
+ * legacy layout, one layer of the `sha256-<hex>.sig` manifest.  The caller
+ * has checked the blob against its descriptor (digest and size); the
+ * policy checks everything else.  All borrowed.
+ */
+struct policy_sig_input {
+	const char	*payload;	/* the layer blob, exact bytes */
+	size_t		 plen;
+	const char	*sig_b64;	/* "dev.cosignproject.cosign/signature"
+					   annotation; NULL when absent */
+	const char	*media_type;	/* the layer's media type */
+	const char	*origin;	/* for messages and explain, e.g.
+					   "sha256-<hex>.sig layer 2" */
+};
+
+/*
+ * At most this many signatures of one image are examined (each against
+ * every key the rule trusts); the rest are ignored, and a reason says so.
+ */
+#define POLICY_SIG_MAX	32
+
 /** What is being admitted. */
 struct admission_req {
 	int			 op;		/* enum policy_op */
@@ -141,6 +165,21 @@ struct admission_req {
 	const struct policy_exception *exceptions;
 	size_t			 nexceptions;
 	const char		*identity;	/* client identity, for reasons */
+	/*
+	 * POLICY_NEED_SIGS: the signatures found for DIGEST.  SIGS_GATHERED
+	 * is 1 once the caller looked, even when it found none (NSIGS 0);
+	 * 0 means it did not look, and policy_eval fails with RW_EINVAL.
+	 */
+	const struct policy_sig_input *sigs;
+	size_t			 nsigs;
+	int			 sigs_gathered;
+	/*
+	 * The digest the signatures must name, when it is not DIGEST: the
+	 * index a platform manifest was pulled through, signed as a whole
+	 * ("a multi-arch index signed as a whole admits its platform
+	 * manifests").  NULL: DIGEST.
+	 */
+	const char		*sig_subject;
 };
 
 #define VERDICT_REASONS	16
@@ -153,7 +192,11 @@ struct verdict_reason {
 	 * "image.platforms", "image.max_age_days", "scan" (the report, or
 	 * its absence), "scan.max_severity", "scan.max_counts",
 	 * "scan.max_age_days", "scan.excepted" (exceptions applied),
-	 * "scan.expired" (exceptions that no longer apply), or "default".
+	 * "scan.expired" (exceptions that no longer apply), "signatures"
+	 * (the rule's requirement and what was found), "signatures.key"
+	 * (one per key the rule trusts, after "signatures": whether it
+	 * signed; failed only when the requirement failed; never repeated
+	 * in the message nor a failure of its own), or "default".
 	 */
 	char	 check[24];
 	int	 failed;	/* 0: passed (listed by explain), 1: failed */
@@ -211,7 +254,12 @@ int	 policy_load_text(const char *name, const char *text, size_t len,
 
 void	 policy_free(struct policy *p);
 
-/** "sha256:<hex>" of the file's bytes: the revision decisions are keyed by. */
+/**
+ * "sha256:<hex>" of the file's bytes: the revision decisions are keyed by.
+ * When keys come from key files ("cosign_file"), it is instead the sha256
+ * of that digest followed by each key file's name and digest, so that a
+ * replaced key file changes it.
+ */
 const char *policy_revision(const struct policy *p);
 
 /** How many rules P holds (for `regwarden check`). */
@@ -256,6 +304,10 @@ const struct policy_rule *policy_match(const struct policy *p,
  * rule's "unscanned" decides: a deny, a warning, an allow, or a hold
  * (OUT->hold, see struct verdict).  A report's age and each exception's
  * expiry are judged against NOW, so a cached verdict goes stale.
+ * Signature checks (rules with "signatures") verify REQ->sigs against the
+ * rule's keys and REQ->digest (at most POLICY_SIG_MAX of them, CPU only);
+ * when a verification cannot run at all, returns that error (RW_ENOMEM,
+ * RW_ECRYPTO, RW_EINVAL) with a deny saying "could not be decided".
  */
 int	 policy_eval(const struct policy *p, const struct admission_req *req,
 	    int64_t now, struct verdict *out, struct rw_err *err);

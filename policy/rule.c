@@ -497,16 +497,10 @@ scan_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 	policy_scan_load(ld, w, v, ctx);
 }
 
-/*
- * Accepting this and doing nothing would let an admin believe images are
- * verified when they are not, so the policy is refused.
- */
 static void
 signatures_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 {
-	policy_bad_key(ld, w, w, "signature checks are not supported by this "
-	    "version of regwarden; remove the key so nobody believes they "
-	    "are enforced");
+	policy_sigs_load(ld, w, v, ctx);
 }
 
 /* ------------------------------------------------------------- the rule */
@@ -600,5 +594,6 @@ policy_rule_cleanup(struct policy_rule *r)
 		free(r->plats[i].text);
 	}
 	free(r->plats);
+	free(r->sig_keys);
 	memset(r, 0, sizeof(*r));
 }

@@ -1,0 +1,523 @@
+/* sigload.c - loading trusted keys ("keys") and rules' "signatures". */
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "policy/internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define QBUF		(POLICY_QUOTE_MAX * 4 + 16)
+/* A path in a message is quoted and cut like any other user text. */
+#define PATH_MAX_LEN	4096
+
+/* The one answer for every kind of trust material but cosign keys. */
+#define NOT_YET		"not supported by this version (cosign public keys " \
+	"only)"
+
+static const char *const require_names[] = { "any", "all", NULL };
+
+/* ------------------------------------------------------------ key files */
+
+/*
+ * The key file's PEM text (at most SIG_KEY_PEM_MAX bytes) into *OUT, or
+ * -1 after reporting at W.  A file anyone may write is refused: whoever
+ * can replace a trusted key can sign anything.
+ */
+static int
+read_key_file(struct ld *ld, const struct where *w, const char *path,
+    const char *shown, char **out, size_t *outlen)
+{
+	struct stat sb;
+	char *buf = NULL;
+	size_t len = 0;
+	ssize_t r;
+	int fd, rc = -1;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		policy_bad(ld, w, "cannot read key file %s: %s", shown,
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		policy_bad(ld, w, "key file %s is not a regular file", shown);
+		goto out;
+	}
+	if ((sb.st_mode & S_IWOTH) != 0) {
+		policy_bad(ld, w, "key file %s is writable by anyone (chmod "
+		    "o-w it): whoever can replace a trusted key can sign "
+		    "anything", shown);
+		goto out;
+	}
+	buf = malloc(SIG_KEY_PEM_MAX + 1);
+	if (buf == NULL) {
+		ld->nomem = 1;
+		goto out;
+	}
+	for (;;) {
+		r = read(fd, buf + len, SIG_KEY_PEM_MAX + 1 - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			policy_bad(ld, w, "cannot read key file %s: %s", shown,
+			    strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+		if (len > SIG_KEY_PEM_MAX) {
+			policy_bad(ld, w, "key file %s is larger than %d bytes",
+			    shown, SIG_KEY_PEM_MAX);
+			goto out;
+		}
+	}
+	*out = buf;
+	*outlen = len;
+	buf = NULL;
+	rc = 0;
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+/*
+ * REL resolved against the directory of the policy file, as named by
+ * the caller, into BUF.  Returns 0, or -1 when it does not fit.
+ */
+static int
+key_path(const struct ld *ld, const char *rel, char *buf, size_t size)
+{
+	const char *slash = strrchr(ld->file, '/');
+	int n;
+
+	if (rel[0] == '/' || slash == NULL)
+		n = snprintf(buf, size, "%s", rel);
+	else
+		n = snprintf(buf, size, "%.*s/%s", (int)(slash - ld->file),
+		    ld->file, rel);
+	return n >= 0 && (size_t)n < size ? 0 : -1;
+}
+
+/* ------------------------------------------------------------- one key */
+
+/* PEM text into KE's key, or an error at W prefixed with SHOWN_FILE. */
+static void
+parse_pem(struct ld *ld, const struct where *w, const char *pem,
+    size_t len, const char *shown_file, struct policy_keyent *ke)
+{
+	struct rw_err err;
+	int rc;
+
+	/* With both "cosign" and "cosign_file" (an error) the last wins. */
+	sig_key_free(ke->key);
+	ke->key = NULL;
+	rw_err_clear(&err);
+	rc = sig_key_load(pem, len, &ke->key, &err);
+	if (rc == RW_ENOMEM)
+		ld->nomem = 1;
+	else if (rc != RW_OK && shown_file != NULL)
+		policy_bad(ld, w, "key file %s: %s", shown_file, err.msg);
+	else if (rc != RW_OK)
+		policy_bad(ld, w, "%s", err.msg);
+}
+
+static void
+cosign_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
+{
+	struct policy_keyent *ke = ctx;
+	const char *s = policy_want_string(ld, w, v);
+
+	if (s != NULL)
+		parse_pem(ld, w, s, json_string_length(v), NULL, ke);
+}
+
+static void
+cosign_file_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
+{
+	struct policy_keyent *ke = ctx;
+	const char *s = policy_want_string(ld, w, v);
+	char path[PATH_MAX_LEN], q[QBUF * 2 + 8], qp[QBUF], *pem = NULL;
+	size_t len = 0, n;
+
+	if (s == NULL)
+		return;
+	if (s[0] == '\0') {
+		policy_bad(ld, w, "must not be empty");
+		return;
+	}
+	policy_quote(q, sizeof(q), s);
+	if (key_path(ld, s, path, sizeof(path)) != 0) {
+		policy_bad(ld, w, "key file path %s is too long", q);
+		return;
+	}
+	/* Relative to the policy file, which may not be where one runs. */
+	n = strlen(q);
+	if (strcmp(path, s) != 0)
+		snprintf(q + n, sizeof(q) - n, " (%s)", policy_quote(qp,
+		    sizeof(qp), path));
+	if (read_key_file(ld, w, path, q, &pem, &len) != 0)
+		return;
+	ke->from_file = 1;
+	if (rw_digest(RW_HASH_SHA256, pem, len, ke->file_digest) != RW_OK)
+		ld->nomem = 1;
+	else
+		parse_pem(ld, w, pem, len, q, ke);
+	free(pem);
+}
+
+/*
+ * Accepting keyless identities or Notation trust stores and ignoring them
+ * would let an admin believe they are checked.
+ */
+static void
+not_yet_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
+{
+	policy_bad_key(ld, w, w, NOT_YET);
+}
+
+static const struct policy_key key_keys[] = {
+	{ "cosign", cosign_fn, 0 },
+	{ "cosign_file", cosign_file_fn, 0 },
+	{ "keyless", not_yet_fn, 0 },
+	{ "notation", not_yet_fn, 0 },
+	{ NULL, NULL, 0 },
+};
+
+/* Rule names and key names share one grammar. */
+static int
+key_name_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > POLICY_NAME_MAX)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+			continue;
+		if (i == 0 || (c != '.' && c != '_' && c != '-'))
+			return 0;
+	}
+	return 1;
+}
+
+static void
+key_load(struct ld *ld, const struct where *w, const struct where *kw,
+    const char *name, json_t *v, struct policy_keyent *ke)
+{
+	char q[QBUF];
+	int has_pem, has_file;
+
+	ke->line = policy_line_of(ld, kw, 1);
+	if (!key_name_ok(name))
+		policy_bad_key(ld, w, kw, "invalid key name %s (expected 1 to "
+		    "%d of a-z, 0-9, '.', '_', '-', starting with a letter or "
+		    "digit)", policy_quote(q, sizeof(q), name),
+		    POLICY_NAME_MAX);
+	ke->name = policy_strdup(ld, name);
+	if (policy_walk(ld, kw, v, key_keys, ke) != 0)
+		return;
+	has_pem = json_object_get(v, "cosign") != NULL;
+	has_file = json_object_get(v, "cosign_file") != NULL;
+	if (has_pem && has_file)
+		policy_bad(ld, kw, "give either \"cosign\" (the PEM text) or "
+		    "\"cosign_file\" (a path), not both");
+	else if (json_object_size(v) == 0)	/* else reported as unknown */
+		policy_bad(ld, kw, "needs \"cosign\" (a PEM public key) or "
+		    "\"cosign_file\" (a path relative to the policy file)");
+	if (has_pem && has_file) {
+		sig_key_free(ke->key);
+		ke->key = NULL;
+	}
+}
+
+/*
+ * One key under two names would count twice toward "all" or N: a single
+ * signature would pass for two signers.
+ */
+static void
+same_keys(struct ld *ld, const struct where *w)
+{
+	const struct policy *p = ld->p;
+	struct where kw;
+	size_t i, j;
+
+	for (j = 1; j < p->nkeys; j++) {
+		for (i = 0; p->keys[j].key != NULL && i < j; i++) {
+			if (p->keys[i].key == NULL ||
+			    strcmp(sig_key_id(p->keys[i].key),
+			    sig_key_id(p->keys[j].key)) != 0)
+				continue;
+			policy_where_key(&kw, w, p->keys[j].name);
+			policy_bad_key(ld, w, &kw, "\"%s\" is the same public "
+			    "key as \"%s\" (%s:%d); one signature would count "
+			    "for both", p->keys[j].name, p->keys[i].name,
+			    ld->base, p->keys[i].line);
+			break;
+		}
+	}
+}
+
+void
+policy_keys_load(struct ld *ld, const struct where *w, json_t *v)
+{
+	struct policy *p = ld->p;
+	struct where kw;
+	const char *name;
+	json_t *val;
+
+	if (!json_is_object(v)) {
+		policy_bad(ld, w, "expected an object of named keys, e.g. "
+		    "{\"release\": {\"cosign_file\": \"keys/release.pub\"}}");
+		return;
+	}
+	p->keys = calloc(json_object_size(v) + 1, sizeof(*p->keys));
+	if (p->keys == NULL) {
+		ld->nomem = 1;
+		return;
+	}
+	json_object_foreach(v, name, val) {
+		policy_where_key(&kw, w, name);
+		key_load(ld, w, &kw, name, val, &p->keys[p->nkeys]);
+		if (p->keys[p->nkeys].name != NULL)
+			p->nkeys++;
+	}
+	same_keys(ld, w);
+}
+
+void
+policy_keys_free(struct policy *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nkeys; i++) {
+		free(p->keys[i].name);
+		sig_key_free(p->keys[i].key);
+	}
+	free(p->keys);
+	p->keys = NULL;
+	p->nkeys = 0;
+}
+
+int
+policy_keys_revision(struct policy *p)
+{
+	struct rw_hash h;
+	size_t i;
+	int any = 0;
+
+	for (i = 0; i < p->nkeys; i++)
+		any |= p->keys[i].from_file;
+	if (!any)
+		return 0;	/* the file's bytes hold every key */
+	if (rw_hash_init(&h, RW_HASH_SHA256) != RW_OK)
+		return -1;
+	rw_hash_update(&h, p->rev, strlen(p->rev));
+	for (i = 0; i < p->nkeys; i++) {
+		if (!p->keys[i].from_file)
+			continue;
+		rw_hash_update(&h, "\n", 1);
+		rw_hash_update(&h, p->keys[i].name, strlen(p->keys[i].name));
+		rw_hash_update(&h, " ", 1);
+		rw_hash_update(&h, p->keys[i].file_digest,
+		    strlen(p->keys[i].file_digest));
+	}
+	rw_hash_final(&h, p->rev);
+	return 0;
+}
+
+/* ------------------------------------------------- a rule's "signatures" */
+
+static void
+sig_keys_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
+{
+	char **names = NULL;
+	size_t n = 0;
+
+	/* Checked here for shape; pass two resolves the names. */
+	if (policy_want_strv(ld, w, v, 0, NULL, &names, &n) == 0 &&
+	    n > POLICY_SIG_KEYS_MAX)
+		policy_bad(ld, w, "lists %zu keys (at most %d)", n,
+		    POLICY_SIG_KEYS_MAX);
+	policy_strv_free(names, n);
+}
+
+/* "require" against the number of keys listed, N (0: unknown yet). */
+static void
+require_one(struct ld *ld, const struct where *w, json_t *v, size_t n,
+    struct policy_rule *r)
+{
+	char q[QBUF], sug[128];
+	json_int_t k;
+
+	if (json_is_string(v) && strcmp(json_string_value(v), "any") == 0)
+		r->sig_require = 1;
+	else if (json_is_string(v) && strcmp(json_string_value(v), "all") == 0)
+		r->sig_require = 0;
+	else if (json_is_string(v) && strncmp(rw_suggest(sug, sizeof(sug),
+	    json_string_value(v), require_names), "(did you mean", 13) == 0)
+		policy_bad(ld, w, "unknown value %s %s", policy_quote(q,
+		    sizeof(q), json_string_value(v)), sug);
+	else if (!json_is_integer(v))
+		policy_bad(ld, w, "expected \"any\", \"all\" or a number of "
+		    "keys from 1 to %zu", n);
+	else {
+		k = json_integer_value(v);
+		if (k < 1 || (json_int_t)n < k)
+			policy_bad(ld, w, "%lld out of range (1..%zu, the number "
+			    "of keys listed)", (long long)k, n);
+		else
+			r->sig_require = (int)k;
+	}
+}
+
+/* Judged after the walk (policy_sigs_load): it depends on "keys". */
+static void
+sig_require_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
+{
+}
+
+static void
+sig_not_yet_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
+{
+	policy_bad_key(ld, w, w, NOT_YET);
+}
+
+static const struct policy_key sig_keys[] = {
+	{ "keys", sig_keys_fn, 1 },
+	{ "require", sig_require_fn, 0 },
+	{ "keyless", sig_not_yet_fn, 0 },
+	{ "notation", sig_not_yet_fn, 0 },
+	{ NULL, NULL, 0 },
+};
+
+void
+policy_sigs_load(struct ld *ld, const struct where *w, json_t *v,
+    struct policy_rule *r)
+{
+	struct where rw;
+	json_t *keys, *req;
+
+	r->sig_require = 1;
+	if (policy_walk(ld, w, v, sig_keys, r) != 0)
+		return;
+	r->has_sigs = 1;
+	keys = json_object_get(v, "keys");
+	req = json_object_get(v, "require");
+	/* Without a usable "keys" there is nothing to count against. */
+	if (req != NULL && json_is_array(keys) && json_array_size(keys) > 0) {
+		policy_where_key(&rw, w, "require");
+		require_one(ld, &rw, req, json_array_size(keys), r);
+	}
+}
+
+/* ------------------------------------------------------------ pass two */
+
+static size_t
+key_index(const struct policy *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < p->nkeys; i++)
+		if (strcmp(p->keys[i].name, name) == 0)
+			return i;
+	return SIZE_MAX;
+}
+
+static void
+unknown_name(struct ld *ld, const struct where *w, const char *name)
+{
+	const struct policy *p = ld->p;
+	const char **names;
+	char q[QBUF], sug[256];
+	size_t i;
+
+	if (p->nkeys == 0) {
+		policy_bad(ld, w, "no key named %s: the file has no \"keys\"",
+		    policy_quote(q, sizeof(q), name));
+		return;
+	}
+	names = calloc(p->nkeys + 1, sizeof(*names));
+	if (names == NULL) {
+		ld->nomem = 1;
+		return;
+	}
+	for (i = 0; i < p->nkeys; i++)
+		names[i] = p->keys[i].name;
+	policy_bad(ld, w, "no key named %s in \"keys\" %s",
+	    policy_quote(q, sizeof(q), name), rw_suggest(sug, sizeof(sug),
+	    name, names));
+	free(names);
+}
+
+static int
+listed(const struct policy_rule *r, size_t k)
+{
+	size_t i;
+
+	for (i = 0; i < r->nsig_keys; i++)
+		if (r->sig_keys[i] == k)
+			return 1;
+	return 0;
+}
+
+static void
+resolve_rule(struct ld *ld, const struct where *rw, json_t *keys,
+    struct policy_rule *r)
+{
+	struct where ew;
+	const char *s;
+	size_t i, k;
+	json_t *e;
+
+	r->sig_keys = calloc(json_array_size(keys) + 1, sizeof(*r->sig_keys));
+	if (r->sig_keys == NULL) {
+		ld->nomem = 1;
+		return;
+	}
+	json_array_foreach(keys, i, e) {
+		s = json_string_value(e);
+		if (s == NULL || s[0] == '\0')
+			continue;	/* reported by the first pass */
+		k = key_index(ld->p, s);
+		if (k == SIZE_MAX) {
+			policy_where_idx(&ew, rw, i);
+			unknown_name(ld, &ew, s);
+		} else if (!listed(r, k))
+			r->sig_keys[r->nsig_keys++] = k;
+	}
+	if (r->sig_require == 0)
+		r->sig_require = (int)r->nsig_keys;
+}
+
+void
+policy_sigs_resolve(struct ld *ld, json_t *doc)
+{
+	struct policy *p = ld->p;
+	struct where rw;
+	json_t *rules, *keys;
+	size_t i;
+
+	rules = json_object_get(doc, "rules");
+	for (i = 0; i < p->nrules && json_is_array(rules); i++) {
+		if (!p->rules[i].has_sigs)
+			continue;
+		keys = json_object_get(json_object_get(json_array_get(rules,
+		    i), "signatures"), "keys");
+		if (!json_is_array(keys))
+			continue;
+		memset(&rw, 0, sizeof(rw));
+		policy_where_key(&rw, &rw, "rules");
+		policy_where_idx(&rw, &rw, i);
+		policy_where_key(&rw, &rw, "signatures");
+		policy_where_key(&rw, &rw, "keys");
+		resolve_rule(ld, &rw, keys, &p->rules[i]);
+	}
+}
