@@ -23,7 +23,12 @@ static const char ALL_MANIFEST_TYPES[] = "Accept: "
     "application/vnd.oci.image.index.v1+json, "
     "application/vnd.docker.distribution.manifest.list.v2+json";
 
-enum job_kind { JOB_CONFIG = 1, JOB_CHILD, JOB_TAG_DIGEST };
+enum job_kind { JOB_CONFIG = 1, JOB_CHILD, JOB_TAG_DIGEST, JOB_SIG_MANIFEST,
+	JOB_SIG_BLOB };
+
+#define MAX_SIGS	32		/* signature layers examined */
+#define SIG_BLOB_CAP	(64 * 1024)	/* one signed payload */
+#define SIG_ANNOTATION	"dev.cosignproject.cosign/signature"
 
 struct job {
 	int	 kind;
@@ -55,6 +60,19 @@ struct decide_ctx {
 	size_t			 ndbx;
 	struct policy_exception	*px;
 	size_t			 npx;
+	/* cosign signatures (POLICY_NEED_SIGS): layers of sha256-<hex>.sig */
+	struct {
+		char	 digest[RW_DIGEST_MAX];
+		char	 media_type[128];
+		char	*sig_b64;
+		char	*payload;
+		size_t	 plen;
+		char	 origin[96];
+	}			 sig[MAX_SIGS];
+	int			 nsig;
+	int			 sigs_gathered;
+	char			 sig_subject[RW_DIGEST_MAX]; /* "" or the index */
+	struct policy_sig_input	 sigin[MAX_SIGS];
 };
 
 /* ------------------------------------------------------------- policy */
@@ -227,6 +245,8 @@ plan(struct request *rq, struct decide_ctx *dx, struct rw_err *err)
 	if (rq->write_op && (dx->needs & POLICY_NEED_TAG_DIGEST) &&
 	    req_tag(rq) != NULL)
 		add_job(dx, JOB_TAG_DIGEST, -1, NULL);
+	if (dx->needs & POLICY_NEED_SIGS)
+		add_job(dx, JOB_SIG_MANIFEST, -1, NULL);
 	if (is_index(rq->mtype)) {
 		if (facts_platforms_parse(rq->mbody, rq->mlen, &dx->plats,
 		    err) != RW_OK)
@@ -263,14 +283,21 @@ start_job(struct request *rq, const struct job *j)
 	else if (j->kind == JOB_CHILD)
 		snprintf(url, sizeof(url), "%s/v2/%s/manifests/%s", base, r,
 		    j->digest);
+	else if (j->kind == JOB_SIG_MANIFEST)	/* cosign's tag scheme */
+		snprintf(url, sizeof(url), "%s/v2/%s/manifests/sha256-%s.sig",
+		    base, r, (j->digest[0] != '\0' ? j->digest : rq->digest) + 7);
+	else if (j->kind == JOB_SIG_BLOB)
+		snprintf(url, sizeof(url), "%s/v2/%s/blobs/%s", base, r,
+		    j->digest);
 	else
 		snprintf(url, sizeof(url), "%s/v2/%s/manifests/%s", base, r,
 		    rq->rt.ref);
 	rq->aux = proxy_start_aux(rq, j->kind == JOB_TAG_DIGEST ? "HEAD" :
 	    "GET", url, j->kind == JOB_CONFIG ? CONFIG_CAP :
+	    j->kind == JOB_SIG_BLOB ? SIG_BLOB_CAP + 1 :
 	    rq->cfg->max_manifest_bytes + 1,
-	    j->kind == JOB_CONFIG ? NULL : ALL_MANIFEST_TYPES,
-	    j->kind == JOB_CONFIG);
+	    j->kind == JOB_CONFIG || j->kind == JOB_SIG_BLOB ? NULL :
+	    ALL_MANIFEST_TYPES, j->kind == JOB_CONFIG || j->kind == JOB_SIG_BLOB);
 	return rq->aux != NULL ? RW_OK : RW_EUPSTREAM;
 }
 
@@ -329,6 +356,96 @@ job_child(struct request *rq, struct decide_ctx *dx, const struct job *j,
 	return RW_OK;
 }
 
+/* ---------------------------------------------------- cosign signatures */
+
+/* One layer of the signature manifest: its payload blob is fetched next. */
+static void
+sig_layer(struct decide_ctx *dx, json_t *layer, size_t i)
+{
+	json_t *mt = json_object_get(layer, "mediaType");
+	json_t *d = json_object_get(layer, "digest");
+	json_t *sz = json_object_get(layer, "size");
+	json_t *sig = json_object_get(json_object_get(layer, "annotations"),
+	    SIG_ANNOTATION);
+	int k = dx->nsig;
+
+	if (k >= MAX_SIGS)
+		return;
+	dx->nsig++;
+	snprintf(dx->sig[k].origin, sizeof(dx->sig[k].origin),
+	    "signature layer %zu", i + 1);
+	if (json_is_string(mt))
+		rw_strlcpy(dx->sig[k].media_type, json_string_value(mt),
+		    sizeof(dx->sig[k].media_type));
+	if (json_is_string(sig) && strlen(json_string_value(sig)) < 16384)
+		dx->sig[k].sig_b64 = strdup(json_string_value(sig));
+	/* Only a small sha256 blob is worth fetching; others stay empty and
+	 * the policy reports them as malformed. */
+	if (json_is_string(d) && rw_hash_alg_of(json_string_value(d)) ==
+	    RW_HASH_SHA256 && strlen(json_string_value(d)) == 71 &&
+	    json_is_integer(sz) && json_integer_value(sz) >= 0 &&
+	    json_integer_value(sz) <= SIG_BLOB_CAP) {
+		rw_strlcpy(dx->sig[k].digest, json_string_value(d),
+		    sizeof(dx->sig[k].digest));
+		add_job(dx, JOB_SIG_BLOB, k, dx->sig[k].digest);
+	}
+}
+
+/* sha256-<hex>.sig: 404 means unsigned; each layer is one signature. */
+static int
+job_sig_manifest(struct request *rq, struct decide_ctx *dx, long st,
+    const char *body, size_t len, struct rw_err *err)
+{
+	json_t *root, *layers, *l;
+	struct rw_err perr;
+	size_t i;
+
+	dx->sigs_gathered = 1;
+	/* A platform manifest of an index signed as a whole: the index's
+	 * signatures admit it. */
+	rw_err_clear(&perr);
+	if (st == 404 && dx->sig_subject[0] == '\0' &&
+	    rw_hash_alg_of(rq->digest) == RW_HASH_SHA256 &&
+	    db_parent_of(rq->srv->db, rq->rt.up->name, rq->rt.name, rq->digest,
+	    dx->sig_subject, sizeof(dx->sig_subject), &perr) == RW_OK) {
+		add_job(dx, JOB_SIG_MANIFEST, -1, dx->sig_subject);
+		return RW_OK;
+	}
+	if (st == 404)
+		return RW_OK;
+	if (st != 200)
+		return rw_err_set(err, RW_EUPSTREAM, "upstream answered %ld for "
+		    "the signature tag of %s", st, rq->digest);
+	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
+	layers = json_object_get(root, "layers");
+	json_array_foreach(layers, i, l)
+		sig_layer(dx, l, i);
+	json_decref(root);
+	return RW_OK;
+}
+
+/* A signed payload: kept only when its bytes hash to the layer digest. */
+static int
+job_sig_blob(struct decide_ctx *dx, const struct job *j, long st,
+    const char *body, size_t len, struct rw_err *err)
+{
+	char got[RW_DIGEST_MAX];
+	int k = j->child;
+
+	(void)err;
+	if (st != 200 || len > SIG_BLOB_CAP ||
+	    rw_digest(RW_HASH_SHA256, body, len, got) != RW_OK ||
+	    strcmp(got, j->digest) != 0)
+		return RW_OK;	/* unusable: reported as malformed */
+	dx->sig[k].payload = malloc(len + 1);
+	if (dx->sig[k].payload == NULL)
+		return rw_err_set(err, RW_ENOMEM, "out of memory");
+	memcpy(dx->sig[k].payload, body, len);
+	dx->sig[k].payload[len] = '\0';
+	dx->sig[k].plen = len;
+	return RW_OK;
+}
+
 static int
 job_done(struct request *rq, struct decide_ctx *dx, const struct job *j,
     struct rw_err *err)
@@ -342,6 +459,8 @@ job_done(struct request *rq, struct decide_ctx *dx, const struct job *j,
 	if (xfer_failed(rq->aux, why, sizeof(why)) && !xfer_too_big(rq->aux))
 		return rw_err_set(err, RW_EUPSTREAM, "upstream %s could not be "
 		    "reached: %s", rq->rt.up->name, why);
+	if (xfer_too_big(rq->aux) && j->kind == JOB_SIG_BLOB)
+		return RW_OK;	/* too large to be a payload: malformed */
 	if (xfer_too_big(rq->aux))
 		return rw_err_set(err, RW_ETOOBIG, "%s %s is too large",
 		    j->kind == JOB_CONFIG ? "the image config" : "manifest",
@@ -360,6 +479,10 @@ job_done(struct request *rq, struct decide_ctx *dx, const struct job *j,
 		dx->have_tag_digest = 1;
 		return RW_OK;
 	}
+	if (j->kind == JOB_SIG_MANIFEST)
+		return job_sig_manifest(rq, dx, st, body, len, err);
+	if (j->kind == JOB_SIG_BLOB)
+		return job_sig_blob(dx, j, st, body, len, err);
 	if (st != 200)
 		return rw_err_set(err, RW_EUPSTREAM, "upstream answered %ld for "
 		    "%s %s", st, j->kind == JOB_CONFIG ? "the image config" :
@@ -512,6 +635,22 @@ evaluate(struct request *rq, struct decide_ctx *dx, struct verdict *v,
 	}
 	q.tag_digest = dx->have_tag_digest ? dx->tag_digest : NULL;
 	q.identity = rq->identity;
+	if (dx->needs & POLICY_NEED_SIGS) {
+		for (i = 0; i < (size_t)dx->nsig; i++) {
+			dx->sigin[i].payload = dx->sig[i].payload != NULL ?
+			    dx->sig[i].payload : "";
+			dx->sigin[i].plen = dx->sig[i].plen;
+			dx->sigin[i].sig_b64 = dx->sig[i].sig_b64 != NULL ?
+			    dx->sig[i].sig_b64 : "";
+			dx->sigin[i].media_type = dx->sig[i].media_type;
+			dx->sigin[i].origin = dx->sig[i].origin;
+		}
+		q.sigs = dx->sigin;
+		q.nsigs = (size_t)dx->nsig;
+		q.sigs_gathered = dx->sigs_gathered;
+		q.sig_subject = dx->sig_subject[0] != '\0' && dx->nsig > 0 ?
+		    dx->sig_subject : NULL;
+	}
 	if ((dx->needs & POLICY_NEED_SCAN) && !rq->write_op) {
 		rc = scan_facts(rq, dx, err);
 		if (rc != RW_OK)
@@ -772,6 +911,30 @@ fail_closed(struct request *rq, const char *why)
 	return conclude(rq, 0);
 }
 
+/*
+ * Does the manifest carry filesystem layers?  A runnable image under a
+ * signature tag name is judged like any image, so the exemption for
+ * signature artifacts cannot be used to smuggle one in.
+ */
+static int
+runnable(const char *body, size_t len)
+{
+	json_t *root = json_loadb(body, len, 0, NULL), *l, *mt;
+	size_t i;
+	int tar = 0;
+
+	json_array_foreach(json_object_get(root, "layers"), i, l) {
+		mt = json_object_get(l, "mediaType");
+		if (!json_is_string(mt) || strstr(json_string_value(mt), "tar") !=
+		    NULL || strstr(json_string_value(mt), "rootfs") != NULL)
+			tar = 1;
+	}
+	/* An index under such a tag (the referrers fallback) is fine: its
+	 * children are judged when they are pulled. */
+	json_decref(root);
+	return tar;
+}
+
 /* A signature artifact is admitted, and recorded so that the blob gate
  * lets its payload through. */
 static int
@@ -783,8 +946,8 @@ admit_artifact(struct request *rq)
 	v.kind = VERDICT_ALLOW;
 	rw_strlcpy(v.rule, "signature-artifact", sizeof(v.rule));
 	snprintf(v.message, sizeof(v.message), "regwarden: %s:%s is a "
-	    "signature artifact; signature artifacts stay pullable",
-	    rq->rt.name, rq->rt.ref);
+	    "signature artifact (no filesystem layers); signature artifacts "
+	    "stay pullable and pushable", rq->rt.name, rq->rt.ref);
 	rq->leading = 1;	/* store() completes the (absent) flight */
 	store(rq, &v);
 	return conclude(rq, 0);
@@ -814,7 +977,7 @@ lookup(struct request *rq)
 	rw_err_clear(&err);
 	if (make_key(rq, policy_revision(rq->ph->p), needs, &err) != RW_OK)
 		return fail_closed(rq, err.msg);
-	if (!rq->write_op && artifact_tag(req_tag(rq)))
+	if (artifact_tag(req_tag(rq)) && !runnable(rq->mbody, rq->mlen))
 		return admit_artifact(rq);
 	rq->dcw.park = dcw_park;
 	rq->dcw.unpark = dcw_unpark;
@@ -853,6 +1016,10 @@ drop_ctx(struct request *rq)
 	free(rq->dx->pf);
 	db_exceptions_free(rq->dx->dbx, rq->dx->ndbx);
 	free(rq->dx->px);
+	for (i = 0; i < (size_t)rq->dx->nsig; i++) {
+		free(rq->dx->sig[i].sig_b64);
+		free(rq->dx->sig[i].payload);
+	}
 	free(rq->dx);
 	rq->dx = NULL;
 }
