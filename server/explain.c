@@ -12,17 +12,15 @@
 #include <jansson.h>
 
 #include "db/db.h"
-#include "server/auth.h"
 #include "server/cli.h"
 #include "server/config.h"
 #include "server/facts.h"
 #include "server/internal.h"
 #include "server/mcache.h"
+#include "server/upclient.h"
 #include "util/util.h"
 
 #define CONFIG_CAP	(8 * 1024 * 1024)	/* image config blobs, as the proxy */
-#define PROBE_CAP	(64 * 1024)		/* error and token bodies */
-#define HDR_MAX		2048
 #define SHOW_MAX	200	/* bytes of a label value shown */
 #define SHOW_LABELS	50	/* labels listed per image */
 
@@ -38,11 +36,6 @@ const char explain_usage[] =
     "  exit status: 0 served (allow, warn, audit), 2 usage, 3 refused,\n"
     "  4 could not decide (config, policy, upstream or database error)\n";
 
-static const char ACCEPT_MANIFESTS[] = "Accept: "
-    "application/vnd.oci.image.manifest.v1+json, "
-    "application/vnd.docker.distribution.manifest.v2+json, "
-    "application/vnd.oci.image.index.v1+json, "
-    "application/vnd.docker.distribution.manifest.list.v2+json";
 
 static json_t	*jstr(const char *s);
 
@@ -200,320 +193,6 @@ out:
 	return rc;
 }
 
-/* ------------------------------------------------------- the upstream */
-
-/*
- * One upstream, fetched with the blocking easy interface.  The first 401
- * says how to authenticate (a bearer token from the challenge's realm, or
- * Basic with the configured user); the request is then repeated once.
- */
-struct session {
-	const struct rw_config		*cfg;
-	const struct cfg_upstream	*up;
-	const char			*repo;
-	CURL				*easy;
-	char				*bearer;	/* secret */
-	int				 basic;
-	int				 authed;	/* challenge answered */
-	char				 errbuf[CURL_ERROR_SIZE];
-};
-
-/* Which credentials a request carries. */
-enum { SEND_NONE = 0, SEND_SESSION, SEND_BASIC };
-
-/* What is fetched: a manifest (Accept lists every manifest type), a blob
- * (redirects followed), or anything else. */
-enum { GET_OTHER = 0, GET_MANIFEST, GET_BLOB };
-
-struct resp {
-	long		 status;
-	struct rw_buf	 body;
-	int		 too_big;
-	char		 ctype[256];
-	char		 dcd[RW_DIGEST_MAX + 8];	/* Docker-Content-Digest */
-	char		 www[HDR_MAX];			/* WWW-Authenticate */
-};
-
-static void
-resp_init(struct resp *r, size_t cap)
-{
-	memset(r, 0, sizeof(*r));
-	rw_buf_init(&r->body, cap);
-}
-
-static void
-resp_cleanup(struct resp *r)
-{
-	rw_buf_free(&r->body);
-	memset(r, 0, sizeof(*r));
-}
-
-/* A header line: keep the few we read.  A status line starts a new
- * response (after a redirect), so what the previous one said is dropped. */
-static size_t
-on_header(char *buf, size_t size, size_t n, void *arg)
-{
-	struct resp *r = arg;
-	size_t len = size * n, nl, vl;
-	const char *colon, *v;
-	char *dst = NULL;
-	size_t dsz = 0;
-
-	if (len >= 5 && strncmp(buf, "HTTP/", 5) == 0) {
-		r->ctype[0] = r->dcd[0] = r->www[0] = '\0';
-		return len;
-	}
-	colon = memchr(buf, ':', len);
-	if (colon == NULL)
-		return len;
-	nl = (size_t)(colon - buf);
-	if (nl == 12 && strncasecmp(buf, "Content-Type", nl) == 0)
-		dst = r->ctype, dsz = sizeof(r->ctype);
-	else if (nl == 21 && strncasecmp(buf, "Docker-Content-Digest", nl) == 0)
-		dst = r->dcd, dsz = sizeof(r->dcd);
-	else if (nl == 16 && strncasecmp(buf, "WWW-Authenticate", nl) == 0 &&
-	    r->www[0] == '\0')
-		dst = r->www, dsz = sizeof(r->www);
-	if (dst == NULL)
-		return len;
-	for (v = colon + 1; v < buf + len && (*v == ' ' || *v == '\t'); v++)
-		;
-	vl = (size_t)(buf + len - v);
-	while (vl > 0 && (v[vl - 1] == '\r' || v[vl - 1] == '\n' ||
-	    v[vl - 1] == ' ' || v[vl - 1] == '\t'))
-		vl--;
-	if (vl >= dsz)
-		vl = dsz - 1;	/* cut: such a header is refused later */
-	memcpy(dst, v, vl);
-	dst[vl] = '\0';
-	return len;
-}
-
-static size_t
-on_write(char *buf, size_t size, size_t n, void *arg)
-{
-	struct resp *r = arg;
-
-	if (rw_buf_add(&r->body, buf, size * n) != RW_OK) {
-		r->too_big = 1;
-		return 0;	/* aborts the transfer */
-	}
-	return size * n;
-}
-
-static void
-set_auth(struct session *s, int send)
-{
-	CURL *e = s->easy;
-
-	if (send == SEND_SESSION && s->bearer != NULL) {
-		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
-		curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, s->bearer);
-	} else if ((send == SEND_BASIC || (send == SEND_SESSION && s->basic)) &&
-	    s->up->username != NULL) {
-		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-		curl_easy_setopt(e, CURLOPT_USERNAME, s->up->username);
-		curl_easy_setopt(e, CURLOPT_PASSWORD, s->up->password != NULL ?
-		    s->up->password : "");
-	}
-}
-
-/*
- * One request for a KIND (GET_*) of thing.  Redirects are followed only for
- * blobs (registries send them to storage); credentials never follow a
- * redirect to another host.
- */
-static int
-perform(struct session *s, const char *url, int kind, int send,
-    struct resp *r, struct rw_err *err)
-{
-	struct curl_slist *hl = NULL;
-	CURL *e = s->easy;
-	CURLcode cc;
-
-	curl_easy_reset(e);
-	s->errbuf[0] = '\0';
-	curl_easy_setopt(e, CURLOPT_URL, url);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, s->errbuf);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "regwarden-explain");
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)s->cfg->connect_timeout);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)s->cfg->request_timeout);
-	if (kind == GET_BLOB) {
-		curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-		curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
-		curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-		curl_easy_setopt(e, CURLOPT_UNRESTRICTED_AUTH, 0L);
-	}
-	if (s->up->ca_file != NULL)
-		curl_easy_setopt(e, CURLOPT_CAINFO, s->up->ca_file);
-	if (s->up->insecure) {
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
-	set_auth(s, send);
-	if (kind == GET_MANIFEST) {
-		hl = curl_slist_append(NULL, ACCEPT_MANIFESTS);
-		if (hl == NULL)
-			return rw_err_set(err, RW_ENOMEM, "out of memory");
-		curl_easy_setopt(e, CURLOPT_HTTPHEADER, hl);
-	}
-	cc = curl_easy_perform(e);
-	curl_slist_free_all(hl);
-	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r->status);
-	if (r->too_big)
-		return rw_err_set(err, RW_ETOOBIG, "upstream %s sent more than "
-		    "%zu bytes", s->up->name, r->body.cap);
-	if (cc != CURLE_OK)
-		return rw_err_set(err, RW_EUPSTREAM, "upstream %s could not be "
-		    "reached: %s", s->up->name, s->errbuf[0] != '\0' ?
-		    s->errbuf : curl_easy_strerror(cc));
-	return RW_OK;
-}
-
-/* "CODE: message" from an OCI error body, printable; "" when none. */
-static void
-error_summary(const struct resp *r, char *out, size_t size)
-{
-	json_t *root, *e0;
-	const char *code, *msg;
-	char raw[256];
-	size_t i;
-
-	out[0] = '\0';
-	root = json_loadb(r->body.data != NULL ? r->body.data : "",
-	    r->body.len, 0, NULL);
-	e0 = json_array_get(json_object_get(root, "errors"), 0);
-	code = json_string_value(json_object_get(e0, "code"));
-	msg = json_string_value(json_object_get(e0, "message"));
-	if (code != NULL)
-		snprintf(raw, sizeof(raw), "%s%s%s", code, msg != NULL ? ": " :
-		    "", msg != NULL ? msg : "");
-	json_decref(root);
-	if (code == NULL)
-		return;
-	for (i = 0; raw[i] != '\0' && i + 1 < size; i++)
-		out[i] = raw[i] >= 0x20 && raw[i] < 0x7f ? raw[i] : '?';
-	out[i] = '\0';
-}
-
-/* A token for pulling the repository, from the challenge's realm. */
-static int
-fetch_token(struct session *s, const struct auth_challenge *ch,
-    struct rw_err *err)
-{
-	char scope[AUTH_SCOPE_MAX + 1], url[4096];
-	struct auth_token tok;
-	struct resp r;
-	int rc;
-
-	if (strncasecmp(ch->realm, "https://", 8) != 0 && !s->up->insecure)
-		return rw_err_set(err, RW_EAUTH, "upstream %s wants tokens from "
-		    "%s, which is not https; set \"insecure\": true to allow that",
-		    s->up->name, ch->realm);
-	if (auth_scope_for(s->repo, 0, scope, sizeof(scope)) != RW_OK ||
-	    auth_token_url(ch, scope, url, sizeof(url)) != RW_OK)
-		return rw_err_set(err, RW_EAUTH, "cannot build the token URL "
-		    "for upstream %s", s->up->name);
-	resp_init(&r, AUTH_TOKEN_BODY_MAX);
-	rc = perform(s, url, GET_OTHER, SEND_BASIC, &r, err);
-	if (rc == RW_OK && r.status != 200)
-		rc = rw_err_set(err, RW_EAUTH, "the token service of upstream "
-		    "%s answered %ld for scope %s", s->up->name, r.status, scope);
-	memset(&tok, 0, sizeof(tok));
-	if (rc == RW_OK)
-		rc = auth_parse_token_response(r.body.data, r.body.len,
-		    (long)time(NULL), &tok, err);
-	if (rc == RW_OK) {
-		s->bearer = strdup(tok.token);
-		if (s->bearer == NULL)
-			rc = rw_err_set(err, RW_ENOMEM, "out of memory");
-	}
-	auth_token_cleanup(&tok);
-	if (r.body.data != NULL)
-		rw_wipe(r.body.data, r.body.len);
-	resp_cleanup(&r);
-	return rc;
-}
-
-/* Answer the upstream's 401 challenge in R. */
-static int
-authenticate(struct session *s, const struct resp *r, struct rw_err *err)
-{
-	struct auth_challenge ch;
-	struct rw_err pe;
-
-	rw_err_clear(&pe);
-	if (r->www[0] == '\0')
-		return rw_err_set(err, RW_EAUTH, "upstream %s answered 401 "
-		    "without a WWW-Authenticate challenge", s->up->name);
-	if (auth_parse_challenge(r->www, &ch, &pe) != RW_OK)
-		return rw_err_set(err, RW_EAUTH, "upstream %s answered 401 with "
-		    "an unusable challenge: %s", s->up->name, pe.msg);
-	if (ch.scheme == AUTH_SCHEME_BEARER)
-		return fetch_token(s, &ch, err);
-	if (s->up->username == NULL)
-		return rw_err_set(err, RW_EAUTH, "upstream %s asks for Basic "
-		    "credentials and none are configured (credentials_file)",
-		    s->up->name);
-	s->basic = 1;
-	return RW_OK;
-}
-
-/*
- * GET URL (a GET_* KIND) into R, which the caller initialised with its cap,
- * answering one 401 challenge.  Returns RW_OK whatever the status; R->status
- * says it.
- */
-static int
-get(struct session *s, const char *url, int kind, struct resp *r,
-    struct rw_err *err)
-{
-	size_t cap = r->body.cap;
-	int rc;
-
-	rc = perform(s, url, kind, SEND_SESSION, r, err);
-	if (rc != RW_OK || r->status != 401 || s->authed)
-		return rc;
-	s->authed = 1;
-	rc = authenticate(s, r, err);
-	resp_cleanup(r);
-	resp_init(r, cap);
-	return rc != RW_OK ? rc : perform(s, url, kind, SEND_SESSION, r, err);
-}
-
-/* The error for a status other than 200 while fetching WHAT. */
-static int
-bad_status(struct session *s, const struct resp *r, const char *what,
-    struct rw_err *err)
-{
-	char said[200];
-
-	error_summary(r, said, sizeof(said));
-	return rw_err_set(err, RW_EUPSTREAM, "upstream %s answered %ld for %s%s%s"
-	    "%s", s->up->name, r->status, what, said[0] != '\0' ? " (" : "",
-	    said, said[0] != '\0' ? ")" : "");
-}
-
-/* Whether BODY hashes to WANT (with WANT's algorithm); GOT gets the hash. */
-static int
-hash_matches(const char *body, size_t len, const char *want,
-    char got[RW_DIGEST_MAX])
-{
-	int alg = rw_hash_alg_of(want);
-
-	got[0] = '\0';
-	if (rw_digest(alg != 0 ? alg : RW_HASH_SHA256, body != NULL ? body : "",
-	    len, got) != RW_OK)
-		return 0;
-	return strcmp(got, want) == 0;
-}
-
 /* ------------------------------------------------------------ gathering */
 
 /* Everything one explanation fetched; facts point into it. */
@@ -590,27 +269,28 @@ config_ref(const struct mcache_ref *refs, size_t n, char *out, size_t size)
 
 /* The image config DIGEST, verified and parsed into FI. */
 static int
-fetch_config(struct session *s, const char *digest, struct facts_image *fi,
+fetch_config(struct upc *s, const char *digest, struct facts_image *fi,
     struct rw_err *err)
 {
 	char url[4096], got[RW_DIGEST_MAX], what[RW_DIGEST_MAX + 32];
-	struct resp r;
+	struct upc_resp r;
 	int rc;
 
-	snprintf(url, sizeof(url), "%s/v2/%s/blobs/%s", s->up->url, s->repo,
-	    digest);
+	snprintf(url, sizeof(url), "%s/v2/%s/blobs/%s", upc_upstream(s)->url,
+	    upc_repo(s), digest);
 	snprintf(what, sizeof(what), "the image config %s", digest);
-	resp_init(&r, CONFIG_CAP);
-	rc = get(s, url, GET_BLOB, &r, err);
+	upc_resp_init(&r, CONFIG_CAP);
+	rc = upc_get(s, url, UPC_BLOB, &r, err);
 	if (rc == RW_OK && r.status != 200)
-		rc = bad_status(s, &r, what, err);
-	if (rc == RW_OK && !hash_matches(r.body.data, r.body.len, digest, got))
+		rc = upc_bad_status(s, &r, what, err);
+	if (rc == RW_OK &&
+	    !upc_hash_matches(r.body.data, r.body.len, digest, got))
 		rc = rw_err_set(err, RW_EDIGEST, "%s from upstream %s hashes to "
-		    "%s", what, s->up->name, got);
+		    "%s", what, upc_upstream(s)->name, got);
 	if (rc == RW_OK)
 		rc = facts_image_parse(r.body.data != NULL ? r.body.data : "",
 		    r.body.len, fi, err);
-	resp_cleanup(&r);
+	upc_resp_cleanup(&r);
 	return rc;
 }
 
@@ -621,38 +301,38 @@ fetch_config(struct session *s, const char *digest, struct facts_image *fi,
  * *BODY gets the bytes (caller frees).
  */
 static int
-fetch_manifest(struct session *s, const char *reference, int by_digest,
+fetch_manifest(struct upc *s, const char *reference, int by_digest,
     struct gathered *g, char **body, size_t *len, struct rw_err *err)
 {
 	char url[4096], got[RW_DIGEST_MAX], mt[256], what[900];
 	struct mcache_ref *refs = NULL;
 	const char *want;
-	struct resp r;
+	struct upc_resp r;
 	size_t n = 0;
 	int rc;
 
 	*body = NULL;
-	snprintf(url, sizeof(url), "%s/v2/%s/manifests/%s", s->up->url, s->repo,
-	    reference);
-	snprintf(what, sizeof(what), "manifest %s%s%s", s->repo,
+	snprintf(url, sizeof(url), "%s/v2/%s/manifests/%s",
+	    upc_upstream(s)->url, upc_repo(s), reference);
+	snprintf(what, sizeof(what), "manifest %s%s%s", upc_repo(s),
 	    by_digest ? "@" : ":", reference);
-	resp_init(&r, s->cfg->max_manifest_bytes);
-	rc = get(s, url, GET_MANIFEST, &r, err);
+	upc_resp_init(&r, upc_config(s)->max_manifest_bytes);
+	rc = upc_get(s, url, UPC_MANIFEST, &r, err);
 	if (rc == RW_OK && r.status != 200)
-		rc = bad_status(s, &r, what, err);
+		rc = upc_bad_status(s, &r, what, err);
 	if (rc != RW_OK)
 		goto out;
 	/* By tag without Docker-Content-Digest there is nothing to compare
 	 * with: the digest is then the SHA-256 of the bytes, as clients
 	 * compute it ("sha256:" only picks the algorithm). */
 	want = by_digest ? reference : r.dcd[0] != '\0' ? r.dcd : "sha256:";
-	if (!hash_matches(r.body.data, r.body.len, want, got) &&
+	if (!upc_hash_matches(r.body.data, r.body.len, want, got) &&
 	    strcmp(want, "sha256:") != 0) {
 		rc = by_digest ? rw_err_set(err, RW_EDIGEST, "%s from upstream "
-		    "%s hashes to %s", what, s->up->name, got) :
+		    "%s hashes to %s", what, upc_upstream(s)->name, got) :
 		    rw_err_set(err, RW_EDIGEST, "%s from upstream %s hashes to "
-		    "%s, not to its Docker-Content-Digest %s", what, s->up->name,
-		    got, want);
+		    "%s, not to its Docker-Content-Digest %s", what,
+		    upc_upstream(s)->name, got, want);
 		goto out;
 	}
 	rw_strlcpy(g->digest, got, sizeof(g->digest));
@@ -667,32 +347,33 @@ fetch_manifest(struct session *s, const char *reference, int by_digest,
 	*body = rw_buf_steal(&r.body, NULL);
 out:
 	free(refs);
-	resp_cleanup(&r);
+	upc_resp_cleanup(&r);
 	return rc;
 }
 
 /* Platform I of an index: its manifest (verified), then its config. */
 static int
-fetch_child(struct session *s, struct gathered *g, size_t i,
+fetch_child(struct upc *s, struct gathered *g, size_t i,
     struct rw_err *err)
 {
 	char url[4096], got[RW_DIGEST_MAX], mt[256], what[RW_DIGEST_MAX + 40];
 	const char *digest = g->plats.digest[i];
 	struct mcache_ref *refs = NULL;
-	struct resp r;
+	struct upc_resp r;
 	size_t n = 0;
 	int rc;
 
-	snprintf(url, sizeof(url), "%s/v2/%s/manifests/%s", s->up->url, s->repo,
-	    digest);
+	snprintf(url, sizeof(url), "%s/v2/%s/manifests/%s",
+	    upc_upstream(s)->url, upc_repo(s), digest);
 	snprintf(what, sizeof(what), "platform manifest %s", digest);
-	resp_init(&r, s->cfg->max_manifest_bytes);
-	rc = get(s, url, GET_MANIFEST, &r, err);
+	upc_resp_init(&r, upc_config(s)->max_manifest_bytes);
+	rc = upc_get(s, url, UPC_MANIFEST, &r, err);
 	if (rc == RW_OK && r.status != 200)
-		rc = bad_status(s, &r, what, err);
-	if (rc == RW_OK && !hash_matches(r.body.data, r.body.len, digest, got))
+		rc = upc_bad_status(s, &r, what, err);
+	if (rc == RW_OK &&
+	    !upc_hash_matches(r.body.data, r.body.len, digest, got))
 		rc = rw_err_set(err, RW_EDIGEST, "%s from upstream %s hashes to "
-		    "%s", what, s->up->name, got);
+		    "%s", what, upc_upstream(s)->name, got);
 	if (rc == RW_OK)
 		rc = mcache_manifest_refs(r.body.data != NULL ? r.body.data : "",
 		    r.body.len, &refs, &n, mt, sizeof(mt), err);
@@ -703,7 +384,7 @@ fetch_child(struct session *s, struct gathered *g, size_t i,
 			    what);
 	}
 	free(refs);
-	resp_cleanup(&r);
+	upc_resp_cleanup(&r);
 	if (rc == RW_OK)
 		rc = fetch_config(s, g->child_cfg[i], &g->child_img[i], err);
 	if (rc == RW_OK)
@@ -714,7 +395,7 @@ fetch_child(struct session *s, struct gathered *g, size_t i,
 /* The platforms of the manifest (BODY) and, when NEEDS says so, each
  * image config. */
 static int
-gather_images(struct session *s, struct gathered *g, const char *body,
+gather_images(struct upc *s, struct gathered *g, const char *body,
     size_t len, unsigned needs, struct rw_err *err)
 {
 	size_t i;
@@ -916,7 +597,7 @@ struct run {
 	const struct cfg_upstream *up;
 	char			 host[256];	/* as the policy names it */
 	char			 upwhy[400];
-	struct session		 s;
+	struct upc		*s;
 	struct gathered		*g;
 	struct verdict		 v;
 	unsigned		 needs;
@@ -982,11 +663,8 @@ setup(struct run *rn)
 	snprintf(rn->g->ref, sizeof(rn->g->ref), "%s/%s%s%s", rn->host,
 	    rn->ci.repo, rn->ci.digest[0] != '\0' ? "@" : ":",
 	    rn->ci.digest[0] != '\0' ? rn->ci.digest : rn->ci.tag);
-	rn->s.cfg = rn->cfg;
-	rn->s.up = rn->up;
-	rn->s.repo = rn->ci.repo;
-	rn->s.easy = curl_easy_init();
-	if (rn->s.easy == NULL)
+	rn->s = upc_new(rn->cfg, rn->up, rn->ci.repo, 0, "regwarden-explain");
+	if (rn->s == NULL)
 		return undecided(rn, "cannot start libcurl");
 	return 0;
 }
@@ -1003,13 +681,13 @@ decide(struct run *rn)
 	int rc;
 
 	rw_err_clear(&e);
-	rc = fetch_manifest(&rn->s, tag != NULL ? tag : rn->ci.digest,
+	rc = fetch_manifest(rn->s, tag != NULL ? tag : rn->ci.digest,
 	    tag == NULL, rn->g, &body, &len, &e);
 	if (rc == RW_OK && rn->p != NULL)
 		policy_match(rn->p, rn->host, rn->ci.repo, rn->a.op, tag != NULL,
 		    &rn->needs);
 	if (rc == RW_OK)
-		rc = gather_images(&rn->s, rn->g, body, len, rn->needs, &e);
+		rc = gather_images(rn->s, rn->g, body, len, rn->needs, &e);
 	if (rc == RW_OK && (rn->needs & POLICY_NEED_SCAN)) {
 		config_of(body, len, cfgd, sizeof(cfgd));
 		rc = find_scan(rn->cfg, rn->p, rn->g->digest, cfgd, &rn->sf, &e);
@@ -1150,10 +828,7 @@ explain_main(int argc, char **argv, const char *default_config, FILE *out,
 		rc = rc == 0 && fflush(out) == 0 ? explain_exit_status(&rep) :
 		    undecided(rn, "cannot write the report");
 	}
-	if (rn->s.easy != NULL)
-		curl_easy_cleanup(rn->s.easy);
-	if (rn->s.bearer != NULL)
-		rw_freezero(rn->s.bearer, strlen(rn->s.bearer));
+	upc_free(rn->s);
 	curl_global_cleanup();
 out:
 	scanfacts_free(&rn->sf);

@@ -8,6 +8,7 @@
 #include "server/config.h"
 #include "server/explain.h"
 #include "server/server.h"
+#include "server/sign.h"
 #include "util/util.h"
 
 #define DEFAULT_CONFIG	"config/regwarden.json"
@@ -23,6 +24,8 @@ usage(FILE *fp)
 	    "       regwarden check [-c config.json] [policy.json]  validate "
 	    "a policy and exit\n"
 	    "       regwarden explain [-c config.json] [--op pull|push] [--json] "
+	    "<image-ref>\n"
+	    "       regwarden sign [-c config.json] --key KEY.pem [-a key=value]... "
 	    "<image-ref>\n"
 	    "       regwarden pins [-c config.json] add|rm|ls ...\n"
 	    "       regwarden scans [-c config.json] import REPORT... | ls [--repo GLOB] "
@@ -85,6 +88,8 @@ main(int argc, char **argv)
 		    stderr);
 	if (strcmp(argv[1], "explain") == 0)
 		return explain_main(argc - 1, argv + 1, path, stdout, stderr);
+	if (strcmp(argv[1], "sign") == 0)
+		return sign_main(argc - 1, argv + 1, path, stdout, stderr);
 	if (strcmp(argv[1], "check-config") == 0 && argc <= 3)
 		return check_config(argc == 3 ? argv[2] : path);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
