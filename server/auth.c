@@ -921,72 +921,6 @@ struct auth_htpasswd {
 	struct hslot	 slot[HT_SLOTS];
 };
 
-/*
- * Read a whole file that holds secrets, refusing one that group or others
- * may access (relayd's check_file_secrecy).  *OUT is NUL-terminated.
- */
-static int
-read_secret_file(const char *path, size_t cap, char **out, size_t *outlen,
-    struct rw_err *err)
-{
-	struct stat st;
-	char *buf = NULL;
-	size_t len = 0, size = 0;
-	ssize_t r;
-	int fd, rc = RW_OK;
-
-	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return rw_err_set(err, RW_EIO, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) != 0) {
-		rc = rw_err_set(err, RW_EIO, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = rw_err_set(err, RW_EIO, "%s: not a regular file", path);
-		goto out;
-	}
-	if ((st.st_mode & 077) != 0) {
-		rc = rw_err_set(err, RW_EPERM, "%s: mode %04o is too open: it "
-		    "must not be accessible by group or others (chmod 600)",
-		    path, (unsigned)(st.st_mode & 07777));
-		goto out;
-	}
-	if ((uintmax_t)st.st_size > cap) {
-		rc = rw_err_set(err, RW_ETOOBIG, "%s: larger than %zu bytes",
-		    path, cap);
-		goto out;
-	}
-	size = (size_t)st.st_size;
-	buf = malloc(size + 1);
-	if (buf == NULL) {
-		rc = rw_err_set(err, RW_ENOMEM, "%s: out of memory", path);
-		goto out;
-	}
-	while (len < size) {
-		r = read(fd, buf + len, size - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = rw_err_set(err, RW_EIO, "%s: read: %s", path,
-			    strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	buf[len] = '\0';
-	*out = buf;
-	*outlen = len;
-	buf = NULL;
-out:
-	if (buf != NULL)
-		rw_freezero(buf, size + 1);
-	close(fd);
-	return rc;
-}
 
 static int
 is_bcrypt_b64(int c)
@@ -1124,7 +1058,7 @@ auth_htpasswd_load(const char *path, struct rw_err *err)
 		rw_err_set(err, RW_ENOMEM, "%s: out of memory", path);
 		return NULL;
 	}
-	if (read_secret_file(path, HTPASSWD_MAX, &h->buf, &h->buflen,
+	if (rw_read_file(path, HTPASSWD_MAX, RW_FILE_SECRET, &h->buf, &h->buflen,
 	    err) != RW_OK)
 		goto fail;
 	if (memchr(h->buf, '\0', h->buflen) != NULL) {

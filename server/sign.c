@@ -349,69 +349,21 @@ sign_key_parse(const char *pem, size_t len, const char *name,
 	return RW_OK;
 }
 
-/* The whole of FD (at most SIGN_KEY_FILE_MAX bytes, SIZE expected) into a
- * new buffer *OUT of SIZE + 1 bytes, which the caller wipes. */
-static int
-read_all(int fd, const char *path, size_t size, char **out, size_t *outlen,
-    struct rw_err *err)
-{
-	char *buf = malloc(size + 1);
-	size_t len = 0;
-	ssize_t r;
-
-	if (buf == NULL)
-		return rw_err_set(err, RW_ENOMEM, "%s: out of memory", path);
-	while (len < size) {
-		r = read(fd, buf + len, size - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rw_freezero(buf, size + 1);
-			return rw_err_set(err, RW_EIO, "%s: read: %s", path,
-			    strerror(errno));
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	buf[len] = '\0';
-	*out = buf;
-	*outlen = len;
-	return RW_OK;
-}
-
 int
 sign_key_load(const char *path, struct sign_key **out, struct rw_err *err)
 {
-	struct stat st;
 	char *buf = NULL;
-	size_t len = 0, size = 0;
-	int fd, rc;
+	size_t len = 0;
+	int rc;
 
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return rw_err_set(err, RW_EIO, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-		rc = rw_err_set(err, RW_EIO, "%s: not a readable regular file",
-		    path);
-	/* As relayd's check_file_secrecy and server/tls.c do for keys. */
-	else if ((st.st_mode & 077) != 0)
-		rc = rw_err_set(err, RW_EPERM, "%s: mode %04o is too open: it "
-		    "must not be accessible by group or others (chmod 600)",
-		    path, (unsigned)(st.st_mode & 07777));
-	else if ((uintmax_t)st.st_size > SIGN_KEY_FILE_MAX)
-		rc = rw_err_set(err, RW_ETOOBIG, "%s: larger than %d bytes",
-		    path, SIGN_KEY_FILE_MAX);
-	else {
-		size = (size_t)st.st_size;
-		rc = read_all(fd, path, size, &buf, &len, err);
-	}
-	close(fd);
+	/* As server/tls.c does for its key: nobody else may read it. */
+	rc = rw_read_file(path, SIGN_KEY_FILE_MAX, RW_FILE_SECRET, &buf, &len,
+	    err);
 	if (rc == RW_OK)
 		rc = sign_key_parse(buf, len, path, out, err);
 	if (buf != NULL)
-		rw_freezero(buf, size + 1);
+		rw_freezero(buf, len + 1);
 	return rc;
 }
 

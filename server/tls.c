@@ -40,70 +40,6 @@ ossl_err(struct rw_err *err, int code, const char *what)
 	return rw_err_set(err, code, "%s: %s", what, reason);
 }
 
-/*
- * Read PATH whole (at most TLS_FILE_MAX bytes) into a NUL-terminated *OUT.
- * With SECRET, refuse a file group or others may access, as relayd's
- * check_file_secrecy does, and expect the caller to wipe the buffer.
- */
-static int
-read_file(const char *path, int secret, char **out, size_t *outlen,
-    struct rw_err *err)
-{
-	struct stat st;
-	char *buf = NULL;
-	size_t len = 0, size = 0;
-	ssize_t r;
-	int fd, rc = RW_OK;
-
-	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return rw_err_set(err, RW_EIO, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		rc = rw_err_set(err, RW_EIO, "%s: not a readable regular file",
-		    path);
-		goto out;
-	}
-	if (secret && (st.st_mode & 077) != 0) {
-		rc = rw_err_set(err, RW_EPERM, "%s: mode %04o is too open: it "
-		    "must not be accessible by group or others (chmod 600)",
-		    path, (unsigned)(st.st_mode & 07777));
-		goto out;
-	}
-	if ((uintmax_t)st.st_size > TLS_FILE_MAX) {
-		rc = rw_err_set(err, RW_ETOOBIG, "%s: larger than %d bytes",
-		    path, TLS_FILE_MAX);
-		goto out;
-	}
-	size = (size_t)st.st_size;
-	buf = malloc(size + 1);
-	if (buf == NULL) {
-		rc = rw_err_set(err, RW_ENOMEM, "%s: out of memory", path);
-		goto out;
-	}
-	while (len < size) {
-		r = read(fd, buf + len, size - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = rw_err_set(err, RW_EIO, "%s: read: %s", path,
-			    strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	buf[len] = '\0';
-	*out = buf;
-	*outlen = len;
-	buf = NULL;
-out:
-	if (buf != NULL)
-		rw_freezero(buf, size + 1);
-	close(fd);
-	return rc;
-}
 
 /* Copy the contents of memory BIO B into a new NUL-terminated string. */
 static char *
@@ -261,9 +197,10 @@ load_pair(const char *cert_path, const char *key_path,
 	EVP_PKEY *pkey = NULL;
 	int rc;
 
-	rc = read_file(key_path, 1, &kbuf, &klen, err);
+	rc = rw_read_file(key_path, TLS_FILE_MAX, RW_FILE_SECRET, &kbuf, &klen,
+	    err);
 	if (rc == RW_OK)
-		rc = read_file(cert_path, 0, &cbuf, &clen, err);
+		rc = rw_read_file(cert_path, TLS_FILE_MAX, 0, &cbuf, &clen, err);
 	if (rc == RW_OK)
 		rc = load_chain(cert_path, cbuf, clen, &leaf, &out->cert_pem,
 		    err);

@@ -177,6 +177,21 @@ size_t		rw_strlcpy(char *dst, const char *src, size_t size);
 /** Parse a decimal in [MIN,MAX]; RW_OK or RW_EINVAL.  Whole string must match. */
 int		rw_parse_i64(const char *s, int64_t min, int64_t max,
 		    int64_t *out);
+/** rw_read_file: refuse a file that group or others may access. */
+#define RW_FILE_SECRET	1
+
+/**
+ * Read the regular file PATH whole (at most CAP bytes) into *OUT, a
+ * NUL-terminated buffer the caller frees (with rw_freezero for secrets),
+ * its length into *OUTLEN (may be NULL).  With RW_FILE_SECRET the file must
+ * not be accessible by group or others.  Errors, with ERR naming PATH:
+ * RW_EIO ("PATH: No such file or directory", "PATH: not a readable regular
+ * file"), RW_EPERM ("PATH: mode 0644 is too open: it must not be accessible
+ * by group or others (chmod 600)"), RW_ETOOBIG, RW_ENOMEM.
+ */
+int		rw_read_file(const char *path, size_t cap, int flags,
+		    char **out, size_t *outlen, struct rw_err *err);
+
 /** Wipe LEN bytes at P (secrets); never optimised away. */
 void		rw_wipe(void *p, size_t len);
 /** Wipe and free (secrets). */
