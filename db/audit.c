@@ -262,3 +262,45 @@ db_audit_query(struct db *db, const struct db_audit_filter *f,
 	free(p);
 	return rc;
 }
+
+int
+db_audit_add_many(struct db *db, const struct db_audit_row *rows, size_t n,
+    struct rw_err *err)
+{
+	static const char sql[] = "INSERT INTO audit(ts, request_id, client, "
+	    "identity, operation, upstream, host, repo, reference, digest, "
+	    "verdict, mode, rule, rule_file, rule_line, reasons_json, message) "
+	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+	    "?15, ?16, ?17)";
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		rc = check_row(&rows[i], err);
+		if (rc != RW_OK)
+			return rc;
+	}
+	pthread_mutex_lock(&db->mu);
+	/* One transaction for the batch: one WAL commit instead of N. */
+	rc = db_tx_begin(db, err);
+	for (i = 0; rc == RW_OK && i < n; i++) {
+		rc = db_stmt(db, DB_ST_AUDIT_ADD, sql, &st, err);
+		if (rc == RW_OK)
+			rc = bind_row(db, st, &rows[i], err);
+		if (rc == RW_OK) {
+			rc = sqlite3_step(st);
+			rc = rc == SQLITE_DONE ? RW_OK :
+			    db_fail(db, rc, "sqlite3_step", err);
+		}
+		if (st != NULL)
+			db_stmt_done(st);
+		st = NULL;
+	}
+	if (rc == RW_OK)
+		rc = db_tx_commit(db, err);
+	else
+		db_tx_rollback(db);
+	pthread_mutex_unlock(&db->mu);
+	return rc;
+}

@@ -238,6 +238,13 @@ struct db_audit_row {
 int	 db_audit_add(struct db *db, const struct db_audit_row *row,
 	    struct rw_err *err);
 
+/**
+ * Append ROWS[0..N-1] in one transaction: all or none.  Returns as
+ * db_audit_add.
+ */
+int	 db_audit_add_many(struct db *db, const struct db_audit_row *rows,
+	    size_t n, struct rw_err *err);
+
 /** Which rows db_audit_query returns; a zeroed filter means all. */
 struct db_audit_filter {
 	int		 denied_only;	/* verdict deny or error */

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "db/db.h"
+#include "server/auditq.h"
 #include "server/facts.h"
 #include "server/scanner.h"
 
@@ -817,7 +818,6 @@ static void
 audit(struct request *rq, const char *verdict)
 {
 	struct db_audit_row a;
-	struct rw_err err;
 	char host[256];
 
 	decide_host(rq->rt.up, host, sizeof(host));
@@ -839,9 +839,7 @@ audit(struct request *rq, const char *verdict)
 	a.rule_line = rq->dv.line;
 	a.reasons_json = rq->reasons;
 	a.message = rq->dv.message;
-	rw_err_clear(&err);
-	if (db_audit_add(rq->srv->db, &a, &err) != RW_OK)
-		log_warnx("cannot write the audit row: %s", err.msg);
+	auditq_add(rq->srv->auditq, &a);
 }
 
 static void

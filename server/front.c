@@ -18,6 +18,7 @@
 
 #include "db/db.h"
 #include "server/admin.h"
+#include "server/auditq.h"
 #include "server/internal.h"
 #include "server/scanreport.h"
 #include "server/tls.h"
@@ -967,6 +968,9 @@ open_state(struct server *srv, const struct rw_config *cfg,
 	snprintf(path, sizeof(path), "%s/regwarden.db", cfg->state_dir);
 	if (db_open(path, &srv->db, err) != RW_OK)
 		return err->code;
+	srv->auditq = auditq_new(srv->db, err);
+	if (srv->auditq == NULL)
+		return err->code;
 	srv->metrics = metrics_new();
 	if (srv->metrics == NULL)
 		return rw_err_set(err, RW_ENOMEM, "out of memory");
@@ -1003,6 +1007,7 @@ close_state(struct server *srv)
 	up_engine_free(srv->eng);
 	auth_htpasswd_free(srv->htpasswd);
 	auth_cache_free(srv->tokens);
+	auditq_free(srv->auditq);	/* writes what is still queued */
 	mcache_free(srv->mc);
 	decide_policy_release(srv->policy);
 	dcache_free(srv->dc);

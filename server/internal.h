@@ -84,6 +84,7 @@ struct server {
 	struct metrics		*metrics;
 	struct admin		*admin;
 	struct scanner		*scanner;	/* NULL: none configured */
+	struct auditq		*auditq;	/* audit rows, written in batches */
 	pthread_mutex_t		 reload_mu;	/* one reload at a time */
 	struct dcache		*dc;
 	int64_t			 policy_mtime;	/* for the file watch */
