@@ -22,6 +22,7 @@
 #define RW_POLICY_SIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/util.h"
 
@@ -156,6 +157,16 @@ int		 sig_cosign_verify(const struct sig_key *k, const char *payload,
 		    const char *manifest_digest, struct sig_result *out,
 		    struct rw_err *err);
 
+/**
+ * Verify SIG (SLEN raw bytes: DER for ECDSA) over MSG with K, hashing as
+ * cosign does for that key type (SHA-256; Ed25519 pure).  *GOOD is 1 when
+ * it verifies.  Returns RW_OK (a bad signature is *GOOD 0, not an error),
+ * or RW_ENOMEM / RW_ECRYPTO when the check could not be set up.
+ */
+int		 sig_key_verify(const struct sig_key *k, const void *msg,
+		    size_t mlen, const unsigned char *sig, size_t slen, int *good,
+		    struct rw_err *err);
+
 /* sig_b64_decode flag: skip '\r' and '\n' anywhere, as Go's decoder does. */
 #define SIG_B64_LINES	0x01
 
@@ -170,5 +181,130 @@ int		 sig_cosign_verify(const struct sig_key *k, const char *payload,
  */
 int		 sig_b64_decode(const char *in, size_t len, int flags,
 		    unsigned char **out, size_t *outlen, struct rw_err *err);
+
+/* ------------------------------------------------ Rekor bundles (SETs) */
+
+/* Longest "dev.sigstore.cosign/bundle" annotation sig_rekor_verify_set reads. */
+#define SIG_REKOR_BUNDLE_MAX	(256 * 1024)
+
+/* What a verified Rekor bundle proves; see sig_rekor_verify_set. */
+struct sig_rekor {
+	enum sig_verdict verdict;	/* SIG_VALID, SIG_BAD_SIGNATURE, SIG_MALFORMED */
+	/* One line for a human, as sig_result.reason. */
+	char		 reason[SIG_REASON_MAX + 1];
+	/* Set only when VALID: the log's time (Unix seconds) and index. */
+	int64_t		 integrated_time;
+	int64_t		 log_index;
+	/* The entry's kind once the body parsed: "hashedrekord" or "rekord". */
+	char		 kind[16];
+};
+
+/**
+ * Judge the Rekor bundle annotation ("dev.sigstore.cosign/bundle", LEN
+ * bytes of BUNDLE_JSON) of one cosign signature layer, offline, as
+ * signature-formats.md §2.2 describes:
+ *  - Payload.logID must be the hex SHA-256 of REKOR_KEY's SPKI (its
+ *    sig_key_id without "sha256:");
+ *  - SignedEntryTimestamp must verify with REKOR_KEY over the canonical
+ *    JSON {"body","integratedTime","logID","logIndex"} rebuilt here;
+ *  - the body (base64 of a "hashedrekord" or "rekord" entry) must name
+ *    sha256 of PAYLOAD (PLEN bytes, the layer blob), hold SIG_B64 (the
+ *    layer's signature annotation) byte for byte, and hold as its public
+ *    key the certificate CERT_PEM (keyless: the DER of both certificates
+ *    must be equal) or, when CERT_PEM is NULL, the key SIGNING_KEY (equal
+ *    SPKI, compared by sig_key_id).
+ * Exactly one of CERT_PEM and SIGNING_KEY must be non-NULL.
+ *
+ * Not checked (no clock here, nor trusted_root.json yet): that
+ * integratedTime is not in the future and lies inside the Rekor key's
+ * validity window; the caller does that with OUT->integrated_time.
+ *
+ * Returns RW_OK with OUT's verdict and reason set (VALID: "logged in
+ * Rekor at index N, integrated at 2023-01-20T20:51:37Z"), or RW_EINVAL (a
+ * NULL argument), RW_ENOMEM or RW_ECRYPTO; then OUT says SIG_MALFORMED.
+ */
+int		 sig_rekor_verify_set(const struct sig_key *rekor_key,
+		    const char *bundle_json, size_t len, const char *sig_b64,
+		    const char *payload, size_t plen, const char *cert_pem,
+		    const struct sig_key *signing_key, struct sig_rekor *out,
+		    struct rw_err *err);
+
+/* --------------------------------------------------- cosign keyless */
+
+/* Longest PEM text sig_keyless_verify reads, leaf or trusted bundle. */
+#define SIG_CERT_PEM_MAX	(256 * 1024)
+/* Most CT log keys a sig_keyless_trust may hold. */
+#define SIG_CTLOG_MAX		16
+
+/* The trust material a keyless signature is judged by (PEM text). */
+struct sig_keyless_trust {
+	/* Fulcio roots and intermediates, all trusted; required. */
+	const char	*roots_pem;
+	size_t		 roots_len;
+	/*
+	 * "PUBLIC KEY" blocks of the CT logs Fulcio submits to, or NULL:
+	 * then the embedded SCT is not checked (cosign's
+	 * --insecure-ignore-sct).
+	 */
+	const char	*ctlogs_pem;
+	size_t		 ctlogs_len;
+};
+
+/* Whom a keyless signature must come from. */
+struct sig_identity {
+	/*
+	 * The SAN (email or URI) that must appear in the leaf, exactly; or
+	 * NULL with SUBJECT_REGEX set: a POSIX ERE that must match a whole
+	 * SAN (it is anchored as ^(RE)$, unlike cosign's Go regexp, so that
+	 * "mitr@redhat\.com" cannot admit "mitr@redhat.com.evil.example").
+	 */
+	const char	*subject;
+	const char	*subject_regex;
+	/* The OIDC issuer, exactly (Fulcio extension .1.8, else .1.1). */
+	const char	*issuer;
+};
+
+/**
+ * Judge one cosign keyless signature (signature-formats.md §2.3, §2.4):
+ * CERT_PEM (CERT_LEN bytes, the layer's "dev.sigstore.cosign/certificate"
+ * annotation: one CERTIFICATE block) must chain, at time AT (Unix seconds:
+ * the integrated time of a verified Rekor bundle, see
+ * sig_rekor_verify_set), to a self-signed certificate in TRUST->roots_pem.
+ * CHAIN_PEM (CHAIN_LEN bytes, or NULL: the layer's
+ * "dev.sigstore.cosign/chain" annotation) is only a pool of untrusted
+ * intermediates, as containers/image uses it: a root in it counts only
+ * when the trusted roots hold the same certificate.  With
+ * TRUST->ctlogs_pem, one of the leaf's embedded SCTs (RFC 6962 v1, over
+ * the precertificate rebuilt from the leaf and its issuer) must verify
+ * with one of those log keys, found by log id.  The leaf must carry
+ * the code-signing EKU, a SAN matching ID->subject or ID->subject_regex,
+ * and the OIDC issuer ID->issuer (when both issuer extensions are present
+ * they must agree).  Then the signature SIG_B64 over PAYLOAD is checked
+ * with the leaf's key, and the payload's claim against MANIFEST_DIGEST,
+ * exactly as sig_cosign_verify does.
+ *
+ * Not checked: the validFor windows of trusted_root.json (the caller
+ * picks the material valid at AT), the SCT's timestamp.
+ *
+ * Verdicts: MALFORMED (leaf not one PEM certificate, chain not PEM
+ * certificates), BAD_SIGNATURE (no chain at AT, no verifying SCT, no
+ * code-signing EKU, wrong identity or issuer, or the signature does not
+ * verify), then those of sig_cosign_verify.  VALID
+ * reads "signed by mitr@redhat.com (issuer https://github.com/login/oauth)
+ * with a Fulcio certificate (ECDSA P-256 key sha256:...)".
+ *
+ * Returns RW_OK with *OUT filled, or RW_EINVAL (a NULL argument, no
+ * identity or issuer, a regex that does not compile, roots with no
+ * certificate or a bad one, CT log keys that are not PEM public keys or
+ * more than SIG_CTLOG_MAX: configuration errors), RW_ETOOBIG, RW_ENOMEM
+ * or RW_ECRYPTO; then *OUT says SIG_MALFORMED and ERR says why.
+ */
+int		 sig_keyless_verify(const char *cert_pem, size_t cert_len,
+		    const char *chain_pem, size_t chain_len,
+		    const struct sig_keyless_trust *trust,
+		    const struct sig_identity *id, int64_t at,
+		    const char *payload, size_t plen, const char *sig_b64,
+		    const char *manifest_digest, struct sig_result *out,
+		    struct rw_err *err);
 
 #endif /* RW_POLICY_SIG_H */

@@ -354,8 +354,8 @@ sig_key_kind(const struct sig_key *k)
  * verification itself (a bad DER, a wrong length) is just "not good": the
  * bytes came from the registry.  Only setting up the context is an error.
  */
-static int
-raw_verify(const struct sig_key *k, const void *msg, size_t mlen,
+int
+sig_key_verify(const struct sig_key *k, const void *msg, size_t mlen,
     const unsigned char *sig, size_t slen, int *good, struct rw_err *err)
 {
 	EVP_MD_CTX *ctx;
@@ -689,7 +689,7 @@ cosign_verify(const struct sig_key *k, const char *payload, size_t plen,
 	rc = decode_sig(sig_b64, &sig, &slen, out, err);
 	if (rc != RW_OK || sig == NULL)
 		return rc;
-	rc = raw_verify(k, payload, plen, sig, slen, &good, err);
+	rc = sig_key_verify(k, payload, plen, sig, slen, &good, err);
 	free(sig);
 	if (rc != RW_OK)
 		return rc;
