@@ -119,12 +119,83 @@ struct policy_pinent {
 	size_t	 at;	/* index in the file's "pins" array */
 };
 
-/* One entry of the file's "keys": a named cosign public key. */
+/* A window of validity from trusted_root.json, Unix seconds, inclusive. */
+struct policy_window {
+	int64_t		 start;
+	int64_t		 end;		/* INT64_MAX when open-ended */
+};
+
+/* One Fulcio CA: its chain (leafmost first, root last) as PEM text. */
+struct policy_trustca {
+	char			*pem;
+	size_t			 len;
+	struct policy_window	 valid;
+};
+
+/* One transparency log (Rekor) or CT log key. */
+struct policy_tlog {
+	struct sig_key		*key;
+	char			*pem;		/* the key as PEM text */
+	size_t			 len;
+	struct policy_window	 valid;
+};
+
+/* A Sigstore trusted_root.json, parsed (trustroot.c). */
+struct policy_trustroot {
+	struct policy_trustca	*cas;
+	size_t			 ncas;
+	struct policy_tlog	*tlogs;
+	size_t			 ntlogs;
+	struct policy_tlog	*ctlogs;
+	size_t			 nctlogs;
+};
+
+/* policy_trustroot_parse flag: only the Rekor keys matter (key-based keys). */
+#define POLICY_TROOT_REKOR_ONLY	0x01
+
+/*
+ * trustroot.c: parse LEN bytes of trusted_root.json into a new *OUT (free
+ * with policy_trustroot_free).  "tlogs" is required, and so is a non-empty
+ * "certificateAuthorities" unless FLAGS has POLICY_TROOT_REKOR_ONLY.
+ * Returns RW_OK, or RW_EPARSE / RW_EINVAL with ERR naming the member
+ * ("tlogs[0].publicKey.rawBytes: ...") and *OUT NULL, or RW_ENOMEM.  Every
+ * certificate must parse as X.509 and every key as a key sig_key_load
+ * accepts; a logId.keyId must be the SHA-256 of its key.  Pure: the
+ * caller reads the file.
+ */
+int	 policy_trustroot_parse(const char *json, size_t len, int flags,
+	    struct policy_trustroot **out, struct rw_err *err);
+void	 policy_trustroot_free(struct policy_trustroot *t);
+/*
+ * trustroot.c: the identity a Fulcio certificate (PEM) claims, for
+ * messages: its first email or URI SAN into SUBJECT and its OIDC issuer
+ * extension into ISSUER (cut to fit; raw bytes, escape before printing).
+ * Returns 0, or -1 with both "" or one missing when it has no such thing.
+ */
+int	 policy_cert_identity(const char *pem, char *subject, size_t ssize,
+	    char *issuer, size_t isize);
+/* Whether T lies in W. */
+int	 policy_window_has(const struct policy_window *w, int64_t t);
+
+/*
+ * One entry of the file's "keys": a named cosign public key, or a keyless
+ * identity (KEYLESS set, KEY NULL) judged by a trusted root.
+ */
 struct policy_keyent {
 	char		*name;
 	struct sig_key	*key;		/* NULL when the entry had errors */
+	int		 keyless;	/* "keyless": the fields below are set */
+	/*
+	 * Keyless: "trusted_root" (NULL when the entry had errors).
+	 * Key-based: "rekor_trusted_root", or NULL: no SET required.
+	 */
+	struct policy_trustroot *troot;
+	char		 root_digest[RW_DIGEST_MAX];	/* of its file, or "" */
+	char		*issuer;
+	char		*subject;	/* or NULL, with SUBJECT_REGEX */
+	char		*subject_regex;
 	int		 line;		/* of its name */
-	int		 from_file;	/* "cosign_file": FILE_DIGEST is set */
+	int		 from_file;	/* FILE_DIGEST or ROOT_DIGEST is set */
 	char		 file_digest[RW_DIGEST_MAX];
 };
 

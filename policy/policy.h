@@ -136,6 +136,15 @@ struct policy_sig_input {
 	const char	*media_type;	/* the layer's media type */
 	const char	*origin;	/* for messages and explain, e.g.
 					   "sha256-<hex>.sig layer 2" */
+	/*
+	 * The layer's keyless annotations, NUL-terminated, NULL when absent:
+	 * "dev.sigstore.cosign/certificate" (the Fulcio leaf, PEM),
+	 * "dev.sigstore.cosign/chain" (untrusted intermediates, PEM) and
+	 * "dev.sigstore.cosign/bundle" (the Rekor bundle with its SET, JSON).
+	 */
+	const char	*cert_pem;
+	const char	*chain_pem;
+	const char	*bundle_json;
 };
 
 /*

@@ -215,7 +215,7 @@ struct sig_rekor {
  *    SPKI, compared by sig_key_id).
  * Exactly one of CERT_PEM and SIGNING_KEY must be non-NULL.
  *
- * Not checked (no clock here, nor trusted_root.json yet): that
+ * Not checked (no clock here, nor parses trusted_root.json (policy/trustroot.c does)): that
  * integratedTime is not in the future and lies inside the Rekor key's
  * validity window; the caller does that with OUT->integrated_time.
  *

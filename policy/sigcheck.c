@@ -3,7 +3,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "policy/internal.h"
 
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* How much of a signature's origin ("sha256-<hex>.sig layer 2") is shown. */
@@ -13,6 +15,9 @@
 enum {
 	S_TRUSTED,	/* verified with a key the rule trusts */
 	S_UNKNOWN,	/* verified with none of them */
+	S_IDENTITY,	/* a trusted Fulcio CA certified someone else */
+	S_CERT,		/* a certificate no trusted root vouches for */
+	S_UNLOGGED,	/* no SET from a Rekor the key requires */
 	S_DIGEST,	/* a trusted key signed another manifest */
 	S_MALFORMED,	/* undecodable, or a trusted key signed nonsense */
 	S_NOTSIG,	/* not a cosign simple-signing layer at all */
@@ -22,9 +27,21 @@ enum {
 static const char *const class_words[S_NCLASS] = {
 	"by a trusted key",
 	"by an unknown key",
+	"by another identity",
+	"by an untrusted certificate",
+	"not in a trusted Rekor log",
 	"for another digest",
 	"malformed",
 	"not a cosign signature",
+};
+
+/*
+ * When keys disagree about a signature, the most telling class names it:
+ * "for another digest" says more than "by an unknown key".
+ */
+static const int class_rank[S_NCLASS] = {
+	[S_TRUSTED] = 9, [S_UNKNOWN] = 0, [S_IDENTITY] = 6, [S_CERT] = 4,
+	[S_UNLOGGED] = 3, [S_DIGEST] = 7, [S_MALFORMED] = 5, [S_NOTSIG] = 1,
 };
 
 struct tally {
@@ -36,6 +53,11 @@ struct tally {
 	long	 by[POLICY_SIG_KEYS_MAX];
 	/* per key: the other manifest it signed, when one was found */
 	char	 other[POLICY_SIG_KEYS_MAX][RW_DIGEST_MAX];
+	/* per keyless key: why the first candidate signature failed */
+	char	 note[POLICY_SIG_KEYS_MAX][SIG_REASON_MAX + 1];
+	/* the first S_IDENTITY signature's certificate: who signed instead */
+	char	 who[256];
+	char	 who_issuer[256];
 };
 
 static const struct policy_keyent *
@@ -58,6 +80,231 @@ broken(struct policy_ev *e, int rc, const struct rw_err *err)
 	return -1;
 }
 
+/* K's first note: the first failure explains best why K did not sign. */
+static void
+note(struct tally *t, size_t k, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+note(struct tally *t, size_t k, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (t->note[k][0] != '\0')
+		return;
+	va_start(ap, fmt);
+	vsnprintf(t->note[k], sizeof(t->note[k]), fmt, ap);
+	va_end(ap);
+}
+
+static int	logged(struct policy_ev *e, const struct policy_sig_input *in,
+		    size_t k, struct tally *t, int64_t *at);
+
+/* A key-based key K against IN: its class, or -1. */
+static int
+by_key(struct policy_ev *e, const struct policy_sig_input *in, size_t k,
+    struct tally *t)
+{
+	struct sig_result res;
+	struct rw_err err;
+	int64_t at;
+	int rc;
+
+	rw_err_clear(&err);
+	rc = sig_cosign_verify(rule_key(e, k)->key, in->payload, in->plen,
+	    in->sig_b64, e->req->sig_subject != NULL ? e->req->sig_subject :
+	    e->req->digest, &res, &err);
+	if (rc != RW_OK)
+		return broken(e, rc, &err);
+	/* With "rekor_trusted_root", a good signature must also be logged. */
+	if (res.verdict == SIG_VALID && rule_key(e, k)->troot != NULL)
+		return logged(e, in, k, t, &at);
+	if (res.verdict == SIG_VALID)
+		return S_TRUSTED;
+	if (res.verdict == SIG_WRONG_DIGEST) {
+		if (t->other[k][0] == '\0')
+			rw_strlcpy(t->other[k], res.digest, sizeof(t->other[k]));
+		return S_DIGEST;
+	}
+	return res.verdict == SIG_BAD_SIGNATURE ? S_UNKNOWN : S_MALFORMED;
+}
+
+/*
+ * The PEM texts of TR's CAs (CAS) or CT log keys whose window holds AT,
+ * concatenated, in *OUT (NULL when none is valid).  Returns 0, or -1 when
+ * out of memory.
+ */
+static int
+valid_pems(const struct policy_trustroot *tr, int cas, int64_t at,
+    char **out)
+{
+	size_t i, n = cas ? tr->ncas : tr->nctlogs, len = 0, off = 0;
+	const struct policy_window *w;
+	const char *pem;
+	size_t plen;
+	char *buf;
+
+	*out = NULL;
+	for (i = 0; i < n; i++) {
+		w = cas ? &tr->cas[i].valid : &tr->ctlogs[i].valid;
+		if (policy_window_has(w, at))
+			len += cas ? tr->cas[i].len : tr->ctlogs[i].len;
+	}
+	if (len == 0)
+		return 0;
+	buf = malloc(len + 1);
+	if (buf == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		w = cas ? &tr->cas[i].valid : &tr->ctlogs[i].valid;
+		pem = cas ? tr->cas[i].pem : tr->ctlogs[i].pem;
+		plen = cas ? tr->cas[i].len : tr->ctlogs[i].len;
+		if (!policy_window_has(w, at))
+			continue;
+		memcpy(buf + off, pem, plen);
+		off += plen;
+	}
+	buf[off] = '\0';
+	*out = buf;
+	return 0;
+}
+
+/*
+ * The SET of IN's bundle, verified with a Rekor key of K's trusted root
+ * whose window holds the entry's integrated time, and tied to K's public
+ * key or (keyless) IN's certificate: S_TRUSTED with *AT set, S_UNLOGGED
+ * (noted), or -1.
+ */
+static int
+logged(struct policy_ev *e, const struct policy_sig_input *in, size_t k,
+    struct tally *t, int64_t *at)
+{
+	const struct policy_trustroot *tr = rule_key(e, k)->troot;
+	char when[32];
+	struct sig_rekor sr;
+	struct rw_err err;
+	size_t i;
+	int rc;
+
+	const struct sig_key *signer = rule_key(e, k)->key;
+
+	if (in->bundle_json == NULL) {
+		note(t, k, "the signature has no Rekor bundle");
+		return S_UNLOGGED;
+	}
+	for (i = 0; i < tr->ntlogs; i++) {
+		rw_err_clear(&err);
+		rc = sig_rekor_verify_set(tr->tlogs[i].key, in->bundle_json,
+		    strlen(in->bundle_json), in->sig_b64, in->payload, in->plen,
+		    signer == NULL ? in->cert_pem : NULL, signer, &sr, &err);
+		if (rc != RW_OK)
+			return broken(e, rc, &err);
+		if (sr.verdict != SIG_VALID)
+			continue;
+		policy_time_str(when, sizeof(when), sr.integrated_time);
+		if (!policy_window_has(&tr->tlogs[i].valid, sr.integrated_time)) {
+			note(t, k, "integrated at %s, outside the validity of "
+			    "Rekor key %s", when, sig_key_id(tr->tlogs[i].key));
+			continue;
+		}
+		if (sr.integrated_time > e->now) {
+			note(t, k, "integrated at %s, in the future", when);
+			continue;
+		}
+		*at = sr.integrated_time;
+		return S_TRUSTED;
+	}
+	note(t, k, "%s", tr->ntlogs == 0 ? "the trusted root has no Rekor "
+	    "key" : sr.reason);
+	return S_UNLOGGED;
+}
+
+/* The class of a sig_keyless_verify result RES for key K. */
+static int
+keyless_class(const struct sig_result *res, size_t k, struct tally *t)
+{
+	if (res->verdict == SIG_VALID)
+		return S_TRUSTED;
+	note(t, k, "%s", res->reason);
+	if (res->verdict == SIG_WRONG_DIGEST) {
+		if (t->other[k][0] == '\0')
+			rw_strlcpy(t->other[k], res->digest,
+			    sizeof(t->other[k]));
+		return S_DIGEST;
+	}
+	if (res->verdict != SIG_BAD_SIGNATURE)
+		return S_MALFORMED;
+	if (strncmp(res->reason, "certificate identity ", 21) == 0 ||
+	    strncmp(res->reason, "certificate OIDC issuer ", 24) == 0)
+		return S_IDENTITY;
+	return S_CERT;
+}
+
+/*
+ * A keyless key K against IN: logged in a trusted Rekor, then the Fulcio
+ * chain, SCT and identity at the integrated time, with the CAs and CT
+ * logs of the trusted root valid then.  Its class, or -1.
+ */
+static int
+by_keyless(struct policy_ev *e, const struct policy_sig_input *in, size_t k,
+    struct tally *t)
+{
+	const struct policy_keyent *ke = rule_key(e, k);
+	struct sig_identity id = { ke->subject, ke->subject_regex,
+	    ke->issuer };
+	struct sig_keyless_trust tr;
+	struct sig_result res;
+	struct rw_err err;
+	char *cas = NULL, *cts = NULL, when[32];
+	int64_t at = 0;
+	int c, rc;
+
+	if (in->cert_pem == NULL)
+		return S_UNKNOWN;	/* key-based: not ours to judge */
+	c = logged(e, in, k, t, &at);
+	if (c != S_TRUSTED)
+		return c;
+	policy_time_str(when, sizeof(when), at);
+	if (valid_pems(ke->troot, 1, at, &cas) != 0 ||
+	    valid_pems(ke->troot, 0, at, &cts) != 0) {
+		rw_err_clear(&err);
+		c = broken(e, rw_err_set(&err, RW_ENOMEM, "out of memory"),
+		    &err);
+		goto out;
+	}
+	c = S_CERT;
+	if (cas == NULL) {
+		note(t, k, "no Fulcio CA of the trusted root is valid at %s",
+		    when);
+		goto out;
+	}
+	/* Without CT logs in the root, SCTs go unchecked, as in cosign. */
+	if (cts == NULL && ke->troot->nctlogs > 0) {
+		note(t, k, "no CT log key of the trusted root is valid at %s",
+		    when);
+		goto out;
+	}
+	tr.roots_pem = cas;
+	tr.roots_len = strlen(cas);
+	tr.ctlogs_pem = cts;
+	tr.ctlogs_len = cts != NULL ? strlen(cts) : 0;
+	rw_err_clear(&err);
+	rc = sig_keyless_verify(in->cert_pem, strlen(in->cert_pem),
+	    in->chain_pem, in->chain_pem != NULL ? strlen(in->chain_pem) : 0,
+	    &tr, &id, at, in->payload, in->plen, in->sig_b64,
+	    e->req->sig_subject != NULL ? e->req->sig_subject :
+	    e->req->digest, &res, &err);
+	c = rc != RW_OK ? broken(e, rc, &err) : keyless_class(&res, k, t);
+	/* Whom a trusted CA did certify tells the developer what to fix. */
+	if (c == S_IDENTITY && t->who[0] == '\0')
+		(void)policy_cert_identity(in->cert_pem, t->who,
+		    sizeof(t->who), t->who_issuer, sizeof(t->who_issuer));
+out:
+	free(cas);
+	free(cts);
+	return c;
+}
+
 /*
  * Input IN (number IDX) against every key the rule trusts: its class, or
  * -1 when verification could not run.  A signature that verifies with a
@@ -68,10 +315,8 @@ classify(struct policy_ev *e, const struct policy_sig_input *in, size_t idx,
     struct tally *t)
 {
 	const struct policy_rule *r = e->r;
-	struct sig_result res;
-	struct rw_err err;
 	size_t k;
-	int best = S_UNKNOWN, rc;
+	int best = S_UNKNOWN, c;
 
 	if (in->media_type == NULL ||
 	    strcmp(in->media_type, SIG_COSIGN_MEDIA_TYPE) != 0)
@@ -79,13 +324,11 @@ classify(struct policy_ev *e, const struct policy_sig_input *in, size_t idx,
 	if (in->payload == NULL || in->sig_b64 == NULL)
 		return S_MALFORMED;
 	for (k = 0; k < r->nsig_keys; k++) {
-		rw_err_clear(&err);
-		rc = sig_cosign_verify(rule_key(e, k)->key, in->payload,
-		    in->plen, in->sig_b64, e->req->sig_subject != NULL ?
-		    e->req->sig_subject : e->req->digest, &res, &err);
-		if (rc != RW_OK)
-			return broken(e, rc, &err);
-		if (res.verdict == SIG_VALID) {
+		c = rule_key(e, k)->keyless ? by_keyless(e, in, k, t) :
+		    by_key(e, in, k, t);
+		if (c < 0)
+			return -1;
+		if (c == S_TRUSTED) {
 			if (t->by[k] < 0) {
 				t->by[k] = (long)idx;
 				t->nsigned++;
@@ -94,14 +337,8 @@ classify(struct policy_ev *e, const struct policy_sig_input *in, size_t idx,
 			 * can have made this signature. */
 			return S_TRUSTED;
 		}
-		if (res.verdict == SIG_WRONG_DIGEST) {
-			best = S_DIGEST;
-			if (t->other[k][0] == '\0')
-				rw_strlcpy(t->other[k], res.digest,
-				    sizeof(t->other[k]));
-		} else if (res.verdict != SIG_BAD_SIGNATURE &&
-		    best != S_DIGEST)
-			best = S_MALFORMED;
+		if (class_rank[c] > class_rank[best])
+			best = c;
 	}
 	return best;
 }
@@ -163,22 +400,52 @@ found(const struct policy_ev *e, const struct tally *t, struct policy_sb *sb)
 	    t->total == 1 ? "" : "s");
 	if (t->total > t->examined)
 		policy_sb_add(sb, " (only the first %zu examined)", t->examined);
-	for (c = 0; c < S_NCLASS; c++)
-		if (t->n[c] > 0)
-			policy_sb_add(sb, "%s%zu %s", n++ > 0 ? ", " : ": ",
-			    t->n[c], class_words[c]);
+	for (c = 0; c < S_NCLASS; c++) {
+		if (t->n[c] == 0)
+			continue;
+		policy_sb_add(sb, "%s%zu %s", n++ > 0 ? ", " : ": ", t->n[c],
+		    class_words[c]);
+		if (c != S_IDENTITY || t->who[0] == '\0')
+			continue;
+		policy_sb_add(sb, ": ");
+		policy_sb_safe(sb, t->who, POLICY_SHOW_ITEM);
+		if (t->who_issuer[0] != '\0') {
+			policy_sb_add(sb, " via ");
+			policy_sb_safe(sb, t->who_issuer, POLICY_SHOW_ITEM);
+		}
+	}
 }
 
 /* The key a developer should sign with next: the first one missing. */
-static const char *
+static const struct policy_keyent *
 next_key(const struct policy_ev *e, const struct tally *t)
 {
 	size_t i;
 
 	for (i = 0; i < e->r->nsig_keys; i++)
 		if (t->by[i] < 0)
-			return rule_key(e, i)->name;
-	return rule_key(e, 0)->name;
+			return rule_key(e, i);
+	return rule_key(e, 0);
+}
+
+/* The command that would add the missing signature, into SB. */
+static void
+advice(const struct policy_ev *e, const struct tally *t, struct policy_sb *sb)
+{
+	const struct policy_keyent *ke = next_key(e, t);
+
+	if (!ke->keyless) {
+		policy_sb_add(sb, ". Sign it: regwarden sign --key <%s key> "
+		    "%s@%s", ke->name, e->name, e->digest);
+		return;
+	}
+	/* An identity is proven to Fulcio by logging in, not by a key file. */
+	policy_sb_add(sb, ". Sign it as ");
+	policy_sb_safe(sb, ke->subject != NULL ? ke->subject :
+	    ke->subject_regex, POLICY_SHOW_ITEM);
+	policy_sb_add(sb, " via ");
+	policy_sb_safe(sb, ke->issuer, POLICY_SHOW_ITEM);
+	policy_sb_add(sb, ": cosign sign %s@%s", e->name, e->digest);
 }
 
 /* What the rule asked for and what it got, when more than one key must sign. */
@@ -241,15 +508,15 @@ requirement(const struct policy_ev *e, const struct tally *t, int need,
 static void
 summary(struct policy_ev *e, const struct tally *t, int need, int failed)
 {
-	char fix[sizeof(e->name) + RW_DIGEST_MAX * 4 + POLICY_NAME_MAX + 64];
+	char fix[sizeof(e->name) + RW_DIGEST_MAX * 4 + POLICY_NAME_MAX +
+	    POLICY_SHOW_ITEM * 8 + 64];
 	char body[sizeof(((struct verdict_reason *)0)->text)];
 	struct policy_sb sb, rb;
 	size_t room;
 
 	policy_sb_init(&sb, fix, sizeof(fix));
 	if (failed)
-		policy_sb_add(&sb, ". Sign it: regwarden sign --key <%s key> "
-		    "%s@%s", next_key(e, t), e->name, e->digest);
+		advice(e, t, &sb);
 	room = sb.len + 64 < sizeof(body) ? sizeof(body) - sb.len : 64;
 	policy_sb_init(&sb, body, room);
 	requirement(e, t, need, failed, &sb);
@@ -259,6 +526,26 @@ summary(struct policy_ev *e, const struct tally *t, int need, int failed)
 	policy_reason(e, &rb, "signatures", failed);
 	policy_sb_add(&rb, "%s%s", body, fix);
 	policy_sb_finish(&rb);
+}
+
+/* What key KE is, after its name: "(sha256:...)", "(keyless x via y)". */
+static void
+key_what(const struct policy_keyent *ke, struct policy_sb *sb)
+{
+	if (!ke->keyless) {
+		policy_sb_add(sb, " (%s)", sig_key_id(ke->key));
+		return;
+	}
+	policy_sb_add(sb, " (keyless ");
+	if (ke->subject != NULL)
+		policy_sb_safe(sb, ke->subject, POLICY_SHOW_ITEM);
+	else {
+		policy_sb_add(sb, "matching ");
+		policy_sb_safe(sb, ke->subject_regex, POLICY_SHOW_ITEM);
+	}
+	policy_sb_add(sb, " via ");
+	policy_sb_safe(sb, ke->issuer, POLICY_SHOW_ITEM);
+	policy_sb_add(sb, ")");
 }
 
 /* One reason per trusted key, for explain; never repeated in messages. */
@@ -276,18 +563,20 @@ per_key(struct policy_ev *e, const struct tally *t, int need, int failed)
 		    failed);
 		if (t->by[i] >= 0) {
 			in = &e->req->sigs[t->by[i]];
-			policy_sb_add(&sb, "signed by key %s (%s)", ke->name,
-			    sig_key_id(ke->key));
+			policy_sb_add(&sb, "signed by key %s", ke->name);
+			key_what(ke, &sb);
 			if (in->origin != NULL && in->origin[0] != '\0') {
 				policy_sb_add(&sb, ", signature ");
 				policy_sb_safe(&sb, in->origin, SHOW_ORIGIN);
 			}
 		} else {
-			policy_sb_add(&sb, "no signature by key %s (%s)",
-			    ke->name, sig_key_id(ke->key));
+			policy_sb_add(&sb, "no signature by key %s", ke->name);
+			key_what(ke, &sb);
 			if (t->other[i][0] != '\0')
 				policy_sb_add(&sb, "; it signed %s instead",
 				    t->other[i]);
+			else if (t->note[i][0] != '\0')
+				policy_sb_add(&sb, "; %s", t->note[i]);
 			if (!failed)
 				policy_sb_add(&sb, "; not needed (%d of %zu "
 				    "required)", need, e->r->nsig_keys);

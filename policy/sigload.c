@@ -14,22 +14,25 @@
 /* A path in a message is quoted and cut like any other user text. */
 #define PATH_MAX_LEN	4096
 
-/* The one answer for every kind of trust material but cosign keys. */
+/* The one answer for trust material this version cannot check. */
 #define NOT_YET		"not supported by this version (cosign public keys " \
-	"only)"
+	"and keyless identities only)"
+/* Longest trusted_root.json read; Sigstore's public one is 10 KiB. */
+#define TRUSTROOT_MAX	(1024 * 1024)
 
 static const char *const require_names[] = { "any", "all", NULL };
 
 /* ------------------------------------------------------------ key files */
 
 /*
- * The key file's PEM text (at most SIG_KEY_PEM_MAX bytes) into *OUT, or
- * -1 after reporting at W.  A file anyone may write is refused: whoever
+ * The file's text (at most MAX bytes; WHAT names it: "key file") into
+ * *OUT, or -1 after reporting at W.  A file anyone may write is refused: whoever
  * can replace a trusted key can sign anything.
  */
 static int
-read_key_file(struct ld *ld, const struct where *w, const char *path,
-    const char *shown, char **out, size_t *outlen)
+read_file(struct ld *ld, const struct where *w, const char *path,
+    const char *shown, const char *what, size_t max, char **out,
+    size_t *outlen)
 {
 	struct stat sb;
 	char *buf = NULL;
@@ -39,40 +42,40 @@ read_key_file(struct ld *ld, const struct where *w, const char *path,
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		policy_bad(ld, w, "cannot read key file %s: %s", shown,
+		policy_bad(ld, w, "cannot read %s %s: %s", what, shown,
 		    strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		policy_bad(ld, w, "key file %s is not a regular file", shown);
+		policy_bad(ld, w, "%s %s is not a regular file", what, shown);
 		goto out;
 	}
 	if ((sb.st_mode & S_IWOTH) != 0) {
-		policy_bad(ld, w, "key file %s is writable by anyone (chmod "
+		policy_bad(ld, w, "%s %s is writable by anyone (chmod "
 		    "o-w it): whoever can replace a trusted key can sign "
-		    "anything", shown);
+		    "anything", what, shown);
 		goto out;
 	}
-	buf = malloc(SIG_KEY_PEM_MAX + 1);
+	buf = malloc(max + 1);
 	if (buf == NULL) {
 		ld->nomem = 1;
 		goto out;
 	}
 	for (;;) {
-		r = read(fd, buf + len, SIG_KEY_PEM_MAX + 1 - len);
+		r = read(fd, buf + len, max + 1 - len);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			policy_bad(ld, w, "cannot read key file %s: %s", shown,
-			    strerror(errno));
+			policy_bad(ld, w, "cannot read %s %s: %s", what,
+			    shown, strerror(errno));
 			goto out;
 		}
 		if (r == 0)
 			break;
 		len += (size_t)r;
-		if (len > SIG_KEY_PEM_MAX) {
-			policy_bad(ld, w, "key file %s is larger than %d bytes",
-			    shown, SIG_KEY_PEM_MAX);
+		if (len > max) {
+			policy_bad(ld, w, "%s %s is larger than %zu bytes",
+			    what, shown, max);
 			goto out;
 		}
 	}
@@ -137,31 +140,47 @@ cosign_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 		parse_pem(ld, w, s, json_string_length(v), NULL, ke);
 }
 
-static void
-cosign_file_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
+/*
+ * The file named by the string V, relative to the policy file, read into
+ * *PEM (*LEN bytes; WHAT and MAX as read_file) with its name as shown in
+ * messages in Q.  Returns 0, or -1 after reporting at W.
+ */
+static int
+read_rel(struct ld *ld, const struct where *w, json_t *v, const char *what,
+    size_t max, char *q, size_t qsize, char **pem, size_t *len)
 {
-	struct policy_keyent *ke = ctx;
 	const char *s = policy_want_string(ld, w, v);
-	char path[PATH_MAX_LEN], q[QBUF * 2 + 8], qp[QBUF], *pem = NULL;
-	size_t len = 0, n;
+	char path[PATH_MAX_LEN], qp[QBUF];
+	size_t n;
 
 	if (s == NULL)
-		return;
+		return -1;
 	if (s[0] == '\0') {
 		policy_bad(ld, w, "must not be empty");
-		return;
+		return -1;
 	}
-	policy_quote(q, sizeof(q), s);
+	policy_quote(q, qsize, s);
 	if (key_path(ld, s, path, sizeof(path)) != 0) {
-		policy_bad(ld, w, "key file path %s is too long", q);
-		return;
+		policy_bad(ld, w, "%s path %s is too long", what, q);
+		return -1;
 	}
 	/* Relative to the policy file, which may not be where one runs. */
 	n = strlen(q);
 	if (strcmp(path, s) != 0)
-		snprintf(q + n, sizeof(q) - n, " (%s)", policy_quote(qp,
+		snprintf(q + n, qsize - n, " (%s)", policy_quote(qp,
 		    sizeof(qp), path));
-	if (read_key_file(ld, w, path, q, &pem, &len) != 0)
+	return read_file(ld, w, path, q, what, max, pem, len);
+}
+
+static void
+cosign_file_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
+{
+	struct policy_keyent *ke = ctx;
+	char q[QBUF * 2 + 8], *pem = NULL;
+	size_t len = 0;
+
+	if (read_rel(ld, w, v, "key file", SIG_KEY_PEM_MAX, q, sizeof(q),
+	    &pem, &len) != 0)
 		return;
 	ke->from_file = 1;
 	if (rw_digest(RW_HASH_SHA256, pem, len, ke->file_digest) != RW_OK)
@@ -172,8 +191,8 @@ cosign_file_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 }
 
 /*
- * Accepting keyless identities or Notation trust stores and ignoring them
- * would let an admin believe they are checked.
+ * Accepting Notation trust stores and ignoring them would let an admin
+ * believe they are checked.
  */
 static void
 not_yet_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
@@ -181,11 +200,147 @@ not_yet_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 	policy_bad_key(ld, w, w, NOT_YET);
 }
 
+/* ------------------------------------------------------- keyless keys */
+
+/* The trusted root at V into KE (FLAGS as policy_trustroot_parse). */
+static void
+troot_load(struct ld *ld, const struct where *w, json_t *v, int flags,
+    struct policy_keyent *ke)
+{
+	char q[QBUF * 2 + 8], *json = NULL;
+	struct rw_err err;
+	size_t len = 0;
+	int rc;
+
+	if (read_rel(ld, w, v, "trusted root", TRUSTROOT_MAX, q, sizeof(q),
+	    &json, &len) != 0)
+		return;
+	/* Replacing the file changes what is trusted: it joins the revision. */
+	ke->from_file = 1;
+	/* With both kinds of root (an error) the last one wins. */
+	policy_trustroot_free(ke->troot);
+	ke->troot = NULL;
+	rw_err_clear(&err);
+	if (rw_digest(RW_HASH_SHA256, json, len, ke->root_digest) != RW_OK)
+		rc = RW_ENOMEM;
+	else
+		rc = policy_trustroot_parse(json, len, flags, &ke->troot, &err);
+	if (rc == RW_ENOMEM)
+		ld->nomem = 1;
+	else if (rc != RW_OK)
+		policy_bad(ld, w, "trusted root %s: %s", q, err.msg);
+	free(json);
+}
+
+static void
+troot_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
+{
+	troot_load(ld, w, v, 0, ctx);
+}
+
+/* A key-based key whose signatures must also be logged in Rekor. */
+static void
+rekor_root_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
+{
+	troot_load(ld, w, v, POLICY_TROOT_REKOR_ONLY, ctx);
+}
+
+static void
+issuer_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
+{
+	struct policy_keyent *ke = ctx;
+	const char *s = policy_want_string(ld, w, v);
+
+	if (s == NULL)
+		return;
+	/* Fulcio writes the issuer as the token's "iss", a URL. */
+	if (strncmp(s, "https://", 8) != 0 || s[8] == '\0')
+		policy_bad(ld, w, "expected the OIDC issuer URL exactly as "
+		    "Fulcio records it, e.g. \"https://github.com/login/oauth\"");
+	else
+		ke->issuer = policy_strdup(ld, s);
+}
+
+static void
+subject_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
+{
+	struct policy_keyent *ke = ctx;
+	const char *s = policy_want_string(ld, w, v);
+
+	if (s != NULL && s[0] == '\0')
+		policy_bad(ld, w, "must not be empty");
+	else if (s != NULL)
+		ke->subject = policy_strdup(ld, s);
+}
+
+/* Compiled here as sig_keyless_verify will, anchored, to report it now. */
+static void
+subject_re_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
+{
+	struct policy_keyent *ke = ctx;
+	const char *s = policy_want_string(ld, w, v);
+	char *anchored, msg[128];
+	size_t n;
+	regex_t re;
+	int rc;
+
+	if (s == NULL)
+		return;
+	if (s[0] == '\0') {
+		policy_bad(ld, w, "must not be empty");
+		return;
+	}
+	n = strlen(s) + 5;
+	anchored = malloc(n);
+	if (anchored == NULL) {
+		ld->nomem = 1;
+		return;
+	}
+	snprintf(anchored, n, "^(%s)$", s);
+	rc = regcomp(&re, anchored, REG_EXTENDED | REG_NOSUB);
+	free(anchored);
+	if (rc != 0) {
+		regerror(rc, &re, msg, sizeof(msg));
+		policy_bad(ld, w, "not a POSIX extended regex: %s", msg);
+		return;
+	}
+	regfree(&re);
+	ke->subject_regex = policy_strdup(ld, s);
+}
+
+static const struct policy_key keyless_keys[] = {
+	{ "trusted_root", troot_fn, 1 },
+	{ "issuer", issuer_fn, 1 },
+	{ "subject", subject_fn, 0 },
+	{ "subject_regex", subject_re_fn, 0 },
+	{ NULL, NULL, 0 },
+};
+
+static void
+keyless_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
+{
+	struct policy_keyent *ke = ctx;
+	int subj, re;
+
+	ke->keyless = 1;
+	if (policy_walk(ld, w, v, keyless_keys, ke) != 0)
+		return;
+	subj = json_object_get(v, "subject") != NULL;
+	re = json_object_get(v, "subject_regex") != NULL;
+	if (subj && re)
+		policy_bad(ld, w, "give either \"subject\" (exact) or "
+		    "\"subject_regex\", not both");
+	else if (!subj && !re)
+		policy_bad(ld, w, "needs \"subject\" (the certificate's "
+		    "email or URI, exactly) or \"subject_regex\"");
+}
+
 static const struct policy_key key_keys[] = {
 	{ "cosign", cosign_fn, 0 },
 	{ "cosign_file", cosign_file_fn, 0 },
-	{ "keyless", not_yet_fn, 0 },
+	{ "keyless", keyless_fn, 0 },
 	{ "notation", not_yet_fn, 0 },
+	{ "rekor_trusted_root", rekor_root_fn, 0 },
 	{ NULL, NULL, 0 },
 };
 
@@ -213,7 +368,7 @@ key_load(struct ld *ld, const struct where *w, const struct where *kw,
     const char *name, json_t *v, struct policy_keyent *ke)
 {
 	char q[QBUF];
-	int has_pem, has_file;
+	int has_pem, has_file, has_kl, has_rr;
 
 	ke->line = policy_line_of(ld, kw, 1);
 	if (!key_name_ok(name))
@@ -226,15 +381,23 @@ key_load(struct ld *ld, const struct where *w, const struct where *kw,
 		return;
 	has_pem = json_object_get(v, "cosign") != NULL;
 	has_file = json_object_get(v, "cosign_file") != NULL;
-	if (has_pem && has_file)
-		policy_bad(ld, kw, "give either \"cosign\" (the PEM text) or "
-		    "\"cosign_file\" (a path), not both");
-	else if (json_object_size(v) == 0)	/* else reported as unknown */
-		policy_bad(ld, kw, "needs \"cosign\" (a PEM public key) or "
-		    "\"cosign_file\" (a path relative to the policy file)");
-	if (has_pem && has_file) {
+	has_kl = json_object_get(v, "keyless") != NULL;
+	has_rr = json_object_get(v, "rekor_trusted_root") != NULL;
+	if (has_pem + has_file + has_kl > 1)
+		policy_bad(ld, kw, "give one of \"cosign\" (the PEM text), "
+		    "\"cosign_file\" (a path) or \"keyless\" (an identity)");
+	else if (json_object_size(v) == (size_t)has_rr)	/* else unknown */
+		policy_bad(ld, kw, "needs \"cosign\" (a PEM public key), "
+		    "\"cosign_file\" (a path relative to the policy file) or "
+		    "\"keyless\" (a Fulcio identity)");
+	else if (has_kl && has_rr)
+		policy_bad(ld, kw, "\"rekor_trusted_root\" is for public keys; "
+		    "a keyless identity's Rekor keys come from its "
+		    "\"trusted_root\"");
+	if (has_pem + has_file + has_kl > 1) {
 		sig_key_free(ke->key);
 		ke->key = NULL;
+		ke->keyless = 0;
 	}
 }
 
@@ -265,6 +428,38 @@ same_keys(struct ld *ld, const struct where *w)
 	}
 }
 
+static int
+same_str(const char *a, const char *b)
+{
+	return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+/* Likewise for identities: the same issuer and subject (or regex) twice. */
+static void
+same_identities(struct ld *ld, const struct where *w)
+{
+	const struct policy_keyent *a, *b;
+	const struct policy *p = ld->p;
+	struct where kw;
+	size_t i, j;
+
+	for (j = 1; j < p->nkeys; j++) {
+		b = &p->keys[j];
+		for (i = 0; b->keyless && b->issuer != NULL && i < j; i++) {
+			a = &p->keys[i];
+			if (!a->keyless || !same_str(a->issuer, b->issuer) ||
+			    !(same_str(a->subject, b->subject) ||
+			    same_str(a->subject_regex, b->subject_regex)))
+				continue;
+			policy_where_key(&kw, w, b->name);
+			policy_bad_key(ld, w, &kw, "\"%s\" is the same identity "
+			    "as \"%s\" (%s:%d); one signature would count for "
+			    "both", b->name, a->name, ld->base, a->line);
+			break;
+		}
+	}
+}
+
 void
 policy_keys_load(struct ld *ld, const struct where *w, json_t *v)
 {
@@ -290,6 +485,7 @@ policy_keys_load(struct ld *ld, const struct where *w, json_t *v)
 			p->nkeys++;
 	}
 	same_keys(ld, w);
+	same_identities(ld, w);
 }
 
 void
@@ -300,6 +496,10 @@ policy_keys_free(struct policy *p)
 	for (i = 0; i < p->nkeys; i++) {
 		free(p->keys[i].name);
 		sig_key_free(p->keys[i].key);
+		policy_trustroot_free(p->keys[i].troot);
+		free(p->keys[i].issuer);
+		free(p->keys[i].subject);
+		free(p->keys[i].subject_regex);
 	}
 	free(p->keys);
 	p->keys = NULL;
@@ -328,6 +528,11 @@ policy_keys_revision(struct policy *p)
 		rw_hash_update(&h, " ", 1);
 		rw_hash_update(&h, p->keys[i].file_digest,
 		    strlen(p->keys[i].file_digest));
+		/* Only when present, so that revisions made before stay. */
+		if (p->keys[i].root_digest[0] != '\0')
+			rw_hash_update(&h, " ", 1);
+		rw_hash_update(&h, p->keys[i].root_digest,
+		    strlen(p->keys[i].root_digest));
 	}
 	rw_hash_final(&h, p->rev);
 	return 0;
@@ -390,10 +595,18 @@ sig_not_yet_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 	policy_bad_key(ld, w, w, NOT_YET);
 }
 
+static void
+sig_keyless_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
+{
+	policy_bad_key(ld, w, w, "not here: name the identity in the "
+	    "top-level \"keys\" ({\"keyless\": {...}}) and list its name "
+	    "in \"keys\"");
+}
+
 static const struct policy_key sig_keys[] = {
 	{ "keys", sig_keys_fn, 1 },
 	{ "require", sig_require_fn, 0 },
-	{ "keyless", sig_not_yet_fn, 0 },
+	{ "keyless", sig_keyless_fn, 0 },
 	{ "notation", sig_not_yet_fn, 0 },
 	{ NULL, NULL, 0 },
 };

@@ -164,7 +164,7 @@ manifest_digest(const char *dir, char out[RW_DIGEST_MAX])
 	size_t len;
 	char *m;
 
-	snprintf(rel, sizeof(rel), "%s/manifest.json", dir);
+	snprintf(rel, sizeof(rel), "%.200s/manifest.json", dir);
 	m = fixture(rel, &len);
 	assert_int_equal(rw_digest(RW_HASH_SHA256, m, len, out), RW_OK);
 	free(m);
