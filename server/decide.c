@@ -30,6 +30,9 @@ enum job_kind { JOB_CONFIG = 1, JOB_CHILD, JOB_TAG_DIGEST, JOB_SIG_MANIFEST,
 #define MAX_SIGS	32		/* signature layers examined */
 #define SIG_BLOB_CAP	(64 * 1024)	/* one signed payload */
 #define SIG_ANNOTATION	"dev.cosignproject.cosign/signature"
+#define SIG_CERT_ANNOTATION	"dev.sigstore.cosign/certificate"
+#define SIG_CHAIN_ANNOTATION	"dev.sigstore.cosign/chain"
+#define SIG_BUNDLE_ANNOTATION	"dev.sigstore.cosign/bundle"
 
 struct job {
 	int	 kind;
@@ -66,6 +69,9 @@ struct decide_ctx {
 		char	 digest[RW_DIGEST_MAX];
 		char	 media_type[128];
 		char	*sig_b64;
+		char	*cert_pem;	/* keyless: Fulcio leaf, chain, */
+		char	*chain_pem;	/* and the Rekor bundle (SET) */
+		char	*bundle_json;
 		char	*payload;
 		size_t	 plen;
 		char	 origin[96];
@@ -359,6 +365,17 @@ job_child(struct request *rq, struct decide_ctx *dx, const struct job *j,
 
 /* ---------------------------------------------------- cosign signatures */
 
+/* A copy of annotation NAME of LAYER when it is a string of sane size. */
+static char *
+annotation(json_t *layer, const char *name)
+{
+	json_t *v = json_object_get(json_object_get(layer, "annotations"), name);
+
+	if (!json_is_string(v) || strlen(json_string_value(v)) > SIG_BLOB_CAP)
+		return NULL;
+	return strdup(json_string_value(v));
+}
+
 /* One layer of the signature manifest: its payload blob is fetched next. */
 static void
 sig_layer(struct decide_ctx *dx, json_t *layer, size_t i)
@@ -380,6 +397,9 @@ sig_layer(struct decide_ctx *dx, json_t *layer, size_t i)
 		    sizeof(dx->sig[k].media_type));
 	if (json_is_string(sig) && strlen(json_string_value(sig)) < 16384)
 		dx->sig[k].sig_b64 = strdup(json_string_value(sig));
+	dx->sig[k].cert_pem = annotation(layer, SIG_CERT_ANNOTATION);
+	dx->sig[k].chain_pem = annotation(layer, SIG_CHAIN_ANNOTATION);
+	dx->sig[k].bundle_json = annotation(layer, SIG_BUNDLE_ANNOTATION);
 	/* Only a small sha256 blob is worth fetching; others stay empty and
 	 * the policy reports them as malformed. */
 	if (json_is_string(d) && rw_hash_alg_of(json_string_value(d)) ==
@@ -645,6 +665,9 @@ evaluate(struct request *rq, struct decide_ctx *dx, struct verdict *v,
 			    dx->sig[i].sig_b64 : "";
 			dx->sigin[i].media_type = dx->sig[i].media_type;
 			dx->sigin[i].origin = dx->sig[i].origin;
+			dx->sigin[i].cert_pem = dx->sig[i].cert_pem;
+			dx->sigin[i].chain_pem = dx->sig[i].chain_pem;
+			dx->sigin[i].bundle_json = dx->sig[i].bundle_json;
 		}
 		q.sigs = dx->sigin;
 		q.nsigs = (size_t)dx->nsig;
@@ -1016,6 +1039,9 @@ drop_ctx(struct request *rq)
 	free(rq->dx->px);
 	for (i = 0; i < (size_t)rq->dx->nsig; i++) {
 		free(rq->dx->sig[i].sig_b64);
+		free(rq->dx->sig[i].cert_pem);
+		free(rq->dx->sig[i].chain_pem);
+		free(rq->dx->sig[i].bundle_json);
 		free(rq->dx->sig[i].payload);
 	}
 	free(rq->dx);
