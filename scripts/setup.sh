@@ -19,10 +19,10 @@ RW_PROG=setup.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 trap 'rw_die "failed at line $LINENO: $BASH_COMMAND"' ERR
 
-PKG_BUILD=(cmake gcc make pkg-config libmicrohttpd-dev libcurl4-openssl-dev
+PKG_BUILD=(cmake gcc make pkg-config libmicrohttpd-dev libgnutls28-dev libcurl4-openssl-dev
 	libssl-dev libjansson-dev libsqlite3-dev libcmocka-dev)
 PKG_TEST=(docker-registry skopeo podman containerd runc curl
-	python3-cryptography python3-nacl apache2-utils ca-certificates
+	python3-cryptography python3-nacl apache2-utils ca-certificates openssl
 	iproute2 procps)
 PKG_BENCH=(nginx-light wrk hey)
 
