@@ -1,6 +1,7 @@
 /* config.c - loading and validating the server configuration (regwarden.json). */
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "server/config.h"
+#include "server/config_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,31 +21,6 @@
 
 /* Larger than any sane config; keeps a wrong path (a log, /dev/zero) cheap. */
 #define CFG_MAX_FILE	(1024 * 1024)
-#define CFG_MAX_CREDS	(64 * 1024)
-/* The admin token: 16..4096 characters, plus room for a trailing newline. */
-#define CFG_TOKEN_MIN	16
-#define CFG_TOKEN_MAX	4096
-#define CFG_MAX_TOKEN_FILE	8192
-/* User text quoted in a message is cut here so one line stays one line. */
-#define CFG_QUOTE_MAX	64
-
-/* One loader run: what it reads, where it reports. */
-struct ld {
-	const char	*file;	/* as the caller named it; prefixes every error */
-	char		*dir;	/* absolute directory of FILE, for relative paths */
-	struct rw_jpos	*jp;	/* NULL if indexing failed: errors lose positions */
-	struct rw_diags	*d;
-	int		 nomem;
-};
-
-/*
- * Where a value sits, twice: as a JSON Pointer to look its position up, and
- * as "upstreams[0].url" to name it in a message.
- */
-struct where {
-	char	ptr[256];
-	char	disp[192];
-};
 
 enum ftype { F_STR, F_PATH, F_INT, F_BOOL, F_ENUM, F_OBJ, F_FN };
 enum fwidth { W_INT, W_UINT, W_SIZE };
@@ -77,8 +53,8 @@ struct field {
  * A pointer too long for struct where becomes "~", which rw_jpos never
  * records: the error then has no position rather than a wrong one.
  */
-static void
-where_key(struct where *out, const struct where *parent, const char *key)
+void
+cfg_where_key(struct where *out, const struct where *parent, const char *key)
 {
 	struct where p = *parent;	/* OUT may be PARENT */
 	size_t n = strlen(p.ptr), i;
@@ -123,8 +99,8 @@ where_idx(struct where *out, const struct where *parent, size_t i)
 }
 
 /* S in double quotes, control characters escaped, cut at CFG_QUOTE_MAX. */
-static const char *
-quote(char *buf, size_t size, const char *s)
+const char *
+cfg_quote(char *buf, size_t size, const char *s)
 {
 	size_t n = 0, i;
 	unsigned char c;
@@ -173,8 +149,8 @@ vreport(struct ld *ld, const struct where *at, int key,
 }
 
 /* An error about the value at W. */
-static void __attribute__((format(printf, 3, 4)))
-bad(struct ld *ld, const struct where *w, const char *fmt, ...)
+void __attribute__((format(printf, 3, 4)))
+cfg_bad(struct ld *ld, const struct where *w, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -195,8 +171,8 @@ bad_key(struct ld *ld, const struct where *obj, const struct where *child,
 	va_end(ap);
 }
 
-static int
-line_of(const struct ld *ld, const struct where *w)
+int
+cfg_line_of(const struct ld *ld, const struct where *w)
 {
 	int line = 0, col = 0;
 
@@ -204,8 +180,8 @@ line_of(const struct ld *ld, const struct where *w)
 	return line;
 }
 
-static char *
-sdup(struct ld *ld, const char *s)
+char *
+cfg_sdup(struct ld *ld, const char *s)
 {
 	char *p = strdup(s);
 
@@ -241,8 +217,8 @@ lower_dup(struct ld *ld, const char *prefix, const char *s, size_t len)
 	return p;
 }
 
-static int
-one_of(const char *s, const char *const *names)
+int
+cfg_one_of(const char *s, const char *const *names)
 {
 	int i;
 
@@ -317,7 +293,7 @@ port_ok(const char *s, size_t len, long *port, char *why, size_t whysize)
 	if (strspn(buf, "0123456789") != len ||
 	    rw_parse_i64(buf, 0, INT32_MAX, &v) != RW_OK)
 		return why_set(why, whysize, "invalid port %s",
-		    quote(q, sizeof(q), buf));
+		    cfg_quote(q, sizeof(q), buf));
 	if (v < 1 || v > 65535)
 		return why_set(why, whysize, "port %lld out of range (1..65535)",
 		    (long long)v);
@@ -377,15 +353,15 @@ canon_host(const char *h)
 
 /* ------------------------------------------------------ paths and files */
 
-static char *
-resolve(struct ld *ld, const char *path)
+char *
+cfg_resolve(struct ld *ld, const char *path)
 {
 	size_t n;
 	char *p;
 
 	/* "-" is the log's name for stderr, not a file. */
 	if (path[0] == '/' || strcmp(path, "-") == 0 || ld->dir == NULL)
-		return sdup(ld, path);
+		return cfg_sdup(ld, path);
 	n = strlen(ld->dir) + strlen(path) + 2;
 	p = malloc(n);
 	if (p == NULL) {
@@ -396,7 +372,6 @@ resolve(struct ld *ld, const char *path)
 	return p;
 }
 
-enum { SLURP_OK = 0, SLURP_ERRNO = -1, SLURP_NOTREG = -2, SLURP_TOOBIG = -3 };
 
 /*
  * Reads a whole small regular file into a NUL-terminated buffer (caller
@@ -404,8 +379,8 @@ enum { SLURP_OK = 0, SLURP_ERRNO = -1, SLURP_NOTREG = -2, SLURP_TOOBIG = -3 };
  * SLURP_TOOBIG (past MAX bytes).  ST, when not NULL, receives the fstat of
  * the file that was read, so that checks apply to what was actually opened.
  */
-static int
-slurp(const char *path, size_t max, char **out, size_t *outlen,
+int
+cfg_slurp(const char *path, size_t max, char **out, size_t *outlen,
     struct stat *st)
 {
 	struct stat sb;
@@ -466,7 +441,7 @@ static const char *
 want_string(struct ld *ld, const struct where *w, json_t *v)
 {
 	if (!json_is_string(v)) {
-		bad(ld, w, "expected a string");
+		cfg_bad(ld, w, "expected a string");
 		return NULL;
 	}
 	return json_string_value(v);
@@ -478,10 +453,10 @@ pick(struct ld *ld, const struct where *w, const char *s,
     const char *const *names)
 {
 	char q[CFG_QUOTE_MAX + 16], sug[256];
-	int i = one_of(s, names);
+	int i = cfg_one_of(s, names);
 
 	if (i < 0)
-		bad(ld, w, "unknown value %s %s", quote(q, sizeof(q), s),
+		cfg_bad(ld, w, "unknown value %s %s", cfg_quote(q, sizeof(q), s),
 		    rw_suggest(sug, sizeof(sug), s, names));
 	return i;
 }
@@ -502,8 +477,8 @@ store_int(void *p, enum fwidth width, int64_t v)
 	}
 }
 
-static void
-store_str(char **slot, char *s)
+void
+cfg_store_str(char **slot, char *s)
 {
 	free(*slot);
 	*slot = s;
@@ -526,7 +501,7 @@ defaults(struct ld *ld, const struct field *tab, void *base)
 			defaults(ld, f->sub, base);
 		else if ((f->type == F_STR || f->type == F_PATH) &&
 		    f->sdef != NULL)
-			store_str((char **)(void *)slot, sdup(ld, f->sdef));
+			cfg_store_str((char **)(void *)slot, cfg_sdup(ld, f->sdef));
 	}
 }
 
@@ -539,12 +514,12 @@ string_field(struct ld *ld, const struct where *w, json_t *v,
 	if (s == NULL)
 		return;
 	if (s[0] == '\0') {
-		bad(ld, w, "must not be empty");
+		cfg_bad(ld, w, "must not be empty");
 		return;
 	}
 	if (f->names != NULL && pick(ld, w, s, f->names) < 0)
 		return;
-	store_str(slot, f->type == F_PATH ? resolve(ld, s) : sdup(ld, s));
+	cfg_store_str(slot, f->type == F_PATH ? cfg_resolve(ld, s) : cfg_sdup(ld, s));
 }
 
 static void
@@ -563,19 +538,19 @@ field(struct ld *ld, const struct where *w, json_t *v, const struct field *f,
 		break;
 	case F_INT:
 		if (!json_is_integer(v)) {
-			bad(ld, w, "expected an integer");
+			cfg_bad(ld, w, "expected an integer");
 			break;
 		}
 		n = json_integer_value(v);
 		if (n < f->min || n > f->max)
-			bad(ld, w, "%lld out of range (%lld..%lld)", (long long)n,
+			cfg_bad(ld, w, "%lld out of range (%lld..%lld)", (long long)n,
 			    (long long)f->min, (long long)f->max);
 		else
 			store_int(slot, f->width, n);
 		break;
 	case F_BOOL:
 		if (!json_is_boolean(v))
-			bad(ld, w, "expected true or false");
+			cfg_bad(ld, w, "expected true or false");
 		else
 			*(int *)(void *)slot = json_is_true(v);
 		break;
@@ -607,7 +582,7 @@ unknown_key(struct ld *ld, const struct where *w, const struct where *cw,
 		n++;
 	}
 	names[n] = NULL;
-	bad_key(ld, w, cw, "unknown key %s %s", quote(q, sizeof(q), key),
+	bad_key(ld, w, cw, "unknown key %s %s", cfg_quote(q, sizeof(q), key),
 	    rw_suggest(sug, sizeof(sug), key, names));
 }
 
@@ -622,11 +597,11 @@ walk(struct ld *ld, const struct where *w, json_t *obj,
 	json_t *v;
 
 	if (!json_is_object(obj)) {
-		bad(ld, w, "expected an object");
+		cfg_bad(ld, w, "expected an object");
 		return;
 	}
 	json_object_foreach(obj, key, v) {
-		where_key(&cw, w, key);
+		cfg_where_key(&cw, w, key);
 		for (f = tab; f->key != NULL; f++)
 			if (strcmp(f->key, key) == 0)
 				break;
@@ -637,7 +612,7 @@ walk(struct ld *ld, const struct where *w, json_t *obj,
 	}
 	for (f = tab; f->key != NULL; f++)
 		if (f->required && json_object_get(obj, f->key) == NULL)
-			bad(ld, w, "missing required key \"%s\"", f->key);
+			cfg_bad(ld, w, "missing required key \"%s\"", f->key);
 }
 
 /* ------------------------------------------------------- custom fields */
@@ -656,11 +631,11 @@ ip_port(struct ld *ld, const struct where *w, const char *s, int eg,
 	long p;
 
 	if (authority(s, strlen(s), &hoff, &hlen, &p, why, sizeof(why)) != 0) {
-		bad(ld, w, "%s", why);
+		cfg_bad(ld, w, "%s", why);
 		return -1;
 	}
 	if (p == 0) {
-		bad(ld, w, "missing port (expected host:port, e.g. "
+		cfg_bad(ld, w, "missing port (expected host:port, e.g. "
 		    "\"127.0.0.1:%d\" or \"[::1]:%d\")", eg, eg);
 		return -1;
 	}
@@ -668,12 +643,12 @@ ip_port(struct ld *ld, const struct where *w, const char *s, int eg,
 	rw_strlcpy(h, s + hoff, hlen < sizeof(h) ? hlen + 1 : 1);
 	if (hlen >= sizeof(h) ||
 	    inet_pton(hoff != 0 ? AF_INET6 : AF_INET, h, addr) != 1) {
-		bad(ld, w, "%s is not an IP address (e.g. \"127.0.0.1:%d\", "
-		    "\"0.0.0.0:%d\", \"[::]:%d\")", quote(q, sizeof(q),
+		cfg_bad(ld, w, "%s is not an IP address (e.g. \"127.0.0.1:%d\", "
+		    "\"0.0.0.0:%d\", \"[::]:%d\")", cfg_quote(q, sizeof(q),
 		    hlen < sizeof(h) ? h : s), eg, eg, eg);
 		return -1;
 	}
-	store_str(host, sdup(ld, h));
+	cfg_store_str(host, cfg_sdup(ld, h));
 	*port = (int)p;
 	return 0;
 }
@@ -698,7 +673,7 @@ admin_listen_fn(struct ld *ld, const struct where *w, json_t *v, void *base)
 	if (s == NULL)
 		return;
 	if (s[0] == '\0') {
-		store_str(&cfg->admin_host, NULL);
+		cfg_store_str(&cfg->admin_host, NULL);
 		cfg->admin_port = 0;
 		return;
 	}
@@ -733,12 +708,12 @@ name_fn(struct ld *ld, const struct where *w, json_t *v, void *base)
 	if (s == NULL)
 		return;
 	if (!name_ok(s)) {
-		bad(ld, w, "invalid name %s (expected 1 to 63 of a-z, 0-9, '.', "
+		cfg_bad(ld, w, "invalid name %s (expected 1 to 63 of a-z, 0-9, '.', "
 		    "'_', '-', starting with a letter or digit)",
-		    quote(q, sizeof(q), s));
+		    cfg_quote(q, sizeof(q), s));
 		return;
 	}
-	store_str(&u->name, sdup(ld, s));
+	cfg_store_str(&u->name, cfg_sdup(ld, s));
 }
 
 static void
@@ -757,28 +732,28 @@ url_fn(struct ld *ld, const struct where *w, json_t *v, void *base)
 	else if (strncasecmp(s, "http://", 7) == 0)
 		scheme = "http://";
 	else {
-		bad(ld, w, "expected an http:// or https:// URL, got %s",
-		    quote(q, sizeof(q), s));
+		cfg_bad(ld, w, "expected an http:// or https:// URL, got %s",
+		    cfg_quote(q, sizeof(q), s));
 		return;
 	}
 	rest = s + strlen(scheme);
 	len = strcspn(rest, "/?#");
 	if (memchr(rest, '@', len) != NULL) {
-		bad(ld, w, "must not contain user info (use "
+		cfg_bad(ld, w, "must not contain user info (use "
 		    "\"credentials_file\")");
 		return;
 	}
 	/* One trailing slash is harmless; anything more is a path. */
 	if (rest[len] != '\0' && strcmp(rest + len, "/") != 0) {
-		bad(ld, w, "must not have a path, query or fragment (expected "
+		cfg_bad(ld, w, "must not have a path, query or fragment (expected "
 		    "%shost[:port])", scheme);
 		return;
 	}
 	if (authority(rest, len, &hoff, &hlen, &port, why, sizeof(why)) != 0) {
-		bad(ld, w, "%s", why);
+		cfg_bad(ld, w, "%s", why);
 		return;
 	}
-	store_str(&u->url, lower_dup(ld, scheme, rest, len));
+	cfg_store_str(&u->url, lower_dup(ld, scheme, rest, len));
 }
 
 static void
@@ -793,7 +768,7 @@ hosts_fn(struct ld *ld, const struct where *w, json_t *v, void *base)
 	json_t *e;
 
 	if (!json_is_array(v)) {
-		bad(ld, w, "expected an array");
+		cfg_bad(ld, w, "expected an array");
 		return;
 	}
 	u->hosts = calloc(json_array_size(v) + 1, sizeof(*u->hosts));
@@ -808,7 +783,7 @@ hosts_fn(struct ld *ld, const struct where *w, json_t *v, void *base)
 			continue;
 		if (authority(s, strlen(s), &hoff, &hlen, &port, why,
 		    sizeof(why)) != 0) {
-			bad(ld, &hw, "%s", why);
+			cfg_bad(ld, &hw, "%s", why);
 			continue;
 		}
 		u->hosts[u->nhosts] = lower_dup(ld, "", s, strlen(s));
@@ -830,7 +805,7 @@ command_fn(struct ld *ld, const struct where *w, json_t *v, void *base)
 
 	n = json_is_array(v) ? json_array_size(v) : 0;
 	if (n == 0 || n > 63) {
-		bad(ld, w, "expected an array of 1 to 63 strings (the program "
+		cfg_bad(ld, w, "expected an array of 1 to 63 strings (the program "
 		    "and its arguments)");
 		return;
 	}
@@ -844,10 +819,10 @@ command_fn(struct ld *ld, const struct where *w, json_t *v, void *base)
 		s = want_string(ld, &ew, e);
 		if (s == NULL)
 			continue;
-		cfg->scanner_argv[i] = i == 0 ? resolve(ld, s) : sdup(ld, s);
+		cfg->scanner_argv[i] = i == 0 ? cfg_resolve(ld, s) : cfg_sdup(ld, s);
 		if (i == 0 && cfg->scanner_argv[0] != NULL &&
 		    access(cfg->scanner_argv[0], X_OK) != 0)
-			bad(ld, &ew, "%s is not an executable file",
+			cfg_bad(ld, &ew, "%s is not an executable file",
 			    cfg->scanner_argv[0]);
 	}
 }
@@ -859,241 +834,7 @@ string_only_fn(struct ld *ld, const struct where *w, json_t *v, void *base)
 	const char *s = want_string(ld, w, v);
 
 	if (s != NULL && s[0] == '\0')
-		bad(ld, w, "must not be empty");
-}
-
-/* ------------------------------------------------------------ credentials */
-
-/*
- * jansson has no way to wipe what it frees, so the password's copy inside
- * the parsed tree is cleared here, just before json_decref releases it.  The
- * string is jansson's own heap memory, never a literal.
- */
-static void
-wipe_json_string(json_t *s)
-{
-	if (json_is_string(s))
-		OPENSSL_cleanse((void *)(uintptr_t)json_string_value(s),
-		    json_string_length(s));
-}
-
-static void
-creds_obj(struct ld *ld, const struct where *w, const char *shown,
-    json_t *root, struct cfg_upstream *u)
-{
-	static const char *const keys[] = { "username", "password", NULL };
-	char q[CFG_QUOTE_MAX + 16], sug[256];
-	json_t *user, *pass, *v;
-	const char *key;
-	int ok = 1;
-
-	if (!json_is_object(root)) {
-		bad(ld, w, "%s: expected {\"username\": \"...\", \"password\": "
-		    "\"...\"}", shown);
-		return;
-	}
-	json_object_foreach(root, key, v) {
-		if (one_of(key, keys) < 0) {
-			bad(ld, w, "%s: unknown key %s %s", shown,
-			    quote(q, sizeof(q), key),
-			    rw_suggest(sug, sizeof(sug), key, keys));
-			ok = 0;
-		}
-	}
-	user = json_object_get(root, "username");
-	pass = json_object_get(root, "password");
-	if (!json_is_string(user) || json_string_length(user) == 0 ||
-	    !json_is_string(pass) || json_string_length(pass) == 0) {
-		bad(ld, w, "%s: \"username\" and \"password\" must be non-empty "
-		    "strings", shown);
-		ok = 0;
-	}
-	if (ok) {
-		store_str(&u->username, sdup(ld, json_string_value(user)));
-		u->password = sdup(ld, json_string_value(pass));
-	}
-	wipe_json_string(pass);
-}
-
-/* Reads "credentials_file" (W, written as PATH) into U's username/password. */
-static void
-read_creds(struct ld *ld, const struct where *w, const char *path,
-    struct cfg_upstream *u)
-{
-	char q[CFG_QUOTE_MAX + 16], *full, *text = NULL;
-	json_error_t je;
-	json_t *root;
-	struct stat st;
-	size_t len = 0;
-	int rc;
-
-	quote(q, sizeof(q), path);
-	full = resolve(ld, path);
-	if (full == NULL)
-		return;
-	rc = slurp(full, CFG_MAX_CREDS, &text, &len, &st);
-	if (rc == SLURP_ERRNO)
-		bad(ld, w, "cannot open %s: %s", q, strerror(errno));
-	else if (rc == SLURP_NOTREG)
-		bad(ld, w, "%s is not a regular file", q);
-	else if (rc == SLURP_TOOBIG)
-		bad(ld, w, "%s is too large (more than %d bytes)", q,
-		    CFG_MAX_CREDS);
-	if (rc != SLURP_OK)
-		goto out;
-	/* relayd's check_file_secrecy: a secret readable by others is refused. */
-	if ((st.st_mode & 077) != 0) {
-		bad(ld, w, "%s is accessible by group or others (mode %04o); "
-		    "chmod 600 it", q, (unsigned)(st.st_mode & 07777));
-		goto out;
-	}
-	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
-	if (root == NULL) {
-		/* jansson's text quotes the input: it could hold the secret. */
-		bad(ld, w, "%s is not valid JSON (line %d)", q, je.line);
-		goto out;
-	}
-	creds_obj(ld, w, q, root, u);
-	json_decref(root);
-out:
-	if (text != NULL)
-		rw_freezero(text, len);
-	free(full);
-}
-
-/* ------------------------------------------------------------ admin token */
-
-/*
- * A bearer token travels in an Authorization header, which cannot carry
- * control characters and loses leading or trailing blanks, so the token is
- * restricted to visible ASCII: what works in the file works on the wire.
- */
-static size_t
-token_bad_byte(const char *t, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if ((unsigned char)t[i] <= 0x20 || (unsigned char)t[i] >= 0x7f)
-			return i;
-	return len;
-}
-
-/* Checks the token text T (LEN bytes, trailing newlines trimmed). */
-static int
-token_ok(struct ld *ld, const struct where *w, const char *q, const char *t,
-    size_t len)
-{
-	size_t at;
-
-	if (len < CFG_TOKEN_MIN || len > CFG_TOKEN_MAX) {
-		bad(ld, w, "the token in %s is %zu characters long; it must be "
-		    "%d..%d", q, len, CFG_TOKEN_MIN, CFG_TOKEN_MAX);
-		return 0;
-	}
-	at = token_bad_byte(t, len);
-	if (at < len) {
-		bad(ld, w, "the token in %s may hold only printable ASCII "
-		    "without spaces (byte %zu is not)", q, at + 1);
-		return 0;
-	}
-	return 1;
-}
-
-/* Reads "admin.token_file" (W, written as PATH) into CFG->admin_token. */
-static void
-read_token(struct ld *ld, const struct where *w, const char *path,
-    struct rw_config *cfg)
-{
-	char q[CFG_QUOTE_MAX + 16], *full, *text = NULL;
-	struct stat st;
-	size_t len = 0, n;
-	int rc;
-
-	quote(q, sizeof(q), path);
-	full = resolve(ld, path);
-	if (full == NULL)
-		return;
-	rc = slurp(full, CFG_MAX_TOKEN_FILE, &text, &len, &st);
-	if (rc == SLURP_ERRNO)
-		bad(ld, w, "cannot open %s: %s", q, strerror(errno));
-	else if (rc == SLURP_NOTREG)
-		bad(ld, w, "%s is not a regular file", q);
-	else if (rc == SLURP_TOOBIG)
-		bad(ld, w, "%s is too large (more than %d bytes)", q,
-		    CFG_MAX_TOKEN_FILE);
-	if (rc != SLURP_OK)
-		goto out;
-	if ((st.st_mode & 077) != 0) {
-		bad(ld, w, "%s is accessible by group or others (mode %04o); "
-		    "chmod 600 it", q, (unsigned)(st.st_mode & 07777));
-		goto out;
-	}
-	/* Editors and `echo` end the file with a newline; it is not token. */
-	n = len;
-	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
-		n--;
-	if (!token_ok(ld, w, q, text, n))
-		goto out;
-	cfg->admin_token = strndup(text, n);
-	if (cfg->admin_token == NULL)
-		ld->nomem = 1;
-out:
-	if (text != NULL)
-		rw_freezero(text, len);
-	free(full);
-}
-
-static int
-is_loopback(const char *host)
-{
-	struct in6_addr a6;
-	struct in_addr a4;
-
-	if (inet_pton(AF_INET, host, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
-}
-
-/*
- * The admin object's checks across keys, after the walk: the token is read
- * once "listen" is known, and an exposed listener without one is refused.
- */
-static void
-admin_post(struct ld *ld, const struct where *root, json_t *doc,
-    struct rw_config *cfg)
-{
-	json_t *admin = json_object_get(doc, "admin");
-	json_t *lv = json_object_get(admin, "listen");
-	json_t *tf = json_object_get(admin, "token_file");
-	struct where aw, w, lw;
-	char q[CFG_QUOTE_MAX + 16];
-
-	if (!json_is_object(admin))
-		return;
-	where_key(&aw, root, "admin");
-	where_key(&lw, &aw, "listen");
-	if (json_is_string(tf) && json_string_length(tf) > 0) {
-		where_key(&w, &aw, "token_file");
-		read_token(ld, &w, json_string_value(tf), cfg);
-	}
-	/* A bad "listen" is reported already and left the default in place. */
-	if (!json_is_string(lv) || cfg->admin_port == 0)
-		return;
-	if (tf == NULL && !is_loopback(cfg->admin_host))
-		bad(ld, &lw, "%s is not a loopback address, so "
-		    "\"admin.token_file\" is required", quote(q, sizeof(q),
-		    json_string_value(lv)));
-	else if (cfg->admin_port == cfg->listen_port &&
-	    strcmp(cfg->admin_host, cfg->listen_host) == 0) {
-		where_key(&w, root, "listen");
-		if (line_of(ld, &w) > 0)
-			bad(ld, &lw, "same address as \"listen\" (line %d)",
-			    line_of(ld, &w));
-		else
-			bad(ld, &lw, "same address as \"listen\" (default "
-			    "127.0.0.1:5443)");
-	}
+		cfg_bad(ld, w, "must not be empty");
 }
 
 /* -------------------------------------------------------------- upstreams */
@@ -1128,20 +869,20 @@ upstream_post(struct ld *ld, const struct where *w, json_t *obj,
 
 	if (u->url != NULL && strncmp(u->url, "http://", 7) == 0 &&
 	    !u->insecure) {
-		where_key(&cw, w, "url");
-		bad(ld, &cw, "http:// needs \"insecure\": true (or use https://)");
+		cfg_where_key(&cw, w, "url");
+		cfg_bad(ld, &cw, "http:// needs \"insecure\": true (or use https://)");
 	}
 	if (!json_is_string(cf) || json_string_length(cf) == 0)
 		return;
 	/* A bad "auth" value is reported already; don't pile on. */
 	if (auth != NULL && (!json_is_string(auth) ||
-	    one_of(json_string_value(auth), auth_modes) < 0))
+	    cfg_one_of(json_string_value(auth), auth_modes) < 0))
 		return;
-	where_key(&cw, w, "credentials_file");
+	cfg_where_key(&cw, w, "credentials_file");
 	if (u->auth_mode != CFG_AUTH_CREDENTIALS)
-		bad(ld, &cw, "only allowed with \"auth\": \"credentials\"");
+		cfg_bad(ld, &cw, "only allowed with \"auth\": \"credentials\"");
 	else
-		read_creds(ld, &cw, json_string_value(cf), u);
+		cfg_read_creds(ld, &cw, json_string_value(cf), u);
 }
 
 static void
@@ -1167,7 +908,7 @@ upstream_label(char *buf, size_t size, json_t *arr, size_t i)
 	    json_array_get(arr, i), "name"));
 
 	if (name != NULL)
-		return quote(buf, size, name);
+		return cfg_quote(buf, size, name);
 	snprintf(buf, size, "upstreams[%zu]", i);
 	return buf;
 }
@@ -1189,12 +930,12 @@ check_names(struct ld *ld, const struct where *w, json_t *arr)
 			if (a == NULL || strcmp(a, b) != 0)
 				continue;
 			where_idx(&uw, w, j);
-			where_key(&nw, &uw, "name");
+			cfg_where_key(&nw, &uw, "name");
 			where_idx(&uw, w, i);
-			where_key(&first, &uw, "name");
-			bad(ld, &nw, "duplicate upstream name %s (first defined "
-			    "on line %d)", quote(q, sizeof(q), b),
-			    line_of(ld, &first));
+			cfg_where_key(&first, &uw, "name");
+			cfg_bad(ld, &nw, "duplicate upstream name %s (first defined "
+			    "on line %d)", cfg_quote(q, sizeof(q), b),
+			    cfg_line_of(ld, &first));
 			break;
 		}
 	}
@@ -1218,7 +959,7 @@ check_host(struct ld *ld, const struct where *w, json_t *arr, size_t j,
 	if (h == NULL)
 		return;
 	where_idx(&uw, w, j);
-	where_key(&hw, &uw, "hosts");
+	cfg_where_key(&hw, &uw, "hosts");
 	where_idx(&hw, &hw, k);
 	for (i = 0; i <= j; i++) {
 		json_t *hi = json_object_get(json_array_get(arr, i), "hosts");
@@ -1232,20 +973,20 @@ check_host(struct ld *ld, const struct where *w, json_t *arr, size_t j,
 			if (i == j && strcasecmp(o, h) != 0)
 				continue;	/* an alias, same upstream */
 			where_idx(&uw, w, i);
-			where_key(&ow, &uw, "hosts");
+			cfg_where_key(&ow, &uw, "hosts");
 			where_idx(&ow, &ow, m);
-			quote(q1, sizeof(q1), h);
+			cfg_quote(q1, sizeof(q1), h);
 			if (i == j)
-				bad(ld, &hw, "%s is listed twice", q1);
+				cfg_bad(ld, &hw, "%s is listed twice", q1);
 			else if (strcasecmp(o, h) == 0)
-				bad(ld, &hw, "%s already belongs to upstream %s "
+				cfg_bad(ld, &hw, "%s already belongs to upstream %s "
 				    "(line %d)", q1, upstream_label(lab,
-				    sizeof(lab), arr, i), line_of(ld, &ow));
+				    sizeof(lab), arr, i), cfg_line_of(ld, &ow));
 			else
-				bad(ld, &hw, "%s is the same registry as %s of "
-				    "upstream %s (line %d)", q1, quote(q2,
+				cfg_bad(ld, &hw, "%s is the same registry as %s of "
+				    "upstream %s (line %d)", q1, cfg_quote(q2,
 				    sizeof(q2), o), upstream_label(lab,
-				    sizeof(lab), arr, i), line_of(ld, &ow));
+				    sizeof(lab), arr, i), cfg_line_of(ld, &ow));
 			return;
 		}
 	}
@@ -1271,12 +1012,12 @@ check_default(struct ld *ld, const struct where *w, json_t *arr,
 			continue;
 		}
 		where_idx(&uw, w, i);
-		where_key(&dw, &uw, "default");
+		cfg_where_key(&dw, &uw, "default");
 		where_idx(&uw, w, first);
-		where_key(&fw, &uw, "default");
-		bad(ld, &dw, "only one upstream may be the default; upstream %s "
+		cfg_where_key(&fw, &uw, "default");
+		cfg_bad(ld, &dw, "only one upstream may be the default; upstream %s "
 		    "already is (line %d)", upstream_label(lab, sizeof(lab),
-		    arr, first), line_of(ld, &fw));
+		    arr, first), cfg_line_of(ld, &fw));
 	}
 }
 
@@ -1288,11 +1029,11 @@ upstreams_fn(struct ld *ld, const struct where *w, json_t *v, void *base)
 	size_t i, k;
 
 	if (!json_is_array(v)) {
-		bad(ld, w, "expected an array");
+		cfg_bad(ld, w, "expected an array");
 		return;
 	}
 	if (json_array_size(v) == 0) {
-		bad(ld, w, "at least one upstream is required");
+		cfg_bad(ld, w, "at least one upstream is required");
 		return;
 	}
 	cfg->upstreams = calloc(json_array_size(v), sizeof(*cfg->upstreams));
@@ -1423,10 +1164,10 @@ root_post(struct ld *ld, const struct where *root, json_t *doc,
 	    (json_object_get(tls, "client_ca") != NULL);
 	if (json_is_object(tls) && known == json_object_size(tls) &&
 	    (cert == NULL) != (key == NULL)) {
-		where_key(&w, root, "tls");
-		bad(ld, &w, "\"cert\" and \"key\" must be given together");
+		cfg_where_key(&w, root, "tls");
+		cfg_bad(ld, &w, "\"cert\" and \"key\" must be given together");
 	}
-	admin_post(ld, root, doc, cfg);
+	cfg_admin_post(ld, root, doc, cfg);
 }
 
 /* Absolute directory of PATH, so relative names survive a later chdir. */
@@ -1437,9 +1178,9 @@ dir_of(struct ld *ld, const char *path)
 	char *d, *abs;
 
 	if (slash == NULL)
-		d = sdup(ld, ".");
+		d = cfg_sdup(ld, ".");
 	else if (slash == path)
-		d = sdup(ld, "/");
+		d = cfg_sdup(ld, "/");
 	else
 		d = strndup(path, (size_t)(slash - path));
 	if (d == NULL) {
@@ -1504,7 +1245,7 @@ parse(struct ld *ld, const char *path, char **text, size_t *len,
 	json_error_t je;
 	int rc;
 
-	rc = slurp(path, CFG_MAX_FILE, text, len, NULL);
+	rc = cfg_slurp(path, CFG_MAX_FILE, text, len, NULL);
 	if (rc == SLURP_ERRNO)
 		rw_diag_add(ld->d, RW_EIO, path, 0, 0, "cannot open: %s",
 		    strerror(errno));
@@ -1564,14 +1305,14 @@ config_load(const char *path, struct rw_config **out, struct rw_diags *diags)
 		rc = RW_ENOMEM;
 		goto out;
 	}
-	cfg->path = sdup(&ld, path);
+	cfg->path = cfg_sdup(&ld, path);
 	ld.dir = dir_of(&ld, path);
 	/* Without the index, errors still come out, only without line:col. */
 	ld.jp = rw_jpos_new(text, len);
 	defaults(&ld, root_fields, cfg);
-	cfg->listen_host = sdup(&ld, "127.0.0.1");
+	cfg->listen_host = cfg_sdup(&ld, "127.0.0.1");
 	cfg->listen_port = 5443;
-	cfg->admin_host = sdup(&ld, "127.0.0.1");
+	cfg->admin_host = cfg_sdup(&ld, "127.0.0.1");
 	cfg->admin_port = 5444;
 	walk(&ld, &root, doc, root_fields, cfg);
 	if (json_is_object(doc))

@@ -1,0 +1,73 @@
+/*
+ * config_int.h - what the files of the server config loader share: the
+ * loader's state, value positions, and the reporting and reading helpers.
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Not a public header: only server/config*.c include it.
+ */
+#ifndef RW_CONFIG_INT_H
+#define RW_CONFIG_INT_H
+
+#include <stddef.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+
+#include "server/config.h"
+#include "util/util.h"
+
+/* User text quoted in a message is cut here so one line stays one line. */
+#define CFG_QUOTE_MAX	64
+
+/* One loader run: what it reads, where it reports. */
+struct ld {
+	const char	*file;	/* as the caller named it; prefixes every error */
+	char		*dir;	/* absolute directory of FILE, for relative paths */
+	struct rw_jpos	*jp;	/* NULL if indexing failed: errors lose positions */
+	struct rw_diags	*d;
+	int		 nomem;
+};
+
+/*
+ * Where a value sits, twice: as a JSON Pointer to look its position up, and
+ * as "upstreams[0].url" to name it in a message.
+ */
+struct where {
+	char	ptr[256];
+	char	disp[192];
+};
+
+enum { SLURP_OK = 0, SLURP_ERRNO = -1, SLURP_NOTREG = -2, SLURP_TOOBIG = -3 };
+
+/** WHERE of child KEY of PARENT (OUT may be PARENT). */
+void	 cfg_where_key(struct where *out, const struct where *parent,
+	    const char *key);
+/** S in double quotes, control characters escaped, cut at CFG_QUOTE_MAX. */
+const char *cfg_quote(char *buf, size_t size, const char *s);
+/** An error about the value at W. */
+void	 cfg_bad(struct ld *ld, const struct where *w, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/** The line of the value at W, 0 when unknown. */
+int	 cfg_line_of(const struct ld *ld, const struct where *w);
+/** strdup that flags LD out of memory. */
+char	*cfg_sdup(struct ld *ld, const char *s);
+/** Index of S in the NULL-terminated NAMES, or -1. */
+int	 cfg_one_of(const char *s, const char *const *names);
+/** PATH made absolute against the config file's directory (new string). */
+char	*cfg_resolve(struct ld *ld, const char *path);
+/** Whole small regular file; see config.c.  Returns SLURP_*. */
+int	 cfg_slurp(const char *path, size_t max, char **out, size_t *outlen,
+	    struct stat *st);
+/** Replace *SLOT with S, freeing the old string. */
+void	 cfg_store_str(char **slot, char *s);
+
+/* config_secret.c: files that hold secrets. */
+
+/** Read upstream credentials from PATH (the value at W) into U. */
+void	 cfg_read_creds(struct ld *ld, const struct where *w, const char *path,
+	    struct cfg_upstream *u);
+/** Checks of "admin" after the walk; reads its token file. */
+void	 cfg_admin_post(struct ld *ld, const struct where *root, json_t *doc,
+	    struct rw_config *cfg);
+
+#endif /* RW_CONFIG_INT_H */
