@@ -178,8 +178,9 @@ int	 policy_cert_identity(const char *pem, char *subject, size_t ssize,
 int	 policy_window_has(const struct policy_window *w, int64_t t);
 
 /*
- * One entry of the file's "keys": a named cosign public key, or a keyless
- * identity (KEYLESS set, KEY NULL) judged by a trusted root.
+ * One entry of the file's "keys": a named cosign public key, a keyless
+ * identity (KEYLESS set, KEY NULL) judged by a trusted root, or a Notation
+ * trust store (NOTATION set, KEY NULL).
  */
 struct policy_keyent {
 	char		*name;
@@ -194,6 +195,17 @@ struct policy_keyent {
 	char		*issuer;
 	char		*subject;	/* or NULL, with SUBJECT_REGEX */
 	char		*subject_regex;
+	/*
+	 * "notation": NOTATION set, KEY NULL; TRUST_PEM holds the trust
+	 * store's PEM text (TRUST_LEN bytes, at least one certificate) and
+	 * ROOT_DIGEST its sha256.  IDENTITIES: the leaf subjects accepted
+	 * ("x509.subject: " stripped; "*" any); NIDENTITIES 0: any.
+	 */
+	int		 notation;
+	char		*trust_pem;
+	size_t		 trust_len;
+	char		**identities;
+	size_t		 nidentities;
 	int		 line;		/* of its name */
 	int		 from_file;	/* FILE_DIGEST or ROOT_DIGEST is set */
 	char		 file_digest[RW_DIGEST_MAX];

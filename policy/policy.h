@@ -36,8 +36,10 @@ enum verdict_kind { VERDICT_ALLOW = 0, VERDICT_DENY = 1, VERDICT_WARN = 2 };
 #define POLICY_NEED_TAG_DIGEST	0x04	/* push: what the tag points to now */
 #define POLICY_NEED_SCAN	0x08	/* pull: the scan verdict of the digest
 					   and the exceptions in force */
-#define POLICY_NEED_SIGS	0x10	/* pull and push: the cosign signatures
-					   of the digest (struct policy_sig_input) */
+#define POLICY_NEED_SIGS	0x10	/* pull and push: the cosign and
+					   Notation signatures of the digest
+					   (struct policy_sig_input), and
+					   manifest_size */
 
 /*
  * One severity scale for every scanner: Trivy's UNKNOWN LOW MEDIUM HIGH
@@ -145,6 +147,15 @@ struct policy_sig_input {
 	const char	*cert_pem;
 	const char	*chain_pem;
 	const char	*bundle_json;
+	/*
+	 * A Notation signature: the envelope blob (the signature manifest's
+	 * one layer, exact bytes) and its media type, "application/jose+json"
+	 * or "application/cose".  NULL for a cosign input, whose fields above
+	 * are then the ones read; with ENVELOPE set they are ignored.
+	 */
+	const char	*envelope;
+	size_t		 elen;
+	const char	*envelope_type;
 };
 
 /*
@@ -161,6 +172,8 @@ struct admission_req {
 	const char		*tag;		/* NULL when pulled by digest */
 	const char		*digest;	/* manifest digest, verified */
 	const char		*media_type;
+	/* bytes of the manifest served: Notation signs digest, size, type */
+	int64_t			 manifest_size;
 	int			 is_index;	/* index / manifest list */
 	const struct policy_platform *platforms; /* of an index's children */
 	size_t			 nplatforms;
@@ -265,9 +278,9 @@ void	 policy_free(struct policy *p);
 
 /**
  * "sha256:<hex>" of the file's bytes: the revision decisions are keyed by.
- * When keys come from key files ("cosign_file"), it is instead the sha256
- * of that digest followed by each key file's name and digest, so that a
- * replaced key file changes it.
+ * When keys come from files ("cosign_file", trusted roots, Notation trust
+ * stores), it is instead the sha256 of that digest followed by each such
+ * key's name and file digests, so that a replaced file changes it.
  */
 const char *policy_revision(const struct policy *p);
 
@@ -314,7 +327,8 @@ const struct policy_rule *policy_match(const struct policy *p,
  * (OUT->hold, see struct verdict).  A report's age and each exception's
  * expiry are judged against NOW, so a cached verdict goes stale.
  * Signature checks (rules with "signatures") verify REQ->sigs against the
- * rule's keys and REQ->digest (at most POLICY_SIG_MAX of them, CPU only);
+ * rule's keys and REQ->digest (at most POLICY_SIG_MAX of them, CPU only;
+ * Notation envelopes also against REQ->manifest_size and REQ->media_type);
  * when a verification cannot run at all, returns that error (RW_ENOMEM,
  * RW_ECRYPTO, RW_EINVAL) with a deny saying "could not be decided".
  */

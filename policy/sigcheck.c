@@ -1,7 +1,8 @@
-/* sigcheck.c - the "signatures" check: cosign signatures against the keys a
- * rule trusts. */
+/* sigcheck.c - the "signatures" check: cosign and Notation signatures
+ * against the keys a rule trusts. */
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "policy/internal.h"
+#include "policy/sig_notation.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +19,8 @@ enum {
 	S_IDENTITY,	/* a trusted Fulcio CA certified someone else */
 	S_CERT,		/* a certificate no trusted root vouches for */
 	S_UNLOGGED,	/* no SET from a Rekor the key requires */
+	S_NCERT,	/* Notation: no trust store the rule names vouches */
+	S_NEXPIRED,	/* Notation: a trusted signature past its expiry */
 	S_DIGEST,	/* a trusted key signed another manifest */
 	S_MALFORMED,	/* undecodable, or a trusted key signed nonsense */
 	S_NOTSIG,	/* not a cosign simple-signing layer at all */
@@ -30,6 +33,8 @@ static const char *const class_words[S_NCLASS] = {
 	"by another identity",
 	"by an untrusted certificate",
 	"not in a trusted Rekor log",
+	"Notation signature by an untrusted certificate",
+	"Notation signature past its expiry",
 	"for another digest",
 	"malformed",
 	"not a cosign signature",
@@ -41,7 +46,8 @@ static const char *const class_words[S_NCLASS] = {
  */
 static const int class_rank[S_NCLASS] = {
 	[S_TRUSTED] = 9, [S_UNKNOWN] = 0, [S_IDENTITY] = 6, [S_CERT] = 4,
-	[S_UNLOGGED] = 3, [S_DIGEST] = 7, [S_MALFORMED] = 5, [S_NOTSIG] = 1,
+	[S_UNLOGGED] = 3, [S_NCERT] = 2, [S_NEXPIRED] = 8, [S_DIGEST] = 7,
+	[S_MALFORMED] = 5, [S_NOTSIG] = 1,
 };
 
 struct tally {
@@ -305,6 +311,120 @@ out:
 	return c;
 }
 
+/* Whether the leaf SUBJECT is one of notation key KE's identities. */
+static int
+identity_match(const struct policy_keyent *ke, const char *subject)
+{
+	size_t i;
+
+	if (ke->nidentities == 0)
+		return 1;
+	for (i = 0; i < ke->nidentities; i++)
+		if (strcmp(ke->identities[i], "*") == 0 ||
+		    strcmp(ke->identities[i], subject) == 0)
+			return 1;
+	return 0;
+}
+
+/* The class of a sig_notation result RES for notation key K. */
+static int
+notation_class(const struct policy_ev *e, const struct sig_notation_result
+    *res, size_t k, struct tally *t)
+{
+	if (res->verdict == SIG_NOTATION_VALID) {
+		if (identity_match(rule_key(e, k), res->subject))
+			return S_TRUSTED;
+		note(t, k, "signed by %s, not a trusted identity", res->subject);
+		if (t->who[0] == '\0')
+			rw_strlcpy(t->who, res->subject, sizeof(t->who));
+		return S_IDENTITY;
+	}
+	note(t, k, "%s", res->reason);
+	switch (res->verdict) {
+	case SIG_NOTATION_UNTRUSTED:
+		return S_NCERT;
+	case SIG_NOTATION_WRONG_TARGET:
+		return S_DIGEST;
+	case SIG_NOTATION_EXPIRED:
+		return S_NEXPIRED;
+	case SIG_NOTATION_BAD_SIGNATURE:
+		return S_UNKNOWN;
+	default:
+		return S_MALFORMED;
+	}
+}
+
+/*
+ * A Notation envelope IN against notation key K's trust store, for the
+ * signed manifest (or the index signed as a whole).  Its class, or -1.
+ */
+static int
+by_notation(struct policy_ev *e, const struct policy_sig_input *in,
+    size_t k, struct tally *t)
+{
+	const struct policy_keyent *ke = rule_key(e, k);
+	const struct admission_req *q = e->req;
+	const char *subject = q->sig_subject != NULL ? q->sig_subject :
+	    q->digest;
+	struct sig_notation_result res;
+	struct rw_err err;
+	int rc;
+
+	rw_err_clear(&err);
+	if (strcmp(in->envelope_type, "application/cose") == 0)
+		rc = sig_notation_verify_cose((const unsigned char *)
+		    in->envelope, in->elen, ke->trust_pem, ke->trust_len,
+		    subject, q->manifest_size, q->media_type, e->now, &res,
+		    &err);
+	else
+		rc = sig_notation_verify_jws(in->envelope, in->elen,
+		    ke->trust_pem, ke->trust_len, subject, q->manifest_size,
+		    q->media_type, e->now, &res, &err);
+	if (rc != RW_OK)
+		return broken(e, rc, &err);
+	return notation_class(e, &res, k, t);
+}
+
+/*
+ * A Notation input IN against the rule's notation keys (cosign keys cannot
+ * have made it): its class, or -1.  With no notation key to vouch for it,
+ * it is by an untrusted certificate.
+ */
+static int
+classify_notation(struct policy_ev *e, const struct policy_sig_input *in,
+    size_t idx, struct tally *t)
+{
+	const struct policy_rule *r = e->r;
+	int best = S_NCERT, c, any = 0;
+	size_t k;
+
+	if (in->envelope_type == NULL ||
+	    (strcmp(in->envelope_type, "application/jose+json") != 0 &&
+	    strcmp(in->envelope_type, "application/cose") != 0))
+		return S_MALFORMED;
+	for (k = 0; k < r->nsig_keys; k++) {
+		if (!rule_key(e, k)->notation ||
+		    rule_key(e, k)->trust_pem == NULL)
+			continue;
+		c = by_notation(e, in, k, t);
+		if (c < 0)
+			return -1;
+		if (c == S_TRUSTED) {
+			if (t->by[k] < 0) {
+				t->by[k] = (long)idx;
+				t->nsigned++;
+			}
+			/* Unlike cosign keys, two trust stores may share a
+			 * root: one envelope may satisfy each of them. */
+			any = 1;
+			continue;
+		}
+		if (class_rank[c] > class_rank[best])
+			best = c;
+	}
+	return any ? S_TRUSTED : best;
+}
+
 /*
  * Input IN (number IDX) against every key the rule trusts: its class, or
  * -1 when verification could not run.  A signature that verifies with a
@@ -318,12 +438,16 @@ classify(struct policy_ev *e, const struct policy_sig_input *in, size_t idx,
 	size_t k;
 	int best = S_UNKNOWN, c;
 
+	if (in->envelope != NULL)
+		return classify_notation(e, in, idx, t);
 	if (in->media_type == NULL ||
 	    strcmp(in->media_type, SIG_COSIGN_MEDIA_TYPE) != 0)
 		return S_NOTSIG;
 	if (in->payload == NULL || in->sig_b64 == NULL)
 		return S_MALFORMED;
 	for (k = 0; k < r->nsig_keys; k++) {
+		if (rule_key(e, k)->notation)
+			continue;	/* a cosign signature: not its kind */
 		c = rule_key(e, k)->keyless ? by_keyless(e, in, k, t) :
 		    by_key(e, in, k, t);
 		if (c < 0)
@@ -385,8 +509,16 @@ static void
 found(const struct policy_ev *e, const struct tally *t, struct policy_sb *sb)
 {
 	const char *colon;
-	size_t c, n = 0;
+	size_t c, n = 0, k;
 
+	for (k = 0; t->total == 0 && k < e->r->nsig_keys; k++)
+		if (!rule_key(e, k)->notation)
+			break;
+	if (t->total == 0 && k == e->r->nsig_keys) {
+		policy_sb_add(sb, "the image has no Notation signature (no "
+		    "referrer of type application/vnd.cncf.notary.signature)");
+		return;
+	}
 	if (t->total == 0) {
 		/* The tag cosign writes: the digest with '-' for ':'. */
 		colon = strchr(e->digest, ':');
@@ -434,6 +566,12 @@ advice(const struct policy_ev *e, const struct tally *t, struct policy_sb *sb)
 {
 	const struct policy_keyent *ke = next_key(e, t);
 
+	if (ke->notation) {
+		policy_sb_add(sb, ". Sign it with notation sign %s@%s using a "
+		    "certificate under %s's trust store", e->name, e->digest,
+		    ke->name);
+		return;
+	}
 	if (!ke->keyless) {
 		policy_sb_add(sb, ". Sign it: regwarden sign --key <%s key> "
 		    "%s@%s", ke->name, e->name, e->digest);
@@ -532,6 +670,17 @@ summary(struct policy_ev *e, const struct tally *t, int need, int failed)
 static void
 key_what(const struct policy_keyent *ke, struct policy_sb *sb)
 {
+	size_t i;
+
+	if (ke->notation) {
+		policy_sb_add(sb, " (Notation trust store %s", ke->root_digest);
+		for (i = 0; i < ke->nidentities; i++) {
+			policy_sb_add(sb, i == 0 ? ", identities " : "; ");
+			policy_sb_safe(sb, ke->identities[i], POLICY_SHOW_ITEM);
+		}
+		policy_sb_add(sb, ")");
+		return;
+	}
 	if (!ke->keyless) {
 		policy_sb_add(sb, " (%s)", sig_key_id(ke->key));
 		return;

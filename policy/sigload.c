@@ -10,13 +10,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "policy/sig_notation.h"
+
 #define QBUF		(POLICY_QUOTE_MAX * 4 + 16)
 /* A path in a message is quoted and cut like any other user text. */
 #define PATH_MAX_LEN	4096
 
-/* The one answer for trust material this version cannot check. */
-#define NOT_YET		"not supported by this version (cosign public keys " \
-	"and keyless identities only)"
 /* Longest trusted_root.json read; Sigstore's public one is 10 KiB. */
 #define TRUSTROOT_MAX	(1024 * 1024)
 
@@ -190,14 +194,113 @@ cosign_file_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 	free(pem);
 }
 
-/*
- * Accepting Notation trust stores and ignoring them would let an admin
- * believe they are checked.
- */
-static void
-not_yet_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
+/* ----------------------------------------------------- notation keys */
+
+/* How many certificates PEM (LEN bytes) holds; -1 when a block is bad. */
+static int
+count_certs(const char *pem, size_t len)
 {
-	policy_bad_key(ld, w, w, NOT_YET);
+	BIO *bio = BIO_new_mem_buf(pem, (int)len);
+	X509 *x;
+	int n = 0;
+
+	if (bio == NULL)
+		return -1;
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		X509_free(x);
+		n++;
+	}
+	/* The loop ends at the end of the text or at a broken block. */
+	if (ERR_GET_REASON(ERR_peek_last_error()) != PEM_R_NO_START_LINE &&
+	    ERR_peek_last_error() != 0)
+		n = -1;
+	ERR_clear_error();
+	BIO_free(bio);
+	return n;
+}
+
+static void
+trust_store_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
+{
+	struct policy_keyent *ke = ctx;
+	char q[QBUF * 2 + 8], *pem = NULL;
+	size_t len = 0;
+	int n;
+
+	if (read_rel(ld, w, v, "trust store", SIG_NOTATION_TRUST_MAX, q,
+	    sizeof(q), &pem, &len) != 0)
+		return;
+	/* Replacing the file changes what is trusted: it joins the revision. */
+	ke->from_file = 1;
+	if (rw_digest(RW_HASH_SHA256, pem, len, ke->root_digest) != RW_OK) {
+		ld->nomem = 1;
+		free(pem);
+		return;
+	}
+	n = count_certs(pem, len);
+	if (n < 0)
+		policy_bad(ld, w, "trust store %s: a PEM block is not an X.509 "
+		    "certificate", q);
+	else if (n == 0)
+		policy_bad(ld, w, "trust store %s holds no certificate (expected "
+		    "PEM \"CERTIFICATE\" blocks, the roots signers chain to)",
+		    q);
+	if (n <= 0) {
+		free(pem);
+		return;
+	}
+	pem[len] = '\0';	/* read_file leaves room for it */
+	ke->trust_pem = pem;
+	ke->trust_len = len;
+}
+
+#define ID_PREFIX	"x509.subject: "
+
+/* One of "identities": "*" or "x509.subject: <DN>", as Notation writes. */
+static int
+identity_ok(struct ld *ld, const struct where *w, const char *s)
+{
+	char q[QBUF];
+
+	if (strcmp(s, "*") == 0 || (strncmp(s, ID_PREFIX,
+	    strlen(ID_PREFIX)) == 0 && s[strlen(ID_PREFIX)] != '\0'))
+		return 0;
+	policy_bad(ld, w, "%s is not a trusted identity (expected "
+	    "\"x509.subject: <subject DN>\", e.g. \"x509.subject: C=US, "
+	    "O=acme, CN=release\", or \"*\")", policy_quote(q, sizeof(q), s));
+	return -1;
+}
+
+static void
+identities_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
+{
+	struct policy_keyent *ke = ctx;
+	char **ids = NULL;
+	size_t i, n = 0, plen = strlen(ID_PREFIX);
+
+	if (policy_want_strv(ld, w, v, 0, identity_ok, &ids, &n) != 0)
+		return;
+	/* Kept as the subject sig_notation reports, the prefix dropped. */
+	for (i = 0; i < n; i++)
+		if (strncmp(ids[i], ID_PREFIX, plen) == 0)
+			memmove(ids[i], ids[i] + plen, strlen(ids[i]) - plen + 1);
+	ke->identities = ids;
+	ke->nidentities = n;
+}
+
+static const struct policy_key notation_keys[] = {
+	{ "trust_store", trust_store_fn, 1 },
+	{ "identities", identities_fn, 0 },
+	{ NULL, NULL, 0 },
+};
+
+static void
+notation_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
+{
+	struct policy_keyent *ke = ctx;
+
+	ke->notation = 1;
+	(void)policy_walk(ld, w, v, notation_keys, ke);
 }
 
 /* ------------------------------------------------------- keyless keys */
@@ -339,7 +442,7 @@ static const struct policy_key key_keys[] = {
 	{ "cosign", cosign_fn, 0 },
 	{ "cosign_file", cosign_file_fn, 0 },
 	{ "keyless", keyless_fn, 0 },
-	{ "notation", not_yet_fn, 0 },
+	{ "notation", notation_fn, 0 },
 	{ "rekor_trusted_root", rekor_root_fn, 0 },
 	{ NULL, NULL, 0 },
 };
@@ -368,7 +471,7 @@ key_load(struct ld *ld, const struct where *w, const struct where *kw,
     const char *name, json_t *v, struct policy_keyent *ke)
 {
 	char q[QBUF];
-	int has_pem, has_file, has_kl, has_rr;
+	int has_pem, has_file, has_kl, has_rr, has_nt;
 
 	ke->line = policy_line_of(ld, kw, 1);
 	if (!key_name_ok(name))
@@ -383,21 +486,25 @@ key_load(struct ld *ld, const struct where *w, const struct where *kw,
 	has_file = json_object_get(v, "cosign_file") != NULL;
 	has_kl = json_object_get(v, "keyless") != NULL;
 	has_rr = json_object_get(v, "rekor_trusted_root") != NULL;
-	if (has_pem + has_file + has_kl > 1)
+	has_nt = json_object_get(v, "notation") != NULL;
+	if (has_pem + has_file + has_kl + has_nt > 1)
 		policy_bad(ld, kw, "give one of \"cosign\" (the PEM text), "
-		    "\"cosign_file\" (a path) or \"keyless\" (an identity)");
+		    "\"cosign_file\" (a path), \"keyless\" (an identity) or "
+		    "\"notation\" (a trust store)");
 	else if (json_object_size(v) == (size_t)has_rr)	/* else unknown */
 		policy_bad(ld, kw, "needs \"cosign\" (a PEM public key), "
-		    "\"cosign_file\" (a path relative to the policy file) or "
-		    "\"keyless\" (a Fulcio identity)");
-	else if (has_kl && has_rr)
+		    "\"cosign_file\" (a path relative to the policy file), "
+		    "\"keyless\" (a Fulcio identity) or \"notation\" (a trust "
+		    "store)");
+	else if ((has_kl || has_nt) && has_rr)
 		policy_bad(ld, kw, "\"rekor_trusted_root\" is for public keys; "
 		    "a keyless identity's Rekor keys come from its "
 		    "\"trusted_root\"");
-	if (has_pem + has_file + has_kl > 1) {
+	if (has_pem + has_file + has_kl + has_nt > 1) {
 		sig_key_free(ke->key);
 		ke->key = NULL;
 		ke->keyless = 0;
+		ke->notation = 0;
 	}
 }
 
@@ -500,6 +607,9 @@ policy_keys_free(struct policy *p)
 		free(p->keys[i].issuer);
 		free(p->keys[i].subject);
 		free(p->keys[i].subject_regex);
+		free(p->keys[i].trust_pem);
+		policy_strv_free(p->keys[i].identities,
+		    p->keys[i].nidentities);
 	}
 	free(p->keys);
 	p->keys = NULL;
@@ -590,9 +700,11 @@ sig_require_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 }
 
 static void
-sig_not_yet_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
+sig_notation_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 {
-	policy_bad_key(ld, w, w, NOT_YET);
+	policy_bad_key(ld, w, w, "not here: name the trust store in the "
+	    "top-level \"keys\" ({\"notation\": {...}}) and list its name "
+	    "in \"keys\"");
 }
 
 static void
@@ -607,7 +719,7 @@ static const struct policy_key sig_keys[] = {
 	{ "keys", sig_keys_fn, 1 },
 	{ "require", sig_require_fn, 0 },
 	{ "keyless", sig_keyless_fn, 0 },
-	{ "notation", sig_not_yet_fn, 0 },
+	{ "notation", sig_notation_fn, 0 },
 	{ NULL, NULL, 0 },
 };
 
