@@ -25,7 +25,8 @@ static const char ALL_MANIFEST_TYPES[] = "Accept: "
     "application/vnd.docker.distribution.manifest.list.v2+json";
 
 enum job_kind { JOB_CONFIG = 1, JOB_CHILD, JOB_TAG_DIGEST, JOB_SIG_MANIFEST,
-	JOB_SIG_BLOB };
+	JOB_SIG_BLOB, JOB_REF_API, JOB_REF_TAG, JOB_NOTARY_MANIFEST,
+	JOB_NOTARY_BLOB };
 
 #define MAX_SIGS	32		/* signature layers examined */
 #define SIG_BLOB_CAP	(64 * 1024)	/* one signed payload */
@@ -33,6 +34,8 @@ enum job_kind { JOB_CONFIG = 1, JOB_CHILD, JOB_TAG_DIGEST, JOB_SIG_MANIFEST,
 #define SIG_CERT_ANNOTATION	"dev.sigstore.cosign/certificate"
 #define SIG_CHAIN_ANNOTATION	"dev.sigstore.cosign/chain"
 #define SIG_BUNDLE_ANNOTATION	"dev.sigstore.cosign/bundle"
+#define NOTARY_TYPE	"application/vnd.cncf.notary.signature"
+#define MAX_NOTARY	8		/* Notation signatures examined */
 
 struct job {
 	int	 kind;
@@ -75,7 +78,11 @@ struct decide_ctx {
 		char	*payload;
 		size_t	 plen;
 		char	 origin[96];
+		char	*envelope;	/* Notation: the JWS or COSE bytes */
+		size_t	 elen;
+		char	 etype[64];
 	}			 sig[MAX_SIGS];
+	int			 nnotary;
 	int			 nsig;
 	int			 sigs_gathered;
 	char			 sig_subject[RW_DIGEST_MAX]; /* "" or the index */
@@ -252,8 +259,10 @@ plan(struct request *rq, struct decide_ctx *dx, struct rw_err *err)
 	if (rq->write_op && (dx->needs & POLICY_NEED_TAG_DIGEST) &&
 	    req_tag(rq) != NULL)
 		add_job(dx, JOB_TAG_DIGEST, -1, NULL);
-	if (dx->needs & POLICY_NEED_SIGS)
+	if (dx->needs & POLICY_NEED_SIGS) {
 		add_job(dx, JOB_SIG_MANIFEST, -1, NULL);
+		add_job(dx, JOB_REF_API, -1, NULL);	/* Notation, OCI 1.1 */
+	}
 	if (is_index(rq->mtype)) {
 		if (facts_platforms_parse(rq->mbody, rq->mlen, &dx->plats,
 		    err) != RW_OK)
@@ -282,6 +291,7 @@ static int
 start_job(struct request *rq, const struct job *j)
 {
 	char url[ROUTE_NAME_MAX + 1024];
+	int blob;
 	const char *r = rq->rt.name, *base = rq->rt.up->url;
 
 	if (j->kind == JOB_CONFIG)
@@ -293,18 +303,28 @@ start_job(struct request *rq, const struct job *j)
 	else if (j->kind == JOB_SIG_MANIFEST)	/* cosign's tag scheme */
 		snprintf(url, sizeof(url), "%s/v2/%s/manifests/sha256-%s.sig",
 		    base, r, (j->digest[0] != '\0' ? j->digest : rq->digest) + 7);
-	else if (j->kind == JOB_SIG_BLOB)
+	else if (j->kind == JOB_SIG_BLOB || j->kind == JOB_NOTARY_BLOB)
 		snprintf(url, sizeof(url), "%s/v2/%s/blobs/%s", base, r,
+		    j->digest);
+	else if (j->kind == JOB_REF_API)
+		snprintf(url, sizeof(url), "%s/v2/%s/referrers/%s?artifactType="
+		    "application%%2Fvnd.cncf.notary.signature", base, r,
+		    rq->digest);
+	else if (j->kind == JOB_REF_TAG)	/* the referrers tag schema */
+		snprintf(url, sizeof(url), "%s/v2/%s/manifests/sha256-%s", base,
+		    r, rq->digest + 7);
+	else if (j->kind == JOB_NOTARY_MANIFEST)
+		snprintf(url, sizeof(url), "%s/v2/%s/manifests/%s", base, r,
 		    j->digest);
 	else
 		snprintf(url, sizeof(url), "%s/v2/%s/manifests/%s", base, r,
 		    rq->rt.ref);
+	blob = j->kind == JOB_CONFIG || j->kind == JOB_SIG_BLOB ||
+	    j->kind == JOB_NOTARY_BLOB;
 	rq->aux = proxy_start_aux(rq, j->kind == JOB_TAG_DIGEST ? "HEAD" :
 	    "GET", url, j->kind == JOB_CONFIG ? CONFIG_CAP :
-	    j->kind == JOB_SIG_BLOB ? SIG_BLOB_CAP + 1 :
-	    rq->cfg->max_manifest_bytes + 1,
-	    j->kind == JOB_CONFIG || j->kind == JOB_SIG_BLOB ? NULL :
-	    ALL_MANIFEST_TYPES, j->kind == JOB_CONFIG || j->kind == JOB_SIG_BLOB);
+	    blob ? SIG_BLOB_CAP + 1 : rq->cfg->max_manifest_bytes + 1,
+	    blob ? NULL : ALL_MANIFEST_TYPES, blob);
 	return rq->aux != NULL ? RW_OK : RW_EUPSTREAM;
 }
 
@@ -467,6 +487,98 @@ job_sig_blob(struct decide_ctx *dx, const struct job *j, long st,
 	return RW_OK;
 }
 
+/* ---------------------------------------------------- Notation signatures */
+
+/*
+ * The referrers of the digest (the OCI 1.1 API, else the tag-schema
+ * fallback `sha256-<hex>` when the API answers 404): the Notation signature
+ * manifests among them are fetched next.
+ */
+static int
+job_referrers(struct request *rq, struct decide_ctx *dx, const struct job *j,
+    long st, const char *body, size_t len, struct rw_err *err)
+{
+	json_t *root, *m, *at, *d;
+	size_t i;
+
+	if (st == 404 && j->kind == JOB_REF_API) {
+		add_job(dx, JOB_REF_TAG, -1, NULL);
+		return RW_OK;
+	}
+	if (st == 404)
+		return RW_OK;		/* no referrers */
+	if (st != 200)
+		return rw_err_set(err, RW_EUPSTREAM, "upstream answered %ld for "
+		    "the referrers of %s", st, rq->digest);
+	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
+	json_array_foreach(json_object_get(root, "manifests"), i, m) {
+		at = json_object_get(m, "artifactType");
+		d = json_object_get(m, "digest");
+		if (dx->nnotary >= MAX_NOTARY || !json_is_string(at) ||
+		    strcmp(json_string_value(at), NOTARY_TYPE) != 0 ||
+		    !json_is_string(d) || strlen(json_string_value(d)) != 71 ||
+		    rw_hash_alg_of(json_string_value(d)) != RW_HASH_SHA256)
+			continue;
+		dx->nnotary++;
+		add_job(dx, JOB_NOTARY_MANIFEST, -1, json_string_value(d));
+	}
+	json_decref(root);
+	return RW_OK;
+}
+
+/* A Notation signature manifest: its one layer is the envelope. */
+static int
+job_notary_manifest(struct decide_ctx *dx, const struct job *j, long st,
+    const char *body, size_t len)
+{
+	json_t *root, *layer, *mt, *d, *sz;
+	char got[RW_DIGEST_MAX];
+	int k = dx->nsig;
+
+	if (st != 200 || k >= MAX_SIGS ||
+	    rw_digest(RW_HASH_SHA256, body, len, got) != RW_OK ||
+	    strcmp(got, j->digest) != 0)
+		return RW_OK;	/* unusable: not counted */
+	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
+	layer = json_array_get(json_object_get(root, "layers"), 0);
+	mt = json_object_get(layer, "mediaType");
+	d = json_object_get(layer, "digest");
+	sz = json_object_get(layer, "size");
+	dx->nsig++;
+	snprintf(dx->sig[k].origin, sizeof(dx->sig[k].origin),
+	    "Notation signature %.12s", j->digest + 7);
+	if (json_is_string(mt))
+		rw_strlcpy(dx->sig[k].etype, json_string_value(mt),
+		    sizeof(dx->sig[k].etype));
+	if (json_is_string(d) && strlen(json_string_value(d)) == 71 &&
+	    rw_hash_alg_of(json_string_value(d)) == RW_HASH_SHA256 &&
+	    json_is_integer(sz) && json_integer_value(sz) >= 0 &&
+	    json_integer_value(sz) <= SIG_BLOB_CAP)
+		add_job(dx, JOB_NOTARY_BLOB, k, json_string_value(d));
+	json_decref(root);
+	return RW_OK;
+}
+
+static int
+job_notary_blob(struct decide_ctx *dx, const struct job *j, long st,
+    const char *body, size_t len, struct rw_err *err)
+{
+	char got[RW_DIGEST_MAX];
+	int k = j->child;
+
+	if (st != 200 || len > SIG_BLOB_CAP ||
+	    rw_digest(RW_HASH_SHA256, body, len, got) != RW_OK ||
+	    strcmp(got, j->digest) != 0)
+		return RW_OK;	/* unusable: reported as malformed */
+	dx->sig[k].envelope = malloc(len + 1);
+	if (dx->sig[k].envelope == NULL)
+		return rw_err_set(err, RW_ENOMEM, "out of memory");
+	memcpy(dx->sig[k].envelope, body, len);
+	dx->sig[k].envelope[len] = '\0';
+	dx->sig[k].elen = len;
+	return RW_OK;
+}
+
 static int
 job_done(struct request *rq, struct decide_ctx *dx, const struct job *j,
     struct rw_err *err)
@@ -480,8 +592,9 @@ job_done(struct request *rq, struct decide_ctx *dx, const struct job *j,
 	if (xfer_failed(rq->aux, why, sizeof(why)) && !xfer_too_big(rq->aux))
 		return rw_err_set(err, RW_EUPSTREAM, "upstream %s could not be "
 		    "reached: %s", rq->rt.up->name, why);
-	if (xfer_too_big(rq->aux) && j->kind == JOB_SIG_BLOB)
-		return RW_OK;	/* too large to be a payload: malformed */
+	if (xfer_too_big(rq->aux) && (j->kind == JOB_SIG_BLOB ||
+	    j->kind == JOB_NOTARY_BLOB || j->kind == JOB_NOTARY_MANIFEST))
+		return RW_OK;	/* too large to be a signature: malformed */
 	if (xfer_too_big(rq->aux))
 		return rw_err_set(err, RW_ETOOBIG, "%s %s is too large",
 		    j->kind == JOB_CONFIG ? "the image config" : "manifest",
@@ -502,6 +615,12 @@ job_done(struct request *rq, struct decide_ctx *dx, const struct job *j,
 	}
 	if (j->kind == JOB_SIG_MANIFEST)
 		return job_sig_manifest(rq, dx, st, body, len, err);
+	if (j->kind == JOB_REF_API || j->kind == JOB_REF_TAG)
+		return job_referrers(rq, dx, j, st, body, len, err);
+	if (j->kind == JOB_NOTARY_MANIFEST)
+		return job_notary_manifest(dx, j, st, body, len);
+	if (j->kind == JOB_NOTARY_BLOB)
+		return job_notary_blob(dx, j, st, body, len, err);
 	if (j->kind == JOB_SIG_BLOB)
 		return job_sig_blob(dx, j, st, body, len, err);
 	if (st != 200)
@@ -668,9 +787,19 @@ evaluate(struct request *rq, struct decide_ctx *dx, struct verdict *v,
 			dx->sigin[i].cert_pem = dx->sig[i].cert_pem;
 			dx->sigin[i].chain_pem = dx->sig[i].chain_pem;
 			dx->sigin[i].bundle_json = dx->sig[i].bundle_json;
+			if (dx->sig[i].etype[0] != '\0') {	/* Notation */
+				dx->sigin[i].payload = NULL;
+				dx->sigin[i].sig_b64 = NULL;
+				dx->sigin[i].media_type = NOTARY_TYPE;
+				dx->sigin[i].envelope = dx->sig[i].envelope != NULL ?
+				    dx->sig[i].envelope : "";
+				dx->sigin[i].elen = dx->sig[i].elen;
+				dx->sigin[i].envelope_type = dx->sig[i].etype;
+			}
 		}
 		q.sigs = dx->sigin;
 		q.nsigs = (size_t)dx->nsig;
+		q.manifest_size = (int64_t)rq->mlen;
 		q.sigs_gathered = dx->sigs_gathered;
 		q.sig_subject = dx->sig_subject[0] != '\0' && dx->nsig > 0 ?
 		    dx->sig_subject : NULL;
@@ -1043,6 +1172,7 @@ drop_ctx(struct request *rq)
 		free(rq->dx->sig[i].chain_pem);
 		free(rq->dx->sig[i].bundle_json);
 		free(rq->dx->sig[i].payload);
+		free(rq->dx->sig[i].envelope);
 	}
 	free(rq->dx);
 	rq->dx = NULL;
