@@ -29,6 +29,8 @@
 #define POLICY_MESSAGE_MAX	1500
 /* User text quoted in a load error is cut here so a line stays a line. */
 #define POLICY_QUOTE_MAX	64
+/* Room for policy_quote of any string: every byte may become \xNN. */
+#define POLICY_QBUF		(POLICY_QUOTE_MAX * 4 + 16)
 /* Keys one rule's "signatures" may list: each costs a verification. */
 #define POLICY_SIG_KEYS_MAX	8
 
@@ -300,6 +302,14 @@ int	 policy_want_strv(struct ld *ld, const struct where *w, json_t *v,
 	    int empty_ok, int (*ok)(struct ld *, const struct where *,
 	    const char *), char ***out, size_t *n);
 void	 policy_strv_free(char **v, size_t n);
+/*
+ * V as a glob or an array of globs ("match"), each checked with
+ * policy_glob_check and stored canonical in *OUT (N entries; freed with
+ * policy_strv_free).  A repeated pattern is reported; EMPTY_HINT ends the
+ * message for [] ("" for none).
+ */
+void	 policy_want_globs(struct ld *ld, const struct where *w, json_t *v,
+	    const char *empty_hint, char ***out, size_t *n);
 
 /*
  * rule.c: a one-line note ("message", "default_message") into *OUT,

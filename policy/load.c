@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define QBUF	(POLICY_QUOTE_MAX * 4 + 16)
 
 /* ------------------------------------------------------------ the text */
 
@@ -185,7 +184,7 @@ pin_image(struct ld *ld, const struct where *w, const char *s,
     struct policy_pinent *pe)
 {
 	const char *slash = strchr(s, '/'), *last = strrchr(s, '/'), *colon;
-	char q[QBUF], *host, *repo;
+	char q[POLICY_QBUF], *host, *repo;
 
 	if (strchr(s, '@') != NULL) {
 		policy_bad(ld, w, "must name a tag, not a digest (the digest "
@@ -250,7 +249,7 @@ pin_digest_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 {
 	struct policy_pinent *pe = ctx;
 	const char *s = policy_want_string(ld, w, v);
-	char q[QBUF];
+	char q[POLICY_QBUF];
 
 	if (s == NULL)
 		return;
@@ -335,7 +334,7 @@ default_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 	static const char *const names[] = { "deny", "allow", NULL };
 	struct policy *p = ctx;
 	const char *s = policy_want_string(ld, w, v);
-	char q[QBUF], sug[128];
+	char q[POLICY_QBUF], sug[128];
 
 	if (s == NULL)
 		return;

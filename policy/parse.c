@@ -210,6 +210,64 @@ policy_want_string(struct ld *ld, const struct where *w, json_t *v)
 	return json_string_value(v);
 }
 
+/* One glob of a "match": checked, canonicalised, refused when repeated. */
+static void
+want_glob(struct ld *ld, const struct where *w, const char *s, char **v,
+    size_t *n)
+{
+	char canon[600], why[200], q[POLICY_QBUF];
+	size_t i;
+
+	if (policy_glob_check(s, canon, sizeof(canon), why, sizeof(why)) != 0) {
+		policy_bad(ld, w, "pattern %s: %s", policy_quote(q, sizeof(q),
+		    s), why);
+		return;
+	}
+	for (i = 0; i < *n; i++)
+		if (strcmp(v[i], canon) == 0) {
+			policy_bad(ld, w, "pattern %s is listed twice",
+			    policy_quote(q, sizeof(q), s));
+			return;
+		}
+	v[*n] = policy_strdup(ld, canon);
+	if (v[*n] != NULL)
+		(*n)++;
+}
+
+void
+policy_want_globs(struct ld *ld, const struct where *w, json_t *v,
+    const char *empty_hint, char ***out, size_t *n)
+{
+	size_t len = json_is_array(v) ? json_array_size(v) : 1, i;
+	struct where ew;
+	const char *s;
+
+	if (!json_is_string(v) && !json_is_array(v)) {
+		policy_bad(ld, w, "expected a pattern or an array of patterns");
+		return;
+	}
+	if (len == 0) {
+		policy_bad(ld, w, "needs at least one pattern%s", empty_hint);
+		return;
+	}
+	*out = calloc(len, sizeof(**out));
+	*n = 0;
+	if (*out == NULL) {
+		ld->nomem = 1;
+		return;
+	}
+	if (json_is_string(v)) {
+		want_glob(ld, w, json_string_value(v), *out, n);
+		return;
+	}
+	for (i = 0; i < len; i++) {
+		policy_where_idx(&ew, w, i);
+		s = policy_want_string(ld, &ew, json_array_get(v, i));
+		if (s != NULL)
+			want_glob(ld, &ew, s, *out, n);
+	}
+}
+
 int
 policy_want_bool(struct ld *ld, const struct where *w, json_t *v)
 {

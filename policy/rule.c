@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define QBUF	(POLICY_QUOTE_MAX * 4 + 16)
 
 static const char *const mode_names[] = { "enforce", "warn", "audit", NULL };
 static const char *const op_names[] = { "pull", "push", NULL };
@@ -47,7 +46,7 @@ name_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 {
 	struct policy_rule *r = ctx;
 	const char *s = policy_want_string(ld, w, v);
-	char q[QBUF];
+	char q[POLICY_QBUF];
 
 	if (s == NULL)
 		return;
@@ -100,66 +99,18 @@ message_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 /* ------------------------------------------------------ match, operations */
 
 static void
-add_pattern(struct ld *ld, const struct where *w, const char *s,
-    struct policy_rule *r)
-{
-	char canon[600], why[200], q[QBUF];
-	size_t i;
-
-	if (policy_glob_check(s, canon, sizeof(canon), why, sizeof(why)) != 0) {
-		policy_bad(ld, w, "pattern %s: %s", policy_quote(q, sizeof(q),
-		    s), why);
-		return;
-	}
-	for (i = 0; i < r->nmatch; i++)
-		if (strcmp(r->match[i], canon) == 0) {
-			policy_bad(ld, w, "pattern %s is listed twice",
-			    policy_quote(q, sizeof(q), s));
-			return;
-		}
-	r->match[r->nmatch] = policy_strdup(ld, canon);
-	if (r->match[r->nmatch] != NULL)
-		r->nmatch++;
-}
-
-static void
 match_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 {
 	struct policy_rule *r = ctx;
-	size_t n = json_is_array(v) ? json_array_size(v) : 1, i;
-	struct where ew;
-	const char *s;
 
-	if (!json_is_string(v) && !json_is_array(v)) {
-		policy_bad(ld, w, "expected a pattern or an array of patterns");
-		return;
-	}
-	if (n == 0) {
-		policy_bad(ld, w, "needs at least one pattern");
-		return;
-	}
-	r->match = calloc(n, sizeof(*r->match));
-	if (r->match == NULL) {
-		ld->nomem = 1;
-		return;
-	}
-	if (json_is_string(v)) {
-		add_pattern(ld, w, json_string_value(v), r);
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		policy_where_idx(&ew, w, i);
-		s = policy_want_string(ld, &ew, json_array_get(v, i));
-		if (s != NULL)
-			add_pattern(ld, &ew, s, r);
-	}
+	policy_want_globs(ld, w, v, "", &r->match, &r->nmatch);
 }
 
 static void
 operations_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 {
 	struct policy_rule *r = ctx;
-	char q[QBUF], sug[128];
+	char q[POLICY_QBUF], sug[128];
 	unsigned ops = 0, bit;
 	struct where ew;
 	const char *s;
@@ -195,7 +146,7 @@ mode_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 {
 	struct policy_rule *r = ctx;
 	const char *s = policy_want_string(ld, w, v);
-	char q[QBUF], sug[128];
+	char q[POLICY_QBUF], sug[128];
 	int k;
 
 	if (s == NULL)
@@ -223,7 +174,7 @@ allow_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 static int
 tag_ok(struct ld *ld, const struct where *w, const char *s)
 {
-	char q[QBUF];
+	char q[POLICY_QBUF];
 
 	if (policy_tag_ok(s))
 		return 0;
@@ -408,7 +359,7 @@ plat_ok(struct ld *ld, const struct where *w, const char *s)
 {
 	const char *a = strchr(s, '/'), *b = a != NULL ? strchr(a + 1, '/') :
 	    NULL;
-	char q[QBUF];
+	char q[POLICY_QBUF];
 
 	if (a != NULL && plat_word(s, (size_t)(a - s)) &&
 	    plat_word(a + 1, b != NULL ? (size_t)(b - a - 1) : strlen(a + 1)) &&

@@ -7,7 +7,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define QBUF		(POLICY_QUOTE_MAX * 4 + 16)
 /* Longer than any advisory id (CVE, GHSA, RUSTSEC, ALAS, DLA ...). */
 #define ID_MAX		128
 /* npm allows 214 bytes; Go module paths are longer still. */
@@ -28,7 +27,7 @@ max_severity_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 {
 	struct policy_rule *r = ctx;
 	const char *s = policy_want_string(ld, w, v);
-	char q[QBUF], sug[128];
+	char q[POLICY_QBUF], sug[128];
 	int k;
 
 	if (s == NULL)
@@ -46,7 +45,7 @@ static void
 count_one(struct ld *ld, const struct where *w, const struct where *kw,
     const char *key, json_t *val, struct policy_rule *r)
 {
-	char q[QBUF], sug[128];
+	char q[POLICY_QBUF], sug[128];
 	json_int_t n;
 	int k = policy_severity_parse(key);
 
@@ -133,7 +132,7 @@ unscanned_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 {
 	struct policy_rule *r = ctx;
 	const char *s = policy_want_string(ld, w, v);
-	char q[QBUF], sug[128];
+	char q[POLICY_QBUF], sug[128];
 	int i;
 
 	if (s == NULL)
@@ -213,7 +212,7 @@ exc_id_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 {
 	struct exc_ld *x = ctx;
 	const char *s = policy_want_string(ld, w, v);
-	char q[QBUF];
+	char q[POLICY_QBUF];
 
 	if (s == NULL)
 		return;
@@ -232,7 +231,7 @@ exc_pkg_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 {
 	struct exc_ld *x = ctx;
 	const char *s = policy_want_string(ld, w, v);
-	char q[QBUF];
+	char q[POLICY_QBUF];
 	size_t i, n;
 
 	if (s == NULL)
@@ -252,60 +251,12 @@ exc_pkg_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 }
 
 static void
-exc_glob(struct ld *ld, const struct where *w, const char *s,
-    struct exc_ld *x)
-{
-	char canon[600], why[200], q[QBUF];
-	size_t i;
-
-	if (policy_glob_check(s, canon, sizeof(canon), why, sizeof(why)) != 0) {
-		policy_bad(ld, w, "pattern %s: %s", policy_quote(q, sizeof(q),
-		    s), why);
-		return;
-	}
-	for (i = 0; i < x->nglobs; i++)
-		if (strcmp(x->globs[i], canon) == 0) {
-			policy_bad(ld, w, "pattern %s is listed twice",
-			    policy_quote(q, sizeof(q), s));
-			return;
-		}
-	x->globs[x->nglobs] = policy_strdup(ld, canon);
-	if (x->globs[x->nglobs] != NULL)
-		x->nglobs++;
-}
-
-static void
 exc_match_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 {
 	struct exc_ld *x = ctx;
-	size_t n = json_is_array(v) ? json_array_size(v) : 1, i;
-	struct where ew;
-	const char *s;
 
-	if (!json_is_string(v) && !json_is_array(v)) {
-		policy_bad(ld, w, "expected a pattern or an array of patterns");
-		return;
-	}
-	if (n == 0) {
-		policy_bad(ld, w, "needs at least one pattern (\"**\" for "
-		    "every repository)");
-		return;
-	}
-	x->globs = calloc(n, sizeof(*x->globs));
-	if (x->globs == NULL) {
-		ld->nomem = 1;
-		return;
-	}
-	if (json_is_string(v)) {
-		exc_glob(ld, w, json_string_value(v), x);
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		policy_where_idx(&ew, w, i);
-		s = policy_want_string(ld, &ew, json_array_get(v, i));
-		if (s != NULL)
-			exc_glob(ld, &ew, s, x);
-	}
+	policy_want_globs(ld, w, v, " (\"**\" for every repository)",
+	    &x->globs, &x->nglobs);
 }
 
 static void
@@ -314,7 +265,7 @@ exc_expires_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 	struct exc_ld *x = ctx;
 	const char *s = policy_want_string(ld, w, v);
 	struct rw_err err;
-	char q[QBUF];
+	char q[POLICY_QBUF];
 
 	if (s == NULL)
 		return;

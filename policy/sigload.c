@@ -17,7 +17,6 @@
 
 #include "policy/sig_notation.h"
 
-#define QBUF		(POLICY_QUOTE_MAX * 4 + 16)
 /* A path in a message is quoted and cut like any other user text. */
 #define PATH_MAX_LEN	4096
 
@@ -154,7 +153,7 @@ read_rel(struct ld *ld, const struct where *w, json_t *v, const char *what,
     size_t max, char *q, size_t qsize, char **pem, size_t *len)
 {
 	const char *s = policy_want_string(ld, w, v);
-	char path[PATH_MAX_LEN], qp[QBUF];
+	char path[PATH_MAX_LEN], qp[POLICY_QBUF];
 	size_t n;
 
 	if (s == NULL)
@@ -180,7 +179,7 @@ static void
 cosign_file_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 {
 	struct policy_keyent *ke = ctx;
-	char q[QBUF * 2 + 8], *pem = NULL;
+	char q[POLICY_QBUF * 2 + 8], *pem = NULL;
 	size_t len = 0;
 
 	if (read_rel(ld, w, v, "key file", SIG_KEY_PEM_MAX, q, sizeof(q),
@@ -223,7 +222,7 @@ static void
 trust_store_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 {
 	struct policy_keyent *ke = ctx;
-	char q[QBUF * 2 + 8], *pem = NULL;
+	char q[POLICY_QBUF * 2 + 8], *pem = NULL;
 	size_t len = 0;
 	int n;
 
@@ -260,7 +259,7 @@ trust_store_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 static int
 identity_ok(struct ld *ld, const struct where *w, const char *s)
 {
-	char q[QBUF];
+	char q[POLICY_QBUF];
 
 	if (strcmp(s, "*") == 0 || (strncmp(s, ID_PREFIX,
 	    strlen(ID_PREFIX)) == 0 && s[strlen(ID_PREFIX)] != '\0'))
@@ -310,7 +309,7 @@ static void
 troot_load(struct ld *ld, const struct where *w, json_t *v, int flags,
     struct policy_keyent *ke)
 {
-	char q[QBUF * 2 + 8], *json = NULL;
+	char q[POLICY_QBUF * 2 + 8], *json = NULL;
 	struct rw_err err;
 	size_t len = 0;
 	int rc;
@@ -470,7 +469,7 @@ static void
 key_load(struct ld *ld, const struct where *w, const struct where *kw,
     const char *name, json_t *v, struct policy_keyent *ke)
 {
-	char q[QBUF];
+	char q[POLICY_QBUF];
 	int has_pem, has_file, has_kl, has_rr, has_nt;
 
 	ke->line = policy_line_of(ld, kw, 1);
@@ -669,7 +668,7 @@ static void
 require_one(struct ld *ld, const struct where *w, json_t *v, size_t n,
     struct policy_rule *r)
 {
-	char q[QBUF], sug[128];
+	char q[POLICY_QBUF], sug[128];
 	json_int_t k;
 
 	if (json_is_string(v) && strcmp(json_string_value(v), "any") == 0)
@@ -761,7 +760,7 @@ unknown_name(struct ld *ld, const struct where *w, const char *name)
 {
 	const struct policy *p = ld->p;
 	const char **names;
-	char q[QBUF], sug[256];
+	char q[POLICY_QBUF], sug[256];
 	size_t i;
 
 	if (p->nkeys == 0) {
