@@ -19,7 +19,9 @@ set -Eeuo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bin=${RW_BIN:-$here/build/regwarden}
-py=/usr/bin/python3
+. "$here/scripts/lib.sh"
+RW_PROG=scan_pull.sh
+py=$RW_PY
 duration=10
 conns=32
 while [ $# -gt 0 ]; do
@@ -34,38 +36,12 @@ for t in docker-registry skopeo wrk curl "$bin"; do
 done
 
 tmp=$(mktemp -d /tmp/rwbench-scanpull.XXXXXX)
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$tmp"
-}
+cleanup() { rw_stop_all; rm -rf "$tmp"; }
 trap cleanup EXIT
-say() { printf 'scan_pull.sh: %s\n' "$*" >&2; }
+say() { rw_say "$@" >&2; }
 
-free_port() {
-	"$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-wait_http() {	# URL: up to 10 s
-	local i
-	for i in $(seq 1 100); do
-		curl -sk -o /dev/null "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-reg_port=$(free_port)
-cat >"$tmp/registry.yml" <<EOF
-version: 0.1
-log: { level: error }
-storage: { filesystem: { rootdirectory: $tmp/registry } }
-http: { addr: 127.0.0.1:$reg_port }
-EOF
-docker-registry serve "$tmp/registry.yml" >"$tmp/registry.log" 2>&1 &
-pids+=($!)
-wait_http "http://127.0.0.1:$reg_port/v2/" || { say "registry did not start"; exit 1; }
+reg_port=$(rw_free_port)
+rw_start_registry "$tmp/registry" "$reg_port"
 
 "$py" "$here/tests/e2e/mkimage.py" --out "$tmp/img" --tag 1.0 --layer-size 64k \
 	--user 1000 >/dev/null
@@ -83,25 +59,7 @@ cat >"$tmp/policy.json" <<'EOF'
 EOF
 
 # start_rw NAME EXTRA-JSON: a regwarden on a free port; sets URL_<NAME>.
-start_rw() {
-	local name=$1 extra=$2 port
-	port=$(free_port)
-	mkdir -p "$tmp/$name"
-	"$py" - "$tmp/$name/config.json" "$port" "$tmp/$name/state" "$reg_port" "$extra" <<'PY'
-import json, sys
-path, port, state, reg, extra = sys.argv[1:6]
-cfg = {"listen": "127.0.0.1:" + port, "state_dir": state,
-       "log": {"format": "text", "level": "warn"}, "admin": {"listen": ""},
-       "upstreams": [{"name": "local", "url": "http://127.0.0.1:" + reg,
-                      "insecure": True, "hosts": ["docker.io"], "default": True}]}
-cfg.update(json.loads(extra))
-json.dump(cfg, open(path, "w"))
-PY
-	"$bin" serve -c "$tmp/$name/config.json" >"$tmp/$name/log" 2>&1 &
-	pids+=($!)
-	wait_http "https://127.0.0.1:$port/v2/" || { say "regwarden $name did not start"; cat "$tmp/$name/log" >&2; exit 1; }
-	printf -v "URL_$name" 'https://127.0.0.1:%s' "$port"
-}
+start_rw() { rw_start_proxy "$bin" "$tmp/$1" "$reg_port" "$2" "URL_$1"; }
 
 start_rw plain '{}'
 start_rw scan "{\"policy\": \"$tmp/policy.json\"}"

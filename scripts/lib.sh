@@ -1,4 +1,4 @@
-# lib.sh - shell helpers shared by scripts/*.sh and bench/bench.sh.
+# lib.sh - shell helpers shared by scripts/*.sh and bench/*.sh.
 # SPDX-License-Identifier: Apache-2.0
 #
 # Source it; it defines functions only and changes no shell option.  Every
@@ -37,6 +37,11 @@ rw_wait_http() {
 		sleep 0.2
 	done
 	return 1
+}
+
+# rw_free_port: a TCP port on 127.0.0.1 that the kernel just handed out.
+rw_free_port() {
+	"$RW_PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
 # rw_start_registry DIR PORT: run docker-registry on 127.0.0.1:PORT with its
@@ -91,4 +96,32 @@ rw_stop_all() {
 		wait "$pid" 2>/dev/null || true
 	done
 	RW_PIDS=()
+}
+
+# rw_start_proxy BIN DIR REG_PORT EXTRA-JSON VAR: a regwarden (BIN) on a free
+# port of 127.0.0.1 in front of the registry on REG_PORT, its config, state
+# and log under DIR; EXTRA-JSON is merged into the config's top level.  Sets
+# VAR to its base URL.
+rw_start_proxy() {
+	local bin=$1 dir=$2 reg=$3 extra=$4 var=$5 port pid
+	port=$(rw_free_port)
+	mkdir -p "$dir"
+	"$RW_PY" - "$dir/config.json" "$port" "$dir/state" "$reg" "$extra" <<'PY'
+import json, sys
+path, port, state, reg, extra = sys.argv[1:6]
+cfg = {"listen": "127.0.0.1:" + port, "state_dir": state,
+       "log": {"format": "text", "level": "warn"}, "admin": {"listen": ""},
+       "upstreams": [{"name": "local", "url": "http://127.0.0.1:" + reg,
+                      "insecure": True, "hosts": ["docker.io"], "default": True}]}
+cfg.update(json.loads(extra))
+json.dump(cfg, open(path, "w"))
+PY
+	"$bin" serve -c "$dir/config.json" >"$dir/log" 2>&1 &
+	pid=$!
+	RW_PIDS+=("$pid")
+	if ! rw_wait_http "https://127.0.0.1:$port/v2/" 100 "$pid"; then
+		tail -n 20 "$dir/log" >&2 || true
+		rw_die "regwarden ($dir) did not answer on 127.0.0.1:$port within 20 s"
+	fi
+	printf -v "$var" 'https://127.0.0.1:%s' "$port"
 }
