@@ -21,44 +21,10 @@
 
 #include "policy/policy.h"
 #include "util/util.h"
+#include "tests/testutil.h"
 
 #define BAD_DIR		RW_TEST_DATA "/bad"
 #define EXAMPLE		RW_SOURCE_DIR "/config/policy.json"
-
-static char *
-slurp_text(const char *path, size_t *lenp)
-{
-	struct rw_buf b;
-	char chunk[4096];
-	size_t n;
-	FILE *f = fopen(path, "r");
-
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	rw_buf_init(&b, 1 << 22);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		assert_int_equal(rw_buf_add(&b, chunk, n), RW_OK);
-	fclose(f);
-	if (b.data == NULL)
-		assert_int_equal(rw_buf_add(&b, "", 0), RW_OK);
-	return rw_buf_steal(&b, lenp);
-}
-
-/* Every diagnostic from index FROM on, one line each. */
-static char *
-render(const struct rw_diags *d, size_t from)
-{
-	struct rw_buf b;
-	char line[512];
-	size_t i;
-
-	rw_buf_init(&b, 1 << 20);
-	assert_int_equal(rw_buf_add(&b, "", 0), RW_OK);
-	for (i = from; i < d->n; i++)
-		assert_int_equal(rw_buf_addf(&b, "%s\n",
-		    rw_err_str(&d->e[i], line, sizeof(line))), RW_OK);
-	return rw_buf_steal(&b, NULL);
-}
 
 /* Loads PATH expecting failure RC, and checks the report is exactly WANT. */
 static void
@@ -72,7 +38,7 @@ expect_errors(const char *path, int rc, const char *want)
 	memset(&d, 0, sizeof(d));
 	assert_int_equal(policy_load(path, &p, &d), rc);
 	assert_null(p);
-	got = render(&d, 0);
+	got = tu_render_diags(&d, 0);
 	if (strcmp(got, want) != 0)
 		fail_msg("%s: expected:\n%s\ngot:\n%s", path, want, got);
 	assert_int_equal(d.dropped, 0);
@@ -88,7 +54,7 @@ load_text_ok(const char *name, const char *text)
 
 	memset(&d, 0, sizeof(d));
 	if (policy_load_text(name, text, strlen(text), &p, &d) != RW_OK) {
-		got = render(&d, 0);
+		got = tu_render_diags(&d, 0);
 		fail_msg("%s did not load:\n%s", name, got);
 	}
 	assert_int_equal(d.n, 0);
@@ -129,7 +95,7 @@ test_golden(void **state)
 	for (i = 0; i < n; i++) {
 		snprintf(errname, sizeof(errname), "%.*s.err",
 		    (int)(strlen(names[i]) - 5), names[i]);
-		want = slurp_text(errname, NULL);
+		want = tu_slurp(errname, NULL);
 		assert_true(want[0] != '\0');
 		expect_errors(names[i], RW_ECONFIG, want);
 		free(want);
@@ -161,12 +127,12 @@ test_example(void **state)
 	(void)state;
 	memset(&d, 0, sizeof(d));
 	if (policy_load(EXAMPLE, &p, &d) != RW_OK) {
-		got = render(&d, 0);
+		got = tu_render_diags(&d, 0);
 		fail_msg("config/policy.json did not load:\n%s", got);
 	}
 	assert_int_equal(d.n, 0);
 	/* The revision is the hash of the bytes as they are on disk. */
-	text = slurp_text(EXAMPLE, &len);
+	text = tu_slurp(EXAMPLE, &len);
 	assert_int_equal(rw_digest(RW_HASH_SHA256, text, len, want), RW_OK);
 	assert_string_equal(policy_revision(p), want);
 	assert_int_equal(policy_npins(p), 1);

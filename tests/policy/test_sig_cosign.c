@@ -18,6 +18,7 @@
 #include <openssl/x509.h>
 
 #include "policy/sig.h"
+#include "tests/testutil.h"
 
 #define N(a)		(sizeof(a) / sizeof((a)[0]))
 /* CI checks out the shared fixtures beside the clone. */
@@ -41,43 +42,13 @@
 
 /* ---------------------------------------------------------------- helpers */
 
-/* The whole file at PATH (NUL-terminated), or NULL. */
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0) {
-		buf = malloc((size_t)n + 1);
-		if (buf != NULL && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		}
-		if (buf != NULL) {
-			buf[n] = '\0';
-			*len = (size_t)n;
-		}
-	}
-	fclose(f);
-	return buf;
-}
-
 static char *
 fixture(const char *rel, size_t *len)
 {
 	char path[512];
-	char *buf;
 
 	snprintf(path, sizeof(path), "%s/%s", FIX_DIR, rel);
-	buf = slurp(path, len);
-	if (buf == NULL)
-		fail_msg("cannot read fixture %s", path);
-	return buf;
+	return tu_slurp(path, len);
 }
 
 static struct sig_key *

@@ -21,6 +21,7 @@
 
 #include "policy/sig.h"
 #include "policy/sig_notation.h"
+#include "tests/testutil.h"
 
 /* CI checks out the shared fixtures beside the clone. */
 #define FIX_DIR		RW_SOURCE_DIR \
@@ -44,42 +45,13 @@
 
 /* ---------------------------------------------------------------- helpers */
 
-/* The whole file at PATH (NUL-terminated), or NULL. */
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0) {
-		buf = malloc((size_t)n + 1);
-		if (buf != NULL && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		}
-		if (buf != NULL) {
-			buf[n] = '\0';
-			*len = (size_t)n;
-		}
-	}
-	fclose(f);
-	return buf;
-}
-
 static char *
 fixture(const char *name, size_t *len)
 {
 	char path[512];
-	char *s;
 
 	snprintf(path, sizeof(path), "%s/%s", FIX_DIR, name);
-	s = slurp(path, len);
-	assert_non_null(s);
-	return s;
+	return tu_slurp(path, len);
 }
 
 /* X as PEM text (caller frees). */

@@ -26,6 +26,7 @@
 #include "policy/policy.h"
 #include "policy/sig.h"
 #include "util/util.h"
+#include "tests/testutil.h"
 
 #define FIX_DIR		RW_SOURCE_DIR \
 	"/../shared/fixtures/notation/internal-testdata"
@@ -43,24 +44,6 @@ static int64_t man_size;
 static struct policy *pol;
 
 /* ------------------------------------------------------------- helpers */
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	struct rw_buf b;
-	char chunk[4096];
-	size_t n;
-
-	if (f == NULL)
-		fail_msg("cannot read %s", path);
-	rw_buf_init(&b, 1 << 20);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		assert_int_equal(rw_buf_add(&b, chunk, n), RW_OK);
-	fclose(f);
-	assert_int_equal(rw_buf_add(&b, "", 0), RW_OK);
-	return rw_buf_steal(&b, len);
-}
 
 static void
 write_file(const char *name, const char *text, size_t len)
@@ -147,7 +130,7 @@ read_manifest(void)
 	json_t *j, *m;
 	size_t len;
 
-	idx = slurp(FIX_DIR "/oci-layout/index.json", &len);
+	idx = tu_slurp(FIX_DIR "/oci-layout/index.json", &len);
 	j = json_loadb(idx, len, 0, NULL);
 	assert_non_null(j);
 	m = json_array_get(json_object_get(j, "manifests"), 0);
@@ -158,7 +141,7 @@ read_manifest(void)
 	assert_int_equal(strncmp(man_digest, "sha256:", 7), 0);
 	snprintf(path, sizeof(path), "%s/oci-layout/blobs/sha256/%s", FIX_DIR,
 	    man_digest + 7);
-	blob = slurp(path, &len);
+	blob = tu_slurp(path, &len);
 	man_size = (int64_t)len;
 	free(blob);
 	json_decref(j);
@@ -261,8 +244,8 @@ setup(void **state)
 	(void)state;
 	if (mkdtemp(dir) == NULL)
 		return -1;
-	jws = slurp(FIX_DIR "/jws_signature.sig", &jws_len);
-	cose = slurp(FIX_DIR "/cose_signature.sig", &cose_len);
+	jws = tu_slurp(FIX_DIR "/jws_signature.sig", &jws_len);
+	cose = tu_slurp(FIX_DIR "/cose_signature.sig", &cose_len);
 	read_manifest();
 	write_fixture_root("root.pem");
 	write_other_root("other.pem");
@@ -438,7 +421,7 @@ test_key_reason(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/root.pem", dir);
-	pem = slurp(path, &len);
+	pem = tu_slurp(path, &len);
 	assert_int_equal(rw_digest(RW_HASH_SHA256, pem, len, digest), RW_OK);
 	free(pem);
 	assert_int_equal(run_row(&rows[3], &v), RW_OK);

@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "policy/internal.h"
+#include "tests/testutil.h"
 
 #define N(a)		(sizeof(a) / sizeof((a)[0]))
 #define FIX_DIR		RW_SOURCE_DIR "/../shared/fixtures/cosign"
@@ -36,33 +37,6 @@
 
 /* ---------------------------------------------------------------- helpers */
 
-static char *
-slurp(const char *path, size_t *len)
-{
-	char *buf = NULL;
-	FILE *f = fopen(path, "rb");
-	long n;
-
-	if (f == NULL)
-		fail_msg("cannot read %s", path);
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0) {
-		buf = malloc((size_t)n + 1);
-		if (buf != NULL && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		}
-		if (buf != NULL) {
-			buf[n] = '\0';
-			*len = (size_t)n;
-		}
-	}
-	fclose(f);
-	if (buf == NULL)
-		fail_msg("cannot read %s", path);
-	return buf;
-}
-
 /* The base64 body of the first PEM block of fixture NAME, on one line. */
 static char *
 pem_body(const char *name)
@@ -72,7 +46,7 @@ pem_body(const char *name)
 	int in = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", FIX_DIR, name);
-	pem = slurp(path, &len);
+	pem = tu_slurp(path, &len);
 	out = calloc(1, len + 1);
 	assert_non_null(out);
 	for (p = pem; p != NULL && *p != '\0';) {
@@ -119,7 +93,7 @@ layer_read_dir(const char *dir, struct layer *l)
 	char *raw;
 
 	snprintf(path, sizeof(path), "%s/%s/signature-1", FIX_DIR, dir);
-	raw = slurp(path, &len);
+	raw = tu_slurp(path, &len);
 	memset(l, 0, sizeof(*l));
 	assert_true(len > MAGIC_LEN);
 	assert_memory_equal(raw, SIGSTORE_MAGIC, MAGIC_LEN);
@@ -187,7 +161,7 @@ root_text(enum root_kind kind)
 	char *g;
 
 	tl = pem_body(kind == R_OTHER_TLOG ? "cosign.pub" : "rekor.pub");
-	g = slurp(GOOD_ROOT, &len);
+	g = tu_slurp(GOOD_ROOT, &len);
 	good = json_loadb(g, len, 0, NULL);
 	free(g);
 	assert_non_null(good);
@@ -465,7 +439,7 @@ test_parse_public_good(void **state)
 	struct policy_trustroot *t = NULL;
 	struct rw_err err;
 	size_t len;
-	char *text = slurp(GOOD_ROOT, &len);
+	char *text = tu_slurp(GOOD_ROOT, &len);
 
 	(void)state;
 	rw_err_clear(&err);

@@ -26,6 +26,7 @@
 #include "policy/policy.h"
 #include "policy/sig.h"
 #include "util/util.h"
+#include "tests/testutil.h"
 
 #define N(a)		(sizeof(a) / sizeof((a)[0]))
 #define FIX_DIR		RW_SOURCE_DIR "/../shared/fixtures/cosign"
@@ -83,24 +84,6 @@ keep(char *s)
 	return s;
 }
 
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	struct rw_buf b;
-	char chunk[4096];
-	size_t n;
-
-	if (f == NULL)
-		fail_msg("cannot read %s", path);
-	rw_buf_init(&b, 1 << 20);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		assert_int_equal(rw_buf_add(&b, chunk, n), RW_OK);
-	fclose(f);
-	assert_int_equal(rw_buf_add(&b, "", 0), RW_OK);
-	return rw_buf_steal(&b, len);
-}
-
 /* A fixture signature (`\0sigstore-json\n` + JSON) as the server passes it. */
 static void
 from_fixture(int id, const char *rel)
@@ -114,7 +97,7 @@ from_fixture(int id, const char *rel)
 	size_t len, plen;
 
 	snprintf(path, sizeof(path), "%s/%s", FIX_DIR, rel);
-	raw = slurp(path, &len);
+	raw = tu_slurp(path, &len);
 	assert_true(len > MAGIC_LEN && memcmp(raw, SIGSTORE_MAGIC,
 	    MAGIC_LEN) == 0);
 	doc = json_loadb(raw + MAGIC_LEN, len - MAGIC_LEN, 0, &je);
@@ -857,7 +840,7 @@ static void
 write_file(const char *path, const char *src)
 {
 	size_t len;
-	char *text = slurp(src, &len);
+	char *text = tu_slurp(src, &len);
 	FILE *f = fopen(path, "wb");
 
 	assert_non_null(f);

@@ -24,6 +24,7 @@
 
 #include "server/config.h"
 #include "util/util.h"
+#include "tests/testutil.h"
 
 #define CFG_DIR	RW_TEST_DATA "/config"
 
@@ -57,22 +58,6 @@ write_file(const char *path, const char *text, mode_t mode)
 	close(fd);
 }
 
-/* Every diagnostic from index FROM on, one line each. */
-static char *
-render(const struct rw_diags *d, size_t from)
-{
-	struct rw_buf b;
-	char line[512];
-	size_t i;
-
-	rw_buf_init(&b, 1 << 20);
-	assert_int_equal(rw_buf_add(&b, "", 0), RW_OK);
-	for (i = from; i < d->n; i++)
-		assert_int_equal(rw_buf_addf(&b, "%s\n",
-		    rw_err_str(&d->e[i], line, sizeof(line))), RW_OK);
-	return rw_buf_steal(&b, NULL);
-}
-
 /* Loads PATH expecting failure RC, and checks the report is exactly WANT. */
 static void
 expect_errors(const char *path, int rc, const char *want)
@@ -85,7 +70,7 @@ expect_errors(const char *path, int rc, const char *want)
 	memset(&d, 0, sizeof(d));
 	assert_int_equal(config_load(path, &cfg, &d), rc);
 	assert_null(cfg);
-	got = render(&d, 0);
+	got = tu_render_diags(&d, 0);
 	if (strcmp(got, want) != 0)
 		fail_msg("%s: expected:\n%s\ngot:\n%s", path, want, got);
 	free(got);
@@ -100,7 +85,7 @@ load_ok(const char *path)
 
 	memset(&d, 0, sizeof(d));
 	if (config_load(path, &cfg, &d) != RW_OK) {
-		got = render(&d, 0);
+		got = tu_render_diags(&d, 0);
 		fail_msg("%s did not load:\n%s", path, got);
 	}
 	assert_int_equal(d.n, 0);

@@ -12,6 +12,7 @@
 #include "db/db.h"
 #include "server/scanreport.h"
 #include "util/util.h"
+#include "tests/testutil.h"
 
 /* CI checks ../shared out beside the clone. */
 #define FIXTURES	RW_SOURCE_DIR "/../shared/fixtures/scan-reports/"
@@ -21,30 +22,14 @@
 #define D2 "sha256:2222222222222222222222222222222222222222222222222222222222222222"
 #define D3 "sha256:3333333333333333333333333333333333333333333333333333333333333333"
 
+/* Scan report fixture NAME from ../shared/fixtures beside the tree. */
 static char *
 slurp(const char *name, size_t *len)
 {
 	char path[512];
-	FILE *fp;
-	long n;
-	char *s;
 
 	snprintf(path, sizeof(path), "%s%s", FIXTURES, name);
-	fp = fopen(path, "rb");
-	if (fp == NULL)
-		fail_msg("scan report fixture %s is missing: the tests read "
-		    "../shared/fixtures beside the source tree", path);
-	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-	n = ftell(fp);
-	assert_true(n >= 0);
-	rewind(fp);
-	s = malloc((size_t)n + 1);
-	assert_non_null(s);
-	assert_int_equal(fread(s, 1, (size_t)n, fp), (size_t)n);
-	s[n] = '\0';
-	fclose(fp);
-	*len = (size_t)n;
-	return s;
+	return tu_slurp(path, len);
 }
 
 /* Parse TEXT, expecting CODE and, on failure, the message MSG. */

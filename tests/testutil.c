@@ -1,0 +1,36 @@
+/* testutil.c - helpers the unit tests share. */
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "tests/testutil.h"
+
+char *
+tu_slurp(const char *path, size_t *len)
+{
+	struct rw_err err;
+	char *s = NULL;
+
+	rw_err_clear(&err);
+	if (rw_read_file(path, TU_FILE_MAX, 0, &s, len, &err) != RW_OK)
+		fail_msg("cannot read a test file: %s", err.msg);
+	return s;
+}
+
+char *
+tu_render_diags(const struct rw_diags *d, size_t from)
+{
+	struct rw_buf b;
+	char line[512];
+	size_t i;
+
+	rw_buf_init(&b, 1 << 20);
+	assert_int_equal(rw_buf_add(&b, "", 0), RW_OK);
+	for (i = from; i < d->n; i++)
+		assert_int_equal(rw_buf_addf(&b, "%s\n",
+		    rw_err_str(&d->e[i], line, sizeof(line))), RW_OK);
+	return rw_buf_steal(&b, NULL);
+}

@@ -1,0 +1,27 @@
+/* testutil.h - helpers the unit tests share (cmocka; tests only). */
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef RW_TESTUTIL_H
+#define RW_TESTUTIL_H
+
+#include <stddef.h>
+
+#include "util/util.h"
+
+/* The largest fixture a test reads whole. */
+#define TU_FILE_MAX	((size_t)64 << 20)
+
+/*
+ * The whole regular file PATH, NUL-terminated (caller frees); its length in
+ * *LEN (may be NULL).  Fails the running test, naming PATH, when it cannot
+ * be read.
+ */
+char	*tu_slurp(const char *path, size_t *len);
+
+/*
+ * The diagnostics of D from index FROM on, one line each as rw_err_str
+ * renders them, "" when there are none (caller frees).  Golden-file tests
+ * compare it verbatim.
+ */
+char	*tu_render_diags(const struct rw_diags *d, size_t from);
+
+#endif
