@@ -697,8 +697,8 @@ expect_contains_any() {
 
 # ---- scan verdicts (scans_*.test.sh) -------------------------------------
 
-# Real scanner reports beside the source tree (as the unit tests use them).
-: "${SCAN_FIXTURES:=$RW_SOURCE_DIR/../shared/fixtures/scan-reports}"
+# Real scanner reports in tests/fixtures (as the unit tests use them).
+: "${SCAN_FIXTURES:=$RW_SOURCE_DIR/tests/fixtures/scan-reports}"
 
 # The Accept header containerd sends when it resolves a tag.
 CTR_ACCEPT='application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, */*'

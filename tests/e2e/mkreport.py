@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # Two ways to get the findings:
-#   --from FIXTURE   a real Trivy report (e.g. ../shared/fixtures/scan-reports/
+#   --from FIXTURE   a real Trivy report (e.g. tests/fixtures/scan-reports/
 #                    trivy-alpine-39-high-critical.json): its findings are kept,
 #                    its digests replaced by ours;
 #   --vuln ID SEV PKG INSTALLED FIXED   (repeatable; FIXED may be "") for a

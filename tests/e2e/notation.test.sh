@@ -13,7 +13,7 @@
 
 need_tools docker-registry skopeo podman curl openssl
 
-FIX=$RW_SOURCE_DIR/../shared/fixtures/notation/internal-testdata
+FIX=$RW_SOURCE_DIR/tests/fixtures/notation/internal-testdata
 LAYOUT=$FIX/oci-layout
 [ -f "$LAYOUT/index.json" ] || die "Notation fixture layout not found at $LAYOUT"
 OCI_MAN=application/vnd.oci.image.manifest.v1+json

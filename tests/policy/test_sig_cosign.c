@@ -21,8 +21,8 @@
 #include "tests/testutil.h"
 
 #define N(a)		(sizeof(a) / sizeof((a)[0]))
-/* CI checks out the shared fixtures beside the clone. */
-#define FIX_DIR		RW_SOURCE_DIR "/../shared/fixtures/cosign"
+/* Real signatures made by other tools, kept in tests/fixtures. */
+#define FIX_DIR		RW_SOURCE_DIR "/tests/fixtures/cosign"
 #define SIGSTORE_MAGIC	"\0sigstore-json\n"
 #define SIGSTORE_MAGIC_LEN	(sizeof(SIGSTORE_MAGIC) - 1)
 
@@ -164,7 +164,7 @@ fixtures_present(void **state)
 	f = fopen(path, "r");
 	if (f == NULL) {
 		fprintf(stderr, "cosign fixtures missing: %s not found (the "
-		    "shared fixtures must be checked out beside the clone)\n",
+		    "tests/fixtures belongs to the source tree)\n",
 		    path);
 		return -1;
 	}

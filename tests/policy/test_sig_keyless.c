@@ -13,8 +13,8 @@
 
 #include "policy/sig.h"
 
-/* CI checks out the shared fixtures beside the clone. */
-#define FIX_DIR		RW_SOURCE_DIR "/../shared/fixtures/cosign"
+/* Real signatures made by other tools, kept in tests/fixtures. */
+#define FIX_DIR		RW_SOURCE_DIR "/tests/fixtures/cosign"
 #define SIGSTORE_MAGIC	"\0sigstore-json\n"
 #define SIGSTORE_MAGIC_LEN	(sizeof(SIGSTORE_MAGIC) - 1)
 

@@ -23,9 +23,9 @@
 #include "policy/sig_notation.h"
 #include "tests/testutil.h"
 
-/* CI checks out the shared fixtures beside the clone. */
+/* Real signatures made by other tools, kept in tests/fixtures. */
 #define FIX_DIR		RW_SOURCE_DIR \
-	"/../shared/fixtures/notation/internal-testdata"
+	"/tests/fixtures/notation/internal-testdata"
 #define MAN_DIGEST \
 	"sha256:19dbd2e48e921426ee8ace4dc892edfb2ecdc1d1a72d5416c83670c30acecef0"
 #define OTHER_DIGEST \
@@ -633,7 +633,7 @@ fixtures_present(void **state)
 	f = fopen(path, "r");
 	if (f == NULL) {
 		fprintf(stderr, "notation fixtures missing: %s not found (the "
-		    "shared fixtures must be checked out beside the clone)\n",
+		    "tests/fixtures belongs to the source tree)\n",
 		    path);
 		return -1;
 	}

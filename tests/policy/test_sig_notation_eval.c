@@ -29,7 +29,7 @@
 #include "tests/testutil.h"
 
 #define FIX_DIR		RW_SOURCE_DIR \
-	"/../shared/fixtures/notation/internal-testdata"
+	"/tests/fixtures/notation/internal-testdata"
 #define OTHER_DIGEST \
 	"sha256:19dbd2e48e921426ee8ace4dc892edfb2ecdc1d1a72d5416c83670c30acecef1"
 #define NOW		INT64_C(1767225600)	/* 2026-01-01T00:00:00Z */

@@ -29,7 +29,7 @@
 #include "tests/testutil.h"
 
 #define N(a)		(sizeof(a) / sizeof((a)[0]))
-#define FIX_DIR		RW_SOURCE_DIR "/../shared/fixtures/cosign"
+#define FIX_DIR		RW_SOURCE_DIR "/tests/fixtures/cosign"
 #define SIGSTORE_MAGIC	"\0sigstore-json\n"
 #define MAGIC_LEN	(sizeof(SIGSTORE_MAGIC) - 1)
 #define NOW		INT64_C(1750000000)

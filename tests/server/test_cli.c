@@ -21,8 +21,8 @@
 #define D2 "sha256:2222222222222222222222222222222222222222222222222222222222222222"
 #define D3 "sha256:3333333333333333333333333333333333333333333333333333333333333333"
 
-/* CI checks ../shared out beside the clone. */
-#define FIXTURES	RW_SOURCE_DIR "/../shared/fixtures/scan-reports"
+/* Real reports made by other tools, kept in tests/fixtures. */
+#define FIXTURES	RW_SOURCE_DIR "/tests/fixtures/scan-reports"
 
 /* The time the commands see; tests of expiry move it. */
 static int64_t clock_now = NOW;
@@ -550,7 +550,7 @@ enter_fixtures(void)
 {
 	if (chdir(FIXTURES) != 0)
 		fail_msg("scan report fixtures are missing at %s: the tests read "
-		    "../shared/fixtures beside the source tree", FIXTURES);
+		    "tests/fixtures in the source tree", FIXTURES);
 }
 
 /* Write TEXT to NAME in the test's directory; the path goes to PATH. */

@@ -14,15 +14,15 @@
 #include "util/util.h"
 #include "tests/testutil.h"
 
-/* CI checks ../shared out beside the clone. */
-#define FIXTURES	RW_SOURCE_DIR "/../shared/fixtures/scan-reports/"
+/* Real reports made by other tools, kept in tests/fixtures. */
+#define FIXTURES	RW_SOURCE_DIR "/tests/fixtures/scan-reports/"
 
 #define ALPINE_CONFIG "sha256:055936d3920576da37aa9bc460d70c5f212028bda1c08c0879aedf03d7a66ea1"
 #define D1 "sha256:1111111111111111111111111111111111111111111111111111111111111111"
 #define D2 "sha256:2222222222222222222222222222222222222222222222222222222222222222"
 #define D3 "sha256:3333333333333333333333333333333333333333333333333333333333333333"
 
-/* Scan report fixture NAME from ../shared/fixtures beside the tree. */
+/* Scan report fixture NAME from tests/fixtures/scan-reports. */
 static char *
 slurp(const char *name, size_t *len)
 {
