@@ -140,6 +140,21 @@ struct policy_tlog {
 	char			*pem;		/* the key as PEM text */
 	size_t			 len;
 	struct policy_window	 valid;
+	/*
+	 * Tlogs only: the log's checkpoint origin, its "baseUrl" without the
+	 * scheme ("log2025-1.rekor.sigstore.dev"), or NULL when it has none.
+	 */
+	char			*origin;
+	/* The "logId.keyId" as written (decoded), or all zeros when absent. */
+	unsigned char		 log_id[32];
+	int			 has_log_id;
+	/*
+	 * Ed25519 logs with an origin: the signed-note key id
+	 * SHA-256(origin "\n" 0x01 raw key); its first 4 bytes are the key
+	 * hint of the log's checkpoint signatures.
+	 */
+	unsigned char		 note_id[32];
+	int			 has_note_id;
 };
 
 /* A Sigstore trusted_root.json, parsed (trustroot.c). */
@@ -150,6 +165,9 @@ struct policy_trustroot {
 	size_t			 ntlogs;
 	struct policy_tlog	*ctlogs;
 	size_t			 nctlogs;
+	/* RFC 3161 timestamp authorities: chain leaf first, root last. */
+	struct policy_trustca	*tsas;
+	size_t			 ntsas;
 };
 
 /* policy_trustroot_parse flag: only the Rekor keys matter (key-based keys). */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <openssl/bio.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -152,11 +153,12 @@ window(json_t *o, const char *path, struct policy_window *w,
 	return RW_OK;
 }
 
-/* logId.keyId (base64), when present, must name KEY. */
+/* logId.keyId (base64), when present, must name LG's key; kept in LG. */
 static int
-check_key_id(json_t *o, const char *path, const struct sig_key *key,
+check_key_id(json_t *o, const char *path, struct policy_tlog *lg,
     struct rw_err *err)
 {
+	const struct sig_key *key = lg->key;
 	json_t *id = json_object_get(json_object_get(o, "logId"), "keyId");
 	char p[TR_PATH], hex[65];
 	unsigned char *bin = NULL;
@@ -180,10 +182,73 @@ check_key_id(json_t *o, const char *path, const struct sig_key *key,
 	}
 	for (i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", bin[i]);
+	memcpy(lg->log_id, bin, 32);
+	lg->has_log_id = 1;
 	free(bin);
-	if (strcmp(hex, sig_key_id(key) + strlen("sha256:")) != 0)
+	/* Rekor v2 names an Ed25519 log by its signed-note key id. */
+	if (strcmp(hex, sig_key_id(key) + strlen("sha256:")) != 0 &&
+	    (!lg->has_note_id || memcmp(lg->log_id, lg->note_id, 32) != 0))
 		return bad(err, p, "does not match the key (%s)",
 		    sig_key_id(key));
+	return RW_OK;
+}
+
+/*
+ * The checkpoint origin of a log: its "baseUrl" without "https://" (and
+ * without a trailing '/'), as Rekor v2 names itself in its checkpoints.
+ */
+static int
+origin(json_t *o, const char *path, struct policy_tlog *lg,
+    struct rw_err *err)
+{
+	json_t *u = json_object_get(o, "baseUrl");
+	const char *s;
+	size_t n;
+
+	if (u == NULL)
+		return RW_OK;
+	if (!json_is_string(u))
+		return bad(err, path, "baseUrl: expected a string");
+	s = json_string_value(u);
+	if (strncmp(s, "https://", 8) == 0)
+		s += 8;
+	else if (strncmp(s, "http://", 7) == 0)
+		s += 7;
+	n = strlen(s);
+	while (n > 0 && s[n - 1] == '/')
+		n--;
+	lg->origin = strndup(s, n);
+	if (lg->origin == NULL)
+		return rw_err_set(err, RW_ENOMEM, "out of memory");
+	return RW_OK;
+}
+
+/*
+ * The C2SP signed-note key id of an Ed25519 log with an origin:
+ * SHA-256(origin "\n" 0x01 key), the key being the 32 raw bytes that end
+ * its SPKI (DER, BLEN bytes).  Nothing for other logs.
+ */
+static int
+note_id(struct policy_tlog *lg, const unsigned char *spki, size_t blen)
+{
+	static const unsigned char ed25519_prefix[12] = { 0x30, 0x2a, 0x30,
+	    0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00 };
+	EVP_MD_CTX *c;
+	int ok;
+
+	if (lg->origin == NULL || blen != 44 ||
+	    memcmp(spki, ed25519_prefix, sizeof(ed25519_prefix)) != 0)
+		return RW_OK;
+	c = EVP_MD_CTX_new();
+	ok = c != NULL && EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(c, lg->origin, strlen(lg->origin)) == 1 &&
+	    EVP_DigestUpdate(c, "\n\x01", 2) == 1 &&
+	    EVP_DigestUpdate(c, spki + 12, 32) == 1 &&
+	    EVP_DigestFinal_ex(c, lg->note_id, NULL) == 1;
+	EVP_MD_CTX_free(c);
+	if (!ok)
+		return RW_ENOMEM;
+	lg->has_note_id = 1;
 	return RW_OK;
 }
 
@@ -196,6 +261,8 @@ one_log(json_t *o, const char *path, struct policy_tlog *lg,
 	struct rw_err e;
 	json_t *pk = json_object_get(o, "publicKey");
 	const char *raw;
+	unsigned char *bin = NULL;
+	size_t blen = 0;
 	int rc = RW_OK;
 
 	if (!json_is_object(o))
@@ -210,9 +277,17 @@ one_log(json_t *o, const char *path, struct policy_tlog *lg,
 	if (raw == NULL)
 		return rc;
 	subpath(p, path, ".publicKey.rawBytes");
-	rc = to_pem(raw, "PUBLIC KEY", p, &lg->pem, &lg->len, NULL, NULL, err);
+	rc = to_pem(raw, "PUBLIC KEY", p, &lg->pem, &lg->len, &bin, &blen,
+	    err);
 	if (rc != RW_OK)
 		return rc;
+	rc = origin(o, path, lg, err);
+	if (rc == RW_OK)
+		rc = note_id(lg, bin, blen);
+	free(bin);
+	if (rc != RW_OK)
+		return rc == RW_ENOMEM ? rw_err_set(err, rc, "out of memory") :
+		    rc;
 	rw_err_clear(&e);
 	rc = sig_key_load(lg->pem, lg->len, &lg->key, &e);
 	if (rc == RW_ENOMEM)
@@ -224,7 +299,7 @@ one_log(json_t *o, const char *path, struct policy_tlog *lg,
 	rc = window(pk, p, &lg->valid, err);
 	if (rc != RW_OK)
 		return rc;
-	return check_key_id(o, path, lg->key, err);
+	return check_key_id(o, path, lg, err);
 }
 
 /* Member NAME (an array of logs) into *OUT. */
@@ -334,17 +409,21 @@ one_ca(json_t *o, const char *path, struct policy_trustca *ca,
 	return window(o, path, &ca->valid, err);
 }
 
-/* "certificateAuthorities", which only NEED makes required. */
+/*
+ * Member NAME ("certificateAuthorities" or "timestampAuthorities": both are
+ * certificate chains with a validFor) into *OUT; only NEED makes it required.
+ */
 static int
-cas(json_t *doc, int need, struct policy_trustroot *t, struct rw_err *err)
+cas(json_t *doc, const char *name, int need, struct policy_trustca **out,
+    size_t *n, struct rw_err *err)
 {
-	const char *name = "certificateAuthorities";
 	json_t *a = json_object_get(doc, name), *e;
 	char p[TR_PATH];
 	size_t i;
 	int rc;
 
-	if (a == NULL && !need)
+	if ((a == NULL || (json_is_array(a) && json_array_size(a) == 0)) &&
+	    !need)
 		return RW_OK;
 	if (!json_is_array(a) || json_array_size(a) == 0)
 		return bad(err, name, a == NULL ? "missing (a keyless "
@@ -353,13 +432,13 @@ cas(json_t *doc, int need, struct policy_trustroot *t, struct rw_err *err)
 	if (json_array_size(a) > TR_MAX_ENTRIES)
 		return bad(err, name, "%zu entries (at most %d)",
 		    json_array_size(a), TR_MAX_ENTRIES);
-	t->cas = calloc(json_array_size(a), sizeof(*t->cas));
-	if (t->cas == NULL)
+	*out = calloc(json_array_size(a), sizeof(**out));
+	if (*out == NULL)
 		return rw_err_set(err, RW_ENOMEM, "out of memory");
 	json_array_foreach(a, i, e) {
 		subidx(p, name, i, "");
-		t->ncas++;
-		rc = one_ca(e, p, &t->cas[i], err);
+		(*n)++;
+		rc = one_ca(e, p, &(*out)[i], err);
 		if (rc != RW_OK)
 			return rc;
 	}
@@ -391,7 +470,12 @@ policy_trustroot_parse(const char *json, size_t len, int flags,
 		rc = rw_err_set(err, RW_EINVAL, "tlogs: missing (no Rekor "
 		    "key to check bundles with)");
 	else
-		rc = cas(doc, (flags & POLICY_TROOT_REKOR_ONLY) == 0, t, err);
+		rc = cas(doc, "certificateAuthorities",
+		    (flags & POLICY_TROOT_REKOR_ONLY) == 0, &t->cas, &t->ncas,
+		    err);
+	if (rc == RW_OK && (flags & POLICY_TROOT_REKOR_ONLY) == 0)
+		rc = cas(doc, "timestampAuthorities", 0, &t->tsas, &t->ntsas,
+		    err);
 	if (rc == RW_OK)
 		rc = logs(doc, "tlogs", TR_MAX_ENTRIES, &t->tlogs, &t->ntlogs,
 		    err);
@@ -415,6 +499,7 @@ logs_free(struct policy_tlog *l, size_t n)
 	for (i = 0; i < n; i++) {
 		sig_key_free(l[i].key);
 		free(l[i].pem);
+		free(l[i].origin);
 	}
 	free(l);
 }
@@ -429,6 +514,9 @@ policy_trustroot_free(struct policy_trustroot *t)
 	for (i = 0; i < t->ncas; i++)
 		free(t->cas[i].pem);
 	free(t->cas);
+	for (i = 0; i < t->ntsas; i++)
+		free(t->tsas[i].pem);
+	free(t->tsas);
 	logs_free(t->tlogs, t->ntlogs);
 	logs_free(t->ctlogs, t->nctlogs);
 	free(t);
