@@ -141,8 +141,8 @@ struct policy_tlog {
 	size_t			 len;
 	struct policy_window	 valid;
 	/*
-	 * Tlogs only: the log's checkpoint origin, its "baseUrl" without the
-	 * scheme ("log2025-1.rekor.sigstore.dev"), or NULL when it has none.
+	 * Tlogs only: the log's checkpoint origin, the host of its "baseUrl"
+	 * ("log2025-1.rekor.sigstore.dev"), or NULL when it has none.
 	 */
 	char			*origin;
 	/* The "logId.keyId" as written (decoded), or all zeros when absent. */
@@ -194,6 +194,13 @@ void	 policy_trustroot_free(struct policy_trustroot *t);
  */
 int	 policy_cert_identity(const char *pem, char *subject, size_t ssize,
 	    char *issuer, size_t isize);
+/*
+ * trustroot.c: the PEM texts of TR's CAs (CAS) or CT log keys (!CAS) whose
+ * window holds AT, concatenated, in *OUT (NULL when none is valid then).
+ * Returns 0, or -1 when out of memory.
+ */
+int	 policy_trustroot_pems(const struct policy_trustroot *tr, int cas,
+	    int64_t at, char **out);
 /* Whether T lies in W. */
 int	 policy_window_has(const struct policy_window *w, int64_t t);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -194,8 +195,8 @@ check_key_id(json_t *o, const char *path, struct policy_tlog *lg,
 }
 
 /*
- * The checkpoint origin of a log: its "baseUrl" without "https://" (and
- * without a trailing '/'), as Rekor v2 names itself in its checkpoints.
+ * The checkpoint origin of a log: the host of its "baseUrl", as Rekor v2
+ * names itself in its checkpoints.
  */
 static int
 origin(json_t *o, const char *path, struct policy_tlog *lg,
@@ -214,9 +215,11 @@ origin(json_t *o, const char *path, struct policy_tlog *lg,
 		s += 8;
 	else if (strncmp(s, "http://", 7) == 0)
 		s += 7;
-	n = strlen(s);
-	while (n > 0 && s[n - 1] == '/')
-		n--;
+	/* The host only, as sigstore-go's url.Hostname(): no port, no path. */
+	if (*s == '[')
+		n = strcspn(++s, "]");
+	else
+		n = strcspn(s, ":/");
 	lg->origin = strndup(s, n);
 	if (lg->origin == NULL)
 		return rw_err_set(err, RW_ENOMEM, "out of memory");
@@ -252,6 +255,40 @@ note_id(struct policy_tlog *lg, const unsigned char *spki, size_t blen)
 	return RW_OK;
 }
 
+/*
+ * A "PKCS1_RSA_*" key is a bare RSAPublicKey: the same key as base64 of a
+ * SubjectPublicKeyInfo, in a new string (*OUT), or NULL when it is none.
+ */
+static int
+pkcs1_to_spki(const char *b64, char **out, struct rw_err *err)
+{
+	unsigned char *bin = NULL, *spki = NULL;
+	const unsigned char *q;
+	EVP_PKEY *pk = NULL;
+	struct rw_err e;
+	size_t blen = 0;
+	int n = 0;
+
+	*out = NULL;
+	rw_err_clear(&e);
+	if (sig_b64_decode(b64, strlen(b64), 0, &bin, &blen, &e) == RW_ENOMEM)
+		return rw_err_set(err, RW_ENOMEM, "out of memory");
+	q = bin;
+	if (bin != NULL)
+		pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &q, (long)blen);
+	if (pk != NULL && q == bin + blen)
+		n = i2d_PUBKEY(pk, &spki);
+	if (n > 0 && (*out = malloc(4 * ((size_t)n + 2) / 3 + 4)) != NULL)
+		EVP_EncodeBlock((unsigned char *)*out, spki, n);
+	EVP_PKEY_free(pk);
+	OPENSSL_free(spki);
+	free(bin);
+	ERR_clear_error();
+	if (n > 0 && *out == NULL)
+		return rw_err_set(err, RW_ENOMEM, "out of memory");
+	return RW_OK;
+}
+
 /* One entry of "tlogs" or "ctlogs". */
 static int
 one_log(json_t *o, const char *path, struct policy_tlog *lg,
@@ -262,6 +299,7 @@ one_log(json_t *o, const char *path, struct policy_tlog *lg,
 	json_t *pk = json_object_get(o, "publicKey");
 	const char *raw;
 	unsigned char *bin = NULL;
+	char *spki = NULL;
 	size_t blen = 0;
 	int rc = RW_OK;
 
@@ -277,8 +315,17 @@ one_log(json_t *o, const char *path, struct policy_tlog *lg,
 	if (raw == NULL)
 		return rc;
 	subpath(p, path, ".publicKey.rawBytes");
+	if (strncmp(json_string_value(json_object_get(pk, "keyDetails")),
+	    "PKCS1_RSA", 9) == 0) {
+		if (pkcs1_to_spki(raw, &spki, err) != RW_OK)
+			return err->code;
+		if (spki == NULL)
+			return bad(err, p, "not a PKCS#1 RSA public key");
+		raw = spki;
+	}
 	rc = to_pem(raw, "PUBLIC KEY", p, &lg->pem, &lg->len, &bin, &blen,
 	    err);
+	free(spki);
 	if (rc != RW_OK)
 		return rc;
 	rc = origin(o, path, lg, err);
@@ -613,4 +660,39 @@ policy_cert_identity(const char *pem, char *subject, size_t ssize,
 	fulcio_issuer(x, issuer, isize);
 	X509_free(x);
 	return subject[0] != '\0' && issuer[0] != '\0' ? 0 : -1;
+}
+
+int
+policy_trustroot_pems(const struct policy_trustroot *tr, int cas, int64_t at,
+    char **out)
+{
+	size_t i, n = cas ? tr->ncas : tr->nctlogs, len = 0, off = 0;
+	const struct policy_window *w;
+	const char *pem;
+	size_t plen;
+	char *buf;
+
+	*out = NULL;
+	for (i = 0; i < n; i++) {
+		w = cas ? &tr->cas[i].valid : &tr->ctlogs[i].valid;
+		if (policy_window_has(w, at))
+			len += cas ? tr->cas[i].len : tr->ctlogs[i].len;
+	}
+	if (len == 0)
+		return 0;
+	buf = malloc(len + 1);
+	if (buf == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		w = cas ? &tr->cas[i].valid : &tr->ctlogs[i].valid;
+		pem = cas ? tr->cas[i].pem : tr->ctlogs[i].pem;
+		plen = cas ? tr->cas[i].len : tr->ctlogs[i].len;
+		if (!policy_window_has(w, at))
+			continue;
+		memcpy(buf + off, pem, plen);
+		off += plen;
+	}
+	buf[off] = '\0';
+	*out = buf;
+	return 0;
 }
