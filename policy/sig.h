@@ -167,6 +167,24 @@ int		 sig_key_verify(const struct sig_key *k, const void *msg,
 		    size_t mlen, const unsigned char *sig, size_t slen, int *good,
 		    struct rw_err *err);
 
+/**
+ * As sig_key_verify, for a signature over a message of which only the
+ * SHA-256 DGST (DLEN = 32) is known: ECDSA and RSA (PKCS#1 v1.5) only.
+ * Returns RW_OK, RW_EUNSUPPORTED for an Ed25519 key (it signs the bytes),
+ * RW_EINVAL, RW_ENOMEM or RW_ECRYPTO.
+ */
+int		 sig_key_verify_digest(const struct sig_key *k,
+		    const unsigned char *dgst, size_t dlen,
+		    const unsigned char *sig, size_t slen, int *good,
+		    struct rw_err *err);
+
+/**
+ * The reason of a result that could not be decided (RC, a negative RW_E*
+ * code, with ERR's message when it has one): "could not verify: <why>".
+ */
+void		 sig_reason_undecided(char *reason, size_t size, int rc,
+		    const struct rw_err *err);
+
 /* sig_b64_decode flag: skip '\r' and '\n' anywhere, as Go's decoder does. */
 #define SIG_B64_LINES	0x01
 
@@ -227,6 +245,19 @@ int		 sig_rekor_verify_set(const struct sig_key *rekor_key,
 		    const char *bundle_json, size_t len, const char *sig_b64,
 		    const char *payload, size_t plen, const char *cert_pem,
 		    const struct sig_key *signing_key, struct sig_rekor *out,
+		    struct rw_err *err);
+
+/**
+ * Whether SET_B64 (a Signed Entry Timestamp, standard base64) is REKOR_KEY's
+ * signature over the canonical JSON {"body","integratedTime","logID",
+ * "logIndex"} of an entry: BODY_B64 (the entry as logged, standard base64),
+ * TIME, INDEX (the global log index) and the key's own log id.  *GOOD is 1
+ * when it verifies; else WHY (WHYSIZE bytes) may say why (" (...)", or "").
+ * Returns RW_OK, or RW_ENOMEM / RW_ECRYPTO.
+ */
+int		 sig_rekor_set_ok(const struct sig_key *rekor_key,
+		    const char *body_b64, int64_t time, int64_t index,
+		    const char *set_b64, int *good, char *why, size_t whysize,
 		    struct rw_err *err);
 
 /* --------------------------------------------------- cosign keyless */
@@ -305,6 +336,23 @@ int		 sig_keyless_verify(const char *cert_pem, size_t cert_len,
 		    const struct sig_identity *id, int64_t at,
 		    const char *payload, size_t plen, const char *sig_b64,
 		    const char *manifest_digest, struct sig_result *out,
+		    struct rw_err *err);
+
+/**
+ * The certificate half of sig_keyless_verify, for signatures over other
+ * things than a cosign payload (Sigstore bundles): CERT_PEM must chain at
+ * AT to TRUST's roots (CHAIN_PEM, or NULL, an untrusted pool), carry a
+ * verifying SCT when TRUST has CT logs, the code-signing EKU, ID's SAN and
+ * issuer.  VALID puts the leaf's public key in *KEY (free it with
+ * sig_key_free) and "signed by <san> (issuer <iss>) with a Fulcio
+ * certificate (...)" in OUT->reason; other verdicts leave *KEY NULL.
+ * Returns as sig_keyless_verify.
+ */
+int		 sig_keyless_leaf(const char *cert_pem, size_t cert_len,
+		    const char *chain_pem, size_t chain_len,
+		    const struct sig_keyless_trust *trust,
+		    const struct sig_identity *id, int64_t at,
+		    struct sig_key **key, struct sig_result *out,
 		    struct rw_err *err);
 
 #endif /* RW_POLICY_SIG_H */

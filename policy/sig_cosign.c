@@ -375,6 +375,41 @@ sig_key_verify(const struct sig_key *k, const void *msg, size_t mlen,
 	return rc;
 }
 
+void
+sig_reason_undecided(char *reason, size_t size, int rc,
+    const struct rw_err *err)
+{
+	snprintf(reason, size, "could not verify: %s", err != NULL &&
+	    err->msg[0] != '\0' ? err->msg : rw_strerror(rc));
+}
+
+int
+sig_key_verify_digest(const struct sig_key *k, const unsigned char *dgst,
+    size_t dlen, const unsigned char *sig, size_t slen, int *good,
+    struct rw_err *err)
+{
+	EVP_PKEY_CTX *ctx;
+	int rc = RW_OK;
+
+	*good = 0;
+	if (k->ed25519)
+		return rw_err_set(err, RW_EUNSUPPORTED, "an Ed25519 signature "
+		    "cannot be checked against a digest: it needs the bytes");
+	if (dlen != 32)
+		return rw_err_set(err, RW_EINVAL, "expected a SHA-256 digest");
+	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);
+	if (ctx == NULL)
+		return rw_err_set(err, RW_ENOMEM, "out of memory");
+	if (EVP_PKEY_verify_init(ctx) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) != 1)
+		rc = ossl_fail(err, RW_ECRYPTO, "EVP_PKEY_verify_init");
+	else
+		*good = EVP_PKEY_verify(ctx, sig, slen, dgst, dlen) == 1;
+	EVP_PKEY_CTX_free(ctx);
+	ERR_clear_error();
+	return rc;
+}
+
 /* -------------------------------------------------------------- verdicts */
 
 const char *
@@ -735,9 +770,7 @@ sig_cosign_verify(const struct sig_key *k, const char *payload, size_t plen,
 out:
 	if (rc != RW_OK) {
 		out->verdict = SIG_MALFORMED;
-		snprintf(out->reason, sizeof(out->reason), "could not verify: %s",
-		    err != NULL && err->msg[0] != '\0' ? err->msg :
-		    rw_strerror(rc));
+		sig_reason_undecided(out->reason, sizeof(out->reason), rc, err);
 	}
 	return rc;
 }

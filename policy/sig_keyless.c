@@ -634,34 +634,48 @@ leaf_key(X509 *leaf, struct sig_key **k, struct sig_result *out,
 	return RW_OK;
 }
 
-/* Everything after the chain: EKU, identity, issuer, signature, claim. */
+/*
+ * Everything after the chain: EKU, identity, issuer; then the leaf's key in
+ * *K.  0, or -1 with OUT's verdict set (or -2 with ERR).
+ */
 static int
 check_leaf(X509 *leaf, const struct sig_identity *id, regex_t *re,
-    const char *payload, size_t plen, const char *sig_b64,
-    const char *digest, struct sig_result *out, struct rw_err *err)
+    struct leaf_id *l, struct sig_key **k, struct sig_result *out,
+    struct rw_err *err)
 {
-	struct sig_key *k = NULL;
-	struct leaf_id l;
-	int rc;
-
+	*k = NULL;
 	if ((X509_get_extension_flags(leaf) & EXFLAG_XKUSAGE) == 0 ||
 	    (X509_get_extended_key_usage(leaf) & XKU_CODE_SIGN) == 0) {
 		kverdict(out, SIG_BAD_SIGNATURE, "certificate is not for code "
 		    "signing (no codeSigning extended key usage)");
-		return RW_OK;
+		return -1;
 	}
-	if (check_san(leaf, id, re, &l, out) != 0 ||
-	    check_issuer(leaf, id->issuer, &l, out) != 0)
-		return RW_OK;
-	rc = leaf_key(leaf, &k, out, err);
-	if (rc != RW_OK || k == NULL)
-		return rc;
+	if (check_san(leaf, id, re, l, out) != 0 ||
+	    check_issuer(leaf, id->issuer, l, out) != 0)
+		return -1;
+	if (leaf_key(leaf, k, out, err) != RW_OK)
+		return -2;
+	if (*k == NULL)
+		return -1;
+	kverdict(out, SIG_VALID, "signed by %s (issuer %s) with a Fulcio "
+	    "certificate (%s key %s)", l->san, l->issuer, sig_key_kind(*k),
+	    sig_key_id(*k));
+	return 0;
+}
+
+/* The leaf's key K, judged: the cosign signature over the payload. */
+static int
+check_payload(const struct sig_key *k, const char *payload, size_t plen,
+    const char *sig_b64, const char *digest, struct sig_result *out,
+    struct rw_err *err)
+{
+	char who[SIG_REASON_MAX + 1];
+	int rc;
+
+	memcpy(who, out->reason, sizeof(who));
 	rc = sig_cosign_verify(k, payload, plen, sig_b64, digest, out, err);
 	if (rc == RW_OK && out->verdict == SIG_VALID)
-		kverdict(out, SIG_VALID, "signed by %s (issuer %s) with a Fulcio "
-		    "certificate (%s key %s)", l.san, l.issuer,
-		    sig_key_kind(k), sig_key_id(k));
-	sig_key_free(k);
+		memcpy(out->reason, who, sizeof(out->reason));
 	return rc;
 }
 
@@ -735,11 +749,18 @@ leaf_and_chain(const struct pems *pm, X509_STORE *st, int64_t at,
 	return c;
 }
 
+/*
+ * The leaf of PM judged at AT under ID; with KEYOUT, its key is handed out
+ * when VALID, else the cosign payload is checked with it.
+ */
 static int
 keyless_verify(const struct pems *pm, const struct sig_identity *id,
     int64_t at, const char *payload, size_t plen, const char *sig_b64,
-    const char *digest, struct sig_result *out, struct rw_err *err)
+    const char *digest, struct sig_key **keyout, struct sig_result *out,
+    struct rw_err *err)
 {
+	struct sig_key *k = NULL;
+	struct leaf_id l;
 	X509_STORE *st;
 	X509 *leaf;
 	regex_t re;
@@ -754,17 +775,91 @@ keyless_verify(const struct pems *pm, const struct sig_identity *id,
 		goto out;
 	}
 	c = leaf_and_chain(pm, st, at, &leaf, out, err);
+	if (c == 0)
+		c = check_leaf(leaf, id, &re, &l, &k, out, err);
 	if (c == -2)
 		rc = err != NULL && err->code != 0 ? err->code : RW_ECRYPTO;
+	else if (c == 0 && keyout != NULL)
+		*keyout = k, k = NULL;
 	else if (c == 0)
-		rc = check_leaf(leaf, id, &re, payload, plen, sig_b64, digest,
-		    out, err);
+		rc = check_payload(k, payload, plen, sig_b64, digest, out, err);
+	sig_key_free(k);
 	X509_free(leaf);
 	X509_STORE_free(st);
 out:
 	if (have_re)
 		regfree(&re);
 	return rc;
+}
+
+/* Fills PM from the arguments, once their sizes are checked. */
+static int
+fill_pems(struct pems *pm, const char *cert_pem, size_t cert_len,
+    const char *chain_pem, size_t chain_len,
+    const struct sig_keyless_trust *trust, struct rw_err *err)
+{
+	if (cert_len > SIG_CERT_PEM_MAX || trust->roots_len > SIG_CERT_PEM_MAX ||
+	    (chain_pem != NULL && chain_len > SIG_CERT_PEM_MAX) ||
+	    (trust->ctlogs_pem != NULL && trust->ctlogs_len >
+	    SIG_CERT_PEM_MAX))
+		return rw_err_set(err, RW_ETOOBIG, "certificate PEM over %d "
+		    "bytes", SIG_CERT_PEM_MAX);
+	pm->cert = cert_pem;
+	pm->cert_len = cert_len;
+	pm->chain = chain_pem;
+	pm->chain_len = chain_len;
+	pm->roots = trust->roots_pem;
+	pm->roots_len = trust->roots_len;
+	pm->ctlogs = trust->ctlogs_pem;
+	pm->ctlogs_len = trust->ctlogs_len;
+	return RW_OK;
+}
+
+/* Whether the common arguments are usable. */
+static int
+args_ok(const char *cert_pem, const struct sig_keyless_trust *trust,
+    const struct sig_identity *id)
+{
+	return cert_pem != NULL && trust != NULL && trust->roots_pem != NULL &&
+	    id != NULL && id->issuer != NULL &&
+	    (id->subject == NULL) != (id->subject_regex == NULL);
+}
+
+/* A failure to decide, in OUT too. */
+static int
+undecided(int rc, struct sig_result *out, const struct rw_err *err)
+{
+	out->verdict = SIG_MALFORMED;
+	sig_reason_undecided(out->reason, sizeof(out->reason), rc, err);
+	return rc;
+}
+
+int
+sig_keyless_leaf(const char *cert_pem, size_t cert_len,
+    const char *chain_pem, size_t chain_len,
+    const struct sig_keyless_trust *trust, const struct sig_identity *id,
+    int64_t at, struct sig_key **key, struct sig_result *out,
+    struct rw_err *err)
+{
+	struct pems pm;
+	int rc;
+
+	if (out == NULL || key == NULL)
+		return rw_err_set(err, RW_EINVAL, "sig_keyless_leaf: NULL "
+		    "result");
+	*key = NULL;
+	memset(out, 0, sizeof(*out));
+	out->verdict = SIG_MALFORMED;
+	if (!args_ok(cert_pem, trust, id))
+		return undecided(rw_err_set(err, RW_EINVAL, "sig_keyless_leaf: "
+		    "NULL argument, or not exactly one of subject and regex"),
+		    out, err);
+	rc = fill_pems(&pm, cert_pem, cert_len, chain_pem, chain_len, trust,
+	    err);
+	if (rc == RW_OK)
+		rc = keyless_verify(&pm, id, at, NULL, 0, NULL, NULL, key, out,
+		    err);
+	return rc != RW_OK ? undecided(rc, out, err) : RW_OK;
 }
 
 int
@@ -782,39 +877,15 @@ sig_keyless_verify(const char *cert_pem, size_t cert_len,
 		    "result");
 	memset(out, 0, sizeof(*out));
 	out->verdict = SIG_MALFORMED;
-	if (cert_pem == NULL || trust == NULL || trust->roots_pem == NULL ||
-	    id == NULL ||
-	    payload == NULL || sig_b64 == NULL || manifest_digest == NULL ||
-	    id->issuer == NULL ||
-	    (id->subject == NULL) == (id->subject_regex == NULL)) {
-		rc = rw_err_set(err, RW_EINVAL, "sig_keyless_verify: NULL "
-		    "argument, or not exactly one of subject and regex");
-		goto out;
-	}
-	if (cert_len > SIG_CERT_PEM_MAX || trust->roots_len > SIG_CERT_PEM_MAX ||
-	    (chain_pem != NULL && chain_len > SIG_CERT_PEM_MAX) ||
-	    (trust->ctlogs_pem != NULL && trust->ctlogs_len >
-	    SIG_CERT_PEM_MAX)) {
-		rc = rw_err_set(err, RW_ETOOBIG, "certificate PEM over %d "
-		    "bytes", SIG_CERT_PEM_MAX);
-		goto out;
-	}
-	pm.cert = cert_pem;
-	pm.cert_len = cert_len;
-	pm.chain = chain_pem;
-	pm.chain_len = chain_len;
-	pm.roots = trust->roots_pem;
-	pm.roots_len = trust->roots_len;
-	pm.ctlogs = trust->ctlogs_pem;
-	pm.ctlogs_len = trust->ctlogs_len;
-	rc = keyless_verify(&pm, id, at, payload, plen, sig_b64,
-	    manifest_digest, out, err);
-out:
-	if (rc != RW_OK) {
-		out->verdict = SIG_MALFORMED;
-		snprintf(out->reason, sizeof(out->reason), "could not verify: %s",
-		    err != NULL && err->msg[0] != '\0' ? err->msg :
-		    rw_strerror(rc));
-	}
-	return rc;
+	if (!args_ok(cert_pem, trust, id) || payload == NULL ||
+	    sig_b64 == NULL || manifest_digest == NULL)
+		return undecided(rw_err_set(err, RW_EINVAL, "sig_keyless_verify: "
+		    "NULL argument, or not exactly one of subject and regex"),
+		    out, err);
+	rc = fill_pems(&pm, cert_pem, cert_len, chain_pem, chain_len, trust,
+	    err);
+	if (rc == RW_OK)
+		rc = keyless_verify(&pm, id, at, payload, plen, sig_b64,
+		    manifest_digest, NULL, out, err);
+	return rc != RW_OK ? undecided(rc, out, err) : RW_OK;
 }

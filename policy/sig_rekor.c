@@ -131,6 +131,40 @@ set_verify(const struct sig_key *k, const char *canon, size_t clen,
 	return rc;
 }
 
+int
+sig_rekor_set_ok(const struct sig_key *k, const char *body_b64,
+    int64_t time, int64_t index, const char *set_b64, int *good, char *why,
+    size_t whysize, struct rw_err *err)
+{
+	size_t blen = strlen(body_b64), clen;
+	char *canon;
+	int rc;
+
+	*good = 0;
+	why[0] = '\0';
+	if (blen == 0 || strspn(body_b64, B64_CHARS) != blen) {
+		snprintf(why, whysize, " (the body is not base64)");
+		return RW_OK;
+	}
+	/*
+	 * The body holds only base64 characters and the log id (the key's
+	 * SHA-256) only hex, so neither needs JSON escaping: printing them is
+	 * RFC 8785 canonical form.
+	 */
+	clen = blen + LOGID_LEN + 128;
+	canon = malloc(clen);
+	if (canon == NULL)
+		return rw_err_set(err, RW_ENOMEM, "out of memory");
+	snprintf(canon, clen, "{\"body\":\"%s\",\"integratedTime\":%lld,"
+	    "\"logID\":\"%s\",\"logIndex\":%lld}", body_b64,
+	    (long long)time, sig_key_id(k) + strlen("sha256:"),
+	    (long long)index);
+	rc = set_verify(k, canon, strlen(canon), set_b64, good, why, whysize,
+	    err);
+	free(canon);
+	return rc;
+}
+
 /* "sha256:<hex>" of the key without its prefix equals LOG_ID. */
 static int
 log_id_matches(const struct sig_key *k, const char *log_id)
@@ -163,8 +197,7 @@ static int
 check_set(const struct sig_key *k, const struct bundle *b,
     struct sig_rekor *out, struct rw_err *err)
 {
-	char q[QBUF], why[SIG_REASON_MAX + 1], *canon;
-	size_t blen = strlen(b->body), clen;
+	char q[QBUF], why[SIG_REASON_MAX + 1];
 	int good, rc;
 
 	if (!b64_ok(b->set, err)) {
@@ -177,23 +210,8 @@ check_set(const struct sig_key *k, const struct bundle *b,
 		    sig_key_id(k));
 		return -1;
 	}
-	/*
-	 * The body holds only base64 characters and the log id only hex
-	 * (checked before), so neither needs JSON escaping: printing them is
-	 * RFC 8785 canonical form.
-	 */
-	clen = blen + LOGID_LEN + 128;
-	canon = malloc(clen);
-	if (canon == NULL) {
-		rw_err_set(err, RW_ENOMEM, "out of memory");
-		return -2;
-	}
-	snprintf(canon, clen, "{\"body\":\"%s\",\"integratedTime\":%lld,"
-	    "\"logID\":\"%s\",\"logIndex\":%lld}", b->body,
-	    (long long)b->time, b->log_id, (long long)b->index);
-	rc = set_verify(k, canon, strlen(canon), b->set, &good, why,
-	    sizeof(why), err);
-	free(canon);
+	rc = sig_rekor_set_ok(k, b->body, b->time, b->index, b->set, &good,
+	    why, sizeof(why), err);
 	if (rc != RW_OK)
 		return -2;
 	if (!good) {
@@ -479,9 +497,7 @@ out:
 		out->verdict = SIG_MALFORMED;
 		out->integrated_time = 0;
 		out->log_index = 0;
-		snprintf(out->reason, sizeof(out->reason), "could not verify: %s",
-		    err != NULL && err->msg[0] != '\0' ? err->msg :
-		    rw_strerror(rc));
+		sig_reason_undecided(out->reason, sizeof(out->reason), rc, err);
 	}
 	return rc;
 }

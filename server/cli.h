@@ -136,4 +136,17 @@ int	 cli_valid_digest(const char *s);
  */
 int	 cli_parse_duration(const char *s, int64_t *secs);
 
+/*
+ * `regwarden verify-bundle` (cli_bundle.c): the Sigstore conformance
+ * suite's command line.  ARGV[0] is "verify-bundle"; then --bundle FILE,
+ * either --key PUB or --certificate-identity ID (or
+ * --certificate-identity-regexp RE) with --certificate-oidc-issuer URL,
+ * --trusted-root FILE (required), and the artifact: a path, or
+ * "sha256:<hex>" when only its digest is known.  Prints "verified: <who>;
+ * logged in <log> at index N, signed at <time>" to OUT and returns 0, or
+ * "regwarden: verify-bundle: <verdict>: <why>" to ERRF and returns 1 (2 for
+ * a usage error).
+ */
+int	 cli_verify_bundle(int argc, char **argv, FILE *out, FILE *errf);
+
 #endif /* RW_CLI_H */

@@ -27,6 +27,9 @@ usage(FILE *fp)
 	    "<image-ref>\n"
 	    "       regwarden sign [-c config.json] --key KEY.pem [-a key=value]... "
 	    "<image-ref>\n"
+	    "       regwarden verify-bundle --bundle FILE (--key PUB | "
+	    "--certificate-identity ID --certificate-oidc-issuer URL) "
+	    "--trusted-root FILE FILE|sha256:HEX\n"
 	    "       regwarden pins [-c config.json] add|rm|ls ...\n"
 	    "       regwarden scans [-c config.json] import REPORT... | ls [--repo GLOB] "
 	    "[--failing[=SEVERITY]] [--json]\n"
@@ -90,6 +93,8 @@ main(int argc, char **argv)
 		return explain_main(argc - 1, argv + 1, path, stdout, stderr);
 	if (strcmp(argv[1], "sign") == 0)
 		return sign_main(argc - 1, argv + 1, path, stdout, stderr);
+	if (strcmp(argv[1], "verify-bundle") == 0)
+		return cli_verify_bundle(argc - 1, argv + 1, stdout, stderr);
 	if (strcmp(argv[1], "check-config") == 0 && argc <= 3)
 		return check_config(argc == 3 ? argv[2] : path);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
