@@ -233,6 +233,14 @@ struct policy_keyent {
 	size_t		 trust_len;
 	char		**identities;
 	size_t		 nidentities;
+	/*
+	 * "registry_scopes": canonical "host/repository" strings or "*"
+	 * (NSCOPES 0: every image the rules send it); "verification_level":
+	 * an enum sig_notation_level.
+	 */
+	char		**scopes;
+	size_t		 nscopes;
+	int		 level;
 	int		 line;		/* of its name */
 	int		 from_file;	/* FILE_DIGEST or ROOT_DIGEST is set */
 	char		 file_digest[RW_DIGEST_MAX];

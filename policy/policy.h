@@ -150,8 +150,11 @@ struct policy_sig_input {
 	/*
 	 * A Notation signature: the envelope blob (the signature manifest's
 	 * one layer, exact bytes) and its media type, "application/jose+json"
-	 * or "application/cose".  NULL for a cosign input, whose fields above
-	 * are then the ones read; with ENVELOPE set they are ignored.
+	 * or "application/cose"; or a Sigstore bundle (cosign v3, an OCI
+	 * referrer's one layer), whose media type starts
+	 * "application/vnd.dev.sigstore.bundle".  NULL for a cosign input,
+	 * whose fields above are then the ones read; with ENVELOPE set they
+	 * are ignored.
 	 */
 	const char	*envelope;
 	size_t		 elen;

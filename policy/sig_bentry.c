@@ -156,6 +156,9 @@ signer_at(json_t *obj, const char *name, enum signer_form form,
 		return r;
 	r = signer_is(c, b, len, form);
 	free(b);
+	/* Logged for another key: the bundle's real signer is not ours. */
+	if (!r && c->leaf == NULL)
+		out->stage = SIG_BUNDLE_SIGNER;
 	if (!r)
 		return sig_bundle_fail(out, SIG_BAD_SIGNATURE, "the log entry "
 		    "was made for another %s", c->leaf != NULL ?
@@ -375,6 +378,8 @@ struct entry {
 	const struct policy_tlog *log;
 	int64_t			 index;		/* global */
 	int64_t			 time;		/* 0: none (Rekor v2) */
+	int64_t			 proof_index;	/* tree-local, once proven */
+	int			 set_ok;	/* a SET signed index and time */
 	unsigned char		*body;
 	size_t			 blen;
 };
@@ -384,7 +389,7 @@ struct entry {
  * time, index and log id.  A verified one gives C a time.
  */
 static int
-check_set(json_t *promise, const struct entry *e, struct bundle_ctx *c,
+check_set(json_t *promise, struct entry *e, struct bundle_ctx *c,
     struct sig_bundle_result *out, struct rw_err *err)
 {
 	const char *set = str_at(promise, "signedEntryTimestamp");
@@ -419,6 +424,7 @@ check_set(json_t *promise, const struct entry *e, struct bundle_ctx *c,
 		    "was integrated at %s, in the future", e->i, when);
 	if (c->ntimes < BUNDLE_TIMES_MAX)
 		c->times[c->ntimes++] = e->time;
+	e->set_ok = 1;
 	return 0;
 }
 
@@ -457,7 +463,7 @@ proof_hashes(json_t *a, unsigned char (*h)[32], size_t *n,
 
 /* The inclusion proof of E up to a checkpoint signed by E's log. */
 static int
-check_proof(json_t *p, const struct entry *e, struct sig_bundle_result *out,
+check_proof(json_t *p, struct entry *e, struct sig_bundle_result *out,
     struct rw_err *err)
 {
 	unsigned char (*h)[32], *root = NULL;
@@ -472,6 +478,15 @@ check_proof(json_t *p, const struct entry *e, struct sig_bundle_result *out,
 	    != 0)
 		return sig_bundle_fail(out, SIG_MALFORMED, "log entry %zu: the "
 		    "inclusion proof lacks a logIndex or treeSize", e->i);
+	/*
+	 * Without a SET nothing signs the entry's own logIndex; in Rekor v2
+	 * (no integratedTime) it is the proof's, so it must be that.
+	 */
+	if (e->time == 0 && idx != e->index)
+		return sig_bundle_fail(out, SIG_MALFORMED, "log entry %zu: "
+		    "logIndex %lld is not its inclusion proof's %lld", e->i,
+		    (long long)e->index, (long long)idx);
+	e->proof_index = idx;
 	h = calloc(PROOF_MAX, sizeof(*h));
 	if (h == NULL) {
 		rw_err_set(err, RW_ENOMEM, "out of memory");
@@ -571,10 +586,13 @@ check_entry(json_t *v, size_t i, struct bundle_ctx *c,
 		r = check_set(promise, &e, c, out, err);
 	if (r == 0 && proof != NULL)
 		r = check_proof(proof, &e, out, err);
+	/* Only what a signature vouches for is told: the SET's index, or
+	 * the proof's (whose checkpoint the log signed). */
 	if (r == 0 && c->logged[0] == '\0')
 		snprintf(c->logged, sizeof(c->logged), "logged in %.100s at "
-		    "index %lld", e.log->origin != NULL ? e.log->origin :
-		    sig_key_id(e.log->key), (long long)e.index);
+		    "%sindex %lld", e.log->origin != NULL ? e.log->origin :
+		    sig_key_id(e.log->key), e.set_ok ? "" : "tree ",
+		    (long long)(e.set_ok ? e.index : e.proof_index));
 	json_decref(body);
 	free(e.body);
 	return r;

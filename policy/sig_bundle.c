@@ -160,6 +160,9 @@ read_material(json_t *vm, struct bundle_ctx *c,
 	if (chain != NULL && c->version >= 3)
 		return sig_bundle_fail(out, SIG_MALFORMED, "a v0.3 bundle "
 		    "must hold a single certificate, not a chain");
+	if ((key != NULL && c->t->key == NULL) || (key == NULL &&
+	    c->t->id == NULL))
+		out->stage = SIG_BUNDLE_KIND;
 	if (key != NULL && c->t->key == NULL)
 		return sig_bundle_fail(out, SIG_BAD_SIGNATURE, "the bundle is "
 		    "signed with a key, and no trusted key was given");
@@ -403,6 +406,8 @@ check_leaf(const struct bundle_ctx *c, struct sig_key **key,
 	if (pem == NULL)
 		return sig_bundle_fail(out, SIG_MALFORMED, "the bundle's "
 		    "certificate is not a DER X.509 certificate");
+	(void)policy_cert_identity(pem, out->who, sizeof(out->who),
+	    out->who_issuer, sizeof(out->who_issuer));
 	for (i = 0; r == 0 && i < c->ntimes; i++)
 		r = leaf_at(c, pem, plen, c->times[i], key, out, err);
 	free(pem);
@@ -422,15 +427,18 @@ check_signature(const struct bundle_ctx *c, const struct sig_key *k,
 {
 	char head[64];
 	unsigned char *pae;
+	struct rw_err e;
 	size_t n, len;
 	int good = 0, rc;
+
+	rw_err_clear(&e);
 
 	if (!c->dsse && c->subj->data != NULL)
 		rc = sig_key_verify(k, c->subj->data, c->subj->len, c->sig,
 		    c->slen, &good, err);
 	else if (!c->dsse)
 		rc = sig_key_verify_digest(k, c->subj->sha256, 32, c->sig,
-		    c->slen, &good, err);
+		    c->slen, &good, &e);
 	else {
 		n = (size_t)snprintf(head, sizeof(head), "DSSEv1 %zu ",
 		    strlen(c->ptype));
@@ -447,7 +455,9 @@ check_signature(const struct bundle_ctx *c, const struct sig_key *k,
 		free(pae);
 	}
 	if (rc == RW_EUNSUPPORTED)
-		return sig_bundle_fail(out, SIG_BAD_SIGNATURE, "%s", err->msg);
+		return sig_bundle_fail(out, SIG_BAD_SIGNATURE, "%s", e.msg);
+	if (rc != RW_OK && e.code != 0)
+		rw_err_set(err, rc, "%s", e.msg);
 	if (rc != RW_OK)
 		return -2;
 	if (!good)
@@ -530,25 +540,26 @@ judge(json_t *doc, struct bundle_ctx *c, struct sig_bundle_result *out,
 	r = read_material(vm, c, out, err);
 	if (r == 0)
 		r = read_content(doc, c, out, err);
-	if (r == 0)
+	if (r == 0 && (out->stage = SIG_BUNDLE_LOG))
 		r = sig_bundle_entries(json_object_get(vm, "tlogEntries"), c,
 		    out, err);
-	if (r == 0)
+	if (r == 0 && (out->stage = SIG_BUNDLE_TIME))
 		r = read_timestamps(vm, c, out, err);
 	if (r == 0 && c->ntimes == 0)
 		r = sig_bundle_fail(out, SIG_BAD_SIGNATURE, "no verified time "
 		    "of signing: no log entry with a valid signed entry "
 		    "timestamp%s%s", c->tsa_why[0] != '\0' ? "; " : " and no "
 		    "timestamp", c->tsa_why[0] != '\0' ? c->tsa_why : "");
-	if (r == 0 && c->leaf != NULL)
+	if (r == 0 && c->leaf != NULL && (out->stage = SIG_BUNDLE_SIGNER))
 		r = check_leaf(c, &leafkey, out, err);
 	snprintf(who, sizeof(who), "%s", out->reason);
-	if (r == 0)
+	if (r == 0 && (out->stage = SIG_BUNDLE_SIGNATURE))
 		r = check_signature(c, leafkey != NULL ? leafkey : c->t->key, out,
 		    err);
-	if (r == 0 && c->dsse)
+	if (r == 0 && c->dsse && (out->stage = SIG_BUNDLE_SUBJECT))
 		r = check_statement(c, out);
 	if (r == 0) {
+		out->stage = SIG_BUNDLE_DONE;
 		out->time = earliest(c);
 		policy_time_str(when, sizeof(when), out->time);
 		if (c->leaf == NULL)

@@ -65,14 +65,35 @@ struct sig_bundle_subject {
 	size_t		 len;
 };
 
+/* The step of sig_bundle_verify a verdict came from. */
+enum sig_bundle_stage {
+	SIG_BUNDLE_FORMAT = 0,	/* step 1: the bundle's shape */
+	SIG_BUNDLE_KIND,	/* step 1: key where a certificate was wanted,
+				   or the other way round */
+	SIG_BUNDLE_LOG,		/* step 2: the log entries and their proofs */
+	SIG_BUNDLE_TIME,	/* step 3: no verified time */
+	SIG_BUNDLE_SIGNER,	/* step 4, or a log entry naming another key */
+	SIG_BUNDLE_SIGNATURE,	/* step 5: the signature itself */
+	SIG_BUNDLE_SUBJECT,	/* step 5: what the statement is about */
+	SIG_BUNDLE_DONE		/* VALID */
+};
+
 struct sig_bundle_result {
 	enum sig_verdict verdict;	/* VALID, BAD_SIGNATURE, WRONG_DIGEST, MALFORMED */
+	enum sig_bundle_stage stage;	/* where the verdict was reached */
 	/* One line for a human: who signed, where logged, or why not. */
 	char		 reason[SIG_REASON_MAX + 1];
 	/* VALID: the earliest verified time of signing (Unix seconds). */
 	int64_t		 time;
 	/* A DSSE bundle: its statement's predicateType (cut), else "". */
 	char		 predicate_type[128];
+	/*
+	 * Keyless, once the certificate was read: the first email or URI SAN
+	 * and the OIDC issuer it claims (raw bytes: escape before printing),
+	 * whether or not it is trusted; else "".
+	 */
+	char		 who[256];
+	char		 who_issuer[256];
 };
 
 /**

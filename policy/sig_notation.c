@@ -1096,9 +1096,22 @@ check_args(const void *envelope, size_t len, const char *trust, size_t tlen,
  * protected header under the JWS names, the signed bytes, the payload,
  * the signature and x5c.
  */
+/* A failure LEVEL lets through: kept in OUT->logged; go on. */
+static int
+logged(struct sig_notation_result *out, unsigned bit)
+{
+	if (out->logged == 0)
+		memcpy(out->logged_reason, out->reason,
+		    sizeof(out->logged_reason));
+	out->logged |= bit;
+	out->verdict = SIG_NOTATION_VALID;
+	out->reason[0] = '\0';
+	return GO_ON;
+}
+
 static int
 judge_parsed(struct jws *j, X509_STORE *st, const char *digest,
-    int64_t size, const char *media_type, int64_t now,
+    int64_t size, const char *media_type, int64_t now, int level,
     struct sig_notation_result *out, struct rw_err *err)
 {
 	char when[40];
@@ -1106,13 +1119,21 @@ judge_parsed(struct jws *j, X509_STORE *st, const char *digest,
 
 	leaf_subject(j, out);
 	if ((rc = check_header(j, out)) != GO_ON ||
-	    (rc = verify_sig(j, out, err)) != GO_ON ||
-	    (rc = check_chain(j, st, out, err)) != GO_ON)
+	    (rc = verify_sig(j, out, err)) != GO_ON)
+		return rc;
+	rc = check_chain(j, st, out, err);
+	if (rc == DECIDED && out->verdict == SIG_NOTATION_UNTRUSTED &&
+	    level >= SIG_NOTATION_AUDIT)
+		rc = logged(out, SIG_NOTATION_LOGGED_UNTRUSTED);
+	if (rc != GO_ON)
 		return rc;
 	if (j->has_expiry && now > out->expiry) {
 		policy_time_str(when, sizeof(when), out->expiry);
-		return judge(out, SIG_NOTATION_EXPIRED,
-		    "signature expired at %s", when);
+		judge(out, SIG_NOTATION_EXPIRED, "signature expired at %s",
+		    when);
+		if (level < SIG_NOTATION_PERMISSIVE)
+			return DECIDED;
+		logged(out, SIG_NOTATION_LOGGED_EXPIRED);
 	}
 	if ((rc = check_target(j, digest, size, media_type, out)) != GO_ON)
 		return rc;
@@ -1142,7 +1163,7 @@ int
 sig_notation_verify_jws(const char *envelope, size_t len,
     const char *trust_store_pem, size_t tlen, const char *manifest_digest,
     int64_t manifest_size, const char *manifest_media_type, int64_t now,
-    struct sig_notation_result *out, struct rw_err *err)
+    int level, struct sig_notation_result *out, struct rw_err *err)
 {
 	struct jws j;
 	X509_STORE *st = NULL;
@@ -1154,7 +1175,7 @@ sig_notation_verify_jws(const char *envelope, size_t len,
 	    (rc = load_store(trust_store_pem, tlen, &st, err)) == RW_OK &&
 	    (rc = parse_envelope(&j, envelope, len, out, err)) == GO_ON)
 		rc = judge_parsed(&j, st, manifest_digest, manifest_size,
-		    manifest_media_type, now, out, err);
+		    manifest_media_type, now, level, out, err);
 	return finish(&j, st, rc, out);
 }
 
@@ -1162,7 +1183,7 @@ int
 sig_notation_verify_cose(const unsigned char *envelope, size_t len,
     const char *trust_store_pem, size_t tlen, const char *manifest_digest,
     int64_t manifest_size, const char *manifest_media_type, int64_t now,
-    struct sig_notation_result *out, struct rw_err *err)
+    int level, struct sig_notation_result *out, struct rw_err *err)
 {
 	struct jws j;
 	X509_STORE *st = NULL;
@@ -1174,6 +1195,6 @@ sig_notation_verify_cose(const unsigned char *envelope, size_t len,
 	    (rc = load_store(trust_store_pem, tlen, &st, err)) == RW_OK &&
 	    (rc = parse_cose(&j, envelope, len, out, err)) == GO_ON)
 		rc = judge_parsed(&j, st, manifest_digest, manifest_size,
-		    manifest_media_type, now, out, err);
+		    manifest_media_type, now, level, out, err);
 	return finish(&j, st, rc, out);
 }

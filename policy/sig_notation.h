@@ -62,6 +62,24 @@ enum sig_notation_verdict {
 	SIG_NOTATION_UNSUPPORTED	/* a feature not implemented here */
 };
 
+/*
+ * Notation's verification levels (its trust policy's
+ * signatureVerification.level): what is enforced and what only logged.
+ * STRICT enforces everything; PERMISSIVE logs the expiry; AUDIT logs the
+ * expiry and authenticity (the chain to the trust store) and enforces
+ * only integrity and the target.  Notation's "skip" verifies nothing and
+ * has no place here.
+ */
+enum sig_notation_level {
+	SIG_NOTATION_STRICT = 0,
+	SIG_NOTATION_PERMISSIVE,
+	SIG_NOTATION_AUDIT
+};
+
+/* sig_notation_result.logged: the failures a level let through. */
+#define SIG_NOTATION_LOGGED_EXPIRED	0x01
+#define SIG_NOTATION_LOGGED_UNTRUSTED	0x02
+
 /* Longest sig_notation_result.reason, terminator excluded. */
 #define SIG_NOTATION_REASON_MAX	400
 
@@ -82,6 +100,13 @@ struct sig_notation_result {
 	/* Once the header parsed: signingTime and expiry, or 0 if absent. */
 	int64_t		 signing_time;
 	int64_t		 expiry;
+	/*
+	 * VALID under a level below STRICT: SIG_NOTATION_LOGGED_* bits of the
+	 * checks that failed and were only logged, and the first one's reason
+	 * (else 0 and "").
+	 */
+	unsigned	 logged;
+	char		 logged_reason[SIG_NOTATION_REASON_MAX + 1];
 };
 
 /** The verdict's name: "valid", "bad signature", "untrusted", ... */
@@ -104,6 +129,10 @@ const char	*sig_notation_verdict_str(enum sig_notation_verdict v);
  * extended key usage, codeSigning.  Unknown critical extensions are
  * ignored, as Notation does.  Revocation is not checked (offline).
  *
+ * LEVEL (enum sig_notation_level) says which failures only get logged: at
+ * PERMISSIVE an expired signature, at AUDIT also one whose chain does not
+ * reach the store, are VALID with OUT->logged saying so.
+ *
  * Returns RW_OK with *OUT filled (verdict, reason, subject, times), or
  * RW_EINVAL (a NULL argument, an empty or over-long digest, LEN over
  * SIG_NOTATION_ENVELOPE_MAX, or a trust store with no certificate or a
@@ -113,7 +142,7 @@ const char	*sig_notation_verdict_str(enum sig_notation_verdict v);
 int		 sig_notation_verify_jws(const char *envelope, size_t len,
 		    const char *trust_store_pem, size_t tlen,
 		    const char *manifest_digest, int64_t manifest_size,
-		    const char *manifest_media_type, int64_t now,
+		    const char *manifest_media_type, int64_t now, int level,
 		    struct sig_notation_result *out, struct rw_err *err);
 
 /**
@@ -131,7 +160,7 @@ int		 sig_notation_verify_jws(const char *envelope, size_t len,
 int		 sig_notation_verify_cose(const unsigned char *envelope,
 		    size_t len, const char *trust_store_pem, size_t tlen,
 		    const char *manifest_digest, int64_t manifest_size,
-		    const char *manifest_media_type, int64_t now,
+		    const char *manifest_media_type, int64_t now, int level,
 		    struct sig_notation_result *out, struct rw_err *err);
 
 #endif /* RW_POLICY_SIG_NOTATION_H */

@@ -2,6 +2,7 @@
  * against the keys a rule trusts. */
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "policy/internal.h"
+#include "policy/sig_bundle.h"
 #include "policy/sig_notation.h"
 
 #include <stdarg.h>
@@ -61,6 +62,8 @@ struct tally {
 	char	 other[POLICY_SIG_KEYS_MAX][RW_DIGEST_MAX];
 	/* per keyless key: why the first candidate signature failed */
 	char	 note[POLICY_SIG_KEYS_MAX][SIG_REASON_MAX + 1];
+	/* per notation key: what its verification level let through */
+	char	 logged[POLICY_SIG_KEYS_MAX][SIG_REASON_MAX + 1];
 	/* the first S_IDENTITY signature's certificate: who signed instead */
 	char	 who[256];
 	char	 who_issuer[256];
@@ -133,46 +136,6 @@ by_key(struct policy_ev *e, const struct policy_sig_input *in, size_t k,
 		return S_DIGEST;
 	}
 	return res.verdict == SIG_BAD_SIGNATURE ? S_UNKNOWN : S_MALFORMED;
-}
-
-/*
- * The PEM texts of TR's CAs (CAS) or CT log keys whose window holds AT,
- * concatenated, in *OUT (NULL when none is valid).  Returns 0, or -1 when
- * out of memory.
- */
-static int
-valid_pems(const struct policy_trustroot *tr, int cas, int64_t at,
-    char **out)
-{
-	size_t i, n = cas ? tr->ncas : tr->nctlogs, len = 0, off = 0;
-	const struct policy_window *w;
-	const char *pem;
-	size_t plen;
-	char *buf;
-
-	*out = NULL;
-	for (i = 0; i < n; i++) {
-		w = cas ? &tr->cas[i].valid : &tr->ctlogs[i].valid;
-		if (policy_window_has(w, at))
-			len += cas ? tr->cas[i].len : tr->ctlogs[i].len;
-	}
-	if (len == 0)
-		return 0;
-	buf = malloc(len + 1);
-	if (buf == NULL)
-		return -1;
-	for (i = 0; i < n; i++) {
-		w = cas ? &tr->cas[i].valid : &tr->ctlogs[i].valid;
-		pem = cas ? tr->cas[i].pem : tr->ctlogs[i].pem;
-		plen = cas ? tr->cas[i].len : tr->ctlogs[i].len;
-		if (!policy_window_has(w, at))
-			continue;
-		memcpy(buf + off, pem, plen);
-		off += plen;
-	}
-	buf[off] = '\0';
-	*out = buf;
-	return 0;
 }
 
 /*
@@ -271,8 +234,8 @@ by_keyless(struct policy_ev *e, const struct policy_sig_input *in, size_t k,
 	if (c != S_TRUSTED)
 		return c;
 	policy_time_str(when, sizeof(when), at);
-	if (valid_pems(ke->troot, 1, at, &cas) != 0 ||
-	    valid_pems(ke->troot, 0, at, &cts) != 0) {
+	if (policy_trustroot_pems(ke->troot, 1, at, &cas) != 0 ||
+	    policy_trustroot_pems(ke->troot, 0, at, &cts) != 0) {
 		rw_err_clear(&err);
 		c = broken(e, rw_err_set(&err, RW_ENOMEM, "out of memory"),
 		    &err);
@@ -326,14 +289,49 @@ identity_match(const struct policy_keyent *ke, const char *subject)
 	return 0;
 }
 
+/* Whether the image Q names lies in KE's registry scopes. */
+static int
+in_scope(const struct policy_keyent *ke, const struct admission_req *q)
+{
+	size_t i, hl;
+
+	if (ke->nscopes == 0)
+		return 1;
+	hl = strlen(q->host);
+	for (i = 0; i < ke->nscopes; i++)
+		if (strcmp(ke->scopes[i], "*") == 0 ||
+		    (strncmp(ke->scopes[i], q->host, hl) == 0 &&
+		    ke->scopes[i][hl] == '/' &&
+		    strcmp(ke->scopes[i] + hl + 1, q->repo) == 0))
+			return 1;
+	return 0;
+}
+
 /* The class of a sig_notation result RES for notation key K. */
 static int
 notation_class(const struct policy_ev *e, const struct sig_notation_result
     *res, size_t k, struct tally *t)
 {
+	const struct policy_keyent *ke = rule_key(e, k);
+
+	if (res->verdict == SIG_NOTATION_VALID && res->logged != 0 &&
+	    t->by[k] < 0)
+		snprintf(t->logged[k], sizeof(t->logged[k]), "verification "
+		    "level %s let through: %.*s",
+		    ke->level == SIG_NOTATION_AUDIT ? "audit" : "permissive",
+		    300, res->logged_reason);
 	if (res->verdict == SIG_NOTATION_VALID) {
-		if (identity_match(rule_key(e, k), res->subject))
+		/* Trusted identities are authenticity: audit only logs them. */
+		if (identity_match(ke, res->subject))
 			return S_TRUSTED;
+		if (ke->level == SIG_NOTATION_AUDIT) {
+			if (t->by[k] < 0 && t->logged[k][0] == '\0')
+				snprintf(t->logged[k], sizeof(t->logged[k]),
+				    "verification level audit let through: "
+				    "signed by %s, not a trusted identity",
+				    res->subject);
+			return S_TRUSTED;
+		}
 		note(t, k, "signed by %s, not a trusted identity", res->subject);
 		if (t->who[0] == '\0')
 			rw_strlcpy(t->who, res->subject, sizeof(t->who));
@@ -370,16 +368,21 @@ by_notation(struct policy_ev *e, const struct policy_sig_input *in,
 	struct rw_err err;
 	int rc;
 
+	if (!in_scope(ke, q)) {
+		note(t, k, "%s/%s is outside the registry_scopes of %s",
+		    q->host, q->repo, ke->name);
+		return S_NCERT;
+	}
 	rw_err_clear(&err);
 	if (strcmp(in->envelope_type, "application/cose") == 0)
 		rc = sig_notation_verify_cose((const unsigned char *)
 		    in->envelope, in->elen, ke->trust_pem, ke->trust_len,
-		    subject, q->manifest_size, q->media_type, e->now, &res,
-		    &err);
+		    subject, q->manifest_size, q->media_type, e->now,
+		    ke->level, &res, &err);
 	else
 		rc = sig_notation_verify_jws(in->envelope, in->elen,
 		    ke->trust_pem, ke->trust_len, subject, q->manifest_size,
-		    q->media_type, e->now, &res, &err);
+		    q->media_type, e->now, ke->level, &res, &err);
 	if (rc != RW_OK)
 		return broken(e, rc, &err);
 	return notation_class(e, &res, k, t);
@@ -425,31 +428,131 @@ classify_notation(struct policy_ev *e, const struct policy_sig_input *in,
 	return any ? S_TRUSTED : best;
 }
 
+/* The class of a sig_bundle_verify result RES for key K. */
+static int
+bundle_class(const struct sig_bundle_result *res, size_t k, struct tally *t,
+    int keyless)
+{
+	if (res->verdict == SIG_VALID &&
+	    strcmp(res->predicate_type, "") != 0 &&
+	    strcmp(res->predicate_type, SIG_BUNDLE_COSIGN_SIGN) != 0) {
+		/* An attestation by a trusted signer is no approval to run. */
+		note(t, k, "a Sigstore bundle attesting %.100s, not a signature",
+		    res->predicate_type);
+		return S_NOTSIG;
+	}
+	if (res->verdict == SIG_VALID)
+		return S_TRUSTED;
+	note(t, k, "%s", res->reason);
+	if (res->verdict == SIG_WRONG_DIGEST)
+		return S_DIGEST;
+	if (res->verdict != SIG_BAD_SIGNATURE)
+		return S_MALFORMED;
+	switch (res->stage) {
+	case SIG_BUNDLE_LOG:
+	case SIG_BUNDLE_TIME:
+		return S_UNLOGGED;
+	case SIG_BUNDLE_SIGNER:
+		if (keyless && (strncmp(res->reason, "certificate identity ",
+		    21) == 0 || strncmp(res->reason, "certificate OIDC issuer ",
+		    24) == 0))
+			return S_IDENTITY;
+		return keyless ? S_CERT : S_UNKNOWN;
+	case SIG_BUNDLE_KIND:
+		return S_UNKNOWN;
+	default:
+		return keyless ? S_CERT : S_UNKNOWN;
+	}
+}
+
+/* "sha256:<hex>" into its 32 bytes; 0, or -1 for another digest. */
+static int
+digest_bytes(const char *d, unsigned char out[32])
+{
+	unsigned int b;
+	size_t i;
+
+	if (d == NULL || strncmp(d, "sha256:", 7) != 0 || strlen(d) != 71)
+		return -1;
+	for (i = 0; i < 32; i++) {
+		if (sscanf(d + 7 + 2 * i, "%2x", &b) != 1)
+			return -1;
+		out[i] = (unsigned char)b;
+	}
+	return 0;
+}
+
 /*
- * Input IN (number IDX) against every key the rule trusts: its class, or
- * -1 when verification could not run.  A signature that verifies with a
- * key marks that key as satisfied.
+ * A Sigstore bundle IN (cosign v3) against cosign key K: the bundle's
+ * signer, logs and times judged by K's trusted root.  Its class, or -1.
  */
 static int
-classify(struct policy_ev *e, const struct policy_sig_input *in, size_t idx,
+by_bundle(struct policy_ev *e, const struct policy_sig_input *in, size_t k,
     struct tally *t)
 {
-	const struct policy_rule *r = e->r;
-	size_t k;
-	int best = S_UNKNOWN, c;
+	const struct policy_keyent *ke = rule_key(e, k);
+	struct sig_identity id = { ke->subject, ke->subject_regex,
+	    ke->issuer };
+	struct sig_bundle_subject subj = { .data = NULL };
+	struct sig_bundle_trust tr;
+	struct sig_bundle_result res;
+	struct rw_err err;
+	int c;
 
-	if (in->envelope != NULL)
-		return classify_notation(e, in, idx, t);
-	if (in->media_type == NULL ||
-	    strcmp(in->media_type, SIG_COSIGN_MEDIA_TYPE) != 0)
-		return S_NOTSIG;
-	if (in->payload == NULL || in->sig_b64 == NULL)
-		return S_MALFORMED;
+	if (ke->troot == NULL) {
+		note(t, k, "a Sigstore bundle is checked against a trusted "
+		    "root; key %s has no rekor_trusted_root", ke->name);
+		return S_UNLOGGED;
+	}
+	if (digest_bytes(e->req->sig_subject != NULL ? e->req->sig_subject :
+	    e->req->digest, subj.sha256) != 0)
+		return S_DIGEST;
+	tr.root = ke->troot;
+	tr.key = ke->keyless ? NULL : ke->key;
+	tr.id = ke->keyless ? &id : NULL;
+	tr.now = e->now;
+	rw_err_clear(&err);
+	if (sig_bundle_verify(in->envelope, in->elen, &tr, &subj, &res, &err)
+	    != RW_OK)
+		return broken(e, err.code != 0 ? err.code : RW_ECRYPTO, &err);
+	c = bundle_class(&res, k, t, ke->keyless);
+	/* Whom a trusted CA did certify tells the developer what to fix. */
+	if (c == S_IDENTITY && t->who[0] == '\0') {
+		rw_strlcpy(t->who, res.who, sizeof(t->who));
+		rw_strlcpy(t->who_issuer, res.who_issuer, sizeof(t->who_issuer));
+	}
+	return c;
+}
+
+/* How one cosign key judges one input: a class, or -1. */
+typedef int (*judge_fn)(struct policy_ev *, const struct policy_sig_input *,
+    size_t, struct tally *);
+
+/* A legacy (.sig tag) cosign layer, by a keyless or a key-based key. */
+static int
+by_layer(struct policy_ev *e, const struct policy_sig_input *in, size_t k,
+    struct tally *t)
+{
+	return rule_key(e, k)->keyless ? by_keyless(e, in, k, t) :
+	    by_key(e, in, k, t);
+}
+
+/*
+ * Input IN (number IDX) judged by JUDGE with each cosign key of the rule:
+ * the first key it verifies with is satisfied.  Its class, or -1.
+ */
+static int
+by_cosign_keys(struct policy_ev *e, const struct policy_sig_input *in,
+    size_t idx, struct tally *t, judge_fn judge)
+{
+	const struct policy_rule *r = e->r;
+	int best = S_UNKNOWN, c;
+	size_t k;
+
 	for (k = 0; k < r->nsig_keys; k++) {
 		if (rule_key(e, k)->notation)
 			continue;	/* a cosign signature: not its kind */
-		c = rule_key(e, k)->keyless ? by_keyless(e, in, k, t) :
-		    by_key(e, in, k, t);
+		c = judge(e, in, k, t);
 		if (c < 0)
 			return -1;
 		if (c == S_TRUSTED) {
@@ -465,6 +568,29 @@ classify(struct policy_ev *e, const struct policy_sig_input *in, size_t idx,
 			best = c;
 	}
 	return best;
+}
+
+/*
+ * Input IN (number IDX) against every key the rule trusts: its class, or
+ * -1 when verification could not run.  A signature that verifies with a
+ * key marks that key as satisfied.
+ */
+static int
+classify(struct policy_ev *e, const struct policy_sig_input *in, size_t idx,
+    struct tally *t)
+{
+	if (in->envelope != NULL && in->envelope_type != NULL &&
+	    strncmp(in->envelope_type, SIG_BUNDLE_MEDIA_PREFIX,
+	    strlen(SIG_BUNDLE_MEDIA_PREFIX)) == 0)
+		return by_cosign_keys(e, in, idx, t, by_bundle);
+	if (in->envelope != NULL)
+		return classify_notation(e, in, idx, t);
+	if (in->media_type == NULL ||
+	    strcmp(in->media_type, SIG_COSIGN_MEDIA_TYPE) != 0)
+		return S_NOTSIG;
+	if (in->payload == NULL || in->sig_b64 == NULL)
+		return S_MALFORMED;
+	return by_cosign_keys(e, in, idx, t, by_layer);
 }
 
 /* Returns 0, or -1 when verification could not run. */
@@ -523,7 +649,8 @@ found(const struct policy_ev *e, const struct tally *t, struct policy_sb *sb)
 		/* The tag cosign writes: the digest with '-' for ':'. */
 		colon = strchr(e->digest, ':');
 		policy_sb_add(sb, "the image has no cosign signature (no "
-		    "%.*s-%s.sig tag in the repository)", colon != NULL ?
+		    "%.*s-%s.sig tag nor Sigstore bundle referrer in the "
+		    "repository)", colon != NULL ?
 		    (int)(colon - e->digest) : 0, e->digest, colon != NULL ?
 		    colon + 1 : e->digest);
 		return;
@@ -718,6 +845,8 @@ per_key(struct policy_ev *e, const struct tally *t, int need, int failed)
 				policy_sb_add(&sb, ", signature ");
 				policy_sb_safe(&sb, in->origin, SHOW_ORIGIN);
 			}
+			if (t->logged[i][0] != '\0')
+				policy_sb_add(&sb, "; %s", t->logged[i]);
 		} else {
 			policy_sb_add(&sb, "no signature by key %s", ke->name);
 			key_what(ke, &sb);

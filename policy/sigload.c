@@ -254,6 +254,8 @@ trust_store_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 }
 
 #define ID_PREFIX	"x509.subject: "
+/* Longest registry scope, canonical: a host and a repository name. */
+#define SCOPE_MAX	512
 
 /* One of "identities": "*" or "x509.subject: <DN>", as Notation writes. */
 static int
@@ -287,9 +289,83 @@ identities_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 	ke->nidentities = n;
 }
 
+/*
+ * One of "registry_scopes": "*", or a repository "host/path" as Notation
+ * writes it (no wildcard, tag or digest); docker.io aliases are folded.
+ */
+static int
+scope_ok(struct ld *ld, const struct where *w, const char *s)
+{
+	char q[POLICY_QBUF], canon[SCOPE_MAX];
+	struct rw_err e;
+
+	rw_err_clear(&e);
+	if (strcmp(s, "*") == 0)
+		return 0;
+	if (strchr(s, '/') != NULL && strpbrk(s, "*?@") == NULL &&
+	    strchr(strrchr(s, '/'), ':') == NULL &&
+	    policy_glob_canon(s, canon, sizeof(canon), &e) == RW_OK)
+		return 0;
+	policy_bad(ld, w, "%s is not a registry scope (expected \"*\" or a "
+	    "repository such as \"registry.example.com/acme/api\", without "
+	    "wildcard, tag or digest)", policy_quote(q, sizeof(q), s));
+	return -1;
+}
+
+static void
+scopes_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
+{
+	struct policy_keyent *ke = ctx;
+	char canon[SCOPE_MAX], **sc = NULL, *c;
+	size_t i, n = 0;
+
+	if (policy_want_strv(ld, w, v, 0, scope_ok, &sc, &n) != 0)
+		return;
+	/* Kept canonical, as requests are named ("docker.io/library/x"). */
+	for (i = 0; i < n; i++) {
+		if (strcmp(sc[i], "*") == 0 || policy_glob_canon(sc[i], canon,
+		    sizeof(canon), NULL) != RW_OK)
+			continue;
+		if ((c = strdup(canon)) == NULL) {
+			ld->nomem = 1;
+			continue;
+		}
+		free(sc[i]);
+		sc[i] = c;
+	}
+	ke->scopes = sc;
+	ke->nscopes = n;
+}
+
+static void
+level_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
+{
+	static const char *const names[] = { "strict", "permissive", "audit" };
+	struct policy_keyent *ke = ctx;
+	const char *s = policy_want_string(ld, w, v);
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i]) == 0) {
+			ke->level = (int)i;	/* enum sig_notation_level */
+			return;
+		}
+	if (strcmp(s, "skip") == 0)
+		policy_bad(ld, w, "\"skip\" verifies nothing: leave the key out "
+		    "of the rule's \"signatures\" (or set the rule's \"mode\" "
+		    "to \"audit\") instead");
+	else
+		policy_bad(ld, w, "expected \"strict\", \"permissive\" or "
+		    "\"audit\"");
+}
+
 static const struct policy_key notation_keys[] = {
 	{ "trust_store", trust_store_fn, 1 },
 	{ "identities", identities_fn, 0 },
+	{ "registry_scopes", scopes_fn, 0 },
+	{ "verification_level", level_fn, 0 },
 	{ NULL, NULL, 0 },
 };
 
@@ -609,6 +685,7 @@ policy_keys_free(struct policy *p)
 		free(p->keys[i].trust_pem);
 		policy_strv_free(p->keys[i].identities,
 		    p->keys[i].nidentities);
+		policy_strv_free(p->keys[i].scopes, p->keys[i].nscopes);
 	}
 	free(p->keys);
 	p->keys = NULL;

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "db/db.h"
+#include "policy/sig_bundle.h"
 #include "server/auditq.h"
 #include "server/facts.h"
 #include "server/scanner.h"
@@ -307,8 +308,8 @@ start_job(struct request *rq, const struct job *j)
 		snprintf(url, sizeof(url), "%s/v2/%s/blobs/%s", base, r,
 		    j->digest);
 	else if (j->kind == JOB_REF_API)
-		snprintf(url, sizeof(url), "%s/v2/%s/referrers/%s?artifactType="
-		    "application%%2Fvnd.cncf.notary.signature", base, r,
+		/* Notation and Sigstore bundles: filtered here, not there. */
+		snprintf(url, sizeof(url), "%s/v2/%s/referrers/%s", base, r,
 		    rq->digest);
 	else if (j->kind == JOB_REF_TAG)	/* the referrers tag schema */
 		snprintf(url, sizeof(url), "%s/v2/%s/manifests/sha256-%s", base,
@@ -515,7 +516,9 @@ job_referrers(struct request *rq, struct decide_ctx *dx, const struct job *j,
 		at = json_object_get(m, "artifactType");
 		d = json_object_get(m, "digest");
 		if (dx->nnotary >= MAX_NOTARY || !json_is_string(at) ||
-		    strcmp(json_string_value(at), NOTARY_TYPE) != 0 ||
+		    (strcmp(json_string_value(at), NOTARY_TYPE) != 0 &&
+		    strncmp(json_string_value(at), SIG_BUNDLE_MEDIA_PREFIX,
+		    strlen(SIG_BUNDLE_MEDIA_PREFIX)) != 0) ||
 		    !json_is_string(d) || strlen(json_string_value(d)) != 71 ||
 		    rw_hash_alg_of(json_string_value(d)) != RW_HASH_SHA256)
 			continue;
@@ -529,9 +532,9 @@ job_referrers(struct request *rq, struct decide_ctx *dx, const struct job *j,
 /* A Notation signature manifest: its one layer is the envelope. */
 static int
 job_notary_manifest(struct decide_ctx *dx, const struct job *j, long st,
-    const char *body, size_t len)
+    const char *body, size_t len, const char *rq_digest)
 {
-	json_t *root, *layer, *mt, *d, *sz;
+	json_t *root, *layer, *mt, *d, *sz, *sub;
 	char got[RW_DIGEST_MAX];
 	int k = dx->nsig;
 
@@ -540,13 +543,23 @@ job_notary_manifest(struct decide_ctx *dx, const struct job *j, long st,
 	    strcmp(got, j->digest) != 0)
 		return RW_OK;	/* unusable: not counted */
 	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
+	/* The fallback index is anyone's to write: the referrer must name
+	 * this manifest as its subject, or it is not counted. */
+	sub = json_object_get(json_object_get(root, "subject"), "digest");
+	if (!json_is_string(sub) || strcmp(json_string_value(sub),
+	    rq_digest) != 0) {
+		json_decref(root);
+		return RW_OK;
+	}
 	layer = json_array_get(json_object_get(root, "layers"), 0);
 	mt = json_object_get(layer, "mediaType");
 	d = json_object_get(layer, "digest");
 	sz = json_object_get(layer, "size");
 	dx->nsig++;
 	snprintf(dx->sig[k].origin, sizeof(dx->sig[k].origin),
-	    "Notation signature %.12s", j->digest + 7);
+	    "%s %.12s", json_is_string(mt) && strncmp(json_string_value(mt),
+	    SIG_BUNDLE_MEDIA_PREFIX, strlen(SIG_BUNDLE_MEDIA_PREFIX)) == 0 ?
+	    "Sigstore bundle" : "Notation signature", j->digest + 7);
 	if (json_is_string(mt))
 		rw_strlcpy(dx->sig[k].etype, json_string_value(mt),
 		    sizeof(dx->sig[k].etype));
@@ -618,7 +631,7 @@ job_done(struct request *rq, struct decide_ctx *dx, const struct job *j,
 	if (j->kind == JOB_REF_API || j->kind == JOB_REF_TAG)
 		return job_referrers(rq, dx, j, st, body, len, err);
 	if (j->kind == JOB_NOTARY_MANIFEST)
-		return job_notary_manifest(dx, j, st, body, len);
+		return job_notary_manifest(dx, j, st, body, len, rq->digest);
 	if (j->kind == JOB_NOTARY_BLOB)
 		return job_notary_blob(dx, j, st, body, len, err);
 	if (j->kind == JOB_SIG_BLOB)
@@ -787,10 +800,13 @@ evaluate(struct request *rq, struct decide_ctx *dx, struct verdict *v,
 			dx->sigin[i].cert_pem = dx->sig[i].cert_pem;
 			dx->sigin[i].chain_pem = dx->sig[i].chain_pem;
 			dx->sigin[i].bundle_json = dx->sig[i].bundle_json;
-			if (dx->sig[i].etype[0] != '\0') {	/* Notation */
+			if (dx->sig[i].etype[0] != '\0') {	/* a referrer */
 				dx->sigin[i].payload = NULL;
 				dx->sigin[i].sig_b64 = NULL;
-				dx->sigin[i].media_type = NOTARY_TYPE;
+				dx->sigin[i].media_type = strncmp(dx->sig[i].etype,
+				    SIG_BUNDLE_MEDIA_PREFIX,
+				    strlen(SIG_BUNDLE_MEDIA_PREFIX)) == 0 ?
+				    dx->sig[i].etype : NOTARY_TYPE;
 				dx->sigin[i].envelope = dx->sig[i].envelope != NULL ?
 				    dx->sig[i].envelope : "";
 				dx->sigin[i].elen = dx->sig[i].elen;
@@ -1085,6 +1101,31 @@ runnable(const char *body, size_t len)
 	return tar;
 }
 
+/*
+ * Is the manifest an OCI 1.1 signature referrer (Notation, a Sigstore
+ * bundle, cosign's experimental layout): a "subject", and an artifactType
+ * (or config media type) that says so?  Clients that verify (notation,
+ * cosign v3) fetch these by digest.
+ */
+static int
+signature_referrer(const char *body, size_t len)
+{
+	json_t *root = json_loadb(body, len, 0, NULL);
+	const char *at = json_string_value(json_object_get(root,
+	    "artifactType"));
+	int yes;
+
+	if (at == NULL)
+		at = json_string_value(json_object_get(json_object_get(root,
+		    "config"), "mediaType"));
+	yes = json_is_object(json_object_get(root, "subject")) && at != NULL &&
+	    (strcmp(at, NOTARY_TYPE) == 0 || strncmp(at,
+	    SIG_BUNDLE_MEDIA_PREFIX, strlen(SIG_BUNDLE_MEDIA_PREFIX)) == 0 ||
+	    strcmp(at, "application/vnd.dev.cosign.artifact.sig.v1+json") == 0);
+	json_decref(root);
+	return yes;
+}
+
 /* A signature artifact is admitted, and recorded so that the blob gate
  * lets its payload through. */
 static int
@@ -1127,7 +1168,8 @@ lookup(struct request *rq)
 	rw_err_clear(&err);
 	if (make_key(rq, policy_revision(rq->ph->p), needs, &err) != RW_OK)
 		return fail_closed(rq, err.msg);
-	if (artifact_tag(req_tag(rq)) && !runnable(rq->mbody, rq->mlen))
+	if ((artifact_tag(req_tag(rq)) || signature_referrer(rq->mbody,
+	    rq->mlen)) && !runnable(rq->mbody, rq->mlen))
 		return admit_artifact(rq);
 	rq->dcw.park = dcw_park;
 	rq->dcw.unpark = dcw_unpark;

@@ -4,7 +4,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "tests/testutil.h"
 
@@ -18,6 +20,20 @@ tu_slurp(const char *path, size_t *len)
 	if (rw_read_file(path, TU_FILE_MAX, 0, &s, len, &err) != RW_OK)
 		fail_msg("cannot read a test file: %s", err.msg);
 	return s;
+}
+
+struct json_t *
+tu_load_json(const char *path)
+{
+	json_error_t je;
+	size_t len;
+	char *text = tu_slurp(path, &len);
+	json_t *j = json_loadb(text, len, 0, &je);
+
+	free(text);
+	if (j == NULL)
+		fail_msg("%s:%d: %s", path, je.line, je.text);
+	return j;
 }
 
 char *

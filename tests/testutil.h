@@ -18,6 +18,13 @@
 char	*tu_slurp(const char *path, size_t *len);
 
 /*
+ * The JSON document in file PATH, parsed (caller decrefs).  Fails the
+ * running test, naming PATH and the line, when it is not JSON.
+ */
+struct json_t;
+struct json_t *tu_load_json(const char *path);
+
+/*
  * The diagnostics of D from index FROM on, one line each as rw_err_str
  * renders them, "" when there are none (caller frees).  Golden-file tests
  * compare it verbatim.

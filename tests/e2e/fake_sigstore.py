@@ -23,6 +23,29 @@
 #       REPO on the plain-HTTP registry (replacing what was there).  Prints
 #       a JSON summary (tag, manifest digest, log index, integrated time).
 #
+#   fake_sigstore.py bundle DIR --registry HOST:PORT --repo REPO
+#           --digest sha256:HEX (--subject EMAIL --issuer URL | --key FILE)
+#           [--statement-digest sha256:HEX] [--predicate-type URL]
+#           [--tamper set|proof] [--out FILE]
+#       What cosign v3 makes for an image: a Sigstore bundle v0.3 whose DSSE
+#       envelope signs an in-toto statement about DIGEST (or the
+#       --statement-digest, to sign for another image), predicate type
+#       https://sigstore.dev/cosign/sign/v1 unless --predicate-type says
+#       otherwise.  The signer is a fresh key with a 10-minute leaf for
+#       EMAIL (material: the certificate), or the private key FILE
+#       (material: a publicKey hint).  One dsse 0.0.1 log entry with a SET
+#       from the Rekor key and an inclusion proof in a small Merkle tree up
+#       to a checkpoint the Rekor key signed (a Rekor v1 note: origin
+#       "rekor.e2e.invalid - 1234").  --tamper flips one base64 character of
+#       the SET or of an inclusion proof hash after signing.  The bundle is
+#       pushed as an OCI referrer of DIGEST in REPO (artifactType and layer
+#       application/vnd.dev.sigstore.bundle.v0.3+json, empty config,
+#       subject = the image manifest's descriptor) and listed in the
+#       referrers fallback index at tag sha256-HEX (an index already there
+#       is extended).  The bundle is also written to FILE.  Prints a JSON
+#       summary (referrer and bundle digests, fallback tag, referrer count,
+#       log index, integrated time).
+#
 # Everything is Debian's python3 with python3-cryptography; no network but
 # the registry given.
 
@@ -49,6 +72,20 @@ OID_SCT_LIST = x509.ObjectIdentifier("1.3.6.1.4.1.11129.2.4.2")
 SIGMT = "application/vnd.dev.cosign.simplesigning.v1+json"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+BUNDLE_MT = "application/vnd.dev.sigstore.bundle.v0.3+json"
+INTOTO_MT = "application/vnd.in-toto+json"
+COSIGN_SIGN = "https://sigstore.dev/cosign/sign/v1"
+EMPTY_CONFIG = {"mediaType": "application/vnd.oci.empty.v1+json",
+                "digest": "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",
+                "size": 2}
+MANIFEST_ACCEPT = ", ".join((
+    OCI_MANIFEST, OCI_INDEX,
+    "application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json"))
+# The Rekor v1 log of the tests' trusted root (baseUrl rekor.e2e.invalid).
+REKOR_HOST = "rekor.e2e.invalid"
+REKOR_TREE_ID = 1234
 LEAF_MINUTES = 10
 
 
@@ -407,6 +444,223 @@ def cmd_sign(args):
     return 0
 
 
+# ---- bundle --------------------------------------------------------------------
+
+def sha256_hex_arg(value, name):
+    hexd = value.split(":", 1)[1] if ":" in value else ""
+    if not value.startswith("sha256:") or len(hexd) != 64:
+        raise SystemExit("fake_sigstore: %s must be sha256:<64 hex>" % name)
+    return hexd
+
+
+def dsse_pae(ptype, payload):
+    """DSSE v1 pre-authentication encoding: what the signature covers."""
+    t = ptype.encode()
+    return b"DSSEv1 %d %s %d %s" % (len(t), t, len(payload), payload)
+
+
+def merkle_root(leaves):
+    """RFC 6962 MTH over leaf hashes: split at the largest power of 2 < n."""
+    if len(leaves) == 1:
+        return leaves[0]
+    k = 1 << ((len(leaves) - 1).bit_length() - 1)
+    return hashlib.sha256(b"\x01" + merkle_root(leaves[:k]) +
+                          merkle_root(leaves[k:])).digest()
+
+
+def merkle_path(m, leaves):
+    """RFC 6962 PATH(m, D[n]): sibling hashes from the leaf up."""
+    if len(leaves) == 1:
+        return []
+    k = 1 << ((len(leaves) - 1).bit_length() - 1)
+    if m < k:
+        return merkle_path(m, leaves[:k]) + [merkle_root(leaves[k:])]
+    return merkle_path(m - k, leaves[k:]) + [merkle_root(leaves[:k])]
+
+
+def checkpoint(rekor_key, size, root):
+    """A Rekor v1 checkpoint: a signed note whose key hint is the first 4
+    bytes of the log id, signed with ECDSA over the text."""
+    text = "%s - %d\n%d\n%s\n" % (REKOR_HOST, REKOR_TREE_ID, size, b64(root))
+    sig = ecdsa_sign(rekor_key, text.encode())
+    hint = hashlib.sha256(spki_der(rekor_key)).digest()[:4]
+    return text + "\n\u2014 %s %s\n" % (REKOR_HOST, b64(hint + sig))
+
+
+def flip_b64(s, at):
+    """S with the base64 character at index AT replaced by another one."""
+    c = "B" if s[at] == "A" else "A"
+    return s[:at] + c + s[at + 1:]
+
+
+def tlog_entry(rekor_key, body, when, index, tamper):
+    """A v0.3 tlogEntries member for BODY: SET plus inclusion proof."""
+    canonicalized = b64(body)
+    log_id = hashlib.sha256(spki_der(rekor_key)).digest()
+    canon = json.dumps({"body": canonicalized, "integratedTime": when,
+                        "logID": log_id.hex(), "logIndex": index},
+                       sort_keys=True, separators=(",", ":"))
+    set_b64 = b64(ecdsa_sign(rekor_key, canon.encode()))
+    # Seven leaves: six other entries and ours at tree index 5, so that
+    # the proof holds three hashes (RFC 6962 leaf and node hashes).
+    leaves = [hashlib.sha256(b"\x00" + os.urandom(48)).digest()
+              for _ in range(7)]
+    local = 5
+    leaves[local] = hashlib.sha256(b"\x00" + body).digest()
+    root = merkle_root(leaves)
+    hashes = [b64(h) for h in merkle_path(local, leaves)]
+    if tamper == "set":
+        # A character late in the DER signature's s: still DER, another s.
+        set_b64 = flip_b64(set_b64, len(set_b64.rstrip("=")) - 3)
+    elif tamper == "proof":
+        hashes[1] = flip_b64(hashes[1], 10)
+    return {
+        "logIndex": str(index),
+        "logId": {"keyId": b64(log_id)},
+        "kindVersion": {"kind": "dsse", "version": "0.0.1"},
+        "integratedTime": str(when),
+        "inclusionPromise": {"signedEntryTimestamp": set_b64},
+        "inclusionProof": {
+            "logIndex": str(local),
+            "rootHash": b64(root),
+            "treeSize": str(len(leaves)),
+            "hashes": hashes,
+            "checkpoint": {"envelope": checkpoint(rekor_key, len(leaves),
+                                                  root)},
+        },
+        "canonicalizedBody": canonicalized,
+    }
+
+
+def make_bundle(args, registry_ref):
+    """The bundle JSON bytes for ARGS (see the header)."""
+    d = args.dir
+    shex = sha256_hex_arg(args.statement_digest or args.digest,
+                          "--statement-digest")
+    start = now_utc()
+    if args.key:
+        key = read_key(args.key)
+        verifier_pem = key.public_key().public_bytes(
+            serialization.Encoding.PEM,
+            serialization.PublicFormat.SubjectPublicKeyInfo)
+        material = {"publicKey": {
+            "hint": b64(hashlib.sha256(spki_der(key)).digest())}}
+    else:
+        key = ec.generate_private_key(ec.SECP256R1())
+        leaf = make_leaf(d, key, args.subject, args.issuer, start, True)
+        verifier_pem = leaf.public_bytes(serialization.Encoding.PEM)
+        material = {"certificate": {"rawBytes": b64(leaf.public_bytes(
+            serialization.Encoding.DER))}}
+    statement = compact({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{"name": registry_ref, "digest": {"sha256": shex}}],
+        "predicateType": args.predicate_type,
+        "predicate": {}}).encode()
+    sig = ecdsa_sign(key, dsse_pae(INTOTO_MT, statement))
+    envelope = {"payload": b64(statement), "payloadType": INTOTO_MT,
+                "signatures": [{"sig": b64(sig)}]}
+    body = compact({
+        "apiVersion": "0.0.1", "kind": "dsse",
+        "spec": {
+            "envelopeHash": {"algorithm": "sha256", "value": hashlib.sha256(
+                compact(envelope).encode()).hexdigest()},
+            "payloadHash": {"algorithm": "sha256",
+                            "value": hashlib.sha256(statement).hexdigest()},
+            "signatures": [{"signature": b64(sig),
+                            "verifier": b64(verifier_pem)}]}}).encode()
+    rekor_key = read_key(os.path.join(d, "rekor.key"))
+    when = int(start.timestamp())
+    index = next_log_index(d)
+    material["tlogEntries"] = [tlog_entry(rekor_key, body, when, index,
+                                          args.tamper)]
+    bundle = compact({"mediaType": BUNDLE_MT,
+                      "verificationMaterial": material,
+                      "dsseEnvelope": envelope}).encode()
+    return bundle, index, when
+
+
+def image_descriptor(base, repo, digest):
+    """The descriptor of manifest DIGEST as the registry serves it."""
+    _, hdrs, data = http("GET", "%s/v2/%s/manifests/%s" % (base, repo, digest),
+                         None, {"Accept": MANIFEST_ACCEPT})
+    if "sha256:" + hashlib.sha256(data).hexdigest() != digest:
+        raise SystemExit("fake_sigstore: the registry's %s hashes otherwise"
+                         % digest)
+    mt = hdrs.get("Content-Type", "").split(";")[0].strip()
+    return {"mediaType": mt or json.loads(data).get("mediaType", ""),
+            "digest": digest, "size": len(data)}
+
+
+def get_index(base, repo, tag):
+    """The index at TAG, or None when the tag does not exist."""
+    r = urllib.request.Request("%s/v2/%s/manifests/%s" % (base, repo, tag),
+                               headers={"Accept": OCI_INDEX})
+    try:
+        with urllib.request.urlopen(r, timeout=30) as resp:
+            j = json.loads(resp.read())
+    except urllib.error.HTTPError as e:
+        if e.code == 404:
+            return None
+        raise SystemExit("fake_sigstore: GET %s: HTTP %d" % (tag, e.code))
+    if not isinstance(j.get("manifests"), list):
+        raise SystemExit("fake_sigstore: tag %s holds no index" % tag)
+    return j
+
+
+def push_referrer(base, repo, subject, bundle, predicate_type):
+    """Bundle blob, empty config, referrer manifest, fallback index."""
+    bdig = put_blob(base, repo, bundle)
+    if put_blob(base, repo, b"{}") != EMPTY_CONFIG["digest"]:
+        raise SystemExit("fake_sigstore: unexpected empty config digest")
+    annotations = {
+        "dev.sigstore.bundle.content": "dsse-envelope",
+        "dev.sigstore.bundle.predicateType": predicate_type,
+        "org.opencontainers.image.created": rfc3339(now_utc())}
+    manifest = compact({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "artifactType": BUNDLE_MT, "config": EMPTY_CONFIG,
+        "layers": [{"mediaType": BUNDLE_MT, "digest": bdig,
+                    "size": len(bundle)}],
+        "subject": subject, "annotations": annotations}).encode()
+    mdig = "sha256:" + hashlib.sha256(manifest).hexdigest()
+    http("PUT", "%s/v2/%s/manifests/%s" % (base, repo, mdig), manifest,
+         {"Content-Type": OCI_MANIFEST})
+    tag = subject["digest"].replace(":", "-", 1)
+    index = get_index(base, repo, tag) or {
+        "schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": []}
+    if not any(m.get("digest") == mdig for m in index["manifests"]):
+        index["manifests"].append({
+            "mediaType": OCI_MANIFEST, "digest": mdig,
+            "size": len(manifest), "artifactType": BUNDLE_MT,
+            "annotations": annotations})
+    data = compact(index).encode()
+    http("PUT", "%s/v2/%s/manifests/%s" % (base, repo, tag), data,
+         {"Content-Type": OCI_INDEX})
+    return mdig, bdig, tag, len(index["manifests"])
+
+
+def cmd_bundle(args):
+    sha256_hex_arg(args.digest, "--digest")
+    if (args.key is not None) == (args.subject is not None and
+                                  args.issuer is not None) or (
+            args.key is not None and (args.subject or args.issuer)):
+        raise SystemExit("fake_sigstore: give --key, or --subject with "
+                         "--issuer")
+    base = "http://" + args.registry
+    subject = image_descriptor(base, args.repo, args.digest)
+    bundle, index, when = make_bundle(
+        args, "%s/%s" % (args.registry, args.repo))
+    if args.out:
+        with open(args.out, "wb") as f:
+            f.write(bundle)
+    mdig, bdig, tag, n = push_referrer(base, args.repo, subject, bundle,
+                                       args.predicate_type)
+    print(compact({"referrer": mdig, "bundle_digest": bdig,
+                   "fallback_tag": tag, "referrers": n, "log_index": index,
+                   "integrated_time": when, "subject": subject}))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(prog="fake_sigstore.py")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -421,8 +675,21 @@ def main():
     p.add_argument("--issuer", required=True)
     p.add_argument("--no-sct", action="store_true")
     p.add_argument("--tlog-key")
+    p = sub.add_parser("bundle")
+    p.add_argument("dir")
+    p.add_argument("--registry", required=True)
+    p.add_argument("--repo", required=True)
+    p.add_argument("--digest", required=True)
+    p.add_argument("--subject")
+    p.add_argument("--issuer")
+    p.add_argument("--key")
+    p.add_argument("--statement-digest")
+    p.add_argument("--predicate-type", default=COSIGN_SIGN)
+    p.add_argument("--tamper", choices=("set", "proof"))
+    p.add_argument("--out")
     args = ap.parse_args()
-    return cmd_init(args) if args.cmd == "init" else cmd_sign(args)
+    cmds = {"init": cmd_init, "sign": cmd_sign, "bundle": cmd_bundle}
+    return cmds[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -272,14 +272,21 @@ fixture_edited(const char *key, const char *from, const char *to)
 
 /* Verify ENV (NUL-terminated) against TRUST for the fixture manifest. */
 static int
-verify(const char *env, const char *trust, int64_t now,
+verify_level(const char *env, const char *trust, int64_t now, int level,
     struct sig_notation_result *res)
 {
 	struct rw_err err;
 
 	rw_err_clear(&err);
 	return sig_notation_verify_jws(env, strlen(env), trust, strlen(trust),
-	    MAN_DIGEST, MAN_SIZE, MAN_TYPE, now, res, &err);
+	    MAN_DIGEST, MAN_SIZE, MAN_TYPE, now, level, res, &err);
+}
+
+static int
+verify(const char *env, const char *trust, int64_t now,
+    struct sig_notation_result *res)
+{
+	return verify_level(env, trust, now, SIG_NOTATION_STRICT, res);
 }
 
 /* A fresh self-signed code-signing root nobody used: the wrong store. */
@@ -309,7 +316,8 @@ test_fixture_valid(void **state)
 	(void)state;
 	rw_err_clear(&err);
 	assert_int_equal(sig_notation_verify_jws(env, len, trust,
-	    strlen(trust), MAN_DIGEST, MAN_SIZE, MAN_TYPE, NOW, &res, &err),
+	    strlen(trust), MAN_DIGEST, MAN_SIZE, MAN_TYPE, NOW,
+	    SIG_NOTATION_STRICT, &res, &err),
 	    RW_OK);
 	assert_int_equal(res.verdict, SIG_NOTATION_VALID);
 	assert_string_equal(res.reason, "signed by " FIX_SUBJECT);
@@ -318,7 +326,8 @@ test_fixture_valid(void **state)
 	assert_int_equal(res.expiry, 0);
 	/* The media type is only compared when the caller knows it. */
 	assert_int_equal(sig_notation_verify_jws(env, len, trust,
-	    strlen(trust), MAN_DIGEST, MAN_SIZE, NULL, NOW, &res, &err),
+	    strlen(trust), MAN_DIGEST, MAN_SIZE, NULL, NOW,
+	    SIG_NOTATION_STRICT, &res, &err),
 	    RW_OK);
 	assert_int_equal(res.verdict, SIG_NOTATION_VALID);
 	free(trust);
@@ -362,19 +371,22 @@ test_fixture_wrong_target(void **state)
 	(void)state;
 	rw_err_clear(&err);
 	assert_int_equal(sig_notation_verify_jws(env, len, trust,
-	    strlen(trust), OTHER_DIGEST, MAN_SIZE, MAN_TYPE, NOW, &res, &err),
+	    strlen(trust), OTHER_DIGEST, MAN_SIZE, MAN_TYPE, NOW,
+	    SIG_NOTATION_STRICT, &res, &err),
 	    RW_OK);
 	assert_int_equal(res.verdict, SIG_NOTATION_WRONG_TARGET);
 	assert_string_equal(res.reason, "signature is for \"" MAN_DIGEST
 	    "\", not \"" OTHER_DIGEST "\"");
 	assert_int_equal(sig_notation_verify_jws(env, len, trust,
-	    strlen(trust), MAN_DIGEST, 482, MAN_TYPE, NOW, &res, &err), RW_OK);
+	    strlen(trust), MAN_DIGEST, 482, MAN_TYPE, NOW,
+	    SIG_NOTATION_STRICT, &res, &err), RW_OK);
 	assert_int_equal(res.verdict, SIG_NOTATION_WRONG_TARGET);
 	assert_string_equal(res.reason, "signature is for a manifest of 481 "
 	    "bytes, not 482");
 	assert_int_equal(sig_notation_verify_jws(env, len, trust,
 	    strlen(trust), MAN_DIGEST, MAN_SIZE,
-	    "application/vnd.oci.image.index.v1+json", NOW, &res, &err),
+	    "application/vnd.oci.image.index.v1+json", NOW,
+	    SIG_NOTATION_STRICT, &res, &err),
 	    RW_OK);
 	assert_int_equal(res.verdict, SIG_NOTATION_WRONG_TARGET);
 	assert_string_equal(res.reason, "signature is for media type \""
@@ -451,9 +463,35 @@ check_generated(EVP_PKEY *key, const char *prot, const char *wrong_alg)
 	/* The trust decision comes before the expiry. */
 	assert_int_equal(verify(env, other, EXPIRY + 1, &res), RW_OK);
 	assert_int_equal(res.verdict, SIG_NOTATION_UNTRUSTED);
+	/* Permissive: the expiry is only logged; the trust still counts. */
+	assert_int_equal(verify_level(env, trust, EXPIRY + 1,
+	    SIG_NOTATION_PERMISSIVE, &res), RW_OK);
+	assert_int_equal(res.verdict, SIG_NOTATION_VALID);
+	assert_string_equal(res.reason, "signed by C=US, O=Test, CN=signer");
+	assert_int_equal(res.logged, SIG_NOTATION_LOGGED_EXPIRED);
+	assert_string_equal(res.logged_reason,
+	    "signature expired at 2026-06-01T00:00:00Z");
+	assert_int_equal(verify_level(env, other, EXPIRY + 1,
+	    SIG_NOTATION_PERMISSIVE, &res), RW_OK);
+	assert_int_equal(res.verdict, SIG_NOTATION_UNTRUSTED);
+	/* Audit: authenticity and expiry logged, integrity still enforced. */
+	assert_int_equal(verify_level(env, other, EXPIRY + 1,
+	    SIG_NOTATION_AUDIT, &res), RW_OK);
+	assert_int_equal(res.verdict, SIG_NOTATION_VALID);
+	assert_int_equal(res.logged, SIG_NOTATION_LOGGED_EXPIRED |
+	    SIG_NOTATION_LOGGED_UNTRUSTED);
+	assert_non_null(strstr(res.logged_reason, "the certificate chain "
+	    "does not lead to the trust store"));
+	assert_int_equal(verify_level(env, trust, EXPIRY - 1,
+	    SIG_NOTATION_AUDIT, &res), RW_OK);
+	assert_int_equal(res.logged, 0);
+	assert_string_equal(res.logged_reason, "");
 	free(env);
 	env = make_jws(key, cert, wrong_alg, GEN_PAYLOAD);
 	assert_int_equal(verify(env, trust, NOW, &res), RW_OK);
+	assert_int_equal(res.verdict, SIG_NOTATION_BAD_SIGNATURE);
+	assert_int_equal(verify_level(env, other, NOW, SIG_NOTATION_AUDIT,
+	    &res), RW_OK);
 	assert_int_equal(res.verdict, SIG_NOTATION_BAD_SIGNATURE);
 	free(env);
 	free(other);
@@ -535,7 +573,8 @@ verify_cose(const char *env, size_t len, const char *trust,
 
 	rw_err_clear(&err);
 	return sig_notation_verify_cose((const unsigned char *)env, len,
-	    trust, strlen(trust), digest, MAN_SIZE, MAN_TYPE, NOW, res, &err);
+	    trust, strlen(trust), digest, MAN_SIZE, MAN_TYPE, NOW,
+	    SIG_NOTATION_STRICT, res, &err);
 }
 
 static void
@@ -608,12 +647,14 @@ test_bad_args(void **state)
 	(void)state;
 	rw_err_clear(&err);
 	assert_int_equal(sig_notation_verify_jws(env, len, "junk", 4,
-	    MAN_DIGEST, MAN_SIZE, MAN_TYPE, NOW, &res, &err), RW_EINVAL);
+	    MAN_DIGEST, MAN_SIZE, MAN_TYPE, NOW,
+	    SIG_NOTATION_STRICT, &res, &err), RW_EINVAL);
 	assert_string_equal(err.msg, "trust store holds no PEM certificate");
 	assert_int_equal(res.verdict, SIG_NOTATION_MALFORMED);
 	rw_err_clear(&err);
 	assert_int_equal(sig_notation_verify_jws(NULL, 0, "", 0, MAN_DIGEST,
-	    MAN_SIZE, MAN_TYPE, NOW, &res, &err), RW_EINVAL);
+	    MAN_SIZE, MAN_TYPE, NOW,
+	    SIG_NOTATION_STRICT, &res, &err), RW_EINVAL);
 	assert_string_equal(err.msg, "NULL argument");
 	assert_string_equal(sig_notation_verdict_str(SIG_NOTATION_EXPIRED),
 	    "expired");

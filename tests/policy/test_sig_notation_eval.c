@@ -213,7 +213,11 @@ load_policy(void)
 	    "      \"signatures\": { \"keys\": [\"wrongid\"] } },\n"
 	    "    { \"name\": \"both\", \"match\": \"docker.io/acme/both\",\n"
 	    "      \"signatures\": { \"keys\": [\"release\", \"anyone\"], "
-	    "\"require\": \"all\" } }\n"
+	    "\"require\": \"all\" } },\n"
+	    "    { \"name\": \"audited\", \"match\": \"docker.io/acme/aud*\",\n"
+	    "      \"signatures\": { \"keys\": [\"audited\"] } },\n"
+	    "    { \"name\": \"scoped\", \"match\": \"docker.io/acme/scoped*\",\n"
+	    "      \"signatures\": { \"keys\": [\"scoped\"] } }\n"
 	    "  ],\n"
 	    "  \"keys\": {\n"
 	    "    \"notary\": { \"notation\": { \"trust_store\": \"root.pem\",\n"
@@ -226,6 +230,12 @@ load_policy(void)
 	    "CN=release\"] } },\n"
 	    "    \"anyone\": { \"notation\": { \"trust_store\": \"root.pem\",\n"
 	    "      \"identities\": [\"*\"] } },\n"
+	    "    \"audited\": { \"notation\": { \"trust_store\": \"other.pem\",\n"
+	    "      \"identities\": [\"x509.subject: CN=nobody\"],\n"
+	    "      \"verification_level\": \"audit\" } },\n"
+	    "    \"scoped\": { \"notation\": { \"trust_store\": \"root.pem\",\n"
+	    "      \"registry_scopes\": [\"index.docker.io/acme/scoped\"],\n"
+	    "      \"verification_level\": \"permissive\" } },\n"
 	    "    \"release\": { \"cosign\": \"%s\" }\n"
 	    "  }\n"
 	    "}\n", pem);
@@ -315,6 +325,24 @@ static const struct row rows[] = {
 	    "\"both\" ({f}:9): signed by 1 of the 2 required keys (anyone); "
 	    "missing: release; found 1 signature: 1 by a trusted key. Sign it: "
 	    "regwarden sign --key <release key> docker.io/acme/both@{d}" },
+	/* Audit level: an untrusted chain and identity are only logged. */
+	{ "audited", NULL, IN_JWS, VERDICT_ALLOW, NULL },
+	{ "audited", NULL, IN_COSE, VERDICT_ALLOW, NULL },
+	/* ...but integrity and the target are still enforced. */
+	{ "audited", OTHER_DIGEST, IN_JWS, VERDICT_DENY, "audited@{d} refused "
+	    "by rule \"audited\" ({f}:11): no signature by any key trusted for "
+	    "docker.io/acme/aud* (trusted: audited); found 1 signature: 1 for "
+	    "another digest. Sign it with notation sign "
+	    "docker.io/acme/audited@{d} using a certificate under audited's "
+	    "trust store" },
+	/* Registry scopes: docker.io aliases folded; outside, no trust. */
+	{ "scoped", NULL, IN_JWS, VERDICT_ALLOW, NULL },
+	{ "scopedout", NULL, IN_JWS, VERDICT_DENY, "scopedout@{d} refused by "
+	    "rule \"scoped\" ({f}:13): no signature by any key trusted for "
+	    "docker.io/acme/scoped* (trusted: scoped); found 1 signature: 1 "
+	    "Notation signature by an untrusted certificate. Sign it with "
+	    "notation sign docker.io/acme/scopedout@{d} using a certificate "
+	    "under scoped's trust store" },
 	{ "notary", NULL, 0, VERDICT_DENY, "notary@{d} refused by rule "
 	    "\"notary\" ({f}:3): no signature by any key trusted for "
 	    "docker.io/acme/notary (trusted: notary); the image has no "
@@ -437,6 +465,90 @@ test_key_reason(void **state)
 	assert_int_equal(v.reasons[i].failed, 1);
 }
 
+/* The text of V's first "signatures.key" reason. */
+static const char *
+key_reason(const struct verdict *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->nreasons; i++)
+		if (strcmp(v->reasons[i].check, "signatures.key") == 0)
+			return v->reasons[i].text;
+	fail_msg("no signatures.key reason in: %s", v->message);
+	return "";
+}
+
+/* What a verification level let through is said; so is a scope miss. */
+static void
+test_levels_and_scopes(void **state)
+{
+	struct row r = { "audited", NULL, IN_JWS, VERDICT_ALLOW, NULL };
+	struct verdict v;
+
+	(void)state;
+	assert_int_equal(run_row(&r, &v), RW_OK);
+	assert_int_equal(v.kind, VERDICT_ALLOW);
+	assert_non_null(strstr(key_reason(&v), "signed by key audited "
+	    "(Notation trust store sha256:"));
+	assert_non_null(strstr(key_reason(&v), ", signature notation jws; "
+	    "verification level audit let through: the certificate chain "
+	    "does not lead to the trust store at the signing time "
+	    "2023-03-14T08:10:02Z: "));
+	r.repo = "scopedout";
+	r.kind = VERDICT_DENY;
+	assert_int_equal(run_row(&r, &v), RW_OK);
+	assert_non_null(strstr(key_reason(&v), "; docker.io/acme/scopedout "
+	    "is outside the registry_scopes of scoped"));
+}
+
+/* "skip" and scopes that are not repositories are errors in the file. */
+static void
+test_level_scope_errors(void **state)
+{
+	static const struct {
+		const char	*notation;
+		const char	*msg;
+	} bad[] = {
+		{ "\"verification_level\": \"skip\"", "\"skip\" verifies "
+		    "nothing: leave the key out of the rule's \"signatures\" "
+		    "(or set the rule's \"mode\" to \"audit\") instead" },
+		{ "\"verification_level\": \"lax\"", "expected \"strict\", "
+		    "\"permissive\" or \"audit\"" },
+		{ "\"registry_scopes\": [\"docker.io/acme/*\"]", "\"docker.io/"
+		    "acme/*\" is not a registry scope (expected \"*\" or a "
+		    "repository such as \"registry.example.com/acme/api\", "
+		    "without wildcard, tag or digest)" },
+		{ "\"registry_scopes\": [\"docker.io/acme/api:1.0\"]", NULL },
+		{ "\"registry_scopes\": [\"acme\"]", NULL },
+		{ "\"registry_scopes\": []", "must not be empty" },
+	};
+	char text[1024], name[256];
+	struct policy *p;
+	struct rw_diags d;
+	size_t i;
+	int n;
+
+	(void)state;
+	snprintf(name, sizeof(name), "%s/bad.json", dir);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		n = snprintf(text, sizeof(text), "{ \"version\": 1, \"keys\": "
+		    "{ \"n\": { \"notation\": { \"trust_store\": "
+		    "\"root.pem\", %s } } } }", bad[i].notation);
+		memset(&d, 0, sizeof(d));
+		p = NULL;
+		assert_int_not_equal(policy_load_text(name, text, (size_t)n,
+		    &p, &d), RW_OK);
+		assert_null(p);
+		assert_true(d.n >= 1);
+		if (bad[i].msg != NULL && strstr(d.e[0].msg, bad[i].msg) ==
+		    NULL)
+			fail_msg("case %zu: %s", i, d.e[0].msg);
+		if (bad[i].msg == NULL && strstr(d.e[0].msg,
+		    "is not a registry scope") == NULL)
+			fail_msg("case %zu: %s", i, d.e[0].msg);
+	}
+}
+
 /* The trust store's bytes are part of the revision. */
 static void
 test_revision(void **state)
@@ -458,6 +570,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rows),
 		cmocka_unit_test(test_key_reason),
+		cmocka_unit_test(test_levels_and_scopes),
+		cmocka_unit_test(test_level_scope_errors),
 		cmocka_unit_test(test_revision),
 	};
 

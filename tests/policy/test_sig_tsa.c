@@ -70,18 +70,10 @@ b64(const char *s, size_t *len)
 static json_t *
 load_json(const char *dir, const char *file)
 {
-	json_error_t je;
-	char path[512], *text;
-	json_t *j;
-	size_t len;
+	char path[512];
 
 	snprintf(path, sizeof(path), "%s/%s/%s", CASES, dir, file);
-	text = tu_slurp(path, &len);
-	j = json_loadb(text, len, 0, &je);
-	free(text);
-	if (j == NULL)
-		fail_msg("%s:%d: %s", path, je.line, je.text);
-	return j;
+	return tu_load_json(path);
 }
 
 /* The bundle's first timestamp, its signature bytes and the trusted root. */

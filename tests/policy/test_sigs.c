@@ -344,7 +344,7 @@ struct row {
 #define SIGN(k, name)	". Sign it: regwarden sign --key <" k " key> " \
 	name "@" SD
 #define NOSIG	"the image has no cosign signature (no sha256-" SHEX ".sig " \
-	"tag in the repository)"
+	"tag nor Sigstore bundle referrer in the repository)"
 #define APPS_NONE	"no signature by any key trusted for docker.io/acme/** " \
 	"(trusted: release, ci); "
 #define REFUSED(ref, rule, line) "regwarden: " ref " refused by rule \"" \
