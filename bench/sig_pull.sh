@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# sig_pull.sh - cosign signature checks at the proxy: cold verification time
-# per image (signature discovery, fetch and verify, with the manifest fetch)
-# and the cached verdict, side by side with the same pulls under no policy.
+# sig_pull.sh - signature checks at the proxy: cold verification time per
+# image (signature discovery, fetch and verify, with the manifest fetch) and
+# the cached verdict, side by side with the same pulls under no policy.
 # SPDX-License-Identifier: Apache-2.0
 #
 # Starts a docker-registry on 127.0.0.1, pushes IMAGES small images (built by
-# tests/e2e/mkimage.py), signs each with `regwarden sign` and a fresh P-256
-# key, and starts two regwardens: one without a policy and one whose rule
-# requires that key.  Cold: the first GET of each image's manifest by tag
-# (curl's time_total, median over the images), for both.  Cached: wrk GETs
-# one manifest by digest for DURATION seconds after its verdict is cached.
+# tests/e2e/mkimage.py), signs each twice: with `regwarden sign` and a fresh
+# P-256 key (cosign's sha256-<hex>.sig layout), and as cosign v3 does, with a
+# keyless Sigstore bundle attached as an OCI referrer (tests/e2e/
+# fake_sigstore.py: the tests' own CA and Rekor key in a trusted_root.json;
+# DSSE statement, SET, inclusion proof and checkpoint all verified).  Three
+# regwardens: no policy, a rule requiring the key, a rule requiring the
+# keyless identity.  Cold: the first GET of each image's manifest by tag
+# (curl's time_total, median over the images).  Cached: wrk GETs one
+# manifest by digest for DURATION seconds after its verdict is cached.
 # Loopback only; every run is bounded in time.
 #
 # Usage: bash bench/sig_pull.sh [--images N] [--duration S] [--conns N]
@@ -33,7 +37,7 @@ while [ $# -gt 0 ]; do
 	*) echo "usage: $0 [--images N] [--duration S] [--conns N]" >&2; exit 2 ;;
 	esac
 done
-for t in docker-registry skopeo wrk curl openssl "$bin"; do
+for t in docker-registry skopeo wrk curl openssl python3 "$bin"; do
 	command -v "$t" >/dev/null || { echo "sig_pull.sh: $t is missing" >&2; exit 1; }
 done
 
@@ -56,8 +60,15 @@ printf '%s\n' '{ "version": 1, "default": "deny",' \
 	"  \"keys\": { \"release\": { \"cosign_file\": \"$tmp/release.pub\" } }," \
 	'  "rules": [ { "name": "signed", "match": "docker.io/bench/**", "operations": ["pull"],' \
 	'      "signatures": { "keys": ["release"] } } ] }' >"$tmp/policy.json"
+"$py" "$here/tests/e2e/fake_sigstore.py" init "$tmp/sigstore" >/dev/null
+printf '%s\n' '{ "version": 1, "default": "deny",' \
+	"  \"keys\": { \"ci\": { \"keyless\": { \"trusted_root\": \"$tmp/sigstore/trusted_root.json\"," \
+	'    "issuer": "https://issuer.example", "subject": "dev@example.com" } } },' \
+	'  "rules": [ { "name": "keyless", "match": "docker.io/bench/**", "operations": ["pull"],' \
+	'      "signatures": { "keys": ["ci"] } } ] }' >"$tmp/bundle-policy.json"
 start_rw plain '{}'
 start_rw signed "{\"policy\": \"$tmp/policy.json\"}"
+start_rw bundle "{\"policy\": \"$tmp/bundle-policy.json\"}"
 
 say "building, pushing and signing $images images"
 for i in $(seq 1 "$images"); do
@@ -67,6 +78,11 @@ for i in $(seq 1 "$images"); do
 		"docker://127.0.0.1:$reg_port/bench/img$i:1.0" >/dev/null
 	"$bin" sign -c "$tmp/signed/config.json" --key "$tmp/release.key" \
 		"docker.io/bench/img$i:1.0" >/dev/null
+	d=sha256:$(curl -s -H "Accept: $accept" \
+		"http://127.0.0.1:$reg_port/v2/bench/img$i/manifests/1.0" | sha256sum | cut -d' ' -f1)
+	"$py" "$here/tests/e2e/fake_sigstore.py" bundle "$tmp/sigstore" \
+		--registry "127.0.0.1:$reg_port" --repo "bench/img$i" --digest "$d" \
+		--subject dev@example.com --issuer https://issuer.example >/dev/null
 done
 
 cold() {	# NAME: median seconds of the first pull of every image
@@ -80,8 +96,10 @@ cold() {	# NAME: median seconds of the first pull of every image
 }
 say "cold pulls, no policy"
 p_cold=$(cold URL_plain)
-say "cold pulls, signature rule"
+say "cold pulls, signature rule (cosign .sig)"
 s_cold=$(cold URL_signed)
+say "cold pulls, signature rule (Sigstore bundle referrer)"
+b_cold=$(cold URL_bundle)
 
 digest=sha256:$(curl -s -H "Accept: $accept" \
 	"http://127.0.0.1:$reg_port/v2/bench/img1/manifests/1.0" | sha256sum | cut -d' ' -f1)
@@ -95,8 +113,9 @@ rps() {	# NAME: req/s of cached by-digest pulls
 say "cached verdicts: wrk -c$conns -d${duration}s by digest"
 p_rps=$(rps URL_plain)
 s_rps=$(rps URL_signed)
-printf '%-46s %14s %14s\n' "" "no policy" "signature rule"
-printf '%-46s %14s %14s\n' "cold pull by tag, median s ($images images)" "$p_cold" "$s_cold"
-printf '%-46s %14s %14s\n' "cached verdict, by digest, req/s" "$p_rps" "$s_rps"
-printf 'BENCH sig_pull images=%s cold_plain_s=%s cold_signed_s=%s cached_plain_rps=%s cached_signed_rps=%s\n' \
-	"$images" "$p_cold" "$s_cold" "$p_rps" "$s_rps"
+b_rps=$(rps URL_bundle)
+printf '%-46s %12s %12s %12s\n' "" "no policy" "cosign .sig" "bundle"
+printf '%-46s %12s %12s %12s\n' "cold pull by tag, median s ($images images)" "$p_cold" "$s_cold" "$b_cold"
+printf '%-46s %12s %12s %12s\n' "cached verdict, by digest, req/s" "$p_rps" "$s_rps" "$b_rps"
+printf 'BENCH sig_pull images=%s cold_plain_s=%s cold_signed_s=%s cold_bundle_s=%s cached_plain_rps=%s cached_signed_rps=%s cached_bundle_rps=%s\n' \
+	"$images" "$p_cold" "$s_cold" "$b_cold" "$p_rps" "$s_rps" "$b_rps"
