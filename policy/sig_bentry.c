@@ -584,6 +584,8 @@ check_entry(json_t *v, size_t i, struct bundle_ctx *c,
 		    c->version);
 	if (r == 0 && promise != NULL)
 		r = check_set(promise, &e, c, out, err);
+	if (r == 0 && promise == NULL && c->nunsigned < SIG_BUNDLE_ENTRIES_MAX)
+		c->unsigned_logs[c->nunsigned++] = e.log;
 	if (r == 0 && proof != NULL)
 		r = check_proof(proof, &e, out, err);
 	/* Only what a signature vouches for is told: the SET's index, or

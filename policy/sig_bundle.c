@@ -289,6 +289,7 @@ read_timestamps(json_t *vm, struct bundle_ctx *c,
 	    "timestampVerificationData"), "rfc3161Timestamps"), *v;
 	struct sig_tsa_result tr;
 	unsigned char *der;
+	char when[32];
 	size_t i, len;
 	int r;
 
@@ -308,6 +309,12 @@ read_timestamps(json_t *vm, struct bundle_ctx *c,
 		free(der);
 		if (r != RW_OK)
 			return -2;
+		if (tr.verdict == SIG_VALID && tr.time > c->t->now) {
+			tr.verdict = SIG_BAD_SIGNATURE;
+			policy_time_str(when, sizeof(when), tr.time);
+			snprintf(tr.reason, sizeof(tr.reason), "timestamp at "
+			    "%s is in the future", when);
+		}
 		/* One that does not verify is not counted (sigstore-go). */
 		if (tr.verdict == SIG_VALID && c->ntimes < BUNDLE_TIMES_MAX)
 			c->times[c->ntimes++] = tr.time;
@@ -315,6 +322,29 @@ read_timestamps(json_t *vm, struct bundle_ctx *c,
 			snprintf(c->tsa_why, sizeof(c->tsa_why), "%s",
 			    tr.reason);
 	}
+	return 0;
+}
+
+/*
+ * A log whose entry had no SET (Rekor v2) gave no time of its own: its key
+ * must have been valid at the time the timestamps prove.
+ */
+static int
+check_unsigned_logs(const struct bundle_ctx *c, struct sig_bundle_result *out)
+{
+	char when[32];
+	size_t i, k;
+
+	for (i = 0; i < c->nunsigned; i++)
+		for (k = 0; k < c->ntimes; k++) {
+			if (policy_window_has(&c->unsigned_logs[i]->valid,
+			    c->times[k]))
+				continue;
+			policy_time_str(when, sizeof(when), c->times[k]);
+			return sig_bundle_fail(out, SIG_BAD_SIGNATURE, "signed "
+			    "at %s, outside the validity of log key %s", when,
+			    sig_key_id(c->unsigned_logs[i]->key));
+		}
 	return 0;
 }
 
@@ -550,6 +580,8 @@ judge(json_t *doc, struct bundle_ctx *c, struct sig_bundle_result *out,
 		    "of signing: no log entry with a valid signed entry "
 		    "timestamp%s%s", c->tsa_why[0] != '\0' ? "; " : " and no "
 		    "timestamp", c->tsa_why[0] != '\0' ? c->tsa_why : "");
+	if (r == 0)
+		r = check_unsigned_logs(c, out);
 	if (r == 0 && c->leaf != NULL && (out->stage = SIG_BUNDLE_SIGNER))
 		r = check_leaf(c, &leafkey, out, err);
 	snprintf(who, sizeof(who), "%s", out->reason);

@@ -10,6 +10,8 @@
 
 #include "policy/sig_bundle.h"
 
+struct policy_tlog;
+
 /* Verified times: one per log entry and per timestamp at most. */
 #define BUNDLE_TIMES_MAX	(2 * SIG_BUNDLE_ENTRIES_MAX)
 
@@ -30,6 +32,9 @@ struct bundle_ctx {
 	unsigned char	 pae_sha[32];		/* DSSE: SHA-256 of the PAE */
 	int64_t		 times[BUNDLE_TIMES_MAX];
 	size_t		 ntimes;
+	/* The logs of entries without a SET, judged at those times. */
+	const struct policy_tlog *unsigned_logs[SIG_BUNDLE_ENTRIES_MAX];
+	size_t		 nunsigned;
 	/* For the verdict: "logged in <log> at index N" of the first entry. */
 	char		 logged[200];
 	/* Why the first timestamp that did not verify did not. */

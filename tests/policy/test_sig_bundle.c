@@ -921,6 +921,53 @@ test_log_key_window(void **state)
 	sig_bundle_root_free(root);
 }
 
+/*
+ * Rekor v2: no SET, so the time is the TSA's; it must not be in the future,
+ * and the log key must have been valid then.
+ */
+static void
+test_rekor2_times(void **state)
+{
+	const struct fix *f = *state;
+	struct policy_trustroot *root;
+	struct sig_bundle_subject subj;
+	struct sig_bundle_result res;
+	json_t *doc, *tr;
+	struct rw_err err;
+	char path[512], *text;
+
+	(void)f;
+	snprintf(path, sizeof(path), "%s/%s/trusted_root.json", CASES, RK2);
+	root = root_load(path);
+	doc = bundle_load(RK2);
+	subject_init(f, &subj);
+	verify_doc(doc, root, NULL, &ident, INT64_C(1749729739), &subj, &res);
+	assert_true(res_is("rekor2, now before the timestamp", &res,
+	    SIG_BAD_SIGNATURE, "no verified time of signing: no log entry "
+	    "with a valid signed entry timestamp; timestamp at "
+	    "2025-06-12T12:02:20Z is in the future"));
+	sig_bundle_root_free(root);
+	/* The v2 log (the second tlog) valid only from the day after. */
+	tr = tu_load_json(path);
+	assert_int_equal(json_object_set_new(json_object_get(json_object_get(
+	    json_array_get(json_object_get(tr, "tlogs"), 1), "publicKey"),
+	    "validFor"), "start", json_string("2025-06-13T00:00:00Z")), 0);
+	text = json_dumps(tr, 0);
+	assert_non_null(text);
+	rw_err_clear(&err);
+	assert_int_equal(sig_bundle_root_parse(text, strlen(text), &root,
+	    &err), RW_OK);
+	verify_doc(doc, root, NULL, &ident, NOW, &subj, &res);
+	assert_true(res_is("rekor2, log key not yet valid", &res,
+	    SIG_BAD_SIGNATURE, "signed at 2025-06-12T12:02:20Z, outside the "
+	    "validity of log key sha256:47272b9d3ff5d56435e49b6005779854b9456"
+	    "0cb5b0246bbf899f151068e5f91"));
+	free(text);
+	json_decref(tr);
+	json_decref(doc);
+	sig_bundle_root_free(root);
+}
+
 /* How the certificate's SAN is quoted: cut at 128 bytes. */
 #define SAN_QUOTED	"certificate identity \"https://github.com/" \
 	"sigstore-conformance/extremely-dangerous-public-oidc-beacon/" \
@@ -1422,6 +1469,7 @@ main(void)
 		cmocka_unit_test(test_malformed_text),
 		cmocka_unit_test(test_no_err),
 		cmocka_unit_test(test_ed25519),
+		cmocka_unit_test(test_rekor2_times),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
