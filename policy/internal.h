@@ -201,6 +201,15 @@ int	 policy_cert_identity(const char *pem, char *subject, size_t ssize,
  */
 int	 policy_trustroot_pems(const struct policy_trustroot *tr, int cas,
 	    int64_t at, char **out);
+/*
+ * sig_ed25519.c: RFC 8032 verification of the 64-byte SIG by the raw
+ * Ed25519 key PUB over MSG: Ed25519ph (SHA-512 prehash, dom2 prefix, no
+ * context) when PH, else pure Ed25519.  *GOOD is 1 when it verifies.
+ * Returns RW_OK, or RW_ENOMEM.  For OpenSSL 3.0, which lacks Ed25519ph.
+ */
+int	 policy_ed25519_verify(const unsigned char pub[32],
+	    const unsigned char *msg, size_t mlen, const unsigned char sig[64],
+	    int ph, int *good);
 /* Whether T lies in W. */
 int	 policy_window_has(const struct policy_window *w, int64_t t);
 

@@ -126,9 +126,9 @@ const char	*sig_verdict_str(enum sig_verdict v);
  *  - ECDSA: SHA-256 whatever the curve (cosign's default, also for P-384
  *    and P-521 keys), signature in ASN.1 DER;
  *  - RSA: PKCS#1 v1.5 with SHA-256;
- *  - Ed25519: pure Ed25519 only.  Signatures cosign made with Ed25519ph
- *    (its current default for Ed25519 keys) need OpenSSL 3.2 and are
- *    BAD_SIGNATURE with OpenSSL 3.0/3.1 (the reason says so).
+ *  - Ed25519: pure Ed25519, or Ed25519ph (RFC 8032's prehashed variant,
+ *    cosign's default for Ed25519 keys; checked by policy/sig_ed25519.c,
+ *    as OpenSSL 3.0 lacks it).
  *
  * The payload is parsed with duplicate keys refused.  Go's encoding/json,
  * which cosign uses, matches object keys to fields case-insensitively, and
@@ -159,8 +159,8 @@ int		 sig_cosign_verify(const struct sig_key *k, const char *payload,
 
 /**
  * Verify SIG (SLEN raw bytes: DER for ECDSA) over MSG with K, hashing as
- * cosign does for that key type (SHA-256; Ed25519 pure).  *GOOD is 1 when
- * it verifies.  Returns RW_OK (a bad signature is *GOOD 0, not an error),
+ * cosign does for that key type (SHA-256; Ed25519 pure or prehashed).
+ * *GOOD is 1 when it verifies.  Returns RW_OK (a bad signature is *GOOD 0, not an error),
  * or RW_ENOMEM / RW_ECRYPTO when the check could not be set up.
  */
 int		 sig_key_verify(const struct sig_key *k, const void *msg,

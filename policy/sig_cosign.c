@@ -354,6 +354,28 @@ sig_key_kind(const struct sig_key *k)
  * verification itself (a bad DER, a wrong length) is just "not good": the
  * bytes came from the registry.  Only setting up the context is an error.
  */
+/*
+ * Cosign signs with Ed25519ph (RFC 8032's prehashed variant) by default;
+ * OpenSSL 3.0 knows only pure Ed25519, so the prehashed check is ours.
+ */
+static int
+ed25519ph(const struct sig_key *k, const void *msg, size_t mlen,
+    const unsigned char *sig, int *good, struct rw_err *err)
+{
+	unsigned char pub[32];
+	size_t plen = sizeof(pub);
+
+	if (EVP_PKEY_get_raw_public_key(k->pkey, pub, &plen) != 1 ||
+	    plen != sizeof(pub)) {
+		ERR_clear_error();
+		return rw_err_set(err, RW_ECRYPTO, "cannot read the Ed25519 "
+		    "public key");
+	}
+	if (policy_ed25519_verify(pub, msg, mlen, sig, 1, good) != RW_OK)
+		return rw_err_set(err, RW_ENOMEM, "out of memory");
+	return RW_OK;
+}
+
 int
 sig_key_verify(const struct sig_key *k, const void *msg, size_t mlen,
     const unsigned char *sig, size_t slen, int *good, struct rw_err *err)
@@ -372,6 +394,8 @@ sig_key_verify(const struct sig_key *k, const void *msg, size_t mlen,
 		*good = EVP_DigestVerify(ctx, sig, slen, msg, mlen) == 1;
 	EVP_MD_CTX_free(ctx);
 	ERR_clear_error();
+	if (rc == RW_OK && !*good && k->ed25519 && slen == 64)
+		rc = ed25519ph(k, msg, mlen, sig, good, err);
 	return rc;
 }
 
@@ -730,8 +754,7 @@ cosign_verify(const struct sig_key *k, const char *payload, size_t plen,
 		return rc;
 	if (!good) {
 		verdict(out, SIG_BAD_SIGNATURE, "signature does not verify with "
-		    "%s key %s%s", k->kind, k->id, k->ed25519 ? " (pure "
-		    "Ed25519 only: Ed25519ph needs OpenSSL 3.2)" : "");
+		    "%s key %s", k->kind, k->id);
 		return RW_OK;
 	}
 	check_payload(payload, plen, want, out);

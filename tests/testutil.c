@@ -4,7 +4,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 #include <jansson.h>
 
@@ -20,6 +22,19 @@ tu_slurp(const char *path, size_t *len)
 	if (rw_read_file(path, TU_FILE_MAX, 0, &s, len, &err) != RW_OK)
 		fail_msg("cannot read a test file: %s", err.msg);
 	return s;
+}
+
+void
+tu_unhex(const char *hex, unsigned char *out, size_t n)
+{
+	unsigned int b;
+	size_t i;
+
+	assert_int_equal(strlen(hex), 2 * n);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(sscanf(hex + 2 * i, "%2x", &b), 1);
+		out[i] = (unsigned char)b;
+	}
 }
 
 struct json_t *

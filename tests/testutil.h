@@ -18,6 +18,12 @@
 char	*tu_slurp(const char *path, size_t *len);
 
 /*
+ * Hex text HEX (exactly 2 * N digits) into OUT's N bytes; fails the
+ * running test when it is anything else.
+ */
+void	 tu_unhex(const char *hex, unsigned char *out, size_t n);
+
+/*
  * The JSON document in file PATH, parsed (caller decrefs).  Fails the
  * running test, naming PATH and the line, when it is not JSON.
  */

@@ -55,19 +55,6 @@ unb64(const char *s, size_t *len)
 	return out;
 }
 
-static void
-hex_to(const char *hex, unsigned char out[HLEN])
-{
-	size_t i;
-	unsigned v;
-
-	assert_int_equal(strlen(hex), 2 * HLEN);
-	for (i = 0; i < HLEN; i++) {
-		assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-		out[i] = (unsigned char)v;
-	}
-}
-
 /* SHA-256 of DATA, computed here without the code under test. */
 static void
 sha_plain(const void *data, size_t len, unsigned char out[HLEN])
@@ -453,7 +440,7 @@ test_merkle_reference_roots(void **state)
 	leaves(l);
 	for (n = 1; n <= N(ref); n++) {
 		mth(l, 0, n, root);
-		hex_to(ref[n - 1].root, want);
+		tu_unhex(ref[n - 1].root, want, HLEN);
 		assert_memory_equal(root, want, HLEN);
 	}
 }
@@ -662,8 +649,8 @@ test_merkle_args(void **state)
 	    &err), RW_EINVAL);
 	assert_int_equal(sig_tlog_leaf_hash(NULL, 1, leaf, &err), RW_EINVAL);
 	assert_int_equal(sig_tlog_leaf_hash(NULL, 0, leaf, &err), RW_OK);
-	hex_to("6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-	    empty);
+	tu_unhex("6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+	    empty, HLEN);
 	assert_memory_equal(leaf, empty, HLEN);
 }
 
