@@ -223,10 +223,37 @@ enum { S_NEXT = 0, S_PARKED, S_DONE, S_FAIL };
 enum MHD_Result proxy_step(struct request *rq, const char *data,
 	    size_t *size);
 
-/** Account and verify a streamed chunk; returns N or an MHD end code. */
-ssize_t	 proxy_stream_chunk(struct request *rq, const char *buf, size_t n);
-/** The upstream body failed (or hashed wrong): logs why, END_WITH_ERROR. */
-ssize_t	 proxy_stream_failed(struct request *rq);
+/*
+ * Helpers the proxy*.c files share; they were static while proxy.c was
+ * a single file.
+ */
+
+/** Is RQ's method M ("GET", "HEAD", ...)? */
+int	 proxy_is_method(const struct request *rq, const char *m);
+/** A queued answer's MHD result as a phase result: S_DONE, or S_FAIL. */
+int	 proxy_done(enum MHD_Result r);
+/** The client's request header NAME (borrowed from MHD), or NULL. */
+const char *proxy_hdr(struct request *rq, const char *name);
+/** Does RQ's upstream use regwarden's own credentials (not pass-through)? */
+int	 proxy_credentials_mode(const struct request *rq);
+
+/** Answer with a full message (already "regwarden: ..."), detail JSON. */
+enum MHD_Result front_refuse(struct request *rq, unsigned status,
+	    const char *code, const char *message, const char *detail_json);
+
+/* --- proxy_auth.c ------------------------------------------------------- */
+
+/**
+ * Who the client is (htpasswd, TLS client certificate, or pass-through);
+ * fills RQ->identity.  Returns S_NEXT, or S_DONE/S_FAIL with the refusal
+ * queued.
+ */
+int	 proxy_client_auth(struct request *rq);
+/** Pass-through mode: did upstream accept RQ's credentials for its
+ * repository lately?  Always 1 in credentials mode. */
+int	 proxy_authz_ok(struct request *rq);
+/** Remember that upstream accepted RQ's credentials (pass-through mode). */
+void	 proxy_authz_store(struct request *rq);
 
 /**
  * Start a buffered upstream request on RQ's behalf with RQ's upstream
@@ -243,9 +270,40 @@ struct xfer *proxy_start_aux(struct request *rq, const char *method,
  */
 int	 proxy_need_auth(struct request *rq, int next);
 
-/** Answer with a full message (already "regwarden: ..."), detail JSON. */
-enum MHD_Result front_refuse(struct request *rq, unsigned status,
-	    const char *code, const char *message, const char *detail_json);
+/** PH_PROBE and PH_TOKEN: S_NEXT, S_PARKED, S_DONE or S_FAIL. */
+int	 proxy_phase_probe(struct request *rq);
+int	 proxy_phase_token(struct request *rq);
+
+/* --- proxy_upstream.c --------------------------------------------------- */
+
+/** PH_SEND and PH_WAIT: S_NEXT, S_PARKED, S_DONE or S_FAIL. */
+int	 proxy_phase_send(struct request *rq);
+int	 proxy_phase_wait(struct request *rq);
+
+/** Answer 502 with why X failed (else RQ->note); S_DONE or S_FAIL. */
+int	 proxy_upstream_unreachable(struct request *rq, struct xfer *x);
+
+/** Relay the upstream's answer in RQ->x (headers rewritten); S_DONE/S_FAIL. */
+int	 proxy_answer_upstream(struct request *rq);
+
+/** Account and verify a streamed chunk; returns N or an MHD end code. */
+ssize_t	 proxy_stream_chunk(struct request *rq, const char *buf, size_t n);
+/** The upstream body failed (or hashed wrong): logs why, END_WITH_ERROR. */
+ssize_t	 proxy_stream_failed(struct request *rq);
+
+/* --- proxy_manifest.c --------------------------------------------------- */
+
+/** A pushed manifest in RQ->body: hash, parse, on to PH_DECIDE; or refuse. */
+int	 proxy_check_pushed_manifest(struct request *rq);
+/**
+ * A manifest fetched into RQ->x: verify its digest, cache it, on to
+ * PH_DECIDE.  A non-200 answer is relayed as it is.
+ */
+int	 proxy_answer_fetched_manifest(struct request *rq);
+/** After the upstream stored a pushed manifest, keep the verified copy. */
+void	 proxy_cache_pushed_manifest(struct request *rq);
+/** PH_ANSWER: serve or refuse per RQ->dv; an admitted push goes to PH_SEND. */
+int	 proxy_answer_decided(struct request *rq);
 
 /* --- decide.c ----------------------------------------------------------- */
 

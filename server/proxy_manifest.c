@@ -1,0 +1,234 @@
+/* proxy_manifest.c - manifest bytes: digests checked on fetch and push, cached, answered. */
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "server/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void	 add_warning(struct MHD_Response *r, const char *msg);
+
+/* ---------------------------------------------------------- manifests */
+
+static int
+serve_manifest(struct request *rq, const char *body, size_t len,
+    const char *media_type, const char *digest)
+{
+	struct MHD_Response *r;
+	char etag[RW_DIGEST_MAX + 4];
+
+	if (front_buffer(rq, 200, body, len, media_type, &r) != MHD_YES)
+		return S_FAIL;
+	MHD_add_response_header(r, "Docker-Content-Digest", digest);
+	snprintf(etag, sizeof(etag), "\"%s\"", digest);
+	MHD_add_response_header(r, "ETag", etag);
+	if (rq->dv.kind == VERDICT_WARN)
+		add_warning(r, rq->dv.message);
+	return proxy_done(front_queue(rq, 200, r));
+}
+
+/* A Warning header (RFC 7234 299) with the message as a quoted string:
+ * printable ASCII only, quotes escaped, under the 4096-byte limit. */
+static void
+add_warning(struct MHD_Response *r, const char *msg)
+{
+	char v[4000];
+	size_t n = 0;
+
+	n += (size_t)snprintf(v, sizeof(v), "299 - \"");
+	for (; *msg != '\0' && n < sizeof(v) - 8; msg++) {
+		unsigned char c = (unsigned char)*msg;
+		if (strncmp(msg, "\xe2\x86\x92", 3) == 0) {	/* U+2192 */
+			v[n++] = '-';
+			v[n++] = '>';
+			msg += 2;
+			continue;
+		}
+		if (c == '"' || c == '\\')
+			v[n++] = '\\';
+		v[n++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	v[n++] = '"';
+	v[n] = '\0';
+	MHD_add_response_header(r, "Warning", v);
+}
+
+/* The manifest with the verdict in rq->dv. */
+int
+proxy_answer_decided(struct request *rq)
+{
+	char detail[1024];
+
+	if (rq->dv.kind == DV_ERROR)
+		return proxy_done(front_refuse(rq, 503, "UNAVAILABLE",
+		    rq->dv.message, NULL));
+	if (rq->dv.kind == VERDICT_DENY && !proxy_is_method(rq, "HEAD")) {
+		snprintf(detail, sizeof(detail), "{\"verdict\":\"deny\","
+		    "\"rule\":\"%s\",\"file\":\"%s\",\"line\":%d,"
+		    "\"digest\":\"%s\"}", rq->dv.rule, rq->dv.file,
+		    rq->dv.line, rq->digest);
+		return proxy_done(front_refuse(rq, 403, "DENIED",
+		    rq->dv.message, detail));
+	}
+	if (rq->write_op) {	/* an admitted push goes upstream */
+		rq->phase = PH_SEND;
+		return S_NEXT;
+	}
+	/* HEAD answers with the real digest even when the GET will be
+	 * refused: the refusal needs a body to reach the client. */
+	return serve_manifest(rq, rq->mbody, rq->mlen, rq->mtype, rq->digest);
+}
+
+/* Hash the exact bytes; what the client asked for and what the upstream
+ * claims must both agree with them.  Returns S_NEXT when they do. */
+static int
+check_digest(struct request *rq, const char *body, size_t len)
+{
+	char claimed[RW_DIGEST_MAX + 8];
+	int alg = RW_HASH_SHA256;
+
+	if (rq->rt.ref_is_digest)
+		alg = rw_hash_alg_of(rq->rt.ref);
+	else if (xfer_header(rq->x, "Docker-Content-Digest", claimed,
+	    sizeof(claimed)) > 0 && rw_hash_alg_of(claimed) != 0)
+		alg = rw_hash_alg_of(claimed);
+	if (rw_digest(alg, body, len, rq->digest) != RW_OK)
+		return proxy_done(front_error(rq, 500, "UNKNOWN",
+		    "cannot hash"));
+	if (rq->rt.ref_is_digest && strcmp(rq->digest, rq->rt.ref) != 0)
+		return proxy_done(front_error(rq, 502, "DIGEST_INVALID",
+		    "upstream %s sent manifest bytes whose digest is %s, not "
+		    "the requested %s; refusing them", rq->rt.up->name,
+		    rq->digest, rq->rt.ref));
+	if (xfer_header(rq->x, "Docker-Content-Digest", claimed,
+	    sizeof(claimed)) > 0 && rw_hash_alg_of(claimed) == alg &&
+	    strcmp(claimed, rq->digest) != 0)
+		return proxy_done(front_error(rq, 502, "DIGEST_INVALID",
+		    "upstream %s sent manifest %s:%s with "
+		    "Docker-Content-Digest %s, but its bytes hash to %s; "
+		    "refusing them", rq->rt.up->name, rq->rt.name, rq->rt.ref,
+		    claimed, rq->digest));
+	return S_NEXT;
+}
+
+static void
+strip_params(char *mt)
+{
+	char *p = strchr(mt, ';');
+
+	if (p != NULL)
+		*p = '\0';
+	for (p = mt + strlen(mt); p > mt && (p[-1] == ' ' || p[-1] == '\t');)
+		*--p = '\0';
+}
+
+int
+proxy_answer_fetched_manifest(struct request *rq)
+{
+	struct mcache_ref *refs = NULL;
+	const struct mcache_entry *e;
+	struct rw_err err;
+	char mt[256];
+	const char *body;
+	size_t len, nrefs = 0;
+	long status = xfer_status(rq->x);
+	int rc;
+
+	if (status != 200)
+		return proxy_answer_upstream(rq);
+	if (xfer_too_big(rq->x))
+		return proxy_done(front_error(rq, 502, "MANIFEST_INVALID",
+		    "upstream %s sent a manifest over the limit of %zu bytes",
+		    rq->rt.up->name, rq->cfg->max_manifest_bytes));
+	body = xfer_body(rq->x, &len);
+	rc = check_digest(rq, body, len);
+	if (rc != S_NEXT)
+		return rc;
+	rw_err_clear(&err);
+	if (mcache_manifest_refs(body, len, &refs, &nrefs, mt, sizeof(mt),
+	    &err) != RW_OK)
+		return proxy_done(front_error(rq, 502, "MANIFEST_INVALID",
+		    "upstream %s sent a manifest regwarden cannot read: %s",
+		    rq->rt.up->name, err.msg));
+	if (mt[0] == '\0' && xfer_header(rq->x, "Content-Type", mt,
+	    sizeof(mt)) < 0)
+		rw_strlcpy(mt, "application/octet-stream", sizeof(mt));
+	strip_params(mt);
+	e = mcache_put(rq->srv->mc, rq->rt.up->name, rq->rt.name, rq->digest,
+	    mt, body, len, refs, nrefs, (int64_t)time(NULL));
+	free(refs);
+	proxy_authz_store(rq);
+	if (e != NULL) {
+		mcache_release(rq->entry);
+		rq->entry = e;
+	}
+	rq->mbody = body;	/* held by rq->x until the request ends */
+	rq->mlen = len;
+	rw_strlcpy(rq->mtype, mt, sizeof(rq->mtype));
+	rq->phase = PH_DECIDE;
+	return S_NEXT;
+}
+
+/* After the upstream stored a pushed manifest, keep the verified copy. */
+void
+proxy_cache_pushed_manifest(struct request *rq)
+{
+	struct mcache_ref *refs = NULL;
+	const struct mcache_entry *e;
+	struct rw_err err;
+	char mt[256];
+	size_t nrefs = 0;
+
+	rw_err_clear(&err);
+	if (rq->body.data == NULL || mcache_manifest_refs(rq->body.data,
+	    rq->body.len, &refs, &nrefs, mt, sizeof(mt), &err) != RW_OK)
+		return;
+	if (mt[0] == '\0') {
+		const char *ct = proxy_hdr(rq, "Content-Type");
+		rw_strlcpy(mt, ct != NULL ? ct : "application/octet-stream",
+		    sizeof(mt));
+	}
+	strip_params(mt);
+	e = mcache_put(rq->srv->mc, rq->rt.up->name, rq->rt.name, rq->digest,
+	    mt, rq->body.data, rq->body.len, refs, nrefs, (int64_t)time(NULL));
+	free(refs);
+	mcache_release(e);
+}
+
+/* A pushed manifest is hashed before it goes upstream; a digest reference
+ * must match the bytes. */
+int
+proxy_check_pushed_manifest(struct request *rq)
+{
+	int alg = rq->rt.ref_is_digest ? rw_hash_alg_of(rq->rt.ref) :
+	    RW_HASH_SHA256;
+	const char *b = rq->body.data != NULL ? rq->body.data : "", *ct;
+	struct mcache_ref *refs = NULL;
+	struct rw_err err;
+	size_t n = 0;
+
+	rw_err_clear(&err);
+	if (rw_digest(alg, b, rq->body.len, rq->digest) != RW_OK)
+		return proxy_done(front_error(rq, 500, "UNKNOWN",
+		    "cannot hash"));
+	if (rq->rt.ref_is_digest && strcmp(rq->digest, rq->rt.ref) != 0)
+		return proxy_done(front_error(rq, 400, "DIGEST_INVALID",
+		    "the manifest bytes hash to %s, not %s", rq->digest,
+		    rq->rt.ref));
+	if (mcache_manifest_refs(b, rq->body.len, &refs, &n, rq->mtype,
+	    sizeof(rq->mtype), &err) != RW_OK)
+		return proxy_done(front_error(rq, 400, "MANIFEST_INVALID", "%s",
+		    err.msg));
+	free(refs);
+	if (rq->mtype[0] == '\0') {
+		ct = proxy_hdr(rq, "Content-Type");
+		rw_strlcpy(rq->mtype, ct != NULL ? ct : "", sizeof(rq->mtype));
+		strip_params(rq->mtype);
+	}
+	rq->mbody = b;
+	rq->mlen = rq->body.len;
+	rq->push_checked = 1;
+	rq->phase = PH_DECIDE;	/* push admission, then PH_SEND */
+	return S_NEXT;
+}
