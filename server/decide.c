@@ -29,15 +29,6 @@ enum job_kind { JOB_CONFIG = 1, JOB_CHILD, JOB_TAG_DIGEST, JOB_SIG_MANIFEST,
 	JOB_SIG_BLOB, JOB_REF_API, JOB_REF_TAG, JOB_NOTARY_MANIFEST,
 	JOB_NOTARY_BLOB };
 
-#define MAX_SIGS	32		/* signature layers examined */
-#define SIG_BLOB_CAP	(64 * 1024)	/* one signed payload */
-#define SIG_ANNOTATION	"dev.cosignproject.cosign/signature"
-#define SIG_CERT_ANNOTATION	"dev.sigstore.cosign/certificate"
-#define SIG_CHAIN_ANNOTATION	"dev.sigstore.cosign/chain"
-#define SIG_BUNDLE_ANNOTATION	"dev.sigstore.cosign/bundle"
-#define NOTARY_TYPE	"application/vnd.cncf.notary.signature"
-#define MAX_NOTARY	8		/* Notation signatures examined */
-
 struct job {
 	int	 kind;
 	int	 child;			/* platform index, or -1 */
@@ -68,26 +59,14 @@ struct decide_ctx {
 	size_t			 ndbx;
 	struct policy_exception	*px;
 	size_t			 npx;
-	/* cosign signatures (POLICY_NEED_SIGS): layers of sha256-<hex>.sig */
-	struct {
-		char	 digest[RW_DIGEST_MAX];
-		char	 media_type[128];
-		char	*sig_b64;
-		char	*cert_pem;	/* keyless: Fulcio leaf, chain, */
-		char	*chain_pem;	/* and the Rekor bundle (SET) */
-		char	*bundle_json;
-		char	*payload;
-		size_t	 plen;
-		char	 origin[96];
-		char	*envelope;	/* Notation: the JWS or COSE bytes */
-		size_t	 elen;
-		char	 etype[64];
-	}			 sig[MAX_SIGS];
+	/* signatures (POLICY_NEED_SIGS): layers of sha256-<hex>.sig, then
+	 * the Notation and Sigstore bundle referrers */
+	struct facts_sig	 sig[FACTS_SIG_MAX];
 	int			 nnotary;
 	int			 nsig;
 	int			 sigs_gathered;
 	char			 sig_subject[RW_DIGEST_MAX]; /* "" or the index */
-	struct policy_sig_input	 sigin[MAX_SIGS];
+	struct policy_sig_input	 sigin[FACTS_SIG_MAX];
 };
 
 /* ------------------------------------------------------------- policy */
@@ -324,7 +303,7 @@ start_job(struct request *rq, const struct job *j)
 	    j->kind == JOB_NOTARY_BLOB;
 	rq->aux = proxy_start_aux(rq, j->kind == JOB_TAG_DIGEST ? "HEAD" :
 	    "GET", url, j->kind == JOB_CONFIG ? CONFIG_CAP :
-	    blob ? SIG_BLOB_CAP + 1 : rq->cfg->max_manifest_bytes + 1,
+	    blob ? FACTS_SIG_BLOB_CAP + 1 : rq->cfg->max_manifest_bytes + 1,
 	    blob ? NULL : ALL_MANIFEST_TYPES, blob);
 	return rq->aux != NULL ? RW_OK : RW_EUPSTREAM;
 }
@@ -386,61 +365,13 @@ job_child(struct request *rq, struct decide_ctx *dx, const struct job *j,
 
 /* ---------------------------------------------------- cosign signatures */
 
-/* A copy of annotation NAME of LAYER when it is a string of sane size. */
-static char *
-annotation(json_t *layer, const char *name)
-{
-	json_t *v = json_object_get(json_object_get(layer, "annotations"), name);
-
-	if (!json_is_string(v) || strlen(json_string_value(v)) > SIG_BLOB_CAP)
-		return NULL;
-	return strdup(json_string_value(v));
-}
-
-/* One layer of the signature manifest: its payload blob is fetched next. */
-static void
-sig_layer(struct decide_ctx *dx, json_t *layer, size_t i)
-{
-	json_t *mt = json_object_get(layer, "mediaType");
-	json_t *d = json_object_get(layer, "digest");
-	json_t *sz = json_object_get(layer, "size");
-	json_t *sig = json_object_get(json_object_get(layer, "annotations"),
-	    SIG_ANNOTATION);
-	int k = dx->nsig;
-
-	if (k >= MAX_SIGS)
-		return;
-	dx->nsig++;
-	snprintf(dx->sig[k].origin, sizeof(dx->sig[k].origin),
-	    "signature layer %zu", i + 1);
-	if (json_is_string(mt))
-		rw_strlcpy(dx->sig[k].media_type, json_string_value(mt),
-		    sizeof(dx->sig[k].media_type));
-	if (json_is_string(sig) && strlen(json_string_value(sig)) < 16384)
-		dx->sig[k].sig_b64 = strdup(json_string_value(sig));
-	dx->sig[k].cert_pem = annotation(layer, SIG_CERT_ANNOTATION);
-	dx->sig[k].chain_pem = annotation(layer, SIG_CHAIN_ANNOTATION);
-	dx->sig[k].bundle_json = annotation(layer, SIG_BUNDLE_ANNOTATION);
-	/* Only a small sha256 blob is worth fetching; others stay empty and
-	 * the policy reports them as malformed. */
-	if (json_is_string(d) && rw_hash_alg_of(json_string_value(d)) ==
-	    RW_HASH_SHA256 && strlen(json_string_value(d)) == 71 &&
-	    json_is_integer(sz) && json_integer_value(sz) >= 0 &&
-	    json_integer_value(sz) <= SIG_BLOB_CAP) {
-		rw_strlcpy(dx->sig[k].digest, json_string_value(d),
-		    sizeof(dx->sig[k].digest));
-		add_job(dx, JOB_SIG_BLOB, k, dx->sig[k].digest);
-	}
-}
-
 /* sha256-<hex>.sig: 404 means unsigned; each layer is one signature. */
 static int
 job_sig_manifest(struct request *rq, struct decide_ctx *dx, long st,
     const char *body, size_t len, struct rw_err *err)
 {
-	json_t *root, *layers, *l;
 	struct rw_err perr;
-	size_t i;
+	size_t i, n;
 
 	dx->sigs_gathered = 1;
 	/* A platform manifest of an index signed as a whole: the index's
@@ -458,34 +389,25 @@ job_sig_manifest(struct request *rq, struct decide_ctx *dx, long st,
 	if (st != 200)
 		return rw_err_set(err, RW_EUPSTREAM, "upstream answered %ld for "
 		    "the signature tag of %s", st, rq->digest);
-	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
-	layers = json_object_get(root, "layers");
-	json_array_foreach(layers, i, l)
-		sig_layer(dx, l, i);
-	json_decref(root);
+	/* Each layer's payload blob is fetched next. */
+	n = facts_sig_layers(body, len, &dx->sig[dx->nsig],
+	    (size_t)(FACTS_SIG_MAX - dx->nsig));
+	for (i = (size_t)dx->nsig; i < (size_t)dx->nsig + n; i++)
+		if (dx->sig[i].digest[0] != '\0')
+			add_job(dx, JOB_SIG_BLOB, (int)i, dx->sig[i].digest);
+	dx->nsig += (int)n;
 	return RW_OK;
 }
 
-/* A signed payload: kept only when its bytes hash to the layer digest. */
+/* A signed payload or a referrer's envelope: kept only when its bytes hash
+ * to the digest its descriptor names. */
 static int
 job_sig_blob(struct decide_ctx *dx, const struct job *j, long st,
     const char *body, size_t len, struct rw_err *err)
 {
-	char got[RW_DIGEST_MAX];
-	int k = j->child;
-
-	(void)err;
-	if (st != 200 || len > SIG_BLOB_CAP ||
-	    rw_digest(RW_HASH_SHA256, body, len, got) != RW_OK ||
-	    strcmp(got, j->digest) != 0)
-		return RW_OK;	/* unusable: reported as malformed */
-	dx->sig[k].payload = malloc(len + 1);
-	if (dx->sig[k].payload == NULL)
-		return rw_err_set(err, RW_ENOMEM, "out of memory");
-	memcpy(dx->sig[k].payload, body, len);
-	dx->sig[k].payload[len] = '\0';
-	dx->sig[k].plen = len;
-	return RW_OK;
+	if (st != 200)
+		return RW_OK;	/* unusable: judged without it */
+	return facts_sig_blob(&dx->sig[j->child], body, len, err);
 }
 
 /* ---------------------------------------------------- Notation signatures */
@@ -499,8 +421,8 @@ static int
 job_referrers(struct request *rq, struct decide_ctx *dx, const struct job *j,
     long st, const char *body, size_t len, struct rw_err *err)
 {
-	json_t *root, *m, *at, *d;
-	size_t i;
+	char d[FACTS_REFERRERS_MAX][RW_DIGEST_MAX];
+	size_t i, n;
 
 	if (st == 404 && j->kind == JOB_REF_API) {
 		add_job(dx, JOB_REF_TAG, -1, NULL);
@@ -511,84 +433,27 @@ job_referrers(struct request *rq, struct decide_ctx *dx, const struct job *j,
 	if (st != 200)
 		return rw_err_set(err, RW_EUPSTREAM, "upstream answered %ld for "
 		    "the referrers of %s", st, rq->digest);
-	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
-	json_array_foreach(json_object_get(root, "manifests"), i, m) {
-		at = json_object_get(m, "artifactType");
-		d = json_object_get(m, "digest");
-		if (dx->nnotary >= MAX_NOTARY || !json_is_string(at) ||
-		    (strcmp(json_string_value(at), NOTARY_TYPE) != 0 &&
-		    strncmp(json_string_value(at), SIG_BUNDLE_MEDIA_PREFIX,
-		    strlen(SIG_BUNDLE_MEDIA_PREFIX)) != 0) ||
-		    !json_is_string(d) || strlen(json_string_value(d)) != 71 ||
-		    rw_hash_alg_of(json_string_value(d)) != RW_HASH_SHA256)
-			continue;
-		dx->nnotary++;
-		add_job(dx, JOB_NOTARY_MANIFEST, -1, json_string_value(d));
-	}
-	json_decref(root);
+	n = facts_sig_referrers(body, len, d,
+	    (size_t)(FACTS_REFERRERS_MAX - dx->nnotary));
+	for (i = 0; i < n; i++)
+		add_job(dx, JOB_NOTARY_MANIFEST, -1, d[i]);
+	dx->nnotary += (int)n;
 	return RW_OK;
 }
 
-/* A Notation signature manifest: its one layer is the envelope. */
+/* A Notation or Sigstore bundle referrer: its one layer is the envelope. */
 static int
 job_notary_manifest(struct decide_ctx *dx, const struct job *j, long st,
     const char *body, size_t len, const char *rq_digest)
 {
-	json_t *root, *layer, *mt, *d, *sz, *sub;
-	char got[RW_DIGEST_MAX];
-	int k = dx->nsig;
+	struct facts_sig *s = &dx->sig[dx->nsig];
 
-	if (st != 200 || k >= MAX_SIGS ||
-	    rw_digest(RW_HASH_SHA256, body, len, got) != RW_OK ||
-	    strcmp(got, j->digest) != 0)
+	if (st != 200 || dx->nsig >= FACTS_SIG_MAX ||
+	    !facts_sig_referrer(body, len, j->digest, rq_digest, s))
 		return RW_OK;	/* unusable: not counted */
-	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
-	/* The fallback index is anyone's to write: the referrer must name
-	 * this manifest as its subject, or it is not counted. */
-	sub = json_object_get(json_object_get(root, "subject"), "digest");
-	if (!json_is_string(sub) || strcmp(json_string_value(sub),
-	    rq_digest) != 0) {
-		json_decref(root);
-		return RW_OK;
-	}
-	layer = json_array_get(json_object_get(root, "layers"), 0);
-	mt = json_object_get(layer, "mediaType");
-	d = json_object_get(layer, "digest");
-	sz = json_object_get(layer, "size");
+	if (s->digest[0] != '\0')
+		add_job(dx, JOB_NOTARY_BLOB, dx->nsig, s->digest);
 	dx->nsig++;
-	snprintf(dx->sig[k].origin, sizeof(dx->sig[k].origin),
-	    "%s %.12s", json_is_string(mt) && strncmp(json_string_value(mt),
-	    SIG_BUNDLE_MEDIA_PREFIX, strlen(SIG_BUNDLE_MEDIA_PREFIX)) == 0 ?
-	    "Sigstore bundle" : "Notation signature", j->digest + 7);
-	if (json_is_string(mt))
-		rw_strlcpy(dx->sig[k].etype, json_string_value(mt),
-		    sizeof(dx->sig[k].etype));
-	if (json_is_string(d) && strlen(json_string_value(d)) == 71 &&
-	    rw_hash_alg_of(json_string_value(d)) == RW_HASH_SHA256 &&
-	    json_is_integer(sz) && json_integer_value(sz) >= 0 &&
-	    json_integer_value(sz) <= SIG_BLOB_CAP)
-		add_job(dx, JOB_NOTARY_BLOB, k, json_string_value(d));
-	json_decref(root);
-	return RW_OK;
-}
-
-static int
-job_notary_blob(struct decide_ctx *dx, const struct job *j, long st,
-    const char *body, size_t len, struct rw_err *err)
-{
-	char got[RW_DIGEST_MAX];
-	int k = j->child;
-
-	if (st != 200 || len > SIG_BLOB_CAP ||
-	    rw_digest(RW_HASH_SHA256, body, len, got) != RW_OK ||
-	    strcmp(got, j->digest) != 0)
-		return RW_OK;	/* unusable: reported as malformed */
-	dx->sig[k].envelope = malloc(len + 1);
-	if (dx->sig[k].envelope == NULL)
-		return rw_err_set(err, RW_ENOMEM, "out of memory");
-	memcpy(dx->sig[k].envelope, body, len);
-	dx->sig[k].envelope[len] = '\0';
-	dx->sig[k].elen = len;
 	return RW_OK;
 }
 
@@ -632,9 +497,7 @@ job_done(struct request *rq, struct decide_ctx *dx, const struct job *j,
 		return job_referrers(rq, dx, j, st, body, len, err);
 	if (j->kind == JOB_NOTARY_MANIFEST)
 		return job_notary_manifest(dx, j, st, body, len, rq->digest);
-	if (j->kind == JOB_NOTARY_BLOB)
-		return job_notary_blob(dx, j, st, body, len, err);
-	if (j->kind == JOB_SIG_BLOB)
+	if (j->kind == JOB_SIG_BLOB || j->kind == JOB_NOTARY_BLOB)
 		return job_sig_blob(dx, j, st, body, len, err);
 	if (st != 200)
 		return rw_err_set(err, RW_EUPSTREAM, "upstream answered %ld for "
@@ -789,30 +652,8 @@ evaluate(struct request *rq, struct decide_ctx *dx, struct verdict *v,
 	q.tag_digest = dx->have_tag_digest ? dx->tag_digest : NULL;
 	q.identity = rq->identity;
 	if (dx->needs & POLICY_NEED_SIGS) {
-		for (i = 0; i < (size_t)dx->nsig; i++) {
-			dx->sigin[i].payload = dx->sig[i].payload != NULL ?
-			    dx->sig[i].payload : "";
-			dx->sigin[i].plen = dx->sig[i].plen;
-			dx->sigin[i].sig_b64 = dx->sig[i].sig_b64 != NULL ?
-			    dx->sig[i].sig_b64 : "";
-			dx->sigin[i].media_type = dx->sig[i].media_type;
-			dx->sigin[i].origin = dx->sig[i].origin;
-			dx->sigin[i].cert_pem = dx->sig[i].cert_pem;
-			dx->sigin[i].chain_pem = dx->sig[i].chain_pem;
-			dx->sigin[i].bundle_json = dx->sig[i].bundle_json;
-			if (dx->sig[i].etype[0] != '\0') {	/* a referrer */
-				dx->sigin[i].payload = NULL;
-				dx->sigin[i].sig_b64 = NULL;
-				dx->sigin[i].media_type = strncmp(dx->sig[i].etype,
-				    SIG_BUNDLE_MEDIA_PREFIX,
-				    strlen(SIG_BUNDLE_MEDIA_PREFIX)) == 0 ?
-				    dx->sig[i].etype : NOTARY_TYPE;
-				dx->sigin[i].envelope = dx->sig[i].envelope != NULL ?
-				    dx->sig[i].envelope : "";
-				dx->sigin[i].elen = dx->sig[i].elen;
-				dx->sigin[i].envelope_type = dx->sig[i].etype;
-			}
-		}
+		for (i = 0; i < (size_t)dx->nsig; i++)
+			facts_sig_input(&dx->sig[i], &dx->sigin[i]);
 		q.sigs = dx->sigin;
 		q.nsigs = (size_t)dx->nsig;
 		q.manifest_size = (int64_t)rq->mlen;
@@ -1119,7 +960,7 @@ signature_referrer(const char *body, size_t len)
 		at = json_string_value(json_object_get(json_object_get(root,
 		    "config"), "mediaType"));
 	yes = json_is_object(json_object_get(root, "subject")) && at != NULL &&
-	    (strcmp(at, NOTARY_TYPE) == 0 || strncmp(at,
+	    (strcmp(at, FACTS_NOTARY_TYPE) == 0 || strncmp(at,
 	    SIG_BUNDLE_MEDIA_PREFIX, strlen(SIG_BUNDLE_MEDIA_PREFIX)) == 0 ||
 	    strcmp(at, "application/vnd.dev.cosign.artifact.sig.v1+json") == 0);
 	json_decref(root);
@@ -1208,14 +1049,8 @@ drop_ctx(struct request *rq)
 	free(rq->dx->pf);
 	db_exceptions_free(rq->dx->dbx, rq->dx->ndbx);
 	free(rq->dx->px);
-	for (i = 0; i < (size_t)rq->dx->nsig; i++) {
-		free(rq->dx->sig[i].sig_b64);
-		free(rq->dx->sig[i].cert_pem);
-		free(rq->dx->sig[i].chain_pem);
-		free(rq->dx->sig[i].bundle_json);
-		free(rq->dx->sig[i].payload);
-		free(rq->dx->sig[i].envelope);
-	}
+	for (i = 0; i < (size_t)rq->dx->nsig; i++)
+		facts_sig_cleanup(&rq->dx->sig[i]);
 	free(rq->dx);
 	rq->dx = NULL;
 }

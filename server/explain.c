@@ -14,6 +14,7 @@
 #include "db/db.h"
 #include "server/cli.h"
 #include "server/config.h"
+#include "server/explain_int.h"
 #include "server/facts.h"
 #include "server/internal.h"
 #include "server/mcache.h"
@@ -214,6 +215,7 @@ struct gathered {
 	struct explain_image	 ev[FACTS_MAX_PLATFORMS];
 	char			 pin[RW_DIGEST_MAX];
 	const char		*pin_source;
+	struct explain_sigs	 sigs;		/* POLICY_NEED_SIGS */
 };
 
 static void
@@ -227,6 +229,7 @@ gathered_free(struct gathered *g)
 	facts_platforms_cleanup(&g->plats);
 	for (i = 0; i < FACTS_MAX_PLATFORMS; i++)
 		facts_image_cleanup(&g->child_img[i]);
+	explain_sigs_cleanup(&g->sigs);
 	free(g);
 }
 
@@ -669,6 +672,36 @@ setup(struct run *rn)
 	return 0;
 }
 
+/*
+ * Fetch the manifest and what the rule needs.  *MLEN gets the manifest's
+ * size.  Returns RW_OK, or an error with ERR set.
+ */
+static int
+gather(struct run *rn, const char *tag, size_t *mlen, struct rw_err *e)
+{
+	char *body = NULL, cfgd[RW_DIGEST_MAX];
+	int rc;
+
+	rc = fetch_manifest(rn->s, tag != NULL ? tag : rn->ci.digest,
+	    tag == NULL, rn->g, &body, mlen, e);
+	if (rc == RW_OK && rn->p != NULL)
+		policy_match(rn->p, rn->host, rn->ci.repo, rn->a.op, tag != NULL,
+		    &rn->needs);
+	if (rc == RW_OK)
+		rc = gather_images(rn->s, rn->g, body, *mlen, rn->needs, e);
+	if (rc == RW_OK && (rn->needs & POLICY_NEED_SCAN)) {
+		config_of(body, *mlen, cfgd, sizeof(cfgd));
+		rc = find_scan(rn->cfg, rn->p, rn->g->digest, cfgd, &rn->sf, e);
+	}
+	free(body);
+	if (rc == RW_OK && (rn->needs & POLICY_NEED_PIN) && tag != NULL)
+		rc = find_pin(rn->cfg, rn->p, rn->host, rn->ci.repo, tag, rn->g,
+		    e);
+	if (rc == RW_OK && (rn->needs & POLICY_NEED_SIGS))
+		rc = explain_sigs_gather(rn->s, rn->g->digest, &rn->g->sigs, e);
+	return rc;
+}
+
 /* Fetch what the rule needs and decide.  Returns 0 or an exit status. */
 static int
 decide(struct run *rn)
@@ -676,26 +709,11 @@ decide(struct run *rn)
 	struct admission_req q;
 	struct rw_err e;
 	const char *tag = rn->ci.digest[0] != '\0' ? NULL : rn->ci.tag;
-	char *body = NULL, cfgd[RW_DIGEST_MAX];
 	size_t len = 0;
 	int rc;
 
 	rw_err_clear(&e);
-	rc = fetch_manifest(rn->s, tag != NULL ? tag : rn->ci.digest,
-	    tag == NULL, rn->g, &body, &len, &e);
-	if (rc == RW_OK && rn->p != NULL)
-		policy_match(rn->p, rn->host, rn->ci.repo, rn->a.op, tag != NULL,
-		    &rn->needs);
-	if (rc == RW_OK)
-		rc = gather_images(rn->s, rn->g, body, len, rn->needs, &e);
-	if (rc == RW_OK && (rn->needs & POLICY_NEED_SCAN)) {
-		config_of(body, len, cfgd, sizeof(cfgd));
-		rc = find_scan(rn->cfg, rn->p, rn->g->digest, cfgd, &rn->sf, &e);
-	}
-	free(body);
-	if (rc == RW_OK && (rn->needs & POLICY_NEED_PIN) && tag != NULL)
-		rc = find_pin(rn->cfg, rn->p, rn->host, rn->ci.repo, tag, rn->g,
-		    &e);
+	rc = gather(rn, tag, &len, &e);
 	if (rc != RW_OK)
 		return undecided(rn, e.msg[0] != '\0' ? e.msg : rw_strerror(rc));
 	if (rn->p == NULL)
@@ -718,6 +736,8 @@ decide(struct run *rn)
 		q.exceptions = rn->sf.px;
 		q.nexceptions = rn->sf.npx;
 	}
+	if (rn->needs & POLICY_NEED_SIGS)
+		explain_sigs_req(&rn->g->sigs, (int64_t)len, &q);
 	/* Push: what the tag points to now would come from a HEAD; explain
 	 * judges the image the tag names, so the tag has not moved. */
 	q.tag_digest = rn->a.op == POLICY_OP_PUSH && tag != NULL ?
@@ -788,6 +808,10 @@ build_report(struct run *rn, struct explain_report *r)
 	r->pin_needed = (rn->needs & POLICY_NEED_PIN) && rn->ci.digest[0] == '\0';
 	r->pin = g->pin[0] != '\0' ? g->pin : NULL;
 	r->pin_source = g->pin_source;
+	r->sigs_gathered = g->sigs.gathered;
+	r->sigs = g->sigs.shown;
+	r->nsigs = g->sigs.n;
+	r->sig_subject = g->sigs.subject[0] != '\0' ? g->sigs.subject : NULL;
 }
 
 int
@@ -1016,6 +1040,37 @@ print_pin(FILE *fp, const struct explain_report *r)
 		fputs("none\n", fp);
 }
 
+/* One line per signature found; nothing when the rule reads none. */
+static void
+print_sigs(FILE *fp, const struct explain_report *r)
+{
+	size_t i;
+
+	if (!r->sigs_gathered)
+		return;
+	if (r->nsigs == 0) {
+		fputs("  signatures: none found (no cosign .sig tag, no Notation "
+		    "or Sigstore bundle referrer)\n", fp);
+		return;
+	}
+	fprintf(fp, "  signatures: %zu found", r->nsigs);
+	if (r->sig_subject != NULL)
+		fprintf(fp, " (the .sig tag of index %s, which lists this "
+		    "manifest)", r->sig_subject);
+	fputc('\n', fp);
+	for (i = 0; i < r->nsigs; i++) {
+		fputs("    ", fp);
+		put_safe(fp, r->sigs[i].origin, 0);
+		fputs(": ", fp);
+		if (r->sigs[i].media_type == NULL ||
+		    r->sigs[i].media_type[0] == '\0')
+			fputs("(no media type)", fp);
+		else
+			put_safe(fp, r->sigs[i].media_type, SHOW_MAX);
+		fputc('\n', fp);
+	}
+}
+
 static void
 print_evidence(FILE *fp, const struct explain_report *r)
 {
@@ -1035,6 +1090,7 @@ print_evidence(FILE *fp, const struct explain_report *r)
 		print_image(fp, &r->images[i], "    ");
 	}
 	print_pin(fp, r);
+	print_sigs(fp, r);
 }
 
 int
@@ -1170,6 +1226,23 @@ json_verdict(const struct explain_report *r, json_t *o, int *bad)
 	return o;
 }
 
+/* The signatures found, or null when the rule reads none. */
+static json_t *
+json_sigs(const struct explain_report *r, int *bad)
+{
+	json_t *a;
+	size_t i;
+
+	if (!r->sigs_gathered)
+		return json_null();
+	a = json_array();
+	for (i = 0; a != NULL && i < r->nsigs; i++)
+		jappend(a, json_pack("{s:o,s:o}", "origin",
+		    jstr(r->sigs[i].origin), "media_type",
+		    jstr(r->sigs[i].media_type)), bad);
+	return a;
+}
+
 int
 explain_print_json(FILE *fp, const struct explain_report *r)
 {
@@ -1199,6 +1272,7 @@ explain_print_json(FILE *fp, const struct explain_report *r)
 	jset(o, "pin", r->pin != NULL ? json_pack("{s:s,s:s}", "digest", r->pin,
 	    "source", r->pin_source != NULL ? r->pin_source : "") :
 	    json_null(), &bad);
+	jset(o, "signatures", json_sigs(r, &bad), &bad);
 	jset(o, "message", jstr(r->has_policy ? r->v->message : NULL), &bad);
 	if (bad == 0 && json_dumpf(o, fp, JSON_COMPACT) == 0)
 		fputc('\n', fp);

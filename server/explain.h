@@ -14,7 +14,9 @@
  * explain decides one image the way the proxy would, against the live
  * upstream, and prints why: the manifest is fetched (and its digest
  * verified), then exactly the facts the matching rule needs (image configs,
- * verified by digest; the pin).  It enforces nothing and records nothing:
+ * verified by digest; the pin; the cosign, Notation and Sigstore bundle
+ * signatures, each blob checked against its digest, as the proxy gathers
+ * them).  It enforces nothing and records nothing:
  * no audit row, no decision, no pin (not even for pin_on_first_pull), and
  * the state database is opened only when it already exists.  Exit status:
  * 0 served (allow, warn, audit), 2 usage (bad option or image reference),
@@ -105,6 +107,13 @@ struct explain_image {
 	const struct policy_image	*img;		/* parsed config */
 };
 
+/** One signature found for the image. */
+struct explain_sig {
+	const char	*origin;	/* "signature layer 1", "Notation
+					   signature 1a2b3c4d5e6f" */
+	const char	*media_type;	/* of the layer holding it; may be "" */
+};
+
 struct explain_report {
 	const char		*image;		/* "docker.io/library/nginx:1.25",
 						   as the policy names it */
@@ -124,13 +133,19 @@ struct explain_report {
 	int			 pin_needed;	/* the rule reads a pin */
 	const char		*pin;		/* pinned digest, or NULL */
 	const char		*pin_source;	/* "policy file", "state db" */
+	int			 sigs_gathered;	/* the rule reads signatures */
+	const struct explain_sig *sigs;		/* with sigs_gathered */
+	size_t			 nsigs;
+	const char		*sig_subject;	/* the index whose .sig tag
+						   stood in, or NULL */
 };
 
 /**
  * Print R as text: the image, digest, media type and platforms, the
  * decision and deciding rule, every check as `  PASS check: text` or
  * `  FAIL check: text`, the evidence (user, environment variable names but
- * never their values, labels, created, config digest, pin) and the message
+ * never their values, labels, created, config digest, pin and, when
+ * gathered, one line per signature: origin and media type) and the message
  * a client would see.  Bytes from the image are shown as printable ASCII
  * (others as \xNN).  Returns 0, or -1 when writing to FP failed.
  */
@@ -142,8 +157,9 @@ int	 explain_print_text(FILE *fp, const struct explain_report *r);
  * (bool), mode (null when no rule matched), rule ({name, file, line} or
  * null), default ("deny"|"allow" when the default decided, else null),
  * checks[] ({check, passed, text}), images[] ({platform, manifest, config,
- * user, env[] of names, labels{}, created}), pin ({digest, source} or null)
- * and message.  explain prints {image, decision: "error", error} instead
+ * user, env[] of names, labels{}, created}), pin ({digest, source} or null),
+ * signatures ([{origin, media_type}], null when not gathered) and
+ * message.  explain prints {image, decision: "error", error} instead
  * when it could not decide.  Returns 0, or -1 when out of memory or writing
  * failed.
  */

@@ -1,10 +1,14 @@
 /*
- * facts.h - turn fetched, verified bytes (an image config blob, an index)
- * into the facts policy_eval reads.
+ * facts.h - turn fetched, verified bytes (an image config blob, an index,
+ * the signatures of a manifest) into the facts policy_eval reads.
  * SPDX-License-Identifier: Apache-2.0
  *
- * Pure parsing over bytes already hashed by the caller; no I/O.  A struct
- * facts_image owns every string its policy_image view points at.
+ * Pure parsing over bytes the caller fetched; no I/O, no logging.  Image
+ * configs and indexes are hashed by the caller; the signature parsers
+ * (facts_sig.c) hash what they keep themselves, so the proxy (decide.c)
+ * and `regwarden explain` check signatures alike.  A struct facts_image
+ * owns every string its policy_image view points at; a struct facts_sig
+ * owns its copies.  Nothing here keeps state: safe from any thread.
  */
 #ifndef RW_FACTS_H
 #define RW_FACTS_H
@@ -53,5 +57,112 @@ void	 facts_platforms_cleanup(struct facts_platforms *fp);
 
 /** RFC 3339 timestamp to unix seconds; -1 when malformed. */
 long long facts_parse_time(const char *s);
+
+/* ------------------------------------------------------------ signatures */
+
+/*
+ * Where signatures are found (config/POLICY.md, "signatures"): the layers of
+ * cosign's `sha256-<hex>.sig` tag manifest, and the OCI referrers of the
+ * digest whose artifactType is Notation's or a Sigstore bundle's.  The
+ * caller fetches; these parse what came back and keep only bytes that hash
+ * to the digest their descriptor names.
+ */
+#define FACTS_SIG_MAX		POLICY_SIG_MAX	/* signatures kept per image */
+#define FACTS_SIG_BLOB_CAP	(64 * 1024)	/* one payload or envelope */
+#define FACTS_SIG_B64_MAX	16384	/* the signature annotation, exclusive */
+#define FACTS_REFERRERS_MAX	8	/* signature referrers fetched */
+#define FACTS_NOTARY_TYPE	"application/vnd.cncf.notary.signature"
+#define FACTS_SIG_ANNOTATION	"dev.cosignproject.cosign/signature"
+#define FACTS_CERT_ANNOTATION	"dev.sigstore.cosign/certificate"
+#define FACTS_CHAIN_ANNOTATION	"dev.sigstore.cosign/chain"
+#define FACTS_BUNDLE_ANNOTATION	"dev.sigstore.cosign/bundle"
+
+/*
+ * One signature as found.  DIGEST names the blob still to fetch (the
+ * cosign payload, or a referrer's envelope): "" when the descriptor is not
+ * a sha256 digest of at most FACTS_SIG_BLOB_CAP bytes, and then the blob is
+ * never fetched: the signature is still counted, and judged over nothing
+ * (facts_sig_input), so no key verifies it.  Strings are NUL-terminated
+ * copies, NULL when absent; release with facts_sig_cleanup.
+ */
+struct facts_sig {
+	char	 origin[96];		/* "signature layer 2", "Notation
+					   signature 1a2b3c4d5e6f" */
+	char	 digest[RW_DIGEST_MAX];
+	int	 referrer;		/* 0: a .sig layer, 1: an OCI referrer */
+	/* a .sig layer: its media type, annotations and payload */
+	char	 media_type[128];
+	char	*sig_b64;
+	char	*cert_pem;
+	char	*chain_pem;
+	char	*bundle_json;
+	char	*payload;
+	size_t	 plen;
+	/* a referrer: its first layer's media type, and that layer's bytes */
+	char	 etype[64];
+	char	*envelope;
+	size_t	 elen;
+};
+
+/**
+ * The layers of a `sha256-<hex>.sig` manifest (BODY, LEN bytes), one
+ * signature each, into OUT[0..MAX).  Each gets its origin ("signature
+ * layer N", N counting from 1), media type, the blob digest to fetch (see
+ * struct facts_sig) and copies of its annotations: the signature when
+ * shorter than FACTS_SIG_B64_MAX, the certificate, chain and bundle when at
+ * most FACTS_SIG_BLOB_CAP bytes.  A copy that is missing, not a string, too
+ * long or cannot be allocated is NULL, and the signature is judged without
+ * it: an odd layer still counts, and never stops the others.  Layers past
+ * MAX are ignored; a body that is not JSON, or has no "layers" array, has
+ * none.  Returns the number of entries filled (the caller owns them).
+ */
+size_t	 facts_sig_layers(const char *body, size_t len, struct facts_sig *out,
+	    size_t max);
+
+/**
+ * The referrers worth fetching from a referrers index (BODY, LEN bytes:
+ * the answer of GET /v2/<name>/referrers/<digest>, or the `sha256-<hex>`
+ * fallback tag's index): entries of "manifests" whose artifactType is
+ * FACTS_NOTARY_TYPE or starts with "application/vnd.dev.sigstore.bundle",
+ * and whose digest is a sha256 digest.  Their digests are copied, in
+ * order, into OUT[0..MAX).  Returns how many; 0 for a body that is not
+ * JSON.
+ */
+size_t	 facts_sig_referrers(const char *body, size_t len,
+	    char (*out)[RW_DIGEST_MAX], size_t max);
+
+/**
+ * A signature referrer manifest (BODY, LEN bytes) fetched as DIGEST.
+ * Returns 1 and fills OUT (cleared first: origin "Sigstore bundle <12 hex>"
+ * or "Notation signature <12 hex>" after the first layer's media type,
+ * ETYPE, and DIGEST for that layer's blob) when the bytes hash to DIGEST and
+ * its "subject.digest" is SUBJECT; otherwise 0 and OUT untouched, and the
+ * referrer does not count: the fallback tag's index is anyone's to write.
+ */
+int	 facts_sig_referrer(const char *body, size_t len, const char *digest,
+	    const char *subject, struct facts_sig *out);
+
+/**
+ * The blob S->digest named (BODY, LEN bytes): kept as S's payload (a .sig
+ * layer) or envelope (a referrer) when it is at most FACTS_SIG_BLOB_CAP
+ * bytes and hashes to S->digest.  Other bytes are left out, and the
+ * signature is judged without them.  Returns RW_OK either way, or
+ * RW_ENOMEM with ERR set.
+ */
+int	 facts_sig_blob(struct facts_sig *s, const char *body, size_t len,
+	    struct rw_err *err);
+
+/**
+ * The view policy_eval reads of S, into IN (whose strings point into S,
+ * which must outlive it).  A .sig layer's missing payload or signature is
+ * "", which no key verifies; a referrer is passed as an envelope of type
+ * ETYPE ("" when missing), with media type FACTS_NOTARY_TYPE unless it is a
+ * Sigstore bundle.  A referrer whose layer named no media type is passed
+ * as an empty .sig layer, as the proxy always has.
+ */
+void	 facts_sig_input(const struct facts_sig *s, struct policy_sig_input *in);
+
+/** Free S's copies and clear it; S may be reused. */
+void	 facts_sig_cleanup(struct facts_sig *s);
 
 #endif /* RW_FACTS_H */

@@ -1,12 +1,14 @@
 #!/bin/bash
 # explain.test.sh - `regwarden check` and `regwarden explain` against a real
 # docker-registry: every decision kind, the deciding rule, PASS/FAIL lines,
-# evidence, pins read but never written, token and Basic upstreams, and the
-# exit statuses (0 served, 3 refused, 4 could not decide).
+# evidence, pins read but never written, token and Basic upstreams,
+# signatures (cosign keys, a Sigstore bundle referrer, an index signed as a
+# whole) gathered as the proxy gathers them, and the exit statuses (0
+# served, 3 refused, 4 could not decide).
 # SPDX-License-Identifier: Apache-2.0
 . "$(dirname "$0")/lib.sh"
 
-need_tools docker-registry skopeo curl sha256sum
+need_tools docker-registry skopeo curl sha256sum openssl
 rw_only || { pass "explain needs regwarden (E2E_DIRECT=1: nothing to do)"; finish; }
 [ -x "$RW_BIN" ] || die "regwarden binary not found or not executable: $RW_BIN"
 
@@ -38,6 +40,38 @@ REDIR_URL=$FAKE_URL REDIR_REQS=$FAKE_REQS
 start_fake corrupt redirect --upstream "$PLAIN_URL" --target-addr 127.0.0.2 \
 	--target-port "$(free_port 127.0.0.2)" --corrupt
 CORRUPT_URL=$FAKE_URL
+# An upstream whose signature tags fail with 500 (storage trouble): a proxy
+# in front of the plain registry, otherwise faithful.
+SIGFAIL_PORT=$(free_port)
+SIGFAIL_URL=http://127.0.0.1:$SIGFAIL_PORT
+bg_start "$E2E_TMP/sigfail.log" "$PY" -c '
+import re, sys, urllib.error, urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+UP = sys.argv[2]
+class H(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def answer(self, code, body, hdrs):
+        self.send_response(code)
+        for k in ("Content-Type", "Docker-Content-Digest"):
+            if hdrs.get(k):
+                self.send_header(k, hdrs[k])
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def do_GET(self):
+        if re.search(r"/manifests/sha256-[0-9a-f]{64}[.]sig$", self.path):
+            return self.answer(500, b"{\"errors\":[{\"code\":\"UNKNOWN\","
+                b"\"message\":\"storage down\"}]}", {"Content-Type": "application/json"})
+        q = urllib.request.Request(UP + self.path,
+            headers={"Accept": self.headers.get("Accept", "*/*")})
+        try:
+            r = urllib.request.urlopen(q)
+            self.answer(r.status, r.read(), r.headers)
+        except urllib.error.HTTPError as e:
+            self.answer(e.code, e.read(), e.headers)
+ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+' "$SIGFAIL_PORT" "$PLAIN_URL"
+wait_until 10 code_is_any 200 "$SIGFAIL_URL/v2/" || die "the sigfail proxy did not start"
 
 # ---- images ----------------------------------------------------------------
 mkimage "$E2E_TMP/app" --layers 1 --layer-size 16k --user 1000 \
@@ -65,13 +99,22 @@ push() {
 }
 for x in "app e2e/app:1.0" "app e2e/app:latest" "root e2e/root:1.0" \
 	"app evil/miner:1.0" "multi e2e/multi:1.0" "app pinned/app:1.0" \
-	"app pinned/app:2.0" "app tofu/app:1.0" "root warn/root:1.0" "app other/app:1.0"; do
+	"app pinned/app:2.0" "app tofu/app:1.0" "root warn/root:1.0" "app other/app:1.0" \
+	"app sig/signed:1.0" "app sig/unsigned:1.0" "app sig/stranger:1.0" \
+	"multi sig/multi:1.0" "app sigb/app:1.0"; do
 	set -- $x
 	push "$1" "$PLAIN_HOST/$2"
 done
 push app "$TREG_HOST/e2e/app:1.0" "$BOT:$BOT_PW"
 push app "$BREG_HOST/e2e/app:1.0" "$BOT2:$BOT2_PW"
 pass "images pushed to the registries"
+
+# ---- signing keys and a private Sigstore deployment ------------------------
+KEYS=$E2E_TMP/keys
+make_keys "$KEYS" release stranger
+SIGSTORE=$E2E_TMP/sigstore
+"$PY" "$E2E_DIR/fake_sigstore.py" init "$SIGSTORE" >"$E2E_TMP/sigstore.json" \
+	2>"$E2E_TMP/sigstore.err" || die "fake_sigstore.py init failed: $(cat "$E2E_TMP/sigstore.err")"
 
 # ---- policy and config -----------------------------------------------------
 POLICY=$E2E_TMP/policy.json
@@ -120,13 +163,15 @@ cat >"$CONF" <<EOF
     { "name": "nocreds", "url": "$BREG_URL", "insecure": true, "hosts": ["anon.example"] },
     { "name": "liar", "url": "$LIAR_URL", "insecure": true, "hosts": ["liar.example"] },
     { "name": "redir", "url": "$REDIR_URL", "insecure": true, "hosts": ["redir.example"] },
-    { "name": "corrupt", "url": "$CORRUPT_URL", "insecure": true, "hosts": ["corrupt.example"] }
+    { "name": "corrupt", "url": "$CORRUPT_URL", "insecure": true, "hosts": ["corrupt.example"] },
+    { "name": "sigfail", "url": "$SIGFAIL_URL", "insecure": true, "hosts": ["sigfail.example"] }
   ] }
 EOF
 
-# explain ARGS...: runs regwarden explain; sets X_RC, X_OUT, X_ERR.
+# explain ARGS...: runs regwarden explain (config X_CONF, default CONF);
+# sets X_RC, X_OUT, X_ERR.
 explain() {
-	"$RW_BIN" explain -c "$CONF" "$@" >"$E2E_TMP/x.out" 2>"$E2E_TMP/x.err"
+	"$RW_BIN" explain -c "${X_CONF:-$CONF}" "$@" >"$E2E_TMP/x.out" 2>"$E2E_TMP/x.err"
 	X_RC=$?
 	X_OUT=$(cat "$E2E_TMP/x.out")
 	X_ERR=$(cat "$E2E_TMP/x.err")
@@ -354,6 +399,132 @@ explain corrupt.example/e2e/app:1.0
 expect_match "corrupted config blob: exit 4, its digest and the bytes' named" \
 	"^4\|regwarden: could not decide on corrupt.example/e2e/app:1.0: the image config $APP_CFG from upstream corrupt hashes to sha256:[0-9a-f]{64}\$" \
 	"$X_RC|$X_ERR"
+
+# ---- signatures --------------------------------------------------------------
+# Gathered as the proxy gathers them: the .sig tag's layers with their
+# payloads, and the Notation / Sigstore bundle referrers.  A policy of its
+# own, so that the one above keeps its revision (key files count in it).
+SIGPOLICY=$E2E_TMP/sigpolicy.json
+cat >"$SIGPOLICY" <<EOF
+{ "version": 1,
+  "rules": [
+    { "name": "signed", "match": ["docker.io/sig/**", "corrupt.example/sig/**",
+        "sigfail.example/sig/**"],
+      "signatures": { "keys": ["release"] } },
+    { "name": "bundled", "match": "docker.io/sigb/**",
+      "signatures": { "keys": ["ci"] } }
+  ],
+  "keys": {
+    "release": { "cosign_file": "$KEYS/release.pub" },
+    "ci": { "keyless": { "trusted_root": "$SIGSTORE/trusted_root.json",
+        "issuer": "https://issuer.example", "subject": "dev@example.com" } }
+  }
+}
+EOF
+sed 's|"policy": "policy.json"|"policy": "sigpolicy.json"|' "$CONF" >"$E2E_TMP/sigconfig.json"
+X_CONF=$E2E_TMP/sigconfig.json
+sign() {	# KEY IMAGE
+	local out
+	out=$("$RW_BIN" sign -c "$CONF" --key "$KEYS/$1.key" "$2" 2>&1) ||
+		die "regwarden sign --key $1 $2 failed: $out"
+}
+sign release docker.io/sig/signed:1.0
+sign stranger docker.io/sig/stranger:1.0
+sign release docker.io/sig/multi:1.0
+KID=sha256:$(openssl pkey -in "$KEYS/release.key" -pubout -outform DER 2>/dev/null |
+	sha256sum | awk '{print $1}')
+out=$("$PY" "$E2E_DIR/fake_sigstore.py" bundle "$SIGSTORE" --registry "$PLAIN_HOST" \
+	--repo sigb/app --digest "$APP" --subject dev@example.com \
+	--issuer https://issuer.example 2>&1) || die "fake_sigstore.py bundle failed: $out"
+BUNDLE_REF=$(printf '%s' "$out" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["referrer"])')
+SIGMT=application/vnd.dev.cosign.simplesigning.v1+json
+
+explain docker.io/sig/signed:1.0
+expect_eq "signed: exit 0, nothing on stderr, admitted by the rule" \
+	"0||decision:   allow (would be served)|rule:       \"signed\" ($SIGPOLICY:3, enforce mode)" \
+	"$X_RC|$X_ERR|$(line 'decision:')|$(line 'rule:')"
+expect_eq "signed: the signature checks, signatures.key naming key and signature" \
+"checks:
+  PASS sources: docker.io/sig/signed is an allowed source (pattern \"docker.io/sig/**\")
+  PASS signatures: signed by a key trusted for docker.io/sig/** (release); found 1 signature: 1 by a trusted key
+  PASS signatures.key: signed by key release ($KID), signature signature layer 1" \
+	"$(section 'checks:' 'evidence:')"
+expect_eq "signed: the signature in the evidence" \
+"  signatures: 1 found
+    signature layer 1: $SIGMT" "$(section '  signatures:' 'message:')"
+explain --json docker.io/sig/signed:1.0
+expect_eq "signed --json: the signatures array" \
+	"0|allow|[{\"origin\": \"signature layer 1\", \"media_type\": \"$SIGMT\"}]" \
+	"$X_RC|$(printf '%s' "$X_OUT" | "$PY" -c 'import json,sys
+j = json.load(sys.stdin)
+print(j["decision"] + "|" + json.dumps(j["signatures"]))' 2>&1)"
+
+explain docker.io/sig/unsigned:1.0
+expect_eq "unsigned: exit 3 (refused, not undecided), nothing on stderr" "3|" "$X_RC|$X_ERR"
+expect_eq "unsigned: the FAIL signatures line" \
+	"  FAIL signatures: no signature by any key trusted for docker.io/sig/** (trusted: release); the image has no cosign signature (no sha256-${APP#sha256:}.sig tag nor Sigstore bundle referrer in the repository). Sign it: regwarden sign --key <release key> docker.io/sig/unsigned@$APP" \
+	"$(line '  FAIL signatures:')"
+expect_eq "unsigned: signatures.key says the key did not sign, no signature found" \
+"  FAIL signatures.key: no signature by key release ($KID)
+evidence:
+  config:   not fetched (the deciding rule does not read it)
+  pin:      not read (the deciding rule checks no pin here)
+  signatures: none found (no cosign .sig tag, no Notation or Sigstore bundle referrer)" \
+	"$(section '  FAIL signatures.key' 'message:')"
+explain --json docker.io/sig/unsigned:1.0
+expect_eq "unsigned --json: deny and an empty signatures array" "3|deny|[]" \
+	"$X_RC|$(printf '%s' "$X_OUT" | "$PY" -c 'import json,sys
+j = json.load(sys.stdin)
+print(j["decision"] + "|" + json.dumps(j["signatures"]))' 2>&1)"
+X_CONF=$CONF explain docker.io/e2e/app:1.0 --json
+expect_eq "a rule without signatures: signatures null" "None" \
+	"$(printf '%s' "$X_OUT" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["signatures"])' 2>&1)"
+
+explain docker.io/sig/stranger:1.0
+expect_eq "untrusted key: exit 3, the signature counted as by an unknown key" \
+	"3|found 1 signature: 1 by an unknown key" \
+	"$X_RC|$(line '  FAIL signatures:' | grep -o 'found 1 signature: 1 by an unknown key')"
+
+explain docker.io/sigb/app:1.0
+expect_eq "Sigstore bundle referrer: exit 0, admitted keyless" \
+	"0|  PASS signatures.key: signed by key ci (keyless dev@example.com via https://issuer.example), signature Sigstore bundle ${BUNDLE_REF:7:12}" \
+	"$X_RC|$(line '  PASS signatures.key' | cut -d';' -f1)"
+expect_eq "Sigstore bundle referrer: the evidence line" \
+"  signatures: 1 found
+    Sigstore bundle ${BUNDLE_REF:7:12}: application/vnd.dev.sigstore.bundle.v0.3+json" \
+	"$(section '  signatures:' 'message:')"
+
+# A platform manifest has no .sig of its own: the index signed as a whole
+# admits it once the proxy has served it through that index, as explain
+# reads from the state db.  Before that, explain knows no index.
+explain "docker.io/sig/multi@$AMD64"
+expect_eq "platform manifest, no index known: exit 3" "3" "$X_RC"
+start_regwarden "$(default_upstreams "$PLAIN_URL")" "{\"policy\": \"$SIGPOLICY\"}"
+req GET "$RW_URL/v2/sig/multi/manifests/1.0" -H "Accept: application/vnd.oci.image.index.v1+json"
+expect_code "the signed index is served by the proxy" 200
+"$RW_BIN" explain -c "$RW_CONF" "docker.io/sig/multi@$AMD64" >"$E2E_TMP/x.out" 2>"$E2E_TMP/x.err"
+X_RC=$?
+X_OUT=$(cat "$E2E_TMP/x.out")
+expect_eq "platform manifest of a signed index: exit 0, the index's signature" \
+"0|  PASS signatures.key: signed by key release ($KID), signature signature layer 1
+  signatures: 1 found (the .sig tag of index $MULTI, which lists this manifest)
+    signature layer 1: $SIGMT" \
+	"$X_RC|$(line '  PASS signatures.key')
+$(section '  signatures:' 'message:')"
+stop_regwarden_checked
+
+# A payload that does not hash to its digest is left out, as at the proxy:
+# the signature is then counted malformed.  A signature tag the upstream
+# cannot serve leaves explain undecided.
+explain corrupt.example/sig/signed:1.0
+expect_eq "corrupted payload blob: exit 3, the signature counted malformed" \
+	"3|found 1 signature: 1 malformed|    signature layer 1: $SIGMT" \
+	"$X_RC|$(line '  FAIL signatures:' | grep -o 'found 1 signature: 1 malformed')|$(line '    signature layer 1')"
+explain sigfail.example/sig/signed:1.0
+expect_eq "signature tag answering 500: exit 4, nothing on stdout, the status named" \
+	"4||regwarden: could not decide on sigfail.example/sig/signed:1.0: upstream sigfail answered 500 for the signature tag of $APP (UNKNOWN: storage down)" \
+	"$X_RC|$X_OUT|$X_ERR"
+X_CONF=
 
 # ---- no policy configured --------------------------------------------------
 NOPOL=$E2E_TMP/nopolicy.json

@@ -549,6 +549,21 @@ show_client_line() {
 	printf '%s\n' "$lines" | sed "s|^|#   $1: |"
 }
 
+# make_keys DIR NAME...: a fresh P-256 signing key per NAME, DIR/NAME.key
+# (mode 600, as regwarden sign wants) and its public half DIR/NAME.pub.
+make_keys() {
+	local dir=$1 k
+	shift
+	mkdir -p "$dir"
+	for k in "$@"; do
+		openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+			-out "$dir/$k.key" 2>/dev/null || die "cannot make the $k key"
+		chmod 600 "$dir/$k.key"
+		openssl pkey -in "$dir/$k.key" -pubout -out "$dir/$k.pub" 2>/dev/null ||
+			die "cannot write the $k public key"
+	done
+}
+
 # seed_image LAYOUT REPO:TAG: copy the single image (or index) of an OCI
 # layout straight into the registry, bypassing regwarden.
 seed_image() {

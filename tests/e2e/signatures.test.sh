@@ -16,14 +16,7 @@ start_registry
 
 # ---- keys: the trusted one and a stranger's --------------------------------
 KEYS=$E2E_TMP/keys
-mkdir -p "$KEYS"
-for k in release stranger; do
-	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
-		-out "$KEYS/$k.key" 2>/dev/null || die "cannot make the $k key"
-	chmod 600 "$KEYS/$k.key"
-	openssl pkey -in "$KEYS/$k.key" -pubout -out "$KEYS/$k.pub" 2>/dev/null ||
-		die "cannot write the $k public key"
-done
+make_keys "$KEYS" release stranger
 
 # ---- images ------------------------------------------------------------------
 mkimage "$E2E_TMP/signed" --seed 31 --layers 1 --layer-size 20k --user 1000

@@ -1,0 +1,242 @@
+/* explain_sigs.c - an image's signatures for `regwarden explain`, fetched as the proxy does. */
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "server/explain_int.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db/db.h"
+
+/*
+ * The proxy (decide.c) runs the same steps asynchronously; both parse with
+ * facts_sig.c, so what is counted, capped and checked is the same.  Where
+ * the proxy treats a failed fetch as an unusable signature (a blob or a
+ * referrer manifest that is missing, too large or does not hash to its
+ * digest), so does explain: a payload or envelope is then judged as
+ * absent, a referrer is not counted.  Where the proxy cannot decide (the
+ * upstream not reached, the .sig tag or the referrers answered with
+ * neither 200 nor 404), explain cannot either.
+ */
+
+/* GET PATH of S's repository, a KIND of thing, into R capped at CAP. */
+static int
+get(struct upc *s, const char *path, int kind, size_t cap,
+    struct upc_resp *r, struct rw_err *err)
+{
+	char url[4096];
+
+	snprintf(url, sizeof(url), "%s/v2/%s/%s", upc_upstream(s)->url,
+	    upc_repo(s), path);
+	upc_resp_init(r, cap);
+	return upc_get(s, url, kind, r, err);
+}
+
+/*
+ * GET PATH for something that may be unusable without the verdict being
+ * undecided: *R is filled, and a body past its cap is no error (R->too_big
+ * says so).  Other failures are.
+ */
+static int
+get_optional(struct upc *s, const char *path, int kind, size_t cap,
+    struct upc_resp *r, struct rw_err *err)
+{
+	struct rw_err e;
+	int rc;
+
+	rw_err_clear(&e);
+	rc = get(s, path, kind, cap, r, &e);
+	if (rc == RW_ETOOBIG)
+		return RW_OK;
+	if (rc != RW_OK)
+		return rw_err_set(err, rc, "%s", e.msg);
+	return RW_OK;
+}
+
+static size_t
+manifest_cap(const struct upc *s)
+{
+	return upc_config(s)->max_manifest_bytes + 1;	/* as the proxy */
+}
+
+/* The payload or envelope SIG names, kept when it hashes to its digest. */
+static int
+fetch_blob(struct upc *s, struct facts_sig *sig, struct rw_err *err)
+{
+	char path[RW_DIGEST_MAX + 16];
+	struct upc_resp r;
+	int rc;
+
+	snprintf(path, sizeof(path), "blobs/%s", sig->digest);
+	rc = get_optional(s, path, UPC_BLOB, FACTS_SIG_BLOB_CAP, &r, err);
+	if (rc == RW_OK && r.status == 200 && !r.too_big)
+		rc = facts_sig_blob(sig, r.body.data, r.body.len, err);
+	upc_resp_cleanup(&r);
+	return rc;
+}
+
+/*
+ * The .sig tag of DIGEST: its layers into ES, and their payloads.  *FOUND
+ * is 0 when the tag does not exist.
+ */
+static int
+cosign_tag(struct upc *s, const char *digest, struct explain_sigs *es,
+    int *found, struct rw_err *err)
+{
+	char path[RW_DIGEST_MAX + 32], what[RW_DIGEST_MAX + 40];
+	struct upc_resp r;
+	size_t i, n = 0;
+	int rc;
+
+	snprintf(path, sizeof(path), "manifests/sha256-%s.sig", digest + 7);
+	snprintf(what, sizeof(what), "the signature tag of %s", digest);
+	rc = get(s, path, UPC_MANIFEST, manifest_cap(s), &r, err);
+	*found = rc == RW_OK && r.status != 404;
+	if (rc == RW_OK && *found && r.status != 200)
+		rc = upc_bad_status(s, &r, what, err);
+	if (rc == RW_OK && *found)
+		n = facts_sig_layers(r.body.data, r.body.len, &es->sig[es->n],
+		    FACTS_SIG_MAX - es->n);
+	upc_resp_cleanup(&r);
+	for (i = es->n; rc == RW_OK && i < es->n + n; i++)
+		if (es->sig[i].digest[0] != '\0')
+			rc = fetch_blob(s, &es->sig[i], err);
+	es->n += n;
+	return rc;
+}
+
+/*
+ * The index the proxy served DIGEST through, from the state db: a
+ * multi-arch index signed as a whole admits its platform manifests.  Only
+ * a db that exists is opened, and any trouble reading it means "none", as
+ * at the proxy.  Returns 1 with OUT set, or 0.
+ */
+static int
+parent_of(struct upc *s, const char *digest, char out[RW_DIGEST_MAX])
+{
+	char path[4096];
+	struct db *db = NULL;
+	struct rw_err e;
+	int found;
+
+	if (rw_hash_alg_of(digest) != RW_HASH_SHA256 ||
+	    (size_t)snprintf(path, sizeof(path), "%s/regwarden.db",
+	    upc_config(s)->state_dir) >= sizeof(path) ||
+	    access(path, F_OK) != 0)
+		return 0;
+	rw_err_clear(&e);
+	if (db_open(path, &db, &e) != RW_OK)
+		return 0;
+	found = db_parent_of(db, upc_upstream(s)->name, upc_repo(s), digest,
+	    out, RW_DIGEST_MAX, &e) == RW_OK;
+	db_close(db);
+	return found;
+}
+
+/* One referrer manifest D of DIGEST: counted when it names DIGEST as its
+ * subject, and its envelope fetched. */
+static int
+referrer(struct upc *s, const char *d, const char *digest,
+    struct explain_sigs *es, struct rw_err *err)
+{
+	char path[RW_DIGEST_MAX + 16];
+	struct facts_sig *sig = &es->sig[es->n];
+	struct upc_resp r;
+	int rc, yes = 0;
+
+	if (es->n >= FACTS_SIG_MAX)
+		return RW_OK;
+	snprintf(path, sizeof(path), "manifests/%.*s", RW_DIGEST_MAX - 1, d);
+	rc = get_optional(s, path, UPC_MANIFEST, manifest_cap(s), &r, err);
+	if (rc == RW_OK && r.status == 200 && !r.too_big)
+		yes = facts_sig_referrer(r.body.data, r.body.len, d, digest,
+		    sig);
+	upc_resp_cleanup(&r);
+	if (!yes)
+		return rc;
+	es->n++;
+	return sig->digest[0] != '\0' ? fetch_blob(s, sig, err) : RW_OK;
+}
+
+/*
+ * The referrers of DIGEST: the OCI 1.1 API, else (404) the tag schema's
+ * `sha256-<hex>` index; neither is no referrer.
+ */
+static int
+referrers(struct upc *s, const char *digest, struct explain_sigs *es,
+    struct rw_err *err)
+{
+	char path[RW_DIGEST_MAX + 32], what[RW_DIGEST_MAX + 40];
+	char d[FACTS_REFERRERS_MAX][RW_DIGEST_MAX];
+	struct upc_resp r;
+	size_t i, n = 0;
+	int rc;
+
+	snprintf(what, sizeof(what), "the referrers of %s", digest);
+	snprintf(path, sizeof(path), "referrers/%s", digest);
+	rc = get(s, path, UPC_MANIFEST, manifest_cap(s), &r, err);
+	if (rc == RW_OK && r.status == 404) {
+		upc_resp_cleanup(&r);
+		snprintf(path, sizeof(path), "manifests/sha256-%s", digest + 7);
+		rc = get(s, path, UPC_MANIFEST, manifest_cap(s), &r, err);
+	}
+	if (rc == RW_OK && r.status != 200 && r.status != 404)
+		rc = upc_bad_status(s, &r, what, err);
+	if (rc == RW_OK && r.status == 200)
+		n = facts_sig_referrers(r.body.data, r.body.len, d,
+		    FACTS_REFERRERS_MAX);
+	upc_resp_cleanup(&r);
+	for (i = 0; rc == RW_OK && i < n; i++)
+		rc = referrer(s, d[i], digest, es, err);
+	return rc;
+}
+
+int
+explain_sigs_gather(struct upc *s, const char *digest,
+    struct explain_sigs *es, struct rw_err *err)
+{
+	char parent[RW_DIGEST_MAX];
+	size_t i;
+	int rc, found;
+
+	es->gathered = 1;
+	rc = cosign_tag(s, digest, es, &found, err);
+	if (rc == RW_OK && !found && parent_of(s, digest, parent)) {
+		rw_strlcpy(es->subject, parent, sizeof(es->subject));
+		rc = cosign_tag(s, parent, es, &found, err);
+	}
+	if (rc == RW_OK)
+		rc = referrers(s, digest, es, err);
+	for (i = 0; i < es->n; i++) {
+		facts_sig_input(&es->sig[i], &es->in[i]);
+		es->shown[i].origin = es->sig[i].origin;
+		es->shown[i].media_type = es->sig[i].referrer ?
+		    es->sig[i].etype : es->sig[i].media_type;
+	}
+	return rc;
+}
+
+void
+explain_sigs_req(const struct explain_sigs *es, int64_t manifest_size,
+    struct admission_req *q)
+{
+	q->sigs = es->in;
+	q->nsigs = es->n;
+	q->sigs_gathered = es->gathered;
+	q->manifest_size = manifest_size;
+	/* The index's signatures name the index, as at the proxy. */
+	q->sig_subject = es->subject[0] != '\0' && es->n > 0 ? es->subject :
+	    NULL;
+}
+
+void
+explain_sigs_cleanup(struct explain_sigs *es)
+{
+	size_t i;
+
+	if (es == NULL)
+		return;
+	for (i = 0; i < es->n; i++)
+		facts_sig_cleanup(&es->sig[i]);
+	memset(es, 0, sizeof(*es));
+}
