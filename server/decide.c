@@ -29,6 +29,15 @@ enum job_kind { JOB_CONFIG = 1, JOB_CHILD, JOB_TAG_DIGEST, JOB_SIG_MANIFEST,
 	JOB_SIG_BLOB, JOB_REF_API, JOB_REF_TAG, JOB_NOTARY_MANIFEST,
 	JOB_NOTARY_BLOB };
 
+/*
+ * Every fetch one evaluation may plan, so that none is ever dropped: the
+ * tag's digest and the config; per platform its manifest and config; two
+ * signature tags (the image's, its index's); one blob per signature; the
+ * referrers (API, fallback tag) with a manifest and a blob each.
+ */
+#define MAX_JOBS	(2 + 2 * MAX_CHILDREN + 2 + FACTS_SIG_MAX + 2 + \
+			    2 * FACTS_REFERRERS_MAX)
+
 struct job {
 	int	 kind;
 	int	 child;			/* platform index, or -1 */
@@ -38,8 +47,9 @@ struct job {
 /* What one evaluation gathers; lives while the request is deciding. */
 struct decide_ctx {
 	unsigned		 needs;
-	struct job		 jobs[MAX_CHILDREN * 2 + 2];
+	struct job		 jobs[MAX_JOBS];
 	int			 njobs, next;
+	int			 overflow;	/* a job did not fit */
 	struct facts_image	 img;
 	int			 have_img;
 	struct facts_platforms	 plats;
@@ -220,8 +230,12 @@ add_job(struct decide_ctx *dx, int kind, int child, const char *digest)
 {
 	struct job *j;
 
-	if (dx->njobs >= (int)(sizeof(dx->jobs) / sizeof(dx->jobs[0])))
+	/* Sized for every plan (MAX_JOBS); if that ever breaks, decide
+	 * nothing rather than less. */
+	if (dx->njobs >= MAX_JOBS) {
+		dx->overflow = 1;
 		return;
+	}
 	j = &dx->jobs[dx->njobs++];
 	j->kind = kind;
 	j->child = child;
@@ -531,6 +545,9 @@ gather(struct request *rq, struct decide_ctx *dx, struct rw_err *err)
 			return S_FAIL;
 		dx->next++;
 	}
+	if (dx->overflow)
+		return rw_err_set(err, RW_ETOOBIG, "more upstream fetches than "
+		    "one decision may make (%d)", MAX_JOBS), S_FAIL;
 	return S_NEXT;
 }
 
