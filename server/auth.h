@@ -244,8 +244,8 @@ int	 auth_basic_decode(const char *authorization_header, char *user,
  * the digest is kept, never the password.  The cache is direct-mapped with
  * 1024 slots, so it stays bounded.  Failed checks are never cached: each
  * one costs a full bcrypt, and an unknown user costs one too, so timing
- * does not reveal which users exist.  Callers facing password guessing
- * should rate-limit failures per client.  The comparison of the computed
+ * does not reveal which users exist.  Callers rate-limit failures per
+ * client with struct auth_limiter (below).  The comparison of the computed
  * hash with the stored one is constant-time.
  */
 int	 auth_htpasswd_check(struct auth_htpasswd *h, const char *user,
@@ -258,5 +258,31 @@ int	 auth_htpasswd_check_at(struct auth_htpasswd *h, const char *user,
 /** Successful checks answered from the cache, and checks that ran bcrypt. */
 void	 auth_htpasswd_stats(struct auth_htpasswd *h, uint64_t *cache_hits,
 	    uint64_t *bcrypt_runs);
+
+/*
+ * Failed logins per client (auth_limit.c), so that guessing passwords costs
+ * time and a burst of wrong ones cannot keep every worker busy running
+ * bcrypt.  A client (its IP address as text) may fail MAX times in a fixed
+ * window of WINDOW seconds; then it waits until the window ends, whatever
+ * it sends.  Counts live in a table of 1024 slots, keyed by a salted hash
+ * of the client; clients that meet in a slot restart each other's count.
+ * Thread-safe; MAX 0 disables it.
+ */
+struct auth_limiter;
+
+/** A new limiter, or NULL when out of memory. */
+struct auth_limiter *auth_limiter_new(unsigned max, unsigned window_seconds);
+void	 auth_limiter_free(struct auth_limiter *l);
+
+/**
+ * 0 when CLIENT may try to log in at NOW_MS (monotonic milliseconds), else
+ * the seconds left in its window (at least 1).  Claims nothing.
+ */
+unsigned auth_limiter_wait(struct auth_limiter *l, const char *client,
+	    uint64_t now_ms);
+
+/** Count a failed login of CLIENT at NOW_MS. */
+void	 auth_limiter_failed(struct auth_limiter *l, const char *client,
+	    uint64_t now_ms);
 
 #endif /* RW_AUTH_H */

@@ -1092,6 +1092,7 @@ static const struct field limits_fields[] = {
 	    stream_buffer_bytes),
 	INT("manifest_cache_bytes", W_SIZE, 0, INT64_C(17179869184),
 	    67108864, manifest_cache_bytes),
+	INT("failed_logins", W_UINT, 0, 100000, 10, failed_logins),
 	{ .key = NULL },
 };
 

@@ -71,6 +71,7 @@ struct rw_config {
 	size_t		 max_manifest_bytes;	/* default 4 MiB */
 	size_t		 stream_buffer_bytes;	/* per-transfer ring buffer */
 	size_t		 manifest_cache_bytes;	/* in-memory verified cache */
+	unsigned	 failed_logins;	/* per client per minute; 0: no limit */
 
 	/* timeouts, seconds */
 	int		 connect_timeout;	/* upstream TCP+TLS connect */

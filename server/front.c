@@ -987,6 +987,9 @@ open_state(struct server *srv, const struct rw_config *cfg,
 		srv->htpasswd = auth_htpasswd_load(cfg->htpasswd, err);
 		if (srv->htpasswd == NULL)
 			return err->code != 0 ? err->code : RW_EIO;
+		srv->logins = auth_limiter_new(cfg->failed_logins, 60);
+		if (srv->logins == NULL)
+			return rw_err_set(err, RW_ENOMEM, "out of memory");
 	}
 	if (cfg->scanner_argv != NULL) {
 		srv->scanner = scanner_new((const char *const *)cfg->scanner_argv,
@@ -1006,6 +1009,7 @@ close_state(struct server *srv)
 	scanner_free(srv->scanner);
 	up_engine_free(srv->eng);
 	auth_htpasswd_free(srv->htpasswd);
+	auth_limiter_free(srv->logins);
 	auth_cache_free(srv->tokens);
 	auditq_free(srv->auditq);	/* writes what is still queued */
 	mcache_free(srv->mc);

@@ -73,6 +73,7 @@ struct server {
 	struct db		*db;
 	struct auth_cache	*tokens;
 	struct auth_htpasswd	*htpasswd;	/* from the startup config */
+	struct auth_limiter	*logins;	/* failed logins per client */
 	struct MHD_Daemon	*daemon;
 
 	pthread_mutex_t		 state_mu;	/* upstates and authz */

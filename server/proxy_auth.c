@@ -119,6 +119,7 @@ proxy_client_auth(struct request *rq)
 {
 	char user[AUTH_USER_MAX + 1], pass[AUTH_PASS_MAX + 1];
 	struct auth_htpasswd *h = rq->srv->htpasswd;
+	unsigned wait;
 	int rc;
 
 	if (!proxy_credentials_mode(rq)) {
@@ -150,14 +151,24 @@ proxy_client_auth(struct request *rq)
 	if (h == NULL)
 		return proxy_done(ask_basic(rq, "this regwarden accepts no "
 		    "client credentials (no htpasswd file is configured)"));
+	/* Checked before any bcrypt runs: guessing costs the guesser. */
+	wait = auth_limiter_wait(rq->srv->logins, rq->client_ip, rw_now_ms());
+	if (wait > 0) {
+		rq->retry_after = (int)wait;
+		return proxy_done(front_error(rq, 429, "TOOMANYREQUESTS", "too "
+		    "many failed logins from %s; try again in %u s",
+		    rq->client_ip, wait));
+	}
 	if (auth_basic_decode(rq->authz, user, sizeof(user), pass,
 	    sizeof(pass)) != RW_OK)
 		return proxy_done(ask_basic(rq, "malformed Basic credentials"));
 	rc = auth_htpasswd_check(h, user, pass);
 	rw_wipe(pass, sizeof(pass));
-	if (rc != RW_OK)
+	if (rc != RW_OK) {
+		auth_limiter_failed(rq->srv->logins, rq->client_ip, rw_now_ms());
 		return proxy_done(ask_basic(rq,
 		    "invalid user name or password"));
+	}
 	snprintf(rq->identity, sizeof(rq->identity), "user:%s", user);
 	return S_NEXT;
 }

@@ -149,5 +149,38 @@ if rw_only; then
 		pass "the client's account never reached the htpasswd registry"
 fi
 
+# ---- failed logins are limited per client (limits.failed_logins: 10) --------
+if rw_only; then
+	# From 127.0.0.3 (its own client address): ten wrong passwords are
+	# answered 401, the eleventh attempt 429 without a password check, and
+	# then even the right password waits; 127.0.0.1 is not affected.
+	codes=""
+	for i in $(seq 1 10); do
+		req POST "$RW_URL/v2/e2e/app/blobs/uploads/" -H "Content-Length: 0" \
+			--interface 127.0.0.3 -u "$DEV:guess-$i"
+		codes="$codes$R_CODE "
+	done
+	expect_eq "ten wrong passwords from one client -> 401 each" \
+		"401 401 401 401 401 401 401 401 401 401 " "$codes"
+	req POST "$RW_URL/v2/e2e/app/blobs/uploads/" -H "Content-Length: 0" \
+		--interface 127.0.0.3 -u "$DEV:guess-11"
+	expect_code "the eleventh attempt -> 429" 429
+	ra=$(hdr Retry-After)
+	if [ "$ra" -ge 1 ] 2>/dev/null && [ "$ra" -le 60 ]; then
+		pass "Retry-After: $ra (the rest of the minute)"
+	else
+		fail "Retry-After should be 1..60, got '$ra': $(describe_resp)"
+	fi
+	expect_contains "429 body names the reason" \
+		"\"code\":\"TOOMANYREQUESTS\",\"message\":\"regwarden: too many failed logins from 127.0.0.3; try again in $ra s\"" \
+		"$(cat "$R_BODY")"
+	req POST "$RW_URL/v2/e2e/app/blobs/uploads/" -H "Content-Length: 0" \
+		--interface 127.0.0.3 -u "$DEV:$DEV_PW"
+	expect_code "the right password from the same client waits too -> 429" 429
+	req POST "$RW_URL/v2/e2e/app/blobs/uploads/" -H "Content-Length: 0" \
+		--interface 127.0.0.1 -u "$DEV:$DEV_PW"
+	expect_code "another client with the right password -> 202" 202
+fi
+
 stop_regwarden_checked
 finish
