@@ -5,7 +5,9 @@
 # image, one signed by an untrusted key and one whose signature names
 # another digest, with the reason in the clients' stderr.  A multi-arch
 # index signed as a whole admits its platform manifests (ctr pulls them by
-# digest).  The signature tags themselves stay pullable.
+# digest).  A signature pushed after a refusal is seen once the cached
+# denial expires (decision_cache.deny_ttl_seconds).  The signature tags
+# themselves stay pullable.
 # SPDX-License-Identifier: Apache-2.0
 . "$(dirname "$0")/lib.sh"
 
@@ -24,7 +26,8 @@ mkimage "$E2E_TMP/unsigned" --seed 32 --layers 1 --layer-size 20k --user 1000
 mkimage "$E2E_TMP/stranger" --seed 33 --layers 1 --layer-size 20k --user 1000
 mkimage "$E2E_TMP/copied" --seed 34 --layers 1 --layer-size 20k --user 1000
 mkimage "$E2E_TMP/multi" --seed 35 --layers 1 --layer-size 20k --user 1000 --index
-for i in signed unsigned stranger copied multi; do
+mkimage "$E2E_TMP/late" --seed 36 --layers 1 --layer-size 20k --user 1000
+for i in signed unsigned stranger copied multi late; do
 	seed_image "$E2E_TMP/$i" "e2e/$i:1.0"
 done
 SIGNED_TOP=$(json_get "$E2E_TMP/signed.json" 'j["top"]')
@@ -42,7 +45,9 @@ cat >"$E2E_TMP/policy.json" <<EOF
   ]
 }
 EOF
-start_regwarden_policy "$E2E_TMP/policy.json"
+DENY_TTL=4
+start_regwarden_policy "$E2E_TMP/policy.json" \
+	"{\"decision_cache\": {\"deny_ttl_seconds\": $DENY_TTL}}"
 
 # ---- signing, through regwarden's own command -------------------------------
 sign() {	# KEY IMAGE
@@ -98,6 +103,19 @@ refused unsigned e2e/unsigned:1.0 "has no cosign signature"
 refused "untrusted key" e2e/stranger:1.0 "1 by an unknown key"
 refused "signature for another digest" e2e/copied:1.0 "for another digest"
 expect_contains "the refusal names the trusted keys" "(trusted: release)" "$PODMAN_OUT"
+
+# ---- a signature pushed later: seen when the cached denial expires ----------------
+MT_ACCEPT="Accept: application/vnd.oci.image.manifest.v1+json"
+req GET "$RW_URL/v2/e2e/late/manifests/1.0" -H "$MT_ACCEPT"
+expect_code "e2e/late, unsigned, is refused" 403
+sign release e2e/late:1.0
+req GET "$RW_URL/v2/e2e/late/manifests/1.0" -H "$MT_ACCEPT"
+expect_code "right after signing, the cached denial still answers" 403
+sleep $((DENY_TTL + 1))
+req GET "$RW_URL/v2/e2e/late/manifests/1.0" -H "$MT_ACCEPT"
+expect_code "after deny_ttl_seconds ($DENY_TTL s) the new signature admits it" 200
+if podman_pull e2e/late:1.0; then pass "podman pull of the late-signed image"; else
+	fail "podman pull of the late-signed image failed: $PODMAN_OUT"; fi
 
 # ---- signature tags stay pullable ------------------------------------------------
 req GET "$RW_URL/v2/e2e/signed/manifests/sha256-${SIGNED_TOP#sha256:}.sig" \
