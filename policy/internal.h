@@ -459,6 +459,17 @@ void	 policy_sb_add(struct policy_sb *sb, const char *fmt, ...)
  * anything else as \xNN, at most MAX bytes of S then "...".
  */
 void	 policy_sb_safe(struct policy_sb *sb, const char *s, size_t max);
+/*
+ * S (untrusted: from an image, a signature, a certificate) in double quotes
+ * for a reason, as policy_sb_safe writes it (at most MAX bytes of S), into
+ * BUF (SIZE bytes; MAX * 4 + 16 always fits).  Returns BUF.
+ */
+const char *policy_show(char *buf, size_t size, const char *s, size_t max);
+/*
+ * WHAT and OpenSSL's newest queued error (its full text) into ERR with
+ * CODE; the thread's queue is cleared.  Returns CODE.
+ */
+int	 policy_ossl_fail(struct rw_err *err, int code, const char *what);
 /* Ends the text with "..." when something was cut, on a UTF-8 boundary. */
 void	 policy_sb_finish(struct policy_sb *sb);
 

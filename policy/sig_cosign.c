@@ -32,20 +32,6 @@ struct sig_key {
 	char		 id[RW_DIGEST_MAX];
 };
 
-/* S (untrusted) in double quotes: printable ASCII as is, else \xNN. */
-static const char *
-show(char *buf, size_t size, const char *s)
-{
-	struct policy_sb sb;
-
-	policy_sb_init(&sb, buf, size);
-	policy_sb_add(&sb, "\"");
-	policy_sb_safe(&sb, s, SHOW_MAX);
-	policy_sb_add(&sb, "\"");
-	policy_sb_finish(&sb);
-	return buf;
-}
-
 /* ---------------------------------------------------------------- base64 */
 
 static int
@@ -143,17 +129,6 @@ sig_b64_decode(const char *in, size_t len, int flags, unsigned char **out,
 
 /* ------------------------------------------------------------------- keys */
 
-/* Clears OpenSSL's thread-local queue after recording its newest entry. */
-static int
-ossl_fail(struct rw_err *err, int code, const char *what)
-{
-	char buf[160];
-
-	ERR_error_string_n(ERR_peek_last_error(), buf, sizeof(buf));
-	ERR_clear_error();
-	return rw_err_set(err, code, "%s: %s", what, buf);
-}
-
 /* The DER of the one PEM "PUBLIC KEY" block in PEM. */
 static int
 pem_block(const char *pem, size_t len, unsigned char **der, long *dlen,
@@ -177,7 +152,8 @@ pem_block(const char *pem, size_t len, unsigned char **der, long *dlen,
 	}
 	if (strcmp(name, "PUBLIC KEY") != 0) {
 		rc = rw_err_set(err, RW_EPARSE, "PEM block is %s, expected "
-		    "\"PUBLIC KEY\"", show(q, sizeof(q), name));
+		    "\"PUBLIC KEY\"", policy_show(q, sizeof(q), name,
+		    SHOW_MAX));
 		goto out;
 	}
 	if (hdr[0] != '\0') {
@@ -225,8 +201,8 @@ ec_kind(EVP_PKEY *pkey, struct sig_key *k, struct rw_err *err)
 		}
 	}
 	return rw_err_set(err, RW_EUNSUPPORTED, "unsupported EC curve %s "
-	    "(expected P-256, P-384 or P-521)", show(q, sizeof(q),
-	    group));
+	    "(expected P-256, P-384 or P-521)", policy_show(q, sizeof(q),
+	    group, SHOW_MAX));
 }
 
 /* Fills K's kind and digest from PKEY, or refuses the key type. */
@@ -269,7 +245,7 @@ key_id(struct sig_key *k, struct rw_err *err)
 
 	n = i2d_PUBKEY(k->pkey, &der);
 	if (n <= 0)
-		return ossl_fail(err, RW_ECRYPTO, "i2d_PUBKEY");
+		return policy_ossl_fail(err, RW_ECRYPTO, "i2d_PUBKEY");
 	rc = rw_digest(RW_HASH_SHA256, der, (size_t)n, k->id);
 	OPENSSL_free(der);
 	if (rc != RW_OK)
@@ -389,7 +365,8 @@ sig_key_verify(const struct sig_key *k, const void *msg, size_t mlen,
 		return rw_err_set(err, RW_ENOMEM, "out of memory");
 	if (EVP_DigestVerifyInit_ex(ctx, NULL, k->md, NULL, NULL, k->pkey,
 	    NULL) != 1)
-		rc = ossl_fail(err, RW_ECRYPTO, "EVP_DigestVerifyInit_ex");
+		rc = policy_ossl_fail(err, RW_ECRYPTO,
+		    "EVP_DigestVerifyInit_ex");
 	else
 		*good = EVP_DigestVerify(ctx, sig, slen, msg, mlen) == 1;
 	EVP_MD_CTX_free(ctx);
@@ -426,7 +403,7 @@ sig_key_verify_digest(const struct sig_key *k, const unsigned char *dgst,
 		return rw_err_set(err, RW_ENOMEM, "out of memory");
 	if (EVP_PKEY_verify_init(ctx) != 1 ||
 	    EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) != 1)
-		rc = ossl_fail(err, RW_ECRYPTO, "EVP_PKEY_verify_init");
+		rc = policy_ossl_fail(err, RW_ECRYPTO, "EVP_PKEY_verify_init");
 	else
 		*good = EVP_PKEY_verify(ctx, sig, slen, dgst, dlen) == 1;
 	EVP_PKEY_CTX_free(ctx);
@@ -545,7 +522,7 @@ field(json_t *obj, const char *where, const char *name, json_t **val,
 		if (!is_ascii(key)) {
 			verdict(out, SIG_MALFORMED, "%s has a non-ASCII key %s",
 			    obj_name(on, sizeof(on), where),
-			    show(q1, sizeof(q1), key));
+			    policy_show(q1, sizeof(q1), key, SHOW_MAX));
 			return -1;
 		}
 		if (!name_near(key, name))
@@ -553,8 +530,8 @@ field(json_t *obj, const char *where, const char *name, json_t **val,
 		if (near != NULL) {
 			verdict(out, SIG_MALFORMED, "%s has both %s and %s",
 			    obj_name(on, sizeof(on), where),
-			    show(q1, sizeof(q1), near),
-			    show(q2, sizeof(q2), key));
+			    policy_show(q1, sizeof(q1), near, SHOW_MAX),
+			    policy_show(q2, sizeof(q2), key, SHOW_MAX));
 			return -1;
 		}
 		near = key;
@@ -642,7 +619,7 @@ judge(const struct payload *pl, const char *want, struct sig_result *out)
 	s = json_string_value(pl->type);
 	if (strcmp(s, SIG_COSIGN_TYPE) != 0) {
 		verdict(out, SIG_WRONG_TYPE, "payload type is %s, not \"%s\"",
-		    show(q, sizeof(q), s), SIG_COSIGN_TYPE);
+		    policy_show(q, sizeof(q), s, SHOW_MAX), SIG_COSIGN_TYPE);
 		return;
 	}
 	if (pl->digest == NULL) {
@@ -654,7 +631,8 @@ judge(const struct payload *pl, const char *want, struct sig_result *out)
 		rw_strlcpy(out->digest, s, sizeof(out->digest));
 	if (strcmp(s, want) != 0) {
 		verdict(out, SIG_WRONG_DIGEST, "signature is for %s, not %s",
-		    digest_shaped(s) ? s : show(q, sizeof(q), s), want);
+		    digest_shaped(s) ? s : policy_show(q, sizeof(q), s,
+		    SHOW_MAX), want);
 		return;
 	}
 	out->verdict = SIG_VALID;

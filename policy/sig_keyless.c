@@ -47,19 +47,6 @@ kverdict(struct sig_result *out, enum sig_verdict v, const char *fmt, ...)
 	va_end(ap);
 }
 
-static const char *
-show(char *buf, size_t size, const char *s)
-{
-	struct policy_sb sb;
-
-	policy_sb_init(&sb, buf, size);
-	policy_sb_add(&sb, "\"");
-	policy_sb_safe(&sb, s, SHOW_MAX);
-	policy_sb_add(&sb, "\"");
-	policy_sb_finish(&sb);
-	return buf;
-}
-
 /*
  * Copies an ASN.1 string into BUF; 0, or -1 when it holds a NUL (which
  * would let "a@b.com\0.evil" compare equal to "a@b.com") or does not fit.
@@ -524,9 +511,10 @@ check_san(X509 *leaf, const struct sig_identity *id, regex_t *re,
 		    "URI identity");
 	else
 		kverdict(out, SIG_BAD_SIGNATURE, "certificate identity %s does "
-		    "not match %s%s", show(q1, sizeof(q1), first),
-		    id->subject != NULL ? "" : "regex ", show(q2, sizeof(q2),
-		    id->subject != NULL ? id->subject : id->subject_regex));
+		    "not match %s%s", policy_show(q1, sizeof(q1), first,
+		    SHOW_MAX), id->subject != NULL ? "" : "regex ",
+		    policy_show(q2, sizeof(q2), id->subject != NULL ?
+		    id->subject : id->subject_regex, SHOW_MAX));
 	return -1;
 }
 
@@ -587,14 +575,15 @@ check_issuer(X509 *leaf, const char *want, struct leaf_id *l,
 		rw_strlcpy(l->issuer, v1, sizeof(l->issuer));
 	else if (h1 == 1 && strcmp(v1, l->issuer) != 0) {
 		kverdict(out, SIG_BAD_SIGNATURE, "certificate names two OIDC "
-		    "issuers, %s and %s", show(q1, sizeof(q1), l->issuer),
-		    show(q2, sizeof(q2), v1));
+		    "issuers, %s and %s", policy_show(q1, sizeof(q1),
+		    l->issuer, SHOW_MAX), policy_show(q2, sizeof(q2), v1,
+		    SHOW_MAX));
 		return -1;
 	}
 	if (strcmp(l->issuer, want) != 0) {
 		kverdict(out, SIG_BAD_SIGNATURE, "certificate OIDC issuer %s is "
-		    "not %s", show(q1, sizeof(q1), l->issuer),
-		    show(q2, sizeof(q2), want));
+		    "not %s", policy_show(q1, sizeof(q1), l->issuer, SHOW_MAX),
+		    policy_show(q2, sizeof(q2), want, SHOW_MAX));
 		return -1;
 	}
 	return 0;

@@ -104,31 +104,6 @@ judge(struct sig_notation_result *out, enum sig_notation_verdict v,
 	return DECIDED;
 }
 
-/* S (untrusted) quoted and escaped into BUF, for a reason. */
-static const char *
-show(char *buf, size_t size, const char *s)
-{
-	struct policy_sb sb;
-
-	policy_sb_init(&sb, buf, size);
-	policy_sb_add(&sb, "\"");
-	policy_sb_safe(&sb, s, SHOW_MAX);
-	policy_sb_add(&sb, "\"");
-	policy_sb_finish(&sb);
-	return buf;
-}
-
-/* Records OpenSSL's newest error in ERR and clears its queue. */
-static int
-ossl_fail(struct rw_err *err, int code, const char *what)
-{
-	char buf[160];
-
-	ERR_error_string_n(ERR_peek_last_error(), buf, sizeof(buf));
-	ERR_clear_error();
-	return rw_err_set(err, code, "%s: %s", what, buf);
-}
-
 /*
  * Base64url without padding (RFC 7515 §2), as strict as sig_b64_decode:
  * it is mapped onto the standard alphabet so that one decoder decides
@@ -312,11 +287,11 @@ check_crit(json_t *prot, struct sig_notation_result *out)
 		else if (strcmp(s, H_AUTH_TIME) != 0)
 			return judge(out, SIG_NOTATION_UNSUPPORTED,
 			    "unknown critical header %s",
-			    show(buf, sizeof(buf), s));
+			    policy_show(buf, sizeof(buf), s, SHOW_MAX));
 		if (json_object_get(prot, s) == NULL)
 			return judge(out, SIG_NOTATION_MALFORMED,
 			    "critical header %s is missing",
-			    show(buf, sizeof(buf), s));
+			    policy_show(buf, sizeof(buf), s, SHOW_MAX));
 	}
 	if (!scheme)
 		return judge(out, SIG_NOTATION_MALFORMED,
@@ -365,7 +340,7 @@ check_header(struct jws *j, struct sig_notation_result *out)
 	if (j->alg == NULL)
 		return judge(out, SIG_NOTATION_UNSUPPORTED,
 		    "signature algorithm %s is not supported",
-		    show(buf, sizeof(buf), alg));
+		    policy_show(buf, sizeof(buf), alg, SHOW_MAX));
 	if (cty == NULL || strcmp(cty, SIG_NOTATION_PAYLOAD_TYPE) != 0)
 		return judge(out, SIG_NOTATION_MALFORMED,
 		    "content type is not " SIG_NOTATION_PAYLOAD_TYPE);
@@ -380,7 +355,8 @@ check_header(struct jws *j, struct sig_notation_result *out)
 		    "supported yet");
 	if (strcmp(scheme, "notary.x509") != 0)
 		return judge(out, SIG_NOTATION_UNSUPPORTED,
-		    "unknown signing scheme %s", show(buf, sizeof(buf), scheme));
+		    "unknown signing scheme %s", policy_show(buf, sizeof(buf),
+		    scheme, SHOW_MAX));
 	if ((rc = header_time(j->prot, H_TIME, &out->signing_time, out)) !=
 	    GO_ON)
 		return rc;
@@ -479,7 +455,8 @@ verify_sig(struct jws *j, struct sig_notation_result *out,
 		    j->siglen, 2 * j->alg->ec_len);
 	if ((ctx = EVP_MD_CTX_new()) == NULL || verify_init(j, ctx, pk) !=
 	    RW_OK || (j->alg->ec_len != 0 && ec_der(j, &der, &dlen) != RW_OK)) {
-		rc = ossl_fail(err, RW_ECRYPTO, "cannot set up verification");
+		rc = policy_ossl_fail(err, RW_ECRYPTO,
+		    "cannot set up verification");
 		goto out;
 	}
 	ok = EVP_DigestVerify(ctx, der != NULL ? der : j->sig,
@@ -514,7 +491,7 @@ load_store(const char *pem, size_t len, X509_STORE **out,
 	while ((c = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
 		n++;
 		if (X509_STORE_add_cert(st, c) != 1)
-			rc = ossl_fail(err, RW_ECRYPTO, "trust store");
+			rc = policy_ossl_fail(err, RW_ECRYPTO, "trust store");
 		X509_free(c);
 		if (rc != RW_OK)
 			goto out;
@@ -594,7 +571,8 @@ check_chain(struct jws *j, X509_STORE *st, struct sig_notation_result *out,
 	}
 	(void)sk_X509_shift(untrusted);
 	if (X509_STORE_CTX_init(ctx, st, leaf, untrusted) != 1) {
-		rc = ossl_fail(err, RW_ECRYPTO, "cannot set up chain check");
+		rc = policy_ossl_fail(err, RW_ECRYPTO,
+		    "cannot set up chain check");
 		goto out;
 	}
 	X509_STORE_CTX_set_time(ctx, 0, (time_t)out->signing_time);
@@ -641,8 +619,9 @@ check_target(const struct jws *j, const char *digest, int64_t size,
 	else if (strcmp(json_string_value(dg), digest) != 0)
 		rc = judge(out, SIG_NOTATION_WRONG_TARGET,
 		    "signature is for %s, not %s",
-		    show(b1, sizeof(b1), json_string_value(dg)),
-		    show(b2, sizeof(b2), digest));
+		    policy_show(b1, sizeof(b1), json_string_value(dg),
+		    SHOW_MAX),
+		    policy_show(b2, sizeof(b2), digest, SHOW_MAX));
 	else if (json_integer_value(sz) != size)
 		rc = judge(out, SIG_NOTATION_WRONG_TARGET, "signature is for "
 		    "a manifest of %lld bytes, not %lld",
@@ -651,8 +630,9 @@ check_target(const struct jws *j, const char *digest, int64_t size,
 	    strcmp(json_string_value(mt), media_type) != 0)
 		rc = judge(out, SIG_NOTATION_WRONG_TARGET, "signature is for "
 		    "media type %s, not %s",
-		    show(b1, sizeof(b1), json_string_value(mt)),
-		    show(b2, sizeof(b2), media_type));
+		    policy_show(b1, sizeof(b1), json_string_value(mt),
+		    SHOW_MAX),
+		    policy_show(b2, sizeof(b2), media_type, SHOW_MAX));
 	else
 		rc = GO_ON;
 	json_decref(pay);

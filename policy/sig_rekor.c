@@ -49,19 +49,6 @@ rverdict(struct sig_rekor *out, enum sig_verdict v, const char *fmt, ...)
 	va_end(ap);
 }
 
-static const char *
-show(char *buf, size_t size, const char *s)
-{
-	struct policy_sb sb;
-
-	policy_sb_init(&sb, buf, size);
-	policy_sb_add(&sb, "\"");
-	policy_sb_safe(&sb, s, SHOW_MAX);
-	policy_sb_add(&sb, "\"");
-	policy_sb_finish(&sb);
-	return buf;
-}
-
 /* The string at OBJ.NAME, or NULL. */
 static const char *
 str_at(json_t *obj, const char *name)
@@ -206,8 +193,8 @@ check_set(const struct sig_key *k, const struct bundle *b,
 	}
 	if (!log_id_matches(k, b->log_id)) {
 		rverdict(out, SIG_BAD_SIGNATURE, "Rekor bundle logID %s is not "
-		    "the Rekor key %s", show(q, sizeof(q), b->log_id),
-		    sig_key_id(k));
+		    "the Rekor key %s", policy_show(q, sizeof(q), b->log_id,
+		    SHOW_MAX), sig_key_id(k));
 		return -1;
 	}
 	rc = sig_rekor_set_ok(k, b->body, b->time, b->index, b->set, &good,
@@ -353,7 +340,7 @@ check_spec(json_t *entry, const struct tie *t, struct sig_rekor *out,
 	    (strcmp(kind, "hashedrekord") != 0 && strcmp(kind, "rekord") != 0)) {
 		rverdict(out, SIG_MALFORMED, "Rekor entry kind %s is not "
 		    "hashedrekord or rekord", kind != NULL ?
-		    show(q, sizeof(q), kind) : "(none)");
+		    policy_show(q, sizeof(q), kind, SHOW_MAX) : "(none)");
 		return -1;
 	}
 	rw_strlcpy(out->kind, kind, sizeof(out->kind));
@@ -371,7 +358,8 @@ check_spec(json_t *entry, const struct tie *t, struct sig_rekor *out,
 	}
 	if (strcmp(val, want + strlen("sha256:")) != 0) {
 		rverdict(out, SIG_BAD_SIGNATURE, "Rekor entry is for payload "
-		    "sha256:%s, not %s", show(q, sizeof(q), val), want);
+		    "sha256:%s, not %s", policy_show(q, sizeof(q), val,
+		    SHOW_MAX), want);
 		return -1;
 	}
 	sig = str_at(json_object_get(spec, "signature"), "content");

@@ -1,9 +1,11 @@
-/* text.c - bounded one-line texts for verdicts, safe for untrusted input. */
+/* text.c - one-line verdict and error texts, safe for untrusted input. */
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "policy/internal.h"
 
 #include <stdio.h>
 #include <string.h>
+
+#include <openssl/err.h>
 
 void
 policy_sb_init(struct policy_sb *sb, char *buf, size_t size)
@@ -62,6 +64,19 @@ policy_sb_safe(struct policy_sb *sb, const char *s, size_t max)
 	}
 }
 
+const char *
+policy_show(char *buf, size_t size, const char *s, size_t max)
+{
+	struct policy_sb sb;
+
+	policy_sb_init(&sb, buf, size);
+	policy_sb_add(&sb, "\"");
+	policy_sb_safe(&sb, s, max);
+	policy_sb_add(&sb, "\"");
+	policy_sb_finish(&sb);
+	return buf;
+}
+
 void
 policy_sb_finish(struct policy_sb *sb)
 {
@@ -75,4 +90,14 @@ policy_sb_finish(struct policy_sb *sb)
 		n--;
 	memcpy(sb->buf + n, "...", 4);
 	sb->len = n + 3;
+}
+
+int
+policy_ossl_fail(struct rw_err *err, int code, const char *what)
+{
+	char buf[160];
+
+	ERR_error_string_n(ERR_peek_last_error(), buf, sizeof(buf));
+	ERR_clear_error();
+	return rw_err_set(err, code, "%s: %s", what, buf);
 }

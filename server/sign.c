@@ -12,7 +12,6 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
-#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
@@ -212,19 +211,6 @@ struct sign_key {
 	struct sig_key	*pub;
 };
 
-/* WHAT and OpenSSL's last queued reason into ERR; the queue is cleared. */
-static int
-ossl_fail(struct rw_err *err, int code, const char *what)
-{
-	unsigned long e = ERR_peek_last_error();
-	const char *reason = e != 0 ? ERR_reason_error_string(e) : NULL;
-
-	ERR_clear_error();
-	if (reason == NULL)
-		return rw_err_set(err, code, "%s", what);
-	return rw_err_set(err, code, "%s: %s", what, reason);
-}
-
 /* Whether the LEN bytes of PEM hold a block labelled LABEL. */
 static int
 has_block(const char *pem, size_t len, const char *label)
@@ -289,7 +275,7 @@ public_half(struct sign_key *k, const char *name, struct rw_err *err)
 	b = BIO_new(BIO_s_mem());
 	if (b == NULL || PEM_write_bio_PUBKEY(b, k->pkey) != 1) {
 		BIO_free(b);
-		return ossl_fail(err, RW_ECRYPTO, what);
+		return rw_ossl_err(err, RW_ECRYPTO, what);
 	}
 	n = BIO_get_mem_data(b, &data);
 	rw_err_clear(&e);
@@ -320,11 +306,11 @@ sign_key_parse(const char *pem, size_t len, const char *name,
 	snprintf(what, sizeof(what), "%s: cannot read the private key", name);
 	b = BIO_new_mem_buf(pem, (int)len);
 	if (b == NULL)
-		return ossl_fail(err, RW_ENOMEM, what);
+		return rw_ossl_err(err, RW_ENOMEM, what);
 	pkey = PEM_read_bio_PrivateKey(b, NULL, no_passphrase, NULL);
 	BIO_free(b);
 	if (pkey == NULL)
-		return ossl_fail(err, RW_EPARSE, what);
+		return rw_ossl_err(err, RW_EPARSE, what);
 	id = EVP_PKEY_get_base_id(pkey);
 	if (id != EVP_PKEY_EC && id != EVP_PKEY_RSA && id != EVP_PKEY_ED25519) {
 		rc = rw_err_set(err, RW_EUNSUPPORTED, "%s: unsupported key type "
@@ -401,7 +387,7 @@ sign_bytes(const struct sign_key *k, const void *data, size_t len,
 	if (EVP_DigestSignInit(ctx, NULL, k->ed25519 ? NULL : EVP_sha256(),
 	    NULL, k->pkey) != 1 ||
 	    EVP_DigestSign(ctx, NULL, &slen, data, len) != 1) {
-		rc = ossl_fail(err, RW_ECRYPTO, "cannot sign");
+		rc = rw_ossl_err(err, RW_ECRYPTO, "cannot sign");
 		goto out;
 	}
 	sig = malloc(slen);
@@ -411,7 +397,7 @@ sign_bytes(const struct sign_key *k, const void *data, size_t len,
 		goto out;
 	}
 	if (EVP_DigestSign(ctx, sig, &slen, data, len) != 1) {
-		rc = ossl_fail(err, RW_ECRYPTO, "cannot sign");
+		rc = rw_ossl_err(err, RW_ECRYPTO, "cannot sign");
 		goto out;
 	}
 	EVP_EncodeBlock((unsigned char *)b64, sig, (int)slen);

@@ -27,20 +27,6 @@
 #define TLS_FILE_MAX	(1024 * 1024)
 #define TLS_CHAIN_MAX	16
 
-/* Record WHAT plus the reason OpenSSL queued, and empty its queue. */
-static int
-ossl_err(struct rw_err *err, int code, const char *what)
-{
-	unsigned long e = ERR_peek_last_error();
-	const char *reason = e != 0 ? ERR_reason_error_string(e) : NULL;
-
-	ERR_clear_error();
-	if (reason == NULL)
-		return rw_err_set(err, code, "%s", what);
-	return rw_err_set(err, code, "%s: %s", what, reason);
-}
-
-
 /* Copy the contents of memory BIO B into a new NUL-terminated string. */
 static char *
 bio_string(BIO *b, size_t *lenp)
@@ -88,7 +74,7 @@ load_chain(const char *path, const char *buf, size_t len, X509 **leaf,
 			break;
 		if (PEM_write_bio_X509(outb, x) != 1) {
 			X509_free(x);
-			rc = ossl_err(err, RW_ECRYPTO, path);
+			rc = rw_ossl_err(err, RW_ECRYPTO, path);
 			goto out;
 		}
 		if (n++ == 0)
@@ -156,7 +142,8 @@ key_to_pem(EVP_PKEY *pkey, struct tls_material *out, struct rw_err *err)
 	if (b == NULL)
 		return rw_err_set(err, RW_ENOMEM, "tls: out of memory");
 	if (PEM_write_bio_PrivateKey(b, pkey, NULL, NULL, 0, NULL, NULL) != 1)
-		rc = ossl_err(err, RW_ECRYPTO, "tls: encoding the private key");
+		rc = rw_ossl_err(err, RW_ECRYPTO,
+		    "tls: encoding the private key");
 	else {
 		out->key_pem = bio_string(b, &out->key_pem_len);
 		if (out->key_pem == NULL)
@@ -176,13 +163,13 @@ describe(X509 *leaf, EVP_PKEY *pkey, struct tls_material *out,
 	struct tm tm;
 
 	if (X509_digest(leaf, EVP_sha256(), md, &mdlen) != 1 || mdlen != 32)
-		return ossl_err(err, RW_ECRYPTO, "tls: certificate digest");
+		return rw_ossl_err(err, RW_ECRYPTO, "tls: certificate digest");
 	for (i = 0; i < mdlen; i++)
 		snprintf(out->fingerprint + 3 * i, 4, i + 1 < mdlen ? "%02X:" :
 		    "%02X", md[i]);
 	memset(&tm, 0, sizeof(tm));
 	if (ASN1_TIME_to_tm(X509_get0_notAfter(leaf), &tm) != 1)
-		return ossl_err(err, RW_ECRYPTO, "tls: certificate expiry");
+		return rw_ossl_err(err, RW_ECRYPTO, "tls: certificate expiry");
 	out->not_after = (long)timegm(&tm);
 	return key_to_pem(pkey, out, err);
 }
@@ -244,7 +231,7 @@ add_ext(X509 *x, int nid, const char *value, struct rw_err *err)
 		return RW_OK;
 	snprintf(what, sizeof(what), "tls: certificate extension %s",
 	    OBJ_nid2sn(nid));
-	return ossl_err(err, RW_ECRYPTO, what);
+	return rw_ossl_err(err, RW_ECRYPTO, what);
 }
 
 /* This machine's host name when it can be a DNS name other than localhost. */
@@ -296,13 +283,13 @@ set_serial(X509 *x, struct rw_err *err)
 	int ok;
 
 	if (RAND_bytes(raw, sizeof(raw)) != 1)
-		return ossl_err(err, RW_ECRYPTO, "tls: RAND_bytes");
+		return rw_ossl_err(err, RW_ECRYPTO, "tls: RAND_bytes");
 	raw[0] = (raw[0] & 0x7f) | 0x40;	/* positive, full 16 bytes */
 	bn = BN_bin2bn(raw, sizeof(raw), NULL);
 	ok = bn != NULL && BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) !=
 	    NULL;
 	BN_free(bn);
-	return ok ? RW_OK : ossl_err(err, RW_ECRYPTO, "tls: serial number");
+	return ok ? RW_OK : rw_ossl_err(err, RW_ECRYPTO, "tls: serial number");
 }
 
 static int
@@ -318,7 +305,7 @@ cert_fields(X509 *x, EVP_PKEY *pkey, struct rw_err *err)
 	    (const unsigned char *)"regwarden", -1, -1, 0) != 1 ||
 	    X509_set_issuer_name(x, name) != 1 ||
 	    X509_set_pubkey(x, pkey) != 1)
-		return ossl_err(err, RW_ECRYPTO, "tls: certificate fields");
+		return rw_ossl_err(err, RW_ECRYPTO, "tls: certificate fields");
 	return set_serial(x, err);
 }
 
@@ -350,7 +337,8 @@ make_cert(EVP_PKEY *pkey, X509 **out, struct rw_err *err)
 	if (rc == RW_OK)
 		rc = add_ext(x, NID_name_constraints, nc, err);
 	if (rc == RW_OK && X509_sign(x, pkey, EVP_sha256()) <= 0)
-		rc = ossl_err(err, RW_ECRYPTO, "tls: signing the certificate");
+		rc = rw_ossl_err(err, RW_ECRYPTO,
+		    "tls: signing the certificate");
 	if (rc != RW_OK) {
 		X509_free(x);
 		return rc;
@@ -434,13 +422,15 @@ create_pair(const char *dir, struct tls_material *out, struct rw_err *err)
 
 	pkey = EVP_EC_gen("P-256");
 	if (pkey == NULL)
-		return ossl_err(err, RW_ECRYPTO, "tls: generating a P-256 key");
+		return rw_ossl_err(err, RW_ECRYPTO,
+		    "tls: generating a P-256 key");
 	rc = make_cert(pkey, &x, err);
 	if (rc != RW_OK)
 		goto out;
 	b = BIO_new(BIO_s_mem());
 	if (b == NULL || PEM_write_bio_X509(b, x) != 1) {
-		rc = ossl_err(err, RW_ECRYPTO, "tls: encoding the certificate");
+		rc = rw_ossl_err(err, RW_ECRYPTO,
+		    "tls: encoding the certificate");
 		goto out;
 	}
 	out->cert_pem = bio_string(b, NULL);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/rand.h>
 
 uint64_t
@@ -78,4 +79,16 @@ rw_freezero(void *p, size_t len)
 		return;
 	OPENSSL_cleanse(p, len);
 	free(p);
+}
+
+int
+rw_ossl_err(struct rw_err *err, int code, const char *what)
+{
+	unsigned long e = ERR_peek_last_error();
+	const char *reason = e != 0 ? ERR_reason_error_string(e) : NULL;
+
+	ERR_clear_error();
+	if (reason == NULL)
+		return rw_err_set(err, code, "%s", what);
+	return rw_err_set(err, code, "%s: %s", what, reason);
 }

@@ -172,6 +172,12 @@ int	 rw_digest(int alg, const void *data, size_t len,
 uint64_t	rw_now_ms(void);
 /** Fill BUF with LEN hex characters of randomness (+NUL). */
 void		rw_random_hex(char *buf, size_t len);
+/**
+ * WHAT and the reason of OpenSSL's newest queued error ("what: reason", or
+ * WHAT alone when it queued none) into ERR with CODE; the thread's queue is
+ * cleared.  Returns CODE.
+ */
+int		rw_ossl_err(struct rw_err *err, int code, const char *what);
 /** Bounded string copy; always NUL-terminates; returns strlen(src). */
 size_t		rw_strlcpy(char *dst, const char *src, size_t size);
 /** Parse a decimal in [MIN,MAX]; RW_OK or RW_EINVAL.  Whole string must match. */
