@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 static const char *const mode_names[] = { "enforce", "warn", "audit", NULL };
 static const char *const op_names[] = { "pull", "push", NULL };
 
@@ -23,24 +22,6 @@ one_of(const char *s, const char *const *names)
 
 /* ----------------------------------------------------------- name, notes */
 
-static int
-name_ok(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n == 0 || n > POLICY_NAME_MAX)
-		return 0;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-
-		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
-			continue;
-		if (i == 0 || (c != '.' && c != '_' && c != '-'))
-			return 0;
-	}
-	return 1;
-}
-
 static void
 name_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 {
@@ -50,7 +31,7 @@ name_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 
 	if (s == NULL)
 		return;
-	if (!name_ok(s)) {
+	if (!rw_name_ok(s, POLICY_NAME_MAX)) {
 		policy_bad(ld, w, "invalid rule name %s (expected 1 to %d of "
 		    "a-z, 0-9, '.', '_', '-', starting with a letter or digit)",
 		    policy_quote(q, sizeof(q), s), POLICY_NAME_MAX);

@@ -522,25 +522,6 @@ static const struct policy_key key_keys[] = {
 	{ NULL, NULL, 0 },
 };
 
-/* Rule names and key names share one grammar. */
-static int
-key_name_ok(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n == 0 || n > POLICY_NAME_MAX)
-		return 0;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-
-		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
-			continue;
-		if (i == 0 || (c != '.' && c != '_' && c != '-'))
-			return 0;
-	}
-	return 1;
-}
-
 static void
 key_load(struct ld *ld, const struct where *w, const struct where *kw,
     const char *name, json_t *v, struct policy_keyent *ke)
@@ -549,7 +530,7 @@ key_load(struct ld *ld, const struct where *w, const struct where *kw,
 	int has_pem, has_file, has_kl, has_rr, has_nt;
 
 	ke->line = policy_line_of(ld, kw, 1);
-	if (!key_name_ok(name))
+	if (!rw_name_ok(name, POLICY_NAME_MAX))
 		policy_bad_key(ld, w, kw, "invalid key name %s (expected 1 to "
 		    "%d of a-z, 0-9, '.', '_', '-', starting with a letter or "
 		    "digit)", policy_quote(q, sizeof(q), name),

@@ -143,6 +143,21 @@ cli_table_add(struct cli_table *t, const char *const *row)
 	return RW_OK;
 }
 
+int
+cli_table_end(struct cli_table *t, int rc, size_t n, int json,
+    const char *what, const struct rw_err *err, const struct cli_env *env)
+{
+	if (rc == RW_OK && !json && n == 0)
+		fprintf(env->out, "no %s\n", what);
+	else if (rc == RW_OK && !json)
+		cli_table_print(t, env->out);
+	cli_table_free(t);
+	if (rc == RW_OK)
+		return 0;
+	cli_fail(env, err->msg[0] != '\0' ? err->msg : rw_strerror(rc));
+	return CLI_EXIT_FAIL;
+}
+
 void
 cli_table_print(const struct cli_table *t, FILE *fp)
 {
@@ -603,16 +618,7 @@ pins_ls(struct db *db, int json, const struct cli_env *env)
 	rc = cli_table_add(&c.t, head);
 	if (rc == RW_OK)
 		rc = db_pin_list(db, pin_row, &c, &err);
-	if (rc == RW_OK && !json && c.n == 0)
-		fprintf(env->out, "no pins\n");
-	else if (rc == RW_OK && !json)
-		cli_table_print(&c.t, env->out);
-	cli_table_free(&c.t);
-	if (rc != RW_OK) {
-		cli_fail(env, err.msg[0] != '\0' ? err.msg : rw_strerror(rc));
-		return CLI_EXIT_FAIL;
-	}
-	return 0;
+	return cli_table_end(&c.t, rc, c.n, json, "pins", &err, env);
 }
 
 /* Check the words of a pins command before touching the database. */
@@ -878,17 +884,9 @@ cli_audit(int argc, char **argv, const char *state_dir,
 	rc = cli_table_add(&c.t, head);
 	if (rc == RW_OK)
 		rc = db_audit_query(db, &o.f, audit_row, &c, &err);
-	if (rc == RW_OK && !o.json && c.n == 0)
-		fprintf(env->out, "no audit records\n");
-	else if (rc == RW_OK && !o.json)
-		cli_table_print(&c.t, env->out);
-	cli_table_free(&c.t);
+	rc = cli_table_end(&c.t, rc, c.n, o.json, "audit records", &err, env);
 	db_close(db);
-	if (rc != RW_OK) {
-		cli_fail(env, err.msg[0] != '\0' ? err.msg : rw_strerror(rc));
-		return cli_finish(env, CLI_EXIT_FAIL);
-	}
-	return cli_finish(env, 0);
+	return cli_finish(env, rc);
 }
 
 /* ------------------------------------------------------------- dispatch */

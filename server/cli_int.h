@@ -55,6 +55,15 @@ void	 cli_table_free(struct cli_table *t);
 int	 cli_table_add(struct cli_table *t, const char *const *row);
 /** Print T, columns padded to their widest cell, two spaces apart. */
 void	 cli_table_print(const struct cli_table *t, FILE *fp);
+/**
+ * The end of a listing into T (its header row first): RC is how filling it
+ * went, N the rows found.  Unless JSON (rows went out as they came), prints
+ * T, or "no WHAT" when N is 0.  Frees T.  Returns 0, or CLI_EXIT_FAIL after
+ * reporting ERR (or RC's text).
+ */
+int	 cli_table_end(struct cli_table *t, int rc, size_t n, int json,
+	    const char *what, const struct rw_err *err,
+	    const struct cli_env *env);
 
 /** A new JSON string; bytes that are not UTF-8 become '?'.  NULL: no memory. */
 json_t	*cli_jstr(const char *s);

@@ -353,16 +353,7 @@ scans_ls(struct db *db, const char *glob, int failing, int json,
 	rc = cli_table_add(&c.t, head);
 	if (rc == RW_OK)
 		rc = db_scan_list(db, glob, failing, scan_row, &c, &err);
-	if (rc == RW_OK && !json && c.n == 0)
-		fprintf(env->out, "no scans\n");
-	else if (rc == RW_OK && !json)
-		cli_table_print(&c.t, env->out);
-	cli_table_free(&c.t);
-	if (rc != RW_OK) {
-		cli_fail(env, err.msg[0] != '\0' ? err.msg : rw_strerror(rc));
-		return CLI_EXIT_FAIL;
-	}
-	return 0;
+	return cli_table_end(&c.t, rc, c.n, json, "scans", &err, env);
 }
 
 struct scans_opts {
@@ -722,16 +713,7 @@ exc_ls(struct db *db, int json, const struct cli_env *env)
 	rc = cli_table_add(&c.t, head);
 	if (rc == RW_OK)
 		rc = db_exception_list(db, exc_row, &c, &err);
-	if (rc == RW_OK && !json && c.n == 0)
-		fprintf(env->out, "no exceptions\n");
-	else if (rc == RW_OK && !json)
-		cli_table_print(&c.t, env->out);
-	cli_table_free(&c.t);
-	if (rc != RW_OK) {
-		cli_fail(env, err.msg[0] != '\0' ? err.msg : rw_strerror(rc));
-		return CLI_EXIT_FAIL;
-	}
-	return 0;
+	return cli_table_end(&c.t, rc, c.n, json, "exceptions", &err, env);
 }
 
 /* Check the words of an exceptions command before touching the database. */

@@ -372,7 +372,6 @@ cfg_resolve(struct ld *ld, const char *path)
 	return p;
 }
 
-
 /*
  * Reads a whole small regular file into a NUL-terminated buffer (caller
  * frees).  Returns SLURP_OK, SLURP_ERRNO with errno set, SLURP_NOTREG or
@@ -680,24 +679,6 @@ admin_listen_fn(struct ld *ld, const struct where *w, json_t *v, void *base)
 	ip_port(ld, w, s, 5444, &cfg->admin_host, &cfg->admin_port);
 }
 
-static int
-name_ok(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n == 0 || n > 63)
-		return 0;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-
-		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
-			continue;
-		if (i == 0 || (c != '.' && c != '_' && c != '-'))
-			return 0;
-	}
-	return 1;
-}
-
 static void
 name_fn(struct ld *ld, const struct where *w, json_t *v, void *base)
 {
@@ -707,7 +688,7 @@ name_fn(struct ld *ld, const struct where *w, json_t *v, void *base)
 
 	if (s == NULL)
 		return;
-	if (!name_ok(s)) {
+	if (!rw_name_ok(s, 63)) {
 		cfg_bad(ld, w, "invalid name %s (expected 1 to 63 of a-z, 0-9, '.', "
 		    "'_', '-', starting with a letter or digit)",
 		    cfg_quote(q, sizeof(q), s));

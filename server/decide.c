@@ -607,25 +607,10 @@ scan_facts(struct request *rq, struct decide_ctx *dx, struct rw_err *err)
 static int
 exceptions(struct request *rq, struct decide_ctx *dx, struct rw_err *err)
 {
-	size_t i, nfile = policy_nexceptions(rq->ph->p);
-
 	if (db_exceptions_for(rq->srv->db, &dx->dbx, &dx->ndbx, err) != RW_OK)
 		return err->code;
-	dx->px = calloc(dx->ndbx + nfile + 1, sizeof(*dx->px));
-	if (dx->px == NULL)
-		return rw_err_set(err, RW_ENOMEM, "out of memory");
-	for (i = 0; i < dx->ndbx; i++) {
-		dx->px[i].id = dx->dbx[i].vuln_id;
-		dx->px[i].pkg = dx->dbx[i].pkg;
-		dx->px[i].repo_glob = dx->dbx[i].repo_glob;
-		dx->px[i].expires = dx->dbx[i].expires;
-		dx->px[i].reason = dx->dbx[i].reason;
-		dx->px[i].source = "cli";
-	}
-	for (i = 0; i < nfile; i++)
-		policy_exception(rq->ph->p, i, &dx->px[dx->ndbx + i]);
-	dx->npx = dx->ndbx + nfile;
-	return RW_OK;
+	return facts_exceptions(dx->dbx, dx->ndbx, rq->ph->p, &dx->px,
+	    &dx->npx, err);
 }
 
 /* ------------------------------------------------------------ evaluate */

@@ -557,7 +557,6 @@ find_scan(const struct rw_config *cfg, const struct policy *p,
 	const char *digests[2] = { digest, config };
 	char path[4096];
 	struct db *db = NULL;
-	size_t i, nfile = policy_nexceptions(p);
 	int rc = RW_OK;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/regwarden.db",
@@ -572,21 +571,7 @@ find_scan(const struct rw_config *cfg, const struct policy *p,
 	}
 	if (rc != RW_OK)
 		return rc;
-	sf->px = calloc(sf->ndbx + nfile + 1, sizeof(*sf->px));
-	if (sf->px == NULL)
-		return rw_err_set(err, RW_ENOMEM, "out of memory");
-	for (i = 0; i < sf->ndbx; i++) {
-		sf->px[i].id = sf->dbx[i].vuln_id;
-		sf->px[i].pkg = sf->dbx[i].pkg;
-		sf->px[i].repo_glob = sf->dbx[i].repo_glob;
-		sf->px[i].expires = sf->dbx[i].expires;
-		sf->px[i].reason = sf->dbx[i].reason;
-		sf->px[i].source = "cli";
-	}
-	for (i = 0; i < nfile; i++)
-		policy_exception(p, i, &sf->px[sf->ndbx + i]);
-	sf->npx = sf->ndbx + nfile;
-	return RW_OK;
+	return facts_exceptions(sf->dbx, sf->ndbx, p, &sf->px, &sf->npx, err);
 }
 
 /* ------------------------------------------------------------ the run */

@@ -257,3 +257,31 @@ facts_platforms_cleanup(struct facts_platforms *fp)
 	free(fp->strings);
 	memset(fp, 0, sizeof(*fp));
 }
+
+int
+facts_exceptions(const struct db_exception *dbx, size_t ndbx,
+    const struct policy *p, struct policy_exception **out, size_t *n,
+    struct rw_err *err)
+{
+	size_t i, nfile = policy_nexceptions(p);
+	struct policy_exception *px;
+
+	*out = NULL;
+	*n = 0;
+	px = calloc(ndbx + nfile + 1, sizeof(*px));
+	if (px == NULL)
+		return rw_err_set(err, RW_ENOMEM, "out of memory");
+	for (i = 0; i < ndbx; i++) {
+		px[i].id = dbx[i].vuln_id;
+		px[i].pkg = dbx[i].pkg;
+		px[i].repo_glob = dbx[i].repo_glob;
+		px[i].expires = dbx[i].expires;
+		px[i].reason = dbx[i].reason;
+		px[i].source = "cli";
+	}
+	for (i = 0; i < nfile; i++)
+		policy_exception(p, i, &px[ndbx + i]);
+	*out = px;
+	*n = ndbx + nfile;
+	return RW_OK;
+}

@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 
+#include "db/db.h"
 #include "policy/policy.h"
 #include "util/util.h"
 
@@ -54,6 +55,16 @@ struct facts_platforms {
 int	 facts_platforms_parse(const char *body, size_t len,
 	    struct facts_platforms *out, struct rw_err *err);
 void	 facts_platforms_cleanup(struct facts_platforms *fp);
+
+/**
+ * The exceptions a scan rule weighs: the store's (DBX, NDBX rows, added
+ * with `regwarden exceptions add`, source "cli") then the policy file's of
+ * P, into a new array *OUT (*N entries; free it, the strings stay
+ * borrowed from DBX and P).  Returns RW_OK or RW_ENOMEM.
+ */
+int	 facts_exceptions(const struct db_exception *dbx, size_t ndbx,
+	    const struct policy *p, struct policy_exception **out, size_t *n,
+	    struct rw_err *err);
 
 /** RFC 3339 timestamp to unix seconds; -1 when malformed. */
 long long facts_parse_time(const char *s);

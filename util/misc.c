@@ -92,3 +92,21 @@ rw_ossl_err(struct rw_err *err, int code, const char *what)
 		return rw_err_set(err, code, "%s", what);
 	return rw_err_set(err, code, "%s: %s", what, reason);
 }
+
+int
+rw_name_ok(const char *s, size_t max)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > max)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+			continue;
+		if (i == 0 || (c != '.' && c != '_' && c != '-'))
+			return 0;
+	}
+	return 1;
+}

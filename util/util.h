@@ -178,6 +178,12 @@ void		rw_random_hex(char *buf, size_t len);
  * cleared.  Returns CODE.
  */
 int		rw_ossl_err(struct rw_err *err, int code, const char *what);
+/**
+ * Whether S is a name as regwarden's files name things (rules, keys,
+ * upstreams): 1 to MAX of a-z 0-9 '.' '_' '-', starting with a letter or a
+ * digit.
+ */
+int		rw_name_ok(const char *s, size_t max);
 /** Bounded string copy; always NUL-terminates; returns strlen(src). */
 size_t		rw_strlcpy(char *dst, const char *src, size_t size);
 /** Parse a decimal in [MIN,MAX]; RW_OK or RW_EINVAL.  Whole string must match. */
