@@ -921,14 +921,14 @@ fail_closed(struct request *rq, const char *why)
 }
 
 /*
- * Does the manifest carry filesystem layers?  A runnable image under a
+ * Does the manifest ROOT carry filesystem layers?  A runnable image under a
  * signature tag name is judged like any image, so the exemption for
  * signature artifacts cannot be used to smuggle one in.
  */
 static int
-runnable(const char *body, size_t len)
+runnable(json_t *root)
 {
-	json_t *root = json_loadb(body, len, 0, NULL), *l, *mt;
+	json_t *l, *mt;
 	size_t i;
 	int tar = 0;
 
@@ -940,31 +940,47 @@ runnable(const char *body, size_t len)
 	}
 	/* An index under such a tag (the referrers fallback) is fine: its
 	 * children are judged when they are pulled. */
-	json_decref(root);
 	return tar;
 }
 
 /*
- * Is the manifest an OCI 1.1 signature referrer (Notation, a Sigstore
- * bundle, cosign's experimental layout): a "subject", and an artifactType
- * (or config media type) that says so?  Clients that verify (notation,
- * cosign v3) fetch these by digest.
+ * Is ROOT an OCI 1.1 signature referrer (Notation, a Sigstore bundle,
+ * cosign's experimental layout): a "subject", and an artifactType (or
+ * config media type) that says so?  Clients that verify (notation, cosign
+ * v3) fetch these by digest.
  */
 static int
-signature_referrer(const char *body, size_t len)
+signature_referrer(json_t *root)
 {
-	json_t *root = json_loadb(body, len, 0, NULL);
 	const char *at = json_string_value(json_object_get(root,
 	    "artifactType"));
-	int yes;
 
 	if (at == NULL)
 		at = json_string_value(json_object_get(json_object_get(root,
 		    "config"), "mediaType"));
-	yes = json_is_object(json_object_get(root, "subject")) && at != NULL &&
+	return json_is_object(json_object_get(root, "subject")) && at != NULL &&
 	    (strcmp(at, FACTS_NOTARY_TYPE) == 0 || strncmp(at,
 	    SIG_BUNDLE_MEDIA_PREFIX, strlen(SIG_BUNDLE_MEDIA_PREFIX)) == 0 ||
 	    strcmp(at, "application/vnd.dev.cosign.artifact.sig.v1+json") == 0);
+}
+
+/*
+ * A signature artifact: under a signature tag name, or a signature
+ * referrer, and without filesystem layers.  Every pull asks, so an image
+ * (no such tag, no "subject" in its bytes) is answered without parsing; a
+ * subject spelt with escapes is only judged like an image.
+ */
+static int
+signature_artifact(struct request *rq)
+{
+	int by_tag = artifact_tag(req_tag(rq)), yes;
+	json_t *root;
+
+	if (!by_tag && (rq->mbody == NULL || memmem(rq->mbody, rq->mlen,
+	    "\"subject\"", 9) == NULL))
+		return 0;
+	root = json_loadb(rq->mbody, rq->mlen, 0, NULL);
+	yes = (by_tag || signature_referrer(root)) && !runnable(root);
 	json_decref(root);
 	return yes;
 }
@@ -1011,8 +1027,7 @@ lookup(struct request *rq)
 	rw_err_clear(&err);
 	if (make_key(rq, policy_revision(rq->ph->p), needs, &err) != RW_OK)
 		return fail_closed(rq, err.msg);
-	if ((artifact_tag(req_tag(rq)) || signature_referrer(rq->mbody,
-	    rq->mlen)) && !runnable(rq->mbody, rq->mlen))
+	if (signature_artifact(rq))
 		return admit_artifact(rq);
 	rq->dcw.park = dcw_park;
 	rq->dcw.unpark = dcw_unpark;
