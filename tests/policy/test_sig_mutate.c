@@ -94,16 +94,34 @@ root_at(const char *path)
 	return r;
 }
 
-/* Bundles: mutated, each judged; a verdict every time. */
+/* The bytes of the string value of member "KEY" in TEXT: [*LO, *HI). */
 static void
-mutate_bundle(const char *dir, const char *rootpath)
+span(const char *text, const char *key, size_t *lo, size_t *hi)
+{
+	char pat[64];
+	const char *v;
+
+	snprintf(pat, sizeof(pat), "\"%s\": \"", key);
+	v = strstr(text, pat);
+	assert_non_null(v);
+	*lo = (size_t)(v - text) + strlen(pat);
+	*hi = (size_t)(strchr(text + *lo, '"') - text);
+	assert_true(*hi > *lo + 40);	/* base64 of a signature at least */
+}
+
+/*
+ * Bundles: mutated, each judged; a verdict every time, and never VALID
+ * for a change inside the signature (member SIGKEY) or the logged body.
+ */
+static void
+mutate_bundle(const char *dir, const char *rootpath, const char *sigkey)
 {
 	struct policy_trustroot *root = root_at(rootpath);
 	struct sig_bundle_subject subj = { .data = NULL };
 	struct sig_bundle_trust t = { root, NULL, &ident, INT64_C(1900000000) };
 	struct sig_bundle_result res;
 	char path[512], *text, *m, *art;
-	size_t len, n, alen, valid = 0;
+	size_t len, n, alen, valid = 0, at, slo, shi, blo, bhi;
 	struct rw_err err;
 	int i, rc;
 
@@ -118,11 +136,16 @@ mutate_bundle(const char *dir, const char *rootpath)
 	assert_int_equal(sig_bundle_verify(text, len, &t, &subj, &res, &err),
 	    RW_OK);
 	assert_int_equal(res.verdict, SIG_VALID);
+	span(text, sigkey, &slo, &shi);
+	span(text, "canonicalizedBody", &blo, &bhi);
 	for (i = 0; i < ROUNDS; i++) {
-		m = mutate(text, len, &n, NULL);
+		m = mutate(text, len, &n, &at);
 		rw_err_clear(&err);
 		rc = sig_bundle_verify(m, n, &t, &subj, &res, &err);
 		assert_true(rc == RW_OK || rc == RW_ENOMEM);
+		if (res.verdict == SIG_VALID && ((at >= slo && at < shi) ||
+		    (at >= blo && at < bhi)))
+			fail_msg("%s changed at byte %zu verified", dir, at);
 		/*
 		 * Whitespace, an unread member or a certificate the timestamp
 		 * carries only as a hint may change harmlessly (a few in a
@@ -143,11 +166,12 @@ static void
 test_bundles(void **state)
 {
 	(void)state;
-	mutate_bundle("happy-path-v0.3", CONF "/trusted_root.public-good.json");
+	mutate_bundle("happy-path-v0.3", CONF "/trusted_root.public-good.json",
+	    "signature");
 	mutate_bundle("happy-path-intoto-in-dsse-v3",
-	    CONF "/trusted_root.public-good.json");
+	    CONF "/trusted_root.public-good.json", "sig");
 	mutate_bundle("rekor2-happy-path",
-	    CASES "/rekor2-happy-path/trusted_root.json");
+	    CASES "/rekor2-happy-path/trusted_root.json", "signature");
 }
 
 /* Checkpoints: a mutated note never verifies unless the change is in an
