@@ -214,26 +214,28 @@ read_message(json_t *ms, struct bundle_ctx *c,
 	return 0;
 }
 
-/* SHA-256 of the DSSE pre-authentication encoding of C's envelope. */
+/*
+ * The DSSE pre-authentication encoding of C's envelope, which the signature
+ * covers ("DSSEv1" SP len(type) SP type SP len(payload) SP payload), and
+ * the SHA-256 of it and of the payload, which log entries name.
+ */
 static int
-pae_hash(struct bundle_ctx *c)
+make_pae(struct bundle_ctx *c)
 {
-	char head[96];
-	EVP_MD_CTX *m = EVP_MD_CTX_new();
-	int n, ok;
+	size_t tlen = strlen(c->ptype), n;
 
-	n = snprintf(head, sizeof(head), "DSSEv1 %zu ", strlen(c->ptype));
-	ok = m != NULL && EVP_DigestInit_ex(m, EVP_sha256(), NULL) == 1 &&
-	    EVP_DigestUpdate(m, head, (size_t)n) == 1 &&
-	    EVP_DigestUpdate(m, c->ptype, strlen(c->ptype)) == 1;
-	n = snprintf(head, sizeof(head), " %zu ", c->plen);
-	ok = ok && EVP_DigestUpdate(m, head, (size_t)n) == 1 &&
-	    EVP_DigestUpdate(m, c->payload, c->plen) == 1 &&
-	    EVP_DigestFinal_ex(m, c->pae_sha, NULL) == 1 &&
-	    EVP_Digest(c->payload, c->plen, c->payload_sha, NULL,
-	    EVP_sha256(), NULL) == 1;
-	EVP_MD_CTX_free(m);
-	return ok ? 0 : -1;
+	c->pae = malloc(tlen + c->plen + 64);
+	if (c->pae == NULL)
+		return -1;
+	n = (size_t)snprintf((char *)c->pae, 32, "DSSEv1 %zu ", tlen);
+	memcpy(c->pae + n, c->ptype, tlen);
+	n += tlen;
+	n += (size_t)snprintf((char *)c->pae + n, 32, " %zu ", c->plen);
+	memcpy(c->pae + n, c->payload, c->plen);
+	c->pae_len = n + c->plen;
+	return EVP_Digest(c->pae, c->pae_len, c->pae_sha, NULL, EVP_sha256(),
+	    NULL) == 1 && EVP_Digest(c->payload, c->plen, c->payload_sha, NULL,
+	    EVP_sha256(), NULL) == 1 ? 0 : -1;
 }
 
 /* A DSSE envelope: exactly one signature, its payload and type. */
@@ -255,7 +257,7 @@ read_dsse(json_t *env, struct bundle_ctx *c,
 	if (r == 0)
 		r = sig_bundle_b64(json_array_get(sigs, 0), "sig",
 		    "the DSSE signature", &c->sig, &c->slen, out, err);
-	if (r == 0 && pae_hash(c) != 0) {
+	if (r == 0 && make_pae(c) != 0) {
 		rw_err_set(err, RW_ENOMEM, "out of memory");
 		r = -2;
 	}
@@ -455,35 +457,19 @@ static int
 check_signature(const struct bundle_ctx *c, const struct sig_key *k,
     struct sig_bundle_result *out, struct rw_err *err)
 {
-	char head[64];
-	unsigned char *pae;
 	struct rw_err e;
-	size_t n, len;
 	int good = 0, rc;
 
 	rw_err_clear(&e);
-
 	if (!c->dsse && c->subj->data != NULL)
 		rc = sig_key_verify(k, c->subj->data, c->subj->len, c->sig,
 		    c->slen, &good, err);
 	else if (!c->dsse)
 		rc = sig_key_verify_digest(k, c->subj->sha256, 32, c->sig,
 		    c->slen, &good, &e);
-	else {
-		n = (size_t)snprintf(head, sizeof(head), "DSSEv1 %zu ",
-		    strlen(c->ptype));
-		len = n + strlen(c->ptype) + 32 + c->plen;
-		if ((pae = malloc(len)) == NULL)
-			return rw_err_set(err, RW_ENOMEM, "out of memory"), -2;
-		memcpy(pae, head, n);
-		memcpy(pae + n, c->ptype, strlen(c->ptype));
-		n += strlen(c->ptype);
-		n += (size_t)snprintf((char *)pae + n, 32, " %zu ", c->plen);
-		memcpy(pae + n, c->payload, c->plen);
-		rc = sig_key_verify(k, pae, n + c->plen, c->sig, c->slen, &good,
-		    err);
-		free(pae);
-	}
+	else
+		rc = sig_key_verify(k, c->pae, c->pae_len, c->sig, c->slen,
+		    &good, err);
 	if (rc == RW_EUNSUPPORTED)
 		return sig_bundle_fail(out, SIG_BAD_SIGNATURE, "%s", e.msg);
 	if (rc != RW_OK && e.code != 0)
@@ -659,6 +645,7 @@ sig_bundle_verify(const char *json, size_t len,
 	free(c.sig);
 	free(c.leaf);
 	free(c.payload);
+	free(c.pae);
 out:
 	if (rc != RW_OK) {
 		out->verdict = SIG_MALFORMED;

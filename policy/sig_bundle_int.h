@@ -28,6 +28,8 @@ struct bundle_ctx {
 	unsigned char	*payload;	/* DSSE: the payload's bytes */
 	size_t		 plen;
 	const char	*ptype;		/* DSSE: payloadType */
+	unsigned char	*pae;		/* DSSE: what the signature covers */
+	size_t		 pae_len;
 	unsigned char	 payload_sha[32];	/* DSSE: SHA-256 of the payload */
 	unsigned char	 pae_sha[32];		/* DSSE: SHA-256 of the PAE */
 	int64_t		 times[BUNDLE_TIMES_MAX];

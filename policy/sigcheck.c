@@ -465,23 +465,6 @@ bundle_class(const struct sig_bundle_result *res, size_t k, struct tally *t,
 	}
 }
 
-/* "sha256:<hex>" into its 32 bytes; 0, or -1 for another digest. */
-static int
-digest_bytes(const char *d, unsigned char out[32])
-{
-	unsigned int b;
-	size_t i;
-
-	if (d == NULL || strncmp(d, "sha256:", 7) != 0 || strlen(d) != 71)
-		return -1;
-	for (i = 0; i < 32; i++) {
-		if (sscanf(d + 7 + 2 * i, "%2x", &b) != 1)
-			return -1;
-		out[i] = (unsigned char)b;
-	}
-	return 0;
-}
-
 /*
  * A Sigstore bundle IN (cosign v3) against cosign key K: the bundle's
  * signer, logs and times judged by K's trusted root.  Its class, or -1.
@@ -504,7 +487,7 @@ by_bundle(struct policy_ev *e, const struct policy_sig_input *in, size_t k,
 		    "root; key %s has no rekor_trusted_root", ke->name);
 		return S_UNLOGGED;
 	}
-	if (digest_bytes(e->req->sig_subject != NULL ? e->req->sig_subject :
+	if (rw_sha256_bytes(e->req->sig_subject != NULL ? e->req->sig_subject :
 	    e->req->digest, subj.sha256) != 0)
 		return S_DIGEST;
 	tr.root = ke->troot;

@@ -83,23 +83,6 @@ parse_args(int argc, char **argv, struct vb_args *a, FILE *errf)
 	return -1;
 }
 
-/* "sha256:<64 hex>" into D; 0, or -1 when ARG is not a digest. */
-static int
-parse_digest(const char *arg, unsigned char d[32])
-{
-	size_t i;
-	unsigned int b;
-
-	if (strncmp(arg, "sha256:", 7) != 0 || strlen(arg) != 7 + 64 ||
-	    strspn(arg + 7, "0123456789abcdefABCDEF") != 64)
-		return -1;
-	for (i = 0; i < 32; i++) {
-		sscanf(arg + 7 + 2 * i, "%2x", &b);
-		d[i] = (unsigned char)b;
-	}
-	return 0;
-}
-
 /* The files and the trust material, loaded; 0 or -1 (reported). */
 struct vb_loaded {
 	char			*bundle;
@@ -121,7 +104,7 @@ load(const struct vb_args *a, struct vb_loaded *l,
 	rw_err_clear(&e);
 	rc = rw_read_file(a->bundle, SIG_BUNDLE_MAX, 0, &l->bundle, &l->blen,
 	    &e);
-	if (rc == RW_OK && parse_digest(a->artifact, subj->sha256) != 0) {
+	if (rc == RW_OK && rw_sha256_bytes(a->artifact, subj->sha256) != 0) {
 		rc = rw_read_file(a->artifact, ARTIFACT_MAX, 0, &l->artifact, &n,
 		    &e);
 		subj->data = l->artifact;

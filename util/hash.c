@@ -2,6 +2,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "util/util.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -99,4 +100,20 @@ rw_digest(int alg, const void *data, size_t len, char out[RW_DIGEST_MAX])
 	rw_hash_update(&h, data, len);
 	rw_hash_final(&h, out);
 	return RW_OK;
+}
+
+int
+rw_sha256_bytes(const char *d, unsigned char out[32])
+{
+	unsigned int b;
+	size_t i;
+
+	if (d == NULL || strncmp(d, "sha256:", 7) != 0 || strlen(d) != 71 ||
+	    strspn(d + 7, "0123456789abcdefABCDEF") != 64)
+		return -1;
+	for (i = 0; i < 32; i++) {
+		sscanf(d + 7 + 2 * i, "%2x", &b);
+		out[i] = (unsigned char)b;
+	}
+	return 0;
 }

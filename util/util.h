@@ -162,6 +162,11 @@ void	 rw_hash_update(struct rw_hash *h, const void *data, size_t len);
 /** Finish into OUT ("sha256:<hex>"); frees the context. */
 void	 rw_hash_final(struct rw_hash *h, char out[RW_DIGEST_MAX]);
 void	 rw_hash_cleanup(struct rw_hash *h);
+/**
+ * The 32 bytes of D, "sha256:" and 64 hex digits (either case), into OUT.
+ * Returns 0, or -1 (OUT untouched) for anything else.
+ */
+int	 rw_sha256_bytes(const char *d, unsigned char out[32]);
 /** One-shot digest of DATA with ALG into OUT.  Returns RW_OK or RW_ENOMEM. */
 int	 rw_digest(int alg, const void *data, size_t len,
 	    char out[RW_DIGEST_MAX]);
