@@ -104,18 +104,18 @@ report_shadow(struct ld *ld, const struct where *w, size_t j,
 {
 	const struct policy *p = ld->p;
 	char list[200];
-	struct policy_sb sb;
+	struct rw_sb sb;
 	struct where mw;
 	size_t k;
 
-	policy_sb_init(&sb, list, sizeof(list));
+	rw_sb_init(&sb, list, sizeof(list));
 	for (k = 0; k < n && k < 2; k++)
-		policy_sb_add(&sb, "%s\"%s\" (%s:%d)", k == 0 ? "" : n == 2 ?
+		rw_sb_add(&sb, "%s\"%s\" (%s:%d)", k == 0 ? "" : n == 2 ?
 		    " and " : ", ", p->rules[cov[k]].name, ld->base,
 		    p->rules[cov[k]].line);
 	if (n > 2)
-		policy_sb_add(&sb, " and %zu more", n - 2);
-	policy_sb_finish(&sb);
+		rw_sb_add(&sb, " and %zu more", n - 2);
+	rw_sb_finish(&sb);
 	rule_where(&mw, w, j, "match");
 	policy_bad_at(ld, &mw, "rule \"%s\" can never match: rule%s %s "
 	    "match%s everything it does", p->rules[j].name, n > 1 ? "s" : "",

@@ -138,7 +138,7 @@ policy_match(const struct policy *p, const char *host, const char *repo,
  * written to scratch, so a refusal never loses its cause.
  */
 void
-policy_reason(struct policy_ev *e, struct policy_sb *sb, const char *check,
+policy_reason(struct policy_ev *e, struct rw_sb *sb, const char *check,
     int failed)
 {
 	struct verdict *v = e->v;
@@ -153,28 +153,28 @@ policy_reason(struct policy_ev *e, struct policy_sb *sb, const char *check,
 		if (!v->reasons[i].failed)
 			r = &v->reasons[i];
 	if (r == NULL) {
-		policy_sb_init(sb, e->scratch, sizeof(e->scratch));
+		rw_sb_init(sb, e->scratch, sizeof(e->scratch));
 		return;
 	}
 	e->detail &= ~(1u << (r - v->reasons));
 	memset(r, 0, sizeof(*r));
 	rw_strlcpy(r->check, check, sizeof(r->check));
 	r->failed = failed;
-	policy_sb_init(sb, r->text, sizeof(r->text));
+	rw_sb_init(sb, r->text, sizeof(r->text));
 }
 
 /* policy_ev.detail has one bit per reason. */
 _Static_assert(VERDICT_REASONS <= 32, "policy_ev.detail is too narrow");
 
 void
-policy_detail(struct policy_ev *e, struct policy_sb *sb, const char *check,
+policy_detail(struct policy_ev *e, struct rw_sb *sb, const char *check,
     int failed)
 {
 	struct verdict *v = e->v;
 	struct verdict_reason *r;
 
 	if (v->nreasons >= VERDICT_REASONS) {
-		policy_sb_init(sb, e->scratch, sizeof(e->scratch));
+		rw_sb_init(sb, e->scratch, sizeof(e->scratch));
 		return;
 	}
 	e->detail |= 1u << v->nreasons;
@@ -182,7 +182,7 @@ policy_detail(struct policy_ev *e, struct policy_sb *sb, const char *check,
 	memset(r, 0, sizeof(*r));
 	rw_strlcpy(r->check, check, sizeof(r->check));
 	r->failed = failed;
-	policy_sb_init(sb, r->text, sizeof(r->text));
+	rw_sb_init(sb, r->text, sizeof(r->text));
 }
 
 void
@@ -194,10 +194,10 @@ policy_until(struct policy_ev *e, int64_t t)
 
 /* ", a, b, c and 2 more" style lists end with this. */
 void
-policy_list_more(struct policy_sb *sb, size_t shown, size_t total)
+policy_list_more(struct rw_sb *sb, size_t shown, size_t total)
 {
 	if (total > shown)
-		policy_sb_add(sb, " and %zu more", total - shown);
+		rw_sb_add(sb, " and %zu more", total - shown);
 }
 
 static const char *
@@ -212,45 +212,45 @@ static void
 check_source(struct policy_ev *e)
 {
 	const struct policy_rule *r = e->r;
-	struct policy_sb sb;
+	struct rw_sb sb;
 	int push = e->req->op == POLICY_OP_PUSH;
 
 	policy_reason(e, &sb, "sources", !r->allow);
 	if (r->allow)
-		policy_sb_add(&sb, "%s %s (pattern \"%s\")", e->name,
+		rw_sb_add(&sb, "%s %s (pattern \"%s\")", e->name,
 		    push ? "accepts pushes" : "is an allowed source",
 		    r->match[e->pat]);
 	else if (push)
-		policy_sb_add(&sb, "pushes to %s are not allowed (pattern "
+		rw_sb_add(&sb, "pushes to %s are not allowed (pattern "
 		    "\"%s\")", e->name, r->match[e->pat]);
 	else
-		policy_sb_add(&sb, "source %s is not allowed (pattern \"%s\"); "
+		rw_sb_add(&sb, "source %s is not allowed (pattern \"%s\"); "
 		    "use an image from an approved registry", e->name,
 		    r->match[e->pat]);
-	policy_sb_finish(&sb);
+	rw_sb_finish(&sb);
 }
 
 /* What to do about a refused tag. */
 static void
-tag_remedy(struct policy_ev *e, struct policy_sb *sb)
+tag_remedy(struct policy_ev *e, struct rw_sb *sb)
 {
 	const struct policy_rule *r = e->r;
 
 	if (e->req->op == POLICY_OP_PUSH) {
 		if (r->pattern != NULL)
-			policy_sb_add(sb, "push a tag matching %s", r->pattern);
+			rw_sb_add(sb, "push a tag matching %s", r->pattern);
 		else
-			policy_sb_add(sb, "push a version tag");
+			rw_sb_add(sb, "push a version tag");
 		return;
 	}
 	if (e->digest[0] != '\0')
-		policy_sb_add(sb, "pin the digest: %s@%s", e->name, e->digest);
+		rw_sb_add(sb, "pin the digest: %s@%s", e->name, e->digest);
 	else
-		policy_sb_add(sb, "pull by digest");
+		rw_sb_add(sb, "pull by digest");
 	if (r->pattern != NULL)
-		policy_sb_add(sb, " or use a tag matching %s", r->pattern);
+		rw_sb_add(sb, " or use a tag matching %s", r->pattern);
 	else
-		policy_sb_add(sb, " or use a version tag");
+		rw_sb_add(sb, " or use a version tag");
 }
 
 static int
@@ -268,46 +268,46 @@ static void
 check_deny(struct policy_ev *e)
 {
 	const struct policy_rule *r = e->r;
-	struct policy_sb sb;
+	struct rw_sb sb;
 	size_t i;
 
 	if (denied_tag(r, e->req->tag)) {
 		policy_reason(e, &sb, "tags.deny", 1);
-		policy_sb_add(&sb, "tag \"%s\" is not allowed; ", e->tag);
+		rw_sb_add(&sb, "tag \"%s\" is not allowed; ", e->tag);
 		tag_remedy(e, &sb);
 	} else {
 		policy_reason(e, &sb, "tags.deny", 0);
-		policy_sb_add(&sb, "tag \"%s\" is not on the deny list (",
+		rw_sb_add(&sb, "tag \"%s\" is not on the deny list (",
 		    e->tag);
 		for (i = 0; i < r->ndeny && i < POLICY_LIST_MAX; i++)
-			policy_sb_add(&sb, "%s%s", i > 0 ? ", " : "",
+			rw_sb_add(&sb, "%s%s", i > 0 ? ", " : "",
 			    r->deny[i]);
 		policy_list_more(&sb, i, r->ndeny);
-		policy_sb_add(&sb, ")");
+		rw_sb_add(&sb, ")");
 	}
-	policy_sb_finish(&sb);
+	rw_sb_finish(&sb);
 }
 
 static void
 check_tags(struct policy_ev *e)
 {
 	const struct policy_rule *r = e->r;
-	struct policy_sb sb;
+	struct rw_sb sb;
 	int fail;
 
 	if (!r->has_tags)
 		return;
 	if (e->req->tag == NULL) {
 		policy_reason(e, &sb, "tags", 0);
-		policy_sb_add(&sb, "%s by digest; tag rules do not apply",
+		rw_sb_add(&sb, "%s by digest; tag rules do not apply",
 		    op_word(e));
 	} else if (r->digest_only && e->req->op == POLICY_OP_PULL) {
 		policy_reason(e, &sb, "tags.digest_only", 1);
 		if (e->digest[0] != '\0')
-			policy_sb_add(&sb, "pulls by tag are not allowed here; "
+			rw_sb_add(&sb, "pulls by tag are not allowed here; "
 			    "pull by digest: %s@%s", e->name, e->digest);
 		else
-			policy_sb_add(&sb, "pulls by tag are not allowed "
+			rw_sb_add(&sb, "pulls by tag are not allowed "
 			    "here; pull by digest");
 	} else {
 		/* One reason per tag: a denied tag is not also a mismatch. */
@@ -318,21 +318,21 @@ check_tags(struct policy_ev *e)
 		fail = regexec(&r->re, e->req->tag, 0, NULL, 0) != 0;
 		policy_reason(e, &sb, "tags.pattern", fail);
 		if (!fail)
-			policy_sb_add(&sb, "tag \"%s\" matches %s", e->tag,
+			rw_sb_add(&sb, "tag \"%s\" matches %s", e->tag,
 			    r->pattern);
 		else if (e->req->op == POLICY_OP_PUSH)
-			policy_sb_add(&sb, "tag \"%s\" does not match %s; "
+			rw_sb_add(&sb, "tag \"%s\" does not match %s; "
 			    "push a tag that does", e->tag, r->pattern);
 		else if (e->digest[0] != '\0')
-			policy_sb_add(&sb, "tag \"%s\" does not match %s; "
+			rw_sb_add(&sb, "tag \"%s\" does not match %s; "
 			    "pin the digest: %s@%s or use a matching tag",
 			    e->tag, r->pattern, e->name, e->digest);
 		else
-			policy_sb_add(&sb, "tag \"%s\" does not match %s; "
+			rw_sb_add(&sb, "tag \"%s\" does not match %s; "
 			    "pull by digest or use a matching tag", e->tag,
 			    r->pattern);
 	}
-	policy_sb_finish(&sb);
+	rw_sb_finish(&sb);
 }
 
 /* ---------------------------------------------------- pins, immutability */
@@ -342,7 +342,7 @@ check_pins(struct policy_ev *e)
 {
 	const struct admission_req *q = e->req;
 	const struct policy_rule *r = e->r;
-	struct policy_sb sb;
+	struct rw_sb sb;
 	char pin[RW_DIGEST_MAX * 4];
 	int drift;
 
@@ -350,45 +350,45 @@ check_pins(struct policy_ev *e)
 		return;
 	if (q->tag == NULL) {
 		policy_reason(e, &sb, "pins", 0);
-		policy_sb_add(&sb, "pulled by digest; pins do not apply");
+		rw_sb_add(&sb, "pulled by digest; pins do not apply");
 	} else if (q->pinned_digest != NULL) {
 		drift = strcmp(q->pinned_digest, q->digest) != 0;
-		policy_sb_init(&sb, pin, sizeof(pin));
-		policy_sb_safe(&sb, q->pinned_digest, RW_DIGEST_MAX);
+		rw_sb_init(&sb, pin, sizeof(pin));
+		rw_sb_safe(&sb, q->pinned_digest, RW_DIGEST_MAX);
 		policy_reason(e, &sb, "pins", drift);
 		if (drift)
-			policy_sb_add(&sb, "tag \"%s\" moved: pinned to %s, now "
+			rw_sb_add(&sb, "tag \"%s\" moved: pinned to %s, now "
 			    "%s; pull the pinned image %s@%s or update the pin "
 			    "with \"regwarden pins add %s:%s %s\"", e->tag, pin,
 			    e->digest, e->name, pin, e->name, e->tag,
 			    e->digest);
 		else
-			policy_sb_add(&sb, "tag \"%s\" resolves to its pinned "
+			rw_sb_add(&sb, "tag \"%s\" resolves to its pinned "
 			    "digest %s", e->tag, pin);
 	} else if (r->pin_first) {
 		e->pin_now = 1;
 		policy_reason(e, &sb, "pins", 0);
-		policy_sb_add(&sb, "tag \"%s\" has no pin yet; an admitted pull "
+		rw_sb_add(&sb, "tag \"%s\" has no pin yet; an admitted pull "
 		    "pins it to %s (pin on first pull)", e->tag, e->digest);
 	} else {
 		policy_reason(e, &sb, "pins", r->pin_require);
 		if (r->pin_require)
-			policy_sb_add(&sb, "tag \"%s\" is not pinned; pull by "
+			rw_sb_add(&sb, "tag \"%s\" is not pinned; pull by "
 			    "digest: %s@%s, or ask an admin to pin it with "
 			    "\"regwarden pins add %s:%s %s\"", e->tag, e->name,
 			    e->digest, e->name, e->tag, e->digest);
 		else
-			policy_sb_add(&sb, "tag \"%s\" has no pin (pins are not "
+			rw_sb_add(&sb, "tag \"%s\" has no pin (pins are not "
 			    "required by this rule)", e->tag);
 	}
-	policy_sb_finish(&sb);
+	rw_sb_finish(&sb);
 }
 
 static void
 check_immutable(struct policy_ev *e)
 {
 	const struct admission_req *q = e->req;
-	struct policy_sb sb;
+	struct rw_sb sb;
 	char old[RW_DIGEST_MAX * 4];
 	int moved;
 
@@ -396,24 +396,24 @@ check_immutable(struct policy_ev *e)
 		return;
 	if (q->tag == NULL) {
 		policy_reason(e, &sb, "immutable_tags", 0);
-		policy_sb_add(&sb, "pushed by digest; no tag moves");
+		rw_sb_add(&sb, "pushed by digest; no tag moves");
 	} else if (q->tag_digest == NULL) {
 		policy_reason(e, &sb, "immutable_tags", 0);
-		policy_sb_add(&sb, "tag \"%s\" is new", e->tag);
+		rw_sb_add(&sb, "tag \"%s\" is new", e->tag);
 	} else {
 		moved = strcmp(q->tag_digest, q->digest) != 0;
-		policy_sb_init(&sb, old, sizeof(old));
-		policy_sb_safe(&sb, q->tag_digest, RW_DIGEST_MAX);
+		rw_sb_init(&sb, old, sizeof(old));
+		rw_sb_safe(&sb, q->tag_digest, RW_DIGEST_MAX);
 		policy_reason(e, &sb, "immutable_tags", moved);
 		if (moved)
-			policy_sb_add(&sb, "tag \"%s\" already points to %s and "
+			rw_sb_add(&sb, "tag \"%s\" already points to %s and "
 			    "tags are immutable here; push under a new tag",
 			    e->tag, old);
 		else
-			policy_sb_add(&sb, "tag \"%s\" already points to this "
+			rw_sb_add(&sb, "tag \"%s\" already points to this "
 			    "digest", e->tag);
 	}
-	policy_sb_finish(&sb);
+	rw_sb_finish(&sb);
 }
 
 /* ------------------------------------------------------------- deciding */
@@ -466,7 +466,7 @@ missing_fact(const struct policy_ev *e, char *buf, size_t size)
  * command stays as written) and a full stop is added when it has none.
  */
 static void
-add_note(struct policy_sb *sb, const char *msg)
+add_note(struct rw_sb *sb, const char *msg)
 {
 	size_t n, w;
 
@@ -475,32 +475,32 @@ add_note(struct policy_sb *sb, const char *msg)
 	n = strlen(msg);
 	w = strspn(msg, "abcdefghijklmnopqrstuvwxyz");
 	if (w > 0 && (msg[w] == ' ' || msg[w] == '\0'))
-		policy_sb_add(sb, " %c%s", msg[0] - 'a' + 'A', msg + 1);
+		rw_sb_add(sb, " %c%s", msg[0] - 'a' + 'A', msg + 1);
 	else
-		policy_sb_add(sb, " %s", msg);
+		rw_sb_add(sb, " %s", msg);
 	if (strchr(".!?", msg[n - 1]) == NULL)
-		policy_sb_add(sb, ".");
+		rw_sb_add(sb, ".");
 }
 
 static void
-failed_reasons(const struct policy_ev *e, struct policy_sb *sb)
+failed_reasons(const struct policy_ev *e, struct rw_sb *sb)
 {
 	const struct verdict *v = e->v;
 	size_t i, n = 0;
 
 	for (i = 0; i < v->nreasons; i++)
 		if (v->reasons[i].failed && (e->detail & (1u << i)) == 0)
-			policy_sb_add(sb, "%s%s", n++ > 0 ? ". Also: " : "",
+			rw_sb_add(sb, "%s%s", n++ > 0 ? ". Also: " : "",
 			    v->reasons[i].text);
 }
 
 /* "regwarden: [warning: |audit: ][push of ]REF " */
 static void
-head(const struct policy_ev *e, struct policy_sb *sb)
+head(const struct policy_ev *e, struct rw_sb *sb)
 {
 	const struct verdict *v = e->v;
 
-	policy_sb_add(sb, "regwarden: %s%s%s ", v->kind == VERDICT_WARN ?
+	rw_sb_add(sb, "regwarden: %s%s%s ", v->kind == VERDICT_WARN ?
 	    "warning: " : v->kind == VERDICT_ALLOW && e->nfail > 0 ?
 	    "audit: " : "", e->req->op == POLICY_OP_PUSH ? "push of " : "",
 	    e->ref);
@@ -515,34 +515,34 @@ compose(struct policy_ev *e)
 {
 	struct verdict *v = e->v;
 	char tail[POLICY_NOTE_MAX + 16], body[POLICY_MESSAGE_MAX + 1];
-	struct policy_sb sb, tb, bb;
+	struct rw_sb sb, tb, bb;
 	size_t room;
 
-	policy_sb_init(&sb, v->message, POLICY_MESSAGE_MAX + 1);
+	rw_sb_init(&sb, v->message, POLICY_MESSAGE_MAX + 1);
 	head(e, &sb);
 	if (e->nfail == 0 || e->hold) {
-		policy_sb_add(&sb, "%s rule \"%s\" (%s:%d)%s.", e->hold ?
+		rw_sb_add(&sb, "%s rule \"%s\" (%s:%d)%s.", e->hold ?
 		    "is being scanned:" : "admitted by", v->rule, e->p->base,
 		    v->line, e->hold ? " admits only scanned images" : "");
-		policy_sb_finish(&sb);
+		rw_sb_finish(&sb);
 		return;
 	}
 	/* Only "unscanned: warn" failed: admitted, and told why. */
-	policy_sb_add(&sb, "%s by rule \"%s\" (%s:%d%s): ",
+	rw_sb_add(&sb, "%s by rule \"%s\" (%s:%d%s): ",
 	    e->nfail == e->nsoft ? "admitted" : v->kind == VERDICT_DENY ?
 	    "refused" : "would be refused", v->rule, e->p->base, v->line,
 	    v->mode == POLICY_WARN ? ", warn mode" : v->mode == POLICY_AUDIT ?
 	    ", audit mode" : "");
-	policy_sb_init(&tb, tail, sizeof(tail));
-	policy_sb_add(&tb, ".");
+	rw_sb_init(&tb, tail, sizeof(tail));
+	rw_sb_add(&tb, ".");
 	add_note(&tb, e->r->message);
 	room = sb.len + tb.len + 16 < POLICY_MESSAGE_MAX ?
 	    POLICY_MESSAGE_MAX + 1 - sb.len - tb.len : 16;
-	policy_sb_init(&bb, body, room < sizeof(body) ? room : sizeof(body));
+	rw_sb_init(&bb, body, room < sizeof(body) ? room : sizeof(body));
 	failed_reasons(e, &bb);
-	policy_sb_finish(&bb);
-	policy_sb_add(&sb, "%s%s", body, tail);
-	policy_sb_finish(&sb);
+	rw_sb_finish(&bb);
+	rw_sb_add(&sb, "%s%s", body, tail);
+	rw_sb_finish(&sb);
 }
 
 static void
@@ -550,23 +550,23 @@ decide_default(struct policy_ev *e)
 {
 	const struct policy *p = e->p;
 	struct verdict *v = e->v;
-	struct policy_sb sb;
+	struct rw_sb sb;
 	int push = e->req->op == POLICY_OP_PUSH;
 
 	v->kind = p->default_allow ? VERDICT_ALLOW : VERDICT_DENY;
 	rw_strlcpy(v->rule, "default", sizeof(v->rule));
 	policy_reason(e, &sb, "default", !p->default_allow);
-	policy_sb_add(&sb, "no rule in %s matches %s%s (default: %s)", p->base,
+	rw_sb_add(&sb, "no rule in %s matches %s%s (default: %s)", p->base,
 	    e->name, push ? " for push" : "", p->default_allow ? "allow" :
 	    "deny");
-	policy_sb_finish(&sb);
-	policy_sb_init(&sb, v->message, POLICY_MESSAGE_MAX + 1);
+	rw_sb_finish(&sb);
+	rw_sb_init(&sb, v->message, POLICY_MESSAGE_MAX + 1);
 	head(e, &sb);
-	policy_sb_add(&sb, "%s: %s.", p->default_allow ? "admitted" :
+	rw_sb_add(&sb, "%s: %s.", p->default_allow ? "admitted" :
 	    "refused", v->reasons[0].text);
 	if (!p->default_allow)
 		add_note(&sb, p->default_message);
-	policy_sb_finish(&sb);
+	rw_sb_finish(&sb);
 }
 
 /* Fail closed: a verdict that refuses, and the error that says why. */
@@ -574,22 +574,22 @@ static int
 could_not(struct policy_ev *e, struct rw_err *err, const char *fact)
 {
 	struct verdict *v = e->v;
-	struct policy_sb sb;
+	struct rw_sb sb;
 
 	v->kind = VERDICT_DENY;
 	v->nreasons = 0;
-	policy_sb_init(&sb, v->message, POLICY_MESSAGE_MAX + 1);
+	rw_sb_init(&sb, v->message, POLICY_MESSAGE_MAX + 1);
 	if (e->r == NULL) {
-		policy_sb_add(&sb, "regwarden: request could not be decided: "
+		rw_sb_add(&sb, "regwarden: request could not be decided: "
 		    "%s.", fact);
-		policy_sb_finish(&sb);
+		rw_sb_finish(&sb);
 		return rw_err_set(err, RW_EINVAL, "%s", fact);
 	}
-	policy_sb_add(&sb, "regwarden: %s%s could not be decided: rule \"%s\" "
+	rw_sb_add(&sb, "regwarden: %s%s could not be decided: rule \"%s\" "
 	    "(%s:%d) needs %s, which was not gathered.",
 	    e->req->op == POLICY_OP_PUSH ? "push of " : "", e->ref, v->rule,
 	    e->p->base, v->line, fact);
-	policy_sb_finish(&sb);
+	rw_sb_finish(&sb);
 	return rw_err_set(err, RW_EINVAL, "rule \"%s\" needs %s, which was "
 	    "not gathered", v->rule, fact);
 }
@@ -599,19 +599,19 @@ static int
 broken(struct policy_ev *e, struct rw_err *err)
 {
 	struct verdict *v = e->v;
-	struct policy_sb sb;
+	struct rw_sb sb;
 
 	v->kind = VERDICT_DENY;
 	v->nreasons = 0;
 	v->pin_now = 0;
 	v->hold = 0;
 	v->valid_until = 0;
-	policy_sb_init(&sb, v->message, POLICY_MESSAGE_MAX + 1);
-	policy_sb_add(&sb, "regwarden: %s%s could not be decided: rule \"%s\" "
+	rw_sb_init(&sb, v->message, POLICY_MESSAGE_MAX + 1);
+	rw_sb_add(&sb, "regwarden: %s%s could not be decided: rule \"%s\" "
 	    "(%s:%d) checks signatures, and verifying them failed: %s.",
 	    e->req->op == POLICY_OP_PUSH ? "push of " : "", e->ref, v->rule,
 	    e->p->base, v->line, e->fail_msg);
-	policy_sb_finish(&sb);
+	rw_sb_finish(&sb);
 	return rw_err_set(err, e->fail_rc, "verifying signatures failed: %s",
 	    e->fail_msg);
 }
@@ -621,20 +621,20 @@ static void
 display(struct policy_ev *e)
 {
 	const struct admission_req *q = e->req;
-	struct policy_sb sb;
+	struct rw_sb sb;
 
-	policy_sb_init(&sb, e->name, sizeof(e->name));
-	policy_sb_safe(&sb, e->subject, POLICY_SHOW_NAME);
-	policy_sb_init(&sb, e->tag, sizeof(e->tag));
-	policy_sb_safe(&sb, q->tag != NULL ? q->tag : "", POLICY_SHOW_TAG);
-	policy_sb_init(&sb, e->digest, sizeof(e->digest));
-	policy_sb_safe(&sb, q->digest != NULL ? q->digest : "", RW_DIGEST_MAX);
-	policy_sb_init(&sb, e->ref, sizeof(e->ref));
-	policy_sb_add(&sb, "%s", e->name);
+	rw_sb_init(&sb, e->name, sizeof(e->name));
+	rw_sb_safe(&sb, e->subject, POLICY_SHOW_NAME);
+	rw_sb_init(&sb, e->tag, sizeof(e->tag));
+	rw_sb_safe(&sb, q->tag != NULL ? q->tag : "", POLICY_SHOW_TAG);
+	rw_sb_init(&sb, e->digest, sizeof(e->digest));
+	rw_sb_safe(&sb, q->digest != NULL ? q->digest : "", RW_DIGEST_MAX);
+	rw_sb_init(&sb, e->ref, sizeof(e->ref));
+	rw_sb_add(&sb, "%s", e->name);
 	if (q->tag != NULL)
-		policy_sb_add(&sb, ":%s", e->tag);
+		rw_sb_add(&sb, ":%s", e->tag);
 	else if (q->digest != NULL)
-		policy_sb_add(&sb, "@%s", e->digest);
+		rw_sb_add(&sb, "@%s", e->digest);
 }
 
 static void

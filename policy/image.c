@@ -31,17 +31,17 @@ void
 policy_plat_label(char *buf, size_t size, const char *os, const char *arch,
     const char *variant)
 {
-	struct policy_sb sb;
+	struct rw_sb sb;
 
-	policy_sb_init(&sb, buf, size);
-	policy_sb_safe(&sb, os != NULL ? os : "?", POLICY_SHOW_ITEM);
-	policy_sb_add(&sb, "/");
-	policy_sb_safe(&sb, arch != NULL ? arch : "?", POLICY_SHOW_ITEM);
+	rw_sb_init(&sb, buf, size);
+	rw_sb_safe(&sb, os != NULL ? os : "?", POLICY_SHOW_ITEM);
+	rw_sb_add(&sb, "/");
+	rw_sb_safe(&sb, arch != NULL ? arch : "?", POLICY_SHOW_ITEM);
 	if (variant != NULL && variant[0] != '\0') {
-		policy_sb_add(&sb, "/");
-		policy_sb_safe(&sb, variant, POLICY_SHOW_ITEM);
+		rw_sb_add(&sb, "/");
+		rw_sb_safe(&sb, variant, POLICY_SHOW_ITEM);
 	}
-	policy_sb_finish(&sb);
+	rw_sb_finish(&sb);
 }
 
 /*
@@ -89,7 +89,7 @@ failing(const struct policy_ev *e, img_fails_fn fails,
 
 /* For an index, " on linux/amd64, linux/arm64/v8": where a check failed. */
 static void
-where_failing(const struct policy_ev *e, struct policy_sb *sb,
+where_failing(const struct policy_ev *e, struct rw_sb *sb,
     img_fails_fn fails)
 {
 	const struct policy_image *img;
@@ -103,7 +103,7 @@ where_failing(const struct policy_ev *e, struct policy_sb *sb,
 		    !fails(e, img))
 			continue;
 		if (n < POLICY_LIST_MAX)
-			policy_sb_add(sb, "%s%s", n == 0 ? " on " : ", ", label);
+			rw_sb_add(sb, "%s%s", n == 0 ? " on " : ", ", label);
 		n++;
 	}
 	policy_list_more(sb, n < POLICY_LIST_MAX ? n : POLICY_LIST_MAX, n);
@@ -119,7 +119,7 @@ static void
 check_root(struct policy_ev *e)
 {
 	const struct policy_image *first;
-	struct policy_sb sb;
+	struct rw_sb sb;
 	size_t n;
 
 	if (!e->r->non_root)
@@ -127,22 +127,22 @@ check_root(struct policy_ev *e)
 	n = failing(e, root_fails, &first);
 	policy_reason(e, &sb, "image.non_root", n > 0);
 	if (n > 0 && (first->user == NULL || first->user[0] == '\0'))
-		policy_sb_add(&sb, "image runs as root (User is empty)");
+		rw_sb_add(&sb, "image runs as root (User is empty)");
 	else if (n > 0 || !e->req->is_index) {
-		policy_sb_add(&sb, n > 0 ? "image runs as root (User is \"" :
+		rw_sb_add(&sb, n > 0 ? "image runs as root (User is \"" :
 		    "image runs as user \"");
-		policy_sb_safe(&sb, (n > 0 ? first : e->req->image)->user,
+		rw_sb_safe(&sb, (n > 0 ? first : e->req->image)->user,
 		    POLICY_SHOW_ITEM);
-		policy_sb_add(&sb, n > 0 ? "\")" : "\"");
+		rw_sb_add(&sb, n > 0 ? "\")" : "\"");
 	} else
-		policy_sb_add(&sb, "image runs as a non-root user on every "
+		rw_sb_add(&sb, "image runs as a non-root user on every "
 		    "platform");
 	if (n > 0) {
 		where_failing(e, &sb, root_fails);
-		policy_sb_add(&sb, "; rebuild with USER set to a non-root "
+		rw_sb_add(&sb, "; rebuild with USER set to a non-root "
 		    "user, e.g. USER 65532");
 	}
-	policy_sb_finish(&sb);
+	rw_sb_finish(&sb);
 }
 
 /* Secret-looking environment: counted once per name across platforms. */
@@ -180,7 +180,7 @@ seen_secret(const struct policy_ev *e, size_t t, size_t j, const char *env)
 }
 
 static void
-secret_item(struct policy_sb *sb, const char *env, size_t shown)
+secret_item(struct rw_sb *sb, const char *env, size_t shown)
 {
 	char name[POLICY_SHOW_ITEM + 2];
 	const char *what;
@@ -188,23 +188,23 @@ secret_item(struct policy_sb *sb, const char *env, size_t shown)
 	int hide;
 
 	what = policy_env_secret(env, &hide);
-	policy_sb_add(sb, "%s", shown > 0 ? ", " : "");
+	rw_sb_add(sb, "%s", shown > 0 ? ", " : "");
 	if (hide) {
-		policy_sb_add(sb, "a variable whose name looks like %s", what);
+		rw_sb_add(sb, "a variable whose name looks like %s", what);
 		return;
 	}
 	n = strcspn(env, "=");
 	memcpy(name, env, n < sizeof(name) ? n : sizeof(name) - 1);
 	name[n < sizeof(name) ? n : sizeof(name) - 1] = '\0';
-	policy_sb_safe(sb, name, POLICY_SHOW_ITEM);
+	rw_sb_safe(sb, name, POLICY_SHOW_ITEM);
 	if (what[0] != '\0')
-		policy_sb_add(sb, " (value looks like %s)", what);
+		rw_sb_add(sb, " (value looks like %s)", what);
 }
 
 /* Walks every entry; lists up to POLICY_LIST_MAX names into SB if given. */
 static void
 scan_secrets(const struct policy_ev *e, struct secrets *s,
-    struct policy_sb *sb)
+    struct rw_sb *sb)
 {
 	const struct policy_image *img;
 	char label[POLICY_SHOW_ITEM * 12];
@@ -243,27 +243,27 @@ static void
 check_secrets(struct policy_ev *e)
 {
 	struct secrets s;
-	struct policy_sb sb;
+	struct rw_sb sb;
 
 	if (!e->r->no_secrets)
 		return;
 	scan_secrets(e, &s, NULL);
 	policy_reason(e, &sb, "image.no_secrets", s.n > 0);
 	if (s.n == 0) {
-		policy_sb_add(&sb, "no secret-looking environment variables "
+		rw_sb_add(&sb, "no secret-looking environment variables "
 		    "(%zu checked)", s.checked);
-		policy_sb_finish(&sb);
+		rw_sb_finish(&sb);
 		return;
 	}
-	policy_sb_add(&sb, "image sets %s: ", s.n == 1 ?
+	rw_sb_add(&sb, "image sets %s: ", s.n == 1 ?
 	    "a secret-looking environment variable" :
 	    "secret-looking environment variables");
 	scan_secrets(e, &s, &sb);
 	policy_list_more(&sb, s.n < POLICY_LIST_MAX ? s.n : POLICY_LIST_MAX, s.n);
 	where_failing(e, &sb, secrets_fail);
-	policy_sb_add(&sb, "; remove %s from the image and pass secrets at "
+	rw_sb_add(&sb, "; remove %s from the image and pass secrets at "
 	    "run time", s.n == 1 ? "it" : "them");
-	policy_sb_finish(&sb);
+	rw_sb_finish(&sb);
 }
 
 static int
@@ -295,7 +295,7 @@ check_labels(struct policy_ev *e)
 {
 	const struct policy_rule *r = e->r;
 	const struct policy_image *first;
-	struct policy_sb sb;
+	struct rw_sb sb;
 	size_t i, n = 0;
 
 	if (r->nlabels == 0)
@@ -303,26 +303,26 @@ check_labels(struct policy_ev *e)
 	policy_reason(e, &sb, "image.required_labels",
 	    failing(e, labels_fail, &first) > 0);
 	if (first == NULL) {
-		policy_sb_add(&sb, "required labels are present: ");
+		rw_sb_add(&sb, "required labels are present: ");
 		for (i = 0; i < r->nlabels && i < POLICY_LIST_MAX; i++)
-			policy_sb_add(&sb, "%s%s", i > 0 ? ", " : "",
+			rw_sb_add(&sb, "%s%s", i > 0 ? ", " : "",
 			    r->labels[i]);
 		policy_list_more(&sb, i, r->nlabels);
-		policy_sb_finish(&sb);
+		rw_sb_finish(&sb);
 		return;
 	}
 	for (i = 0; i < r->nlabels; i++)
 		n += !has_label(first, r->labels[i]);
-	policy_sb_add(&sb, "image lacks the required label%s ", n > 1 ?
+	rw_sb_add(&sb, "image lacks the required label%s ", n > 1 ?
 	    "s" : "");
 	for (i = 0, n = 0; i < r->nlabels; i++)
 		if (!has_label(first, r->labels[i]))
-			policy_sb_add(&sb, "%s%s", n++ > 0 ? ", " : "",
+			rw_sb_add(&sb, "%s%s", n++ > 0 ? ", " : "",
 			    r->labels[i]);
 	where_failing(e, &sb, labels_fail);
-	policy_sb_add(&sb, "; add %s with LABEL in the Dockerfile (or docker "
+	rw_sb_add(&sb, "; add %s with LABEL in the Dockerfile (or docker "
 	    "build --label)", n > 1 ? "them" : "it");
-	policy_sb_finish(&sb);
+	rw_sb_finish(&sb);
 }
 
 /* ------------------------------------------------------ platforms, age */
@@ -360,13 +360,13 @@ plat_allowed(const struct policy_rule *r, const char *os, const char *arch,
 }
 
 static void
-allowed_list(const struct policy_rule *r, struct policy_sb *sb)
+allowed_list(const struct policy_rule *r, struct rw_sb *sb)
 {
 	size_t i;
 
-	policy_sb_add(sb, "allowed: ");
+	rw_sb_add(sb, "allowed: ");
 	for (i = 0; i < r->nplats && i < POLICY_LIST_MAX; i++)
-		policy_sb_add(sb, "%s%s", i > 0 ? ", " : "", r->plats[i].text);
+		rw_sb_add(sb, "%s%s", i > 0 ? ", " : "", r->plats[i].text);
 	policy_list_more(sb, i, r->nplats);
 }
 
@@ -374,7 +374,7 @@ static void
 check_platform_image(struct policy_ev *e)
 {
 	const struct policy_image *img = e->req->image;
-	struct policy_sb sb;
+	struct rw_sb sb;
 	char label[POLICY_SHOW_ITEM * 12];
 	int ok;
 
@@ -382,25 +382,25 @@ check_platform_image(struct policy_ev *e)
 	policy_reason(e, &sb, "image.platforms", !ok);
 	if (img->os == NULL || img->os[0] == '\0' || img->arch == NULL ||
 	    img->arch[0] == '\0') {
-		policy_sb_add(&sb, "image declares no platform (os and "
+		rw_sb_add(&sb, "image declares no platform (os and "
 		    "architecture are missing from its config)");
-		policy_sb_finish(&sb);
+		rw_sb_finish(&sb);
 		return;
 	}
 	policy_plat_label(label, sizeof(label), img->os, img->arch, img->variant);
-	policy_sb_add(&sb, "platform %s is %s", label, ok ? "allowed" :
+	rw_sb_add(&sb, "platform %s is %s", label, ok ? "allowed" :
 	    "not allowed (");
 	if (!ok) {
 		allowed_list(e->r, &sb);
-		policy_sb_add(&sb, "); use an image built for an allowed "
+		rw_sb_add(&sb, "); use an image built for an allowed "
 		    "platform");
 	}
-	policy_sb_finish(&sb);
+	rw_sb_finish(&sb);
 }
 
 /* Lists the index's platforms that are (ALLOWED) or are not allowed. */
 static size_t
-index_plats(const struct policy_ev *e, struct policy_sb *sb, int allowed)
+index_plats(const struct policy_ev *e, struct rw_sb *sb, int allowed)
 {
 	const struct policy_platform *pl;
 	char label[POLICY_SHOW_ITEM * 12];
@@ -414,7 +414,7 @@ index_plats(const struct policy_ev *e, struct policy_sb *sb, int allowed)
 		if (sb != NULL && n < POLICY_LIST_MAX) {
 			policy_plat_label(label, sizeof(label), pl->os, pl->arch,
 			    pl->variant);
-			policy_sb_add(sb, "%s%s", n > 0 ? ", " : "", label);
+			rw_sb_add(sb, "%s%s", n > 0 ? ", " : "", label);
 		}
 		n++;
 	}
@@ -426,7 +426,7 @@ index_plats(const struct policy_ev *e, struct policy_sb *sb, int allowed)
 static void
 check_platforms(struct policy_ev *e)
 {
-	struct policy_sb sb;
+	struct rw_sb sb;
 	int ok;
 
 	if (e->r->nplats == 0)
@@ -438,22 +438,22 @@ check_platforms(struct policy_ev *e)
 	ok = index_plats(e, NULL, 1) > 0;
 	policy_reason(e, &sb, "image.platforms", !ok);
 	if (ok) {
-		policy_sb_add(&sb, "index offers allowed platforms: ");
+		rw_sb_add(&sb, "index offers allowed platforms: ");
 		index_plats(e, &sb, 1);
 	} else if (index_plats(e, NULL, 0) == 0) {
-		policy_sb_add(&sb, "index lists no platforms (");
+		rw_sb_add(&sb, "index lists no platforms (");
 		allowed_list(e->r, &sb);
-		policy_sb_add(&sb, ")");
+		rw_sb_add(&sb, ")");
 	} else {
-		policy_sb_add(&sb, "none of the index's platforms is allowed "
+		rw_sb_add(&sb, "none of the index's platforms is allowed "
 		    "(offers ");
 		index_plats(e, &sb, 0);
-		policy_sb_add(&sb, "; ");
+		rw_sb_add(&sb, "; ");
 		allowed_list(e->r, &sb);
-		policy_sb_add(&sb, "); use an image built for an allowed "
+		rw_sb_add(&sb, "); use an image built for an allowed "
 		    "platform");
 	}
-	policy_sb_finish(&sb);
+	rw_sb_finish(&sb);
 }
 
 /* Whole days since CREATED; 0 for a clock behind the image. */
@@ -500,7 +500,7 @@ static void
 check_age(struct policy_ev *e)
 {
 	const struct policy_image *first, *img;
-	struct policy_sb sb;
+	struct rw_sb sb;
 	char date[32];
 	int64_t max = e->r->max_age_days;
 	size_t n;
@@ -511,32 +511,32 @@ check_age(struct policy_ev *e)
 	policy_reason(e, &sb, "image.max_age_days", n > 0);
 	img = n > 0 ? first : e->req->image;
 	if (n == 0 && e->req->is_index)
-		policy_sb_add(&sb, "every platform's image is at most %lld "
+		rw_sb_add(&sb, "every platform's image is at most %lld "
 		    "days old", (long long)max);
 	else if (img->created < 0)
-		policy_sb_add(&sb, "image has no creation time (config "
+		rw_sb_add(&sb, "image has no creation time (config "
 		    "\"created\" is missing or invalid)");
 	else if (n > 0) {
 		ymd(date, sizeof(date), img->created);
-		policy_sb_add(&sb, "image is %lld days old (created %s), more "
+		rw_sb_add(&sb, "image is %lld days old (created %s), more "
 		    "than the %lld allowed", (long long)age_days(e->now,
 		    img->created), date, (long long)max);
 	} else {
 		ymd(date, sizeof(date), img->created);
-		policy_sb_add(&sb, "image is %lld days old (created %s; at "
+		rw_sb_add(&sb, "image is %lld days old (created %s; at "
 		    "most %lld allowed)", (long long)age_days(e->now,
 		    img->created), date, (long long)max);
 	}
 	if (n == 0) {
 		age_until(e);
-		policy_sb_finish(&sb);
+		rw_sb_finish(&sb);
 		return;
 	}
 	where_failing(e, &sb, age_fails);
-	policy_sb_add(&sb, "; rebuild it %s", img->created < 0 ?
+	rw_sb_add(&sb, "; rebuild it %s", img->created < 0 ?
 	    "with a tool that records the creation time" :
 	    "on a current base image");
-	policy_sb_finish(&sb);
+	rw_sb_finish(&sb);
 }
 
 /* The image checks of the rule, in the order POLICY.md gives. */

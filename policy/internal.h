@@ -391,8 +391,6 @@ void	 policy_sigs_resolve(struct ld *ld, json_t *doc);
  * that replacing a key file changes it.  Returns 0, or -1 (out of memory).
  */
 int	 policy_keys_revision(struct policy *p);
-/* time.c: "2026-12-31T00:00:00Z" for T, as messages show times. */
-void	 policy_time_str(char *buf, size_t size, int64_t t);
 
 /* ----------------------------------------------------- references, globs */
 
@@ -443,35 +441,11 @@ const char *policy_env_secret(const char *entry, int *name_is_secret);
 
 /* ------------------------------------------------------------ messages */
 
-/* A bounded, always terminated string being built; overflow is marked. */
-struct policy_sb {
-	char	*buf;
-	size_t	 size;
-	size_t	 len;
-	int	 cut;	/* something did not fit */
-};
-
-void	 policy_sb_init(struct policy_sb *sb, char *buf, size_t size);
-void	 policy_sb_add(struct policy_sb *sb, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3)));
-/*
- * Appends S from a manifest or config (untrusted): printable ASCII as is,
- * anything else as \xNN, at most MAX bytes of S then "...".
- */
-void	 policy_sb_safe(struct policy_sb *sb, const char *s, size_t max);
-/*
- * S (untrusted: from an image, a signature, a certificate) in double quotes
- * for a reason, as policy_sb_safe writes it (at most MAX bytes of S), into
- * BUF (SIZE bytes; MAX * 4 + 16 always fits).  Returns BUF.
- */
-const char *policy_show(char *buf, size_t size, const char *s, size_t max);
 /*
  * WHAT and OpenSSL's newest queued error (its full text) into ERR with
  * CODE; the thread's queue is cleared.  Returns CODE.
  */
 int	 policy_ossl_fail(struct rw_err *err, int code, const char *what);
-/* Ends the text with "..." when something was cut, on a UTF-8 boundary. */
-void	 policy_sb_finish(struct policy_sb *sb);
 
 /* ----------------------------------------------------------- evaluation */
 
@@ -517,7 +491,7 @@ struct policy_ev {
  * Starts reason CHECK (failed or passed) in E's verdict and points SB at its
  * text.  Never fails: a reason that finds no room is written to scratch.
  */
-void	 policy_reason(struct policy_ev *e, struct policy_sb *sb,
+void	 policy_reason(struct policy_ev *e, struct rw_sb *sb,
 	    const char *check, int failed);
 /*
  * As policy_reason, for evidence behind the reason just written (one per
@@ -525,10 +499,10 @@ void	 policy_reason(struct policy_ev *e, struct policy_sb *sb,
  * not counted as a failure nor repeated in the message.  Written only
  * while the table has room; never replaces another reason.
  */
-void	 policy_detail(struct policy_ev *e, struct policy_sb *sb,
+void	 policy_detail(struct policy_ev *e, struct rw_sb *sb,
 	    const char *check, int failed);
 /* " and N more" when TOTAL items were more than the SHOWN ones. */
-void	 policy_list_more(struct policy_sb *sb, size_t shown, size_t total);
+void	 policy_list_more(struct rw_sb *sb, size_t shown, size_t total);
 /*
  * The verdict may change at second T (later than now): keeps the earliest
  * such second in E->until.

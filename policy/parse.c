@@ -57,26 +57,26 @@ policy_where_idx(struct where *out, const struct where *parent, size_t i)
 const char *
 policy_quote(char *buf, size_t size, const char *s)
 {
-	struct policy_sb sb;
+	struct rw_sb sb;
 	size_t i;
 	unsigned char c;
 
-	policy_sb_init(&sb, buf, size);
-	policy_sb_add(&sb, "\"");
+	rw_sb_init(&sb, buf, size);
+	rw_sb_add(&sb, "\"");
 	for (i = 0; s[i] != '\0'; i++) {
 		if (i == POLICY_QUOTE_MAX) {
-			policy_sb_add(&sb, "...");
+			rw_sb_add(&sb, "...");
 			break;
 		}
 		c = (unsigned char)s[i];
 		if (c == '"' || c == '\\')
-			policy_sb_add(&sb, "\\%c", c);
+			rw_sb_add(&sb, "\\%c", c);
 		else if (c < 0x20 || c == 0x7f)
-			policy_sb_add(&sb, "\\x%02x", c);
+			rw_sb_add(&sb, "\\x%02x", c);
 		else
-			policy_sb_add(&sb, "%c", c);
+			rw_sb_add(&sb, "%c", c);
 	}
-	policy_sb_add(&sb, "\"");
+	rw_sb_add(&sb, "\"");
 	return buf;
 }
 

@@ -356,15 +356,6 @@ const char *policy_severity_name(int severity);
 int	 policy_severity_parse(const char *name);
 
 /**
- * Parses an RFC 3339 date-time ("2026-12-31T00:00:00Z", fractions and
- * offsets like "+02:00" accepted) into unix seconds.  Returns RW_OK, or
- * RW_EINVAL with ERR (may be NULL) saying what is wrong: "expected an RFC
- * 3339 date and time with a time zone, ...", "no such date", "no such
- * time".  *OUT is untouched on error.
- */
-int	 policy_parse_time(const char *s, int64_t *out, struct rw_err *err);
-
-/**
  * Checks glob PAT as a rule's "match" would (docker.io aliases folded)
  * and writes its canonical form into OUT, for exceptions added outside the
  * file.  Returns RW_OK, or RW_EINVAL with ERR (may be NULL) saying what

@@ -229,25 +229,25 @@ static void
 item(char *buf, size_t size, const struct policy_finding *f,
     const struct policy_exception *expired)
 {
-	struct policy_sb sb;
+	struct rw_sb sb;
 	char when[32];
 
-	policy_sb_init(&sb, buf, size);
-	policy_sb_safe(&sb, str_or(f->id, "(no id)"), SHOW_FIELD);
-	policy_sb_add(&sb, " (%s, ", policy_severity_name(sev_of(f)));
-	policy_sb_safe(&sb, str_or(f->pkg, "(no package)"), SHOW_FIELD);
+	rw_sb_init(&sb, buf, size);
+	rw_sb_safe(&sb, str_or(f->id, "(no id)"), SHOW_FIELD);
+	rw_sb_add(&sb, " (%s, ", policy_severity_name(sev_of(f)));
+	rw_sb_safe(&sb, str_or(f->pkg, "(no package)"), SHOW_FIELD);
 	if (f->installed != NULL && f->installed[0] != '\0') {
-		policy_sb_add(&sb, " ");
-		policy_sb_safe(&sb, f->installed, SHOW_FIELD);
+		rw_sb_add(&sb, " ");
+		rw_sb_safe(&sb, f->installed, SHOW_FIELD);
 	}
-	policy_sb_add(&sb, " " ARROW " ");
-	policy_sb_safe(&sb, str_or(f->fixed, "no fix"), SHOW_FIELD);
+	rw_sb_add(&sb, " " ARROW " ");
+	rw_sb_safe(&sb, str_or(f->fixed, "no fix"), SHOW_FIELD);
 	if (expired != NULL) {
-		policy_time_str(when, sizeof(when), expired->expires);
-		policy_sb_add(&sb, "; exception expired %s", when);
+		rw_time_str(when, sizeof(when), expired->expires);
+		rw_sb_add(&sb, "; exception expired %s", when);
 	}
-	policy_sb_add(&sb, ")");
-	policy_sb_finish(&sb);
+	rw_sb_add(&sb, ")");
+	rw_sb_finish(&sb);
 }
 
 /*
@@ -256,7 +256,7 @@ item(char *buf, size_t size, const struct policy_finding *f,
  * one is always named, shortened ("...") when even it does not fit.
  */
 static void
-list_worst(struct policy_sb *sb, const struct worst *w, size_t tail_len)
+list_worst(struct rw_sb *sb, const struct worst *w, size_t tail_len)
 {
 	char buf[ITEM_MAX];
 	size_t i, shown = 0, keep = MORE_ROOM + tail_len + 1, room;
@@ -272,7 +272,7 @@ list_worst(struct policy_sb *sb, const struct worst *w, size_t tail_len)
 			item(buf, room + 1 < sizeof(buf) ? room + 1 :
 			    sizeof(buf), w->f[i], w->x[i]);
 		}
-		policy_sb_add(sb, "%s%s", i > 0 ? ", " : "", buf);
+		rw_sb_add(sb, "%s%s", i > 0 ? ", " : "", buf);
 		shown++;
 	}
 	policy_list_more(sb, shown, w->total);
@@ -280,20 +280,20 @@ list_worst(struct policy_sb *sb, const struct worst *w, size_t tail_len)
 
 /* "scanned 2025-06-14T15:06:40Z by trivy 0.50.1" */
 static void
-scanned_by(struct policy_sb *sb, const struct policy_scan *s)
+scanned_by(struct rw_sb *sb, const struct policy_scan *s)
 {
 	char when[32];
 
 	if (s->scanned_at >= 0) {
-		policy_time_str(when, sizeof(when), s->scanned_at);
-		policy_sb_add(sb, "scanned %s by ", when);
+		rw_time_str(when, sizeof(when), s->scanned_at);
+		rw_sb_add(sb, "scanned %s by ", when);
 	} else
-		policy_sb_add(sb, "scanned (date unknown) by ");
-	policy_sb_safe(sb, str_or(s->scanner, "an unknown scanner"),
+		rw_sb_add(sb, "scanned (date unknown) by ");
+	rw_sb_safe(sb, str_or(s->scanner, "an unknown scanner"),
 	    SHOW_FIELD);
 	if (s->scanner_version != NULL && s->scanner_version[0] != '\0') {
-		policy_sb_add(sb, " ");
-		policy_sb_safe(sb, s->scanner_version, SHOW_FIELD);
+		rw_sb_add(sb, " ");
+		rw_sb_safe(sb, s->scanner_version, SHOW_FIELD);
 	}
 }
 
@@ -319,16 +319,16 @@ static void
 advice(struct policy_ev *e, char *buf, size_t size,
     const struct policy_finding *worst)
 {
-	struct policy_sb sb;
+	struct rw_sb sb;
 
-	policy_sb_init(&sb, buf, size);
-	policy_sb_add(&sb, "; ");
+	rw_sb_init(&sb, buf, size);
+	rw_sb_add(&sb, "; ");
 	scanned_by(&sb, e->req->scan);
-	policy_sb_add(&sb, "; upgrade the packages, or ask for an exception: "
+	rw_sb_add(&sb, "; upgrade the packages, or ask for an exception: "
 	    "regwarden exceptions add %s --repo %s --expires 30d --reason "
 	    "\"<why>\"", worst->id != NULL && id_safe(worst->id) ? worst->id :
 	    "<id>", e->name);
-	policy_sb_finish(&sb);
+	rw_sb_finish(&sb);
 }
 
 /* ------------------------------------------------------------- checks */
@@ -340,31 +340,31 @@ check_severity(struct policy_ev *e, const struct tally *t)
 	const char *max = policy_severity_name(r->scan_max_sev);
 	const char *fx = r->scan_fixable ? "fixable " : "";
 	char tail[sizeof(e->scratch)];
-	struct policy_sb sb;
+	struct rw_sb sb;
 	struct worst w;
 
 	if (r->scan_max_sev < 0)
 		return;
 	policy_reason(e, &sb, "scan.max_severity", t->over > 0);
 	if (t->over == 0) {
-		policy_sb_add(&sb, "no %sfinding above %s", fx, max);
+		rw_sb_add(&sb, "no %sfinding above %s", fx, max);
 		if (t->excepted_over > 0)
-			policy_sb_add(&sb, " (%zu excepted)", t->excepted_over);
-		policy_sb_finish(&sb);
+			rw_sb_add(&sb, " (%zu excepted)", t->excepted_over);
+		rw_sb_finish(&sb);
 		return;
 	}
 	collect(e, t, 0, &w);
 	advice(e, tail, sizeof(tail), w.f[0]);
-	policy_sb_add(&sb, "%zu %sfinding%s above %s: ", t->over, fx,
+	rw_sb_add(&sb, "%zu %sfinding%s above %s: ", t->over, fx,
 	    t->over == 1 ? "" : "s", max);
 	list_worst(&sb, &w, strlen(tail));
-	policy_sb_add(&sb, "%s", tail);
-	policy_sb_finish(&sb);
+	rw_sb_add(&sb, "%s", tail);
+	rw_sb_finish(&sb);
 }
 
 /* "1 critical (at most 0), 7 high (at most 5)", the failing ones or all. */
 static void
-count_list(struct policy_sb *sb, const struct policy_ev *e,
+count_list(struct rw_sb *sb, const struct policy_ev *e,
     const struct tally *t, int failing)
 {
 	int sev, n = 0;
@@ -373,7 +373,7 @@ count_list(struct policy_sb *sb, const struct policy_ev *e,
 		if (e->r->scan_counts[sev] < 0 ||
 		    (failing && !count_fails(e->r, t, sev)))
 			continue;
-		policy_sb_add(sb, "%s%zu %s (at most %lld)", n++ > 0 ? ", " :
+		rw_sb_add(sb, "%s%zu %s (at most %lld)", n++ > 0 ? ", " :
 		    "", t->counted[sev], sev_names[sev],
 		    (long long)e->r->scan_counts[sev]);
 	}
@@ -384,7 +384,7 @@ check_counts(struct policy_ev *e, const struct tally *t)
 {
 	const char *fx = e->r->scan_fixable ? "fixable " : "";
 	char tail[sizeof(e->scratch)];
-	struct policy_sb sb;
+	struct rw_sb sb;
 	struct worst w;
 	int sev, fails = 0;
 
@@ -394,19 +394,19 @@ check_counts(struct policy_ev *e, const struct tally *t)
 		fails |= count_fails(e->r, t, sev);
 	policy_reason(e, &sb, "scan.max_counts", fails);
 	if (!fails) {
-		policy_sb_add(&sb, "%sfindings within limits: ", fx);
+		rw_sb_add(&sb, "%sfindings within limits: ", fx);
 		count_list(&sb, e, t, 0);
-		policy_sb_finish(&sb);
+		rw_sb_finish(&sb);
 		return;
 	}
 	collect(e, t, 1, &w);
 	advice(e, tail, sizeof(tail), w.f[0]);
-	policy_sb_add(&sb, "too many %sfindings: ", fx);
+	rw_sb_add(&sb, "too many %sfindings: ", fx);
 	count_list(&sb, e, t, 1);
-	policy_sb_add(&sb, ": ");
+	rw_sb_add(&sb, ": ");
 	list_worst(&sb, &w, strlen(tail));
-	policy_sb_add(&sb, "%s", tail);
-	policy_sb_finish(&sb);
+	rw_sb_add(&sb, "%s", tail);
+	rw_sb_finish(&sb);
 }
 
 /* The report is judged at decision time: it ages while it is cached. */
@@ -415,7 +415,7 @@ check_age(struct policy_ev *e)
 {
 	const struct policy_scan *s = e->req->scan;
 	int64_t max = e->r->scan_max_age;
-	struct policy_sb sb;
+	struct rw_sb sb;
 	char when[32];
 	int fails;
 
@@ -423,22 +423,22 @@ check_age(struct policy_ev *e)
 		return;
 	fails = s->scanned_at < 0 || e->now - s->scanned_at > max * 86400;
 	policy_reason(e, &sb, "scan.max_age_days", fails);
-	policy_time_str(when, sizeof(when), s->scanned_at);
+	rw_time_str(when, sizeof(when), s->scanned_at);
 	if (s->scanned_at < 0)
-		policy_sb_add(&sb, "scan has no date");
+		rw_sb_add(&sb, "scan has no date");
 	else if (fails)
-		policy_sb_add(&sb, "scan of %s is older than %lld day%s", when,
+		rw_sb_add(&sb, "scan of %s is older than %lld day%s", when,
 		    (long long)max, max == 1 ? "" : "s");
 	else
-		policy_sb_add(&sb, "scan of %s is %lld days old (at most %lld)",
+		rw_sb_add(&sb, "scan of %s is %lld days old (at most %lld)",
 		    when, (long long)(e->now > s->scanned_at ?
 		    (e->now - s->scanned_at) / 86400 : 0), (long long)max);
 	if (fails)
-		policy_sb_add(&sb, "; rescan it and import the report with "
+		rw_sb_add(&sb, "; rescan it and import the report with "
 		    "regwarden scans import");
 	else if (s->scanned_at <= INT64_MAX / 2)
 		policy_until(e, s->scanned_at + max * 86400 + 1);
-	policy_sb_finish(&sb);
+	rw_sb_finish(&sb);
 }
 
 /* "scan": what the report says, before any limit is applied. */
@@ -447,7 +447,7 @@ summary(struct policy_ev *e)
 {
 	const struct policy_scan *s = e->req->scan;
 	size_t n[NSEV], i;
-	struct policy_sb sb;
+	struct rw_sb sb;
 	int sev, k = 0;
 
 	memset(n, 0, sizeof(n));
@@ -456,18 +456,18 @@ summary(struct policy_ev *e)
 	policy_reason(e, &sb, "scan", 0);
 	scanned_by(&sb, s);
 	if (s->db_version != NULL && s->db_version[0] != '\0') {
-		policy_sb_add(&sb, " (db ");
-		policy_sb_safe(&sb, s->db_version, SHOW_FIELD);
-		policy_sb_add(&sb, ")");
+		rw_sb_add(&sb, " (db ");
+		rw_sb_safe(&sb, s->db_version, SHOW_FIELD);
+		rw_sb_add(&sb, ")");
 	}
-	policy_sb_add(&sb, ": ");
+	rw_sb_add(&sb, ": ");
 	for (sev = POLICY_SEV_CRITICAL; sev >= 0; sev--)
 		if (n[sev] > 0)
-			policy_sb_add(&sb, "%s%zu %s", k++ > 0 ? ", " : "",
+			rw_sb_add(&sb, "%s%zu %s", k++ > 0 ? ", " : "",
 			    n[sev], sev_names[sev]);
 	if (k == 0)
-		policy_sb_add(&sb, "no findings");
-	policy_sb_finish(&sb);
+		rw_sb_add(&sb, "no findings");
+	rw_sb_finish(&sb);
 }
 
 /* ---------------------------------------------- exceptions in explain */
@@ -487,42 +487,42 @@ relevant(const struct policy_ev *e, const struct policy_exception *x)
 
 /* "exception CVE-2024-1234 for docker.io/acme/api" */
 static void
-exc_label(struct policy_sb *sb, const struct policy_exception *x)
+exc_label(struct rw_sb *sb, const struct policy_exception *x)
 {
-	policy_sb_add(sb, "exception ");
+	rw_sb_add(sb, "exception ");
 	if (x->id != NULL)
-		policy_sb_safe(sb, x->id, SHOW_FIELD);
+		rw_sb_safe(sb, x->id, SHOW_FIELD);
 	if (x->id != NULL && x->pkg != NULL)
-		policy_sb_add(sb, " in ");
+		rw_sb_add(sb, " in ");
 	if (x->pkg != NULL) {
-		policy_sb_add(sb, "package ");
-		policy_sb_safe(sb, x->pkg, SHOW_FIELD);
+		rw_sb_add(sb, "package ");
+		rw_sb_safe(sb, x->pkg, SHOW_FIELD);
 	}
-	policy_sb_add(sb, " for ");
-	policy_sb_safe(sb, x->repo_glob, POLICY_SHOW_NAME);
+	rw_sb_add(sb, " for ");
+	rw_sb_safe(sb, x->repo_glob, POLICY_SHOW_NAME);
 }
 
 static void
-exc_detail(struct policy_sb *sb, const struct policy_ev *e,
+exc_detail(struct rw_sb *sb, const struct policy_ev *e,
     const struct policy_exception *x, int live)
 {
 	char when[32];
 
-	policy_time_str(when, sizeof(when), x->expires);
+	rw_time_str(when, sizeof(when), x->expires);
 	exc_label(sb, x);
 	if (!live) {
-		policy_sb_add(sb, " expired %s", when);
+		rw_sb_add(sb, " expired %s", when);
 		return;
 	}
-	policy_sb_add(sb, " applies until %s (", when);
+	rw_sb_add(sb, " applies until %s (", when);
 	if (x->line > 0)
-		policy_sb_add(sb, "%s:%d", e->p->base, x->line);
+		rw_sb_add(sb, "%s:%d", e->p->base, x->line);
 	else
-		policy_sb_safe(sb, str_or(x->source, "store"), SHOW_FIELD);
-	policy_sb_add(sb, ": ");
-	policy_sb_safe(sb, str_or(x->reason, "no reason given"),
+		rw_sb_safe(sb, str_or(x->source, "store"), SHOW_FIELD);
+	rw_sb_add(sb, ": ");
+	rw_sb_safe(sb, str_or(x->reason, "no reason given"),
 	    POLICY_NOTE_MAX);
-	policy_sb_add(sb, ")");
+	rw_sb_add(sb, ")");
 }
 
 /*
@@ -533,7 +533,7 @@ static void
 list_exceptions(struct policy_ev *e, int live)
 {
 	const struct policy_exception *x;
-	struct policy_sb sb;
+	struct rw_sb sb;
 	size_t i, n = 0;
 
 	for (i = 0; e->req->exceptions != NULL && i < e->req->nexceptions;
@@ -545,7 +545,7 @@ list_exceptions(struct policy_ev *e, int live)
 			policy_reason(e, &sb, live ? "scan.excepted" :
 			    "scan.expired", 0);
 		if (n < POLICY_LIST_MAX) {
-			policy_sb_add(&sb, "%s", n > 0 ? "; " : "");
+			rw_sb_add(&sb, "%s", n > 0 ? "; " : "");
 			exc_detail(&sb, e, x, live);
 		}
 		n++;
@@ -553,7 +553,7 @@ list_exceptions(struct policy_ev *e, int live)
 	if (n == 0)
 		return;
 	policy_list_more(&sb, n < POLICY_LIST_MAX ? n : POLICY_LIST_MAX, n);
-	policy_sb_finish(&sb);
+	rw_sb_finish(&sb);
 }
 
 /* --------------------------------------------------------- no verdict */
@@ -562,13 +562,13 @@ static void
 unscanned(struct policy_ev *e)
 {
 	int how = e->r->scan_unscanned;
-	struct policy_sb sb;
+	struct rw_sb sb;
 
 	if (how == POLICY_UNSCANNED_ALLOW) {
 		policy_reason(e, &sb, "scan", 0);
-		policy_sb_add(&sb, "image has no scan verdict; admitted "
+		rw_sb_add(&sb, "image has no scan verdict; admitted "
 		    "without one (unscanned: allow)");
-		policy_sb_finish(&sb);
+		rw_sb_finish(&sb);
 		return;
 	}
 	/*
@@ -580,22 +580,22 @@ unscanned(struct policy_ev *e)
 	    e->r->mode == POLICY_ENFORCE) {
 		e->hold = 1;
 		policy_reason(e, &sb, "scan", 1);
-		policy_sb_add(&sb, "image has no scan verdict yet; it is held "
+		rw_sb_add(&sb, "image has no scan verdict yet; it is held "
 		    "while it is scanned");
-		policy_sb_finish(&sb);
+		rw_sb_finish(&sb);
 		return;
 	}
 	policy_reason(e, &sb, "scan", 1);
 	if (how == POLICY_UNSCANNED_WARN)
 		e->nsoft++;
-	policy_sb_add(&sb, "image has no scan verdict; scan it (trivy image ");
+	rw_sb_add(&sb, "image has no scan verdict; scan it (trivy image ");
 	if (e->digest[0] != '\0')
-		policy_sb_add(&sb, "%s@%s", e->name, e->digest);
+		rw_sb_add(&sb, "%s@%s", e->name, e->digest);
 	else
-		policy_sb_add(&sb, "%s", e->ref);
-	policy_sb_add(&sb, ") and import the report with regwarden scans "
+		rw_sb_add(&sb, "%s", e->ref);
+	rw_sb_add(&sb, ") and import the report with regwarden scans "
 	    "import");
-	policy_sb_finish(&sb);
+	rw_sb_finish(&sb);
 }
 
 void

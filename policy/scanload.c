@@ -270,7 +270,7 @@ exc_expires_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 	if (s == NULL)
 		return;
 	rw_err_clear(&err);
-	if (policy_parse_time(s, &x->expires, &err) != RW_OK) {
+	if (rw_parse_time(s, &x->expires, &err) != RW_OK) {
 		policy_bad(ld, w, "invalid time %s (%s)", policy_quote(q,
 		    sizeof(q), s), err.msg);
 		return;

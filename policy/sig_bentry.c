@@ -414,7 +414,7 @@ check_set(json_t *promise, struct entry *e, struct bundle_ctx *c,
 		return sig_bundle_fail(out, SIG_BAD_SIGNATURE, "log entry %zu: "
 		    "its signed entry timestamp does not verify with log key "
 		    "%s%s", e->i, sig_key_id(e->log->key), why);
-	policy_time_str(when, sizeof(when), e->time);
+	rw_time_str(when, sizeof(when), e->time);
 	if (!policy_window_has(&e->log->valid, e->time))
 		return sig_bundle_fail(out, SIG_BAD_SIGNATURE, "log entry %zu "
 		    "was integrated at %s, outside the validity of log key %s",

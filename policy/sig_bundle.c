@@ -313,7 +313,7 @@ read_timestamps(json_t *vm, struct bundle_ctx *c,
 			return -2;
 		if (tr.verdict == SIG_VALID && tr.time > c->t->now) {
 			tr.verdict = SIG_BAD_SIGNATURE;
-			policy_time_str(when, sizeof(when), tr.time);
+			rw_time_str(when, sizeof(when), tr.time);
 			snprintf(tr.reason, sizeof(tr.reason), "timestamp at "
 			    "%s is in the future", when);
 		}
@@ -342,7 +342,7 @@ check_unsigned_logs(const struct bundle_ctx *c, struct sig_bundle_result *out)
 			if (policy_window_has(&c->unsigned_logs[i]->valid,
 			    c->times[k]))
 				continue;
-			policy_time_str(when, sizeof(when), c->times[k]);
+			rw_time_str(when, sizeof(when), c->times[k]);
 			return sig_bundle_fail(out, SIG_BAD_SIGNATURE, "signed "
 			    "at %s, outside the validity of log key %s", when,
 			    sig_key_id(c->unsigned_logs[i]->key));
@@ -388,7 +388,7 @@ leaf_at(const struct bundle_ctx *c, const char *pem, size_t plen,
 	char *cas = NULL, *cts = NULL, when[32];
 	int r = 0;
 
-	policy_time_str(when, sizeof(when), at);
+	rw_time_str(when, sizeof(when), at);
 	if (policy_trustroot_pems(c->t->root, 1, at, &cas) != 0 ||
 	    policy_trustroot_pems(c->t->root, 0, at, &cts) != 0) {
 		rw_err_set(err, RW_ENOMEM, "out of memory");
@@ -579,7 +579,7 @@ judge(json_t *doc, struct bundle_ctx *c, struct sig_bundle_result *out,
 	if (r == 0) {
 		out->stage = SIG_BUNDLE_DONE;
 		out->time = earliest(c);
-		policy_time_str(when, sizeof(when), out->time);
+		rw_time_str(when, sizeof(when), out->time);
 		if (c->leaf == NULL)
 			snprintf(who, sizeof(who), "signed by %s key %s",
 			    sig_key_kind(c->t->key), sig_key_id(c->t->key));

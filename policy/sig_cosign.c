@@ -152,7 +152,7 @@ pem_block(const char *pem, size_t len, unsigned char **der, long *dlen,
 	}
 	if (strcmp(name, "PUBLIC KEY") != 0) {
 		rc = rw_err_set(err, RW_EPARSE, "PEM block is %s, expected "
-		    "\"PUBLIC KEY\"", policy_show(q, sizeof(q), name,
+		    "\"PUBLIC KEY\"", rw_show(q, sizeof(q), name,
 		    SHOW_MAX));
 		goto out;
 	}
@@ -201,7 +201,7 @@ ec_kind(EVP_PKEY *pkey, struct sig_key *k, struct rw_err *err)
 		}
 	}
 	return rw_err_set(err, RW_EUNSUPPORTED, "unsupported EC curve %s "
-	    "(expected P-256, P-384 or P-521)", policy_show(q, sizeof(q),
+	    "(expected P-256, P-384 or P-521)", rw_show(q, sizeof(q),
 	    group, SHOW_MAX));
 }
 
@@ -522,7 +522,7 @@ field(json_t *obj, const char *where, const char *name, json_t **val,
 		if (!is_ascii(key)) {
 			verdict(out, SIG_MALFORMED, "%s has a non-ASCII key %s",
 			    obj_name(on, sizeof(on), where),
-			    policy_show(q1, sizeof(q1), key, SHOW_MAX));
+			    rw_show(q1, sizeof(q1), key, SHOW_MAX));
 			return -1;
 		}
 		if (!name_near(key, name))
@@ -530,8 +530,8 @@ field(json_t *obj, const char *where, const char *name, json_t **val,
 		if (near != NULL) {
 			verdict(out, SIG_MALFORMED, "%s has both %s and %s",
 			    obj_name(on, sizeof(on), where),
-			    policy_show(q1, sizeof(q1), near, SHOW_MAX),
-			    policy_show(q2, sizeof(q2), key, SHOW_MAX));
+			    rw_show(q1, sizeof(q1), near, SHOW_MAX),
+			    rw_show(q2, sizeof(q2), key, SHOW_MAX));
 			return -1;
 		}
 		near = key;
@@ -619,7 +619,7 @@ judge(const struct payload *pl, const char *want, struct sig_result *out)
 	s = json_string_value(pl->type);
 	if (strcmp(s, SIG_COSIGN_TYPE) != 0) {
 		verdict(out, SIG_WRONG_TYPE, "payload type is %s, not \"%s\"",
-		    policy_show(q, sizeof(q), s, SHOW_MAX), SIG_COSIGN_TYPE);
+		    rw_show(q, sizeof(q), s, SHOW_MAX), SIG_COSIGN_TYPE);
 		return;
 	}
 	if (pl->digest == NULL) {
@@ -631,7 +631,7 @@ judge(const struct payload *pl, const char *want, struct sig_result *out)
 		rw_strlcpy(out->digest, s, sizeof(out->digest));
 	if (strcmp(s, want) != 0) {
 		verdict(out, SIG_WRONG_DIGEST, "signature is for %s, not %s",
-		    digest_shaped(s) ? s : policy_show(q, sizeof(q), s,
+		    digest_shaped(s) ? s : rw_show(q, sizeof(q), s,
 		    SHOW_MAX), want);
 		return;
 	}
@@ -774,4 +774,15 @@ out:
 		sig_reason_undecided(out->reason, sizeof(out->reason), rc, err);
 	}
 	return rc;
+}
+
+/* Shared by the verifiers (declared in internal.h). */
+int
+policy_ossl_fail(struct rw_err *err, int code, const char *what)
+{
+	char buf[160];
+
+	ERR_error_string_n(ERR_peek_last_error(), buf, sizeof(buf));
+	ERR_clear_error();
+	return rw_err_set(err, code, "%s: %s", what, buf);
 }

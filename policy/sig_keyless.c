@@ -204,7 +204,7 @@ check_chain(X509 *leaf, STACK_OF(X509) *pool, X509_STORE *st, int64_t at,
 	X509_VERIFY_PARAM_clear_flags(vp, X509_V_FLAG_PARTIAL_CHAIN);
 	if (X509_verify_cert(ctx) != 1) {
 		e = X509_STORE_CTX_get_error(ctx);
-		policy_time_str(when, sizeof(when), at);
+		rw_time_str(when, sizeof(when), at);
 		kverdict(out, SIG_BAD_SIGNATURE, "certificate does not chain to "
 		    "a trusted Fulcio root at %s: %s", when,
 		    X509_verify_cert_error_string(e));
@@ -511,9 +511,9 @@ check_san(X509 *leaf, const struct sig_identity *id, regex_t *re,
 		    "URI identity");
 	else
 		kverdict(out, SIG_BAD_SIGNATURE, "certificate identity %s does "
-		    "not match %s%s", policy_show(q1, sizeof(q1), first,
+		    "not match %s%s", rw_show(q1, sizeof(q1), first,
 		    SHOW_MAX), id->subject != NULL ? "" : "regex ",
-		    policy_show(q2, sizeof(q2), id->subject != NULL ?
+		    rw_show(q2, sizeof(q2), id->subject != NULL ?
 		    id->subject : id->subject_regex, SHOW_MAX));
 	return -1;
 }
@@ -575,15 +575,15 @@ check_issuer(X509 *leaf, const char *want, struct leaf_id *l,
 		rw_strlcpy(l->issuer, v1, sizeof(l->issuer));
 	else if (h1 == 1 && strcmp(v1, l->issuer) != 0) {
 		kverdict(out, SIG_BAD_SIGNATURE, "certificate names two OIDC "
-		    "issuers, %s and %s", policy_show(q1, sizeof(q1),
-		    l->issuer, SHOW_MAX), policy_show(q2, sizeof(q2), v1,
+		    "issuers, %s and %s", rw_show(q1, sizeof(q1),
+		    l->issuer, SHOW_MAX), rw_show(q2, sizeof(q2), v1,
 		    SHOW_MAX));
 		return -1;
 	}
 	if (strcmp(l->issuer, want) != 0) {
 		kverdict(out, SIG_BAD_SIGNATURE, "certificate OIDC issuer %s is "
-		    "not %s", policy_show(q1, sizeof(q1), l->issuer, SHOW_MAX),
-		    policy_show(q2, sizeof(q2), want, SHOW_MAX));
+		    "not %s", rw_show(q1, sizeof(q1), l->issuer, SHOW_MAX),
+		    rw_show(q2, sizeof(q2), want, SHOW_MAX));
 		return -1;
 	}
 	return 0;

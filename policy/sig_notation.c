@@ -287,11 +287,11 @@ check_crit(json_t *prot, struct sig_notation_result *out)
 		else if (strcmp(s, H_AUTH_TIME) != 0)
 			return judge(out, SIG_NOTATION_UNSUPPORTED,
 			    "unknown critical header %s",
-			    policy_show(buf, sizeof(buf), s, SHOW_MAX));
+			    rw_show(buf, sizeof(buf), s, SHOW_MAX));
 		if (json_object_get(prot, s) == NULL)
 			return judge(out, SIG_NOTATION_MALFORMED,
 			    "critical header %s is missing",
-			    policy_show(buf, sizeof(buf), s, SHOW_MAX));
+			    rw_show(buf, sizeof(buf), s, SHOW_MAX));
 	}
 	if (!scheme)
 		return judge(out, SIG_NOTATION_MALFORMED,
@@ -312,7 +312,7 @@ header_time(json_t *prot, const char *name, int64_t *t,
 
 	rw_err_clear(&terr);
 	if (!json_is_string(v) ||
-	    policy_parse_time(json_string_value(v), t, &terr) != RW_OK)
+	    rw_parse_time(json_string_value(v), t, &terr) != RW_OK)
 		return judge(out, SIG_NOTATION_MALFORMED,
 		    "%s is not an RFC 3339 time%s%s", name,
 		    terr.msg[0] != '\0' ? ": " : "", terr.msg);
@@ -340,7 +340,7 @@ check_header(struct jws *j, struct sig_notation_result *out)
 	if (j->alg == NULL)
 		return judge(out, SIG_NOTATION_UNSUPPORTED,
 		    "signature algorithm %s is not supported",
-		    policy_show(buf, sizeof(buf), alg, SHOW_MAX));
+		    rw_show(buf, sizeof(buf), alg, SHOW_MAX));
 	if (cty == NULL || strcmp(cty, SIG_NOTATION_PAYLOAD_TYPE) != 0)
 		return judge(out, SIG_NOTATION_MALFORMED,
 		    "content type is not " SIG_NOTATION_PAYLOAD_TYPE);
@@ -355,7 +355,7 @@ check_header(struct jws *j, struct sig_notation_result *out)
 		    "supported yet");
 	if (strcmp(scheme, "notary.x509") != 0)
 		return judge(out, SIG_NOTATION_UNSUPPORTED,
-		    "unknown signing scheme %s", policy_show(buf, sizeof(buf),
+		    "unknown signing scheme %s", rw_show(buf, sizeof(buf),
 		    scheme, SHOW_MAX));
 	if ((rc = header_time(j->prot, H_TIME, &out->signing_time, out)) !=
 	    GO_ON)
@@ -578,7 +578,7 @@ check_chain(struct jws *j, X509_STORE *st, struct sig_notation_result *out,
 	X509_STORE_CTX_set_time(ctx, 0, (time_t)out->signing_time);
 	/* Notation ignores extensions it does not know (fail-open). */
 	X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_IGNORE_CRITICAL);
-	policy_time_str(when, sizeof(when), out->signing_time);
+	rw_time_str(when, sizeof(when), out->signing_time);
 	if (X509_verify_cert(ctx) != 1)
 		rc = judge(out, SIG_NOTATION_UNTRUSTED, "the certificate "
 		    "chain does not lead to the trust store at the signing "
@@ -619,9 +619,9 @@ check_target(const struct jws *j, const char *digest, int64_t size,
 	else if (strcmp(json_string_value(dg), digest) != 0)
 		rc = judge(out, SIG_NOTATION_WRONG_TARGET,
 		    "signature is for %s, not %s",
-		    policy_show(b1, sizeof(b1), json_string_value(dg),
+		    rw_show(b1, sizeof(b1), json_string_value(dg),
 		    SHOW_MAX),
-		    policy_show(b2, sizeof(b2), digest, SHOW_MAX));
+		    rw_show(b2, sizeof(b2), digest, SHOW_MAX));
 	else if (json_integer_value(sz) != size)
 		rc = judge(out, SIG_NOTATION_WRONG_TARGET, "signature is for "
 		    "a manifest of %lld bytes, not %lld",
@@ -630,9 +630,9 @@ check_target(const struct jws *j, const char *digest, int64_t size,
 	    strcmp(json_string_value(mt), media_type) != 0)
 		rc = judge(out, SIG_NOTATION_WRONG_TARGET, "signature is for "
 		    "media type %s, not %s",
-		    policy_show(b1, sizeof(b1), json_string_value(mt),
+		    rw_show(b1, sizeof(b1), json_string_value(mt),
 		    SHOW_MAX),
-		    policy_show(b2, sizeof(b2), media_type, SHOW_MAX));
+		    rw_show(b2, sizeof(b2), media_type, SHOW_MAX));
 	else
 		rc = GO_ON;
 	json_decref(pay);
@@ -783,7 +783,7 @@ cose_value(struct cbor *c)
 	if (major == 6 && n == 1 && cb_head(&peek, &major, &t) == 0 &&
 	    major == 0 && t < 253402300800ull) {
 		*c = peek;
-		policy_time_str(when, sizeof(when), (int64_t)t);
+		rw_time_str(when, sizeof(when), (int64_t)t);
 		return json_string(when);
 	}
 	/* Anything else counts as present, so that crit can name it. */
@@ -1108,7 +1108,7 @@ judge_parsed(struct jws *j, X509_STORE *st, const char *digest,
 	if (rc != GO_ON)
 		return rc;
 	if (j->has_expiry && now > out->expiry) {
-		policy_time_str(when, sizeof(when), out->expiry);
+		rw_time_str(when, sizeof(when), out->expiry);
 		judge(out, SIG_NOTATION_EXPIRED, "signature expired at %s",
 		    when);
 		if (level < SIG_NOTATION_PERMISSIVE)

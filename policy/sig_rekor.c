@@ -193,7 +193,7 @@ check_set(const struct sig_key *k, const struct bundle *b,
 	}
 	if (!log_id_matches(k, b->log_id)) {
 		rverdict(out, SIG_BAD_SIGNATURE, "Rekor bundle logID %s is not "
-		    "the Rekor key %s", policy_show(q, sizeof(q), b->log_id,
+		    "the Rekor key %s", rw_show(q, sizeof(q), b->log_id,
 		    SHOW_MAX), sig_key_id(k));
 		return -1;
 	}
@@ -340,7 +340,7 @@ check_spec(json_t *entry, const struct tie *t, struct sig_rekor *out,
 	    (strcmp(kind, "hashedrekord") != 0 && strcmp(kind, "rekord") != 0)) {
 		rverdict(out, SIG_MALFORMED, "Rekor entry kind %s is not "
 		    "hashedrekord or rekord", kind != NULL ?
-		    policy_show(q, sizeof(q), kind, SHOW_MAX) : "(none)");
+		    rw_show(q, sizeof(q), kind, SHOW_MAX) : "(none)");
 		return -1;
 	}
 	rw_strlcpy(out->kind, kind, sizeof(out->kind));
@@ -358,7 +358,7 @@ check_spec(json_t *entry, const struct tie *t, struct sig_rekor *out,
 	}
 	if (strcmp(val, want + strlen("sha256:")) != 0) {
 		rverdict(out, SIG_BAD_SIGNATURE, "Rekor entry is for payload "
-		    "sha256:%s, not %s", policy_show(q, sizeof(q), val,
+		    "sha256:%s, not %s", rw_show(q, sizeof(q), val,
 		    SHOW_MAX), want);
 		return -1;
 	}
@@ -445,7 +445,7 @@ rekor_verify(const struct sig_key *rk, const char *json, size_t len,
 	if (rc == 0) {
 		out->integrated_time = (int64_t)b.time;
 		out->log_index = (int64_t)b.index;
-		policy_time_str(when, sizeof(when), out->integrated_time);
+		rw_time_str(when, sizeof(when), out->integrated_time);
 		rverdict(out, SIG_VALID, "logged in Rekor at index %lld, "
 		    "integrated at %s", (long long)out->log_index, when);
 	}

@@ -77,14 +77,14 @@ static const char *
 show(char buf[QBUF], const char *s, size_t len)
 {
 	char tmp[SHOW_MAX + 2];
-	struct policy_sb sb;
+	struct rw_sb sb;
 	size_t n = len < SHOW_MAX + 1 ? len : SHOW_MAX + 1;
 
 	memcpy(tmp, s, n);
 	tmp[n] = '\0';
-	policy_sb_init(&sb, buf, QBUF);
-	policy_sb_safe(&sb, tmp, SHOW_MAX);
-	policy_sb_finish(&sb);
+	rw_sb_init(&sb, buf, QBUF);
+	rw_sb_safe(&sb, tmp, SHOW_MAX);
+	rw_sb_finish(&sb);
 	return buf;
 }
 

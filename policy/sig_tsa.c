@@ -77,18 +77,18 @@ static const char *
 cn_of(X509 *x, char *buf, size_t size)
 {
 	char cn[SHOW_MAX * 2];
-	struct policy_sb sb;
+	struct rw_sb sb;
 
-	policy_sb_init(&sb, buf, size);
+	rw_sb_init(&sb, buf, size);
 	if (X509_NAME_get_text_by_NID(X509_get_subject_name(x),
 	    NID_commonName, cn, sizeof(cn)) < 0)
-		policy_sb_add(&sb, "(no common name)");
+		rw_sb_add(&sb, "(no common name)");
 	else {
-		policy_sb_add(&sb, "\"");
-		policy_sb_safe(&sb, cn, SHOW_MAX);
-		policy_sb_add(&sb, "\"");
+		rw_sb_add(&sb, "\"");
+		rw_sb_safe(&sb, cn, SHOW_MAX);
+		rw_sb_add(&sb, "\"");
 	}
-	policy_sb_finish(&sb);
+	rw_sb_finish(&sb);
 	ERR_clear_error();
 	return buf;
 }
@@ -171,11 +171,11 @@ window_str(const struct policy_window *w, char *buf, size_t size)
 {
 	char s[64], e[64];
 
-	policy_time_str(s, sizeof(s), w->start);
+	rw_time_str(s, sizeof(s), w->start);
 	if (w->end == INT64_MAX)
 		snprintf(buf, size, "from %s", s);
 	else {
-		policy_time_str(e, sizeof(e), w->end);
+		rw_time_str(e, sizeof(e), w->end);
 		snprintf(buf, size, "from %s to %s", s, e);
 	}
 	return buf;
@@ -475,7 +475,7 @@ check_chain(STACK_OF(X509) *chain, const struct token *tok,
 			return DECIDED;
 		}
 		if (!gen_within(tok, &w)) {
-			policy_time_str(when, sizeof(when), tok->gen);
+			rw_time_str(when, sizeof(when), tok->gen);
 			tverdict(res, SIG_BAD_SIGNATURE, "timestamp at %s is "
 			    "outside the validity of TSA certificate %s (%s)",
 			    when, cn_of(x, q, sizeof(q)),
@@ -507,7 +507,7 @@ judge_signed(const struct token *tok, const struct policy_trustca *ca,
 	STACK_OF(X509) *chain;
 	char when[64], win[160], q[QBUF];
 
-	policy_time_str(when, sizeof(when), tok->gen);
+	rw_time_str(when, sizeof(when), tok->gen);
 	if (t->leaf != NULL && X509_cmp(signer, t->leaf) != 0) {
 		tverdict(res, SIG_BAD_SIGNATURE, "timestamp is signed by %s, "
 		    "not by the leaf of %s", cn_of(signer, q, sizeof(q)),
@@ -589,7 +589,7 @@ try_tsas(const struct token *tok, const struct policy_trustroot *tr,
 {
 	struct sig_tsa_result one;
 	char first[SIG_REASON_MAX + 1];
-	struct policy_sb sb;
+	struct rw_sb sb;
 	enum stage st, best = STAGE_UNSIGNED;
 	size_t i;
 	int rc;
@@ -612,13 +612,13 @@ try_tsas(const struct token *tok, const struct policy_trustroot *tr,
 	}
 	if (best == STAGE_UNSIGNED) {
 		memcpy(first, out->reason, sizeof(first));
-		policy_sb_init(&sb, out->reason, sizeof(out->reason));
-		policy_sb_add(&sb, "timestamp is not from a trusted TSA: %s",
+		rw_sb_init(&sb, out->reason, sizeof(out->reason));
+		rw_sb_add(&sb, "timestamp is not from a trusted TSA: %s",
 		    first);
 		if (tr->ntsas > 1)
-			policy_sb_add(&sb, " (nor from the %zu other TSAs)",
+			rw_sb_add(&sb, " (nor from the %zu other TSAs)",
 			    tr->ntsas - 1);
-		policy_sb_finish(&sb);
+		rw_sb_finish(&sb);
 	}
 	return DECIDED;
 }

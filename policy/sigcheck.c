@@ -170,7 +170,7 @@ logged(struct policy_ev *e, const struct policy_sig_input *in, size_t k,
 			return broken(e, rc, &err);
 		if (sr.verdict != SIG_VALID)
 			continue;
-		policy_time_str(when, sizeof(when), sr.integrated_time);
+		rw_time_str(when, sizeof(when), sr.integrated_time);
 		if (!policy_window_has(&tr->tlogs[i].valid, sr.integrated_time)) {
 			note(t, k, "integrated at %s, outside the validity of "
 			    "Rekor key %s", when, sig_key_id(tr->tlogs[i].key));
@@ -233,7 +233,7 @@ by_keyless(struct policy_ev *e, const struct policy_sig_input *in, size_t k,
 	c = logged(e, in, k, t, &at);
 	if (c != S_TRUSTED)
 		return c;
-	policy_time_str(when, sizeof(when), at);
+	rw_time_str(when, sizeof(when), at);
 	if (policy_trustroot_pems(ke->troot, 1, at, &cas) != 0 ||
 	    policy_trustroot_pems(ke->troot, 0, at, &cts) != 0) {
 		rw_err_clear(&err);
@@ -603,19 +603,19 @@ count(struct policy_ev *e, struct tally *t)
 /* Names of the rule's keys that signed (SIGNED) or did not, joined. */
 static void
 key_names(const struct policy_ev *e, const struct tally *t, int signed_,
-    struct policy_sb *sb)
+    struct rw_sb *sb)
 {
 	size_t i, n = 0;
 
 	for (i = 0; i < e->r->nsig_keys; i++)
 		if (signed_ < 0 || (t->by[i] >= 0) == signed_)
-			policy_sb_add(sb, "%s%s", n++ > 0 ? ", " : "",
+			rw_sb_add(sb, "%s%s", n++ > 0 ? ", " : "",
 			    rule_key(e, i)->name);
 }
 
 /* "found 3 signatures: 1 by an unknown key, 2 for another digest" */
 static void
-found(const struct policy_ev *e, const struct tally *t, struct policy_sb *sb)
+found(const struct policy_ev *e, const struct tally *t, struct rw_sb *sb)
 {
 	const char *colon;
 	size_t c, n = 0, k;
@@ -624,36 +624,36 @@ found(const struct policy_ev *e, const struct tally *t, struct policy_sb *sb)
 		if (!rule_key(e, k)->notation)
 			break;
 	if (t->total == 0 && k == e->r->nsig_keys) {
-		policy_sb_add(sb, "the image has no Notation signature (no "
+		rw_sb_add(sb, "the image has no Notation signature (no "
 		    "referrer of type application/vnd.cncf.notary.signature)");
 		return;
 	}
 	if (t->total == 0) {
 		/* The tag cosign writes: the digest with '-' for ':'. */
 		colon = strchr(e->digest, ':');
-		policy_sb_add(sb, "the image has no cosign signature (no "
+		rw_sb_add(sb, "the image has no cosign signature (no "
 		    "%.*s-%s.sig tag nor Sigstore bundle referrer in the "
 		    "repository)", colon != NULL ?
 		    (int)(colon - e->digest) : 0, e->digest, colon != NULL ?
 		    colon + 1 : e->digest);
 		return;
 	}
-	policy_sb_add(sb, "found %zu signature%s", t->total,
+	rw_sb_add(sb, "found %zu signature%s", t->total,
 	    t->total == 1 ? "" : "s");
 	if (t->total > t->examined)
-		policy_sb_add(sb, " (only the first %zu examined)", t->examined);
+		rw_sb_add(sb, " (only the first %zu examined)", t->examined);
 	for (c = 0; c < S_NCLASS; c++) {
 		if (t->n[c] == 0)
 			continue;
-		policy_sb_add(sb, "%s%zu %s", n++ > 0 ? ", " : ": ", t->n[c],
+		rw_sb_add(sb, "%s%zu %s", n++ > 0 ? ", " : ": ", t->n[c],
 		    class_words[c]);
 		if (c != S_IDENTITY || t->who[0] == '\0')
 			continue;
-		policy_sb_add(sb, ": ");
-		policy_sb_safe(sb, t->who, POLICY_SHOW_ITEM);
+		rw_sb_add(sb, ": ");
+		rw_sb_safe(sb, t->who, POLICY_SHOW_ITEM);
 		if (t->who_issuer[0] != '\0') {
-			policy_sb_add(sb, " via ");
-			policy_sb_safe(sb, t->who_issuer, POLICY_SHOW_ITEM);
+			rw_sb_add(sb, " via ");
+			rw_sb_safe(sb, t->who_issuer, POLICY_SHOW_ITEM);
 		}
 	}
 }
@@ -672,80 +672,80 @@ next_key(const struct policy_ev *e, const struct tally *t)
 
 /* The command that would add the missing signature, into SB. */
 static void
-advice(const struct policy_ev *e, const struct tally *t, struct policy_sb *sb)
+advice(const struct policy_ev *e, const struct tally *t, struct rw_sb *sb)
 {
 	const struct policy_keyent *ke = next_key(e, t);
 
 	if (ke->notation) {
-		policy_sb_add(sb, ". Sign it with notation sign %s@%s using a "
+		rw_sb_add(sb, ". Sign it with notation sign %s@%s using a "
 		    "certificate under %s's trust store", e->name, e->digest,
 		    ke->name);
 		return;
 	}
 	if (!ke->keyless) {
-		policy_sb_add(sb, ". Sign it: regwarden sign --key <%s key> "
+		rw_sb_add(sb, ". Sign it: regwarden sign --key <%s key> "
 		    "%s@%s", ke->name, e->name, e->digest);
 		return;
 	}
 	/* An identity is proven to Fulcio by logging in, not by a key file. */
-	policy_sb_add(sb, ". Sign it as ");
-	policy_sb_safe(sb, ke->subject != NULL ? ke->subject :
+	rw_sb_add(sb, ". Sign it as ");
+	rw_sb_safe(sb, ke->subject != NULL ? ke->subject :
 	    ke->subject_regex, POLICY_SHOW_ITEM);
-	policy_sb_add(sb, " via ");
-	policy_sb_safe(sb, ke->issuer, POLICY_SHOW_ITEM);
-	policy_sb_add(sb, ": cosign sign %s@%s", e->name, e->digest);
+	rw_sb_add(sb, " via ");
+	rw_sb_safe(sb, ke->issuer, POLICY_SHOW_ITEM);
+	rw_sb_add(sb, ": cosign sign %s@%s", e->name, e->digest);
 }
 
 /* What the rule asked for and what it got, when more than one key must sign. */
 static void
 quorum(const struct policy_ev *e, const struct tally *t, int need,
-    int failed, struct policy_sb *sb)
+    int failed, struct rw_sb *sb)
 {
 	const struct policy_rule *r = e->r;
 
 	if (!failed) {
-		policy_sb_add(sb, "signed by %zu keys trusted for %s (",
+		rw_sb_add(sb, "signed by %zu keys trusted for %s (",
 		    t->nsigned, r->match[e->pat]);
 		key_names(e, t, 1, sb);
-		policy_sb_add(sb, "), %d required", need);
+		rw_sb_add(sb, "), %d required", need);
 		return;
 	}
-	policy_sb_add(sb, "signed by %zu of the %d required keys", t->nsigned,
+	rw_sb_add(sb, "signed by %zu of the %d required keys", t->nsigned,
 	    need);
 	if (t->nsigned > 0) {
-		policy_sb_add(sb, " (");
+		rw_sb_add(sb, " (");
 		key_names(e, t, 1, sb);
-		policy_sb_add(sb, ")");
+		rw_sb_add(sb, ")");
 	}
 	if ((size_t)need < r->nsig_keys) {
-		policy_sb_add(sb, " among ");
+		rw_sb_add(sb, " among ");
 		key_names(e, t, -1, sb);
-		policy_sb_add(sb, "; needs %zu more of: ", (size_t)need -
+		rw_sb_add(sb, "; needs %zu more of: ", (size_t)need -
 		    t->nsigned);
 	} else
-		policy_sb_add(sb, "; missing: ");
+		rw_sb_add(sb, "; missing: ");
 	key_names(e, t, 0, sb);
 }
 
 /* What the rule asked for, met or not. */
 static void
 requirement(const struct policy_ev *e, const struct tally *t, int need,
-    int failed, struct policy_sb *sb)
+    int failed, struct rw_sb *sb)
 {
 	const struct policy_rule *r = e->r;
 
 	if (need > 1)
 		quorum(e, t, need, failed, sb);
 	else if (failed) {
-		policy_sb_add(sb, "no signature by any key trusted for %s "
+		rw_sb_add(sb, "no signature by any key trusted for %s "
 		    "(trusted: ", r->match[e->pat]);
 		key_names(e, t, -1, sb);
-		policy_sb_add(sb, ")");
+		rw_sb_add(sb, ")");
 	} else {
-		policy_sb_add(sb, "signed by a key trusted for %s (",
+		rw_sb_add(sb, "signed by a key trusted for %s (",
 		    r->match[e->pat]);
 		key_names(e, t, 1, sb);
-		policy_sb_add(sb, ")");
+		rw_sb_add(sb, ")");
 	}
 }
 
@@ -759,52 +759,52 @@ summary(struct policy_ev *e, const struct tally *t, int need, int failed)
 	char fix[sizeof(e->name) + RW_DIGEST_MAX * 4 + POLICY_NAME_MAX +
 	    POLICY_SHOW_ITEM * 8 + 64];
 	char body[sizeof(((struct verdict_reason *)0)->text)];
-	struct policy_sb sb, rb;
+	struct rw_sb sb, rb;
 	size_t room;
 
-	policy_sb_init(&sb, fix, sizeof(fix));
+	rw_sb_init(&sb, fix, sizeof(fix));
 	if (failed)
 		advice(e, t, &sb);
 	room = sb.len + 64 < sizeof(body) ? sizeof(body) - sb.len : 64;
-	policy_sb_init(&sb, body, room);
+	rw_sb_init(&sb, body, room);
 	requirement(e, t, need, failed, &sb);
-	policy_sb_add(&sb, "; ");
+	rw_sb_add(&sb, "; ");
 	found(e, t, &sb);
-	policy_sb_finish(&sb);
+	rw_sb_finish(&sb);
 	policy_reason(e, &rb, "signatures", failed);
-	policy_sb_add(&rb, "%s%s", body, fix);
-	policy_sb_finish(&rb);
+	rw_sb_add(&rb, "%s%s", body, fix);
+	rw_sb_finish(&rb);
 }
 
 /* What key KE is, after its name: "(sha256:...)", "(keyless x via y)". */
 static void
-key_what(const struct policy_keyent *ke, struct policy_sb *sb)
+key_what(const struct policy_keyent *ke, struct rw_sb *sb)
 {
 	size_t i;
 
 	if (ke->notation) {
-		policy_sb_add(sb, " (Notation trust store %s", ke->root_digest);
+		rw_sb_add(sb, " (Notation trust store %s", ke->root_digest);
 		for (i = 0; i < ke->nidentities; i++) {
-			policy_sb_add(sb, i == 0 ? ", identities " : "; ");
-			policy_sb_safe(sb, ke->identities[i], POLICY_SHOW_ITEM);
+			rw_sb_add(sb, i == 0 ? ", identities " : "; ");
+			rw_sb_safe(sb, ke->identities[i], POLICY_SHOW_ITEM);
 		}
-		policy_sb_add(sb, ")");
+		rw_sb_add(sb, ")");
 		return;
 	}
 	if (!ke->keyless) {
-		policy_sb_add(sb, " (%s)", sig_key_id(ke->key));
+		rw_sb_add(sb, " (%s)", sig_key_id(ke->key));
 		return;
 	}
-	policy_sb_add(sb, " (keyless ");
+	rw_sb_add(sb, " (keyless ");
 	if (ke->subject != NULL)
-		policy_sb_safe(sb, ke->subject, POLICY_SHOW_ITEM);
+		rw_sb_safe(sb, ke->subject, POLICY_SHOW_ITEM);
 	else {
-		policy_sb_add(sb, "matching ");
-		policy_sb_safe(sb, ke->subject_regex, POLICY_SHOW_ITEM);
+		rw_sb_add(sb, "matching ");
+		rw_sb_safe(sb, ke->subject_regex, POLICY_SHOW_ITEM);
 	}
-	policy_sb_add(sb, " via ");
-	policy_sb_safe(sb, ke->issuer, POLICY_SHOW_ITEM);
-	policy_sb_add(sb, ")");
+	rw_sb_add(sb, " via ");
+	rw_sb_safe(sb, ke->issuer, POLICY_SHOW_ITEM);
+	rw_sb_add(sb, ")");
 }
 
 /* One reason per trusted key, for explain; never repeated in messages. */
@@ -813,7 +813,7 @@ per_key(struct policy_ev *e, const struct tally *t, int need, int failed)
 {
 	const struct policy_keyent *ke;
 	const struct policy_sig_input *in;
-	struct policy_sb sb;
+	struct rw_sb sb;
 	size_t i;
 
 	for (i = 0; i < e->r->nsig_keys; i++) {
@@ -822,27 +822,27 @@ per_key(struct policy_ev *e, const struct tally *t, int need, int failed)
 		    failed);
 		if (t->by[i] >= 0) {
 			in = &e->req->sigs[t->by[i]];
-			policy_sb_add(&sb, "signed by key %s", ke->name);
+			rw_sb_add(&sb, "signed by key %s", ke->name);
 			key_what(ke, &sb);
 			if (in->origin != NULL && in->origin[0] != '\0') {
-				policy_sb_add(&sb, ", signature ");
-				policy_sb_safe(&sb, in->origin, SHOW_ORIGIN);
+				rw_sb_add(&sb, ", signature ");
+				rw_sb_safe(&sb, in->origin, SHOW_ORIGIN);
 			}
 			if (t->logged[i][0] != '\0')
-				policy_sb_add(&sb, "; %s", t->logged[i]);
+				rw_sb_add(&sb, "; %s", t->logged[i]);
 		} else {
-			policy_sb_add(&sb, "no signature by key %s", ke->name);
+			rw_sb_add(&sb, "no signature by key %s", ke->name);
 			key_what(ke, &sb);
 			if (t->other[i][0] != '\0')
-				policy_sb_add(&sb, "; it signed %s instead",
+				rw_sb_add(&sb, "; it signed %s instead",
 				    t->other[i]);
 			else if (t->note[i][0] != '\0')
-				policy_sb_add(&sb, "; %s", t->note[i]);
+				rw_sb_add(&sb, "; %s", t->note[i]);
 			if (!failed)
-				policy_sb_add(&sb, "; not needed (%d of %zu "
+				rw_sb_add(&sb, "; not needed (%d of %zu "
 				    "required)", need, e->r->nsig_keys);
 		}
-		policy_sb_finish(&sb);
+		rw_sb_finish(&sb);
 	}
 }
 

@@ -138,7 +138,7 @@ window(json_t *o, const char *path, struct policy_window *w,
 	if (want_str(v, p, "start", &rc, err) == NULL)
 		return rc;
 	rw_err_clear(&e);
-	if (policy_parse_time(json_string_value(json_object_get(v, "start")),
+	if (rw_parse_time(json_string_value(json_object_get(v, "start")),
 	    &w->start, &e) != RW_OK)
 		return bad(err, p, "start: %s", e.msg);
 	w->end = INT64_MAX;
@@ -146,7 +146,7 @@ window(json_t *o, const char *path, struct policy_window *w,
 	if (t == NULL)
 		return RW_OK;
 	if (!json_is_string(t) ||
-	    policy_parse_time(json_string_value(t), &w->end, &e) != RW_OK)
+	    rw_parse_time(json_string_value(t), &w->end, &e) != RW_OK)
 		return bad(err, p, "end: %s", json_is_string(t) ? e.msg :
 		    "expected a time string");
 	if (w->end < w->start)

@@ -514,7 +514,7 @@ exc_expires(const char *v, struct exc_opts *o, const struct cli_env *env)
 		o->expires = env->now + secs;
 		return 0;
 	}
-	if (policy_parse_time(v, &o->expires, NULL) != RW_OK) {
+	if (rw_parse_time(v, &o->expires, NULL) != RW_OK) {
 		snprintf(msg, sizeof(msg), "invalid --expires \"%.100s\": use an "
 		    "RFC 3339 time (2025-06-30T00:00:00Z) or a duration from "
 		    "now (30d)", v);

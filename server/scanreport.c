@@ -319,7 +319,7 @@ time_field(json_t *o, const char *where, const char *key, int64_t *out,
 	rc = get_str(o, where, key, 0, &s, err);
 	if (rc != RW_OK || *s == '\0')
 		return rc;
-	if (policy_parse_time(s, out, NULL) != RW_OK) {
+	if (rw_parse_time(s, out, NULL) != RW_OK) {
 		*out = -1;
 		return bad(err, RW_EPARSE, where, key, "\"%.60s\" is not an "
 		    "RFC 3339 time", s);

@@ -214,6 +214,47 @@ void		rw_wipe(void *p, size_t len);
 /** Wipe and free (secrets). */
 void		rw_freezero(void *p, size_t len);
 
+/* ------------------------------------------------------------------ text */
+
+/* A bounded, always terminated string being built; overflow is marked. */
+struct rw_sb {
+	char	*buf;
+	size_t	 size;
+	size_t	 len;
+	int	 cut;	/* something did not fit */
+};
+
+void	 rw_sb_init(struct rw_sb *sb, char *buf, size_t size);
+void	 rw_sb_add(struct rw_sb *sb, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/*
+ * Appends S from a manifest or config (untrusted): printable ASCII as is,
+ * anything else as \xNN, at most MAX bytes of S then "...".
+ */
+void	 rw_sb_safe(struct rw_sb *sb, const char *s, size_t max);
+/*
+ * S (untrusted: from an image, a signature, a certificate) in double quotes
+ * for a reason, as rw_sb_safe writes it (at most MAX bytes of S), into
+ * BUF (SIZE bytes; MAX * 4 + 16 always fits).  Returns BUF.
+ */
+const char *rw_show(char *buf, size_t size, const char *s, size_t max);
+/* Ends the text with "..." when something was cut, on a UTF-8 boundary. */
+void	 rw_sb_finish(struct rw_sb *sb);
+
+/* ----------------------------------------------------------------- times */
+
+/**
+ * Parses an RFC 3339 date-time ("2026-12-31T00:00:00Z", fractions and
+ * offsets like "+02:00" accepted) into unix seconds.  Returns RW_OK, or
+ * RW_EINVAL with ERR (may be NULL) saying what is wrong: "expected an RFC
+ * 3339 date and time with a time zone, ...", "no such date", "no such
+ * time".  *OUT is untouched on error.
+ */
+int	 rw_parse_time(const char *s, int64_t *out, struct rw_err *err);
+
+/* "2026-12-31T00:00:00Z" for T, as messages show times. */
+void	 rw_time_str(char *buf, size_t size, int64_t t);
+
 /* ----------------------------------------------------------- diagnostics */
 
 /** Up to RW_DIAG_MAX errors from one load of a file an admin edits. */

@@ -371,21 +371,21 @@ test_secrets(void **state)
 static void
 test_text(void **state)
 {
-	struct policy_sb sb;
+	struct rw_sb sb;
 	char buf[16], q[64];
 
 	(void)state;
-	policy_sb_init(&sb, buf, sizeof(buf));
-	policy_sb_safe(&sb, "a\nb\033c", 64);
-	policy_sb_finish(&sb);
+	rw_sb_init(&sb, buf, sizeof(buf));
+	rw_sb_safe(&sb, "a\nb\033c", 64);
+	rw_sb_finish(&sb);
 	assert_string_equal(buf, "a\\x0ab\\x1bc");
-	policy_sb_init(&sb, buf, sizeof(buf));
-	policy_sb_safe(&sb, "abcdef", 3);
+	rw_sb_init(&sb, buf, sizeof(buf));
+	rw_sb_safe(&sb, "abcdef", 3);
 	assert_string_equal(buf, "abc...");
 	/* Cut text ends in "..." and never inside a UTF-8 sequence. */
-	policy_sb_init(&sb, buf, sizeof(buf));
-	policy_sb_add(&sb, "%s", "0123456789\xc3\xa9\xc3\xa9\xc3\xa9");
-	policy_sb_finish(&sb);
+	rw_sb_init(&sb, buf, sizeof(buf));
+	rw_sb_add(&sb, "%s", "0123456789\xc3\xa9\xc3\xa9\xc3\xa9");
+	rw_sb_finish(&sb);
 	assert_string_equal(buf, "0123456789\xc3\xa9...");
 	assert_string_equal(policy_quote(q, sizeof(q), "a\"b\\c\td"),
 	    "\"a\\\"b\\\\c\\x09d\"");

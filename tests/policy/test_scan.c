@@ -998,7 +998,7 @@ test_parse_time(void **state)
 	for (i = 0; i < N(cases); i++) {
 		rw_err_clear(&err);
 		t = 42;
-		rc = policy_parse_time(cases[i].in, &t, &err);
+		rc = rw_parse_time(cases[i].in, &t, &err);
 		if (cases[i].err == NULL && (rc != RW_OK || t != cases[i].t))
 			fail_msg("\"%s\": rc %d, %lld (%s)", cases[i].in, rc,
 			    (long long)t, err.msg);

@@ -1,14 +1,12 @@
-/* text.c - one-line verdict and error texts, safe for untrusted input. */
+/* text.c - bounded one-line texts, safe for untrusted input. */
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "policy/internal.h"
+#include "util/util.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/err.h>
-
 void
-policy_sb_init(struct policy_sb *sb, char *buf, size_t size)
+rw_sb_init(struct rw_sb *sb, char *buf, size_t size)
 {
 	sb->buf = buf;
 	sb->size = size;
@@ -19,7 +17,7 @@ policy_sb_init(struct policy_sb *sb, char *buf, size_t size)
 }
 
 void
-policy_sb_add(struct policy_sb *sb, const char *fmt, ...)
+rw_sb_add(struct rw_sb *sb, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -46,39 +44,39 @@ policy_sb_add(struct policy_sb *sb, const char *fmt, ...)
  * a header or smuggle a terminal escape.
  */
 void
-policy_sb_safe(struct policy_sb *sb, const char *s, size_t max)
+rw_sb_safe(struct rw_sb *sb, const char *s, size_t max)
 {
 	size_t i;
 	unsigned char c;
 
 	for (i = 0; s[i] != '\0' && !sb->cut; i++) {
 		if (i == max) {
-			policy_sb_add(sb, "...");
+			rw_sb_add(sb, "...");
 			return;
 		}
 		c = (unsigned char)s[i];
 		if (c >= 0x20 && c < 0x7f)
-			policy_sb_add(sb, "%c", c);
+			rw_sb_add(sb, "%c", c);
 		else
-			policy_sb_add(sb, "\\x%02x", c);
+			rw_sb_add(sb, "\\x%02x", c);
 	}
 }
 
 const char *
-policy_show(char *buf, size_t size, const char *s, size_t max)
+rw_show(char *buf, size_t size, const char *s, size_t max)
 {
-	struct policy_sb sb;
+	struct rw_sb sb;
 
-	policy_sb_init(&sb, buf, size);
-	policy_sb_add(&sb, "\"");
-	policy_sb_safe(&sb, s, max);
-	policy_sb_add(&sb, "\"");
-	policy_sb_finish(&sb);
+	rw_sb_init(&sb, buf, size);
+	rw_sb_add(&sb, "\"");
+	rw_sb_safe(&sb, s, max);
+	rw_sb_add(&sb, "\"");
+	rw_sb_finish(&sb);
 	return buf;
 }
 
 void
-policy_sb_finish(struct policy_sb *sb)
+rw_sb_finish(struct rw_sb *sb)
 {
 	size_t n;
 
@@ -90,14 +88,4 @@ policy_sb_finish(struct policy_sb *sb)
 		n--;
 	memcpy(sb->buf + n, "...", 4);
 	sb->len = n + 3;
-}
-
-int
-policy_ossl_fail(struct rw_err *err, int code, const char *what)
-{
-	char buf[160];
-
-	ERR_error_string_n(ERR_peek_last_error(), buf, sizeof(buf));
-	ERR_clear_error();
-	return rw_err_set(err, code, "%s: %s", what, buf);
 }

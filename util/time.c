@@ -1,6 +1,6 @@
 /* time.c - RFC 3339 times: exception expiries in, dates in messages out. */
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "policy/internal.h"
+#include "util/util.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -76,7 +76,7 @@ zone(const char *s, int64_t *off)
 }
 
 int
-policy_parse_time(const char *s, int64_t *out, struct rw_err *err)
+rw_parse_time(const char *s, int64_t *out, struct rw_err *err)
 {
 	int y, mo, d, h, mi, se;
 	const char *p;
@@ -110,7 +110,7 @@ policy_parse_time(const char *s, int64_t *out, struct rw_err *err)
 }
 
 void
-policy_time_str(char *buf, size_t size, int64_t t)
+rw_time_str(char *buf, size_t size, int64_t t)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
