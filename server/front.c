@@ -20,7 +20,7 @@
 #include "server/admin.h"
 #include "server/auditq.h"
 #include "server/internal.h"
-#include "server/scanreport.h"
+#include "scanreport/scanreport.h"
 #include "server/tls.h"
 
 #define STREAM_BLOCK	(64 * 1024)

@@ -16,8 +16,8 @@
 
 #include "policy/sig.h"
 #include "server/config.h"
-#include "server/sign.h"
-#include "server/upclient.h"
+#include "cli/sign.h"
+#include "cli/upclient.h"
 #include "util/util.h"
 
 #define D1 "sha256:1111111111111111111111111111111111111111111111111111111111111111"

@@ -15,7 +15,7 @@
 #include <jansson.h>
 
 #include "db/db.h"
-#include "server/cli.h"
+#include "cli/cli.h"
 
 #define CLI_EXIT_FAIL	1
 #define CLI_EXIT_USAGE	2

@@ -13,7 +13,7 @@
 
 #include <jansson.h>
 
-#include "server/explain.h"
+#include "cli/explain.h"
 #include "util/util.h"
 
 #define D1 "sha256:1111111111111111111111111111111111111111111111111111111111111111"

@@ -1,6 +1,6 @@
 /* upclient.c - a blocking registry client (libcurl easy) for the commands. */
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "server/upclient.h"
+#include "cli/upclient.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -16,7 +16,7 @@
  *   regwarden exceptions [-c config.json] ls [--json]
  *   regwarden exceptions [-c config.json] rm <id>
  *
- * `scans import` reads Trivy or Grype JSON reports (server/scanreport.h;
+ * `scans import` reads Trivy or Grype JSON reports (scanreport/scanreport.h;
  * "-" is standard input) and stores each in its own transaction, printing
  * per file "imported FILE: trivy 0.50.1, 3 findings (critical 1, high 2),
  * digest sha256:... (config)" or "FILE: already imported"; a file that

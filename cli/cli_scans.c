@@ -1,6 +1,6 @@
 /* cli_scans.c - `regwarden scans` and `regwarden exceptions`: scan verdicts. */
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "server/cli.h"
+#include "cli/cli.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -11,8 +11,8 @@
 
 #include "db/db.h"
 #include "policy/policy.h"
-#include "server/cli_int.h"
-#include "server/scanreport.h"
+#include "cli/cli_int.h"
+#include "scanreport/scanreport.h"
 #include "util/util.h"
 
 #define ID_MAX_LEN	128	/* a vulnerability id or package name */

@@ -1,6 +1,6 @@
 /* cli.c - `regwarden pins` and `regwarden audit`, shared CLI helpers, dispatch. */
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "server/cli.h"
+#include "cli/cli.h"
 
 #include <errno.h>
 #include <pwd.h>
@@ -13,7 +13,7 @@
 #include <jansson.h>
 
 #include "db/db.h"
-#include "server/cli_int.h"
+#include "cli/cli_int.h"
 #include "server/config.h"
 #include "util/util.h"
 

@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "db/db.h"
-#include "server/scanreport.h"
+#include "scanreport/scanreport.h"
 #include "util/util.h"
 #include "tests/testutil.h"
 

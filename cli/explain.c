@@ -1,6 +1,6 @@
 /* explain.c - `regwarden check` and `regwarden explain`: a policy and one decision, shown to an admin. */
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "server/explain.h"
+#include "cli/explain.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -12,13 +12,13 @@
 #include <jansson.h>
 
 #include "db/db.h"
-#include "server/cli.h"
+#include "cli/cli.h"
 #include "server/config.h"
-#include "server/explain_int.h"
+#include "cli/explain_int.h"
 #include "server/facts.h"
 #include "server/internal.h"
 #include "server/mcache.h"
-#include "server/upclient.h"
+#include "cli/upclient.h"
 #include "util/util.h"
 
 #define CONFIG_CAP	(8 * 1024 * 1024)	/* image config blobs, as the proxy */

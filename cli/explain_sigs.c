@@ -1,6 +1,6 @@
 /* explain_sigs.c - an image's signatures for `regwarden explain`, fetched as the proxy does. */
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "server/explain_int.h"
+#include "cli/explain_int.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -10,7 +10,7 @@
 
 #include "policy/sig.h"
 #include "policy/sig_bundle.h"
-#include "server/cli.h"
+#include "cli/cli.h"
 
 /* Largest artifact read whole (its bytes are signed, not its digest). */
 #define ARTIFACT_MAX	((size_t)512 * 1024 * 1024)

@@ -1,6 +1,6 @@
 /* scanreport.c - Trivy and Grype JSON reports into a struct db_scan_report. */
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "server/scanreport.h"
+#include "scanreport/scanreport.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,7 +11,6 @@
 #include <jansson.h>
 
 #include "db/db.h"
-#include "policy/policy.h"
 #include "util/util.h"
 
 #define CHUNK_SIZE	65536

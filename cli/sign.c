@@ -1,6 +1,6 @@
 /* sign.c - `regwarden sign`: cosign-compatible key-based signing. */
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "server/sign.h"
+#include "cli/sign.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,9 +17,9 @@
 #include <openssl/pem.h>
 
 #include "policy/sig.h"
-#include "server/cli.h"
+#include "cli/cli.h"
 #include "server/config.h"
-#include "server/upclient.h"
+#include "cli/upclient.h"
 #include "util/util.h"
 
 #define PROBE_CAP	(64 * 1024)	/* bodies of upload answers */

@@ -4,11 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "server/cli.h"
+#include "cli/cli.h"
 #include "server/config.h"
-#include "server/explain.h"
+#include "cli/explain.h"
 #include "server/server.h"
-#include "server/sign.h"
+#include "cli/sign.h"
 #include "util/util.h"
 
 #define DEFAULT_CONFIG	"config/regwarden.json"

@@ -13,9 +13,9 @@
 #include <stdint.h>
 
 #include "policy/policy.h"
-#include "server/explain.h"
+#include "cli/explain.h"
 #include "server/facts.h"
-#include "server/upclient.h"
+#include "cli/upclient.h"
 #include "util/util.h"
 
 /* The signatures of one image; zeroed storage is an empty set. */

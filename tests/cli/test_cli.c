@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "db/db.h"
-#include "server/cli.h"
+#include "cli/cli.h"
 #include "util/util.h"
 
 #define NOW	1700000000	/* 2023-11-14T22:13:20Z */
