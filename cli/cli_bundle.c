@@ -8,8 +8,7 @@
 
 #include <openssl/evp.h>
 
-#include "policy/sig.h"
-#include "policy/sig_bundle.h"
+#include "policy/sig/sig.h"
 #include "cli/cli.h"
 
 /* Largest artifact read whole (its bytes are signed, not its digest). */

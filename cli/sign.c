@@ -16,7 +16,7 @@
 #include <openssl/objects.h>
 #include <openssl/pem.h>
 
-#include "policy/sig.h"
+#include "policy/sig/sig.h"
 #include "cli/cli.h"
 #include "server/config.h"
 #include "cli/upclient.h"

@@ -22,7 +22,7 @@
  * checked with sig_cosign_verify, the verifier the proxy uses.
  *
  * Keys: an unencrypted PEM private key (PKCS#8 "PRIVATE KEY", SEC1 "EC
- * PRIVATE KEY" or PKCS#1 "RSA PRIVATE KEY") of a type policy/sig.h verifies:
+ * PRIVATE KEY" or PKCS#1 "RSA PRIVATE KEY") of a type policy/sig/sig.h verifies:
  * ECDSA P-256 (cosign's default), P-384 or P-521, signed over SHA-256 with a
  * DER signature; RSA 2048 to 4096 bits, PKCS#1 v1.5 with SHA-256; Ed25519,
  * pure.  The file must not be accessible by group or others.  cosign's own
@@ -49,7 +49,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "policy/sig.h"
+#include "policy/sig/sig.h"
 #include "util/util.h"
 
 #define SIGN_EXIT_OK	0
@@ -121,7 +121,7 @@ int	 sign_key_load(const char *path, struct sign_key **out,
  * keys encrypted with a passphrase (`NAME: the key is encrypted with a
  * passphrase: decrypt it first, e.g. openssl pkey -in NAME -out plain.pem`,
  * RW_EUNSUPPORTED), a public key alone, text with no private key
- * (RW_EPARSE), and key types or sizes policy/sig.h does not verify
+ * (RW_EPARSE), and key types or sizes policy/sig/sig.h does not verify
  * (RW_EUNSUPPORTED).  OpenSSL is never let ask for a passphrase.  Returns
  * RW_OK and a new key in *OUT, or leaves *OUT NULL and returns one of those
  * codes, RW_ENOMEM or RW_ECRYPTO.
@@ -133,7 +133,7 @@ int	 sign_key_parse(const char *pem, size_t len, const char *name,
 void	 sign_key_free(struct sign_key *k);
 
 /**
- * K's public half, as policy/sig.h loads it from cosign.pub: its id
+ * K's public half, as policy/sig/sig.h loads it from cosign.pub: its id
  * (sig_key_id) and kind (sig_key_kind) name it in messages.  Borrowed:
  * valid as long as K.
  */

@@ -16,7 +16,7 @@
 #include <jansson.h>
 
 #include "policy/policy.h"
-#include "policy/sig.h"
+#include "policy/sig/sig.h"
 #include "util/util.h"
 
 /* The policy file is read whole; larger than any sane policy. */
@@ -121,97 +121,6 @@ struct policy_pinent {
 	size_t	 at;	/* index in the file's "pins" array */
 };
 
-/* A window of validity from trusted_root.json, Unix seconds, inclusive. */
-struct policy_window {
-	int64_t		 start;
-	int64_t		 end;		/* INT64_MAX when open-ended */
-};
-
-/* One Fulcio CA: its chain (leafmost first, root last) as PEM text. */
-struct policy_trustca {
-	char			*pem;
-	size_t			 len;
-	struct policy_window	 valid;
-};
-
-/* One transparency log (Rekor) or CT log key. */
-struct policy_tlog {
-	struct sig_key		*key;
-	char			*pem;		/* the key as PEM text */
-	size_t			 len;
-	struct policy_window	 valid;
-	/*
-	 * Tlogs only: the log's checkpoint origin, the host of its "baseUrl"
-	 * ("log2025-1.rekor.sigstore.dev"), or NULL when it has none.
-	 */
-	char			*origin;
-	/* The "logId.keyId" as written (decoded), or all zeros when absent. */
-	unsigned char		 log_id[32];
-	int			 has_log_id;
-	/*
-	 * Ed25519 logs with an origin: the signed-note key id
-	 * SHA-256(origin "\n" 0x01 raw key); its first 4 bytes are the key
-	 * hint of the log's checkpoint signatures.
-	 */
-	unsigned char		 note_id[32];
-	int			 has_note_id;
-};
-
-/* A Sigstore trusted_root.json, parsed (trustroot.c). */
-struct policy_trustroot {
-	struct policy_trustca	*cas;
-	size_t			 ncas;
-	struct policy_tlog	*tlogs;
-	size_t			 ntlogs;
-	struct policy_tlog	*ctlogs;
-	size_t			 nctlogs;
-	/* RFC 3161 timestamp authorities: chain leaf first, root last. */
-	struct policy_trustca	*tsas;
-	size_t			 ntsas;
-};
-
-/* policy_trustroot_parse flag: only the Rekor keys matter (key-based keys). */
-#define POLICY_TROOT_REKOR_ONLY	0x01
-
-/*
- * trustroot.c: parse LEN bytes of trusted_root.json into a new *OUT (free
- * with policy_trustroot_free).  "tlogs" is required, and so is a non-empty
- * "certificateAuthorities" unless FLAGS has POLICY_TROOT_REKOR_ONLY.
- * Returns RW_OK, or RW_EPARSE / RW_EINVAL with ERR naming the member
- * ("tlogs[0].publicKey.rawBytes: ...") and *OUT NULL, or RW_ENOMEM.  Every
- * certificate must parse as X.509 and every key as a key sig_key_load
- * accepts; a logId.keyId must be the SHA-256 of its key.  Pure: the
- * caller reads the file.
- */
-int	 policy_trustroot_parse(const char *json, size_t len, int flags,
-	    struct policy_trustroot **out, struct rw_err *err);
-void	 policy_trustroot_free(struct policy_trustroot *t);
-/*
- * trustroot.c: the identity a Fulcio certificate (PEM) claims, for
- * messages: its first email or URI SAN into SUBJECT and its OIDC issuer
- * extension into ISSUER (cut to fit; raw bytes, escape before printing).
- * Returns 0, or -1 with both "" or one missing when it has no such thing.
- */
-int	 policy_cert_identity(const char *pem, char *subject, size_t ssize,
-	    char *issuer, size_t isize);
-/*
- * trustroot.c: the PEM texts of TR's CAs (CAS) or CT log keys (!CAS) whose
- * window holds AT, concatenated, in *OUT (NULL when none is valid then).
- * Returns 0, or -1 when out of memory.
- */
-int	 policy_trustroot_pems(const struct policy_trustroot *tr, int cas,
-	    int64_t at, char **out);
-/*
- * sig_ed25519.c: RFC 8032 verification of the 64-byte SIG by the raw
- * Ed25519 key PUB over MSG: Ed25519ph (SHA-512 prehash, dom2 prefix, no
- * context) when PH, else pure Ed25519.  *GOOD is 1 when it verifies.
- * Returns RW_OK, or RW_ENOMEM.  For OpenSSL 3.0, which lacks Ed25519ph.
- */
-int	 policy_ed25519_verify(const unsigned char pub[32],
-	    const unsigned char *msg, size_t mlen, const unsigned char sig[64],
-	    int ph, int *good);
-/* Whether T lies in W. */
-int	 policy_window_has(const struct policy_window *w, int64_t t);
 
 /*
  * One entry of the file's "keys": a named cosign public key, a keyless
@@ -438,14 +347,6 @@ int	 policy_user_is_root(const char *user);
  * looks like a credential, so that it is not printed either.
  */
 const char *policy_env_secret(const char *entry, int *name_is_secret);
-
-/* ------------------------------------------------------------ messages */
-
-/*
- * WHAT and OpenSSL's newest queued error (its full text) into ERR with
- * CODE; the thread's queue is cleared.  Returns CODE.
- */
-int	 policy_ossl_fail(struct rw_err *err, int code, const char *what);
 
 /* ----------------------------------------------------------- evaluation */
 

@@ -2,8 +2,7 @@
  * against the keys a rule trusts. */
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "policy/internal.h"
-#include "policy/sig_bundle.h"
-#include "policy/sig_notation.h"
+#include "policy/sig/sig.h"
 
 #include <stdarg.h>
 #include <stdio.h>

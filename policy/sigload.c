@@ -15,7 +15,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "policy/sig_notation.h"
+#include "policy/sig/sig.h"
 
 /* A path in a message is quoted and cut like any other user text. */
 #define PATH_MAX_LEN	4096

@@ -11,7 +11,7 @@
 #include <jansson.h>
 
 #include "db/db.h"
-#include "policy/sig_bundle.h"
+#include "policy/sig/sig.h"
 #include "server/auditq.h"
 #include "server/facts.h"
 #include "server/scanner.h"

@@ -8,7 +8,7 @@
 
 #include <jansson.h>
 
-#include "policy/sig_bundle.h"
+#include "policy/sig/sig.h"
 
 /* A digest worth putting in a URL: sha256, of the right length. */
 static int

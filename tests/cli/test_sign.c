@@ -14,7 +14,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "policy/sig.h"
+#include "policy/sig/sig.h"
 #include "server/config.h"
 #include "cli/sign.h"
 #include "cli/upclient.h"
@@ -501,7 +501,7 @@ test_key_unsupported(void **state)
 	char *pem;
 
 	(void)state;
-	/* What policy/sig.h cannot verify is not signed with either. */
+	/* What policy/sig/sig.h cannot verify is not signed with either. */
 	pk = gen_key("EC", "P-224", 0);
 	pem = pem_of(pk, 0);
 	rw_err_clear(&e);

@@ -24,7 +24,7 @@
 #include <openssl/x509.h>
 
 #include "policy/policy.h"
-#include "policy/sig.h"
+#include "policy/sig/sig.h"
 #include "util/util.h"
 #include "tests/testutil.h"
 

@@ -1,4 +1,4 @@
-/* test_sig_mutate.c - mutated signatures never crash, leak or verify. */
+/* test_mutate.c - mutated signatures never crash, leak or verify. */
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The verifiers read bytes anyone can push to a registry.  Each happy
@@ -18,10 +18,10 @@
 
 #include <openssl/evp.h>
 
-#include "policy/internal.h"
-#include "policy/sig_bundle.h"
-#include "policy/sig_tlog.h"
-#include "policy/sig_tsa.h"
+#include "policy/sig/internal.h"
+#include "policy/sig/sig.h"
+#include "policy/sig/tlog.h"
+#include "policy/sig/tsa.h"
 #include "tests/testutil.h"
 
 #define CONF	RW_SOURCE_DIR "/tests/fixtures/sigstore-conformance"

@@ -1,4 +1,4 @@
-/* sig_ed25519.c - Ed25519 verification by the book, for Ed25519ph. */
+/* ed25519.c - Ed25519 verification by the book, for Ed25519ph. */
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * OpenSSL 3.0 (Debian 12) verifies pure Ed25519 only; Ed25519ph (RFC 8032
@@ -8,7 +8,7 @@
  * verifier of public data does not need.  The same code checks pure
  * Ed25519 too, so that the tests can hold it against OpenSSL's.
  */
-#include "policy/internal.h"
+#include "policy/sig/internal.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /*
- * sig_tlog.h - transparency-log proofs of Sigstore bundles: Merkle
+ * tlog.h - transparency-log proofs of Sigstore bundles: Merkle
  * inclusion proofs and signed checkpoints.
  * SPDX-License-Identifier: Apache-2.0
  *

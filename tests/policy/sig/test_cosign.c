@@ -1,4 +1,4 @@
-/* test_sig_cosign.c - public keys and cosign key-based signatures. */
+/* test_cosign.c - public keys and cosign key-based signatures. */
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,7 +17,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "policy/sig.h"
+#include "policy/sig/sig.h"
 #include "tests/testutil.h"
 
 #define N(a)		(sizeof(a) / sizeof((a)[0]))

@@ -1,4 +1,4 @@
-/* test_sig_ed25519.c - RFC 8032 verification (Ed25519ph for OpenSSL 3.0). */
+/* test_ed25519.c - RFC 8032 verification (Ed25519ph for OpenSSL 3.0). */
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,8 +12,8 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "policy/internal.h"
-#include "policy/sig.h"
+#include "policy/sig/internal.h"
+#include "policy/sig/sig.h"
 #include "tests/testutil.h"
 
 static int

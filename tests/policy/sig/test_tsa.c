@@ -1,4 +1,4 @@
-/* test_sig_tsa.c - RFC 3161 timestamps of Sigstore bundles (sig_tsa_verify). */
+/* test_tsa.c - RFC 3161 timestamps of Sigstore bundles (sig_tsa_verify). */
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Each row judges the first timestamp of one sigstore-conformance bundle
@@ -22,8 +22,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "policy/internal.h"
-#include "policy/sig_tsa.h"
+#include "policy/sig/internal.h"
+#include "policy/sig/tsa.h"
 #include "tests/testutil.h"
 
 #define N(a)		(sizeof(a) / sizeof((a)[0]))

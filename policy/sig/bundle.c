@@ -1,6 +1,6 @@
-/* sig_bundle.c - Sigstore bundles: material, content, time, signer. */
+/* bundle.c - Sigstore bundles: material, content, time, signer. */
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "policy/sig_bundle_int.h"
+#include "policy/sig/bundle_int.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -14,8 +14,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "policy/internal.h"
-#include "policy/sig_tsa.h"
+#include "policy/sig/internal.h"
+#include "policy/sig/tsa.h"
 
 #define MT_PREFIX	"application/vnd.dev.sigstore.bundle"
 /* Most certificates of a v0.1/v0.2 chain read. */

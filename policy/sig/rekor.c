@@ -1,6 +1,6 @@
-/* sig_rekor.c - offline checks of cosign's Rekor bundle (the SET). */
+/* rekor.c - offline checks of cosign's Rekor bundle (the SET). */
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "policy/sig.h"
+#include "policy/sig/sig.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -13,7 +13,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "policy/internal.h"
+#include "policy/sig/internal.h"
 
 /* How much untrusted text a reason quotes. */
 #define SHOW_MAX	100

@@ -1,4 +1,4 @@
-/* test_sig_tlog.c - inclusion proofs and checkpoints (policy/sig_tlog.h). */
+/* test_tlog.c - inclusion proofs and checkpoints (policy/sig/tlog.h). */
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Three kinds of rows: the Sigstore conformance bundles, one per case, as
@@ -23,9 +23,9 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "policy/sig_tlog.h"
-#include "policy/sig.h"
-#include "policy/internal.h"
+#include "policy/sig/tlog.h"
+#include "policy/sig/sig.h"
+#include "policy/sig/internal.h"
 #include "tests/testutil.h"
 
 #define N(a)		(sizeof(a) / sizeof((a)[0]))
@@ -673,7 +673,7 @@ be32(const unsigned char *b)
 }
 
 /*
- * The key hint by the rules of sig_tlog.h, worked out here from the key:
+ * The key hint by the rules of policy/sig/tlog.h, worked out here from the key:
  * Ed25519, SHA-256(origin "\n" 0x01 raw key); else SHA-256(DER SPKI).
  */
 static uint32_t

@@ -1,7 +1,7 @@
-/* sig_tlog.c - transparency-log proofs: RFC 9162 inclusion proofs and
+/* tlog.c - transparency-log proofs: RFC 9162 inclusion proofs and
  * c2sp.org/tlog-checkpoint signed notes. */
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "policy/sig_tlog.h"
+#include "policy/sig/tlog.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -11,8 +11,8 @@
 
 #include <openssl/evp.h>
 
-#include "policy/internal.h"
-#include "policy/sig.h"
+#include "policy/sig/internal.h"
+#include "policy/sig/sig.h"
 
 #define HLEN		SIG_TLOG_HASH_LEN
 /* How much untrusted text (an origin, a signer name) a reason quotes. */
@@ -552,7 +552,7 @@ spki_hint(const struct sig_key *k)
 }
 
 /*
- * Whose signature lines are LOG's in checkpoint N (see sig_tlog.h) into ID.
+ * Whose signature lines are LOG's in checkpoint N (see tlog.h) into ID.
  * Returns 0, or -1 with REASON saying why N cannot be LOG's.
  */
 static int

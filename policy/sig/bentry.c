@@ -1,6 +1,6 @@
-/* sig_bentry.c - a Sigstore bundle's transparency log entries. */
+/* bentry.c - a Sigstore bundle's transparency log entries. */
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "policy/sig_bundle_int.h"
+#include "policy/sig/bundle_int.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -15,8 +15,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "policy/internal.h"
-#include "policy/sig_tlog.h"
+#include "policy/sig/internal.h"
+#include "policy/sig/tlog.h"
 
 /* Longest canonicalized body read; Rekor v1 bodies are a few KiB. */
 #define BODY_MAX	(256 * 1024)

@@ -1,6 +1,6 @@
 /*
- * sig_bundle_int.h - what sig_bundle.c and sig_bentry.c share.  Private to
- * policy/: see sig_bundle.h for the contract.
+ * bundle_int.h - what bundle.c and bentry.c share.  Private to
+ * policy/sig/: see sig.h for the contract.
  * SPDX-License-Identifier: Apache-2.0
  */
 #ifndef RW_POLICY_SIG_BUNDLE_INT_H
@@ -8,7 +8,7 @@
 
 #include <jansson.h>
 
-#include "policy/sig_bundle.h"
+#include "policy/sig/sig.h"
 
 struct policy_tlog;
 
@@ -44,7 +44,7 @@ struct bundle_ctx {
 };
 
 /*
- * sig_bentry.c: check every entry of ENTRIES (the bundle's tlogEntries)
+ * bentry.c: check every entry of ENTRIES (the bundle's tlogEntries)
  * against C, adding the time of each verified SET to C->times.  Returns
  * 0, -1 with OUT's verdict and reason set, or -2 with ERR set.
  */

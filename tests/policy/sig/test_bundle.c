@@ -1,4 +1,4 @@
-/* test_sig_bundle.c - Sigstore bundles through sig_bundle_verify. */
+/* test_bundle.c - Sigstore bundles through sig_bundle_verify. */
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tests/conformance/run.sh drives every sigstore-conformance case through
@@ -25,7 +25,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "policy/sig_bundle.h"
+#include "policy/sig/sig.h"
 #include "tests/testutil.h"
 
 #define N(a)		(sizeof(a) / sizeof((a)[0]))

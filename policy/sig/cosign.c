@@ -1,6 +1,6 @@
-/* sig_cosign.c - public keys and cosign key-based signature verification. */
+/* cosign.c - public keys and cosign key-based signature verification. */
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "policy/sig.h"
+#include "policy/sig/sig.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -15,7 +15,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "policy/internal.h"
+#include "policy/sig/internal.h"
 
 /* Untrusted text in a reason is cut here: longer than any digest. */
 #define SHOW_MAX	140

@@ -1,4 +1,4 @@
-/* test_sig_notation.c - Notation JWS signatures: fixture and generated. */
+/* test_notation.c - Notation JWS signatures: fixture and generated. */
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,8 +19,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "policy/sig.h"
-#include "policy/sig_notation.h"
+#include "policy/sig/sig.h"
 #include "tests/testutil.h"
 
 /* Real signatures made by other tools, kept in tests/fixtures. */

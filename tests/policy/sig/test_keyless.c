@@ -1,4 +1,4 @@
-/* test_sig_keyless.c - Rekor bundles (SET) and cosign keyless signatures. */
+/* test_keyless.c - Rekor bundles (SET) and cosign keyless signatures. */
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,7 +11,7 @@
 
 #include <jansson.h>
 
-#include "policy/sig.h"
+#include "policy/sig/sig.h"
 
 /* Real signatures made by other tools, kept in tests/fixtures. */
 #define FIX_DIR		RW_SOURCE_DIR "/tests/fixtures/cosign"

@@ -1,6 +1,6 @@
-/* sig_tsa.c - RFC 3161 timestamps of Sigstore bundles, checked offline. */
+/* tsa.c - RFC 3161 timestamps of Sigstore bundles, checked offline. */
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "policy/sig_tsa.h"
+#include "policy/sig/tsa.h"
 
 #include <limits.h>
 #include <stdarg.h>
@@ -21,7 +21,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "policy/internal.h"
+#include "policy/sig/internal.h"
 
 /* How much of a certificate's common name a reason quotes. */
 #define SHOW_MAX	64

@@ -1,6 +1,6 @@
-/* sig_notation.c - Notation JWS signatures: envelope, x5c chain, target. */
+/* notation.c - Notation JWS signatures: envelope, x5c chain, target. */
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "policy/sig_notation.h"
+#include "policy/sig/sig.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,9 +19,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "policy/internal.h"
-#include "policy/policy.h"
-#include "policy/sig.h"
+#include "policy/sig/internal.h"
 
 /* Step results: carry on, or *OUT already holds the verdict. */
 #define GO_ON		0

@@ -1,6 +1,6 @@
-/* sig_keyless.c - cosign keyless signatures: Fulcio chain and identity. */
+/* keyless.c - cosign keyless signatures: Fulcio chain and identity. */
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "policy/sig.h"
+#include "policy/sig/sig.h"
 
 #include <regex.h>
 #include <stdarg.h>
@@ -16,7 +16,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "policy/internal.h"
+#include "policy/sig/internal.h"
 
 #define SHOW_MAX	140
 #define QBUF		(SHOW_MAX * 4 + 16)

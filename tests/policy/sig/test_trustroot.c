@@ -1,4 +1,4 @@
-/* test_sig_trustroot.c - keyless keys: trusted_root.json and policy_eval. */
+/* test_trustroot.c - keyless keys: trusted_root.json and policy_eval. */
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The real keyless fixture (dir-img-cosign-fulcio-rekor-valid, signed by
@@ -18,7 +18,8 @@
 
 #include <jansson.h>
 
-#include "policy/internal.h"
+#include "policy/policy.h"
+#include "policy/sig/internal.h"
 #include "tests/testutil.h"
 
 #define N(a)		(sizeof(a) / sizeof((a)[0]))

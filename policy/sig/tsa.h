@@ -1,5 +1,5 @@
 /*
- * sig_tsa.h - RFC 3161 timestamps of Sigstore bundles, judged offline.
+ * tsa.h - RFC 3161 timestamps of Sigstore bundles, judged offline.
  * SPDX-License-Identifier: Apache-2.0
  *
  * Part of policy/, and as pure as the rest of it: bytes in, a verdict out.
@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "policy/sig.h"		/* enum sig_verdict, SIG_REASON_MAX */
+#include "policy/sig/sig.h"		/* enum sig_verdict, SIG_REASON_MAX */
 #include "util/util.h"
 
 /* policy/internal.h: a parsed trusted_root.json (policy_trustroot_parse). */

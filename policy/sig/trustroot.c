@@ -1,7 +1,7 @@
 /* trustroot.c - reading a Sigstore trusted_root.json (Fulcio CAs, Rekor and
  * CT log keys, with their windows of validity). */
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "policy/internal.h"
+#include "policy/sig/internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
