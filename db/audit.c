@@ -55,7 +55,7 @@ bind_row(struct db *db, sqlite3_stmt *st, const struct db_audit_row *r,
 	if (sqlite3_bind_int64(st, 1, r->ts) != SQLITE_OK ||
 	    (r->rule_line > 0 ? sqlite3_bind_int(st, 15, r->rule_line) :
 	    sqlite3_bind_null(st, 15)) != SQLITE_OK)
-		return db_fail(db, sqlite3_errcode(db->h), "sqlite3_bind", err);
+		return db_bind_fail(db, err);
 	return RW_OK;
 }
 
@@ -81,8 +81,7 @@ db_audit_add(struct db *db, const struct db_audit_row *row,
 	rc = bind_row(db, st, row, err);
 	if (rc != RW_OK)
 		goto out;
-	rc = sqlite3_step(st);
-	rc = rc == SQLITE_DONE ? RW_OK : db_fail(db, rc, "sqlite3_step", err);
+	rc = db_step_end(db, st, err);
 out:
 	if (st != NULL)
 		db_stmt_done(st);
@@ -142,7 +141,7 @@ bind_filter(struct db *db, sqlite3_stmt *st, const struct db_audit_filter *f,
 	if (sqlite3_bind_int(st, 1, f->denied_only != 0) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 2, f->since != 0 ? f->since : INT64_MIN) !=
 	    SQLITE_OK)
-		return db_fail(db, sqlite3_errcode(db->h), "sqlite3_bind", err);
+		return db_bind_fail(db, err);
 	return db_bind_texts(db, st, 3, glob, 1, err);
 }
 
@@ -163,7 +162,7 @@ find_start(struct db *db, const struct db_audit_filter *f, int64_t *ts,
 	if (rc != RW_OK)
 		goto out;
 	if (sqlite3_bind_int64(st, 4, (int64_t)f->limit - 1) != SQLITE_OK) {
-		rc = db_fail(db, sqlite3_errcode(db->h), "sqlite3_bind", err);
+		rc = db_bind_fail(db, err);
 		goto out;
 	}
 	rc = sqlite3_step(st);
@@ -174,8 +173,7 @@ find_start(struct db *db, const struct db_audit_filter *f, int64_t *ts,
 		rc = RW_OK;
 	} else {
 		/* Fewer rows than the limit: start from the oldest. */
-		rc = rc == SQLITE_DONE ? RW_OK :
-		    db_fail(db, rc, "sqlite3_step", err);
+		rc = db_step_rc(db, rc, err);
 	}
 out:
 	if (st != NULL)
@@ -206,7 +204,7 @@ read_page(struct db *db, const struct db_audit_filter *f, int64_t ts,
 	if (sqlite3_bind_int64(st, 4, ts) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 5, id) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 6, (int64_t)want) != SQLITE_OK) {
-		rc = db_fail(db, sqlite3_errcode(db->h), "sqlite3_bind", err);
+		rc = db_bind_fail(db, err);
 		goto out;
 	}
 	for (;;) {
@@ -217,7 +215,7 @@ read_page(struct db *db, const struct db_audit_filter *f, int64_t ts,
 		if (rc != RW_OK)
 			goto out;
 	}
-	rc = rc == SQLITE_DONE ? RW_OK : db_fail(db, rc, "sqlite3_step", err);
+	rc = db_step_rc(db, rc, err);
 out:
 	if (st != NULL)
 		db_stmt_done(st);
@@ -288,11 +286,8 @@ db_audit_add_many(struct db *db, const struct db_audit_row *rows, size_t n,
 		rc = db_stmt(db, DB_ST_AUDIT_ADD, sql, &st, err);
 		if (rc == RW_OK)
 			rc = bind_row(db, st, &rows[i], err);
-		if (rc == RW_OK) {
-			rc = sqlite3_step(st);
-			rc = rc == SQLITE_DONE ? RW_OK :
-			    db_fail(db, rc, "sqlite3_step", err);
-		}
+		if (rc == RW_OK)
+			rc = db_step_end(db, st, err);
 		if (st != NULL)
 			db_stmt_done(st);
 		st = NULL;

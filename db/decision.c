@@ -92,7 +92,7 @@ bind_decision(struct db *db, sqlite3_stmt *st, const struct db_decision *d,
 	    (d->expires_at > 0 ?
 	    sqlite3_bind_int64(st, 14, d->expires_at) :
 	    sqlite3_bind_null(st, 14)) != SQLITE_OK)
-		return db_fail(db, sqlite3_errcode(db->h), "sqlite3_bind", err);
+		return db_bind_fail(db, err);
 	return RW_OK;
 }
 
@@ -122,8 +122,7 @@ db_decision_put(struct db *db, const struct db_decision_key *key,
 		rc = bind_decision(db, st, d, err);
 	if (rc != RW_OK)
 		goto out;
-	rc = sqlite3_step(st);
-	rc = rc == SQLITE_DONE ? RW_OK : db_fail(db, rc, "sqlite3_step", err);
+	rc = db_step_end(db, st, err);
 out:
 	if (st != NULL)
 		db_stmt_done(st);
@@ -176,7 +175,7 @@ db_decision_get(struct db *db, const struct db_decision_key *key,
 	if (rc != RW_OK)
 		goto out;
 	if (sqlite3_bind_int64(st, 6, now) != SQLITE_OK) {
-		rc = db_fail(db, sqlite3_errcode(db->h), "sqlite3_bind", err);
+		rc = db_bind_fail(db, err);
 		goto out;
 	}
 	rc = sqlite3_step(st);
@@ -225,11 +224,10 @@ db_decision_prune(struct db *db, const char *policy_rev, int64_t now,
 	}
 	if (sqlite3_bind_text(st, 1, policy_rev, -1, SQLITE_STATIC) !=
 	    SQLITE_OK || sqlite3_bind_int64(st, 2, now) != SQLITE_OK) {
-		rc = db_fail(db, sqlite3_errcode(db->h), "sqlite3_bind", err);
+		rc = db_bind_fail(db, err);
 		goto out;
 	}
-	rc = sqlite3_step(st);
-	rc = rc == SQLITE_DONE ? RW_OK : db_fail(db, rc, "sqlite3_step", err);
+	rc = db_step_end(db, st, err);
 out:
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&db->mu);
@@ -255,7 +253,7 @@ exists(struct db *db, enum db_stmt_slot slot, const char *sql,
 	if (rc != RW_OK)
 		goto out;
 	if (sqlite3_bind_int64(st, 5, now) != SQLITE_OK) {
-		rc = db_fail(db, sqlite3_errcode(db->h), "sqlite3_bind", err);
+		rc = db_bind_fail(db, err);
 		goto out;
 	}
 	rc = sqlite3_step(st);

@@ -15,18 +15,6 @@ null_if_empty(const char *s)
 }
 
 static int
-step_done(struct db *db, sqlite3_stmt *st, struct rw_err *err)
-{
-	int rc;
-
-	rc = sqlite3_step(st);
-	db_stmt_done(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, rc, "sqlite3_step", err);
-	return RW_OK;
-}
-
-static int
 insert(struct db *db, const char *const text[5], int64_t expires,
     int64_t now, struct rw_err *err)
 {
@@ -42,12 +30,12 @@ insert(struct db *db, const char *const text[5], int64_t expires,
 	rc = db_bind_texts(db, st, 1, text, 5, err);
 	if (rc == RW_OK && (sqlite3_bind_int64(st, 6, expires) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 7, now) != SQLITE_OK))
-		rc = db_fail(db, sqlite3_errcode(db->h), "sqlite3_bind", err);
+		rc = db_bind_fail(db, err);
 	if (rc != RW_OK) {
 		db_stmt_done(st);
 		return rc;
 	}
-	return step_done(db, st, err);
+	return db_step_done(db, st, err);
 }
 
 int
@@ -95,10 +83,9 @@ db_exception_rm(struct db *db, int64_t id, struct rw_err *err)
 	rc = db_stmt(db, DB_ST_EXC_RM, sql, &st, err);
 	if (rc == RW_OK) {
 		if (sqlite3_bind_int64(st, 1, id) == SQLITE_OK) {
-			rc = step_done(db, st, err);
+			rc = db_step_done(db, st, err);
 		} else {
-			rc = db_fail(db, sqlite3_errcode(db->h), "sqlite3_bind",
-			    err);
+			rc = db_bind_fail(db, err);
 			db_stmt_done(st);
 		}
 	}
@@ -192,7 +179,7 @@ read_all(struct db *db, struct exc_list *l, struct rw_err *err)
 			goto out;
 		}
 	}
-	rc = rc == SQLITE_DONE ? RW_OK : db_fail(db, rc, "sqlite3_step", err);
+	rc = db_step_rc(db, rc, err);
 out:
 	if (st != NULL)
 		db_stmt_done(st);

@@ -61,6 +61,8 @@ struct db {
 	sqlite3_stmt	*st[DB_ST_COUNT];
 };
 
+/* ------------------------------------------------ statements (stmt.c) */
+
 /**
  * Record the failure of the SQLite call WHAT as "WHAT: <sqlite3_errmsg>".
  * RC (an SQLite result code) picks the RW_E* code returned: busy or locked
@@ -79,6 +81,24 @@ int	 db_exec(struct db *db, const char *sql, const char *what,
 int	 db_stmt(struct db *db, enum db_stmt_slot slot, const char *sql,
 	    sqlite3_stmt **out, struct rw_err *err);
 void	 db_stmt_done(sqlite3_stmt *st);
+
+/**
+ * Step ST (bound), which returns no row, and release it (db_stmt_done).
+ * Returns RW_OK, or db_fail's code with "sqlite3_step: <msg>" in ERR.
+ */
+int	 db_step_done(struct db *db, sqlite3_stmt *st, struct rw_err *err);
+/**
+ * RC, what the last sqlite3_step of a statement read to its end returned:
+ * RW_OK for SQLITE_DONE, else db_fail's code with "sqlite3_step: <msg>".
+ */
+int	 db_step_rc(struct db *db, int rc, struct rw_err *err);
+/** As db_step_done, leaving ST to the caller to release. */
+int	 db_step_end(struct db *db, sqlite3_stmt *st, struct rw_err *err);
+/**
+ * A sqlite3_bind_* call on DB's connection failed: "sqlite3_bind: <msg>"
+ * into ERR.  Returns db_fail's code.
+ */
+int	 db_bind_fail(struct db *db, struct rw_err *err);
 
 /** BEGIN IMMEDIATE / COMMIT; rollback never fails (errors are ignored). */
 int	 db_tx_begin(struct db *db, struct rw_err *err);

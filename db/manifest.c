@@ -82,11 +82,10 @@ insert_manifest(struct db *db, const char *upstream, const char *repo,
 	    sqlite3_bind_blob64(st, 6, body != NULL ? body : "",
 	    (sqlite3_uint64)len, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 7, now) != SQLITE_OK) {
-		rc = db_fail(db, sqlite3_errcode(db->h), "sqlite3_bind", err);
+		rc = db_bind_fail(db, err);
 		goto out;
 	}
-	rc = sqlite3_step(st);
-	rc = rc == SQLITE_DONE ? RW_OK : db_fail(db, rc, "sqlite3_step", err);
+	rc = db_step_end(db, st, err);
 out:
 	db_stmt_done(st);
 	return rc;
@@ -111,11 +110,10 @@ insert_ref(struct db *db, const char *upstream, const char *repo,
 	if (sqlite3_bind_text(st, 4, ref->digest, -1, SQLITE_STATIC) !=
 	    SQLITE_OK || sqlite3_bind_text(st, 5, kind_name(ref->kind), -1,
 	    SQLITE_STATIC) != SQLITE_OK) {
-		rc = db_fail(db, sqlite3_errcode(db->h), "sqlite3_bind", err);
+		rc = db_bind_fail(db, err);
 		goto out;
 	}
-	rc = sqlite3_step(st);
-	rc = rc == SQLITE_DONE ? RW_OK : db_fail(db, rc, "sqlite3_step", err);
+	rc = db_step_end(db, st, err);
 out:
 	db_stmt_done(st);
 	return rc;

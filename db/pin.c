@@ -27,19 +27,6 @@ check_args(const char *verb, const char *host, const char *repo,
 	    source);
 }
 
-/* Step ST (already bound), which returns no row. */
-static int
-step_done(struct db *db, sqlite3_stmt *st, struct rw_err *err)
-{
-	int rc;
-
-	rc = sqlite3_step(st);
-	db_stmt_done(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, rc, "sqlite3_step", err);
-	return RW_OK;
-}
-
 /* The pinned digest into DIGEST; the caller holds the lock. */
 static int
 lookup(struct db *db, const char *const key[3], char *digest, size_t size,
@@ -97,7 +84,7 @@ forget_decisions(struct db *db, const char *repo, const char *tag,
 		db_stmt_done(st);
 		return rc;
 	}
-	return step_done(db, st, err);
+	return db_step_done(db, st, err);
 }
 
 /* INSERT (OR IGNORE, or upserting) the pin; the caller holds the lock. */
@@ -113,12 +100,12 @@ write_pin(struct db *db, enum db_stmt_slot slot, const char *sql,
 		return rc;
 	rc = db_bind_texts(db, st, 1, row, 6, err);
 	if (rc == RW_OK && sqlite3_bind_int64(st, 7, now) != SQLITE_OK)
-		rc = db_fail(db, sqlite3_errcode(db->h), "sqlite3_bind", err);
+		rc = db_bind_fail(db, err);
 	if (rc != RW_OK) {
 		db_stmt_done(st);
 		return rc;
 	}
-	return step_done(db, st, err);
+	return db_step_done(db, st, err);
 }
 
 int
@@ -215,7 +202,7 @@ db_pin_rm(struct db *db, const char *host, const char *repo,
 	if (rc == RW_OK) {
 		rc = db_bind_texts(db, st, 1, key, 3, err);
 		if (rc == RW_OK)
-			rc = step_done(db, st, err);
+			rc = db_step_done(db, st, err);
 		else
 			db_stmt_done(st);
 	}
@@ -301,7 +288,7 @@ read_pins(struct db *db, struct pin_list *l, struct rw_err *err)
 		if (rc != RW_OK)
 			goto out;
 	}
-	rc = rc == SQLITE_DONE ? RW_OK : db_fail(db, rc, "sqlite3_step", err);
+	rc = db_step_rc(db, rc, err);
 out:
 	if (st != NULL)
 		db_stmt_done(st);

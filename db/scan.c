@@ -72,19 +72,6 @@ check_report(const struct db_scan_report *r, struct rw_err *err)
 	return RW_OK;
 }
 
-/* Step ST (already bound), which returns no row, and reset it. */
-static int
-step_done(struct db *db, sqlite3_stmt *st, struct rw_err *err)
-{
-	int rc;
-
-	rc = sqlite3_step(st);
-	db_stmt_done(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, rc, "sqlite3_step", err);
-	return RW_OK;
-}
-
 int
 db_scans_bump(struct db *db, struct rw_err *err)
 {
@@ -95,7 +82,7 @@ db_scans_bump(struct db *db, struct rw_err *err)
 	rc = db_stmt(db, DB_ST_SCAN_BUMP, sql, &st, err);
 	if (rc != RW_OK)
 		return rc;
-	return step_done(db, st, err);
+	return db_step_done(db, st, err);
 }
 
 /* The id of the scan stored from REPORT_DIGEST: RW_OK or RW_ENOTFOUND. */
@@ -147,12 +134,12 @@ insert_scan(struct db *db, const struct db_scan_report *r, int64_t now,
 	    sqlite3_bind_int64(st, 6, r->scanned_at) :
 	    sqlite3_bind_null(st, 6)) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 7, now) != SQLITE_OK))
-		rc = db_fail(db, sqlite3_errcode(db->h), "sqlite3_bind", err);
+		rc = db_bind_fail(db, err);
 	if (rc != RW_OK) {
 		db_stmt_done(st);
 		return rc;
 	}
-	rc = step_done(db, st, err);
+	rc = db_step_done(db, st, err);
 	if (rc == RW_OK)
 		*id = sqlite3_last_insert_rowid(db->h);
 	return rc;
@@ -175,13 +162,12 @@ insert_digests(struct db *db, const struct db_scan_report *r, int64_t id,
 		text[1] = kind_name(r->digest_kinds[i]);
 		rc = db_bind_texts(db, st, 2, text, 2, err);
 		if (rc == RW_OK && sqlite3_bind_int64(st, 1, id) != SQLITE_OK)
-			rc = db_fail(db, sqlite3_errcode(db->h), "sqlite3_bind",
-			    err);
+			rc = db_bind_fail(db, err);
 		if (rc != RW_OK) {
 			db_stmt_done(st);
 			break;
 		}
-		rc = step_done(db, st, err);
+		rc = db_step_done(db, st, err);
 	}
 	return rc;
 }
@@ -211,13 +197,12 @@ insert_findings(struct db *db, const struct db_scan_report *r, int64_t id,
 		if (rc == RW_OK && (sqlite3_bind_int64(st, 1, id) != SQLITE_OK ||
 		    sqlite3_bind_int(st, 7, f->severity) != SQLITE_OK ||
 		    sqlite3_bind_int(st, 8, f->fixable != 0) != SQLITE_OK))
-			rc = db_fail(db, sqlite3_errcode(db->h), "sqlite3_bind",
-			    err);
+			rc = db_bind_fail(db, err);
 		if (rc != RW_OK) {
 			db_stmt_done(st);
 			break;
 		}
-		rc = step_done(db, st, err);
+		rc = db_step_done(db, st, err);
 	}
 	return rc;
 }
@@ -237,11 +222,11 @@ fix_totals(struct db *db, int64_t id, struct rw_err *err)
 	if (rc != RW_OK)
 		return rc;
 	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK) {
-		rc = db_fail(db, sqlite3_errcode(db->h), "sqlite3_bind", err);
+		rc = db_bind_fail(db, err);
 		db_stmt_done(st);
 		return rc;
 	}
-	return step_done(db, st, err);
+	return db_step_done(db, st, err);
 }
 
 int
@@ -403,7 +388,7 @@ read_findings(struct db *db, int64_t id, struct frows *fr, struct rw_err *err)
 	if (rc != RW_OK)
 		return rc;
 	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK) {
-		rc = db_fail(db, sqlite3_errcode(db->h), "sqlite3_bind", err);
+		rc = db_bind_fail(db, err);
 		goto out;
 	}
 	for (;;) {
@@ -415,7 +400,7 @@ read_findings(struct db *db, int64_t id, struct frows *fr, struct rw_err *err)
 			goto out;
 		}
 	}
-	rc = rc == SQLITE_DONE ? RW_OK : db_fail(db, rc, "sqlite3_step", err);
+	rc = db_step_rc(db, rc, err);
 out:
 	db_stmt_done(st);
 	return rc;

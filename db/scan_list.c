@@ -132,7 +132,7 @@ read_scans(struct db *db, int failing_min, struct scan_list *l,
 	if (rc != RW_OK)
 		goto out;
 	if (sqlite3_bind_int(st, 1, failing_min) != SQLITE_OK) {
-		rc = db_fail(db, sqlite3_errcode(db->h), "sqlite3_bind", err);
+		rc = db_bind_fail(db, err);
 		goto out;
 	}
 	for (;;) {
@@ -144,7 +144,7 @@ read_scans(struct db *db, int failing_min, struct scan_list *l,
 			goto out;
 		}
 	}
-	rc = rc == SQLITE_DONE ? RW_OK : db_fail(db, rc, "sqlite3_step", err);
+	rc = db_step_rc(db, rc, err);
 out:
 	if (st != NULL)
 		db_stmt_done(st);
