@@ -87,7 +87,7 @@ struct vb_loaded {
 	char			*bundle;
 	size_t			 blen;
 	char			*artifact;
-	struct policy_trustroot	*root;
+	struct sig_trustroot	*root;
 	struct sig_key		*key;
 };
 

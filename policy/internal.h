@@ -135,7 +135,7 @@ struct policy_keyent {
 	 * Keyless: "trusted_root" (NULL when the entry had errors).
 	 * Key-based: "rekor_trusted_root", or NULL: no SET required.
 	 */
-	struct policy_trustroot *troot;
+	struct sig_trustroot *troot;
 	char		 root_digest[RW_DIGEST_MAX];	/* of its file, or "" */
 	char		*issuer;
 	char		*subject;	/* or NULL, with SUBJECT_REGEX */

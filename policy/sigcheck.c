@@ -147,7 +147,7 @@ static int
 logged(struct policy_ev *e, const struct policy_sig_input *in, size_t k,
     struct tally *t, int64_t *at)
 {
-	const struct policy_trustroot *tr = rule_key(e, k)->troot;
+	const struct sig_trustroot *tr = rule_key(e, k)->troot;
 	char when[32];
 	struct sig_rekor sr;
 	struct rw_err err;
@@ -170,7 +170,7 @@ logged(struct policy_ev *e, const struct policy_sig_input *in, size_t k,
 		if (sr.verdict != SIG_VALID)
 			continue;
 		rw_time_str(when, sizeof(when), sr.integrated_time);
-		if (!policy_window_has(&tr->tlogs[i].valid, sr.integrated_time)) {
+		if (!sig_window_has(&tr->tlogs[i].valid, sr.integrated_time)) {
 			note(t, k, "integrated at %s, outside the validity of "
 			    "Rekor key %s", when, sig_key_id(tr->tlogs[i].key));
 			continue;
@@ -233,8 +233,8 @@ by_keyless(struct policy_ev *e, const struct policy_sig_input *in, size_t k,
 	if (c != S_TRUSTED)
 		return c;
 	rw_time_str(when, sizeof(when), at);
-	if (policy_trustroot_pems(ke->troot, 1, at, &cas) != 0 ||
-	    policy_trustroot_pems(ke->troot, 0, at, &cts) != 0) {
+	if (sig_trustroot_pems(ke->troot, 1, at, &cas) != 0 ||
+	    sig_trustroot_pems(ke->troot, 0, at, &cts) != 0) {
 		rw_err_clear(&err);
 		c = broken(e, rw_err_set(&err, RW_ENOMEM, "out of memory"),
 		    &err);
@@ -265,7 +265,7 @@ by_keyless(struct policy_ev *e, const struct policy_sig_input *in, size_t k,
 	c = rc != RW_OK ? broken(e, rc, &err) : keyless_class(&res, k, t);
 	/* Whom a trusted CA did certify tells the developer what to fix. */
 	if (c == S_IDENTITY && t->who[0] == '\0')
-		(void)policy_cert_identity(in->cert_pem, t->who,
+		(void)sig_cert_identity(in->cert_pem, t->who,
 		    sizeof(t->who), t->who_issuer, sizeof(t->who_issuer));
 out:
 	free(cas);

@@ -380,7 +380,7 @@ notation_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 
 /* ------------------------------------------------------- keyless keys */
 
-/* The trusted root at V into KE (FLAGS as policy_trustroot_parse). */
+/* The trusted root at V into KE (FLAGS as sig_trustroot_parse). */
 static void
 troot_load(struct ld *ld, const struct where *w, json_t *v, int flags,
     struct policy_keyent *ke)
@@ -396,13 +396,13 @@ troot_load(struct ld *ld, const struct where *w, json_t *v, int flags,
 	/* Replacing the file changes what is trusted: it joins the revision. */
 	ke->from_file = 1;
 	/* With both kinds of root (an error) the last one wins. */
-	policy_trustroot_free(ke->troot);
+	sig_trustroot_free(ke->troot);
 	ke->troot = NULL;
 	rw_err_clear(&err);
 	if (rw_digest(RW_HASH_SHA256, json, len, ke->root_digest) != RW_OK)
 		rc = RW_ENOMEM;
 	else
-		rc = policy_trustroot_parse(json, len, flags, &ke->troot, &err);
+		rc = sig_trustroot_parse(json, len, flags, &ke->troot, &err);
 	if (rc == RW_ENOMEM)
 		ld->nomem = 1;
 	else if (rc != RW_OK)
@@ -420,7 +420,7 @@ troot_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 static void
 rekor_root_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 {
-	troot_load(ld, w, v, POLICY_TROOT_REKOR_ONLY, ctx);
+	troot_load(ld, w, v, SIG_TROOT_REKOR_ONLY, ctx);
 }
 
 static void
@@ -659,7 +659,7 @@ policy_keys_free(struct policy *p)
 	for (i = 0; i < p->nkeys; i++) {
 		free(p->keys[i].name);
 		sig_key_free(p->keys[i].key);
-		policy_trustroot_free(p->keys[i].troot);
+		sig_trustroot_free(p->keys[i].troot);
 		free(p->keys[i].issuer);
 		free(p->keys[i].subject);
 		free(p->keys[i].subject_regex);

@@ -67,8 +67,8 @@ hex_is(const char *hex, const unsigned char bin[32])
 }
 
 /* The log of the trusted root whose logId is ID, or NULL. */
-static const struct policy_tlog *
-find_log(const struct policy_trustroot *r, const unsigned char *id,
+static const struct sig_tlog_key *
+find_log(const struct sig_trustroot *r, const unsigned char *id,
     size_t len)
 {
 	size_t i;
@@ -375,7 +375,7 @@ b64_encode(const unsigned char *b, size_t len)
 /* What one entry says, decoded. */
 struct entry {
 	size_t			 i;
-	const struct policy_tlog *log;
+	const struct sig_tlog_key *log;
 	int64_t			 index;		/* global */
 	int64_t			 time;		/* 0: none (Rekor v2) */
 	int64_t			 proof_index;	/* tree-local, once proven */
@@ -415,7 +415,7 @@ check_set(json_t *promise, struct entry *e, struct bundle_ctx *c,
 		    "its signed entry timestamp does not verify with log key "
 		    "%s%s", e->i, sig_key_id(e->log->key), why);
 	rw_time_str(when, sizeof(when), e->time);
-	if (!policy_window_has(&e->log->valid, e->time))
+	if (!sig_window_has(&e->log->valid, e->time))
 		return sig_bundle_fail(out, SIG_BAD_SIGNATURE, "log entry %zu "
 		    "was integrated at %s, outside the validity of log key %s",
 		    e->i, when, sig_key_id(e->log->key));

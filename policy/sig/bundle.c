@@ -339,7 +339,7 @@ check_unsigned_logs(const struct bundle_ctx *c, struct sig_bundle_result *out)
 
 	for (i = 0; i < c->nunsigned; i++)
 		for (k = 0; k < c->ntimes; k++) {
-			if (policy_window_has(&c->unsigned_logs[i]->valid,
+			if (sig_window_has(&c->unsigned_logs[i]->valid,
 			    c->times[k]))
 				continue;
 			rw_time_str(when, sizeof(when), c->times[k]);
@@ -389,8 +389,8 @@ leaf_at(const struct bundle_ctx *c, const char *pem, size_t plen,
 	int r = 0;
 
 	rw_time_str(when, sizeof(when), at);
-	if (policy_trustroot_pems(c->t->root, 1, at, &cas) != 0 ||
-	    policy_trustroot_pems(c->t->root, 0, at, &cts) != 0) {
+	if (sig_trustroot_pems(c->t->root, 1, at, &cas) != 0 ||
+	    sig_trustroot_pems(c->t->root, 0, at, &cts) != 0) {
 		rw_err_set(err, RW_ENOMEM, "out of memory");
 		r = -2;
 	} else if (cas == NULL)
@@ -438,7 +438,7 @@ check_leaf(const struct bundle_ctx *c, struct sig_key **key,
 	if (pem == NULL)
 		return sig_bundle_fail(out, SIG_MALFORMED, "the bundle's "
 		    "certificate is not a DER X.509 certificate");
-	(void)policy_cert_identity(pem, out->who, sizeof(out->who),
+	(void)sig_cert_identity(pem, out->who, sizeof(out->who),
 	    out->who_issuer, sizeof(out->who_issuer));
 	for (i = 0; r == 0 && i < c->ntimes; i++)
 		r = leaf_at(c, pem, plen, c->times[i], key, out, err);
@@ -656,13 +656,13 @@ out:
 
 int
 sig_bundle_root_parse(const char *json, size_t len,
-    struct policy_trustroot **out, struct rw_err *err)
+    struct sig_trustroot **out, struct rw_err *err)
 {
-	return policy_trustroot_parse(json, len, 0, out, err);
+	return sig_trustroot_parse(json, len, 0, out, err);
 }
 
 void
-sig_bundle_root_free(struct policy_trustroot *root)
+sig_bundle_root_free(struct sig_trustroot *root)
 {
-	policy_trustroot_free(root);
+	sig_trustroot_free(root);
 }

@@ -10,7 +10,7 @@
 
 #include "policy/sig/sig.h"
 
-struct policy_tlog;
+struct sig_tlog_key;
 
 /* Verified times: one per log entry and per timestamp at most. */
 #define BUNDLE_TIMES_MAX	(2 * SIG_BUNDLE_ENTRIES_MAX)
@@ -35,7 +35,7 @@ struct bundle_ctx {
 	int64_t		 times[BUNDLE_TIMES_MAX];
 	size_t		 ntimes;
 	/* The logs of entries without a SET, judged at those times. */
-	const struct policy_tlog *unsigned_logs[SIG_BUNDLE_ENTRIES_MAX];
+	const struct sig_tlog_key *unsigned_logs[SIG_BUNDLE_ENTRIES_MAX];
 	size_t		 nunsigned;
 	/* For the verdict: "logged in <log> at index N" of the first entry. */
 	char		 logged[200];

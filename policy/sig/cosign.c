@@ -245,7 +245,7 @@ key_id(struct sig_key *k, struct rw_err *err)
 
 	n = i2d_PUBKEY(k->pkey, &der);
 	if (n <= 0)
-		return policy_ossl_fail(err, RW_ECRYPTO, "i2d_PUBKEY");
+		return sig_ossl_fail(err, RW_ECRYPTO, "i2d_PUBKEY");
 	rc = rw_digest(RW_HASH_SHA256, der, (size_t)n, k->id);
 	OPENSSL_free(der);
 	if (rc != RW_OK)
@@ -347,7 +347,7 @@ ed25519ph(const struct sig_key *k, const void *msg, size_t mlen,
 		return rw_err_set(err, RW_ECRYPTO, "cannot read the Ed25519 "
 		    "public key");
 	}
-	if (policy_ed25519_verify(pub, msg, mlen, sig, 1, good) != RW_OK)
+	if (sig_ed25519_verify(pub, msg, mlen, sig, 1, good) != RW_OK)
 		return rw_err_set(err, RW_ENOMEM, "out of memory");
 	return RW_OK;
 }
@@ -365,7 +365,7 @@ sig_key_verify(const struct sig_key *k, const void *msg, size_t mlen,
 		return rw_err_set(err, RW_ENOMEM, "out of memory");
 	if (EVP_DigestVerifyInit_ex(ctx, NULL, k->md, NULL, NULL, k->pkey,
 	    NULL) != 1)
-		rc = policy_ossl_fail(err, RW_ECRYPTO,
+		rc = sig_ossl_fail(err, RW_ECRYPTO,
 		    "EVP_DigestVerifyInit_ex");
 	else
 		*good = EVP_DigestVerify(ctx, sig, slen, msg, mlen) == 1;
@@ -403,7 +403,7 @@ sig_key_verify_digest(const struct sig_key *k, const unsigned char *dgst,
 		return rw_err_set(err, RW_ENOMEM, "out of memory");
 	if (EVP_PKEY_verify_init(ctx) != 1 ||
 	    EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) != 1)
-		rc = policy_ossl_fail(err, RW_ECRYPTO, "EVP_PKEY_verify_init");
+		rc = sig_ossl_fail(err, RW_ECRYPTO, "EVP_PKEY_verify_init");
 	else
 		*good = EVP_PKEY_verify(ctx, sig, slen, dgst, dlen) == 1;
 	EVP_PKEY_CTX_free(ctx);
@@ -778,7 +778,7 @@ out:
 
 /* Shared by the verifiers (declared in internal.h). */
 int
-policy_ossl_fail(struct rw_err *err, int code, const char *what)
+sig_ossl_fail(struct rw_err *err, int code, const char *what)
 {
 	char buf[160];
 

@@ -271,7 +271,7 @@ out:
 }
 
 int
-policy_ed25519_verify(const unsigned char pub[32], const unsigned char *msg,
+sig_ed25519_verify(const unsigned char pub[32], const unsigned char *msg,
     size_t mlen, const unsigned char sig[64], int ph, int *good)
 {
 	unsigned char digest[64];

@@ -21,13 +21,13 @@
  * context) when PH, else pure Ed25519.  *GOOD is 1 when it verifies.
  * Returns RW_OK, or RW_ENOMEM.  For OpenSSL 3.0, which lacks Ed25519ph.
  */
-int	 policy_ed25519_verify(const unsigned char pub[32],
+int	 sig_ed25519_verify(const unsigned char pub[32],
 	    const unsigned char *msg, size_t mlen, const unsigned char sig[64],
 	    int ph, int *good);
 /*
  * WHAT and OpenSSL's newest queued error (its full text) into ERR with
  * CODE; the thread's queue is cleared.  Returns CODE.
  */
-int	 policy_ossl_fail(struct rw_err *err, int code, const char *what);
+int	 sig_ossl_fail(struct rw_err *err, int code, const char *what);
 
 #endif /* RW_POLICY_SIG_INTERNAL_H */

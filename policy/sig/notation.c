@@ -453,7 +453,7 @@ verify_sig(struct jws *j, struct sig_notation_result *out,
 		    j->siglen, 2 * j->alg->ec_len);
 	if ((ctx = EVP_MD_CTX_new()) == NULL || verify_init(j, ctx, pk) !=
 	    RW_OK || (j->alg->ec_len != 0 && ec_der(j, &der, &dlen) != RW_OK)) {
-		rc = policy_ossl_fail(err, RW_ECRYPTO,
+		rc = sig_ossl_fail(err, RW_ECRYPTO,
 		    "cannot set up verification");
 		goto out;
 	}
@@ -489,7 +489,7 @@ load_store(const char *pem, size_t len, X509_STORE **out,
 	while ((c = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
 		n++;
 		if (X509_STORE_add_cert(st, c) != 1)
-			rc = policy_ossl_fail(err, RW_ECRYPTO, "trust store");
+			rc = sig_ossl_fail(err, RW_ECRYPTO, "trust store");
 		X509_free(c);
 		if (rc != RW_OK)
 			goto out;
@@ -569,7 +569,7 @@ check_chain(struct jws *j, X509_STORE *st, struct sig_notation_result *out,
 	}
 	(void)sk_X509_shift(untrusted);
 	if (X509_STORE_CTX_init(ctx, st, leaf, untrusted) != 1) {
-		rc = policy_ossl_fail(err, RW_ECRYPTO,
+		rc = sig_ossl_fail(err, RW_ECRYPTO,
 		    "cannot set up chain check");
 		goto out;
 	}

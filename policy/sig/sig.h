@@ -18,7 +18,7 @@
  * caller passes "now").  The caller (server/) discovers and fetches the
  * signature manifests and blobs, checks each blob against its
  * descriptor's digest and size, and passes the bytes in.  A struct
- * sig_key or struct policy_trustroot is immutable once loaded and may be
+ * sig_key or struct sig_trustroot is immutable once loaded and may be
  * shared by every thread; every other function here is reentrant.
  *
  * A verdict is not an error: a signature that does not verify, or that
@@ -366,24 +366,24 @@ int		 sig_keyless_leaf(const char *cert_pem, size_t cert_len,
 /* -------------------------------------------------------- trusted roots */
 
 /* A window of validity from trusted_root.json, Unix seconds, inclusive. */
-struct policy_window {
+struct sig_window {
 	int64_t		 start;
 	int64_t		 end;		/* INT64_MAX when open-ended */
 };
 
 /* One Fulcio CA: its chain (leafmost first, root last) as PEM text. */
-struct policy_trustca {
+struct sig_trustca {
 	char			*pem;
 	size_t			 len;
-	struct policy_window	 valid;
+	struct sig_window	 valid;
 };
 
 /* One transparency log (Rekor) or CT log key. */
-struct policy_tlog {
+struct sig_tlog_key {
 	struct sig_key		*key;
 	char			*pem;		/* the key as PEM text */
 	size_t			 len;
-	struct policy_window	 valid;
+	struct sig_window	 valid;
 	/*
 	 * Tlogs only: the log's checkpoint origin, the host of its "baseUrl"
 	 * ("log2025-1.rekor.sigstore.dev"), or NULL when it has none.
@@ -402,59 +402,59 @@ struct policy_tlog {
 };
 
 /* A Sigstore trusted_root.json, parsed (trustroot.c). */
-struct policy_trustroot {
-	struct policy_trustca	*cas;
+struct sig_trustroot {
+	struct sig_trustca	*cas;
 	size_t			 ncas;
-	struct policy_tlog	*tlogs;
+	struct sig_tlog_key	*tlogs;
 	size_t			 ntlogs;
-	struct policy_tlog	*ctlogs;
+	struct sig_tlog_key	*ctlogs;
 	size_t			 nctlogs;
 	/* RFC 3161 timestamp authorities: chain leaf first, root last. */
-	struct policy_trustca	*tsas;
+	struct sig_trustca	*tsas;
 	size_t			 ntsas;
 };
 
-/* policy_trustroot_parse flag: only the Rekor keys matter (key-based keys). */
-#define POLICY_TROOT_REKOR_ONLY	0x01
+/* sig_trustroot_parse flag: only the Rekor keys matter (key-based keys). */
+#define SIG_TROOT_REKOR_ONLY	0x01
 
 /*
  * trustroot.c: parse LEN bytes of trusted_root.json into a new *OUT (free
- * with policy_trustroot_free).  "tlogs" is required, and so is a non-empty
- * "certificateAuthorities" unless FLAGS has POLICY_TROOT_REKOR_ONLY.
+ * with sig_trustroot_free).  "tlogs" is required, and so is a non-empty
+ * "certificateAuthorities" unless FLAGS has SIG_TROOT_REKOR_ONLY.
  * Returns RW_OK, or RW_EPARSE / RW_EINVAL with ERR naming the member
  * ("tlogs[0].publicKey.rawBytes: ...") and *OUT NULL, or RW_ENOMEM.  Every
  * certificate must parse as X.509 and every key as a key sig_key_load
  * accepts; a logId.keyId must be the SHA-256 of its key.  Pure: the
  * caller reads the file.
  */
-int	 policy_trustroot_parse(const char *json, size_t len, int flags,
-	    struct policy_trustroot **out, struct rw_err *err);
-void	 policy_trustroot_free(struct policy_trustroot *t);
+int	 sig_trustroot_parse(const char *json, size_t len, int flags,
+	    struct sig_trustroot **out, struct rw_err *err);
+void	 sig_trustroot_free(struct sig_trustroot *t);
 /*
  * trustroot.c: the identity a Fulcio certificate (PEM) claims, for
  * messages: its first email or URI SAN into SUBJECT and its OIDC issuer
  * extension into ISSUER (cut to fit; raw bytes, escape before printing).
  * Returns 0, or -1 with both "" or one missing when it has no such thing.
  */
-int	 policy_cert_identity(const char *pem, char *subject, size_t ssize,
+int	 sig_cert_identity(const char *pem, char *subject, size_t ssize,
 	    char *issuer, size_t isize);
 /*
  * trustroot.c: the PEM texts of TR's CAs (CAS) or CT log keys (!CAS) whose
  * window holds AT, concatenated, in *OUT (NULL when none is valid then).
  * Returns 0, or -1 when out of memory.
  */
-int	 policy_trustroot_pems(const struct policy_trustroot *tr, int cas,
+int	 sig_trustroot_pems(const struct sig_trustroot *tr, int cas,
 	    int64_t at, char **out);
 
 /* Whether T lies in W. */
-int	 policy_window_has(const struct policy_window *w, int64_t t);
+int	 sig_window_has(const struct sig_window *w, int64_t t);
 
 /* ----------------------------------------------------- Sigstore bundles */
 
 /*
  * verifying Sigstore bundles (cosign v3's signatures).
  *
- * Part of policy/ and as pure as the rest of sig.h: bytes in, verdict out,
+ * As pure as the rest of this header: bytes in, verdict out,
  * no clock (the caller passes "now"), no files, no network.  The formats
  * are in shared/reference/signature-formats.md §3; this follows what
  * sigstore-go does, and the Sigstore conformance suite's bundle-verify
@@ -471,7 +471,7 @@ int	 policy_window_has(const struct policy_window *w, int64_t t);
  * checked against a trusted_root.json; nothing it carries is trusted.
  */
 
-struct policy_trustroot;
+struct sig_trustroot;
 
 /* Largest bundle read; public-good bundles are 5-10 KiB. */
 #define SIG_BUNDLE_MAX		(1024 * 1024)
@@ -489,7 +489,7 @@ struct policy_trustroot;
 /* Whom the bundle must be signed by. */
 struct sig_bundle_trust {
 	/* Logs, CAs, CT logs, timestamp authorities; required. */
-	const struct policy_trustroot	*root;
+	const struct sig_trustroot	*root;
 	/* A managed key (the bundle holds a publicKey hint), or NULL... */
 	const struct sig_key		*key;
 	/* ...a keyless identity (the bundle holds a certificate).  One. */
@@ -584,16 +584,16 @@ int		 sig_bundle_verify(const char *json, size_t len,
  * RW_OK, or RW_EPARSE / RW_EINVAL with ERR naming the member, RW_ENOMEM.
  */
 int		 sig_bundle_root_parse(const char *json, size_t len,
-		    struct policy_trustroot **out, struct rw_err *err);
+		    struct sig_trustroot **out, struct rw_err *err);
 /** Free a root from sig_bundle_root_parse; NULL does nothing. */
-void		 sig_bundle_root_free(struct policy_trustroot *root);
+void		 sig_bundle_root_free(struct sig_trustroot *root);
 
 /* ------------------------------------------------------------- Notation */
 
 /*
  * verifying Notation (Notary Project v1) signatures.
  *
- * Part of policy/, and as pure as the rest of it: no network, no files, no
+ * As pure as the rest of this header: no network, no files, no
  * logging, no globals; OpenSSL 3 and jansson only.  The caller (server/)
  * finds the signature manifest (a referrer with artifactType
  * "application/vnd.cncf.notary.signature"), fetches its one layer, checks

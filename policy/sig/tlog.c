@@ -556,7 +556,7 @@ spki_hint(const struct sig_key *k)
  * Returns 0, or -1 with REASON saying why N cannot be LOG's.
  */
 static int
-ident(const struct policy_tlog *log, const struct note *n, struct ident *id,
+ident(const struct sig_tlog_key *log, const struct note *n, struct ident *id,
     char *reason, size_t rsize)
 {
 	int ed = strcmp(sig_key_kind(log->key), "Ed25519") == 0;
@@ -588,7 +588,7 @@ ident(const struct policy_tlog *log, const struct note *n, struct ident *id,
  * counts them, *OK says whether all of them verify.
  */
 static int
-judge(const struct policy_tlog *log, const struct note *n,
+judge(const struct sig_tlog_key *log, const struct note *n,
     const struct ident *id, size_t *found, int *ok, struct rw_err *err)
 {
 	const struct sigline *sl;
@@ -613,7 +613,7 @@ judge(const struct policy_tlog *log, const struct note *n,
 
 /* The verdict once N parsed: *GOOD and REASON, and CP when good. */
 static int
-verdict(const struct policy_tlog *log, const struct note *n,
+verdict(const struct sig_tlog_key *log, const struct note *n,
     struct sig_checkpoint *cp, int *good, char *reason, size_t rsize,
     struct rw_err *err)
 {
@@ -647,7 +647,7 @@ verdict(const struct policy_tlog *log, const struct note *n,
 
 int
 sig_checkpoint_verify(const char *note, size_t len,
-    const struct policy_tlog *log, struct sig_checkpoint *cp, int *good,
+    const struct sig_tlog_key *log, struct sig_checkpoint *cp, int *good,
     char *reason, size_t rsize, struct rw_err *err)
 {
 	struct note *n;
@@ -682,7 +682,7 @@ sig_checkpoint_verify(const char *note, size_t len,
 
 int
 sig_tlog_verify(const void *body, size_t blen, const struct sig_tlog_proof *p,
-    const char *note, size_t nlen, const struct policy_tlog *log, int *good,
+    const char *note, size_t nlen, const struct sig_tlog_key *log, int *good,
     char *reason, size_t rsize, struct rw_err *err)
 {
 	unsigned char leaf[HLEN];

@@ -3,7 +3,7 @@
  * inclusion proofs and signed checkpoints.
  * SPDX-License-Identifier: Apache-2.0
  *
- * Part of policy/ and as pure as the rest of it: bytes in, verdict out; no
+ * Part of policy/sig/ and as pure as the rest of it: bytes in, verdict out; no
  * files, network, logging or globals.  Every function is reentrant.  The
  * caller (the bundle verifier) pulls the pieces out of a bundle's
  * verificationMaterial.tlogEntries[i]: the decoded canonicalizedBody, the
@@ -34,7 +34,7 @@
 
 #include "util/util.h"
 
-struct policy_tlog;
+struct sig_tlog_key;
 
 /* The length of a tree hash (SHA-256). */
 #define SIG_TLOG_HASH_LEN	32
@@ -160,7 +160,7 @@ int	 sig_tlog_inclusion_verify(const unsigned char leaf[SIG_TLOG_HASH_LEN],
  * why.
  */
 int	 sig_checkpoint_verify(const char *note, size_t len,
-	    const struct policy_tlog *log, struct sig_checkpoint *cp,
+	    const struct sig_tlog_key *log, struct sig_checkpoint *cp,
 	    int *good, char *reason, size_t rsize, struct rw_err *err);
 
 /**
@@ -179,7 +179,7 @@ int	 sig_checkpoint_verify(const char *note, size_t len,
  */
 int	 sig_tlog_verify(const void *body, size_t blen,
 	    const struct sig_tlog_proof *p, const char *note, size_t nlen,
-	    const struct policy_tlog *log, int *good, char *reason,
+	    const struct sig_tlog_key *log, int *good, char *reason,
 	    size_t rsize, struct rw_err *err);
 
 #endif /* RW_POLICY_SIG_TLOG_H */

@@ -122,7 +122,7 @@ to_pem(const char *b64, const char *label, const char *path, char **out,
 
 /* O's "validFor" (required: a window with at least a start) into W. */
 static int
-window(json_t *o, const char *path, struct policy_window *w,
+window(json_t *o, const char *path, struct sig_window *w,
     struct rw_err *err)
 {
 	char p[TR_PATH];
@@ -156,7 +156,7 @@ window(json_t *o, const char *path, struct policy_window *w,
 
 /* logId.keyId (base64), when present, must name LG's key; kept in LG. */
 static int
-check_key_id(json_t *o, const char *path, struct policy_tlog *lg,
+check_key_id(json_t *o, const char *path, struct sig_tlog_key *lg,
     struct rw_err *err)
 {
 	const struct sig_key *key = lg->key;
@@ -199,7 +199,7 @@ check_key_id(json_t *o, const char *path, struct policy_tlog *lg,
  * names itself in its checkpoints.
  */
 static int
-origin(json_t *o, const char *path, struct policy_tlog *lg,
+origin(json_t *o, const char *path, struct sig_tlog_key *lg,
     struct rw_err *err)
 {
 	json_t *u = json_object_get(o, "baseUrl");
@@ -232,7 +232,7 @@ origin(json_t *o, const char *path, struct policy_tlog *lg,
  * its SPKI (DER, BLEN bytes).  Nothing for other logs.
  */
 static int
-note_id(struct policy_tlog *lg, const unsigned char *spki, size_t blen)
+note_id(struct sig_tlog_key *lg, const unsigned char *spki, size_t blen)
 {
 	static const unsigned char ed25519_prefix[12] = { 0x30, 0x2a, 0x30,
 	    0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00 };
@@ -291,7 +291,7 @@ pkcs1_to_spki(const char *b64, char **out, struct rw_err *err)
 
 /* One entry of "tlogs" or "ctlogs". */
 static int
-one_log(json_t *o, const char *path, struct policy_tlog *lg,
+one_log(json_t *o, const char *path, struct sig_tlog_key *lg,
     struct rw_err *err)
 {
 	char p[TR_PATH];
@@ -351,7 +351,7 @@ one_log(json_t *o, const char *path, struct policy_tlog *lg,
 
 /* Member NAME (an array of logs) into *OUT. */
 static int
-logs(json_t *doc, const char *name, size_t max, struct policy_tlog **out,
+logs(json_t *doc, const char *name, size_t max, struct sig_tlog_key **out,
     size_t *n, struct rw_err *err)
 {
 	json_t *a = json_object_get(doc, name), *e;
@@ -394,7 +394,7 @@ check_cert(const unsigned char *bin, size_t blen, const char *path,
 
 /* The PEM of each certificate of CERTS, appended to CA's. */
 static int
-ca_certs(json_t *certs, const char *path, struct policy_trustca *ca,
+ca_certs(json_t *certs, const char *path, struct sig_trustca *ca,
     struct rw_err *err)
 {
 	char p[TR_PATH], *pem = NULL, *grown;
@@ -434,7 +434,7 @@ ca_certs(json_t *certs, const char *path, struct policy_trustca *ca,
 
 /* One entry of "certificateAuthorities". */
 static int
-one_ca(json_t *o, const char *path, struct policy_trustca *ca,
+one_ca(json_t *o, const char *path, struct sig_trustca *ca,
     struct rw_err *err)
 {
 	json_t *chain = json_object_get(o, "certChain"), *certs;
@@ -461,7 +461,7 @@ one_ca(json_t *o, const char *path, struct policy_trustca *ca,
  * certificate chains with a validFor) into *OUT; only NEED makes it required.
  */
 static int
-cas(json_t *doc, const char *name, int need, struct policy_trustca **out,
+cas(json_t *doc, const char *name, int need, struct sig_trustca **out,
     size_t *n, struct rw_err *err)
 {
 	json_t *a = json_object_get(doc, name), *e;
@@ -493,10 +493,10 @@ cas(json_t *doc, const char *name, int need, struct policy_trustca **out,
 }
 
 int
-policy_trustroot_parse(const char *json, size_t len, int flags,
-    struct policy_trustroot **out, struct rw_err *err)
+sig_trustroot_parse(const char *json, size_t len, int flags,
+    struct sig_trustroot **out, struct rw_err *err)
 {
-	struct policy_trustroot *t;
+	struct sig_trustroot *t;
 	json_error_t je;
 	json_t *doc;
 	int rc;
@@ -518,9 +518,9 @@ policy_trustroot_parse(const char *json, size_t len, int flags,
 		    "key to check bundles with)");
 	else
 		rc = cas(doc, "certificateAuthorities",
-		    (flags & POLICY_TROOT_REKOR_ONLY) == 0, &t->cas, &t->ncas,
+		    (flags & SIG_TROOT_REKOR_ONLY) == 0, &t->cas, &t->ncas,
 		    err);
-	if (rc == RW_OK && (flags & POLICY_TROOT_REKOR_ONLY) == 0)
+	if (rc == RW_OK && (flags & SIG_TROOT_REKOR_ONLY) == 0)
 		rc = cas(doc, "timestampAuthorities", 0, &t->tsas, &t->ntsas,
 		    err);
 	if (rc == RW_OK)
@@ -531,7 +531,7 @@ policy_trustroot_parse(const char *json, size_t len, int flags,
 		    &t->nctlogs, err);
 	json_decref(doc);
 	if (rc != RW_OK) {
-		policy_trustroot_free(t);
+		sig_trustroot_free(t);
 		return rc;
 	}
 	*out = t;
@@ -539,7 +539,7 @@ policy_trustroot_parse(const char *json, size_t len, int flags,
 }
 
 static void
-logs_free(struct policy_tlog *l, size_t n)
+logs_free(struct sig_tlog_key *l, size_t n)
 {
 	size_t i;
 
@@ -552,7 +552,7 @@ logs_free(struct policy_tlog *l, size_t n)
 }
 
 void
-policy_trustroot_free(struct policy_trustroot *t)
+sig_trustroot_free(struct sig_trustroot *t)
 {
 	size_t i;
 
@@ -570,7 +570,7 @@ policy_trustroot_free(struct policy_trustroot *t)
 }
 
 int
-policy_window_has(const struct policy_window *w, int64_t t)
+sig_window_has(const struct sig_window *w, int64_t t)
 {
 	return w->start <= t && t <= w->end;
 }
@@ -646,7 +646,7 @@ fulcio_issuer(X509 *x, char *buf, size_t size)
 }
 
 int
-policy_cert_identity(const char *pem, char *subject, size_t ssize,
+sig_cert_identity(const char *pem, char *subject, size_t ssize,
     char *issuer, size_t isize)
 {
 	BIO *b = BIO_new_mem_buf(pem, -1);
@@ -663,11 +663,11 @@ policy_cert_identity(const char *pem, char *subject, size_t ssize,
 }
 
 int
-policy_trustroot_pems(const struct policy_trustroot *tr, int cas, int64_t at,
+sig_trustroot_pems(const struct sig_trustroot *tr, int cas, int64_t at,
     char **out)
 {
 	size_t i, n = cas ? tr->ncas : tr->nctlogs, len = 0, off = 0;
-	const struct policy_window *w;
+	const struct sig_window *w;
 	const char *pem;
 	size_t plen;
 	char *buf;
@@ -675,7 +675,7 @@ policy_trustroot_pems(const struct policy_trustroot *tr, int cas, int64_t at,
 	*out = NULL;
 	for (i = 0; i < n; i++) {
 		w = cas ? &tr->cas[i].valid : &tr->ctlogs[i].valid;
-		if (policy_window_has(w, at))
+		if (sig_window_has(w, at))
 			len += cas ? tr->cas[i].len : tr->ctlogs[i].len;
 	}
 	if (len == 0)
@@ -687,7 +687,7 @@ policy_trustroot_pems(const struct policy_trustroot *tr, int cas, int64_t at,
 		w = cas ? &tr->cas[i].valid : &tr->ctlogs[i].valid;
 		pem = cas ? tr->cas[i].pem : tr->ctlogs[i].pem;
 		plen = cas ? tr->cas[i].len : tr->ctlogs[i].len;
-		if (!policy_window_has(w, at))
+		if (!sig_window_has(w, at))
 			continue;
 		memcpy(buf + off, pem, plen);
 		off += plen;

@@ -159,15 +159,15 @@ has_fraction(const ASN1_GENERALIZEDTIME *t)
 
 /* Whether TOK's genTime lies in W, both ends included, fractions counted. */
 static int
-gen_within(const struct token *tok, const struct policy_window *w)
+gen_within(const struct token *tok, const struct sig_window *w)
 {
-	return policy_window_has(w, tok->gen) &&
+	return sig_window_has(w, tok->gen) &&
 	    !(tok->frac && tok->gen == w->end);
 }
 
 /* "from S to E" or "from S" into BUF, for messages about W. */
 static const char *
-window_str(const struct policy_window *w, char *buf, size_t size)
+window_str(const struct sig_window *w, char *buf, size_t size)
 {
 	char s[64], e[64];
 
@@ -360,7 +360,7 @@ check_imprint(struct token *tok, const unsigned char *signed_bytes,
  * RW_OK, or RW_EINVAL, RW_ENOMEM or RW_ECRYPTO with ERR set.
  */
 static int
-tsa_load(const struct policy_trustca *ca, size_t i, struct tsa *t,
+tsa_load(const struct sig_trustca *ca, size_t i, struct tsa *t,
     struct rw_err *err)
 {
 	BIO *bio = NULL;
@@ -460,7 +460,7 @@ static int
 check_chain(STACK_OF(X509) *chain, const struct token *tok,
     struct sig_tsa_result *res)
 {
-	struct policy_window w;
+	struct sig_window w;
 	char when[64], win[160], q[QBUF];
 	uint32_t xku;
 	X509 *x;
@@ -500,7 +500,7 @@ check_chain(STACK_OF(X509) *chain, const struct token *tok,
  * or not), or RW_ECRYPTO.
  */
 static int
-judge_signed(const struct token *tok, const struct policy_trustca *ca,
+judge_signed(const struct token *tok, const struct sig_trustca *ca,
     const struct tsa *t, X509 *signer, struct sig_tsa_result *res,
     struct rw_err *err)
 {
@@ -540,7 +540,7 @@ judge_signed(const struct token *tok, const struct policy_trustca *ca,
  * for the caller to wrap.
  */
 static int
-try_tsa(const struct token *tok, const struct policy_trustca *ca, size_t i,
+try_tsa(const struct token *tok, const struct sig_trustca *ca, size_t i,
     struct sig_tsa_result *res, enum stage *st, struct rw_err *err)
 {
 	struct tsa t;
@@ -584,7 +584,7 @@ out:
  * first TSA when none did.  Returns DECIDED with OUT set, or an error.
  */
 static int
-try_tsas(const struct token *tok, const struct policy_trustroot *tr,
+try_tsas(const struct token *tok, const struct sig_trustroot *tr,
     struct sig_tsa_result *out, struct rw_err *err)
 {
 	struct sig_tsa_result one;
@@ -626,7 +626,7 @@ try_tsas(const struct token *tok, const struct policy_trustroot *tr,
 int
 sig_tsa_verify(const unsigned char *resp, size_t rlen,
     const unsigned char *signed_bytes, size_t slen,
-    const struct policy_trustroot *tr, struct sig_tsa_result *out,
+    const struct sig_trustroot *tr, struct sig_tsa_result *out,
     struct rw_err *err)
 {
 	struct token tok;

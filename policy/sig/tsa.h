@@ -2,7 +2,7 @@
  * tsa.h - RFC 3161 timestamps of Sigstore bundles, judged offline.
  * SPDX-License-Identifier: Apache-2.0
  *
- * Part of policy/, and as pure as the rest of it: bytes in, a verdict out.
+ * Part of policy/sig/, and as pure as the rest of it: bytes in, a verdict out.
  * No network, no files, no logging, no globals, and no clock: the time a
  * timestamp proves is returned to the caller, who checks the signing
  * (Fulcio) certificate against it.  Reentrant; OpenSSL 3 only.
@@ -26,8 +26,8 @@
 #include "policy/sig/sig.h"		/* enum sig_verdict, SIG_REASON_MAX */
 #include "util/util.h"
 
-/* policy/internal.h: a parsed trusted_root.json (policy_trustroot_parse). */
-struct policy_trustroot;
+/* policy/internal.h: a parsed trusted_root.json (sig_trustroot_parse). */
+struct sig_trustroot;
 
 /*
  * Longest signedTimestamp read, DER.  Sigstore's TSA answers in about 1.3
@@ -111,7 +111,7 @@ struct sig_tsa_result {
  */
 int		 sig_tsa_verify(const unsigned char *resp, size_t rlen,
 		    const unsigned char *signed_bytes, size_t slen,
-		    const struct policy_trustroot *tr,
+		    const struct sig_trustroot *tr,
 		    struct sig_tsa_result *out, struct rw_err *err);
 
 #endif /* RW_POLICY_SIG_TSA_H */

@@ -79,7 +79,7 @@
 
 /* What every test shares, read once. */
 struct fix {
-	struct policy_trustroot	*good;	/* public-good */
+	struct sig_trustroot	*good;	/* public-good */
 	struct sig_key		*key;	/* managed-key-happy-path */
 	struct sig_key		*other;	/* signed nothing here */
 	char			*artifact;	/* a.txt */
@@ -106,10 +106,10 @@ key_load(const char *path)
 	return k;
 }
 
-static struct policy_trustroot *
+static struct sig_trustroot *
 root_load(const char *path)
 {
-	struct policy_trustroot *r = NULL;
+	struct sig_trustroot *r = NULL;
 	struct rw_err err;
 	size_t len;
 	char *text = tu_slurp(path, &len);
@@ -240,7 +240,7 @@ dsse_of(json_t *doc)
 
 /* Judge TEXT (LEN bytes) with KEY or ID, at NOW, for SUBJ. */
 static int
-verify(const char *text, size_t len, const struct policy_trustroot *root,
+verify(const char *text, size_t len, const struct sig_trustroot *root,
     const struct sig_key *key, const struct sig_identity *id, int64_t now,
     const struct sig_bundle_subject *subj, struct sig_bundle_result *res,
     struct rw_err *err)
@@ -253,7 +253,7 @@ verify(const char *text, size_t len, const struct policy_trustroot *root,
 
 /* Judge DOC (dumped as a client would send it); RW_OK expected. */
 static void
-verify_doc(json_t *doc, const struct policy_trustroot *root,
+verify_doc(json_t *doc, const struct sig_trustroot *root,
     const struct sig_key *key, const struct sig_identity *id, int64_t now,
     const struct sig_bundle_subject *subj, struct sig_bundle_result *res)
 {
@@ -710,7 +710,7 @@ static const struct row rows[] = {
 static int
 run_row(const struct fix *f, const struct row *r)
 {
-	struct policy_trustroot *own = NULL;
+	struct sig_trustroot *own = NULL;
 	struct sig_bundle_subject subj;
 	struct sig_bundle_result res;
 	char path[512];
@@ -889,7 +889,7 @@ static void
 test_log_key_window(void **state)
 {
 	const struct fix *f = *state;
-	struct policy_trustroot *root = NULL;
+	struct sig_trustroot *root = NULL;
 	struct sig_bundle_subject subj;
 	struct sig_bundle_result res;
 	struct rw_err err;
@@ -929,7 +929,7 @@ static void
 test_rekor2_times(void **state)
 {
 	const struct fix *f = *state;
-	struct policy_trustroot *root;
+	struct sig_trustroot *root;
 	struct sig_bundle_subject subj;
 	struct sig_bundle_result res;
 	json_t *doc, *tr;
@@ -1209,7 +1209,7 @@ test_no_err(void **state)
 #define FORGED_INDEX	42
 
 struct forge {
-	struct policy_trustroot	*root;
+	struct sig_trustroot	*root;
 	struct sig_key		*key;		/* the signer's */
 	char			*bundle;
 };
@@ -1233,10 +1233,10 @@ sign(EVP_PKEY *k, const EVP_MD *md, const void *msg, size_t len,
 }
 
 /* The public-good root plus LOG (its SPKI SPKI_B64, its id ID_B64). */
-static struct policy_trustroot *
+static struct sig_trustroot *
 forged_root(const char *spki_b64, const char *id_b64)
 {
-	struct policy_trustroot *r = NULL;
+	struct sig_trustroot *r = NULL;
 	struct rw_err err;
 	json_t *tr, *lg;
 	size_t len;

@@ -25,7 +25,7 @@ verify(const char *pub_hex, const unsigned char *msg, size_t mlen,
 
 	tu_unhex(pub_hex, pub, 32);
 	tu_unhex(sig_hex, sig, 64);
-	assert_int_equal(policy_ed25519_verify(pub, msg, mlen, sig, ph, &good),
+	assert_int_equal(sig_ed25519_verify(pub, msg, mlen, sig, ph, &good),
 	    RW_OK);
 	return good;
 }
@@ -84,18 +84,18 @@ test_against_openssl(void **state)
 		    k, NULL), 1);
 		assert_int_equal(EVP_DigestSign(m, sig, &slen, msg, i * 8), 1);
 		assert_int_equal(EVP_PKEY_get_raw_public_key(k, pub, &plen), 1);
-		assert_int_equal(policy_ed25519_verify(pub, msg, i * 8, sig, 0,
+		assert_int_equal(sig_ed25519_verify(pub, msg, i * 8, sig, 0,
 		    &good), RW_OK);
 		assert_int_equal(good, 1);
 		/* Any flipped bit of R, S or the message breaks it. */
 		bit = (i * 37) % 512;
 		sig[bit / 8] ^= (unsigned char)(1u << (bit % 8));
-		assert_int_equal(policy_ed25519_verify(pub, msg, i * 8, sig, 0,
+		assert_int_equal(sig_ed25519_verify(pub, msg, i * 8, sig, 0,
 		    &good), RW_OK);
 		assert_int_equal(good, 0);
 		sig[bit / 8] ^= (unsigned char)(1u << (bit % 8));
 		msg[0] ^= 1;
-		assert_int_equal(policy_ed25519_verify(pub, msg, i * 8, sig, 0,
+		assert_int_equal(sig_ed25519_verify(pub, msg, i * 8, sig, 0,
 		    &good), RW_OK);
 		assert_int_equal(good, i == 0);	/* an empty message: no byte */
 		EVP_MD_CTX_free(m);
@@ -134,14 +134,14 @@ test_malformed(void **state)
 			carry >>= 8;
 		}
 	}
-	assert_int_equal(policy_ed25519_verify(p, m72, 1, s, 0, &good), RW_OK);
+	assert_int_equal(sig_ed25519_verify(p, m72, 1, s, 0, &good), RW_OK);
 	assert_int_equal(good, 0);
 	/* y = p - 1 + 1 = 2^255 - 19: not below p, not a point. */
 	memset(p, 0xff, 32);
 	p[0] = 0xed;
 	p[31] = 0x7f;
 	tu_unhex(sig, s, 64);
-	assert_int_equal(policy_ed25519_verify(p, m72, 1, s, 0, &good), RW_OK);
+	assert_int_equal(sig_ed25519_verify(p, m72, 1, s, 0, &good), RW_OK);
 	assert_int_equal(good, 0);
 	/* R not a point (y = 2 has no x on the curve). */
 	memset(bad, 0, sizeof(bad));
@@ -149,7 +149,7 @@ test_malformed(void **state)
 	memset(bad, 0, 32);
 	bad[0] = 2;
 	tu_unhex(pub, p, 32);
-	assert_int_equal(policy_ed25519_verify(p, m72, 1, bad, 0, &good),
+	assert_int_equal(sig_ed25519_verify(p, m72, 1, bad, 0, &good),
 	    RW_OK);
 	assert_int_equal(good, 0);
 }

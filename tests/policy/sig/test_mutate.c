@@ -80,10 +80,10 @@ mutate(const char *src, size_t len, size_t *n, size_t *atp)
 	return m;
 }
 
-static struct policy_trustroot *
+static struct sig_trustroot *
 root_at(const char *path)
 {
-	struct policy_trustroot *r = NULL;
+	struct sig_trustroot *r = NULL;
 	struct rw_err err;
 	size_t len;
 	char *text = tu_slurp(path, &len);
@@ -116,7 +116,7 @@ span(const char *text, const char *key, size_t *lo, size_t *hi)
 static void
 mutate_bundle(const char *dir, const char *rootpath, const char *sigkey)
 {
-	struct policy_trustroot *root = root_at(rootpath);
+	struct sig_trustroot *root = root_at(rootpath);
 	struct sig_bundle_subject subj = { .data = NULL };
 	struct sig_bundle_trust t = { root, NULL, &ident, INT64_C(1900000000) };
 	struct sig_bundle_result res;
@@ -179,7 +179,7 @@ test_bundles(void **state)
 static void
 test_checkpoints(void **state)
 {
-	struct policy_trustroot *root = root_at(CASES
+	struct sig_trustroot *root = root_at(CASES
 	    "/rekor2-checkpoint-cosigned/trusted_root.json");
 	json_t *b = tu_load_json(CASES "/rekor2-checkpoint-cosigned/"
 	    "bundle.sigstore.json");
@@ -187,7 +187,7 @@ test_checkpoints(void **state)
 	    json_object_get(json_array_get(json_object_get(json_object_get(b,
 	    "verificationMaterial"), "tlogEntries"), 0), "inclusionProof"),
 	    "checkpoint"), "envelope"));
-	const struct policy_tlog *log = NULL;
+	const struct sig_tlog_key *log = NULL;
 	struct sig_checkpoint cp;
 	char why[SIG_REASON_MAX + 1], *m;
 	const char *line;
@@ -230,7 +230,7 @@ test_checkpoints(void **state)
 static void
 test_timestamps(void **state)
 {
-	struct policy_trustroot *root = root_at(CASES
+	struct sig_trustroot *root = root_at(CASES
 	    "/rekor2-happy-path/trusted_root.json");
 	json_t *b = tu_load_json(CASES "/rekor2-happy-path/bundle.sigstore.json");
 	json_t *vm = json_object_get(b, "verificationMaterial");

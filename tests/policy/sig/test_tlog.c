@@ -92,8 +92,8 @@ struct entry {
 	unsigned char		(*hashes)[HLEN];
 	struct sig_tlog_proof	 p;
 	char			*note;	/* NULL: the bundle has none */
-	struct policy_trustroot	*tr;
-	const struct policy_tlog *log;
+	struct sig_trustroot	*tr;
+	const struct sig_tlog_key *log;
 };
 
 static uint64_t
@@ -149,7 +149,7 @@ log_load(const char *name, const unsigned char *key_id, struct entry *e)
 	snprintf(path, sizeof(path), "%s/%s/trusted_root.json", BV_DIR, name);
 	json = tu_slurp(access(path, R_OK) == 0 ? path : GOOD_ROOT, &len);
 	rw_err_clear(&err);
-	assert_int_equal(policy_trustroot_parse(json, len, 0, &e->tr, &err),
+	assert_int_equal(sig_trustroot_parse(json, len, 0, &e->tr, &err),
 	    RW_OK);
 	free(json);
 	for (i = 0; i < e->tr->ntlogs && e->log == NULL; i++)
@@ -193,7 +193,7 @@ entry_free(struct entry *e)
 	free(e->body);
 	free(e->hashes);
 	free(e->note);
-	policy_trustroot_free(e->tr);
+	sig_trustroot_free(e->tr);
 }
 
 struct row {
@@ -660,8 +660,8 @@ test_merkle_args(void **state)
 struct tlog_fix {
 	EVP_PKEY		*pk;
 	int			 ed;
-	struct policy_trustroot	*tr;
-	const struct policy_tlog *log;
+	struct sig_trustroot	*tr;
+	const struct sig_tlog_key *log;
 	uint32_t		 hint;
 };
 
@@ -717,8 +717,8 @@ fix_init(struct tlog_fix *f, int ed, int with_url)
 	    with_url ? "\"baseUrl\":\"" TEST_URL "\"," : "", b64,
 	    ed ? "PKIX_ED25519" : "PKIX_ECDSA_P256_SHA_256");
 	rw_err_clear(&err);
-	assert_int_equal(policy_trustroot_parse(json, strlen(json),
-	    POLICY_TROOT_REKOR_ONLY, &f->tr, &err), RW_OK);
+	assert_int_equal(sig_trustroot_parse(json, strlen(json),
+	    SIG_TROOT_REKOR_ONLY, &f->tr, &err), RW_OK);
 	f->log = &f->tr->tlogs[0];
 }
 
@@ -726,7 +726,7 @@ static void
 fix_free(struct tlog_fix *f)
 {
 	EVP_PKEY_free(f->pk);
-	policy_trustroot_free(f->tr);
+	sig_trustroot_free(f->tr);
 }
 
 /* "— NAME base64(HINT || F's signature over TEXT)\n" into OUT. */
@@ -1219,7 +1219,7 @@ test_checkpoint_args(void **state)
 {
 	struct tlog_fix f;
 	struct sig_checkpoint cp;
-	struct policy_tlog nokey;
+	struct sig_tlog_key nokey;
 	struct rw_err err;
 	char r[RMAX];
 	int good = 7;

@@ -437,14 +437,14 @@ test_inputs(void **state)
 static void
 test_parse_public_good(void **state)
 {
-	struct policy_trustroot *t = NULL;
+	struct sig_trustroot *t = NULL;
 	struct rw_err err;
 	size_t len;
 	char *text = tu_slurp(GOOD_ROOT, &len);
 
 	(void)state;
 	rw_err_clear(&err);
-	assert_int_equal(policy_trustroot_parse(text, len, 0, &t, &err), RW_OK);
+	assert_int_equal(sig_trustroot_parse(text, len, 0, &t, &err), RW_OK);
 	assert_int_equal(t->ncas, 2);
 	assert_int_equal(t->ntlogs, 1);
 	assert_int_equal(t->nctlogs, 2);
@@ -453,11 +453,11 @@ test_parse_public_good(void **state)
 	/* 2021-03-07T03:20:29Z and 2022-12-31T23:59:59.999Z */
 	assert_int_equal(t->cas[0].valid.start, 1615087229);
 	assert_int_equal(t->cas[0].valid.end, 1672531199);
-	assert_true(policy_window_has(&t->cas[1].valid, 1674247897));
-	assert_false(policy_window_has(&t->cas[0].valid, 1674247897));
-	policy_trustroot_free(t);
+	assert_true(sig_window_has(&t->cas[1].valid, 1674247897));
+	assert_false(sig_window_has(&t->cas[0].valid, 1674247897));
+	sig_trustroot_free(t);
 	rw_err_clear(&err);
-	assert_int_equal(policy_trustroot_parse("[]", 2, 0, &t, &err), RW_EINVAL);
+	assert_int_equal(sig_trustroot_parse("[]", 2, 0, &t, &err), RW_EINVAL);
 	assert_null(t);
 	assert_string_equal(err.msg, "expected a JSON object");
 	free(text);

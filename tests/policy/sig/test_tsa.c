@@ -107,16 +107,16 @@ material_cleanup(struct material *m)
 }
 
 /* ROOT, parsed as the keyless verifier parses trusted roots. */
-static struct policy_trustroot *
+static struct sig_trustroot *
 root_parse(json_t *root)
 {
-	struct policy_trustroot *tr = NULL;
+	struct sig_trustroot *tr = NULL;
 	struct rw_err err;
 	char *text = json_dumps(root, 0);
 
 	assert_non_null(text);
 	rw_err_clear(&err);
-	if (policy_trustroot_parse(text, strlen(text), 0, &tr, &err) != RW_OK)
+	if (sig_trustroot_parse(text, strlen(text), 0, &tr, &err) != RW_OK)
 		fail_msg("trusted root: %s", err.msg);
 	free(text);
 	return tr;
@@ -127,13 +127,13 @@ static enum sig_verdict
 judge(const unsigned char *ts, size_t len, const unsigned char *sig,
     size_t siglen, json_t *root, struct sig_tsa_result *res)
 {
-	struct policy_trustroot *tr = root_parse(root);
+	struct sig_trustroot *tr = root_parse(root);
 	struct rw_err err;
 
 	rw_err_clear(&err);
 	assert_int_equal(sig_tsa_verify(ts, len, sig, siglen, tr, res, &err),
 	    RW_OK);
-	policy_trustroot_free(tr);
+	sig_trustroot_free(tr);
 	return res->verdict;
 }
 
@@ -457,7 +457,7 @@ static void
 test_arguments(void **state)
 {
 	struct sig_tsa_result res;
-	struct policy_trustroot *tr;
+	struct sig_trustroot *tr;
 	struct material m;
 	struct rw_err err;
 
@@ -484,7 +484,7 @@ test_arguments(void **state)
 	assert_string_equal(err.msg, "timestampAuthorities[0]: not PEM "
 	    "certificates");
 	assert_int_equal(res.verdict, SIG_MALFORMED);
-	policy_trustroot_free(tr);
+	sig_trustroot_free(tr);
 	material_cleanup(&m);
 }
 
