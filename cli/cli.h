@@ -3,6 +3,15 @@
  * `regwarden pins ...`, `audit ...`, `scans ...` and `exceptions ...`.
  * SPDX-License-Identifier: Apache-2.0
  *
+ * Module cli/ (library rw_cli): every command but `serve`: these, and
+ * `check` and `explain` (explain.h), `sign` (sign.h), `verify-bundle`
+ * (below), with the blocking registry client they share (upclient.h);
+ * main.c dispatches.  May call server/ (its config, the facts gathering
+ * and manifest parsing that `explain` shares with admission, upstream
+ * token auth), scanreport/, policy/ (and policy/sig/), db/ and util/;
+ * nothing calls cli/.  Single-threaded: each command runs once per
+ * process.
+ *
  *   regwarden pins [-c config.json] add <host/repo:tag> <sha256:digest>
  *   regwarden pins [-c config.json] rm <host/repo:tag>
  *   regwarden pins [-c config.json] ls [--json]

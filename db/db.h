@@ -21,6 +21,11 @@
  * RW_EDB, RW_EBUSY (locked past the busy timeout), RW_ENOMEM, RW_EINVAL
  * (bad arguments), RW_ETOOBIG (a caller buffer is too small), RW_ENOTFOUND.
  * db/ never logs.
+ *
+ * Module db/ (library rw_db): owns the schema, the migrations and every
+ * SQL statement (db/stmt.c is the one statement layer, so that another
+ * backend differs in one place).  May call util/ only; called by server/,
+ * cli/ and, for its types alone, scanreport/.
  */
 #ifndef RW_DB_H
 #define RW_DB_H

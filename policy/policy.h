@@ -13,6 +13,11 @@
  * judges one against a rule's "scan" section and the exceptions the caller
  * passes.  The file format, every check and every message are described in
  * config/POLICY.md.
+ *
+ * Module policy/ (library rw_policy): owns the policy file's model, its
+ * loader and checker, and evaluation.  May call policy/sig/ (the signature
+ * verifiers, through policy/sig/sig.h only) and util/; never db/ or
+ * anything above.  Called by server/ and cli/.
  */
 #ifndef RW_POLICY_H
 #define RW_POLICY_H

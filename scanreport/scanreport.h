@@ -29,6 +29,11 @@
  *
  * A struct scanreport belongs to one thread; what it points at stays valid
  * until scanreport_cleanup.
+ *
+ * Module scanreport/ (library rw_scanreport): owns the scanners' report
+ * formats, nothing else.  May call db/ (for struct db_scan_report and its
+ * parts, never a verb) and util/; called by server/ (reports posted to the
+ * admin listener, and the scanner runner's) and cli/ (`scans import`).
  */
 #ifndef RW_SCANREPORT_H
 #define RW_SCANREPORT_H

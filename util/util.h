@@ -6,6 +6,11 @@
  * on another regwarden module.  Everything here is thread-safe unless a
  * function says otherwise; a struct rw_buf or struct rw_hash belongs to one
  * thread at a time.
+ *
+ * Module util/ (library rw_util), at the bottom of the graph: errors,
+ * logging, bounded buffers and texts, digests, RFC 3339 times, file
+ * reading, diagnostics and JSON text positions.  Every other module may
+ * call it; it calls none of them.
  */
 #ifndef RW_UTIL_H
 #define RW_UTIL_H
