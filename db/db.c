@@ -2,7 +2,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "db/db.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
