@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -205,6 +206,60 @@ test_table(void **state)
 	assert_null(denial_table_new(0, 1000));
 }
 
+/* Occurrences of NEEDLE in the file PATH (below the source tree). */
+static int
+count_in(const char *path, const char *needle)
+{
+	char full[1024], *text, *p;
+	size_t len;
+	int n = 0;
+
+	snprintf(full, sizeof(full), "%s/%s", RW_SOURCE_DIR, path);
+	text = tu_slurp(full, &len);
+	assert_non_null(text);
+	for (p = text; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	free(text);
+	return n;
+}
+
+/*
+ * No path answers a manifest with a digest but the two that the plan
+ * chooses: the real one (DENIAL_SERVE) and the denial document's.  A new
+ * place that sets Docker-Content-Digest on a response, or calls
+ * serve_manifest, fails here and must be reasoned about.
+ */
+static void
+test_digest_answers_are_planned(void **state)
+{
+	static const char *const files[] = { "server/proxy.c",
+		"server/proxy_upstream.c", "server/proxy_auth.c",
+		"server/decide.c", "server/front.c", "server/admin.c" };
+	char *text, *serve, *call;
+	size_t i, len;
+
+	(void)state;
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		assert_int_equal(count_in(files[i], "\"Docker-Content-Digest\", "),
+		    0);
+	assert_int_equal(count_in("server/proxy_manifest.c",
+	    "MHD_add_response_header(r, \"Docker-Content-Digest\""), 2);
+	/* serve_manifest: one call, in the DENIAL_SERVE case of the plan. */
+	assert_int_equal(count_in("server/proxy_manifest.c",
+	    "serve_manifest(rq"), 1);
+	text = tu_slurp(RW_SOURCE_DIR "/server/proxy_manifest.c", &len);
+	assert_non_null(text);
+	serve = strstr(text, "case DENIAL_SERVE:");
+	call = strstr(text, "return serve_manifest(rq");
+	assert_non_null(serve);
+	assert_non_null(call);
+	assert_true(call > serve && call - serve < 40);
+	free(text);
+	/* Relayed (undecided) manifest answers drop the upstream's digest. */
+	assert_int_equal(count_in("server/proxy_upstream.c",
+	    "strcasecmp(name, \"Docker-Content-Digest\") == 0"), 1);
+}
+
 int
 main(void)
 {
@@ -215,6 +270,7 @@ main(void)
 		cmocka_unit_test(test_doc_never_a_real_manifest),
 		cmocka_unit_test(test_doc_bad_args),
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_digest_answers_are_planned),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
