@@ -740,8 +740,6 @@ store(struct request *rq, const struct verdict *v)
 	keep_ms = keep_for(ttl, v->valid_until);
 	if (v->valid_until > 0 && v->valid_until - now < ttl)
 		ttl = v->valid_until > now ? (int)(v->valid_until - now) : 0;
-	dcache_complete(rq->srv->dc, rq->dkey, &rq->dv, rw_now_ms() + keep_ms);
-	rq->leading = 0;
 	memset(&k, 0, sizeof(k));
 	k.policy_rev = policy_revision(rq->ph->p);
 	k.upstream = rq->rt.up->name;
@@ -760,14 +758,24 @@ store(struct request *rq, const struct verdict *v)
 	d.expires_at = v->kind == VERDICT_DENY || v->valid_until > 0 ?
 	    now + ttl : 0;
 	rw_err_clear(&err);
-	if (db_decision_put(rq->srv->db, &k, &d, &err) != RW_OK)
+	if (db_decision_put(rq->srv->db, &k, &d, &err) != RW_OK) {
+		/*
+		 * The blob gate reads the db, so it refuses this image's blobs
+		 * (fails closed).  Not kept in memory either: the next pull
+		 * decides again and records it, once the db has room.
+		 */
 		log_warnx("cannot record decision: %s", err.msg);
+		keep_ms = 0;
+	}
+	dcache_complete(rq->srv->dc, rq->dkey, &rq->dv, rw_now_ms() + keep_ms);
+	rq->leading = 0;
 }
 
 /* ----------------------------------------------------- record & answer */
 
-static void
-audit(struct request *rq, const char *verdict)
+/* Queue the decision's audit row: RW_OK, or ERR says why it was not taken. */
+static int
+audit(struct request *rq, const char *verdict, struct rw_err *err)
 {
 	struct db_audit_row a;
 	char host[256];
@@ -791,7 +799,33 @@ audit(struct request *rq, const char *verdict)
 	a.rule_line = rq->dv.line;
 	a.reasons_json = rq->reasons;
 	a.message = rq->dv.message;
-	auditq_add(rq->srv->auditq, &a);
+	return auditq_add(rq->srv->auditq, &a, err);
+}
+
+/*
+ * Audit or refuse: the row of a decision that would be served (allow,
+ * warn, audit mode) could not be queued, so the decision is not served:
+ * it becomes a 503 saying why (not cached: the next pull decides again).
+ * A refusal (deny, error) is answered as it is, since it serves nothing;
+ * its missing row is logged.  WHY is auditq_add's reason.
+ */
+static void
+unaudited(struct request *rq, const char *verdict, const char *why)
+{
+	char host[256];
+
+	if (rq->dv.kind == VERDICT_DENY || rq->dv.kind == DV_ERROR) {
+		log_warnx("request %s: no audit row for its %s verdict on %s: "
+		    "%s", rq->id, verdict, rq->rt.name, why);
+		return;
+	}
+	decide_host(rq->rt.up, host, sizeof(host));
+	memset(&rq->dv, 0, sizeof(rq->dv));
+	rq->dv.kind = DV_ERROR;
+	snprintf(rq->dv.message, sizeof(rq->dv.message), "regwarden: could "
+	    "not record the decision on %s/%s%s%s in the audit log: %s; "
+	    "refusing to serve it unaudited", host, rq->rt.name,
+	    rq->rt.ref_is_digest ? "@" : ":", rq->rt.ref, why);
 }
 
 static void
@@ -819,18 +853,24 @@ log_decision(struct request *rq, const char *verdict, int cached)
 static int
 conclude(struct request *rq, int cached)
 {
+	struct rw_err err;
 	const char *verdict;
 
 	verdict = rq->dv.kind == DV_ERROR ? "error" : verdict_name(rq->dv.kind);
+	/* Every decision on a GET or PUT is one audit row, taken before the
+	 * answer.  A HEAD is followed by the GET that is recorded, except a
+	 * refused digest's HEAD: that refusal is all the client gets. */
+	rw_err_clear(&err);
+	if ((!head(rq) || (rq->dv.kind == VERDICT_DENY &&
+	    rq->rt.ref_is_digest)) && audit(rq, verdict, &err) != RW_OK) {
+		unaudited(rq, verdict, err.msg);
+		verdict = rq->dv.kind == DV_ERROR ? "error" : verdict;
+	}
 	metrics_decision(rq->srv->metrics, rq->dv.kind == DV_ERROR ?
 	    METRICS_ERROR : rq->dv.kind == VERDICT_DENY ? METRICS_DENY :
 	    rq->dv.kind == VERDICT_WARN ? METRICS_WARN : METRICS_ALLOW,
 	    rq->dv.rule[0] != '\0' ? rq->dv.rule : NULL);
 	log_decision(rq, verdict, cached);
-	/* A HEAD is followed by the GET that is recorded, except a refused
-	 * digest's HEAD: that refusal is all the client gets. */
-	if (!head(rq) || (rq->dv.kind == VERDICT_DENY && rq->rt.ref_is_digest))
-		audit(rq, verdict);
 	rq->phase = PH_ANSWER;
 	return S_NEXT;
 }
