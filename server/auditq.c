@@ -136,10 +136,10 @@ requeue(struct auditq *q, struct qrow *list, struct qrow *last, size_t n,
 	q->head = list;
 	q->n += n;
 	if (q->fail_code == RW_OK)
-		log_warnx("cannot write the audit log (%s): %zu rows kept and "
-		    "tried again every %d ms; until a write succeeds, "
+		log_warnx("cannot write the audit log (%s): %zu row%s kept "
+		    "and tried again every %d ms; until a write succeeds, "
 		    "decisions are refused rather than served unaudited",
-		    err->msg, q->n, AUDITQ_RETRY_MS);
+		    err->msg, q->n, q->n == 1 ? "" : "s", AUDITQ_RETRY_MS);
 	q->fail_code = err->code != RW_OK ? err->code : RW_EDB;
 	rw_strlcpy(q->fail_msg, err->msg, sizeof(q->fail_msg));
 }
@@ -198,8 +198,9 @@ settle(struct auditq *q, struct qrow *list, struct qrow *last, size_t n,
 	q->tries++;
 	if (rc == RW_OK) {
 		if (q->fail_code != RW_OK)
-			log_info("the audit log is written again: the %zu rows "
-			    "that waited are in", n);
+			log_info("the audit log is written again: the %zu "
+			    "row%s that waited %s in", n, n == 1 ? "" : "s",
+			    n == 1 ? "is" : "are");
 		q->fail_code = RW_OK;
 		q->fail_msg[0] = '\0';
 		free_rows(list);

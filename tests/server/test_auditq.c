@@ -230,6 +230,16 @@ test_bad_row_is_refused(void **state)
 	db_close(db);
 }
 
+static int
+occurrences(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (; (hay = strstr(hay, needle)) != NULL; hay++)
+		n++;
+	return n;
+}
+
 #define FULL_WHY	"its last write failed (sqlite3_step COMMIT: database " \
 			"or disk is full)"
 
@@ -247,6 +257,7 @@ test_full_disk_refuses_then_recovers(void **state)
 	struct tally t;
 	struct rw_err err;
 	size_t waiting;
+	char *log;
 	int i;
 
 	rw_err_clear(&err);
@@ -290,6 +301,15 @@ test_full_disk_refuses_then_recovers(void **state)
 	assert_int_equal(auditq_flush(q, &err), RW_OK);
 	assert_int_equal(rows(f->db, &t), 16);
 	auditq_free(q);
+	/* One line when it starts failing, one when it is written again. */
+	log = tu_slurp(f->log, NULL);
+	assert_int_equal(occurrences(log, "cannot write the audit log ("
+	    "sqlite3_step COMMIT: database or disk is full): 5 rows kept and "
+	    "tried again every 200 ms; until a write succeeds, decisions are "
+	    "refused rather than served unaudited\n"), 1);
+	assert_int_equal(occurrences(log, "the audit log is written again: "
+	    "the 5 rows that waited are in\n"), 1);
+	free(log);
 }
 
 /* AUDITQ_MAX rows waiting (one batch stuck in a write, the rest queued):
@@ -326,16 +346,6 @@ test_bound(void **state)
 	assert_int_equal(add(q, AUDITQ_MAX + 2, &err), RW_OK);
 	auditq_free(q);
 	assert_int_equal(rows(f->db, &t), AUDITQ_MAX + 1);
-}
-
-static int
-occurrences(const char *hay, const char *needle)
-{
-	int n = 0;
-
-	for (; (hay = strstr(hay, needle)) != NULL; hay++)
-		n++;
-	return n;
 }
 
 /* Shutting down while the disk is still full: one more try, then each row
