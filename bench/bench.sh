@@ -203,6 +203,8 @@ cfg = {"listen": listen, "state_dir": state,
        "upstreams": [{"name": "local", "url": reg, "insecure": True,
                       "default": True, "auth": "passthrough"}]}
 cfg.update(json.loads(extra) if extra else {})
+if "policy" not in cfg:
+    cfg["plain_proxy"] = True  # the baseline: a proxy without admission
 with open(path, "w") as f:
     json.dump(cfg, f, indent=1)
 PY

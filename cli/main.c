@@ -45,10 +45,18 @@ check_config(const char *path)
 {
 	struct rw_config *cfg = NULL;
 	struct rw_diags d;
+	struct rw_err err;
 
 	memset(&d, 0, sizeof(d));
 	if (config_load(path, &cfg, &d) != RW_OK) {
 		server_print_diags(&d);
+		return 1;
+	}
+	/* "OK" means serve starts: the same refusal of a policy-less config. */
+	rw_err_clear(&err);
+	if (config_check_serve(cfg, &err) != RW_OK) {
+		fprintf(stderr, "%s\n", err.msg);
+		config_free(cfg);
 		return 1;
 	}
 	printf("%s: configuration OK\n", path);

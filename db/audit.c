@@ -20,8 +20,8 @@
 
 static const char *const verdicts[] = { "allow", "deny", "warn", "error" };
 
-static int
-check_row(const struct db_audit_row *r, struct rw_err *err)
+int
+db_audit_check(const struct db_audit_row *r, struct rw_err *err)
 {
 	size_t i;
 
@@ -71,7 +71,7 @@ db_audit_add(struct db *db, const struct db_audit_row *row,
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = check_row(row, err);
+	rc = db_audit_check(row, err);
 	if (rc != RW_OK)
 		return rc;
 	pthread_mutex_lock(&db->mu);
@@ -275,7 +275,7 @@ db_audit_add_many(struct db *db, const struct db_audit_row *rows, size_t n,
 	int rc;
 
 	for (i = 0; i < n; i++) {
-		rc = check_row(&rows[i], err);
+		rc = db_audit_check(&rows[i], err);
 		if (rc != RW_OK)
 			return rc;
 	}
@@ -294,7 +294,13 @@ db_audit_add_many(struct db *db, const struct db_audit_row *rows, size_t n,
 	}
 	if (rc == RW_OK)
 		rc = db_tx_commit(db, err);
-	else
+	/*
+	 * A COMMIT that fails can leave the transaction open (SQLITE_BUSY
+	 * does; SQLITE_FULL and I/O errors roll back by themselves): without
+	 * this ROLLBACK every later row would go into a transaction that is
+	 * never committed, and a clean exit would roll them all back.
+	 */
+	if (rc != RW_OK)
 		db_tx_rollback(db);
 	pthread_mutex_unlock(&db->mu);
 	return rc;

@@ -239,13 +239,23 @@ struct db_audit_row {
 	const char	*message;
 };
 
+/**
+ * Whether db_audit_add would take ROW, without the database: RW_OK, or
+ * RW_EINVAL with the message db_audit_add would give ("db_audit_add:
+ * missing argument", "db_audit_add: unknown verdict \"x\"").  Lets a
+ * caller that writes later refuse a row now rather than lose it then.
+ */
+int	 db_audit_check(const struct db_audit_row *row, struct rw_err *err);
+
 /** Append ROW.  Returns RW_OK, RW_EINVAL, RW_EDB, RW_EBUSY or RW_ENOMEM. */
 int	 db_audit_add(struct db *db, const struct db_audit_row *row,
 	    struct rw_err *err);
 
 /**
  * Append ROWS[0..N-1] in one transaction: all or none.  Returns as
- * db_audit_add.
+ * db_audit_add.  A failed insert or COMMIT (a full disk shows at either)
+ * is rolled back, so the connection is never left inside the transaction
+ * and the same rows can be tried again once the store has room.
  */
 int	 db_audit_add_many(struct db *db, const struct db_audit_row *rows,
 	    size_t n, struct rw_err *err);

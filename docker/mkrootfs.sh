@@ -45,6 +45,9 @@ printf 'root:x:0:0:root:/nonexistent:/nonexistent\nregwarden:x:65532:65532:regwa
 printf 'root:x:0:\nregwarden:x:65532:\n' >"$root/etc/group"
 
 install -m 0644 "$config" "$root/etc/regwarden/regwarden.json"
+# The example policy (a config without one does not start): mount your own
+# over it.
+install -m 0644 "$(dirname "$0")/../config/policy.json" "$root/etc/regwarden/policy.json"
 chown 65532:65532 "$root/var/lib/regwarden"
 chmod 0700 "$root/var/lib/regwarden"
 chmod 1777 "$root/tmp"

@@ -114,6 +114,8 @@ cfg = {"listen": "127.0.0.1:" + port, "state_dir": state,
        "upstreams": [{"name": "local", "url": "http://127.0.0.1:" + reg,
                       "insecure": True, "hosts": ["docker.io"], "default": True}]}
 cfg.update(json.loads(extra))
+if "policy" not in cfg:
+    cfg["plain_proxy"] = True  # the baseline: a proxy without admission
 json.dump(cfg, open(path, "w"))
 PY
 	"$bin" serve -c "$dir/config.json" >"$dir/log" 2>&1 &

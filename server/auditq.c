@@ -16,14 +16,18 @@ struct qrow {
 
 struct auditq {
 	pthread_mutex_t	 mu;
-	pthread_cond_t	 cv;	/* rows queued, or stop */
-	pthread_cond_t	 done;	/* a batch was written */
+	pthread_cond_t	 cv;	/* rows due, a flush, or stop */
+	pthread_cond_t	 done;	/* a write was tried */
 	pthread_t	 thr;
 	struct db	*db;
 	struct qrow	*head, *tail;
-	size_t		 n;
+	size_t		 n;		/* rows queued */
+	size_t		 inflight;	/* rows being written */
+	unsigned	 tries;		/* writes tried, for auditq_flush */
+	int		 flushers;	/* threads waiting in auditq_flush */
 	int		 stop;
-	int		 writing;
+	int		 fail_code;	/* RW_OK, or the last write's failure */
+	char		 fail_msg[sizeof(((struct rw_err *)0)->msg)];
 };
 
 static size_t
@@ -80,65 +84,163 @@ copy_row(const struct db_audit_row *r)
 	return q;
 }
 
-/* Write LIST (taken off the queue) in one transaction, then free it. */
-static void
-write_batch(struct auditq *q, struct qrow *list, size_t n)
+static const char *
+str(const char *s)
 {
-	struct db_audit_row *rows;
-	struct qrow *r, *next;
-	struct rw_err err;
-	size_t i = 0;
+	return s != NULL ? s : "-";
+}
 
-	rows = calloc(n, sizeof(*rows));
-	rw_err_clear(&err);
-	for (r = list; r != NULL && rows != NULL; r = r->next)
+static void
+free_rows(struct qrow *list)
+{
+	struct qrow *next;
+
+	for (; list != NULL; list = next) {
+		next = list->next;
+		free(list);
+	}
+}
+
+/* Try LIST (N rows, off the queue) in one transaction.  RW_OK: written. */
+static int
+write_batch(struct auditq *q, struct qrow *list, size_t n, struct rw_err *err)
+{
+	struct db_audit_row *rows = calloc(n, sizeof(*rows));
+	struct qrow *r;
+	size_t i = 0;
+	int rc;
+
+	if (rows == NULL)
+		return rw_err_set(err, RW_ENOMEM, "out of memory");
+	for (r = list; r != NULL; r = r->next)
 		rows[i++] = r->r;
-	if (rows == NULL || db_audit_add_many(q->db, rows, n, &err) != RW_OK) {
-		/* One by one, so one bad row does not cost the others. */
-		for (r = list; r != NULL; r = r->next) {
-			rw_err_clear(&err);
-			if (db_audit_add(q->db, &r->r, &err) != RW_OK)
-				log_warnx("cannot write an audit row (request "
-				    "%s): %s", r->r.request_id, err.msg);
-		}
-	}
+	/*
+	 * All or none: a row the store refuses for what it is cannot get
+	 * here (auditq_add checks it), so a failure is the store's and the
+	 * whole batch waits for the next try.
+	 */
+	rc = db_audit_add_many(q->db, rows, n, err);
 	free(rows);
-	for (r = list; r != NULL; r = next) {
-		next = r->next;
-		free(r);
+	return rc;
+}
+
+/* The store failed on the batch LIST..LAST (N rows): back to the front of
+ * the queue, in order, for the next try. */
+static void
+requeue(struct auditq *q, struct qrow *list, struct qrow *last, size_t n,
+    const struct rw_err *err)
+{
+	last->next = q->head;
+	if (q->head == NULL)
+		q->tail = last;
+	q->head = list;
+	q->n += n;
+	if (q->fail_code == RW_OK)
+		log_warnx("cannot write the audit log (%s): %zu row%s kept "
+		    "and tried again every %d ms; until a write succeeds, "
+		    "decisions are refused rather than served unaudited",
+		    err->msg, q->n, q->n == 1 ? "" : "s", AUDITQ_RETRY_MS);
+	q->fail_code = err->code != RW_OK ? err->code : RW_EDB;
+	rw_strlcpy(q->fail_msg, err->msg, sizeof(q->fail_msg));
+}
+
+/* Shutting down and the store still fails: the log is the last record. */
+static void
+drop_lost(struct qrow *list, const struct rw_err *err)
+{
+	const struct db_audit_row *a;
+	struct qrow *r;
+
+	for (r = list; r != NULL; r = r->next) {
+		a = &r->r;
+		log_warnx("audit row lost at shutdown (%s): request %s, "
+		    "client %s, %s %s/%s %s, digest %s, verdict %s, rule %s",
+		    err->msg, str(a->request_id), str(a->client),
+		    a->operation, str(a->host), a->repo, str(a->reference),
+		    str(a->digest), a->verdict, str(a->rule));
 	}
+	free_rows(list);
+}
+
+static int
+due(const struct auditq *q)
+{
+	if (q->stop)
+		return 1;
+	if (q->head == NULL)
+		return 0;
+	return q->flushers > 0 || (q->fail_code == RW_OK &&
+	    q->n >= AUDITQ_BATCH);
+}
+
+/* Sleep until rows are due or a flush period (a retry period while the
+ * store fails) has passed. */
+static void
+nap(struct auditq *q)
+{
+	long ms = q->fail_code != RW_OK ? AUDITQ_RETRY_MS : AUDITQ_FLUSH_MS;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	ts.tv_sec += ts.tv_nsec / 1000000000L;
+	ts.tv_nsec %= 1000000000L;
+	pthread_cond_timedwait(&q->cv, &q->mu, &ts);
+}
+
+/* The batch LIST..LAST (N rows) was tried with result RC: account for it. */
+static void
+settle(struct auditq *q, struct qrow *list, struct qrow *last, size_t n,
+    int rc, const struct rw_err *err)
+{
+	q->inflight = 0;
+	q->tries++;
+	if (rc == RW_OK) {
+		if (q->fail_code != RW_OK)
+			log_info("the audit log is written again: the %zu "
+			    "row%s that waited %s in", n, n == 1 ? "" : "s",
+			    n == 1 ? "is" : "are");
+		q->fail_code = RW_OK;
+		q->fail_msg[0] = '\0';
+		free_rows(list);
+	} else if (q->stop) {
+		drop_lost(list, err);
+	} else {
+		requeue(q, list, last, n, err);
+	}
+	pthread_cond_broadcast(&q->done);
 }
 
 static void *
 writer(void *arg)
 {
 	struct auditq *q = arg;
-	struct timespec ts;
-	struct qrow *list;
+	struct qrow *list, *last;
+	struct rw_err err;
 	size_t n;
+	int rc;
 
 	pthread_mutex_lock(&q->mu);
 	for (;;) {
-		if (q->n < AUDITQ_BATCH && !q->stop) {
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += AUDITQ_FLUSH_MS * 1000000L;
-			ts.tv_sec += ts.tv_nsec / 1000000000L;
-			ts.tv_nsec %= 1000000000L;
-			pthread_cond_timedwait(&q->cv, &q->mu, &ts);
+		if (!due(q))
+			nap(q);
+		if (q->head == NULL) {
+			if (q->stop)
+				break;
+			continue;
 		}
 		list = q->head;
+		last = q->tail;
 		n = q->n;
 		q->head = q->tail = NULL;
 		q->n = 0;
-		if (list == NULL && q->stop)
-			break;
-		q->writing = list != NULL;
+		q->inflight = n;
 		pthread_mutex_unlock(&q->mu);
-		if (list != NULL)
-			write_batch(q, list, n);
+		rw_err_clear(&err);
+		rc = write_batch(q, list, n, &err);
 		pthread_mutex_lock(&q->mu);
-		q->writing = 0;
-		pthread_cond_broadcast(&q->done);
+		settle(q, list, last, n, rc, &err);
 	}
 	pthread_mutex_unlock(&q->mu);
 	return NULL;
@@ -168,14 +270,34 @@ auditq_new(struct db *db, struct rw_err *err)
 	return q;
 }
 
-void
-auditq_add(struct auditq *q, const struct db_audit_row *row)
+/* Why rows are refused while the store fails; Q->mu held. */
+static int
+failure(const struct auditq *q, struct rw_err *err)
 {
-	struct qrow *r = copy_row(row);
-	struct rw_err err;
+	return rw_err_set(err, q->fail_code, "its last write failed (%s)",
+	    q->fail_msg);
+}
 
+int
+auditq_add(struct auditq *q, const struct db_audit_row *row,
+    struct rw_err *err)
+{
+	struct qrow *r;
+	int rc;
+
+	rc = db_audit_check(row, err);
+	if (rc != RW_OK)
+		return rc;
+	r = copy_row(row);
+	if (r == NULL)
+		return rw_err_set(err, RW_ENOMEM, "out of memory");
 	pthread_mutex_lock(&q->mu);
-	if (r != NULL && q->n < AUDITQ_MAX) {
+	if (q->fail_code != RW_OK)
+		rc = failure(q, err);
+	else if (q->n + q->inflight >= AUDITQ_MAX)
+		rc = rw_err_set(err, RW_EBUSY, "%d rows are waiting to be "
+		    "written", AUDITQ_MAX);
+	else {
 		if (q->tail != NULL)
 			q->tail->next = r;
 		else
@@ -183,28 +305,47 @@ auditq_add(struct auditq *q, const struct db_audit_row *row)
 		q->tail = r;
 		if (++q->n >= AUDITQ_BATCH)
 			pthread_cond_signal(&q->cv);
-		pthread_mutex_unlock(&q->mu);
-		return;
 	}
 	pthread_mutex_unlock(&q->mu);
-	/* Full (or out of memory): write it now rather than lose it. */
-	rw_err_clear(&err);
-	if (db_audit_add(q->db, row, &err) != RW_OK)
-		log_warnx("cannot write an audit row (request %s): %s",
-		    row->request_id, err.msg);
-	free(r);
+	if (rc != RW_OK)
+		free(r);
+	return rc;
 }
 
-void
-auditq_flush(struct auditq *q)
+int
+auditq_flush(struct auditq *q, struct rw_err *err)
 {
+	unsigned start;
+	int rc = RW_OK;
+
 	pthread_mutex_lock(&q->mu);
-	pthread_cond_signal(&q->cv);
-	while (q->n > 0 || q->writing) {
+	start = q->tries;
+	q->flushers++;
+	while (q->n + q->inflight > 0) {
+		if (q->fail_code != RW_OK && q->tries != start) {
+			rc = failure(q, err);
+			break;
+		}
 		pthread_cond_signal(&q->cv);
 		pthread_cond_wait(&q->done, &q->mu);
 	}
+	q->flushers--;
 	pthread_mutex_unlock(&q->mu);
+	return rc;
+}
+
+int
+auditq_state(struct auditq *q, size_t *waiting, struct rw_err *err)
+{
+	int rc = RW_OK;
+
+	pthread_mutex_lock(&q->mu);
+	if (waiting != NULL)
+		*waiting = q->n + q->inflight;
+	if (q->fail_code != RW_OK)
+		rc = failure(q, err);
+	pthread_mutex_unlock(&q->mu);
+	return rc;
 }
 
 void

@@ -1121,6 +1121,8 @@ static const struct field root_fields[] = {
 	{ .key = "timeouts", .type = F_OBJ, .sub = timeouts_fields },
 	{ .key = "upstreams", .type = F_FN, .required = 1, .fn = upstreams_fn },
 	{ .key = "policy", .type = F_PATH, .off = OFF(policy_path) },
+	{ .key = "plain_proxy", .type = F_BOOL, .def = 0,
+	  .off = OFF(plain_proxy) },
 	{ .key = "blob_gate", .type = F_BOOL, .def = 1, .off = OFF(blob_gate) },
 	{ .key = "verify_blobs", .type = F_BOOL, .def = 0,
 	  .off = OFF(verify_blobs) },
@@ -1289,6 +1291,7 @@ config_load(const char *path, struct rw_config **out, struct rw_diags *diags)
 	}
 	cfg->path = cfg_sdup(&ld, path);
 	ld.dir = dir_of(&ld, path);
+	cfg->dir = ld.dir != NULL ? cfg_sdup(&ld, ld.dir) : NULL;
 	/* Without the index, errors still come out, only without line:col. */
 	ld.jp = rw_jpos_new(text, len);
 	defaults(&ld, root_fields, cfg);
@@ -1315,6 +1318,39 @@ out:
 	json_decref(doc);
 	free(text);
 	return rc;
+}
+
+/* ------------------------------------------------------------ serve */
+
+int
+config_check_serve(const struct rw_config *cfg, struct rw_err *err)
+{
+	if (cfg->policy_path != NULL && cfg->plain_proxy)
+		return rw_err_set(err, RW_ECONFIG, "%s: \"policy\" and "
+		    "\"plain_proxy\": true exclude each other; remove one",
+		    cfg->path);
+	if (cfg->policy_path == NULL && !cfg->plain_proxy)
+		return rw_err_set(err, RW_ECONFIG, "%s: no \"policy\": "
+		    "regwarden does not start without one, since every image "
+		    "would be admitted; name a policy file (config/policy.json "
+		    "is an example), or set \"plain_proxy\": true to run as a "
+		    "plain proxy on purpose", cfg->path);
+	return RW_OK;
+}
+
+const char *
+config_client_path(const struct rw_config *cfg, const char *file)
+{
+	size_t n = cfg->dir != NULL ? strlen(cfg->dir) : 0;
+	const char *slash;
+
+	if (file == NULL)
+		return "";
+	if (n > 0 && strncmp(file, cfg->dir, n) == 0 && file[n] == '/' &&
+	    strstr(file + n, "/../") == NULL)
+		return file + n + 1;
+	slash = strrchr(file, '/');
+	return slash != NULL ? slash + 1 : file;
 }
 
 /* ---------------------------------------------------------- release */
@@ -1355,6 +1391,7 @@ config_free(struct rw_config *cfg)
 	free(cfg->log_file);
 	free(cfg->log_format);
 	free(cfg->policy_path);
+	free(cfg->dir);
 	free(cfg->admin_host);
 	for (i = 0; cfg->scanner_argv != NULL && cfg->scanner_argv[i] != NULL;
 	    i++)

@@ -49,6 +49,7 @@ struct cfg_upstream {
 
 struct rw_config {
 	char		*path;		/* file it was loaded from */
+	char		*dir;		/* its directory, absolute when known */
 
 	char		*listen_host;	/* "127.0.0.1", "::1", "0.0.0.0", "::" */
 	int		 listen_port;
@@ -85,6 +86,7 @@ struct rw_config {
 
 	/* admission */
 	char		*policy_path;	/* NULL = no policy: everything admitted */
+	int		 plain_proxy;	/* no policy on purpose (else serve refuses) */
 	int		 blob_gate;	/* serve only blobs of admitted manifests */
 	int		 verify_blobs;	/* hash streamed blobs against their digest */
 
@@ -124,6 +126,20 @@ const struct cfg_upstream *config_upstream_by_name(const struct rw_config *cfg,
 /** The upstream answering for registry host HOST ("docker.io"), or NULL. */
 const struct cfg_upstream *config_upstream_by_host(const struct rw_config *cfg,
 	    const char *host);
+
+/**
+ * Can `serve` run with CFG?  A config without "policy" would admit every
+ * image, so it is refused unless "plain_proxy" is true; the two together
+ * are refused too.  Returns RW_OK or RW_ECONFIG with ERR naming the file.
+ */
+int	 config_check_serve(const struct rw_config *cfg, struct rw_err *err);
+
+/**
+ * FILE (a policy or key path) as a client may be shown it: relative to the
+ * config's directory when it lies below it, else its last component; never
+ * a server path.  Borrowed from FILE.
+ */
+const char *config_client_path(const struct rw_config *cfg, const char *file);
 
 /** The default upstream, or NULL when none is marked default. */
 const struct cfg_upstream *config_default_upstream(const struct rw_config *cfg);

@@ -740,8 +740,6 @@ store(struct request *rq, const struct verdict *v)
 	keep_ms = keep_for(ttl, v->valid_until);
 	if (v->valid_until > 0 && v->valid_until - now < ttl)
 		ttl = v->valid_until > now ? (int)(v->valid_until - now) : 0;
-	dcache_complete(rq->srv->dc, rq->dkey, &rq->dv, rw_now_ms() + keep_ms);
-	rq->leading = 0;
 	memset(&k, 0, sizeof(k));
 	k.policy_rev = policy_revision(rq->ph->p);
 	k.upstream = rq->rt.up->name;
@@ -760,73 +758,24 @@ store(struct request *rq, const struct verdict *v)
 	d.expires_at = v->kind == VERDICT_DENY || v->valid_until > 0 ?
 	    now + ttl : 0;
 	rw_err_clear(&err);
-	if (db_decision_put(rq->srv->db, &k, &d, &err) != RW_OK)
+	if (db_decision_put(rq->srv->db, &k, &d, &err) != RW_OK) {
+		/*
+		 * The blob gate reads the db, so it refuses this image's blobs
+		 * (fails closed).  Not kept in memory either: the next pull
+		 * decides again and records it, once the db has room.
+		 */
 		log_warnx("cannot record decision: %s", err.msg);
-}
-
-/* ----------------------------------------------- HEAD by tag, then GET */
-
-/*
- * containerd resolves a tag with HEAD and then GETs the digest, and a
- * HEAD answer has no body to carry a message.  So HEAD answers with the
- * real digest, and a tag verdict that is not "allow" is remembered for
- * that client and digest for a minute: the GET by digest that follows is
- * refused (or warned) with the tag's message.
- */
-#define TAGV_TTL_MS	(60 * 1000)
-
-static void
-tagv_key(struct request *rq, char key[RW_DIGEST_MAX])
-{
-	struct rw_hash h;
-	const char *ip = rq->client_ip;
-
-	rw_hash_init(&h, RW_HASH_SHA256);
-	rw_hash_update(&h, ip, strlen(ip) + 1);
-	rw_hash_update(&h, rq->rt.up->name, strlen(rq->rt.up->name) + 1);
-	rw_hash_update(&h, rq->rt.name, strlen(rq->rt.name) + 1);
-	rw_hash_update(&h, rq->digest, strlen(rq->digest));
-	rw_hash_final(&h, key);
-}
-
-static void
-tagv_put(struct request *rq)
-{
-	struct tagv_slot *s;
-	char key[RW_DIGEST_MAX];
-
-	tagv_key(rq, key);
-	pthread_mutex_lock(&rq->srv->state_mu);
-	s = &rq->srv->tagv[strtoul(key + 7 + 56, NULL, 16) % TAGV_SLOTS];
-	memcpy(s->key, key, sizeof(s->key));
-	s->expires_ms = rq->dv.kind == VERDICT_ALLOW ? 0 :
-	    rw_now_ms() + TAGV_TTL_MS;
-	s->v = rq->dv;
-	pthread_mutex_unlock(&rq->srv->state_mu);
-}
-
-/* A remembered tag verdict for this client and digest, if any. */
-static int
-tagv_get(struct request *rq, struct dverdict *out)
-{
-	struct tagv_slot *s;
-	char key[RW_DIGEST_MAX];
-	int found;
-
-	tagv_key(rq, key);
-	pthread_mutex_lock(&rq->srv->state_mu);
-	s = &rq->srv->tagv[strtoul(key + 7 + 56, NULL, 16) % TAGV_SLOTS];
-	found = strcmp(s->key, key) == 0 && s->expires_ms > rw_now_ms();
-	if (found)
-		*out = s->v;
-	pthread_mutex_unlock(&rq->srv->state_mu);
-	return found;
+		keep_ms = 0;
+	}
+	dcache_complete(rq->srv->dc, rq->dkey, &rq->dv, rw_now_ms() + keep_ms);
+	rq->leading = 0;
 }
 
 /* ----------------------------------------------------- record & answer */
 
-static void
-audit(struct request *rq, const char *verdict)
+/* Queue the decision's audit row: RW_OK, or ERR says why it was not taken. */
+static int
+audit(struct request *rq, const char *verdict, struct rw_err *err)
 {
 	struct db_audit_row a;
 	char host[256];
@@ -850,7 +799,33 @@ audit(struct request *rq, const char *verdict)
 	a.rule_line = rq->dv.line;
 	a.reasons_json = rq->reasons;
 	a.message = rq->dv.message;
-	auditq_add(rq->srv->auditq, &a);
+	return auditq_add(rq->srv->auditq, &a, err);
+}
+
+/*
+ * Audit or refuse: the row of a decision that would be served (allow,
+ * warn, audit mode) could not be queued, so the decision is not served:
+ * it becomes a 503 saying why (not cached: the next pull decides again).
+ * A refusal (deny, error) is answered as it is, since it serves nothing;
+ * its missing row is logged.  WHY is auditq_add's reason.
+ */
+static void
+unaudited(struct request *rq, const char *verdict, const char *why)
+{
+	char host[256];
+
+	if (rq->dv.kind == VERDICT_DENY || rq->dv.kind == DV_ERROR) {
+		log_warnx("request %s: no audit row for its %s verdict on %s: "
+		    "%s", rq->id, verdict, rq->rt.name, why);
+		return;
+	}
+	decide_host(rq->rt.up, host, sizeof(host));
+	memset(&rq->dv, 0, sizeof(rq->dv));
+	rq->dv.kind = DV_ERROR;
+	snprintf(rq->dv.message, sizeof(rq->dv.message), "regwarden: could "
+	    "not record the decision on %s/%s%s%s in the audit log: %s; "
+	    "refusing to serve it unaudited", host, rq->rt.name,
+	    rq->rt.ref_is_digest ? "@" : ":", rq->rt.ref, why);
 }
 
 static void
@@ -878,30 +853,41 @@ log_decision(struct request *rq, const char *verdict, int cached)
 static int
 conclude(struct request *rq, int cached)
 {
-	struct dverdict tv;
+	struct rw_err err;
 	const char *verdict;
 
-	/* A digest this client just resolved from a refused or warned tag is
-	 * answered with the tag's verdict, so every client shows the same
-	 * message, naming the tag the developer typed. */
-	if (!rq->write_op && rq->rt.ref_is_digest && rq->dv.kind != DV_ERROR &&
-	    tagv_get(rq, &tv) && (tv.kind == VERDICT_DENY ||
-	    rq->dv.kind == VERDICT_ALLOW)) {
-		rq->dv = tv;
-		cached = 1;
-	}
-	if (!rq->write_op && !rq->rt.ref_is_digest && head(rq))
-		tagv_put(rq);	/* an allow clears an older refusal */
 	verdict = rq->dv.kind == DV_ERROR ? "error" : verdict_name(rq->dv.kind);
+	/* Every decision on a GET or PUT is one audit row, taken before the
+	 * answer.  A HEAD is followed by the GET that is recorded, except a
+	 * refused digest's HEAD: that refusal is all the client gets. */
+	rw_err_clear(&err);
+	if ((!head(rq) || (rq->dv.kind == VERDICT_DENY &&
+	    rq->rt.ref_is_digest)) && audit(rq, verdict, &err) != RW_OK) {
+		unaudited(rq, verdict, err.msg);
+		verdict = rq->dv.kind == DV_ERROR ? "error" : verdict;
+	}
 	metrics_decision(rq->srv->metrics, rq->dv.kind == DV_ERROR ?
 	    METRICS_ERROR : rq->dv.kind == VERDICT_DENY ? METRICS_DENY :
 	    rq->dv.kind == VERDICT_WARN ? METRICS_WARN : METRICS_ALLOW,
 	    rq->dv.rule[0] != '\0' ? rq->dv.rule : NULL);
 	log_decision(rq, verdict, cached);
-	if (!head(rq))
-		audit(rq, verdict);
 	rq->phase = PH_ANSWER;
 	return S_NEXT;
+}
+
+/*
+ * The GET of a denial document is the refusal the client shows: it is
+ * recorded like the decision it stands for, under the reference the
+ * developer typed, with the denial digest.
+ */
+int
+decide_replay_denial(struct request *rq, const struct dverdict *v,
+    const char *ref)
+{
+	rq->dv = *v;
+	rw_strlcpy(rq->digest, rq->rt.ref, sizeof(rq->digest));
+	rw_strlcpy(rq->note, ref, sizeof(rq->note));
+	return conclude(rq, 1);
 }
 
 static int

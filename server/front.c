@@ -647,8 +647,9 @@ load_policy(struct server *srv, const struct rw_config *cfg,
 		log_info("policy %s loaded (revision %s)", cfg->policy_path,
 		    policy_revision(p));
 	} else {
-		log_warnx("no \"policy\" in %s: every image is admitted "
-		    "(regwarden runs as a plain proxy)", cfg->path);
+		log_warnx("\"plain_proxy\": true in %s: no policy, every "
+		    "image is admitted (regwarden runs as a plain proxy on "
+		    "purpose)", cfg->path);
 	}
 	pthread_mutex_lock(&srv->cfg_mu);
 	old = srv->policy;
@@ -720,6 +721,15 @@ reload_locked(struct server *srv, struct rw_buf *msg)
 		if (msg != NULL && d.n > 0)
 			rw_buf_addf(msg, "%s\n", rw_err_str(&d.e[0], line,
 			    sizeof(line)));
+		log_warnx("reload failed; the running configuration stays");
+		return -1;
+	}
+	rw_err_clear(&err);
+	if (config_check_serve(cfg, &err) != RW_OK) {
+		log_warnx("reload: %s", err.msg);
+		if (msg != NULL)
+			rw_buf_addf(msg, "%s\n", err.msg);
+		config_free(cfg);
 		log_warnx("reload failed; the running configuration stays");
 		return -1;
 	}
@@ -978,7 +988,9 @@ open_state(struct server *srv, const struct rw_config *cfg,
 	srv->mc = mcache_new(cfg->manifest_cache_bytes, srv->db);
 	srv->tokens = auth_cache_new();
 	srv->dc = dcache_new(cfg->decision_max);
-	if (srv->mc == NULL || srv->tokens == NULL || srv->dc == NULL)
+	srv->denials = denial_table_new(DENIAL_SLOTS, DENIAL_TTL_MS);
+	if (srv->mc == NULL || srv->tokens == NULL || srv->dc == NULL ||
+	    srv->denials == NULL)
 		return rw_err_set(err, RW_ENOMEM, "out of memory");
 	if (load_policy(srv, cfg, NULL) != RW_OK)
 		return rw_err_set(err, RW_ECONFIG, "the policy %s is not valid "
@@ -1015,6 +1027,7 @@ close_state(struct server *srv)
 	mcache_free(srv->mc);
 	decide_policy_release(srv->policy);
 	dcache_free(srv->dc);
+	denial_table_free(srv->denials);
 	metrics_free(srv->metrics);
 	db_close(srv->db);
 }
@@ -1064,6 +1077,12 @@ server_serve(const char *path)
 	memset(&d, 0, sizeof(d));
 	if (config_load(path, &cfg, &d) != RW_OK) {
 		server_print_diags(&d);
+		return 1;
+	}
+	rw_err_clear(&err);
+	if (config_check_serve(cfg, &err) != RW_OK) {
+		fprintf(stderr, "regwarden: %s\n", err.msg);
+		config_free(cfg);
 		return 1;
 	}
 	srv = calloc(1, sizeof(*srv));

@@ -18,6 +18,7 @@
 #include "server/auth.h"
 #include "server/config.h"
 #include "server/dcache.h"
+#include "server/denial.h"
 #include "server/mcache.h"
 #include "server/metrics.h"
 #include "server/route.h"
@@ -33,15 +34,6 @@ struct policy_holder {
 	struct policy		*p;
 	atomic_int		 refs;
 };
-
-/* A tag verdict remembered for the GET by digest that follows a HEAD. */
-struct tagv_slot {
-	char			 key[RW_DIGEST_MAX];
-	uint64_t		 expires_ms;
-	struct dverdict		 v;
-};
-
-#define TAGV_SLOTS	1024
 
 /* A loaded config with a reference count: requests hold the one they began
  * with, so a reload never pulls a config out from under them. */
@@ -79,7 +71,7 @@ struct server {
 	pthread_mutex_t		 state_mu;	/* upstates and authz */
 	struct upstate		 upstates[UPSTATE_MAX];
 	struct authz_slot	 authz[AUTHZ_SLOTS];
-	struct tagv_slot	 tagv[TAGV_SLOTS];
+	struct denial_table	*denials;	/* denial digests HEAD handed out */
 
 	struct policy_holder	*policy;	/* under cfg_mu; NULL: none */
 	struct metrics		*metrics;
@@ -305,6 +297,12 @@ int	 proxy_answer_fetched_manifest(struct request *rq);
 void	 proxy_cache_pushed_manifest(struct request *rq);
 /** PH_ANSWER: serve or refuse per RQ->dv; an admitted push goes to PH_SEND. */
 int	 proxy_answer_decided(struct request *rq);
+/**
+ * A GET or HEAD by digest of a denial document this server handed out:
+ * refuse it with the verdict it stands for.  Returns S_NEXT when RQ is not
+ * one (go on), else what the refusal returned.
+ */
+int	 proxy_denial_lookup(struct request *rq);
 
 /* --- decide.c ----------------------------------------------------------- */
 
@@ -313,6 +311,12 @@ int	 decide_step(struct request *rq);
 void	 decide_cleanup(struct request *rq);
 struct policy_holder *decide_policy_acquire(struct server *srv);
 void	 decide_policy_release(struct policy_holder *ph);
+/**
+ * RQ asked for a denial document: record and answer the refusal it stands
+ * for (V, on reference REF) as a decision.  S_NEXT (phase PH_ANSWER).
+ */
+int	 decide_replay_denial(struct request *rq, const struct dverdict *v,
+	    const char *ref);
 /** The registry host policies name for UP ("docker.io"). */
 void	 decide_host(const struct cfg_upstream *up, char *out, size_t size);
 

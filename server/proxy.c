@@ -175,6 +175,9 @@ begin(struct request *rq)
 		    "application/json", NULL));
 	if (rq->rt.kind == ROUTE_MANIFEST && rq->rt.ref_is_digest &&
 	    !rq->write_op) {
+		rc = proxy_denial_lookup(rq);
+		if (rc != S_NEXT || rq->phase == PH_ANSWER)
+			return rc;
 		rq->entry = mcache_get(rq->srv->mc, rq->rt.up->name,
 		    rq->rt.name, rq->rt.ref);
 		metrics_cache(rq->srv->metrics, METRICS_CACHE_MANIFEST,

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 static void	 add_warning(struct MHD_Response *r, const char *msg);
 
 /* ---------------------------------------------------------- manifests */
@@ -54,30 +56,103 @@ add_warning(struct MHD_Response *r, const char *msg)
 	MHD_add_response_header(r, "Warning", v);
 }
 
+/* The 403 body's detail: the rule's file is named relative to the config,
+ * never by the server's path. */
+static void
+refusal_detail(struct request *rq, char *out, size_t size)
+{
+	json_t *d;
+	char *text;
+
+	d = json_pack("{s:s,s:s,s:s,s:i,s:s}", "verdict", "deny", "rule",
+	    rq->dv.rule, "file", config_client_path(rq->cfg, rq->dv.file),
+	    "line", rq->dv.line, "digest", rq->digest);
+	text = d != NULL ? json_dumps(d, JSON_COMPACT) : NULL;
+	json_decref(d);
+	rw_strlcpy(out, text != NULL ? text : "{}", size);
+	free(text);
+}
+
+/*
+ * A refused tag's HEAD: 200 with the digest of its denial document (see
+ * denial.h), remembered so that the GET of that digest is refused with the
+ * message.  The real digest never leaves in a refusal.
+ */
+static int
+serve_denial_doc(struct request *rq)
+{
+	struct denial_subject s;
+	struct MHD_Response *r;
+	struct rw_buf doc;
+	struct rw_err err;
+	char host[256], digest[RW_DIGEST_MAX], etag[RW_DIGEST_MAX + 4];
+	int rc;
+
+	decide_host(rq->rt.up, host, sizeof(host));
+	memset(&s, 0, sizeof(s));
+	s.host = host;
+	s.repo = rq->rt.name;
+	s.ref = rq->rt.ref;
+	s.media_type = rq->mtype[0] != '\0' ? rq->mtype :
+	    "application/vnd.oci.image.manifest.v1+json";
+	s.policy_rev = rq->ph != NULL ? policy_revision(rq->ph->p) : "";
+	s.v = &rq->dv;
+	rw_err_clear(&err);
+	if (denial_doc(&s, &doc, digest, &err) != RW_OK)
+		return proxy_done(front_refuse(rq, 403, "DENIED",
+		    rq->dv.message, NULL));
+	denial_table_put(rq->srv->denials, rq->rt.up->name, rq->rt.name,
+	    digest, rq->rt.ref, &rq->dv, rw_now_ms());
+	rc = front_buffer(rq, 200, doc.data, doc.len, s.media_type, &r);
+	rw_buf_free(&doc);
+	if (rc != MHD_YES)
+		return S_FAIL;
+	MHD_add_response_header(r, "Docker-Content-Digest", digest);
+	snprintf(etag, sizeof(etag), "\"%s\"", digest);
+	MHD_add_response_header(r, "ETag", etag);
+	rw_strlcpy(rq->note, "denial document", sizeof(rq->note));
+	return proxy_done(front_queue(rq, 200, r));
+}
+
 /* The manifest with the verdict in rq->dv. */
 int
 proxy_answer_decided(struct request *rq)
 {
 	char detail[1024];
 
-	if (rq->dv.kind == DV_ERROR)
+	switch (denial_plan(proxy_is_method(rq, "HEAD"), rq->rt.ref_is_digest,
+	    rq->write_op, rq->dv.kind)) {
+	case DENIAL_UNAVAILABLE:
 		return proxy_done(front_refuse(rq, 503, "UNAVAILABLE",
 		    rq->dv.message, NULL));
-	if (rq->dv.kind == VERDICT_DENY && !proxy_is_method(rq, "HEAD")) {
-		snprintf(detail, sizeof(detail), "{\"verdict\":\"deny\","
-		    "\"rule\":\"%s\",\"file\":\"%s\",\"line\":%d,"
-		    "\"digest\":\"%s\"}", rq->dv.rule, rq->dv.file,
-		    rq->dv.line, rq->digest);
+	case DENIAL_SERVE_DOC:
+		return serve_denial_doc(rq);
+	case DENIAL_FORWARD:	/* an admitted push goes upstream */
+		rq->phase = PH_SEND;
+		return S_NEXT;
+	case DENIAL_SERVE:
+		return serve_manifest(rq, rq->mbody, rq->mlen, rq->mtype,
+		    rq->digest);
+	case DENIAL_REFUSE:
+	default:
+		refusal_detail(rq, detail, sizeof(detail));
 		return proxy_done(front_refuse(rq, 403, "DENIED",
 		    rq->dv.message, detail));
 	}
-	if (rq->write_op) {	/* an admitted push goes upstream */
-		rq->phase = PH_SEND;
+}
+
+int
+proxy_denial_lookup(struct request *rq)
+{
+	struct dverdict v;
+	char ref[200];
+
+	if (rq->rt.kind != ROUTE_MANIFEST || !rq->rt.ref_is_digest ||
+	    rq->write_op || !denial_table_get(rq->srv->denials,
+	    rq->rt.up->name, rq->rt.name, rq->rt.ref, &v, ref, sizeof(ref),
+	    rw_now_ms()))
 		return S_NEXT;
-	}
-	/* HEAD answers with the real digest even when the GET will be
-	 * refused: the refusal needs a body to reach the client. */
-	return serve_manifest(rq, rq->mbody, rq->mlen, rq->mtype, rq->digest);
+	return decide_replay_denial(rq, &v, ref);
 }
 
 /* Hash the exact bytes; what the client asked for and what the upstream
@@ -135,6 +210,12 @@ proxy_answer_fetched_manifest(struct request *rq)
 	long status = xfer_status(rq->x);
 	int rc;
 
+	/* Only a 200 carries bytes to decide on; any other success would
+	 * pass undecided. */
+	if (status > 200 && status < 300)
+		return proxy_done(front_error(rq, 502, "UNKNOWN", "upstream "
+		    "%s answered the manifest %s:%s with status %ld instead of "
+		    "200", rq->rt.up->name, rq->rt.name, rq->rt.ref, status));
 	if (status != 200)
 		return proxy_answer_upstream(rq);
 	if (xfer_too_big(rq->x))
@@ -145,6 +226,10 @@ proxy_answer_fetched_manifest(struct request *rq)
 	rc = check_digest(rq, body, len);
 	if (rc != S_NEXT)
 		return rc;
+	if (denial_is_doc(body, len))
+		return proxy_done(front_error(rq, 403, "DENIED", "%s/%s:%s is "
+		    "a regwarden denial document, which is never served",
+		    rq->rt.up->name, rq->rt.name, rq->rt.ref));
 	rw_err_clear(&err);
 	if (mcache_manifest_refs(body, len, &refs, &nrefs, mt, sizeof(mt),
 	    &err) != RW_OK)
@@ -216,6 +301,10 @@ proxy_check_pushed_manifest(struct request *rq)
 		return proxy_done(front_error(rq, 400, "DIGEST_INVALID",
 		    "the manifest bytes hash to %s, not %s", rq->digest,
 		    rq->rt.ref));
+	if (denial_is_doc(b, rq->body.len))
+		return proxy_done(front_error(rq, 403, "DENIED", "a manifest "
+		    "carrying the \"" DENIAL_MARKER "\" annotation cannot be "
+		    "pushed: regwarden answers refusals with such documents"));
 	if (mcache_manifest_refs(b, rq->body.len, &refs, &n, rq->mtype,
 	    sizeof(rq->mtype), &err) != RW_OK)
 		return proxy_done(front_error(rq, 400, "MANIFEST_INVALID", "%s",

@@ -307,6 +307,12 @@ copy_headers(struct request *rq, struct MHD_Response *r, struct rw_err *err)
 		if (proxy_credentials_mode(rq) && strcasecmp(name,
 		    "WWW-Authenticate") == 0)
 			continue;	/* the upstream's realm is not the client's */
+		/* A manifest answer relayed undecided (an error) names no
+		 * digest: only a decision may hand one out. */
+		if (rq->rt.kind == ROUTE_MANIFEST && !rq->write_op &&
+		    (strcasecmp(name, "Docker-Content-Digest") == 0 ||
+		    strcasecmp(name, "ETag") == 0))
+			continue;
 		if (strcasecmp(name, "Location") == 0) {
 			rc = route_rewrite_location(&rq->rt, val, base, out,
 			    sizeof(out), err);

@@ -646,8 +646,13 @@ no_upstream(struct route *out, const struct req *rq, struct rw_err *err)
 		show(q, sizeof(q), rq->ns, strlen(rq->ns), SHOW_NAME);
 	else
 		show(q, sizeof(q), rq->ns_raw.p, rq->ns_raw.len, SHOW_NAME);
-	return refuse(out, 404, "NAME_UNKNOWN", err, RW_ENOTFOUND,
-	    "no upstream configured for registry \"%s\"", q);
+	/* A registry no upstream serves is a source the admin has not
+	 * allowed: a policy answer, not a "not found" the developer would
+	 * read as a typo. */
+	return refuse(out, 403, "DENIED", err, RW_EPERM,
+	    "registry \"%s\" is not served here: images from it are not "
+	    "allowed through this proxy; use an allowed registry, or ask the "
+	    "regwarden admin to add an upstream for it", q);
 }
 
 /* ------------------------------------------------------- upstream query */

@@ -5,7 +5,7 @@
  * Module server/ (library rw_server): the daemon and nothing else.  It owns
  * the HTTPS front (front.c), routing (route.c), the proxy phases
  * (proxy*.c), admission at the proxy (decide.c, with facts*.c gathering
- * what a rule needs), upstream I/O (upstream.c, auth.c), the caches
+ * what a rule needs, denial.c answering refusals), upstream I/O (upstream.c, auth.c), the caches
  * (mcache.c, dcache.c), the admin listener (admin.c), metrics, the scanner
  * runner (scanner.c), the audit queue (auditq.c), TLS and the server
  * config.  May call scanreport/, policy/ (and policy/sig/), db/ and util/;

@@ -341,6 +341,9 @@ cfg = {"listen": listen, "state_dir": state,
        "admin": {"listen": ""},
        "upstreams": json.loads(ups)}
 cfg.update(json.loads(extra))
+# A config without a policy must say it runs as a plain proxy on purpose.
+if "policy" not in cfg and "plain_proxy" not in cfg:
+    cfg["plain_proxy"] = True
 with open(path, "w") as f:
     json.dump(cfg, f, indent=1)
 EOF

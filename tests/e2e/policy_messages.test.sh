@@ -188,7 +188,28 @@ expect_code "blob gate: HEAD of that layer is answered" 200
 req HEAD "$RW_URL/v2/e2e/rootimg/manifests/1.0.0" \
 	-H 'Accept: application/vnd.oci.image.manifest.v1+json'
 expect_code "HEAD of the denied tag is answered" 200
-expect_eq "HEAD of the denied tag carries the real digest" "$ROOT_TOP" "$(hdr Docker-Content-Digest)"
+DENIAL=$(hdr Docker-Content-Digest)
+expect_eq "HEAD of the denied tag names a sha256 digest" yes \
+	"$([[ $DENIAL =~ ^sha256:[0-9a-f]{64}$ ]] && echo yes)"
+expect_lacks "HEAD of the denied tag never names the real digest" "$ROOT_TOP" "$DENIAL $(hdr ETag)"
+req GET "$RW_URL/v2/e2e/rootimg/manifests/$DENIAL" \
+	-H 'Accept: application/vnd.oci.image.manifest.v1+json'
+expect_oci_error "GET of the denial digest is refused" 403 DENIED
+expect_contains "GET of the denial digest carries the tag's message" \
+	"regwarden: docker.io/e2e/rootimg:1.0.0 refused by rule \\\"apps\\\" (policy.json:$L_APPS): image runs as root" \
+	"$(cat "$R_BODY")"
+expect_lacks "the 403 body names no server path" "$E2E_TMP" "$(cat "$R_BODY")"
+expect_contains "the 403 body names the policy file relative to the config" \
+	'"file":"policy.json"' "$(cat "$R_BODY")"
+req HEAD "$RW_URL/v2/e2e/rootimg/manifests/$ROOT_TOP" \
+	-H 'Accept: application/vnd.oci.image.manifest.v1+json'
+expect_code "HEAD by digest of the refused image is refused" 403
+expect_eq "HEAD by digest of the refused image names no digest" "" "$(hdr Docker-Content-Digest)"
+req GET "$RW_URL/v2/e2e/app/manifests/1.0.0?ns=quay.io"
+expect_oci_error "a registry no upstream serves is refused" 403 DENIED
+expect_contains "the refusal names the registry and what to do" \
+	'regwarden: registry \"quay.io\" is not served here: images from it are not allowed through this proxy; use an allowed registry, or ask the regwarden admin to add an upstream for it' \
+	"$(cat "$R_BODY")"
 req GET "$RW_URL/v2/e2e/app/blobs/$OK_LAYER"
 expect_code "blob gate: a layer of the admitted image is served" 200
 expect_eq "blob gate: the admitted layer's bytes" "$OK_LAYER" \

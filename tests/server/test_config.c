@@ -652,12 +652,58 @@ test_many_errors(void **state)
 	assert_string_equal(d.e[1].msg,
 	    "unknown key \"k0\" (expected one of: listen, tls, state_dir, log, "
 	    "threads, catalog, htpasswd, limits, timeouts, upstreams, policy, "
-	    "blob_gate, verify_blobs, decision_cache, scanner, admin)");
+	    "plain_proxy, blob_gate, verify_blobs, decision_cache, scanner, admin)");
 	assert_string_equal(d.e[1].pos.file, "many.json");
 	assert_int_equal(d.e[1].pos.line, 2);
 	assert_int_equal(d.e[1].pos.col, 1);
 	assert_int_equal(d.e[19].pos.line, 20);
 	assert_int_equal(d.e[1].code, RW_ECONFIG);
+}
+
+/*
+ * serve refuses a config that would admit everything by omission; the
+ * file a client is shown is never a server path.
+ */
+static void
+test_serve_checks(void **state)
+{
+	struct rw_config *cfg;
+	struct rw_err err;
+
+	(void)state;
+	cfg = load_ok("good-minimal.json");
+	rw_err_clear(&err);
+	assert_int_equal(config_check_serve(cfg, &err), RW_ECONFIG);
+	assert_string_equal(err.msg, "good-minimal.json: no \"policy\": "
+	    "regwarden does not start without one, since every image would "
+	    "be admitted; name a policy file (config/policy.json is an "
+	    "example), or set \"plain_proxy\": true to run as a plain proxy "
+	    "on purpose");
+	cfg->plain_proxy = 1;
+	rw_err_clear(&err);
+	assert_int_equal(config_check_serve(cfg, &err), RW_OK);
+	cfg->policy_path = strdup("/x/policy.json");
+	rw_err_clear(&err);
+	assert_int_equal(config_check_serve(cfg, &err), RW_ECONFIG);
+	assert_string_equal(err.msg, "good-minimal.json: \"policy\" and "
+	    "\"plain_proxy\": true exclude each other; remove one");
+	cfg->plain_proxy = 0;
+	rw_err_clear(&err);
+	assert_int_equal(config_check_serve(cfg, &err), RW_OK);
+	free(cfg->dir);
+	cfg->dir = strdup("/etc/regwarden");
+	assert_string_equal(config_client_path(cfg,
+	    "/etc/regwarden/policy.json"), "policy.json");
+	assert_string_equal(config_client_path(cfg,
+	    "/etc/regwarden/policies/apps.json"), "policies/apps.json");
+	assert_string_equal(config_client_path(cfg,
+	    "/etc/regwarden/x/../../secret/p.json"), "p.json");
+	assert_string_equal(config_client_path(cfg,
+	    "/etc/regwardenx/p.json"), "p.json");
+	assert_string_equal(config_client_path(cfg, "/srv/p.json"), "p.json");
+	assert_string_equal(config_client_path(cfg, "p.json"), "p.json");
+	assert_string_equal(config_client_path(cfg, NULL), "");
+	config_free(cfg);
 }
 
 int
@@ -670,6 +716,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_shipped_config),
 		cmocka_unit_test(test_lookups),
+		cmocka_unit_test(test_serve_checks),
 		cmocka_unit_test_setup_teardown(test_credentials, tmp_setup,
 		    tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_admin_token, tmp_setup,

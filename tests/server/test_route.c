@@ -118,8 +118,10 @@ static const struct pcase pcases[] = {
 	    "?n=10&last=a", ""),
 	OKC(CFG_NODEF, "/v2/", BASE, DEF, NULL, "", "", 0, "", "", ""),
 	OKC(CFG_NODEF, "/v2/_catalog", CAT, DEF, NULL, "", "", 0, "", "", ""),
-	BAD(CFG_NODEF, "/v2/?ns=quay.io", RW_ENOTFOUND, 404, "NAME_UNKNOWN",
-	    "no upstream configured for registry \"quay.io\""),
+	BAD(CFG_NODEF, "/v2/?ns=quay.io", RW_EPERM, 403, "DENIED",
+	    "registry \"quay.io\" is not served here: images "
+	    "from it are not allowed through this proxy; use an allowed "
+	    "registry, or ask the regwarden admin to add an upstream for it"),
 
 	/* each endpoint, default upstream */
 	OK("/v2/library/nginx/manifests/1.25", MAN, DEF, "hub",
@@ -190,8 +192,10 @@ static const struct pcase pcases[] = {
 	    "v1", 0, "ghcr.io", "?a=1&&b=2&c", "ghcr/"),
 	OK("/v2/x/manifests/v1?nsx=1&n=s", MAN, DEF, "hub", "x", "v1", 0, "",
 	    "?nsx=1&n=s", ""),
-	BAD(CFG, "/v2/x/manifests/v1?a&ns", RW_ENOTFOUND, 404, "NAME_UNKNOWN",
-	    "no upstream configured for registry \"\""),
+	BAD(CFG, "/v2/x/manifests/v1?a&ns", RW_EPERM, 403, "DENIED",
+	    "registry \"\" is not served here: images "
+	    "from it are not allowed through this proxy; use an allowed "
+	    "registry, or ask the regwarden admin to add an upstream for it"),
 	OK("/v2/x/manifests/v1?", MAN, DEF, "hub", "x", "v1", 0, "", "", ""),
 	/* upload URLs we handed out carry our prefix; ns comes back too */
 	OK("/v2/x/blobs/uploads/u1?_state=abc%3D%3D&ns=ghcr.io&digest=" SHA,
@@ -205,15 +209,22 @@ static const struct pcase pcases[] = {
 	    "library/x", "u1", 0, "docker.io", "", ""),
 	OK("/v2/hub/x/blobs/uploads/u1?ns=docker.io", UPL, NS, "hub",
 	    "hub/x", "u1", 0, "docker.io", "", "hub/"),
-	BAD(CFG, "/v2/x/manifests/v1?ns=quay.io", RW_ENOTFOUND, 404,
-	    "NAME_UNKNOWN", "no upstream configured for registry \"quay.io\""),
-	BAD(CFG, "/v2/x/manifests/v1?ns=", RW_ENOTFOUND, 404, "NAME_UNKNOWN",
-	    "no upstream configured for registry \"\""),
-	BAD(CFG, "/v2/x/manifests/v1?ns=a%zz", RW_ENOTFOUND, 404,
-	    "NAME_UNKNOWN", "no upstream configured for registry \"a%zz\""),
-	BAD(CFG, "/v2/x/manifests/v1?ns=ghcr.io%0a", RW_ENOTFOUND, 404,
-	    "NAME_UNKNOWN",
-	    "no upstream configured for registry \"ghcr.io%0a\""),
+	BAD(CFG, "/v2/x/manifests/v1?ns=quay.io", RW_EPERM, 403, "DENIED",
+	    "registry \"quay.io\" is not served here: images "
+	    "from it are not allowed through this proxy; use an allowed "
+	    "registry, or ask the regwarden admin to add an upstream for it"),
+	BAD(CFG, "/v2/x/manifests/v1?ns=", RW_EPERM, 403, "DENIED",
+	    "registry \"\" is not served here: images "
+	    "from it are not allowed through this proxy; use an allowed "
+	    "registry, or ask the regwarden admin to add an upstream for it"),
+	BAD(CFG, "/v2/x/manifests/v1?ns=a%zz", RW_EPERM, 403, "DENIED",
+	    "registry \"a%zz\" is not served here: images "
+	    "from it are not allowed through this proxy; use an allowed "
+	    "registry, or ask the regwarden admin to add an upstream for it"),
+	BAD(CFG, "/v2/x/manifests/v1?ns=ghcr.io%0a", RW_EPERM, 403, "DENIED",
+	    "registry \"ghcr.io%0a\" is not served here: images "
+	    "from it are not allowed through this proxy; use an allowed "
+	    "registry, or ask the regwarden admin to add an upstream for it"),
 	BAD(CFG, "/v2/x/manifests/v1?ns=ghcr.io&ns=docker.io", RW_EINVAL, 400,
 	    "NAME_INVALID", "conflicting ns parameters"),
 
@@ -291,8 +302,10 @@ static const struct pcase pcases[] = {
 	    "invalid repository name \"\""),
 	BAD(CFG, "/v2//x/manifests/v1", RW_EINVAL, 400, "NAME_INVALID",
 	    "invalid repository name \"/x\""),
-	BAD(CFG, "/v2/ghcr/manifests/v1?ns=nowhere", RW_ENOTFOUND, 404,
-	    "NAME_UNKNOWN", "no upstream configured for registry \"nowhere\""),
+	BAD(CFG, "/v2/ghcr/manifests/v1?ns=nowhere", RW_EPERM, 403, "DENIED",
+	    "registry \"nowhere\" is not served here: images "
+	    "from it are not allowed through this proxy; use an allowed "
+	    "registry, or ask the regwarden admin to add an upstream for it"),
 	BAD(CFG, "/v2/ghcr//x/manifests/v1", RW_EINVAL, 400, "NAME_INVALID",
 	    "invalid repository name \"ghcr//x\""),
 	BAD(CFG, "/v2/ghcr/x_/manifests/v1", RW_EINVAL, 400, "NAME_INVALID",
