@@ -95,7 +95,7 @@ front_queue(struct request *rq, unsigned status, struct MHD_Response *r)
 		snprintf(ra, sizeof(ra), "%d", rq->retry_after);
 		MHD_add_response_header(r, "Retry-After", ra);
 	}
-	if (atomic_load(&rq->srv->draining))
+	if (rq->close || atomic_load(&rq->srv->draining))
 		MHD_add_response_header(r, "Connection", "close");
 	rq->status = status;
 	rq->phase = PH_DONE;
@@ -291,10 +291,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 
 	(void)cls;
 	(void)url;
-	(void)version;
 	if (rq == NULL || rq->uri == NULL)
 		return MHD_NO;	/* out of memory at on_uri: drop */
 	rq->method = method;
+	rq->http11 = version == NULL || strcmp(version, "HTTP/1.0") != 0;
 	rw_log_set_reqid(rq->id);
 	if (rq->phase == PH_DONE) {
 		/* Answered early (an error); swallow the rest of the body. */
