@@ -19,6 +19,8 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 
+#include "server/tls.h"
+
 /* Larger than any sane config; keeps a wrong path (a log, /dev/zero) cheap. */
 #define CFG_MAX_FILE	(1024 * 1024)
 
@@ -1038,6 +1040,24 @@ upstreams_fn(struct ld *ld, const struct where *w, json_t *v, void *base)
 
 /* ------------------------------------------------------------ top level */
 
+/* tls.priorities: GnuTLS must accept it now, not at the first handshake. */
+static void
+priorities_fn(struct ld *ld, const struct where *w, json_t *v, void *base)
+{
+	struct rw_config *cfg = base;
+	struct rw_err err;
+	const char *s = want_string(ld, w, v);
+
+	if (s == NULL)
+		return;
+	rw_err_clear(&err);
+	if (tls_check_priorities(s, &err) != RW_OK) {
+		cfg_bad(ld, w, "%s", err.msg);
+		return;
+	}
+	cfg_store_str(&cfg->tls_priorities, cfg_sdup(ld, s));
+}
+
 static const char *const log_formats[] = { "auto", "text", "json", NULL };
 /* Indexed by enum rw_log_lvl. */
 static const char *const log_levels[] = { "error", "warn", "info", "debug",
@@ -1051,6 +1071,7 @@ static const struct field tls_fields[] = {
 	{ .key = "cert", .type = F_PATH, .off = OFF(tls_cert) },
 	{ .key = "key", .type = F_PATH, .off = OFF(tls_key) },
 	{ .key = "client_ca", .type = F_PATH, .off = OFF(client_ca) },
+	{ .key = "priorities", .type = F_FN, .fn = priorities_fn },
 	{ .key = NULL },
 };
 
@@ -1065,6 +1086,9 @@ static const struct field log_fields[] = {
 
 static const struct field limits_fields[] = {
 	INT("max_connections", W_UINT, 1, 100000, 1024, max_connections),
+	/* 0 until given: per_ip_post makes it half of max_connections. */
+	INT("max_connections_per_ip", W_UINT, 1, 100000, 0,
+	    max_connections_per_ip),
 	INT("max_header_bytes", W_SIZE, 4096, 1048576, 32768,
 	    max_header_bytes),
 	INT("max_manifest_bytes", W_SIZE, 1024, 16777216, 4194304,
@@ -1081,6 +1105,7 @@ static const struct field timeouts_fields[] = {
 	INT("connect", W_INT, 1, 3600, 10, connect_timeout),
 	INT("request", W_INT, 1, 3600, 60, request_timeout),
 	INT("idle", W_INT, 1, 3600, 120, idle_timeout),
+	INT("header", W_INT, 1, 3600, 10, header_timeout),
 	INT("stall", W_INT, 1, 3600, 60, stall_timeout),
 	INT("shutdown", W_INT, 1, 3600, 30, shutdown_timeout),
 	{ .key = NULL },
@@ -1107,6 +1132,29 @@ static const struct field admin_fields[] = {
 	{ .key = "token_file", .type = F_FN, .fn = string_only_fn },
 	{ .key = NULL },
 };
+
+/*
+ * limits.max_connections_per_ip: at most max_connections, and half of it
+ * when not given, so one address (a slowloris) can never take every slot.
+ */
+static void
+per_ip_post(struct ld *ld, const struct where *root, struct rw_config *cfg)
+{
+	struct where w;
+
+	if (cfg->max_connections_per_ip == 0) {
+		cfg->max_connections_per_ip = cfg->max_connections > 1 ?
+		    cfg->max_connections / 2 : 1;
+		return;
+	}
+	if (cfg->max_connections_per_ip <= cfg->max_connections)
+		return;
+	cfg_where_key(&w, root, "limits");
+	cfg_where_key(&w, &w, "max_connections_per_ip");
+	cfg_bad(ld, &w, "%u out of range (1..%u: at most "
+	    "limits.max_connections)", cfg->max_connections_per_ip,
+	    cfg->max_connections);
+}
 
 static const struct field root_fields[] = {
 	{ .key = "listen", .type = F_FN, .fn = listen_fn },
@@ -1145,12 +1193,14 @@ root_post(struct ld *ld, const struct where *root, json_t *doc,
 
 	/* After a misspelt key, "did you mean" already says what is missing. */
 	known = (cert != NULL) + (key != NULL) +
-	    (json_object_get(tls, "client_ca") != NULL);
+	    (json_object_get(tls, "client_ca") != NULL) +
+	    (json_object_get(tls, "priorities") != NULL);
 	if (json_is_object(tls) && known == json_object_size(tls) &&
 	    (cert == NULL) != (key == NULL)) {
 		cfg_where_key(&w, root, "tls");
 		cfg_bad(ld, &w, "\"cert\" and \"key\" must be given together");
 	}
+	per_ip_post(ld, root, cfg);
 	cfg_admin_post(ld, root, doc, cfg);
 }
 
@@ -1386,6 +1436,7 @@ config_free(struct rw_config *cfg)
 	free(cfg->tls_cert);
 	free(cfg->tls_key);
 	free(cfg->client_ca);
+	free(cfg->tls_priorities);
 	free(cfg->htpasswd);
 	free(cfg->state_dir);
 	free(cfg->log_file);
