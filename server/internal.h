@@ -17,6 +17,7 @@
 #include "policy/policy.h"
 #include "server/auth.h"
 #include "server/config.h"
+#include "server/conntrack.h"
 #include "server/dcache.h"
 #include "server/denial.h"
 #include "server/framing.h"
@@ -82,6 +83,10 @@ struct server {
 	pthread_mutex_t		 reload_mu;	/* one reload at a time */
 	struct dcache		*dc;
 	int64_t			 policy_mtime;	/* for the file watch */
+
+	struct conntrack	*ct;		/* header deadlines (conntrack.h) */
+	uint64_t		 header_ms;	/* timeouts.header, at start */
+	uint64_t		 idle_ms;	/* timeouts.idle, at start */
 
 	atomic_int		 inflight;	/* requests not yet completed */
 	atomic_int		 draining;	/* SIGTERM received */
