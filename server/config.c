@@ -19,8 +19,6 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 
-#include "server/tls.h"
-
 /* Larger than any sane config; keeps a wrong path (a log, /dev/zero) cheap. */
 #define CFG_MAX_FILE	(1024 * 1024)
 
@@ -1040,24 +1038,6 @@ upstreams_fn(struct ld *ld, const struct where *w, json_t *v, void *base)
 
 /* ------------------------------------------------------------ top level */
 
-/* tls.priorities: GnuTLS must accept it now, not at the first handshake. */
-static void
-priorities_fn(struct ld *ld, const struct where *w, json_t *v, void *base)
-{
-	struct rw_config *cfg = base;
-	struct rw_err err;
-	const char *s = want_string(ld, w, v);
-
-	if (s == NULL)
-		return;
-	rw_err_clear(&err);
-	if (tls_check_priorities(s, &err) != RW_OK) {
-		cfg_bad(ld, w, "%s", err.msg);
-		return;
-	}
-	cfg_store_str(&cfg->tls_priorities, cfg_sdup(ld, s));
-}
-
 static const char *const log_formats[] = { "auto", "text", "json", NULL };
 /* Indexed by enum rw_log_lvl. */
 static const char *const log_levels[] = { "error", "warn", "info", "debug",
@@ -1071,7 +1051,7 @@ static const struct field tls_fields[] = {
 	{ .key = "cert", .type = F_PATH, .off = OFF(tls_cert) },
 	{ .key = "key", .type = F_PATH, .off = OFF(tls_key) },
 	{ .key = "client_ca", .type = F_PATH, .off = OFF(client_ca) },
-	{ .key = "priorities", .type = F_FN, .fn = priorities_fn },
+	{ .key = "priorities", .type = F_FN, .fn = cfg_priorities_fn },
 	{ .key = NULL },
 };
 
@@ -1133,29 +1113,6 @@ static const struct field admin_fields[] = {
 	{ .key = NULL },
 };
 
-/*
- * limits.max_connections_per_ip: at most max_connections, and half of it
- * when not given, so one address (a slowloris) can never take every slot.
- */
-static void
-per_ip_post(struct ld *ld, const struct where *root, struct rw_config *cfg)
-{
-	struct where w;
-
-	if (cfg->max_connections_per_ip == 0) {
-		cfg->max_connections_per_ip = cfg->max_connections > 1 ?
-		    cfg->max_connections / 2 : 1;
-		return;
-	}
-	if (cfg->max_connections_per_ip <= cfg->max_connections)
-		return;
-	cfg_where_key(&w, root, "limits");
-	cfg_where_key(&w, &w, "max_connections_per_ip");
-	cfg_bad(ld, &w, "%u out of range (1..%u: at most "
-	    "limits.max_connections)", cfg->max_connections_per_ip,
-	    cfg->max_connections);
-}
-
 static const struct field root_fields[] = {
 	{ .key = "listen", .type = F_FN, .fn = listen_fn },
 	{ .key = "tls", .type = F_OBJ, .sub = tls_fields },
@@ -1200,7 +1157,7 @@ root_post(struct ld *ld, const struct where *root, json_t *doc,
 		cfg_where_key(&w, root, "tls");
 		cfg_bad(ld, &w, "\"cert\" and \"key\" must be given together");
 	}
-	per_ip_post(ld, root, cfg);
+	cfg_per_ip_post(ld, root, cfg);
 	cfg_admin_post(ld, root, doc, cfg);
 }
 
