@@ -23,7 +23,7 @@ PKG_BUILD=(cmake gcc make pkg-config libmicrohttpd-dev libgnutls28-dev libcurl4-
 	libssl-dev libjansson-dev libsqlite3-dev libcmocka-dev)
 PKG_TEST=(docker-registry skopeo podman containerd runc curl
 	python3-cryptography python3-nacl apache2-utils ca-certificates openssl
-	iproute2 procps)
+	iproute2 procps python3-grpcio python3-grpc-tools)
 PKG_BENCH=(nginx-light wrk hey)
 
 build=1

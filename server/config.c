@@ -1051,6 +1051,7 @@ static const struct field tls_fields[] = {
 	{ .key = "cert", .type = F_PATH, .off = OFF(tls_cert) },
 	{ .key = "key", .type = F_PATH, .off = OFF(tls_key) },
 	{ .key = "client_ca", .type = F_PATH, .off = OFF(client_ca) },
+	{ .key = "priorities", .type = F_FN, .fn = cfg_priorities_fn },
 	{ .key = NULL },
 };
 
@@ -1065,6 +1066,9 @@ static const struct field log_fields[] = {
 
 static const struct field limits_fields[] = {
 	INT("max_connections", W_UINT, 1, 100000, 1024, max_connections),
+	/* 0 until given: per_ip_post makes it half of max_connections. */
+	INT("max_connections_per_ip", W_UINT, 1, 100000, 0,
+	    max_connections_per_ip),
 	INT("max_header_bytes", W_SIZE, 4096, 1048576, 32768,
 	    max_header_bytes),
 	INT("max_manifest_bytes", W_SIZE, 1024, 16777216, 4194304,
@@ -1081,6 +1085,7 @@ static const struct field timeouts_fields[] = {
 	INT("connect", W_INT, 1, 3600, 10, connect_timeout),
 	INT("request", W_INT, 1, 3600, 60, request_timeout),
 	INT("idle", W_INT, 1, 3600, 120, idle_timeout),
+	INT("header", W_INT, 1, 3600, 10, header_timeout),
 	INT("stall", W_INT, 1, 3600, 60, stall_timeout),
 	INT("shutdown", W_INT, 1, 3600, 30, shutdown_timeout),
 	{ .key = NULL },
@@ -1145,12 +1150,14 @@ root_post(struct ld *ld, const struct where *root, json_t *doc,
 
 	/* After a misspelt key, "did you mean" already says what is missing. */
 	known = (cert != NULL) + (key != NULL) +
-	    (json_object_get(tls, "client_ca") != NULL);
+	    (json_object_get(tls, "client_ca") != NULL) +
+	    (json_object_get(tls, "priorities") != NULL);
 	if (json_is_object(tls) && known == json_object_size(tls) &&
 	    (cert == NULL) != (key == NULL)) {
 		cfg_where_key(&w, root, "tls");
 		cfg_bad(ld, &w, "\"cert\" and \"key\" must be given together");
 	}
+	cfg_per_ip_post(ld, root, cfg);
 	cfg_admin_post(ld, root, doc, cfg);
 }
 
@@ -1386,6 +1393,7 @@ config_free(struct rw_config *cfg)
 	free(cfg->tls_cert);
 	free(cfg->tls_key);
 	free(cfg->client_ca);
+	free(cfg->tls_priorities);
 	free(cfg->htpasswd);
 	free(cfg->state_dir);
 	free(cfg->log_file);

@@ -56,6 +56,7 @@ struct rw_config {
 	char		*tls_cert;	/* PEM paths; both NULL = self-signed */
 	char		*tls_key;
 	char		*client_ca;	/* PEM bundle for TLS client certs, or NULL */
+	char		*tls_priorities; /* GnuTLS priorities; NULL: TLS_PRIORITIES_DEFAULT */
 	char		*htpasswd;	/* bcrypt htpasswd for client basic auth */
 	char		*state_dir;
 
@@ -68,6 +69,7 @@ struct rw_config {
 
 	/* limits */
 	unsigned	 max_connections;
+	unsigned	 max_connections_per_ip;	/* from one client address */
 	size_t		 max_header_bytes;	/* per-connection request memory */
 	size_t		 max_manifest_bytes;	/* default 4 MiB */
 	size_t		 stream_buffer_bytes;	/* per-transfer ring buffer */
@@ -78,6 +80,7 @@ struct rw_config {
 	int		 connect_timeout;	/* upstream TCP+TLS connect */
 	int		 request_timeout;	/* whole buffered upstream request */
 	int		 idle_timeout;		/* idle client connection */
+	int		 header_timeout;	/* whole request header */
 	int		 stall_timeout;		/* streamed transfer with no bytes */
 	int		 shutdown_timeout;	/* drain on SIGTERM */
 

@@ -70,4 +70,13 @@ void	 cfg_read_creds(struct ld *ld, const struct where *w, const char *path,
 void	 cfg_admin_post(struct ld *ld, const struct where *root, json_t *doc,
 	    struct rw_config *cfg);
 
+/* config_front.c: the front end's guards. */
+
+/** tls.priorities (a field function): GnuTLS must accept the string. */
+void	 cfg_priorities_fn(struct ld *ld, const struct where *w, json_t *v,
+	    void *base);
+/** limits.max_connections_per_ip after the walk: its default and bound. */
+void	 cfg_per_ip_post(struct ld *ld, const struct where *root,
+	    struct rw_config *cfg);
+
 #endif /* RW_CONFIG_INT_H */

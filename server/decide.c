@@ -786,7 +786,7 @@ audit(struct request *rq, const char *verdict, struct rw_err *err)
 	a.request_id = rq->id;
 	a.client = rq->client_ip;
 	a.identity = rq->identity;
-	a.operation = rq->write_op ? "push" : "pull";
+	a.operation = rq->write_op ? "push" : head(rq) ? "resolve" : "pull";
 	a.upstream = rq->rt.up->name;
 	a.host = host;
 	a.repo = rq->rt.name;
@@ -857,12 +857,11 @@ conclude(struct request *rq, int cached)
 	const char *verdict;
 
 	verdict = rq->dv.kind == DV_ERROR ? "error" : verdict_name(rq->dv.kind);
-	/* Every decision on a GET or PUT is one audit row, taken before the
-	 * answer.  A HEAD is followed by the GET that is recorded, except a
-	 * refused digest's HEAD: that refusal is all the client gets. */
+	/* Every decision is one audit row, taken before the answer.  A HEAD
+	 * counts too (operation "resolve"): a node that holds the content
+	 * pulls on the strength of the HEAD alone and sends no GET. */
 	rw_err_clear(&err);
-	if ((!head(rq) || (rq->dv.kind == VERDICT_DENY &&
-	    rq->rt.ref_is_digest)) && audit(rq, verdict, &err) != RW_OK) {
+	if (audit(rq, verdict, &err) != RW_OK) {
 		unaudited(rq, verdict, err.msg);
 		verdict = rq->dv.kind == DV_ERROR ? "error" : verdict;
 	}

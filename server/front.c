@@ -95,7 +95,7 @@ front_queue(struct request *rq, unsigned status, struct MHD_Response *r)
 		snprintf(ra, sizeof(ra), "%d", rq->retry_after);
 		MHD_add_response_header(r, "Retry-After", ra);
 	}
-	if (atomic_load(&rq->srv->draining))
+	if (rq->close || atomic_load(&rq->srv->draining))
 		MHD_add_response_header(r, "Connection", "close");
 	rq->status = status;
 	rq->phase = PH_DONE;
@@ -254,6 +254,16 @@ client_ip(struct MHD_Connection *conn, char *buf, size_t size)
 	return buf;
 }
 
+/* The conntrack entry on_connection gave CONN, or NULL. */
+static struct ct_conn *
+conn_track(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci != NULL ? ci->socket_context : NULL;
+}
+
 /* MHD_OPTION_URI_LOG_CALLBACK: the first look at a request, with the raw
  * URI before MHD unescapes it; what it returns becomes *con_cls. */
 static void *
@@ -279,6 +289,8 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	rq->cfg = rq->ch->cfg;
 	client_ip(conn, rq->client_ip, sizeof(rq->client_ip));
 	atomic_fetch_add(&srv->inflight, 1);
+	/* A request line: the rest of its header must follow in time. */
+	conntrack_cap(srv->ct, conn_track(conn), rw_now_ms() + srv->header_ms);
 	return rq;
 }
 
@@ -291,11 +303,13 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 
 	(void)cls;
 	(void)url;
-	(void)version;
 	if (rq == NULL || rq->uri == NULL)
 		return MHD_NO;	/* out of memory at on_uri: drop */
 	rq->method = method;
+	rq->http11 = version == NULL || strcmp(version, "HTTP/1.0") != 0;
 	rw_log_set_reqid(rq->id);
+	if (rq->calls == 0)	/* the whole header is in: no deadline */
+		conntrack_set(rq->srv->ct, conn_track(conn), 0);
 	if (rq->phase == PH_DONE) {
 		/* Answered early (an error); swallow the rest of the body. */
 		*size = 0;
@@ -347,10 +361,13 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct request *rq = *con_cls;
 
 	(void)cls;
-	(void)conn;
 	if (rq == NULL)
 		return;
 	*con_cls = NULL;
+	/* Kept alive, the next request's header must be in within the idle
+	 * time (on_uri shortens that once its request line is). */
+	conntrack_set(rq->srv->ct, conn_track(conn), rw_now_ms() +
+	    rq->srv->idle_ms);
 	if (rq->uri != NULL)
 		log_request(rq, toe);
 	metrics_request(rq->srv->metrics, rq->method, (int)rq->status);
@@ -467,22 +484,33 @@ listen_addr(const struct rw_config *cfg, struct sockaddr_storage *ss,
  * records.  With Nagle on, the second small write waits for the client's
  * delayed ACK: milliseconds of dead time per keep-alive request.  Every
  * write we make is a whole record, so send at once.
+ *
+ * Each connection is tracked from here until CLOSED (which libmicrohttpd
+ * sends before closing the socket): its TLS handshake and first request
+ * header must be done within timeouts.header, or the reaper in
+ * wait_signals shuts it down (conntrack.h).
  */
 static void
 on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
     enum MHD_ConnectionNotificationCode code)
 {
+	struct server *srv = cls;
 	const union MHD_ConnectionInfo *ci;
 	int one = 1;
 
-	(void)cls;
-	(void)socket_ctx;
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		conntrack_close(srv->ct, *socket_ctx);
+		*socket_ctx = NULL;
+		return;
+	}
 	if (code != MHD_CONNECTION_NOTIFY_STARTED)
 		return;
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-	if (ci != NULL)
-		setsockopt(ci->connect_fd, IPPROTO_TCP, TCP_NODELAY, &one,
-		    sizeof(one));
+	if (ci == NULL)
+		return;
+	setsockopt(ci->connect_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	*socket_ctx = conntrack_open(srv->ct, ci->connect_fd,
+	    rw_now_ms() + srv->header_ms);
 }
 
 static struct MHD_Daemon *
@@ -520,6 +548,9 @@ start_daemon(struct server *srv, const struct rw_config *cfg,
 	    ca != NULL ? ca : (const char *)trust_none,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
 	    MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_connections_per_ip,
+	    MHD_OPTION_HTTPS_PRIORITIES, cfg->tls_priorities != NULL ?
+	    cfg->tls_priorities : TLS_PRIORITIES_DEFAULT,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->idle_timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->max_header_bytes,
 	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
@@ -553,7 +584,8 @@ warn_static_changes(const struct rw_config *old, const struct rw_config *nw)
 	    old->listen_port != nw->listen_port)
 		log_warnx("reload: \"listen\" changed; restart to apply");
 	if (!SAME_STR(old->tls_cert, nw->tls_cert) ||
-	    !SAME_STR(old->tls_key, nw->tls_key))
+	    !SAME_STR(old->tls_key, nw->tls_key) ||
+	    !SAME_STR(old->tls_priorities, nw->tls_priorities))
 		log_warnx("reload: \"tls\" changed; restart to apply");
 	if (!SAME_STR(old->state_dir, nw->state_dir))
 		log_warnx("reload: \"state_dir\" changed; restart to apply");
@@ -571,10 +603,12 @@ warn_static_changes(const struct rw_config *old, const struct rw_config *nw)
 		log_info("reload: \"scanner\" settings apply after a restart");
 	if (old->threads != nw->threads ||
 	    old->max_connections != nw->max_connections ||
+	    old->max_connections_per_ip != nw->max_connections_per_ip ||
 	    old->idle_timeout != nw->idle_timeout ||
+	    old->header_timeout != nw->header_timeout ||
 	    old->max_header_bytes != nw->max_header_bytes)
-		log_warnx("reload: threads and connection limits apply after "
-		    "a restart");
+		log_warnx("reload: threads, connection limits and client "
+		    "timeouts apply after a restart");
 #undef SAME_STR
 }
 
@@ -796,7 +830,9 @@ drain(struct server *srv, int seconds)
 static int
 wait_signals(struct server *srv)
 {
-	struct timespec ts = { 1, 0 };
+	/* A quarter second: how late a header deadline may be enforced. */
+	struct timespec ts = { 0, 250 * 1000 * 1000 };
+	uint64_t watched = 0, now;
 	sigset_t set;
 	int sig;
 
@@ -806,12 +842,16 @@ wait_signals(struct server *srv)
 	sigaddset(&set, SIGINT);
 	for (;;) {
 		sig = sigtimedwait(&set, NULL, &ts);
-		if (sig == SIGHUP)
+		now = rw_now_ms();
+		conntrack_reap(srv->ct, now);
+		if (sig == SIGHUP) {
 			reload(srv, NULL);
-		else if (sig == SIGTERM || sig == SIGINT)
+		} else if (sig == SIGTERM || sig == SIGINT) {
 			return sig;
-		else
+		} else if (now - watched >= 1000) {
+			watched = now;
 			watch_policy(srv);
+		}
 	}
 }
 
@@ -1010,6 +1050,11 @@ open_state(struct server *srv, const struct rw_config *cfg,
 		if (srv->scanner == NULL)
 			return err->code;
 	}
+	srv->ct = conntrack_new();
+	if (srv->ct == NULL)
+		return rw_err_set(err, RW_ENOMEM, "out of memory");
+	srv->header_ms = (uint64_t)cfg->header_timeout * 1000u;
+	srv->idle_ms = (uint64_t)cfg->idle_timeout * 1000u;
 	srv->eng = up_engine_new(cfg->max_connections, err);
 	return srv->eng != NULL ? RW_OK : err->code;
 }
@@ -1030,6 +1075,7 @@ close_state(struct server *srv)
 	denial_table_free(srv->denials);
 	metrics_free(srv->metrics);
 	db_close(srv->db);
+	conntrack_free(srv->ct);	/* empty once the daemon stopped */
 }
 
 static int

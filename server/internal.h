@@ -17,8 +17,10 @@
 #include "policy/policy.h"
 #include "server/auth.h"
 #include "server/config.h"
+#include "server/conntrack.h"
 #include "server/dcache.h"
 #include "server/denial.h"
+#include "server/framing.h"
 #include "server/mcache.h"
 #include "server/metrics.h"
 #include "server/route.h"
@@ -82,6 +84,10 @@ struct server {
 	struct dcache		*dc;
 	int64_t			 policy_mtime;	/* for the file watch */
 
+	struct conntrack	*ct;		/* header deadlines (conntrack.h) */
+	uint64_t		 header_ms;	/* timeouts.header, at start */
+	uint64_t		 idle_ms;	/* timeouts.idle, at start */
+
 	atomic_int		 inflight;	/* requests not yet completed */
 	atomic_int		 draining;	/* SIGTERM received */
 	atomic_ulong		 next_id;
@@ -126,6 +132,9 @@ struct request {
 	int			 retried;
 
 	/* request body */
+	int			 http11;	/* not HTTP/1.0: Host required */
+	struct framing_body	 frame;		/* as check_framing read it */
+	int			 close;		/* answer with Connection: close */
 	int			 has_body;	/* the client sends a body */
 	int			 body_in_memory; /* manifest PUT */
 	struct rw_buf		 body;
@@ -267,7 +276,39 @@ int	 proxy_need_auth(struct request *rq, int next);
 int	 proxy_phase_probe(struct request *rq);
 int	 proxy_phase_token(struct request *rq);
 
+/**
+ * May a request of route KIND with METHOD be served at all?  The table
+ * every request passes before anything goes upstream.
+ */
+int	 proxy_method_allowed(int kind, const char *method);
+/**
+ * Is the body of a KIND/METHOD request held in memory and judged (hashed,
+ * parsed, admitted by the policy) before it goes upstream?  True for every
+ * body sent to a manifest URL.
+ */
+int	 proxy_body_judged(int kind, const char *method);
+
 /* --- proxy_upstream.c --------------------------------------------------- */
+
+/** Client headers proxy_fwd_wanted may let through, per request shape. */
+#define PROXY_FWD_ACCEPT	0x01u
+#define PROXY_FWD_RANGE		0x02u
+#define PROXY_FWD_CTYPE		0x04u
+#define PROXY_FWD_CRANGE	0x08u
+#define PROXY_FWD_UA		0x10u
+#define PROXY_FWD_AUTHZ		0x20u
+
+/**
+ * Does the client's header KEY go upstream for a request whose shape
+ * allows WANT (PROXY_FWD_*)?  Never for framing or hop-by-hop headers.
+ */
+int	 proxy_fwd_wanted(const char *key, unsigned want);
+
+/**
+ * The upstream URL for route R (its upstream's base URL, the path for its
+ * kind, R->upstream_query) into OUT.  RW_OK, RW_ETOOBIG or RW_EINVAL.
+ */
+int	 proxy_upstream_url(const struct route *r, char *out, size_t size);
 
 /** PH_SEND and PH_WAIT: S_NEXT, S_PARKED, S_DONE or S_FAIL. */
 int	 proxy_phase_send(struct request *rq);

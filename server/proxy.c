@@ -3,6 +3,7 @@
 #include "server/internal.h"
 
 #include "db/db.h"
+#include "server/framing.h"
 
 #include <string.h>
 #include <strings.h>
@@ -48,8 +49,8 @@ empty_basic(const char *a)
 	    a[5] == '\t') && strcmp(a + 5 + strspn(a + 5, " \t"), "Og==") == 0;
 }
 
-static int
-method_allowed(const struct request *rq)
+int
+proxy_method_allowed(int kind, const char *method)
 {
 	static const char *const allowed[] = {
 		[ROUTE_BASE] = "GET HEAD",
@@ -61,13 +62,24 @@ method_allowed(const struct request *rq)
 		[ROUTE_TAGS] = "GET",
 		[ROUTE_REFERRERS] = "GET",
 	};
-	const char *list = allowed[rq->rt.kind], *p;
-	size_t n = strlen(rq->method);
+	const char *list, *p;
+	size_t n = strlen(method);
 
-	for (p = list; (p = strstr(p, rq->method)) != NULL; p += n)
+	if (kind < ROUTE_BASE || kind > ROUTE_REFERRERS || n == 0)
+		return 0;
+	list = allowed[kind];
+	for (p = list; (p = strstr(p, method)) != NULL; p += n)
 		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
 			return 1;
 	return 0;
+}
+
+int
+proxy_body_judged(int kind, const char *method)
+{
+	/* Every body sent to a manifest URL, whatever the method. */
+	return kind == ROUTE_MANIFEST && (strcmp(method, "PUT") == 0 ||
+	    strcmp(method, "POST") == 0 || strcmp(method, "PATCH") == 0);
 }
 
 /*
@@ -102,23 +114,19 @@ blob_gate(struct request *rq)
 	    "tag or digest first", rq->rt.ref, host, rq->rt.name));
 }
 
-/* Note what the client will send as a body. */
+/* Note what the client will send as a body, framed as check_framing
+ * read it. */
 static int
 body_setup(struct request *rq)
 {
-	const char *cl = proxy_hdr(rq, "Content-Length");
-	const char *te = proxy_hdr(rq, "Transfer-Encoding");
-	int64_t len = -1;
+	int64_t len = rq->frame.len;
 
 	if (!proxy_is_method(rq, "POST") && !proxy_is_method(rq, "PUT") &&
 	    !proxy_is_method(rq, "PATCH"))
 		return S_NEXT;
-	if (cl != NULL && rw_parse_i64(cl, 0, INT64_MAX, &len) != RW_OK)
-		return proxy_done(front_error(rq, 400, "SIZE_INVALID",
-		    "invalid Content-Length"));
 	rq->body_len = len;
-	rq->has_body = len > 0 || (len < 0 && te != NULL);
-	if (rq->rt.kind != ROUTE_MANIFEST)
+	rq->has_body = len > 0 || rq->frame.chunked;
+	if (!proxy_body_judged(rq->rt.kind, rq->method))
 		return S_NEXT;
 	rq->body_in_memory = 1;
 	if (len > 0 && (uint64_t)len > rq->cfg->max_manifest_bytes)
@@ -141,7 +149,7 @@ begin(struct request *rq)
 		return proxy_done(front_error(rq, (unsigned)rq->rt.http_status,
 		    rq->rt.oci_code, "%s", err.msg));
 	rq->routed = 1;
-	if (!method_allowed(rq))
+	if (!proxy_method_allowed(rq->rt.kind, rq->method))
 		return proxy_done(front_error(rq, 405, "UNSUPPORTED",
 		    "method %s is not allowed here", rq->method));
 	/* No default upstream: answer the ping here. */
@@ -322,14 +330,35 @@ on_body(struct request *rq, const char *data, size_t *size)
 	return MHD_YES;
 }
 
-static int
-request_has_body(struct request *rq)
+static enum MHD_Result
+frame_header(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
 {
-	const char *cl = proxy_hdr(rq, "Content-Length");
+	(void)kind;
+	framing_add(cls, key, value != NULL ? value : "");
+	return MHD_YES;
+}
 
-	if (proxy_hdr(rq, "Transfer-Encoding") != NULL)
-		return 1;
-	return cl != NULL && strcmp(cl, "0") != 0;
+/*
+ * One reading of the request's length, before anything else: a request
+ * that could be framed two ways is refused and its connection closed (a
+ * response queued before the body makes libmicrohttpd discard the body
+ * and close; "Connection: close" covers a request without one).
+ */
+static int
+check_framing(struct request *rq)
+{
+	struct framing f;
+	struct rw_err err;
+	const char *code = "UNSUPPORTED";
+
+	framing_init(&f);
+	MHD_get_connection_values(rq->conn, MHD_HEADER_KIND, frame_header, &f);
+	rw_err_clear(&err);
+	if (framing_check(&f, rq->http11, &rq->frame, &code, &err) == RW_OK)
+		return S_NEXT;
+	rq->close = 1;
+	return proxy_done(front_error(rq, 400, code, "%s", err.msg));
 }
 
 enum MHD_Result
@@ -346,8 +375,15 @@ proxy_step(struct request *rq, const char *data, size_t *size)
 	 * before the body or after all of it, and an early refusal should not
 	 * wait for a whole upload (its connection then closes, which is fine).
 	 */
-	if (rq->calls == 1 && !request_has_body(rq))
-		return MHD_YES;
+	if (rq->calls == 1) {
+		rc = check_framing(rq);
+		if (rc != S_NEXT) {
+			*size = 0;
+			return rc == S_FAIL ? MHD_NO : MHD_YES;
+		}
+		if (rq->frame.len <= 0 && !rq->frame.chunked)
+			return MHD_YES;
+	}
 	if (!rq->begun) {
 		rq->begun = 1;
 		rc = begin(rq);

@@ -11,11 +11,9 @@
 
 /* --------------------------------------------------- upstream request */
 
-/* Build the upstream URL for the routed request into OUT. */
-static int
-upstream_url(const struct request *rq, char *out, size_t size)
+int
+proxy_upstream_url(const struct route *r, char *out, size_t size)
 {
-	const struct route *r = &rq->rt;
 	const char *base = r->up->url;
 	int n;
 
@@ -63,32 +61,46 @@ struct fwd {
 	struct request	*rq;
 	char		*lines[XFER_MAX_HEADERS];
 	int		 n;
-	int		 accept, range, ctype, crange, ua;
+	unsigned	 want;		/* PROXY_FWD_* */
 };
+
+/*
+ * An allow-list: framing (Content-Length, Transfer-Encoding), hop-by-hop
+ * headers and Host are never among these; libcurl frames what regwarden
+ * sends from the body it actually sends.
+ */
+int
+proxy_fwd_wanted(const char *key, unsigned want)
+{
+	static const struct {
+		const char	*name;
+		unsigned	 flag;
+	} tab[] = {
+		{ "Accept", PROXY_FWD_ACCEPT },
+		{ "Range", PROXY_FWD_RANGE },
+		{ "Content-Type", PROXY_FWD_CTYPE },
+		{ "Content-Range", PROXY_FWD_CRANGE },
+		{ "User-Agent", PROXY_FWD_UA },
+		{ "Authorization", PROXY_FWD_AUTHZ },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+		if (strcasecmp(key, tab[i].name) == 0)
+			return (want & tab[i].flag) != 0;
+	return 0;
+}
 
 static enum MHD_Result
 collect(void *cls, enum MHD_ValueKind kind, const char *key,
     const char *value)
 {
 	struct fwd *f = cls;
-	int want = 0;
 
 	(void)kind;
 	if (value == NULL || f->n >= XFER_MAX_HEADERS - 2)
 		return MHD_YES;
-	if (strcasecmp(key, "Accept") == 0)
-		want = f->accept;
-	else if (strcasecmp(key, "Range") == 0)
-		want = f->range;
-	else if (strcasecmp(key, "Content-Type") == 0)
-		want = f->ctype;
-	else if (strcasecmp(key, "Content-Range") == 0)
-		want = f->crange;
-	else if (strcasecmp(key, "User-Agent") == 0)
-		want = f->ua;
-	else if (strcasecmp(key, "Authorization") == 0)
-		want = !proxy_credentials_mode(f->rq);
-	if (want && strpbrk(value, "\r\n") == NULL &&
+	if (proxy_fwd_wanted(key, f->want) && strpbrk(value, "\r\n") == NULL &&
 	    asprintf(&f->lines[f->n], "%s: %s", key, value) > 0)
 		f->n++;
 	return MHD_YES;
@@ -126,11 +138,14 @@ spec_shape(struct request *rq, struct xfer_spec *s, struct fwd *f)
 
 	s->method = rq->method;
 	s->max_body = SMALL_BODY_CAP;
-	f->ua = 1;
+	f->want = PROXY_FWD_UA;
+	if (!proxy_credentials_mode(rq))
+		f->want |= PROXY_FWD_AUTHZ;
 	switch (kind) {
 	case ROUTE_MANIFEST:
-		f->accept = 1;
-		f->ctype = rq->write_op;
+		f->want |= PROXY_FWD_ACCEPT;
+		if (rq->write_op)
+			f->want |= PROXY_FWD_CTYPE;
 		if (!rq->write_op) {
 			/* Always GET: the bytes are what gets verified. */
 			s->method = "GET";
@@ -138,7 +153,7 @@ spec_shape(struct request *rq, struct xfer_spec *s, struct fwd *f)
 		}
 		break;
 	case ROUTE_BLOB:
-		f->accept = f->range = 1;
+		f->want |= PROXY_FWD_ACCEPT | PROXY_FWD_RANGE;
 		s->follow = 1;
 		s->stream = proxy_is_method(rq, "GET");
 		/* A whole blob is checked against its digest on the way. */
@@ -150,12 +165,12 @@ spec_shape(struct request *rq, struct xfer_spec *s, struct fwd *f)
 	case ROUTE_TAGS:
 	case ROUTE_REFERRERS:
 	case ROUTE_CATALOG:
-		f->accept = 1;
+		f->want |= PROXY_FWD_ACCEPT;
 		s->stream = 1;
 		break;
 	case ROUTE_UPLOAD_START:
 	case ROUTE_UPLOAD:
-		f->ctype = f->crange = 1;
+		f->want |= PROXY_FWD_CTYPE | PROXY_FWD_CRANGE;
 		break;
 	default:
 		break;
@@ -172,7 +187,7 @@ proxy_phase_send(struct request *rq)
 	char url[ROUTE_NAME_MAX + ROUTE_REF_MAX + ROUTE_QUERY_MAX + 512];
 	int i;
 
-	if (upstream_url(rq, url, sizeof(url)) != RW_OK)
+	if (proxy_upstream_url(&rq->rt, url, sizeof(url)) != RW_OK)
 		return proxy_done(front_error(rq, 414, "NAME_INVALID",
 		    "request URI too long"));
 	memset(&s, 0, sizeof(s));

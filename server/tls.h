@@ -83,6 +83,21 @@ void	 tls_material_cleanup(struct tls_material *m);
  */
 int	 tls_read_client_ca(const char *path, char **pem, struct rw_err *err);
 
+/*
+ * The listener's GnuTLS priority string unless tls.priorities overrides it:
+ * GnuTLS's NORMAL cipher choice with TLS 1.2 and 1.3 only (NORMAL alone
+ * also offers TLS 1.0 and 1.1).
+ */
+#define TLS_PRIORITIES_DEFAULT	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+
+/**
+ * Check that GnuTLS accepts PRIORITIES as a priority string (it must
+ * enable at least one protocol version).  RW_OK, or RW_ECONFIG with ERR
+ * saying where GnuTLS stopped and why, e.g. `GnuTLS rejects this priority
+ * string at "+FOO": The request is invalid`.
+ */
+int	 tls_check_priorities(const char *priorities, struct rw_err *err);
+
 /**
  * The identity of a client that presented a certificate which verified
  * against tls.client_ca: "cert:<subject DN>" into OUT.  SESSION is the

@@ -73,3 +73,28 @@ tls_client_identity(void *session, char *out, size_t size)
 	gnutls_x509_crt_deinit(crt);
 	return ok;
 }
+
+int
+tls_check_priorities(const char *priorities, struct rw_err *err)
+{
+	gnutls_priority_t p;
+	const char *at = NULL;
+	char why[128];
+	size_t n;
+	int rc;
+
+	rc = gnutls_priority_init(&p, priorities, &at);
+	if (rc == GNUTLS_E_SUCCESS) {
+		gnutls_priority_deinit(p);
+		return RW_OK;
+	}
+	rw_strlcpy(why, gnutls_strerror(rc), sizeof(why));
+	n = strlen(why);
+	if (n > 0 && why[n - 1] == '.')
+		why[n - 1] = '\0';
+	if (at == NULL || *at == '\0')
+		return rw_err_set(err, RW_ECONFIG, "GnuTLS rejects this priority "
+		    "string: %s", why);
+	return rw_err_set(err, RW_ECONFIG, "GnuTLS rejects this priority string "
+	    "at \"%.40s\": %s", at, why);
+}

@@ -71,6 +71,7 @@ struct xfer {
 
 	/* request body */
 	struct ring	 tx;
+	int64_t		 tx_left;	/* announced bytes not yet sent, or -1 */
 	int		 tx_eof;
 	int		 tx_paused;
 
@@ -310,8 +311,14 @@ on_read(char *p, size_t size, size_t n, void *arg)
 		pthread_mutex_unlock(&x->mu);
 		return CURL_READFUNC_ABORT;
 	}
+	/* Never more than the Content-Length libcurl announced: bytes past
+	 * it would reach the registry as the start of another request. */
+	if (x->tx_left >= 0 && (int64_t)max > x->tx_left)
+		max = (size_t)x->tx_left;
 	got = ring_get(&x->tx, p, max);
-	if (got == 0 && !x->tx_eof) {
+	if (x->tx_left >= 0)
+		x->tx_left -= (int64_t)got;
+	if (got == 0 && !x->tx_eof && x->tx_left != 0) {
 		x->tx_paused = 1;
 		pthread_mutex_unlock(&x->mu);
 		return CURL_READFUNC_PAUSE;
@@ -371,6 +378,7 @@ setup_method(struct xfer *x, const struct xfer_spec *s)
 	}
 	/* -1 makes libcurl send the body chunked. */
 	curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)s->body_len);
+	x->tx_left = s->body_len >= 0 ? s->body_len : -1;
 	return ring_init(&x->tx, s->ring_size > MIN_RING ? s->ring_size :
 	    MIN_RING);
 }
@@ -462,6 +470,7 @@ xfer_new(const struct xfer_spec *s, struct rw_err *err)
 	}
 	pthread_mutex_init(&x->mu, NULL);
 	x->refs = 1;
+	x->tx_left = -1;
 	x->hooks = s->hooks;
 	x->stream = s->stream;
 	x->follow = s->follow;

@@ -6,7 +6,7 @@
 # the store still looked healthy) and its row is kept; once the writer's
 # COMMIT fails, pulls by tag, by digest and of a new image answer 503
 # "regwarden: could not record the decision on ... in the audit log: ...",
-# and a refusal is still a 403; HEAD (not recorded) answers as usual.
+# and a refusal is still a 403; a HEAD (recorded as "resolve") is refused too.
 # `regwarden audit` reads while the disk is full.  The filler is deleted: pulls answer 200 again within seconds, the
 # kept row is written, the new image's blobs pass the blob gate (its
 # decision is recorded again, not remembered from the full period), and
@@ -111,8 +111,8 @@ get e2e/app "$APP_TOP"
 expect_oci_error "full: a pull by digest is refused with 503" 503 UNAVAILABLE
 expect_eq "full: by digest, the message names the digest" "$(unaudited "e2e/app@$APP_TOP")" "$(oci_message)"
 req HEAD "$RW_URL/v2/e2e/app/manifests/1.0" "${ACCEPT[@]}"
-expect_code "full: HEAD (not a recorded decision) answers as usual" 200
-expect_eq "full: HEAD names the image's digest" "$APP_TOP" "$(hdr Docker-Content-Digest)"
+expect_code "full: HEAD is refused too (a node holding the image pulls on it alone)" 503
+expect_eq "full: the refused HEAD names no digest" "" "$(hdr Docker-Content-Digest)"
 get e2e/app 2.0
 expect_oci_error "full: a pull of an image not decided before is refused with 503" 503 UNAVAILABLE
 expect_eq "full: the new image's message" "$(unaudited e2e/app:2.0)" "$(oci_message)"

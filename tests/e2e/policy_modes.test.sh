@@ -187,11 +187,12 @@ for line in open(sys.argv[1]):
 expect_eq "audit log: the audit row's message" \
 	"regwarden: audit: docker.io/e2e/audited:1.0.0 would be refused by rule \"audited\" (policy.json:$L_AUDITED, audit mode): image runs as root (User is empty); rebuild with USER set to a non-root user, e.g. USER 65532." \
 	"$AMSG"
+# ctr resolves with HEAD first: that decision is a row of its own, "resolve".
 expect_eq "audit log: the warn-mode pulls are recorded as warn" \
-	"warn warn warned $L_WARNED pull" \
+	"warn warn warned $L_WARNED pull"$'\n'"warn warn warned $L_WARNED resolve" \
 	"$(audit_rows 'r["repo"] == "e2e/warned"')"
 expect_eq "audit log: the default deny is recorded under rule \"default\"" \
-	"deny enforce default 0 pull" \
+	"deny enforce default 0 pull"$'\n'"deny enforce default 0 resolve" \
 	"$(audit_rows 'r["repo"] == "other/thing"')"
 
 DENIED=$(rw_admin audit --denied 2>&1)

@@ -167,6 +167,8 @@ test_good_full(void **state)
 	snprintf(want, sizeof(want), "%s/tls/key.pem", dir);
 	assert_string_equal(cfg->tls_key, want);
 	assert_string_equal(cfg->client_ca, "/etc/regwarden/clients.pem");
+	assert_string_equal(cfg->tls_priorities,
+	    "SECURE256:-VERS-ALL:+VERS-TLS1.3");
 	snprintf(want, sizeof(want), "%s/state", dir);
 	assert_string_equal(cfg->state_dir, want);
 	snprintf(want, sizeof(want), "%s/log/regwarden.log", dir);
@@ -178,6 +180,7 @@ test_good_full(void **state)
 	assert_int_equal(cfg->threads, 64);
 	assert_int_equal(cfg->catalog, 1);
 	assert_int_equal(cfg->max_connections, 100000);
+	assert_int_equal(cfg->max_connections_per_ip, 100000);
 	assert_int_equal(cfg->max_header_bytes, 4096);
 	assert_int_equal(cfg->max_manifest_bytes, 16777216);
 	assert_int_equal(cfg->stream_buffer_bytes, 131072);
@@ -185,6 +188,7 @@ test_good_full(void **state)
 	assert_int_equal(cfg->connect_timeout, 1);
 	assert_int_equal(cfg->request_timeout, 3600);
 	assert_int_equal(cfg->idle_timeout, 7);
+	assert_int_equal(cfg->header_timeout, 6);
 	assert_int_equal(cfg->stall_timeout, 8);
 	assert_int_equal(cfg->shutdown_timeout, 9);
 	snprintf(want, sizeof(want), "%s/policy.json", dir);
@@ -257,6 +261,7 @@ test_defaults(void **state)
 	assert_null(cfg->tls_cert);
 	assert_null(cfg->tls_key);
 	assert_null(cfg->client_ca);
+	assert_null(cfg->tls_priorities);
 	assert_null(cfg->htpasswd);
 	assert_string_equal(cfg->state_dir, "/var/lib/regwarden");
 	assert_string_equal(cfg->log_file, "-");
@@ -265,6 +270,7 @@ test_defaults(void **state)
 	assert_int_equal(cfg->threads, 4);
 	assert_int_equal(cfg->catalog, 0);
 	assert_int_equal(cfg->max_connections, 1024);
+	assert_int_equal(cfg->max_connections_per_ip, 512);
 	assert_int_equal(cfg->max_header_bytes, 32768);
 	assert_int_equal(cfg->max_manifest_bytes, 4194304);
 	assert_int_equal(cfg->stream_buffer_bytes, 131072);
@@ -272,6 +278,7 @@ test_defaults(void **state)
 	assert_int_equal(cfg->connect_timeout, 10);
 	assert_int_equal(cfg->request_timeout, 60);
 	assert_int_equal(cfg->idle_timeout, 120);
+	assert_int_equal(cfg->header_timeout, 10);
 	assert_int_equal(cfg->stall_timeout, 60);
 	assert_int_equal(cfg->shutdown_timeout, 30);
 	/* No policy: the server admits everything (and says so). */
