@@ -3,15 +3,15 @@
  * SIGTERM.  SPDX-License-Identifier: Apache-2.0
  *
  * Module server/ (library rw_server): the daemon and nothing else.  It owns
- * the HTTPS front (front.c), routing (route.c), the proxy phases
- * (proxy*.c), admission at the proxy (decide.c, with facts*.c gathering
- * what a rule needs, denial.c answering refusals), upstream I/O (upstream.c, auth.c), the caches
- * (mcache.c, dcache.c), the admin listener (admin.c), metrics, the scanner
- * runner (scanner.c), the audit queue (auditq.c), TLS and the server
- * config.  May call scanreport/, policy/ (and policy/sig/), db/ and util/;
- * never cli/.  cli/ calls this header, config.h, facts.h, mcache.h,
- * auth.h and, for decide_host() alone, internal.h; the other headers here
- * are the daemon's own.
+ * the HTTPS front (front.c, conntrack.c, framing.c), routing (route.c), the
+ * proxy phases (proxy*.c), admission at the proxy (decide.c, with facts*.c
+ * gathering what a rule needs, denial.c answering refusals), upstream I/O
+ * (upstream.c, auth.c), the caches (mcache.c, dcache.c), the admin listener
+ * (admin.c), metrics, the scanner runner (scanner.c), the audit queue
+ * (auditq.c), TLS and the server config.  May call scanreport/, policy/
+ * (and policy/sig/), db/ and util/; never cli/.  cli/ calls this header,
+ * config.h, facts.h, mcache.h, auth.h and, for decide_host() alone,
+ * internal.h; the other headers here are the daemon's own.
  *
  * The only entry point main() needs.  Startup errors are printed (with
  * file:line:col for config errors) and make it return 1; a clean shutdown
