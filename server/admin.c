@@ -31,10 +31,16 @@ struct admin {
 	struct MHD_Daemon	*d;
 	struct admin_hooks	 hooks;
 	int			 has_token;
-	/* SHA-256 of the token, so lengths never show in the comparison time. */
+	/* SHA-256 of the tokens, so lengths never show in the comparison time. */
 	char			 token_digest[RW_DIGEST_MAX];
+	int			 has_metrics_token;
+	int			 metrics_open;
+	char			 metrics_digest[RW_DIGEST_MAX];
 	int			 port;
 };
+
+/* What an endpoint needs: nothing (probes), the metrics gate, the admin token. */
+enum gate { GATE_OPEN, GATE_METRICS, GATE_ADMIN };
 
 struct endpoint;
 struct actx;
@@ -44,7 +50,7 @@ typedef enum MHD_Result	(*endpoint_fn)(struct admin *a,
 struct endpoint {
 	const char	*path;
 	const char	*method;	/* HEAD is also allowed with GET */
-	int		 open;		/* no token needed */
+	int		 gate;		/* enum gate: which token it needs */
 	endpoint_fn	 fn;
 	const char	*allow;		/* the Allow header of a 405 */
 	size_t		 max_body;	/* bodies kept for fn, or ADMIN_MAX_BODY */
@@ -181,15 +187,16 @@ ep_scans(struct admin *a, struct MHD_Connection *c, struct actx *x)
 }
 
 static const struct endpoint endpoints[] = {
-	{ "/healthz", MHD_HTTP_METHOD_GET, 1, ep_healthz, "GET, HEAD",
+	/* Probes reveal only "ok" and "ready" (or why not): never a secret. */
+	{ "/healthz", MHD_HTTP_METHOD_GET, GATE_OPEN, ep_healthz, "GET, HEAD",
 	  ADMIN_MAX_BODY, 0 },
-	{ "/readyz", MHD_HTTP_METHOD_GET, 0, ep_readyz, "GET, HEAD",
+	{ "/readyz", MHD_HTTP_METHOD_GET, GATE_OPEN, ep_readyz, "GET, HEAD",
 	  ADMIN_MAX_BODY, 0 },
-	{ "/metrics", MHD_HTTP_METHOD_GET, 0, ep_metrics, "GET, HEAD",
+	{ "/metrics", MHD_HTTP_METHOD_GET, GATE_METRICS, ep_metrics,
+	  "GET, HEAD", ADMIN_MAX_BODY, 0 },
+	{ "/reload", MHD_HTTP_METHOD_POST, GATE_ADMIN, ep_reload, "POST",
 	  ADMIN_MAX_BODY, 0 },
-	{ "/reload", MHD_HTTP_METHOD_POST, 0, ep_reload, "POST",
-	  ADMIN_MAX_BODY, 0 },
-	{ "/scans", MHD_HTTP_METHOD_POST, 0, ep_scans, "POST",
+	{ "/scans", MHD_HTTP_METHOD_POST, GATE_ADMIN, ep_scans, "POST",
 	  ADMIN_MAX_SCAN_BODY, 1 },
 };
 
@@ -219,16 +226,15 @@ method_ok(const struct endpoint *ep, const char *method)
  * "Bearer <token>": the scheme is case-insensitive (RFC 9110 §11.1).  Both
  * sides are compared as SHA-256 digests, whose length is fixed, so neither
  * the token's length nor where a guess goes wrong shows in the timing.
+ * Both digests are compared whenever both exist, for the same reason.
  */
 static int
-authorized(const struct admin *a, struct MHD_Connection *c)
+bearer_ok(const struct admin *a, struct MHD_Connection *c, int metrics)
 {
 	const char *h, *t;
 	char got[RW_DIGEST_MAX];
 	int ok;
 
-	if (!a->has_token)
-		return 1;
 	h = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_AUTHORIZATION);
 	if (h == NULL || strncasecmp(h, "Bearer", 6) != 0 ||
@@ -240,9 +246,23 @@ authorized(const struct admin *a, struct MHD_Connection *c)
 	memset(got, 0, sizeof(got));
 	if (rw_digest(RW_HASH_SHA256, t, strlen(t), got) != RW_OK)
 		return 0;
-	ok = CRYPTO_memcmp(got, a->token_digest, sizeof(got)) == 0;
+	ok = a->has_token &&
+	    CRYPTO_memcmp(got, a->token_digest, sizeof(got)) == 0;
+	if (metrics && a->has_metrics_token)
+		ok |= CRYPTO_memcmp(got, a->metrics_digest, sizeof(got)) == 0;
 	OPENSSL_cleanse(got, sizeof(got));
 	return ok;
+}
+
+static int
+authorized(const struct admin *a, struct MHD_Connection *c, int gate)
+{
+	if (gate == GATE_OPEN)
+		return 1;
+	if (gate == GATE_METRICS)
+		return a->metrics_open || (!a->has_token &&
+		    !a->has_metrics_token) || bearer_ok(a, c, 1);
+	return !a->has_token || bearer_ok(a, c, 0);
 }
 
 /* A Content-Length over the cap, seen before any body byte is read. */
@@ -268,7 +288,7 @@ first_look(struct admin *a, struct MHD_Connection *c, const char *url,
 	x->ep = find_endpoint(url);
 	if (x->ep == NULL)
 		return reply_text(c, MHD_HTTP_NOT_FOUND, "not found\n");
-	if (!x->ep->open && !authorized(a, c)) {
+	if (!authorized(a, c, x->ep->gate)) {
 		log_debug("admin: %s %s: missing or wrong bearer token", method,
 		    x->ep->path);
 		return reply(c, MHD_HTTP_UNAUTHORIZED, CT_TEXT,
@@ -371,19 +391,24 @@ bind_addr(const char *host, int port, struct sockaddr_storage *ss,
 }
 
 static int
-set_token(struct admin *a, const char *token, struct rw_err *err)
+set_tokens(struct admin *a, const struct admin_tokens *tok,
+    struct rw_err *err)
 {
-	if (token == NULL)
+	if (tok == NULL)
 		return RW_OK;
-	if (rw_digest(RW_HASH_SHA256, token, strlen(token),
-	    a->token_digest) != RW_OK)
+	if ((tok->admin != NULL && rw_digest(RW_HASH_SHA256, tok->admin,
+	    strlen(tok->admin), a->token_digest) != RW_OK) ||
+	    (tok->metrics != NULL && rw_digest(RW_HASH_SHA256, tok->metrics,
+	    strlen(tok->metrics), a->metrics_digest) != RW_OK))
 		return rw_err_set(err, RW_ENOMEM, "admin: out of memory");
-	a->has_token = 1;
+	a->has_token = tok->admin != NULL;
+	a->has_metrics_token = tok->metrics != NULL;
+	a->metrics_open = tok->metrics_open;
 	return RW_OK;
 }
 
 struct admin *
-admin_start(const char *host, int port, const char *token,
+admin_start(const char *host, int port, const struct admin_tokens *tok,
     const struct admin_hooks *hooks, struct rw_err *err)
 {
 	struct sockaddr_storage ss;
@@ -404,7 +429,7 @@ admin_start(const char *host, int port, const char *token,
 		return NULL;
 	}
 	a->hooks = *hooks;
-	if (set_token(a, token, err) != RW_OK)
+	if (set_tokens(a, tok, err) != RW_OK)
 		goto fail;
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 	    MHD_USE_ERROR_LOG;
@@ -447,5 +472,6 @@ admin_stop(struct admin *a)
 	if (a->d != NULL)
 		MHD_stop_daemon(a->d);
 	OPENSSL_cleanse(a->token_digest, sizeof(a->token_digest));
+	OPENSSL_cleanse(a->metrics_digest, sizeof(a->metrics_digest));
 	free(a);
 }

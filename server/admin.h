@@ -8,15 +8,19 @@
  * default, and anything wider goes behind a TLS-terminating proxy (the
  * config refuses a non-loopback bind without a token).
  *
- *   GET  /healthz  200 "ok\n"; never needs the token (liveness probes)
- *   GET  /readyz   200 "ready\n", or 503 and the hook's reason
- *   GET  /metrics  200, Prometheus text format 0.0.4
+ *   GET  /healthz  200 "ok\n"; never needs a token (liveness probes)
+ *   GET  /readyz   200 "ready\n", or 503 and the hook's reason; never
+ *                  needs a token (readiness probes: it reveals nothing)
+ *   GET  /metrics  200, Prometheus text format 0.0.4; the token that
+ *                  struct admin_tokens says
  *   POST /reload   200 "reloaded\n", or 500 and the hook's message
  *
  * HEAD is accepted wherever GET is.  Other paths answer 404, other methods
- * 405 with an Allow header.  With a token, every path but /healthz needs
- * `Authorization: Bearer <token>` (compared in constant time) and answers
- * 401 otherwise.  A request body longer than ADMIN_MAX_BODY is refused:
+ * 405 with an Allow header.  With an admin token, /reload and /scans need
+ * `Authorization: Bearer <token>` (compared in constant time) and answer
+ * 401 otherwise; /metrics needs the admin token or the metrics token, or
+ * nothing when it is open (see struct admin_tokens).  Kubelet probes and
+ * `regwarden health` therefore never carry a secret.  A request body longer than ADMIN_MAX_BODY is refused:
  * 413 when Content-Length announces it; a chunked body that grows past it
  * has the connection closed, since MHD cannot answer mid-upload.  Checks run
  * in that order: path, token, method, body size.
@@ -60,18 +64,32 @@ struct admin_hooks {
 		    struct rw_buf *msg);
 };
 
+/**
+ * Who may call what.  /reload and /scans need ADMIN, or nothing when it is
+ * NULL.  /metrics needs ADMIN or METRICS, whichever are not NULL (nothing
+ * when both are), or nothing at all when METRICS_OPEN is 1 (a scrape
+ * reveals counters only; the admin's choice, config
+ * "admin.metrics_token_file": "").
+ */
+struct admin_tokens {
+	const char	*admin;
+	const char	*metrics;
+	int		 metrics_open;
+};
+
 struct admin;
 
 /**
  * Listen on HOST (an IPv4 or IPv6 literal) and PORT (0 = any free port, see
- * admin_port) and serve until admin_stop.  TOKEN NULL means no token is
- * required; otherwise it is copied (as its SHA-256) and the caller's copy
- * may be wiped at once.  HOOKS is copied.  Returns the running listener, or
+ * admin_port) and serve until admin_stop.  TOK NULL means no token is
+ * required; its tokens are copied (as their SHA-256) and the caller's
+ * copies may be wiped at once.  HOOKS is copied.  Returns the running listener, or
  * NULL with ERR set: RW_EINVAL (not an IP literal, a NULL hook), RW_EIO
  * (cannot bind, e.g. "admin: cannot listen on 127.0.0.1:5444: Address
  * already in use"), RW_ENOMEM.
  */
-struct admin	*admin_start(const char *host, int port, const char *token,
+struct admin	*admin_start(const char *host, int port,
+		    const struct admin_tokens *tok,
 		    const struct admin_hooks *hooks, struct rw_err *err);
 
 /** The port A is bound to (the kernel's pick when started with port 0). */
@@ -79,7 +97,7 @@ int		 admin_port(const struct admin *a);
 
 /**
  * Stop listening, wait for requests in progress (and their hooks) to end,
- * wipe the token hash and free A.  NULL is fine.
+ * wipe the token hashes and free A.  NULL is fine.
  */
 void		 admin_stop(struct admin *a);
 

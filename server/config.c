@@ -85,8 +85,8 @@ cfg_where_key(struct where *out, const struct where *parent, const char *key)
 		out->disp[0] = '\0';
 }
 
-static void
-where_idx(struct where *out, const struct where *parent, size_t i)
+void
+cfg_where_idx(struct where *out, const struct where *parent, size_t i)
 {
 	struct where p = *parent;	/* OUT may be PARENT */
 	int n;
@@ -758,7 +758,7 @@ hosts_fn(struct ld *ld, const struct where *w, json_t *v, void *base)
 		return;
 	}
 	json_array_foreach(v, i, e) {
-		where_idx(&hw, w, i);
+		cfg_where_idx(&hw, w, i);
 		s = want_string(ld, &hw, e);
 		if (s == NULL)
 			continue;
@@ -796,7 +796,7 @@ command_fn(struct ld *ld, const struct where *w, json_t *v, void *base)
 		return;
 	}
 	json_array_foreach(v, i, e) {
-		where_idx(&ew, w, i);
+		cfg_where_idx(&ew, w, i);
 		s = want_string(ld, &ew, e);
 		if (s == NULL)
 			continue;
@@ -910,9 +910,9 @@ check_names(struct ld *ld, const struct where *w, json_t *arr)
 			    json_array_get(arr, i), "name"));
 			if (a == NULL || strcmp(a, b) != 0)
 				continue;
-			where_idx(&uw, w, j);
+			cfg_where_idx(&uw, w, j);
 			cfg_where_key(&nw, &uw, "name");
-			where_idx(&uw, w, i);
+			cfg_where_idx(&uw, w, i);
 			cfg_where_key(&first, &uw, "name");
 			cfg_bad(ld, &nw, "duplicate upstream name %s (first defined "
 			    "on line %d)", cfg_quote(q, sizeof(q), b),
@@ -939,9 +939,9 @@ check_host(struct ld *ld, const struct where *w, json_t *arr, size_t j,
 
 	if (h == NULL)
 		return;
-	where_idx(&uw, w, j);
+	cfg_where_idx(&uw, w, j);
 	cfg_where_key(&hw, &uw, "hosts");
-	where_idx(&hw, &hw, k);
+	cfg_where_idx(&hw, &hw, k);
 	for (i = 0; i <= j; i++) {
 		json_t *hi = json_object_get(json_array_get(arr, i), "hosts");
 
@@ -953,9 +953,9 @@ check_host(struct ld *ld, const struct where *w, json_t *arr, size_t j,
 				continue;
 			if (i == j && strcasecmp(o, h) != 0)
 				continue;	/* an alias, same upstream */
-			where_idx(&uw, w, i);
+			cfg_where_idx(&uw, w, i);
 			cfg_where_key(&ow, &uw, "hosts");
-			where_idx(&ow, &ow, m);
+			cfg_where_idx(&ow, &ow, m);
 			cfg_quote(q1, sizeof(q1), h);
 			if (i == j)
 				cfg_bad(ld, &hw, "%s is listed twice", q1);
@@ -992,9 +992,9 @@ check_default(struct ld *ld, const struct where *w, json_t *arr,
 			first = i;
 			continue;
 		}
-		where_idx(&uw, w, i);
+		cfg_where_idx(&uw, w, i);
 		cfg_where_key(&dw, &uw, "default");
-		where_idx(&uw, w, first);
+		cfg_where_idx(&uw, w, first);
 		cfg_where_key(&fw, &uw, "default");
 		cfg_bad(ld, &dw, "only one upstream may be the default; upstream %s "
 		    "already is (line %d)", upstream_label(lab, sizeof(lab),
@@ -1024,7 +1024,7 @@ upstreams_fn(struct ld *ld, const struct where *w, json_t *v, void *base)
 	}
 	cfg->nupstreams = json_array_size(v);
 	for (i = 0; i < cfg->nupstreams; i++) {
-		where_idx(&uw, w, i);
+		cfg_where_idx(&uw, w, i);
 		upstream_one(ld, &uw, json_array_get(v, i), &cfg->upstreams[i]);
 	}
 	/* Second pass: what only the whole list can tell. */
@@ -1052,6 +1052,7 @@ static const struct field tls_fields[] = {
 	{ .key = "key", .type = F_PATH, .off = OFF(tls_key) },
 	{ .key = "client_ca", .type = F_PATH, .off = OFF(client_ca) },
 	{ .key = "priorities", .type = F_FN, .fn = cfg_priorities_fn },
+	{ .key = "self_signed_names", .type = F_FN, .fn = cfg_self_names_fn },
 	{ .key = NULL },
 };
 
@@ -1110,6 +1111,8 @@ static const struct field scanner_fields[] = {
 static const struct field admin_fields[] = {
 	{ .key = "listen", .type = F_FN, .fn = admin_listen_fn },
 	{ .key = "token_file", .type = F_FN, .fn = string_only_fn },
+	{ .key = "metrics_token_file", .type = F_FN,
+	  .fn = cfg_metrics_file_fn },
 	{ .key = NULL },
 };
 
@@ -1151,13 +1154,15 @@ root_post(struct ld *ld, const struct where *root, json_t *doc,
 	/* After a misspelt key, "did you mean" already says what is missing. */
 	known = (cert != NULL) + (key != NULL) +
 	    (json_object_get(tls, "client_ca") != NULL) +
-	    (json_object_get(tls, "priorities") != NULL);
+	    (json_object_get(tls, "priorities") != NULL) +
+	    (json_object_get(tls, "self_signed_names") != NULL);
 	if (json_is_object(tls) && known == json_object_size(tls) &&
 	    (cert == NULL) != (key == NULL)) {
 		cfg_where_key(&w, root, "tls");
 		cfg_bad(ld, &w, "\"cert\" and \"key\" must be given together");
 	}
 	cfg_per_ip_post(ld, root, cfg);
+	cfg_tls_post(ld, root, doc, cfg);
 	cfg_admin_post(ld, root, doc, cfg);
 }
 
@@ -1407,6 +1412,11 @@ config_free(struct rw_config *cfg)
 	free(cfg->scanner_argv);
 	if (cfg->admin_token != NULL)
 		rw_freezero(cfg->admin_token, strlen(cfg->admin_token));
+	if (cfg->metrics_token != NULL)
+		rw_freezero(cfg->metrics_token, strlen(cfg->metrics_token));
+	for (i = 0; i < cfg->nself_signed_names; i++)
+		free(cfg->self_signed_names[i]);
+	free(cfg->self_signed_names);
 	free(cfg);
 }
 

@@ -6,7 +6,7 @@
  * reports every error it finds (up to RW_DIAG_MAX) as file:line:col with the
  * key named.  A loaded config is immutable and may be shared by every thread;
  * a reload builds a new one and swaps it in (server.h), it never edits one.
- * Secrets (upstream passwords, the admin token) are read from files named in
+ * Secrets (upstream passwords, the admin and metrics tokens) are read from files named in
  * the config, which must not be accessible by group or others, and are wiped
  * when the config is freed; they are never logged.
  */
@@ -57,6 +57,9 @@ struct rw_config {
 	char		*tls_key;
 	char		*client_ca;	/* PEM bundle for TLS client certs, or NULL */
 	char		*tls_priorities; /* GnuTLS priorities; NULL: TLS_PRIORITIES_DEFAULT */
+	/* SANs of the created self-signed certificate; none = the defaults */
+	char		**self_signed_names;	/* NULL-terminated, IPs normalised */
+	size_t		 nself_signed_names;
 	char		*htpasswd;	/* bcrypt htpasswd for client basic auth */
 	char		*state_dir;
 
@@ -106,6 +109,9 @@ struct rw_config {
 	char		*admin_host;	/* IP literal; NULL when disabled */
 	int		 admin_port;	/* 0 = disabled */
 	char		*admin_token;	/* bearer token, or NULL; secret */
+	/* /metrics: its own bearer token (or NULL), or no token at all */
+	char		*metrics_token;	/* secret */
+	int		 metrics_open;
 };
 
 /**

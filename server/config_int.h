@@ -42,6 +42,9 @@ enum { SLURP_OK = 0, SLURP_ERRNO = -1, SLURP_NOTREG = -2, SLURP_TOOBIG = -3 };
 /** WHERE of child KEY of PARENT (OUT may be PARENT). */
 void	 cfg_where_key(struct where *out, const struct where *parent,
 	    const char *key);
+/** WHERE of element I of the array at PARENT (OUT may be PARENT). */
+void	 cfg_where_idx(struct where *out, const struct where *parent,
+	    size_t i);
 /** S in double quotes, control characters escaped, cut at CFG_QUOTE_MAX. */
 const char *cfg_quote(char *buf, size_t size, const char *s);
 /** An error about the value at W. */
@@ -66,7 +69,10 @@ void	 cfg_store_str(char **slot, char *s);
 /** Read upstream credentials from PATH (the value at W) into U. */
 void	 cfg_read_creds(struct ld *ld, const struct where *w, const char *path,
 	    struct cfg_upstream *u);
-/** Checks of "admin" after the walk; reads its token file. */
+/** "admin.metrics_token_file": a path, or "" (F_FN field). */
+void	 cfg_metrics_file_fn(struct ld *ld, const struct where *w, json_t *v,
+	    void *base);
+/** Checks of "admin" after the walk; reads its token files. */
 void	 cfg_admin_post(struct ld *ld, const struct where *root, json_t *doc,
 	    struct rw_config *cfg);
 
@@ -78,5 +84,14 @@ void	 cfg_priorities_fn(struct ld *ld, const struct where *w, json_t *v,
 /** limits.max_connections_per_ip after the walk: its default and bound. */
 void	 cfg_per_ip_post(struct ld *ld, const struct where *root,
 	    struct rw_config *cfg);
+
+/* config_names.c: the names of the self-signed certificate. */
+
+/** "tls.self_signed_names": DNS names and IP literals (F_FN field). */
+void	 cfg_self_names_fn(struct ld *ld, const struct where *w, json_t *v,
+	    void *base);
+/** Checks of "tls" after the walk: names only for a created certificate. */
+void	 cfg_tls_post(struct ld *ld, const struct where *root, json_t *doc,
+	    const struct rw_config *cfg);
 
 #endif /* RW_CONFIG_INT_H */

@@ -1,4 +1,4 @@
-/* config_secret.c - config values that live in secret files: upstream credentials, the admin token. */
+/* config_secret.c - config values that live in secret files: upstream credentials, the admin and metrics tokens. */
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "server/config_int.h"
 
@@ -154,10 +154,10 @@ token_ok(struct ld *ld, const struct where *w, const char *q, const char *t,
 	return 1;
 }
 
-/* Reads "admin.token_file" (W, written as PATH) into CFG->admin_token. */
+/* Reads a token file (the value at W, written as PATH) into *DST. */
 static void
 read_token(struct ld *ld, const struct where *w, const char *path,
-    struct rw_config *cfg)
+    char **dst)
 {
 	char q[CFG_QUOTE_MAX + 16], *full, *text = NULL;
 	struct stat st;
@@ -189,13 +189,23 @@ read_token(struct ld *ld, const struct where *w, const char *path,
 		n--;
 	if (!token_ok(ld, w, q, text, n))
 		goto out;
-	cfg->admin_token = strndup(text, n);
-	if (cfg->admin_token == NULL)
+	*dst = strndup(text, n);
+	if (*dst == NULL)
 		ld->nomem = 1;
 out:
 	if (text != NULL)
 		rw_freezero(text, len);
 	free(full);
+}
+
+void
+cfg_metrics_file_fn(struct ld *ld, const struct where *w, json_t *v,
+    void *base)
+{
+	(void)base;
+	/* "" is a value here (no token for /metrics); read in admin_post. */
+	if (!json_is_string(v))
+		cfg_bad(ld, w, "expected a string (a file, or \"\" for no token)");
 }
 
 static int
@@ -220,6 +230,7 @@ cfg_admin_post(struct ld *ld, const struct where *root, json_t *doc,
 	json_t *admin = json_object_get(doc, "admin");
 	json_t *lv = json_object_get(admin, "listen");
 	json_t *tf = json_object_get(admin, "token_file");
+	json_t *mf = json_object_get(admin, "metrics_token_file");
 	struct where aw, w, lw;
 	char q[CFG_QUOTE_MAX + 16];
 
@@ -229,8 +240,14 @@ cfg_admin_post(struct ld *ld, const struct where *root, json_t *doc,
 	cfg_where_key(&lw, &aw, "listen");
 	if (json_is_string(tf) && json_string_length(tf) > 0) {
 		cfg_where_key(&w, &aw, "token_file");
-		read_token(ld, &w, json_string_value(tf), cfg);
+		read_token(ld, &w, json_string_value(tf), &cfg->admin_token);
 	}
+	/* "" opens /metrics to scrapers without a token, on purpose. */
+	if (json_is_string(mf) && json_string_length(mf) > 0) {
+		cfg_where_key(&w, &aw, "metrics_token_file");
+		read_token(ld, &w, json_string_value(mf), &cfg->metrics_token);
+	} else if (json_is_string(mf))
+		cfg->metrics_open = 1;
 	/* A bad "listen" is reported already and left the default in place. */
 	if (!json_is_string(lv) || cfg->admin_port == 0)
 		return;

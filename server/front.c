@@ -593,7 +593,9 @@ warn_static_changes(const struct rw_config *old, const struct rw_config *nw)
 		log_warnx("reload: \"htpasswd\" changed; restart to apply");
 	if (!SAME_STR(old->admin_host, nw->admin_host) ||
 	    old->admin_port != nw->admin_port ||
-	    !SAME_STR(old->admin_token, nw->admin_token))
+	    !SAME_STR(old->admin_token, nw->admin_token) ||
+	    !SAME_STR(old->metrics_token, nw->metrics_token) ||
+	    old->metrics_open != nw->metrics_open)
 		log_warnx("reload: \"admin\" changed (listener or token); "
 		    "restart to apply");
 	if (old->manifest_cache_bytes != nw->manifest_cache_bytes ||
@@ -984,6 +986,7 @@ start_admin(struct server *srv, const struct rw_config *cfg,
     struct rw_err *err)
 {
 	static struct admin_hooks hooks;
+	struct admin_tokens tok;
 
 	if (cfg->admin_port == 0) {
 		log_info("admin listener disabled");
@@ -994,15 +997,20 @@ start_admin(struct server *srv, const struct rw_config *cfg,
 	hooks.metrics = hook_metrics;
 	hooks.reload = hook_reload;
 	hooks.post_scans = hook_post_scans;
-	srv->admin = admin_start(cfg->admin_host, cfg->admin_port,
-	    cfg->admin_token, &hooks, err);
+	tok.admin = cfg->admin_token;
+	tok.metrics = cfg->metrics_token;
+	tok.metrics_open = cfg->metrics_open;
+	srv->admin = admin_start(cfg->admin_host, cfg->admin_port, &tok,
+	    &hooks, err);
 	if (srv->admin == NULL)
 		return err->code != 0 ? err->code : RW_EIO;
 	log_info("admin listener on http://%s%s%s:%d (/healthz /readyz "
-	    "/metrics /reload)%s", strchr(cfg->admin_host, ':') ? "[" : "",
+	    "/metrics /reload)%s%s", strchr(cfg->admin_host, ':') ? "[" : "",
 	    cfg->admin_host, strchr(cfg->admin_host, ':') ? "]" : "",
 	    admin_port(srv->admin), cfg->admin_token != NULL ?
-	    ", bearer token required" : "");
+	    ", bearer token required for /reload and /scans" : "",
+	    cfg->metrics_open ? ", /metrics open" : cfg->metrics_token != NULL ?
+	    ", /metrics with its own token" : "");
 	return RW_OK;
 }
 
@@ -1091,15 +1099,17 @@ start(struct server *srv, struct rw_config *cfg, struct tls_material *tls,
 	if (make_state_dir(cfg->state_dir, err) != RW_OK)
 		return err->code;
 	if (tls_load_or_create(cfg->tls_cert, cfg->tls_key, cfg->state_dir,
-	    tls, err) != RW_OK)
+	    cfg->self_signed_names, cfg->nself_signed_names, tls, err) != RW_OK)
 		return err->code;
 	if (tls->created)
 		log_info("created a self-signed TLS certificate %s "
-		    "(SHA-256 %s); clients must trust it or skip verification",
-		    tls->cert_path, tls->fingerprint);
+		    "(SHA-256 %s, names %s)%s; clients must trust it or skip "
+		    "verification", tls->cert_path, tls->fingerprint,
+		    tls->names, tls->renamed ? " in place of one with other "
+		    "names than tls.self_signed_names" : "");
 	else
-		log_info("TLS certificate %s (SHA-256 %s)", tls->cert_path,
-		    tls->fingerprint);
+		log_info("TLS certificate %s (SHA-256 %s, names %s)",
+		    tls->cert_path, tls->fingerprint, tls->names);
 	if (open_state(srv, cfg, err) != RW_OK)
 		return err->code;
 	srv->daemon = start_daemon(srv, cfg, tls, err);

@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -153,7 +154,38 @@ key_to_pem(EVP_PKEY *pkey, struct tls_material *out, struct rw_err *err)
 	return rc;
 }
 
-/* Fingerprint and expiry of LEAF, and the key's PEM, into OUT. */
+/* LEAF's subjectAltName as "DNS:a,IP:b" into OUT->names (cut if too long). */
+static void
+leaf_names(X509 *leaf, struct tls_material *out)
+{
+	GENERAL_NAMES *gens;
+	const GENERAL_NAME *g;
+	char ip[INET6_ADDRSTRLEN];
+	struct rw_sb sb;
+	int i, n;
+
+	rw_sb_init(&sb, out->names, sizeof(out->names));
+	gens = X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL, NULL);
+	n = gens != NULL ? sk_GENERAL_NAME_num(gens) : 0;
+	for (i = 0; i < n; i++) {
+		g = sk_GENERAL_NAME_value(gens, i);
+		if (g->type == GEN_DNS)
+			rw_sb_add(&sb, "%sDNS:%.*s", i > 0 ? "," : "",
+			    ASN1_STRING_length(g->d.dNSName),
+			    (const char *)ASN1_STRING_get0_data(g->d.dNSName));
+		else if (g->type == GEN_IPADD && inet_ntop(
+		    ASN1_STRING_length(g->d.iPAddress) == 4 ? AF_INET :
+		    AF_INET6, ASN1_STRING_get0_data(g->d.iPAddress), ip,
+		    sizeof(ip)) != NULL)
+			rw_sb_add(&sb, "%sIP:%s", i > 0 ? "," : "", ip);
+		else
+			rw_sb_add(&sb, "%s(other)", i > 0 ? "," : "");
+	}
+	GENERAL_NAMES_free(gens);
+	ERR_clear_error();
+}
+
+/* Fingerprint, expiry and names of LEAF, and the key's PEM, into OUT. */
 static int
 describe(X509 *leaf, EVP_PKEY *pkey, struct tls_material *out,
     struct rw_err *err)
@@ -171,6 +203,7 @@ describe(X509 *leaf, EVP_PKEY *pkey, struct tls_material *out,
 	if (ASN1_TIME_to_tm(X509_get0_notAfter(leaf), &tm) != 1)
 		return rw_ossl_err(err, RW_ECRYPTO, "tls: certificate expiry");
 	out->not_after = (long)timegm(&tm);
+	leaf_names(leaf, out);
 	return key_to_pem(pkey, out, err);
 }
 
@@ -256,23 +289,55 @@ host_name(char *buf, size_t n)
 	return 1;
 }
 
-/*
- * The names the certificate answers for, as a subjectAltName value and as
- * nameConstraints permitting exactly those names.
- */
+/* The default names: loopback, and the host name when it is a DNS name. */
 static void
-cert_names(char *san, size_t sn, char *nc, size_t ncn)
+default_names(struct rw_sb *san, struct rw_sb *nc)
 {
 	char host[256];
 	int have;
 
 	have = host_name(host, sizeof(host));
-	snprintf(san, sn, "DNS:localhost,IP:127.0.0.1,IP:::1%s%s",
+	rw_sb_add(san, "DNS:localhost,IP:127.0.0.1,IP:::1%s%s",
 	    have ? ",DNS:" : "", have ? host : "");
-	snprintf(nc, ncn, "critical,permitted;DNS:localhost,"
+	rw_sb_add(nc, "critical,permitted;DNS:localhost,"
 	    "permitted;IP:127.0.0.1/255.255.255.255,"
 	    "permitted;IP:::1/ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff%s%s",
 	    have ? ",permitted;DNS:" : "", have ? host : "");
+}
+
+/*
+ * The names the certificate answers for, as a subjectAltName value and as
+ * nameConstraints permitting exactly those names.  Returns 0 when they do
+ * not fit (the config caps their number and length, so never in practice).
+ */
+static int
+cert_names(char *const *names, size_t nnames, char *san, size_t sn,
+    char *nc, size_t ncn)
+{
+	struct rw_sb s, c;
+	struct in6_addr a6;
+	size_t i;
+	int v6;
+
+	rw_sb_init(&s, san, sn);
+	rw_sb_init(&c, nc, ncn);
+	if (nnames == 0)
+		default_names(&s, &c);
+	if (nnames > 0)
+		rw_sb_add(&c, "critical");
+	for (i = 0; i < nnames; i++) {
+		v6 = inet_pton(AF_INET6, names[i], &a6) == 1;
+		if (v6 || inet_pton(AF_INET, names[i], &a6) == 1) {
+			rw_sb_add(&s, "%sIP:%s", i > 0 ? "," : "", names[i]);
+			rw_sb_add(&c, ",permitted;IP:%s/%s", names[i], v6 ?
+			    "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff" :
+			    "255.255.255.255");
+		} else {
+			rw_sb_add(&s, "%sDNS:%s", i > 0 ? "," : "", names[i]);
+			rw_sb_add(&c, ",permitted;DNS:%s", names[i]);
+		}
+	}
+	return !s.cut && !c.cut;
 }
 
 static int
@@ -310,17 +375,21 @@ cert_fields(X509 *x, EVP_PKEY *pkey, struct rw_err *err)
 }
 
 static int
-make_cert(EVP_PKEY *pkey, X509 **out, struct rw_err *err)
+make_cert(EVP_PKEY *pkey, char *const *names, size_t nnames, X509 **out,
+    struct rw_err *err)
 {
-	char san[400], nc[600];
+	char san[TLS_NAMES_TEXT], nc[TLS_NAMES_TEXT + TLS_NAMES_MAX * 64];
 	X509 *x;
 	int rc;
 
 	*out = NULL;
+	if (nnames > TLS_NAMES_MAX || !cert_names(names, nnames, san,
+	    sizeof(san), nc, sizeof(nc)))
+		return rw_err_set(err, RW_ECONFIG, "tls: too many or too long "
+		    "names for the certificate");
 	x = X509_new();
 	if (x == NULL)
 		return rw_err_set(err, RW_ENOMEM, "tls: out of memory");
-	cert_names(san, sizeof(san), nc, sizeof(nc));
 	rc = cert_fields(x, pkey, err);
 	if (rc == RW_OK)
 		rc = add_ext(x, NID_basic_constraints, "critical,CA:TRUE,"
@@ -413,7 +482,8 @@ out:
 }
 
 static int
-create_pair(const char *dir, struct tls_material *out, struct rw_err *err)
+create_pair(const char *dir, char *const *names, size_t nnames,
+    struct tls_material *out, struct rw_err *err)
 {
 	EVP_PKEY *pkey;
 	X509 *x = NULL;
@@ -424,7 +494,7 @@ create_pair(const char *dir, struct tls_material *out, struct rw_err *err)
 	if (pkey == NULL)
 		return rw_ossl_err(err, RW_ECRYPTO,
 		    "tls: generating a P-256 key");
-	rc = make_cert(pkey, &x, err);
+	rc = make_cert(pkey, names, nnames, &x, err);
 	if (rc != RW_OK)
 		goto out;
 	b = BIO_new(BIO_s_mem());
@@ -470,9 +540,38 @@ ensure_dir(const char *path, struct rw_err *err)
 	return RW_OK;
 }
 
+/*
+ * Whether the pair in OUT was made for exactly NAMES: the certificate's
+ * names as leaf_names writes them against the list cert_names would write.
+ */
 static int
-from_state_dir(const char *state_dir, struct tls_material *out,
-    struct rw_err *err)
+same_names(const struct tls_material *out, char *const *names,
+    size_t nnames)
+{
+	char san[TLS_NAMES_TEXT], nc[TLS_NAMES_TEXT + TLS_NAMES_MAX * 64];
+
+	if (nnames == 0)
+		return 1;
+	return cert_names(names, nnames, san, sizeof(san), nc, sizeof(nc)) &&
+	    strcmp(san, out->names) == 0;
+}
+
+/* Drop what OUT holds of an old pair, keeping the paths, to make a new one. */
+static void
+forget_pair(struct tls_material *out)
+{
+	if (out->key_pem != NULL)
+		rw_freezero(out->key_pem, out->key_pem_len + 1);
+	out->key_pem = NULL;
+	out->key_pem_len = 0;
+	free(out->cert_pem);
+	out->cert_pem = NULL;
+	out->renamed = 1;
+}
+
+static int
+from_state_dir(const char *state_dir, char *const *names, size_t nnames,
+    struct tls_material *out, struct rw_err *err)
 {
 	char *dir;
 	int rc, have_cert, have_key;
@@ -499,8 +598,10 @@ from_state_dir(const char *state_dir, struct tls_material *out,
 		    out->cert_path, out->key_path);
 	else if (have_key)
 		rc = load_pair(out->cert_path, out->key_path, out, err);
-	else
-		rc = create_pair(dir, out, err);
+	if (rc == RW_OK && have_key && !same_names(out, names, nnames))
+		forget_pair(out);
+	if (rc == RW_OK && out->cert_pem == NULL)
+		rc = create_pair(dir, names, nnames, out, err);
 out:
 	free(dir);
 	return rc;
@@ -508,7 +609,8 @@ out:
 
 int
 tls_load_or_create(const char *cert_path, const char *key_path,
-    const char *state_dir, struct tls_material *out, struct rw_err *err)
+    const char *state_dir, char *const *names, size_t nnames,
+    struct tls_material *out, struct rw_err *err)
 {
 	int rc;
 
@@ -528,7 +630,7 @@ tls_load_or_create(const char *cert_path, const char *key_path,
 		rc = rw_err_set(err, RW_ECONFIG, "tls: no certificate "
 		    "configured and no state directory to create one in");
 	else
-		rc = from_state_dir(state_dir, out, err);
+		rc = from_state_dir(state_dir, names, nnames, out, err);
 	if (rc != RW_OK)
 		tls_material_cleanup(out);
 	return rc;

@@ -24,6 +24,11 @@
 /* Lifetime of a created certificate, in days (Apple's maximum). */
 #define TLS_CREATED_DAYS	825
 
+/* At most this many names in a created certificate (tls.self_signed_names). */
+#define TLS_NAMES_MAX		16
+/* Room for the names as text: "DNS:a,IP:b", each name at most 253 bytes. */
+#define TLS_NAMES_TEXT		(TLS_NAMES_MAX * 260)
+
 /*
  * Filled by tls_load_or_create.  The caller may read every field; it owns
  * the strings through the struct and releases them all with
@@ -38,6 +43,9 @@ struct tls_material {
 	char	*key_path;
 	long	 not_after;	/* leaf expiry, unix seconds */
 	int	 created;	/* 1 when this call generated the pair */
+	int	 renamed;	/* 1 when it replaced a pair with other names */
+	/* The leaf's subjectAltName, "DNS:localhost,IP:127.0.0.1" ("" if none). */
+	char	 names[TLS_NAMES_TEXT];
 };
 
 /**
@@ -53,7 +61,12 @@ struct tls_material {
  * EC P-256 key (written 0600) and a self-signed X.509v3 certificate
  * (0644), CN=regwarden, valid from an hour ago for TLS_CREATED_DAYS days,
  * random 128-bit serial, SAN DNS:localhost, IP:127.0.0.1, IP:::1 and the
- * machine's host name.  The certificate is marked CA:TRUE (pathlen 0,
+ * machine's host name, or exactly the NNAMES NAMES when NNAMES > 0 (DNS
+ * names and IP literals, as config "tls.self_signed_names" checked them,
+ * IPs in inet_ntop form; at most TLS_NAMES_MAX).  With NAMES, a pair found
+ * in STATE_DIR whose certificate names anything else is replaced by a new
+ * one (RENAMED set), so that editing the list takes effect at the next
+ * start.  The certificate is marked CA:TRUE (pathlen 0,
  * keyUsage digitalSignature and keyCertSign, extendedKeyUsage serverAuth)
  * so that runtimes given it as their CA file (containerd's hosts.toml
  * `ca`) accept it as its own root; name constraints limited to its own
@@ -70,8 +83,8 @@ struct tls_material {
  * encrypted key, key does not match certificate) or RW_ENOMEM.
  */
 int	 tls_load_or_create(const char *cert_path, const char *key_path,
-	    const char *state_dir, struct tls_material *out,
-	    struct rw_err *err);
+	    const char *state_dir, char *const *names, size_t nnames,
+	    struct tls_material *out, struct rw_err *err);
 
 /** Wipe the key, free every string and clear *M.  NULL and {0} are fine. */
 void	 tls_material_cleanup(struct tls_material *m);

@@ -4,8 +4,11 @@
 # and deny decisions, requests by status class, the policy's revision as
 # `regwarden check` prints it), POST /reload takes a new policy, and a broken
 # policy or config is refused with its file:line:column while the running
-# ones stay and /readyz stays 200.  With admin.token_file every endpoint but
-# /healthz answers 401 without `Authorization: Bearer <token>`.
+# ones stay and /readyz stays 200.  With admin.token_file, /metrics, /reload
+# and /scans answer 401 without `Authorization: Bearer <token>`, while the
+# probes /healthz and /readyz never need it; admin.metrics_token_file gives
+# /metrics a token of its own, or none ("").  `regwarden health [--ready]`
+# answers from the config alone: exit 0 while serving, 1 once stopped.
 # SPDX-License-Identifier: Apache-2.0
 . "$(dirname "$0")/lib.sh"
 
@@ -225,7 +228,12 @@ AUTH=(-H "Authorization: Bearer $TOKEN")
 req GET "$ADMIN_URL/healthz"
 expect_code "token: GET /healthz needs no token" 200
 body_is "token: GET /healthz says ok" "ok"
-for ep in "GET /readyz" "GET /metrics" "POST /reload"; do
+req GET "$ADMIN_URL/readyz"
+expect_code "token: GET /readyz needs no token (probes carry no secret)" 200
+body_is "token: GET /readyz says ready" "ready"
+req GET "$ADMIN_URL/readyz" -H "Authorization: Bearer ${TOKEN}x"
+expect_code "token: GET /readyz with a wrong token is still answered" 200
+for ep in "GET /metrics" "POST /reload" "POST /scans"; do
 	set -- $ep
 	req "$1" "$ADMIN_URL$2"
 	expect_code "token: $ep without a token" 401
@@ -236,9 +244,6 @@ for ep in "GET /readyz" "GET /metrics" "POST /reload"; do
 	req "$1" "$ADMIN_URL$2" -u "admin:$TOKEN"
 	expect_code "token: $ep with the token as Basic credentials" 401
 done
-req GET "$ADMIN_URL/readyz" "${AUTH[@]}"
-expect_code "token: GET /readyz with the token" 200
-body_is "token: GET /readyz says ready" "ready"
 scrape "${AUTH[@]}"
 expect_code "token: GET /metrics with the token" 200
 expect_eq "token: /metrics has the policy revision" \
@@ -254,5 +259,64 @@ else
 	pass "token: the token is not in regwarden's log"
 fi
 
+# `regwarden health` reads the same config, sends no token.
+out=$("$RW_BIN" health -c "$RW_CONF" 2>&1)
+expect_eq "health: exit 0 while serving" 0 "$?"
+expect_eq "health: prints the URL and the answer" \
+	"$ADMIN_URL/healthz: 200 ok" "$out"
+out=$("$RW_BIN" health --ready -c "$RW_CONF" 2>&1)
+expect_eq "health --ready: exit 0 while serving" 0 "$?"
+expect_eq "health --ready: prints the URL and the answer" \
+	"$ADMIN_URL/readyz: 200 ready" "$out"
+"$RW_BIN" health --bogus >/dev/null 2>&1
+expect_eq "health: exit 2 on a usage error" 2 "$?"
+
+stop_regwarden_checked
+
+out=$("$RW_BIN" health --ready -c "$RW_CONF" 2>&1)
+expect_eq "health --ready: exit 1 once regwarden has stopped" 1 "$?"
+expect_eq "health --ready: says why" \
+	"regwarden health: $ADMIN_URL/readyz: Failed to connect to 127.0.0.1 port $ADMIN_PORT after 0 ms: Couldn't connect to server" \
+	"$(echo "$out" | sed 's/after [0-9]* ms/after 0 ms/')"
+
+# ---- /metrics with its own token, or none ----------------------------------
+
+MTOKEN=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+echo "$MTOKEN" >"$E2E_TMP/metrics.token"
+chmod 600 "$E2E_TMP/metrics.token"
+ADMIN_PORT=$(free_port)
+ADMIN_URL=http://127.0.0.1:$ADMIN_PORT
+start_regwarden_policy "$POLICY" \
+	"{\"admin\": {\"listen\": \"0.0.0.0:$ADMIN_PORT\", \"token_file\": \"$E2E_TMP/admin.token\", \"metrics_token_file\": \"$E2E_TMP/metrics.token\"}}"
+wait_until 10 code_is 200 "$ADMIN_URL/healthz" ||
+	die "the admin listener on 0.0.0.0 did not answer $ADMIN_URL/healthz within 10 s"
+req GET "$ADMIN_URL/metrics" -H "Authorization: Bearer $MTOKEN"
+expect_code "metrics token: GET /metrics with the scrape token" 200
+req GET "$ADMIN_URL/metrics"
+expect_code "metrics token: GET /metrics without it" 401
+req POST "$ADMIN_URL/reload" -H "Authorization: Bearer $MTOKEN"
+expect_code "metrics token: it does not open POST /reload" 401
+req GET "$ADMIN_URL/readyz"
+expect_code "metrics token: GET /readyz on 0.0.0.0 needs no token" 200
+expect_contains "metrics token: the start line says how the listener is guarded" \
+	"admin listener on http://0.0.0.0:$ADMIN_PORT (/healthz /readyz /metrics /reload), bearer token required for /reload and /scans, /metrics with its own token" \
+	"$(cat "$RW_LOG")"
+out=$("$RW_BIN" health --ready -c "$RW_CONF" 2>&1)
+expect_eq "health --ready: a 0.0.0.0 listener is asked on 127.0.0.1" \
+	"$ADMIN_URL/readyz: 200 ready" "$out"
+stop_regwarden_checked
+
+ADMIN_PORT=$(free_port)
+ADMIN_URL=http://127.0.0.1:$ADMIN_PORT
+start_regwarden_policy "$POLICY" \
+	"{\"admin\": {\"listen\": \"0.0.0.0:$ADMIN_PORT\", \"token_file\": \"$E2E_TMP/admin.token\", \"metrics_token_file\": \"\"}}"
+wait_until 10 code_is 200 "$ADMIN_URL/healthz" ||
+	die "the admin listener did not answer $ADMIN_URL/healthz within 10 s"
+scrape
+expect_code "metrics open: GET /metrics without a token" 200
+expect_eq "metrics open: it has the policy revision" \
+	1 "$(metric "regwarden_policy_info{revision=\"$REV2\"}")"
+req POST "$ADMIN_URL/reload"
+expect_code "metrics open: POST /reload still needs the admin token" 401
 stop_regwarden_checked
 finish

@@ -246,17 +246,25 @@ expect(int port, const char *method, const char *path, const char *auth,
 }
 
 static struct admin *
-start(const char *host, const char *token)
+start_tok(const char *host, const struct admin_tokens *tok)
 {
 	struct rw_err err;
 	struct admin *a;
 
 	rw_err_clear(&err);
-	a = admin_start(host, 0, token, &hooks, &err);
+	a = admin_start(host, 0, tok, &hooks, &err);
 	if (a == NULL)
 		fail_msg("admin_start: %s", err.msg);
 	assert_true(admin_port(a) > 0);
 	return a;
+}
+
+static struct admin *
+start(const char *host, const char *token)
+{
+	struct admin_tokens tok = { token, NULL, 0 };
+
+	return start_tok(host, &tok);
 }
 
 /* ------------------------------------------------------------- tests */
@@ -367,9 +375,16 @@ test_token(void **state)
 	a = start("127.0.0.1", TOKEN);
 	port = admin_port(a);
 
-	/* Liveness probes carry no token. */
+	/* Probes carry no token, and a wrong one does not matter. */
 	expect(port, "GET", "/healthz", NULL, 200, "ok\n");
 	expect(port, "GET", "/healthz", "Bearer wrong", 200, "ok\n");
+	expect(port, "GET", "/readyz", NULL, 200, "ready\n");
+	expect(port, "HEAD", "/readyz", NULL, 200, "");
+	expect(port, "GET", "/readyz", "Bearer wrong", 200, "ready\n");
+	atomic_store(&fake.ready, 0);
+	expect(port, "GET", "/readyz", NULL, 503, "not ready\n");
+	atomic_store(&fake.ready, 1);
+	assert_int_equal(atomic_load(&fake.nready), 4);
 
 	q.port = port;
 	q.method = "GET";
@@ -378,34 +393,83 @@ test_token(void **state)
 	assert_int_equal(r.status, 401);
 	assert_string_equal(r.body, "unauthorized\n");
 	assert_string_equal(r.wwwauth, "Bearer realm=\"regwarden-admin\"");
-	expect(port, "GET", "/readyz", NULL, 401, "unauthorized\n");
 	expect(port, "POST", "/reload", NULL, 401, "unauthorized\n");
-	expect(port, "GET", "/readyz", "Bearer wrong", 401, "unauthorized\n");
+	expect(port, "POST", "/scans", NULL, 401, "unauthorized\n");
+	expect(port, "GET", "/metrics", "Bearer wrong", 401, "unauthorized\n");
 	/* A prefix, or the token with more after it, is a different token. */
-	expect(port, "GET", "/readyz", "Bearer s3cret-admin-token-012345678",
+	expect(port, "GET", "/metrics", "Bearer s3cret-admin-token-012345678",
 	    401, "unauthorized\n");
-	expect(port, "GET", "/readyz", "Bearer " TOKEN "0", 401,
+	expect(port, "GET", "/metrics", "Bearer " TOKEN "0", 401,
 	    "unauthorized\n");
-	expect(port, "GET", "/readyz", "Basic " TOKEN, 401, "unauthorized\n");
-	expect(port, "GET", "/readyz", "Bearer" TOKEN, 401, "unauthorized\n");
-	expect(port, "GET", "/readyz", TOKEN, 401, "unauthorized\n");
+	expect(port, "GET", "/metrics", "Basic " TOKEN, 401, "unauthorized\n");
+	expect(port, "GET", "/metrics", "Bearer" TOKEN, 401, "unauthorized\n");
+	expect(port, "GET", "/metrics", TOKEN, 401, "unauthorized\n");
 	/* The token is checked before the method: no probing without it. */
 	expect(port, "GET", "/reload", NULL, 401, "unauthorized\n");
 	/* ...but after the path. */
 	expect(port, "GET", "/nope", NULL, 404, "not found\n");
-	assert_int_equal(atomic_load(&fake.nready), 0);
 	assert_int_equal(atomic_load(&fake.nreload), 0);
 	assert_int_equal(atomic_load(&fake.nmetrics), 0);
 
-	expect(port, "GET", "/readyz", "Bearer " TOKEN, 200, "ready\n");
 	/* The scheme is case-insensitive; blanks after it are skipped. */
-	expect(port, "GET", "/readyz", "bearer   " TOKEN, 200, "ready\n");
+	expect(port, "GET", "/metrics", "bearer   " TOKEN, 200,
+	    "# TYPE regwarden_x counter\nregwarden_x 42\n");
 	expect(port, "GET", "/metrics", "BEARER " TOKEN, 200,
 	    "# TYPE regwarden_x counter\nregwarden_x 42\n");
 	expect(port, "POST", "/reload", "Bearer " TOKEN, 200, "reloaded\n");
 	expect(port, "GET", "/reload", "Bearer " TOKEN, 405,
 	    "method not allowed\n");
 	assert_int_equal(atomic_load(&fake.nreload), 1);
+	admin_stop(a);
+}
+
+#define MTOKEN	"prometheus-scrape-token-0123456"
+
+/* /metrics behind its own token, or open, while /reload keeps the admin's. */
+static void
+test_metrics_gate(void **state)
+{
+	struct admin_tokens own = { TOKEN, MTOKEN, 0 };
+	struct admin_tokens opened = { TOKEN, NULL, 1 };
+	struct admin_tokens only = { NULL, MTOKEN, 0 };
+	struct admin *a;
+	int port;
+
+	(void)state;
+	fake_reset();
+	a = start_tok("127.0.0.1", &own);
+	port = admin_port(a);
+	expect(port, "GET", "/metrics", "Bearer " MTOKEN, 200,
+	    "# TYPE regwarden_x counter\nregwarden_x 42\n");
+	expect(port, "GET", "/metrics", "Bearer " TOKEN, 200,
+	    "# TYPE regwarden_x counter\nregwarden_x 42\n");
+	expect(port, "GET", "/metrics", NULL, 401, "unauthorized\n");
+	expect(port, "GET", "/metrics", "Bearer " MTOKEN "x", 401,
+	    "unauthorized\n");
+	/* The scrape token opens nothing else. */
+	expect(port, "POST", "/reload", "Bearer " MTOKEN, 401,
+	    "unauthorized\n");
+	expect(port, "POST", "/scans", "Bearer " MTOKEN, 401,
+	    "unauthorized\n");
+	expect(port, "POST", "/reload", "Bearer " TOKEN, 200, "reloaded\n");
+	admin_stop(a);
+
+	a = start_tok("127.0.0.1", &opened);
+	port = admin_port(a);
+	expect(port, "GET", "/metrics", NULL, 200,
+	    "# TYPE regwarden_x counter\nregwarden_x 42\n");
+	expect(port, "POST", "/reload", NULL, 401, "unauthorized\n");
+	expect(port, "POST", "/reload", "Bearer " TOKEN, 200, "reloaded\n");
+	admin_stop(a);
+
+	/* Only a scrape token: /metrics needs it, the rest needs nothing. */
+	a = start_tok("127.0.0.1", &only);
+	port = admin_port(a);
+	expect(port, "GET", "/metrics", NULL, 401, "unauthorized\n");
+	expect(port, "GET", "/metrics", "Bearer " MTOKEN, 200,
+	    "# TYPE regwarden_x counter\nregwarden_x 42\n");
+	expect(port, "POST", "/reload", NULL, 200, "reloaded\n");
+	assert_int_equal(atomic_load(&fake.nreload), 3);
 	admin_stop(a);
 }
 
@@ -584,6 +648,7 @@ main(void)
 		cmocka_unit_test(test_endpoints),
 		cmocka_unit_test(test_routing),
 		cmocka_unit_test(test_token),
+		cmocka_unit_test(test_metrics_gate),
 		cmocka_unit_test(test_body_limit),
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_start_errors),

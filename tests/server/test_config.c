@@ -545,6 +545,71 @@ test_admin_token(void **state)
 	    "such file or directory\n");
 }
 
+/* admin.metrics_token_file: its own token, or "" for no token at all. */
+static void
+test_metrics_token(void **state)
+{
+	struct rw_config *cfg;
+
+	(void)state;
+	write_file("token", "0123456789abcdef\n", 0600);
+	write_file("mtoken", "scrape-0123456789\n", 0600);
+	write_admin_config("{ \"listen\": \"0.0.0.0:5444\", "
+	    "\"token_file\": \"token\", \"metrics_token_file\": \"mtoken\" }");
+	cfg = load_ok("config.json");
+	assert_string_equal(cfg->admin_token, "0123456789abcdef");
+	assert_string_equal(cfg->metrics_token, "scrape-0123456789");
+	assert_int_equal(cfg->metrics_open, 0);
+	config_free(cfg);
+
+	write_admin_config("{ \"listen\": \"0.0.0.0:5444\", "
+	    "\"token_file\": \"token\", \"metrics_token_file\": \"\" }");
+	cfg = load_ok("config.json");
+	assert_null(cfg->metrics_token);
+	assert_int_equal(cfg->metrics_open, 1);
+	config_free(cfg);
+
+	/* Absent: /metrics keeps the admin token. */
+	write_admin_config("{ \"listen\": \"0.0.0.0:5444\", "
+	    "\"token_file\": \"token\" }");
+	cfg = load_ok("config.json");
+	assert_null(cfg->metrics_token);
+	assert_int_equal(cfg->metrics_open, 0);
+	config_free(cfg);
+
+	/* The same checks as the admin token. */
+	write_file("mtoken", "scrape-0123456789\n", 0640);
+	write_admin_config("{ \"listen\": \"0.0.0.0:5444\", "
+	    "\"token_file\": \"token\", \"metrics_token_file\": \"mtoken\" }");
+	expect_errors("config.json", RW_ECONFIG,
+	    "config.json:4:85: \"admin.metrics_token_file\": \"mtoken\" is "
+	    "accessible by group or others (mode 0640); chmod 600 it\n");
+	unlink("mtoken");
+	unlink("token");
+}
+
+/* tls.self_signed_names: normalised, so the certificate compares stably. */
+static void
+test_tls_names(void **state)
+{
+	struct rw_config *cfg;
+
+	(void)state;
+	write_file("config.json", "{ \"state_dir\": \"/var/lib/regwarden\", "
+	    "\"upstreams\": [ { \"name\": \"hub\", \"url\": "
+	    "\"https://r.example\" } ], \"tls\": { \"self_signed_names\": "
+	    "[ \"RegWarden.Example\", \"0:0::1\", \"10.1.2.3\", "
+	    "\"regwarden\" ] } }\n", 0644);
+	cfg = load_ok("config.json");
+	assert_int_equal(cfg->nself_signed_names, 4);
+	assert_string_equal(cfg->self_signed_names[0], "regwarden.example");
+	assert_string_equal(cfg->self_signed_names[1], "::1");
+	assert_string_equal(cfg->self_signed_names[2], "10.1.2.3");
+	assert_string_equal(cfg->self_signed_names[3], "regwarden");
+	assert_null(cfg->self_signed_names[4]);
+	config_free(cfg);
+}
+
 static void
 test_admin_listen(void **state)
 {
@@ -729,6 +794,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_admin_token, tmp_setup,
 		    tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_admin_listen, tmp_setup,
+		    tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_metrics_token, tmp_setup,
+		    tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_tls_names, tmp_setup,
 		    tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_file_errors, tmp_setup,
 		    tmp_teardown),

@@ -226,7 +226,7 @@ test_create_then_load(void **state)
 	tmp_make();
 	path_in(state_dir, sizeof(state_dir), "state");
 	rw_err_clear(&err);
-	assert_int_equal(tls_load_or_create(NULL, NULL, state_dir, &m, &err),
+	assert_int_equal(tls_load_or_create(NULL, NULL, state_dir, NULL, 0, &m, &err),
 	    RW_OK);
 	assert_string_equal(err.msg, "");
 	assert_int_equal(m.created, 1);
@@ -253,7 +253,7 @@ test_create_then_load(void **state)
 	assert_int_equal(n, 2);
 
 	rw_err_clear(&err);
-	assert_int_equal(tls_load_or_create(NULL, NULL, state_dir, &m2, &err),
+	assert_int_equal(tls_load_or_create(NULL, NULL, state_dir, NULL, 0, &m2, &err),
 	    RW_OK);
 	assert_int_equal(m2.created, 0);
 	assert_string_equal(m2.fingerprint, m.fingerprint);
@@ -263,8 +263,8 @@ test_create_then_load(void **state)
 	tls_material_cleanup(&m2);
 
 	/* The same files named explicitly. */
-	assert_int_equal(tls_load_or_create(m.cert_path, m.key_path, NULL, &m2,
-	    &err), RW_OK);
+	assert_int_equal(tls_load_or_create(m.cert_path, m.key_path, NULL, NULL, 0,
+	    &m2, &err), RW_OK);
 	assert_int_equal(m2.created, 0);
 	assert_string_equal(m2.fingerprint, m.fingerprint);
 	tls_material_cleanup(&m2);
@@ -289,10 +289,12 @@ test_created_cert(void **state)
 
 	(void)state;
 	tmp_make();
-	assert_int_equal(tls_load_or_create(NULL, NULL, tmpdir, &m, NULL),
+	assert_int_equal(tls_load_or_create(NULL, NULL, tmpdir, NULL, 0, &m, NULL),
 	    RW_OK);
 	x = parse_cert(m.cert_pem);
 	check_sans(x);
+	assert_true(strncmp(m.names, "DNS:localhost,IP:127.0.0.1,IP:::1",
+	    33) == 0);
 	assert_int_equal(X509_get_version(x), X509_VERSION_3);
 	assert_true(X509_NAME_get_text_by_NID(X509_get_subject_name(x),
 	    NID_commonName, cn, sizeof(cn)) > 0);
@@ -331,6 +333,58 @@ test_created_cert(void **state)
 	tmp_remove();
 }
 
+/* tls.self_signed_names: exactly those names, and a changed list renames. */
+static void
+test_self_signed_names(void **state)
+{
+	char *names[] = { "regwarden.example", "10.0.0.5", "::1" };
+	char *other[] = { "regwarden.regwarden.svc" };
+	struct tls_material m = { 0 }, m2 = { 0 };
+	X509 *x;
+
+	(void)state;
+	tmp_make();
+	assert_int_equal(tls_load_or_create(NULL, NULL, tmpdir, names, 3, &m,
+	    NULL), RW_OK);
+	assert_int_equal(m.created, 1);
+	assert_int_equal(m.renamed, 0);
+	assert_string_equal(m.names,
+	    "DNS:regwarden.example,IP:10.0.0.5,IP:::1");
+	x = parse_cert(m.cert_pem);
+	assert_true(verifies_as(x, "regwarden.example", NULL));
+	assert_true(verifies_as(x, NULL, "10.0.0.5"));
+	assert_false(verifies_as(x, "localhost", NULL));
+	assert_false(verifies_as(x, NULL, "127.0.0.1"));
+	X509_free(x);
+	assert_true(leaf_verifies(&m, "regwarden.example"));
+	assert_false(leaf_verifies(&m, "localhost"));
+
+	/* The same list: the pair on disk is kept. */
+	assert_int_equal(tls_load_or_create(NULL, NULL, tmpdir, names, 3, &m2,
+	    NULL), RW_OK);
+	assert_int_equal(m2.created, 0);
+	assert_string_equal(m2.fingerprint, m.fingerprint);
+	tls_material_cleanup(&m2);
+
+	/* Another list: a new pair, made for it. */
+	assert_int_equal(tls_load_or_create(NULL, NULL, tmpdir, other, 1, &m2,
+	    NULL), RW_OK);
+	assert_int_equal(m2.created, 1);
+	assert_int_equal(m2.renamed, 1);
+	assert_string_not_equal(m2.fingerprint, m.fingerprint);
+	assert_string_equal(m2.names, "DNS:regwarden.regwarden.svc");
+	tls_material_cleanup(&m2);
+
+	/* Without a list, the pair on disk is used whatever its names. */
+	assert_int_equal(tls_load_or_create(NULL, NULL, tmpdir, NULL, 0, &m2,
+	    NULL), RW_OK);
+	assert_int_equal(m2.created, 0);
+	assert_string_equal(m2.names, "DNS:regwarden.regwarden.svc");
+	tls_material_cleanup(&m2);
+	tls_material_cleanup(&m);
+	tmp_remove();
+}
+
 static void
 test_mismatch_and_modes(void **state)
 {
@@ -342,13 +396,13 @@ test_mismatch_and_modes(void **state)
 	tmp_make();
 	path_in(da, sizeof(da), "a");
 	path_in(db, sizeof(db), "b");
-	assert_int_equal(tls_load_or_create(NULL, NULL, da, &a, NULL), RW_OK);
-	assert_int_equal(tls_load_or_create(NULL, NULL, db, &b, NULL), RW_OK);
+	assert_int_equal(tls_load_or_create(NULL, NULL, da, NULL, 0, &a, NULL), RW_OK);
+	assert_int_equal(tls_load_or_create(NULL, NULL, db, NULL, 0, &b, NULL), RW_OK);
 	assert_string_not_equal(a.fingerprint, b.fingerprint);
 
 	rw_err_clear(&err);
-	assert_int_equal(tls_load_or_create(a.cert_path, b.key_path, NULL, &m,
-	    &err), RW_ECRYPTO);
+	assert_int_equal(tls_load_or_create(a.cert_path, b.key_path, NULL, NULL, 0,
+	    &m, &err), RW_ECRYPTO);
 	snprintf(want, sizeof(want), "%s: private key does not match "
 	    "certificate %s", b.key_path, a.cert_path);
 	assert_string_equal(err.msg, want);
@@ -358,21 +412,21 @@ test_mismatch_and_modes(void **state)
 
 	assert_int_equal(chmod(a.key_path, 0644), 0);
 	rw_err_clear(&err);
-	assert_int_equal(tls_load_or_create(a.cert_path, a.key_path, NULL, &m,
-	    &err), RW_EPERM);
+	assert_int_equal(tls_load_or_create(a.cert_path, a.key_path, NULL, NULL, 0,
+	    &m, &err), RW_EPERM);
 	snprintf(want, sizeof(want), "%s: mode 0644 is too open: it must not "
 	    "be accessible by group or others (chmod 600)", a.key_path);
 	assert_string_equal(err.msg, want);
 	/* The same rule applies to the pair in the state directory. */
 	rw_err_clear(&err);
-	assert_int_equal(tls_load_or_create(NULL, NULL, da, &m, &err),
+	assert_int_equal(tls_load_or_create(NULL, NULL, da, NULL, 0, &m, &err),
 	    RW_EPERM);
 	assert_string_equal(err.msg, want);
 	assert_int_equal(chmod(a.key_path, 0604), 0);
-	assert_int_equal(tls_load_or_create(NULL, NULL, da, &m, NULL),
+	assert_int_equal(tls_load_or_create(NULL, NULL, da, NULL, 0, &m, NULL),
 	    RW_EPERM);
 	assert_int_equal(chmod(a.key_path, 0400), 0);
-	assert_int_equal(tls_load_or_create(NULL, NULL, da, &m, NULL), RW_OK);
+	assert_int_equal(tls_load_or_create(NULL, NULL, da, NULL, 0, &m, NULL), RW_OK);
 	assert_string_equal(m.fingerprint, a.fingerprint);
 	tls_material_cleanup(&m);
 
@@ -391,30 +445,30 @@ test_config_errors(void **state)
 	(void)state;
 	tmp_make();
 	rw_err_clear(&err);
-	assert_int_equal(tls_load_or_create("/x/cert.pem", NULL, tmpdir, &m,
-	    &err), RW_ECONFIG);
+	assert_int_equal(tls_load_or_create("/x/cert.pem", NULL, tmpdir, NULL, 0,
+	    &m, &err), RW_ECONFIG);
 	assert_string_equal(err.msg, "tls: a certificate and a key must be "
 	    "configured together (got only the certificate)");
 	rw_err_clear(&err);
-	assert_int_equal(tls_load_or_create(NULL, "/x/key.pem", tmpdir, &m,
-	    &err), RW_ECONFIG);
+	assert_int_equal(tls_load_or_create(NULL, "/x/key.pem", tmpdir, NULL, 0,
+	    &m, &err), RW_ECONFIG);
 	assert_string_equal(err.msg, "tls: a certificate and a key must be "
 	    "configured together (got only the key)");
 	rw_err_clear(&err);
-	assert_int_equal(tls_load_or_create(NULL, NULL, NULL, &m, &err),
+	assert_int_equal(tls_load_or_create(NULL, NULL, NULL, NULL, 0, &m, &err),
 	    RW_ECONFIG);
 	assert_string_equal(err.msg, "tls: no certificate configured and no "
 	    "state directory to create one in");
 
 	/* A key without its certificate is not silently replaced. */
 	path_in(dir, sizeof(dir), "s");
-	assert_int_equal(tls_load_or_create(NULL, NULL, dir, &m, NULL), RW_OK);
+	assert_int_equal(tls_load_or_create(NULL, NULL, dir, NULL, 0, &m, NULL), RW_OK);
 	snprintf(cert, sizeof(cert), "%s", m.cert_path);
 	snprintf(key, sizeof(key), "%s", m.key_path);
 	tls_material_cleanup(&m);
 	assert_int_equal(unlink(cert), 0);
 	rw_err_clear(&err);
-	assert_int_equal(tls_load_or_create(NULL, NULL, dir, &m, &err), RW_EIO);
+	assert_int_equal(tls_load_or_create(NULL, NULL, dir, NULL, 0, &m, &err), RW_EIO);
 	snprintf(want, sizeof(want), "%s: missing next to %s; restore it, or "
 	    "remove the key to have a new pair created", cert, key);
 	assert_string_equal(err.msg, want);
@@ -422,27 +476,27 @@ test_config_errors(void **state)
 	/* A certificate without its key (creation interrupted): redone. */
 	assert_int_equal(unlink(key), 0);
 	write_file(cert, "stale\n", 0644);
-	assert_int_equal(tls_load_or_create(NULL, NULL, dir, &m, NULL), RW_OK);
+	assert_int_equal(tls_load_or_create(NULL, NULL, dir, NULL, 0, &m, NULL), RW_OK);
 	assert_int_equal(m.created, 1);
 	tls_material_cleanup(&m);
 
 	/* Unreadable inputs, one at a time (the pair on disk is good now). */
 	write_file(key, "not a key\n", 0600);
 	rw_err_clear(&err);
-	assert_int_equal(tls_load_or_create(cert, key, NULL, &m, &err),
+	assert_int_equal(tls_load_or_create(cert, key, NULL, NULL, 0, &m, &err),
 	    RW_ECRYPTO);
 	snprintf(want, sizeof(want), "%s: no unencrypted PEM private key found",
 	    key);
 	assert_string_equal(err.msg, want);
 	write_file(cert, "not a certificate\n", 0644);
 	rw_err_clear(&err);
-	assert_int_equal(tls_load_or_create(cert, key, NULL, &m, &err),
+	assert_int_equal(tls_load_or_create(cert, key, NULL, NULL, 0, &m, &err),
 	    RW_ECRYPTO);
 	snprintf(want, sizeof(want), "%s: no PEM certificate found", cert);
 	assert_string_equal(err.msg, want);
 	path_in(cert, sizeof(cert), "absent.pem");
 	rw_err_clear(&err);
-	assert_int_equal(tls_load_or_create(cert, key, NULL, &m, &err), RW_EIO);
+	assert_int_equal(tls_load_or_create(cert, key, NULL, NULL, 0, &m, &err), RW_EIO);
 	snprintf(want, sizeof(want), "%s: No such file or directory", cert);
 	assert_string_equal(err.msg, want);
 	assert_null(m.cert_path);
@@ -462,7 +516,7 @@ test_encrypted_key(void **state)
 
 	(void)state;
 	tmp_make();
-	assert_int_equal(tls_load_or_create(NULL, NULL, tmpdir, &m, NULL),
+	assert_int_equal(tls_load_or_create(NULL, NULL, tmpdir, NULL, 0, &m, NULL),
 	    RW_OK);
 	in = BIO_new_mem_buf(m.key_pem, -1);
 	pk = PEM_read_bio_PrivateKey(in, NULL, NULL, NULL);
@@ -477,7 +531,8 @@ test_encrypted_key(void **state)
 	EVP_PKEY_free(pk);
 	assert_int_equal(chmod(key, 0600), 0);
 	rw_err_clear(&err);
-	assert_int_equal(tls_load_or_create(m.cert_path, key, NULL, &e, &err),
+	assert_int_equal(tls_load_or_create(m.cert_path, key, NULL, NULL, 0,
+	    &e, &err),
 	    RW_ECRYPTO);
 	snprintf(want, sizeof(want), "%s: no unencrypted PEM private key found",
 	    key);
@@ -492,6 +547,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_create_then_load),
 		cmocka_unit_test(test_created_cert),
+		cmocka_unit_test(test_self_signed_names),
 		cmocka_unit_test(test_mismatch_and_modes),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_encrypted_key),
