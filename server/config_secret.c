@@ -96,7 +96,7 @@ cfg_read_creds(struct ld *ld, const struct where *w, const char *path,
 	if (rc != SLURP_OK)
 		goto out;
 	/* relayd's check_file_secrecy: a secret readable by others is refused. */
-	if ((st.st_mode & 077) != 0) {
+	if (!rw_secret_mode_ok(&st)) {
 		cfg_bad(ld, w, "%s is accessible by group or others (mode %04o); "
 		    "chmod 600 it", q, (unsigned)(st.st_mode & 07777));
 		goto out;
@@ -178,7 +178,7 @@ read_token(struct ld *ld, const struct where *w, const char *path,
 		    CFG_MAX_TOKEN_FILE);
 	if (rc != SLURP_OK)
 		goto out;
-	if ((st.st_mode & 077) != 0) {
+	if (!rw_secret_mode_ok(&st)) {
 		cfg_bad(ld, w, "%s is accessible by group or others (mode %04o); "
 		    "chmod 600 it", q, (unsigned)(st.st_mode & 07777));
 		goto out;

@@ -33,6 +33,14 @@ read_all(int fd, const char *path, size_t size, char *buf, size_t *len,
 }
 
 int
+rw_secret_mode_ok(const struct stat *st)
+{
+	if ((st->st_mode & 077) == 0)
+		return 1;
+	return st->st_uid == 0 && geteuid() != 0 && (st->st_mode & 037) == 0;
+}
+
+int
 rw_read_file(const char *path, size_t cap, int flags, char **out,
     size_t *outlen, struct rw_err *err)
 {
@@ -49,7 +57,7 @@ rw_read_file(const char *path, size_t cap, int flags, char **out,
 		rc = rw_err_set(err, RW_EIO, "%s: not a readable regular file",
 		    path);
 	/* relayd's check_file_secrecy: a key nobody else may read. */
-	else if ((flags & RW_FILE_SECRET) && (st.st_mode & 077) != 0)
+	else if ((flags & RW_FILE_SECRET) && !rw_secret_mode_ok(&st))
 		rc = rw_err_set(err, RW_EPERM, "%s: mode %04o is too open: it "
 		    "must not be accessible by group or others (chmod 600)",
 		    path, (unsigned)(st.st_mode & 07777));

@@ -202,11 +202,22 @@ int		rw_parse_i64(const char *s, int64_t min, int64_t max,
 /** rw_read_file: refuse a file that group or others may access. */
 #define RW_FILE_SECRET	1
 
+struct stat;
+/**
+ * Whether a file with status ST may hold a secret: no access for group or
+ * others (0600 or less), or, for a process not running as root, a file
+ * owned by root that its group may only read (0640 or less), as
+ * PostgreSQL allows for its key: that is how Kubernetes mounts a Secret
+ * for a pod with an fsGroup (root:fsGroup 0440), and only root could have
+ * made it so.  Never group-writable, never readable by others.
+ */
+int		rw_secret_mode_ok(const struct stat *st);
+
 /**
  * Read the regular file PATH whole (at most CAP bytes) into *OUT, a
  * NUL-terminated buffer the caller frees (with rw_freezero for secrets),
  * its length into *OUTLEN (may be NULL).  With RW_FILE_SECRET the file must
- * not be accessible by group or others.  Errors, with ERR naming PATH:
+ * pass rw_secret_mode_ok.  Errors, with ERR naming PATH:
  * RW_EIO ("PATH: No such file or directory", "PATH: not a readable regular
  * file"), RW_EPERM ("PATH: mode 0644 is too open: it must not be accessible
  * by group or others (chmod 600)"), RW_ETOOBIG, RW_ENOMEM.

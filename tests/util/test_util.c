@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -137,6 +139,54 @@ test_log_json_escapes(void **state)
 	    "unknown log format \"yaml\" (expected auto, text, json)");
 }
 
+/* One bit per case (8, to fit an exit status): accepted as this process? */
+static int
+secret_cases(void)
+{
+	static const struct { uid_t uid; mode_t mode; } c[] = {
+		{ 0, 0600 }, { 0, 0400 }, { 0, 0640 }, { 0, 0440 },
+		{ 0, 0660 }, { 0, 0644 }, { 0, 0604 }, { 65532, 0640 },
+	};
+	struct stat st;
+	size_t i;
+	int bits = 0;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		memset(&st, 0, sizeof(st));
+		st.st_uid = c[i].uid;
+		st.st_mode = S_IFREG | c[i].mode;
+		bits |= rw_secret_mode_ok(&st) << i;
+	}
+	return bits;
+}
+
+/*
+ * Kubernetes mounts a Secret for a pod with an fsGroup as root:fsGroup 0440:
+ * accepted by a process that is not root, since only root made it so.
+ */
+static void
+test_secret_mode(void **state)
+{
+	pid_t pid;
+	int status;
+
+	(void)state;
+	/* As root (the tests run as root): 0600 and 0400 only. */
+	if (geteuid() == 0)
+		assert_int_equal(secret_cases(), 0x1 | 0x2);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (geteuid() == 0 && (setgid(65532) != 0 || setuid(65532) != 0))
+			_exit(255);
+		_exit(secret_cases());
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	/* Not root: also root-owned 0640 and 0440; never 0660, 0644, 0604. */
+	assert_int_equal(WEXITSTATUS(status), 0x1 | 0x2 | 0x4 | 0x8);
+}
+
 int
 main(void)
 {
@@ -147,6 +197,7 @@ main(void)
 		cmocka_unit_test(test_parse_i64),
 		cmocka_unit_test(test_diags),
 		cmocka_unit_test(test_log_json_escapes),
+		cmocka_unit_test(test_secret_mode),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
