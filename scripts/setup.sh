@@ -23,7 +23,8 @@ PKG_BUILD=(cmake gcc make pkg-config libmicrohttpd-dev libgnutls28-dev libcurl4-
 	libssl-dev libjansson-dev libsqlite3-dev libcmocka-dev)
 PKG_TEST=(docker-registry skopeo podman containerd runc curl
 	python3-cryptography python3-nacl apache2-utils ca-certificates openssl
-	iproute2 procps python3-grpcio python3-grpc-tools)
+	iproute2 procps python3-grpcio python3-grpc-tools buildah apparmor strace systemd
+	nodejs python3-yaml)
 PKG_BENCH=(nginx-light wrk hey)
 
 build=1
@@ -68,6 +69,24 @@ install_missing() {
 	rw_say "packages: installed ${#missing[@]}"
 }
 
+# The Kubernetes schemas the manifest test validates against (npm packages
+# pinned by tests/deploy/package-lock.json), installed when the lock changed.
+install_npm() {
+	local dir=$RW_ROOT/tests/deploy
+	if ! command -v npm >/dev/null; then
+		((EUID == 0)) || rw_die "installing npm needs root: sudo bash $0"
+		apt-get install -y -q --no-install-recommends npm
+	fi
+	if cmp -s "$dir/package-lock.json" "$dir/node_modules/.rw-installed-lock"; then
+		rw_say "npm: tests/deploy/node_modules up to date"
+		return 0
+	fi
+	rw_say "npm ci in tests/deploy"
+	(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) ||
+		rw_die "npm ci in $dir failed"
+	cp "$dir/package-lock.json" "$dir/node_modules/.rw-installed-lock"
+}
+
 # build_tree DIR CMAKE-ARGS...: configure (again each time: with an existing
 # cache it takes a second and picks up new source files) and build.
 build_tree() {
@@ -84,6 +103,7 @@ build_tree() {
 }
 
 install_missing
+install_npm
 if ((build)); then
 	jobs=${RW_JOBS:-$(nproc)}
 	bdir=${RW_BUILD_DIR:-$RW_ROOT/build}
