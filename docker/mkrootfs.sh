@@ -3,11 +3,16 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # Usage: mkrootfs.sh BINARY ROOTFS CONFIG
-# Run in the build stage of docker/Dockerfile (Debian 12); the result is
+# Run in the build stage of docker/Dockerfile (Debian 12), or on a Debian 12
+# host with a locally built binary (docker/Containerfile); the result is
 # copied into an empty (FROM scratch) image: the binary, exactly the shared
 # libraries ldd names, the CA bundle, a passwd/group with the 65532 user,
-# the default config, and the state directory owned by 65532.  No shell,
-# no package manager, no compiler: nothing to exec but regwarden.
+# the default config and example policy, and the state directory.  No
+# shell, no package manager, no compiler: nothing to exec but regwarden.
+# Ownership is set here when run as root, but an image builder's COPY from a
+# directory makes everything root's whatever this does: the Dockerfile and
+# Containerfile therefore give /var/lib/regwarden to 65532 with COPY
+# --chown themselves.
 set -eu
 
 bin=$1
@@ -48,7 +53,10 @@ install -m 0644 "$config" "$root/etc/regwarden/regwarden.json"
 # The example policy (a config without one does not start): mount your own
 # over it.
 install -m 0644 "$(dirname "$0")/../config/policy.json" "$root/etc/regwarden/policy.json"
-chown 65532:65532 "$root/var/lib/regwarden"
+if [ "$(id -u)" = 0 ]; then
+	chown -R 0:0 "$root"
+	chown 65532:65532 "$root/var/lib/regwarden"
+fi
 chmod 0700 "$root/var/lib/regwarden"
 chmod 1777 "$root/tmp"
 echo "mkrootfs.sh: $(find "$root" -type f | wc -l) files, $(du -sh "$root" | cut -f1)"

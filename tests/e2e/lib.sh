@@ -250,11 +250,11 @@ write_htpasswd() {
 # ---- the registry --------------------------------------------------------
 
 # start_registry [--htpasswd FILE] [--token REALM SERVICE ISSUER BUNDLE]
-#                [--name NAME]
+#                [--name NAME] [--port PORT (default: a free one)]
 # Sets REG_PORT, REG_URL (http://127.0.0.1:port), REG_HOST, REG_PID, REG_LOG,
 # REG_DIR.  Waits (10 s) until /v2/ answers (200, or 401 with auth).
 start_registry() {
-	local name=reg auth=""
+	local name=reg auth="" port=""
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--htpasswd)
@@ -272,12 +272,13 @@ start_registry() {
     rootcertbundle: $5"
 			shift 5 ;;
 		--name) name=$2; shift 2 ;;
+		--port) port=$2; shift 2 ;;
 		*) die "start_registry: unknown option $1" ;;
 		esac
 	done
 	REG_DIR=$E2E_TMP/$name
 	mkdir -p "$REG_DIR/data"
-	REG_PORT=$(free_port)
+	REG_PORT=${port:-$(free_port)}
 	cat >"$REG_DIR/config.yml" <<EOF
 version: 0.1
 log:
