@@ -203,7 +203,18 @@ with tempfile.TemporaryDirectory() as etc:
           cfg["admin"]["listen"] == "0.0.0.0:5444" and cfg["admin"]["metrics_token_file"] == "" and
           ports["admin"]["containerPort"] == 5444)
 
-# ---- 5. kustomization ---------------------------------------------------
+# ---- 5. docker/compose.yaml, as hardened as the Deployment --------------
+with open(os.path.join(ROOT, "docker", "compose.yaml")) as f:
+    rw = yaml.safe_load(f)["services"]["regwarden"]
+check("compose: user 65532, read-only, cap_drop ALL",
+      rw["user"] == "65532:65532" and rw["read_only"] is True and rw["cap_drop"] == ["ALL"])
+check("compose: no-new-privileges and the project's seccomp profile (the file exists)",
+      "no-new-privileges:true" in rw["security_opt"] and "seccomp=./seccomp.json" in rw["security_opt"]
+      and os.path.exists(os.path.join(ROOT, "docker", "seccomp.json")))
+check("compose: the policy the admin edits is mounted over the example",
+      "../config/policy.json:/etc/regwarden/policy.json:ro" in rw["volumes"])
+
+# ---- 6. kustomization ---------------------------------------------------
 kz = load("kustomization.yaml")[0]
 check("kustomization.yaml lists exactly the manifests beside it",
       sorted(kz["resources"]) == sorted(f for f in manifests if f != "kustomization.yaml"))
