@@ -3,7 +3,9 @@
 # a broken edit is logged with file:line:column and the running policy
 # stays; a fixed file is picked up by its new mtime without a signal;
 # SIGHUP reloads too; decisions taken under an older policy are not reused
-# (a pull admitted before is refused by a rule added since).
+# (a pull admitted before is refused by a rule added since).  A policy in a
+# Kubernetes ConfigMap volume is updated the kubelet's way (a new timestamped
+# directory, then the ..data symlink renamed over) and is picked up too.
 # SPDX-License-Identifier: Apache-2.0
 . "$(dirname "$0")/lib.sh"
 
@@ -179,5 +181,39 @@ else
 	fail "SIGHUP with a broken file: e2e/app:2.0 refused: $SKOPEO_TEXT"
 fi
 
+stop_regwarden_checked
+
+# ---- a ConfigMap volume, updated as the kubelet updates it ---------------
+# policy.json -> ..data/policy.json, ..data -> ..<timestamp>; an update
+# writes a new ..<timestamp> directory and renames a new ..data link over
+# the old one (Kubernetes' AtomicWriter), so the path never changes.
+CM=$E2E_TMP/configmap
+mkdir -p "$CM/..2026_01" "$CM/..2026_02"
+printf '%s\n' "$POLICY_V1" >"$CM/..2026_01/policy.json"
+ln -s ..2026_01 "$CM/..data"
+ln -s ..data/policy.json "$CM/policy.json"
+start_regwarden_policy "$CM/policy.json"
+if skopeo_pull e2e/app:1.0; then
+	pass "ConfigMap: the first version admits e2e/app:1.0"
+else
+	fail "ConfigMap: e2e/app:1.0 refused: $SKOPEO_TEXT"
+fi
+n_loaded=$(log_count "policy $CM/policy.json loaded (revision")
+printf '%s\n' "$POLICY_V1" | sed 's/"image": { "non_root": true }/"image": { "non_root": true }, "tags": { "deny": ["1.0"] }/' \
+	>"$CM/..2026_02/policy.json"
+ln -s ..2026_02 "$CM/..data_tmp"
+mv -T "$CM/..data_tmp" "$CM/..data"
+rm -rf "$CM/..2026_01"
+if wait_log_count "policy $CM/policy.json loaded (revision" "$n_loaded"; then
+	pass "ConfigMap: the swapped ..data link is picked up without a signal"
+else
+	fail "ConfigMap: no reload within 15 s of the ..data swap"
+fi
+if skopeo_pull e2e/app:1.0; then
+	fail "ConfigMap: the new version should refuse e2e/app:1.0"
+else
+	expect_contains "ConfigMap: the new version refuses e2e/app:1.0" \
+		'tag "1.0" is not allowed' "$SKOPEO_TEXT"
+fi
 stop_regwarden_checked
 finish
