@@ -39,7 +39,7 @@ struct admin {
 	int			 port;
 };
 
-/* What an endpoint needs: nothing (probes), the metrics gate, the admin token. */
+/* What an endpoint needs: nothing (probes), the metrics gate, the admin's. */
 enum gate { GATE_OPEN, GATE_METRICS, GATE_ADMIN };
 
 struct endpoint;

@@ -17,13 +17,13 @@
  *
  * HEAD is accepted wherever GET is.  Other paths answer 404, other methods
  * 405 with an Allow header.  With an admin token, /reload and /scans need
- * `Authorization: Bearer <token>` (compared in constant time) and answer
- * 401 otherwise; /metrics needs the admin token or the metrics token, or
- * nothing when it is open (see struct admin_tokens).  Kubelet probes and
- * `regwarden health` therefore never carry a secret.  A request body longer than ADMIN_MAX_BODY is refused:
- * 413 when Content-Length announces it; a chunked body that grows past it
- * has the connection closed, since MHD cannot answer mid-upload.  Checks run
- * in that order: path, token, method, body size.
+ * `Authorization: Bearer <token>` (compared in constant time) and answer 401
+ * otherwise; /metrics needs the admin token or the metrics token, or nothing
+ * when it is open (see struct admin_tokens).  Kubelet probes and `regwarden
+ * health` therefore never carry a secret.  A request body longer than
+ * ADMIN_MAX_BODY is refused: 413 when Content-Length announces it; a chunked
+ * body that grows past it has the connection closed, since MHD cannot answer
+ * mid-upload.  Checks run in that order: path, token, method, body size.
  *
  * The hooks run on the admin threads, possibly two at once, and may block
  * (a reload reads files); they must be thread-safe.  The admin module never
@@ -82,8 +82,8 @@ struct admin;
 /**
  * Listen on HOST (an IPv4 or IPv6 literal) and PORT (0 = any free port, see
  * admin_port) and serve until admin_stop.  TOK NULL means no token is
- * required; its tokens are copied (as their SHA-256) and the caller's
- * copies may be wiped at once.  HOOKS is copied.  Returns the running listener, or
+ * required; its tokens are copied (as their SHA-256) and the caller's copies
+ * may be wiped at once.  HOOKS is copied.  Returns the running listener, or
  * NULL with ERR set: RW_EINVAL (not an IP literal, a NULL hook), RW_EIO
  * (cannot bind, e.g. "admin: cannot listen on 127.0.0.1:5444: Address
  * already in use"), RW_ENOMEM.

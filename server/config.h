@@ -4,11 +4,13 @@
  *
  * config_load() reads, validates and builds a complete struct rw_config, or
  * reports every error it finds (up to RW_DIAG_MAX) as file:line:col with the
- * key named.  A loaded config is immutable and may be shared by every thread;
- * a reload builds a new one and swaps it in (server.h), it never edits one.
- * Secrets (upstream passwords, the admin and metrics tokens) are read from files named in
- * the config, which must not be accessible by group or others, and are wiped
- * when the config is freed; they are never logged.
+ * key named.  A loaded config is immutable and may be shared by every
+ * thread; a reload builds a new one and swaps it in (server.h), it never
+ * edits one.  Secrets (upstream passwords, the admin and metrics tokens)
+ * are read from files named in the config, which must pass
+ * rw_secret_mode_ok (no access for group or others, or root's and only
+ * group-readable), and are wiped when the config is freed; they are never
+ * logged.
  */
 #ifndef RW_CONFIG_H
 #define RW_CONFIG_H

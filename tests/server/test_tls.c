@@ -226,8 +226,8 @@ test_create_then_load(void **state)
 	tmp_make();
 	path_in(state_dir, sizeof(state_dir), "state");
 	rw_err_clear(&err);
-	assert_int_equal(tls_load_or_create(NULL, NULL, state_dir, NULL, 0, &m, &err),
-	    RW_OK);
+	assert_int_equal(tls_load_or_create(NULL, NULL, state_dir, NULL, 0, &m,
+	    &err), RW_OK);
 	assert_string_equal(err.msg, "");
 	assert_int_equal(m.created, 1);
 	path_in(p, sizeof(p), "state/tls/cert.pem");
@@ -253,8 +253,8 @@ test_create_then_load(void **state)
 	assert_int_equal(n, 2);
 
 	rw_err_clear(&err);
-	assert_int_equal(tls_load_or_create(NULL, NULL, state_dir, NULL, 0, &m2, &err),
-	    RW_OK);
+	assert_int_equal(tls_load_or_create(NULL, NULL, state_dir, NULL, 0, &m2,
+	    &err), RW_OK);
 	assert_int_equal(m2.created, 0);
 	assert_string_equal(m2.fingerprint, m.fingerprint);
 	assert_string_equal(m2.cert_pem, m.cert_pem);
@@ -289,8 +289,8 @@ test_created_cert(void **state)
 
 	(void)state;
 	tmp_make();
-	assert_int_equal(tls_load_or_create(NULL, NULL, tmpdir, NULL, 0, &m, NULL),
-	    RW_OK);
+	assert_int_equal(tls_load_or_create(NULL, NULL, tmpdir, NULL, 0, &m,
+	    NULL), RW_OK);
 	x = parse_cert(m.cert_pem);
 	check_sans(x);
 	assert_true(strncmp(m.names, "DNS:localhost,IP:127.0.0.1,IP:::1",
@@ -396,8 +396,10 @@ test_mismatch_and_modes(void **state)
 	tmp_make();
 	path_in(da, sizeof(da), "a");
 	path_in(db, sizeof(db), "b");
-	assert_int_equal(tls_load_or_create(NULL, NULL, da, NULL, 0, &a, NULL), RW_OK);
-	assert_int_equal(tls_load_or_create(NULL, NULL, db, NULL, 0, &b, NULL), RW_OK);
+	assert_int_equal(tls_load_or_create(NULL, NULL, da, NULL, 0, &a,
+	    NULL), RW_OK);
+	assert_int_equal(tls_load_or_create(NULL, NULL, db, NULL, 0, &b,
+	    NULL), RW_OK);
 	assert_string_not_equal(a.fingerprint, b.fingerprint);
 
 	rw_err_clear(&err);
@@ -419,14 +421,15 @@ test_mismatch_and_modes(void **state)
 	assert_string_equal(err.msg, want);
 	/* The same rule applies to the pair in the state directory. */
 	rw_err_clear(&err);
-	assert_int_equal(tls_load_or_create(NULL, NULL, da, NULL, 0, &m, &err),
-	    RW_EPERM);
+	assert_int_equal(tls_load_or_create(NULL, NULL, da, NULL, 0, &m,
+	    &err), RW_EPERM);
 	assert_string_equal(err.msg, want);
 	assert_int_equal(chmod(a.key_path, 0604), 0);
-	assert_int_equal(tls_load_or_create(NULL, NULL, da, NULL, 0, &m, NULL),
-	    RW_EPERM);
+	assert_int_equal(tls_load_or_create(NULL, NULL, da, NULL, 0, &m,
+	    NULL), RW_EPERM);
 	assert_int_equal(chmod(a.key_path, 0400), 0);
-	assert_int_equal(tls_load_or_create(NULL, NULL, da, NULL, 0, &m, NULL), RW_OK);
+	assert_int_equal(tls_load_or_create(NULL, NULL, da, NULL, 0, &m,
+	    NULL), RW_OK);
 	assert_string_equal(m.fingerprint, a.fingerprint);
 	tls_material_cleanup(&m);
 
@@ -462,13 +465,15 @@ test_config_errors(void **state)
 
 	/* A key without its certificate is not silently replaced. */
 	path_in(dir, sizeof(dir), "s");
-	assert_int_equal(tls_load_or_create(NULL, NULL, dir, NULL, 0, &m, NULL), RW_OK);
+	assert_int_equal(tls_load_or_create(NULL, NULL, dir, NULL, 0, &m,
+	    NULL), RW_OK);
 	snprintf(cert, sizeof(cert), "%s", m.cert_path);
 	snprintf(key, sizeof(key), "%s", m.key_path);
 	tls_material_cleanup(&m);
 	assert_int_equal(unlink(cert), 0);
 	rw_err_clear(&err);
-	assert_int_equal(tls_load_or_create(NULL, NULL, dir, NULL, 0, &m, &err), RW_EIO);
+	assert_int_equal(tls_load_or_create(NULL, NULL, dir, NULL, 0, &m,
+	    &err), RW_EIO);
 	snprintf(want, sizeof(want), "%s: missing next to %s; restore it, or "
 	    "remove the key to have a new pair created", cert, key);
 	assert_string_equal(err.msg, want);
@@ -476,7 +481,8 @@ test_config_errors(void **state)
 	/* A certificate without its key (creation interrupted): redone. */
 	assert_int_equal(unlink(key), 0);
 	write_file(cert, "stale\n", 0644);
-	assert_int_equal(tls_load_or_create(NULL, NULL, dir, NULL, 0, &m, NULL), RW_OK);
+	assert_int_equal(tls_load_or_create(NULL, NULL, dir, NULL, 0, &m,
+	    NULL), RW_OK);
 	assert_int_equal(m.created, 1);
 	tls_material_cleanup(&m);
 
@@ -496,7 +502,8 @@ test_config_errors(void **state)
 	assert_string_equal(err.msg, want);
 	path_in(cert, sizeof(cert), "absent.pem");
 	rw_err_clear(&err);
-	assert_int_equal(tls_load_or_create(cert, key, NULL, NULL, 0, &m, &err), RW_EIO);
+	assert_int_equal(tls_load_or_create(cert, key, NULL, NULL, 0, &m, &err),
+	    RW_EIO);
 	snprintf(want, sizeof(want), "%s: No such file or directory", cert);
 	assert_string_equal(err.msg, want);
 	assert_null(m.cert_path);
@@ -516,8 +523,8 @@ test_encrypted_key(void **state)
 
 	(void)state;
 	tmp_make();
-	assert_int_equal(tls_load_or_create(NULL, NULL, tmpdir, NULL, 0, &m, NULL),
-	    RW_OK);
+	assert_int_equal(tls_load_or_create(NULL, NULL, tmpdir, NULL, 0, &m,
+	    NULL), RW_OK);
 	in = BIO_new_mem_buf(m.key_pem, -1);
 	pk = PEM_read_bio_PrivateKey(in, NULL, NULL, NULL);
 	BIO_free(in);
