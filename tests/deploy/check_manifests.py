@@ -214,6 +214,25 @@ check("compose: no-new-privileges and the project's seccomp profile (the file ex
 check("compose: the policy the admin edits is mounted over the example",
       "../config/policy.json:/etc/regwarden/policy.json:ro" in rw["volumes"])
 
+# The Dockerfile (which needs a Debian base image, so the tests cannot build
+# it) ends as docker/Containerfile does, which the e2e container test builds:
+# the same instructions once the sources of the COPYs are set aside.
+def last_stage(name):
+    with open(os.path.join(ROOT, "docker", name)) as f:
+        text = f.read().replace("\\\n", " ")
+    lines = [l.strip() for l in text.splitlines() if l.strip() and not l.startswith("#")]
+    stage = lines[max(i for i, l in enumerate(lines) if l.startswith("FROM "))]
+    out = []
+    for l in lines[lines.index(stage):]:
+        w = l.split()
+        if w[0] == "COPY":
+            w = [x for x in w if not x.startswith("--from=")][:-2] + [w[-1]]
+        out.append(" ".join(w))
+    return out
+check("Dockerfile's last stage is Containerfile's (FROM scratch, owner 65532, HEALTHCHECK, ...)",
+      last_stage("Dockerfile") == last_stage("Containerfile"),
+      f"{last_stage('Dockerfile')} != {last_stage('Containerfile')}")
+
 # ---- 6. kustomization ---------------------------------------------------
 kz = load("kustomization.yaml")[0]
 check("kustomization.yaml lists exactly the manifests beside it",
