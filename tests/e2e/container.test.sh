@@ -13,9 +13,11 @@
 #     state in the image's VOLUME): it starts, the probes answer without a
 #     token, `regwarden health` and the image's HEALTHCHECK pass, and a pull
 #     is refused with 403 and the policy's message;
-#  2. with a policy of the test's mounted over the example: ctr (hosts.toml
-#     naming regwarden, its certificate as CA) and podman pull an image
-#     through it, a root image is refused in both, and it stops cleanly;
+#  2. with a policy of the test's mounted over the example, and the
+#     upstream's name resolved over DNS (fake_dns.py) instead of /etc/hosts:
+#     ctr (hosts.toml naming regwarden, its certificate as CA) and podman
+#     pull an image through it, a root image is refused in both, and it
+#     stops cleanly;
 #  3. with the profile missing one system call regwarden makes: it fails,
 #     so a profile that lacks one fails this test.
 # Everything runs in a network namespace of its own with only a loopback
@@ -104,7 +106,6 @@ run_rw() {
 	local name=$1
 	shift
 	RW_CID=$("${PODMAN[@]}" run -d --name "$name" --network host \
-		--add-host registry:127.0.0.1 \
 		--user 65532:65532 --read-only --cap-drop ALL \
 		--security-opt no-new-privileges --security-opt "seccomp=$PROFILE" \
 		--tmpfs /tmp:size=16m "$@" "$IMAGE" 2>"$E2E_TMP/$name.run") ||
@@ -118,7 +119,7 @@ logs() { "${PODMAN[@]}" logs "$1" 2>&1; }
 
 # ---- 1. as shipped --------------------------------------------------------
 
-run_rw shipped || fail "shipped: /healthz did not answer within 15 s: $(logs shipped | tail -5)"
+run_rw shipped --add-host registry:127.0.0.1 || fail "shipped: /healthz did not answer within 15 s: $(logs shipped | tail -5)"
 expect_contains "shipped: the example policy is loaded" \
 	'"msg":"policy /etc/regwarden/policy.json loaded' "$(logs shipped)"
 expect_contains "shipped: the certificate's names, path and fingerprint are logged" \
@@ -181,7 +182,12 @@ cat >"$E2E_TMP/policy.json" <<'EOF'
 }
 EOF
 chmod 644 "$E2E_TMP/policy.json"
-run_rw mine -v "$E2E_TMP/policy.json:/etc/regwarden/policy.json:ro,Z" ||
+# This time "registry" is found through DNS, over UDP, under the profile.
+bg_start "$E2E_TMP/dns.log.err" "$PY" "$E2E_DIR/fake_dns.py" 127.0.0.1 53 "$E2E_TMP/dns.log"
+printf 'nameserver 127.0.0.1\noptions timeout:2 attempts:2\n' >"$E2E_TMP/resolv.conf"
+chmod 644 "$E2E_TMP/resolv.conf"
+run_rw mine -v "$E2E_TMP/policy.json:/etc/regwarden/policy.json:ro,Z" \
+	-v "$E2E_TMP/resolv.conf:/etc/resolv.conf:ro" ||
 	fail "mine: /healthz did not answer within 15 s: $(logs mine | tail -5)"
 "${PODMAN[@]}" cp mine:/var/lib/regwarden/tls/cert.pem "$E2E_TMP/rw-cert.pem" 2>/dev/null ||
 	die "cannot copy the certificate out of the container"
@@ -220,6 +226,8 @@ expect_eq "mine: podman pulls an admitted image" "0" "$?"
 PODMAN_OUT=$(timeout 120 "${PODMAN[@]}" pull --tls-verify=false 127.0.0.1:5443/e2e/root:1.0.0 2>&1)
 expect_eq "mine: podman refuses the root image (exit 125)" "125" "$?"
 expect_contains "mine: podman shows why" "image runs as root (User is empty)" "$PODMAN_OUT"
+expect_match "mine: the upstream's name was resolved over DNS (fake_dns.py saw the A query)" \
+	'^registry 1$' "$(cat "$E2E_TMP/dns.log" 2>/dev/null)"
 expect_lacks "mine: no call refused by the profile (no EPERM/EACCES in the log)" \
 	"Operation not permitted" "$(logs mine)"
 "${PODMAN[@]}" stop -t 20 mine >/dev/null 2>&1
