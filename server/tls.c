@@ -154,7 +154,11 @@ key_to_pem(EVP_PKEY *pkey, struct tls_material *out, struct rw_err *err)
 	return rc;
 }
 
-/* LEAF's subjectAltName as "DNS:a,IP:b" into OUT->names (cut if too long). */
+/*
+ * LEAF's subjectAltName as "DNS:a,IP:b" into OUT->names (cut if too long),
+ * for the start line: a name in a certificate someone else made is shown
+ * as rw_sb_safe shows untrusted text.
+ */
 static void
 leaf_names(X509 *leaf, struct tls_material *out)
 {
@@ -169,11 +173,11 @@ leaf_names(X509 *leaf, struct tls_material *out)
 	n = gens != NULL ? sk_GENERAL_NAME_num(gens) : 0;
 	for (i = 0; i < n; i++) {
 		g = sk_GENERAL_NAME_value(gens, i);
-		if (g->type == GEN_DNS)
-			rw_sb_add(&sb, "%sDNS:%.*s", i > 0 ? "," : "",
-			    ASN1_STRING_length(g->d.dNSName),
-			    (const char *)ASN1_STRING_get0_data(g->d.dNSName));
-		else if (g->type == GEN_IPADD && inet_ntop(
+		if (g->type == GEN_DNS) {
+			rw_sb_add(&sb, "%sDNS:", i > 0 ? "," : "");
+			rw_sb_safe(&sb, (const char *)ASN1_STRING_get0_data(
+			    g->d.dNSName), 253);
+		} else if (g->type == GEN_IPADD && inet_ntop(
 		    ASN1_STRING_length(g->d.iPAddress) == 4 ? AF_INET :
 		    AF_INET6, ASN1_STRING_get0_data(g->d.iPAddress), ip,
 		    sizeof(ip)) != NULL)

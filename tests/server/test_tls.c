@@ -385,6 +385,64 @@ test_self_signed_names(void **state)
 	tmp_remove();
 }
 
+/* A name in someone else's certificate reaches the log as untrusted text. */
+static void
+test_names_shown_safely(void **state)
+{
+	struct tls_material m = { 0 };
+	char cert[700], key[700];
+	X509V3_CTX v3;
+	X509_EXTENSION *ext;
+	EVP_PKEY *pk;
+	X509 *x;
+	BIO *b;
+	char *pem;
+	long n;
+
+	(void)state;
+	tmp_make();
+	pk = EVP_EC_gen("P-256");
+	x = X509_new();
+	assert_non_null(pk);
+	assert_non_null(x);
+	X509_set_version(x, X509_VERSION_3);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
+	X509_gmtime_adj(X509_getm_notBefore(x), -60);
+	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+	    (const unsigned char *)"t", -1, -1, 0);
+	X509_set_issuer_name(x, X509_get_subject_name(x));
+	X509_set_pubkey(x, pk);
+	X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
+	ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name,
+	    "DNS:evil\x1b[2Jname,IP:10.9.8.7");
+	assert_non_null(ext);
+	X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	assert_true(X509_sign(x, pk, EVP_sha256()) > 0);
+	path_in(cert, sizeof(cert), "c.pem");
+	path_in(key, sizeof(key), "k.pem");
+	b = BIO_new(BIO_s_mem());
+	PEM_write_bio_X509(b, x);
+	n = BIO_get_mem_data(b, &pem);
+	pem[n - 1] = '\0';	/* the PEM ends in a newline */
+	write_file(cert, pem, 0644);
+	BIO_free(b);
+	b = BIO_new(BIO_s_mem());
+	PEM_write_bio_PrivateKey(b, pk, NULL, NULL, 0, NULL, NULL);
+	n = BIO_get_mem_data(b, &pem);
+	pem[n - 1] = '\0';
+	write_file(key, pem, 0600);
+	BIO_free(b);
+	assert_int_equal(tls_load_or_create(cert, key, NULL, NULL, 0, &m,
+	    NULL), RW_OK);
+	assert_string_equal(m.names, "DNS:evil\\x1b[2Jname,IP:10.9.8.7");
+	tls_material_cleanup(&m);
+	X509_free(x);
+	EVP_PKEY_free(pk);
+	tmp_remove();
+}
+
 static void
 test_mismatch_and_modes(void **state)
 {
@@ -555,6 +613,7 @@ main(void)
 		cmocka_unit_test(test_create_then_load),
 		cmocka_unit_test(test_created_cert),
 		cmocka_unit_test(test_self_signed_names),
+		cmocka_unit_test(test_names_shown_safely),
 		cmocka_unit_test(test_mismatch_and_modes),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_encrypted_key),
