@@ -20,13 +20,13 @@
 #define NAME_MAX_LEN	255	/* host/repo, as docker limits it */
 #define TAG_MAX_LEN	128
 
-static const char pins_usage[] =
+const char cli_pins_usage[] =
     "usage: regwarden pins [-c config.json] add <host/repo:tag> "
     "<sha256:digest>\n"
     "       regwarden pins [-c config.json] rm <host/repo:tag>\n"
     "       regwarden pins [-c config.json] ls [--json]\n";
 
-static const char audit_usage[] =
+const char cli_audit_usage[] =
     "usage: regwarden audit [-c config.json] [--denied] [--since DURATION] "
     "[--repo GLOB] [--json] [--limit N]\n"
     "       DURATION is a number and a unit: 30s, 15m, 2h, 7d\n";
@@ -629,7 +629,7 @@ pins_args(int argc, char **argv, const struct cli_env *env, int *json)
 
 	*json = 0;
 	if (argc < 2)
-		return cli_usage_error(env, pins_usage, "pins: missing command");
+		return cli_usage_error(env, cli_pins_usage, "pins: missing command");
 	if (strcmp(argv[1], "add") == 0 && argc == 4)
 		return 0;
 	if (strcmp(argv[1], "rm") == 0 && argc == 3)
@@ -638,7 +638,7 @@ pins_args(int argc, char **argv, const struct cli_env *env, int *json)
 		if (argc == 3 && strcmp(argv[2], "--json") != 0) {
 			snprintf(msg, sizeof(msg), "pins ls: unknown option "
 			    "\"%s\"", argv[2]);
-			return cli_usage_error(env, pins_usage, msg);
+			return cli_usage_error(env, cli_pins_usage, msg);
 		}
 		*json = argc == 3;
 		return 0;
@@ -647,10 +647,10 @@ pins_args(int argc, char **argv, const struct cli_env *env, int *json)
 	    strcmp(argv[1], "ls") == 0) {
 		snprintf(msg, sizeof(msg), "pins %s: wrong number of "
 		    "arguments", argv[1]);
-		return cli_usage_error(env, pins_usage, msg);
+		return cli_usage_error(env, cli_pins_usage, msg);
 	}
 	snprintf(msg, sizeof(msg), "pins: unknown command \"%s\"", argv[1]);
-	return cli_usage_error(env, pins_usage, msg);
+	return cli_usage_error(env, cli_pins_usage, msg);
 }
 
 int
@@ -667,7 +667,7 @@ cli_pins(int argc, char **argv, const char *state_dir,
 	}
 	if (argc == 2 && (strcmp(argv[1], "help") == 0 ||
 	    strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		fputs(pins_usage, env->out);
+		fputs(cli_pins_usage, env->out);
 		return cli_finish(env, 0);
 	}
 	rc = pins_args(argc, argv, env, &json);
@@ -719,14 +719,14 @@ audit_value(const char *opt, const char *v, struct audit_opts *o,
 		if (cli_parse_duration(v, &n) != RW_OK) {
 			snprintf(msg, sizeof(msg), "invalid duration \"%s\": use "
 			    "a number and a unit, e.g. 30s, 15m, 2h or 7d", v);
-			return cli_usage_error(env, audit_usage, msg);
+			return cli_usage_error(env, cli_audit_usage, msg);
 		}
 		o->f.since = env->now - n;
 	} else if (strcmp(opt, "--limit") == 0) {
 		if (rw_parse_i64(v, 1, INT32_MAX, &n) != RW_OK) {
 			snprintf(msg, sizeof(msg), "invalid limit \"%s\": expected "
 			    "a whole number from 1 to %d", v, INT32_MAX);
-			return cli_usage_error(env, audit_usage, msg);
+			return cli_usage_error(env, cli_audit_usage, msg);
 		}
 		o->f.limit = (size_t)n;
 	} else {
@@ -763,13 +763,13 @@ audit_args(int argc, char **argv, struct audit_opts *o,
 			if (strcmp(argv[i], valued[k]) == 0) {
 				snprintf(msg, sizeof(msg), "audit: option %s "
 				    "needs a value", valued[k]);
-				return cli_usage_error(env, audit_usage, msg);
+				return cli_usage_error(env, cli_audit_usage, msg);
 			}
 		}
 		if (v == NULL) {
 			snprintf(msg, sizeof(msg), "audit: unknown option "
 			    "\"%s\"", argv[i]);
-			return cli_usage_error(env, audit_usage, msg);
+			return cli_usage_error(env, cli_audit_usage, msg);
 		}
 		rc = audit_value(valued[k], v, o, env);
 		if (rc != 0)
@@ -868,7 +868,7 @@ cli_audit(int argc, char **argv, const char *state_dir,
 	}
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0)) {
-		fputs(audit_usage, env->out);
+		fputs(cli_audit_usage, env->out);
 		return cli_finish(env, 0);
 	}
 	rc = audit_args(argc, argv, &o, env);
@@ -910,8 +910,8 @@ static const struct {
 	cli_cmd_fn	 fn;
 	const char	*usage;
 } commands[] = {
-	{ "pins", cli_pins, pins_usage },
-	{ "audit", cli_audit, audit_usage },
+	{ "pins", cli_pins, cli_pins_usage },
+	{ "audit", cli_audit, cli_audit_usage },
 	{ "scans", cli_scans, cli_scans_usage },
 	{ "exceptions", cli_exceptions, cli_exceptions_usage },
 };
@@ -944,6 +944,9 @@ cli_main_env(int argc, char **argv, const char *config_path,
 			    "option -c needs a value");
 		config_path = argv[2];
 		skip = 2;
+	} else if (argc >= 2 && strncmp(argv[1], "--config=", 9) == 0) {
+		config_path = argv[1] + 9;
+		skip = 1;
 	}
 	memset(&diags, 0, sizeof(diags));
 	if (config_load(config_path, &cfg, &diags) != RW_OK) {

@@ -158,4 +158,41 @@ int	 cli_parse_duration(const char *s, int64_t *secs);
  */
 int	 cli_verify_bundle(int argc, char **argv, FILE *out, FILE *errf);
 
+/*
+ * The command table (cmdtab.c): every command's name, subcommands, options
+ * and usage text.  `--help`, the top-level usage and the shell completion
+ * scripts are all made from it, so a new option is listed once.
+ */
+struct cli_cmd {
+	const char		*name;	/* "pins" */
+	const char *const	*subs;	/* NULL-terminated, or NULL: none */
+	const char *const	*opts;	/* NULL-terminated; "--x=" takes a value */
+	const char		*usage;	/* "usage: regwarden pins ..." */
+};
+
+/** The table, ended by an entry whose name is NULL. */
+extern const struct cli_cmd cli_commands[];
+/** The summary `regwarden --help` prints. */
+extern const char cli_top_usage[];
+
+/** The entry named NAME, or NULL. */
+const struct cli_cmd *cli_cmd_find(const char *name);
+
+/**
+ * Whether the command line ARGV (ARGV[0] the program) asks for help:
+ * "--help" or "-h" anywhere after a known command word (not as the value of
+ * an option that takes one, not after "--"), "help" as a subcommand, or
+ * `regwarden help [COMMAND]`.  Then the usage is printed to OUT and the
+ * exit status returned (0, or 1 when OUT could not be written); nothing is
+ * opened.  Returns -1 when no help was asked for.
+ */
+int	 cli_help_requested(int argc, char **argv, FILE *out);
+
+/**
+ * `regwarden completion bash|zsh` (ARGV[0] "completion"): print a
+ * completion script made from cli_commands to OUT.  Returns the exit
+ * status: 0, or 2 with the usage on ERRF for another shell.
+ */
+int	 cli_completion(int argc, char **argv, FILE *out, FILE *errf);
+
 #endif /* RW_CLI_H */

@@ -15,7 +15,7 @@
 #define ARTIFACT_MAX	((size_t)512 * 1024 * 1024)
 #define ROOT_MAX	(4 * 1024 * 1024)
 
-static const char vb_usage[] =
+const char cli_bundle_usage[] =
     "usage: regwarden verify-bundle --bundle FILE\n"
     "           (--certificate-identity ID | --certificate-identity-regexp RE)\n"
     "           --certificate-oidc-issuer URL\n"
@@ -59,12 +59,12 @@ parse_args(int argc, char **argv, struct vb_args *a, FILE *errf)
 		if (k < sizeof(names) / sizeof(names[0])) {
 			if ((*slots[k] = value(argc, argv, &i)) == NULL) {
 				fprintf(errf, "regwarden: verify-bundle: %s needs "
-				    "a value\n%s", names[k], vb_usage);
+				    "a value\n%s", names[k], cli_bundle_usage);
 				return -1;
 			}
 		} else if (argv[i][0] == '-' || a->artifact != NULL) {
 			fprintf(errf, "regwarden: verify-bundle: unexpected "
-			    "argument \"%s\"\n%s", argv[i], vb_usage);
+			    "argument \"%s\"\n%s", argv[i], cli_bundle_usage);
 			return -1;
 		} else
 			a->artifact = argv[i];
@@ -78,7 +78,7 @@ parse_args(int argc, char **argv, struct vb_args *a, FILE *errf)
 	    a->bundle != NULL ? "--trusted-root is required (regwarden "
 	    "carries no Sigstore root of its own)" : "expected --bundle, an "
 	    "artifact, and either --key or an identity with its issuer",
-	    vb_usage);
+	    cli_bundle_usage);
 	return -1;
 }
 

@@ -24,6 +24,10 @@
 /** Usage texts of `scans` and `exceptions` (cli_scans.c). */
 extern const char cli_scans_usage[];
 extern const char cli_exceptions_usage[];
+/** Usage texts of `pins`, `audit` (cli.c) and `verify-bundle` (cli_bundle.c). */
+extern const char cli_pins_usage[];
+extern const char cli_audit_usage[];
+extern const char cli_bundle_usage[];
 
 /** "regwarden: MSG" on the error stream. */
 void	 cli_fail(const struct cli_env *env, const char *msg);

@@ -62,6 +62,8 @@ explain_parse_check(int argc, char **argv, const char *default_config,
 				return rw_err_set(err, RW_EINVAL, "option %s needs "
 				    "a value", argv[i]);
 			out->config = argv[++i];
+		} else if (strncmp(argv[i], "--config=", 9) == 0) {
+			out->config = argv[i] + 9;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			return rw_err_set(err, RW_EINVAL, "unknown option \"%s\"",
 			    argv[i]);
@@ -107,6 +109,8 @@ explain_parse_explain(int argc, char **argv, const char *default_config,
 				out->config = argv[++i];
 			else if (parse_op(argv[++i], &out->op, err) != RW_OK)
 				return RW_EINVAL;
+		} else if (strncmp(argv[i], "--config=", 9) == 0) {
+			out->config = argv[i] + 9;
 		} else if (strncmp(argv[i], "--op=", 5) == 0) {
 			if (parse_op(argv[i] + 5, &out->op, err) != RW_OK)
 				return RW_EINVAL;

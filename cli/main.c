@@ -14,64 +14,47 @@
 
 #define DEFAULT_CONFIG	"config/regwarden.json"
 
-static void
-usage(FILE *fp)
-{
-	fprintf(fp,
-	    "usage: regwarden serve [-c config.json]   run the proxy "
-	    "(default config: " DEFAULT_CONFIG ")\n"
-	    "       regwarden check-config [config.json]  validate a server "
-	    "config and exit\n"
-	    "       regwarden check [-c config.json] [policy.json]  validate "
-	    "a policy and exit\n"
-	    "       regwarden explain [-c config.json] [--op pull|push] [--json] "
-	    "<image-ref>\n"
-	    "       regwarden sign [-c config.json] --key KEY.pem [-a key=value]... "
-	    "<image-ref>\n"
-	    "       regwarden verify-bundle --bundle FILE (--key PUB | "
-	    "--certificate-identity ID --certificate-oidc-issuer URL) "
-	    "--trusted-root FILE FILE|sha256:HEX\n"
-	    "       regwarden pins [-c config.json] add|rm|ls ...\n"
-	    "       regwarden scans [-c config.json] import REPORT... | ls [--repo GLOB] "
-	    "[--failing[=SEVERITY]] [--json]\n"
-	    "       regwarden exceptions [-c config.json] add ID|pkg:NAME --repo GLOB "
-	    "--expires WHEN --reason TEXT | ls [--json] | rm ID\n"
-	    "       regwarden audit [-c config.json] [--denied] [--since DURATION] "
-	    "[--repo GLOB] [--json] [--limit N]\n"
-	    "       regwarden health [--ready] [-c config.json]  ask the admin "
-	    "listener (exit 0 healthy, 1 not)\n"
-	    "       regwarden version\n");
-}
-
+/*
+ * `check-config [-c|--config FILE | FILE]`: serve's preflight without
+ * serving, every problem on its own line.
+ */
 static int
-check_config(const char *path)
+check_config(int argc, char **argv, const char *path)
 {
 	struct rw_config *cfg = NULL;
 	struct rw_diags d;
-	struct rw_err err;
 
+	if (argc == 3 && argv[2][0] != '-')
+		path = argv[2];
+	else if (argc == 4 && (strcmp(argv[2], "-c") == 0 ||
+	    strcmp(argv[2], "--config") == 0))
+		path = argv[3];
+	else if (argc == 3 && strncmp(argv[2], "--config=", 9) == 0)
+		path = argv[2] + 9;
+	else if (argc != 2) {
+		fputs(cli_cmd_find("check-config")->usage, stderr);
+		return 2;
+	}
 	memset(&d, 0, sizeof(d));
 	if (config_load(path, &cfg, &d) != RW_OK) {
 		server_print_diags(&d);
 		return 1;
 	}
-	/* "OK" means serve starts: the same refusal of a policy-less config. */
-	rw_err_clear(&err);
-	if (config_check_serve(cfg, &err) != RW_OK) {
-		fprintf(stderr, "%s\n", err.msg);
+	if (server_preflight(cfg, &d) != RW_OK) {
+		server_print_diags(&d);
 		config_free(cfg);
 		return 1;
 	}
 	printf("%s: configuration OK\n", path);
 	config_free(cfg);
-	return 0;
+	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
 }
 
 int
 main(int argc, char **argv)
 {
 	const char *path = DEFAULT_CONFIG;
-	int i;
+	int i, rc;
 
 	/*
 	 * Stream buffers (128 KiB and up) come and go with every transfer.
@@ -82,13 +65,19 @@ main(int argc, char **argv)
 	mallopt(M_MMAP_THRESHOLD, 96 * 1024);
 	mallopt(M_ARENA_MAX, 2);
 
+	/* Before anything is opened: --help never needs a config. */
+	rc = cli_help_requested(argc, argv, stdout);
+	if (rc >= 0)
+		return rc;
 	if (argc < 2 || strcmp(argv[1], "serve") == 0) {
 		for (i = 2; i < argc; i++) {
 			if ((strcmp(argv[i], "-c") == 0 ||
 			    strcmp(argv[i], "--config") == 0) && i + 1 < argc)
 				path = argv[++i];
+			else if (strncmp(argv[i], "--config=", 9) == 0)
+				path = argv[i] + 9;
 			else {
-				usage(stderr);
+				fputs(cli_cmd_find("serve")->usage, stderr);
 				return 2;
 			}
 		}
@@ -108,17 +97,15 @@ main(int argc, char **argv)
 		return sign_main(argc - 1, argv + 1, path, stdout, stderr);
 	if (strcmp(argv[1], "verify-bundle") == 0)
 		return cli_verify_bundle(argc - 1, argv + 1, stdout, stderr);
-	if (strcmp(argv[1], "check-config") == 0 && argc <= 3)
-		return check_config(argc == 3 ? argv[2] : path);
+	if (strcmp(argv[1], "check-config") == 0)
+		return check_config(argc, argv, path);
+	if (strcmp(argv[1], "completion") == 0)
+		return cli_completion(argc - 1, argv + 1, stdout, stderr);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("regwarden %s\n", RW_VERSION);
 		return 0;
 	}
-	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
-		usage(stdout);
-		return 0;
-	}
-	usage(stderr);
+	fprintf(stderr, "regwarden: unknown command \"%s\"\n", argv[1]);
+	fputs(cli_top_usage, stderr);
 	return 2;
 }

@@ -1135,9 +1135,9 @@ server_serve(const char *path)
 		server_print_diags(&d);
 		return 1;
 	}
-	rw_err_clear(&err);
-	if (config_check_serve(cfg, &err) != RW_OK) {
-		fprintf(stderr, "regwarden: %s\n", err.msg);
+	/* The checks check-config makes, so its "OK" means this starts. */
+	if (server_preflight(cfg, &d) != RW_OK) {
+		server_print_diags(&d);
 		config_free(cfg);
 		return 1;
 	}

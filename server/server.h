@@ -32,6 +32,23 @@
 /** Serve with the config at PATH.  Returns the process exit status. */
 int	 server_serve(const char *path);
 
+struct rw_config;
+
+/**
+ * Every check serve makes before it listens, run against CFG without
+ * serving (preflight.c): config_check_serve, the log file and state_dir
+ * writable by the effective user (the message names the user, the mode and
+ * the owner), the database file writable, the listener's key and
+ * certificate as tls_load_or_create reads them (only when configured or
+ * already made: serve makes a missing pair), tls.client_ca and each
+ * upstream's ca_file (a PEM bundle with a certificate), the policy, the
+ * htpasswd file and the scanner command (executable).  Creates, writes
+ * and binds nothing.  Adds one diagnostic per problem to D; returns RW_OK
+ * when there is none, else RW_ECONFIG.  server_serve runs it first, so
+ * `check-config` passing means serve gets as far as binding its ports.
+ */
+int	 server_preflight(const struct rw_config *cfg, struct rw_diags *d);
+
 /** Print every diagnostic of a failed config load to stderr. */
 void	 server_print_diags(const struct rw_diags *d);
 
