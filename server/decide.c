@@ -834,7 +834,8 @@ log_decision(struct request *rq, const char *verdict, int cached)
 	char line[16];
 
 	snprintf(line, sizeof(line), "%d", rq->dv.line);
-	rw_log_kv(rq->dv.kind == VERDICT_ALLOW ? RW_LOG_INFO : RW_LOG_WARN,
+	/* A refusal is a normal decision; only "could not decide" is a warning. */
+	rw_log_kv(rq->dv.kind == DV_ERROR ? RW_LOG_WARN : RW_LOG_INFO,
 	    rq->id, "decision", "client", rq->client_ip,
 	    "identity", rq->identity,
 	    "op", rq->write_op ? "push" : "pull",
@@ -843,8 +844,8 @@ log_decision(struct request *rq, const char *verdict, int cached)
 	    "verdict", verdict,
 	    "rule", rq->dv.rule[0] != '\0' ? rq->dv.rule : NULL,
 	    "at", rq->dv.file[0] != '\0' ? rq->dv.file : NULL,
-	    "line", rq->dv.line > 0 ? line : NULL,
-	    "cached", cached ? "yes" : NULL,
+	    "#line", rq->dv.line > 0 ? line : NULL,
+	    "?cached", cached ? "true" : NULL,
 	    "message", rq->dv.kind != VERDICT_ALLOW ? rq->dv.message : NULL,
 	    (const char *)NULL);
 }

@@ -125,6 +125,23 @@ front_buffer(struct request *rq, unsigned status, const char *body,
 	return front_queue(rq, status, r);
 }
 
+/*
+ * A refusal's message ends with the request's id, "(request 8812c63e...)",
+ * which every client prints: a developer quotes it and the admin finds the
+ * log line and the audit row.  Only for 403: the other errors are not
+ * decisions.  The id is this request's own, so a replayed verdict (the GET
+ * of a denial document) shows the id of the request the client made.
+ */
+static void
+with_request_id(const struct request *rq, unsigned status, char *msg,
+    size_t size)
+{
+	size_t n = strlen(msg);
+
+	if (status == 403 && rq->id[0] != '\0')
+		snprintf(msg + n, size - n, " (request %s)", rq->id);
+}
+
 enum MHD_Result
 front_error(struct request *rq, unsigned status, const char *code,
     const char *fmt, ...)
@@ -140,6 +157,7 @@ front_error(struct request *rq, unsigned status, const char *code,
 	vsnprintf(msg + 11, sizeof(msg) - 11, fmt, ap);
 	va_end(ap);
 	rw_strlcpy(rq->note, msg + 11, sizeof(rq->note));
+	with_request_id(rq, status, msg, sizeof(msg));
 	doc = json_pack("{s:[{s:s,s:s,s:{s:s}}]}", "errors", "code", code,
 	    "message", msg, "detail", "request_id", rq->id);
 	text = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
@@ -157,10 +175,13 @@ front_refuse(struct request *rq, unsigned status, const char *code,
     const char *message, const char *detail_json)
 {
 	json_t *doc, *detail = NULL;
-	char *text;
+	char *text, msg[2112];
 	enum MHD_Result ret;
 
 	rw_strlcpy(rq->note, message, sizeof(rq->note));
+	rw_strlcpy(msg, message, sizeof(msg));
+	with_request_id(rq, status, msg, sizeof(msg));
+	message = msg;
 	if (detail_json != NULL)
 		detail = json_loads(detail_json, 0, NULL);
 	if (detail == NULL)
@@ -343,7 +364,7 @@ log_request(struct request *rq, enum MHD_RequestTerminationCode toe)
 	    "path", path,
 	    "ns", rq->routed && rq->rt.ns[0] != '\0' ? rq->rt.ns : NULL,
 	    "upstream", rq->routed && rq->rt.up != NULL ? rq->rt.up->name : NULL,
-	    "status", st, "bytes", bytes, "ms", ms,
+	    "#status", st, "#bytes", bytes, "#ms", ms,
 	    "end", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? NULL :
 	    toe == MHD_REQUEST_TERMINATED_WITH_ERROR ? "error" :
 	    toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout" :
@@ -662,13 +683,13 @@ load_policy(struct server *srv, const struct rw_config *cfg,
 		memset(&d, 0, sizeof(d));
 		if (policy_load(cfg->policy_path, &p, &d) != RW_OK) {
 			for (i = 0; i < d.n; i++)
-				log_warnx("policy: %s", rw_err_str(&d.e[i], line,
+				log_error("policy: %s", rw_err_str(&d.e[i], line,
 				    sizeof(line)));
 			if (msg != NULL && d.n > 0)
 				rw_buf_addf(msg, "%s\n", rw_err_str(&d.e[0], line,
 				    sizeof(line)));
 			if (d.dropped > 0)
-				log_warnx("policy: %zu more errors", d.dropped);
+				log_error("policy: %zu more errors", d.dropped);
 			metrics_policy_error(srv->metrics);
 			return RW_ECONFIG;
 		}
@@ -713,7 +734,7 @@ watch_policy(struct server *srv)
 		rc = load_policy(srv, ch->cfg, NULL);
 		pthread_mutex_unlock(&srv->reload_mu);
 		if (rc != RW_OK)
-			log_warnx("policy reload failed; the running policy "
+			log_error("policy reload failed; the running policy "
 			    "stays");
 	}
 	server_cfg_release(ch);
@@ -752,27 +773,27 @@ reload_locked(struct server *srv, struct rw_buf *msg)
 	pthread_mutex_unlock(&srv->cfg_mu);
 	if (config_load(old->cfg->path, &cfg, &d) != RW_OK) {
 		for (i = 0; i < d.n; i++)
-			log_warnx("reload: %s", rw_err_str(&d.e[i], line,
+			log_error("reload: %s", rw_err_str(&d.e[i], line,
 			    sizeof(line)));
 		if (msg != NULL && d.n > 0)
 			rw_buf_addf(msg, "%s\n", rw_err_str(&d.e[0], line,
 			    sizeof(line)));
-		log_warnx("reload failed; the running configuration stays");
+		log_error("reload failed; the running configuration stays");
 		return -1;
 	}
 	rw_err_clear(&err);
 	if (config_check_serve(cfg, &err) != RW_OK) {
-		log_warnx("reload: %s", err.msg);
+		log_error("reload: %s", err.msg);
 		if (msg != NULL)
 			rw_buf_addf(msg, "%s\n", err.msg);
 		config_free(cfg);
-		log_warnx("reload failed; the running configuration stays");
+		log_error("reload failed; the running configuration stays");
 		return -1;
 	}
 	ch = holder_new(cfg);
 	if (ch == NULL) {
 		config_free(cfg);
-		log_warnx("reload failed: out of memory");
+		log_error("reload failed: out of memory");
 		return -1;
 	}
 	warn_static_changes(old->cfg, cfg);
@@ -790,7 +811,7 @@ reload_locked(struct server *srv, struct rw_buf *msg)
 	server_cfg_release(old);
 	log_info("configuration reloaded from %s", cfg->path);
 	if (load_policy(srv, cfg, msg) != RW_OK) {
-		log_warnx("policy reload failed; the running policy stays");
+		log_error("policy reload failed; the running policy stays");
 		if (msg != NULL)
 			rw_buf_addf(msg, "the configuration was reloaded; the "
 			    "policy %s is not valid and the running policy "
@@ -1156,7 +1177,7 @@ server_serve(const char *path)
 	rw_err_clear(&err);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (start(srv, cfg, &tls, &err) != RW_OK) {
-		log_warnx("cannot start: %s", err.msg);
+		log_error("cannot start: %s", err.msg);
 		goto out;
 	}
 	log_info("regwarden listening on https://%s%s%s:%d (%zu upstream%s)",

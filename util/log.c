@@ -138,6 +138,36 @@ text_value(struct rw_buf *b, const char *s)
 	rw_buf_add(b, "\"", 1);
 }
 
+/*
+ * Whether V can go out bare as a JSON value of TYPE: '#' a number (an
+ * optional '-', digits, an optional fraction), '?' true or false.  Anything
+ * else is written as a string, so a caller's mistake never breaks the line.
+ */
+static int
+typed(int type, const char *v)
+{
+	const char *p = v;
+
+	if (type == '?')
+		return strcmp(v, "true") == 0 || strcmp(v, "false") == 0;
+	if (type != '#')
+		return 0;
+	if (*p == '-')
+		p++;
+	if (*p < '0' || *p > '9' || (*p == '0' && p[1] >= '0' && p[1] <= '9'))
+		return 0;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (*p == '.') {
+		p++;
+		if (*p < '0' || *p > '9')
+			return 0;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	return *p == '\0';
+}
+
 static void
 emit(int level, const char *reqid, const char *event, const char *msg,
     va_list *kv)
@@ -145,6 +175,7 @@ emit(int level, const char *reqid, const char *event, const char *msg,
 	struct rw_buf b;
 	char ts[64];
 	const char *k, *v;
+	int type;
 
 	if (reqid == NULL && cur_reqid[0] != '\0')
 		reqid = cur_reqid;
@@ -175,7 +206,10 @@ emit(int level, const char *reqid, const char *event, const char *msg,
 		v = va_arg(*kv, const char *);
 		if (v == NULL)
 			continue;
-		if (log_json) {
+		type = *k == '#' || *k == '?' ? *k++ : 0;
+		if (log_json && typed(type, v)) {
+			rw_buf_addf(&b, ",\"%s\":%s", k, v);
+		} else if (log_json) {
 			rw_buf_addf(&b, ",\"%s\":\"", k);
 			json_escape(&b, v);
 			rw_buf_add(&b, "\"", 1);
@@ -234,6 +268,7 @@ name(const char *fmt, ...)						\
 	va_end(ap);							\
 }
 
+LOGFN(log_error, RW_LOG_ERROR, 0)
 LOGFN(log_warn, RW_LOG_WARN, 1)
 LOGFN(log_warnx, RW_LOG_WARN, 0)
 LOGFN(log_info, RW_LOG_INFO, 0)

@@ -109,6 +109,8 @@ int	 rw_log_reopen(struct rw_err *err);
 /** The request id this thread is working for, put on every line it logs. */
 void	 rw_log_set_reqid(const char *reqid);
 
+/** What failed and was not done: a start that did not happen, a reload refused. */
+void	 log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	 log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	 log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	 log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -123,7 +125,10 @@ void	 fatalx(const char *fmt, ...)
  * One structured line: LEVEL, request id REQID (may be NULL), an event name
  * and NULL-terminated key/value string pairs.  Text: `ts level req=.. event
  * k=v`; JSON: {"ts":..,"level":..,"req":..,"event":..,"k":"v"}.  Values are
- * quoted/escaped as needed; a NULL value is skipped.
+ * quoted/escaped as needed; a NULL value is skipped.  A key starting with
+ * '#' marks a number and '?' a boolean ("true"/"false"): in JSON the value
+ * goes out bare ({"status":200,"cached":true}), the mark never appears; a
+ * value that is not of its type is written as a string.
  */
 void	 rw_log_kv(int level, const char *reqid, const char *event, ...);
 

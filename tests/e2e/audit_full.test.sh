@@ -118,7 +118,8 @@ expect_oci_error "full: a pull of an image not decided before is refused with 50
 expect_eq "full: the new image's message" "$(unaudited e2e/app:2.0)" "$(oci_message)"
 get other/thing 1.0
 expect_oci_error "full: a refusal is still a 403 (it serves nothing)" 403 DENIED
-expect_eq "full: with the policy's message" "$DENY_MSG" "$(oci_message)"
+expect_eq "full: with the policy's message and the request id" \
+	"$DENY_MSG (request $(hdr X-Request-Id))" "$(oci_message)"
 DENY_FULL_ID=$(hdr X-Request-Id)
 expect_contains "full: the refusal's missing audit row is logged" \
 	"request $DENY_FULL_ID: no audit row for its deny verdict on other/thing: $WHY" \

@@ -136,6 +136,26 @@ refused_by_all() {
 	fi
 	show_client_line "skopeo" "$SKOPEO_OUT"
 	printf '%s\n%s\n%s\n' "$CTR_OUT" "$PODMAN_OUT" "$SKOPEO_OUT" >>"$ALL_OUT"
+	shows_request_id "$label: ctr" "$CTR_OUT"
+	shows_request_id "$label: podman" "$PODMAN_OUT"
+	shows_request_id "$label: skopeo" "$SKOPEO_TEXT"
+}
+
+# shows_request_id LABEL OUTPUT: the client's message ends with "(request
+# <id>)", and regwarden logged a deny decision under that id.
+shows_request_id() {
+	local id
+	id=$(printf '%s\n' "$2" | grep -F 'regwarden: ' | grep -oE '\(request [0-9a-f]{16}\)' |
+		tail -n 1 | tr -d '()' | awk '{print $2}')
+	if [ -z "$id" ]; then
+		fail "$1 shows no \"(request <id>)\": $2"
+		return
+	fi
+	if grep -E "req=$id decision .*verdict=deny" "$RW_LOG" >/dev/null; then
+		pass "$1 shows (request $id), the id of a deny decision in the log"
+	else
+		fail "$1 shows (request $id), but no deny decision has that id in the log"
+	fi
 }
 
 # ---- an admitted image ---------------------------------------------------
