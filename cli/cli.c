@@ -922,6 +922,7 @@ cli_main_env(int argc, char **argv, const char *config_path,
 {
 	struct rw_config *cfg = NULL;
 	struct rw_diags diags;
+	struct cli_env cenv;
 	size_t k;
 	char **args;
 	int rc, skip = 0;
@@ -963,7 +964,13 @@ cli_main_env(int argc, char **argv, const char *config_path,
 	args[0] = argv[0];
 	memcpy(args + 1, argv + 1 + skip, (size_t)(argc - 1 - skip) *
 	    sizeof(*args));
-	rc = commands[k].fn(argc - skip, args, cfg->state_dir, env);
+	/* `exceptions add` checks the policy's exception_limits. */
+	cenv = *env;
+	if (cenv.policy_path == NULL)
+		cenv.policy_path = cfg->policy_path;
+	if (cenv.user == env->userbuf)
+		cenv.user = cenv.userbuf;
+	rc = commands[k].fn(argc - skip, args, cfg->state_dir, &cenv);
 	free(args);
 	config_free(cfg);
 	return rc;

@@ -75,6 +75,7 @@ struct cli_env {
 	int64_t		 now;		/* unix seconds */
 	const char	*user;		/* recorded as pinned_by, added_by */
 	char		 userbuf[64];	/* storage for user, if needed */
+	const char	*policy_path;	/* the config's "policy", or NULL */
 };
 
 /**

@@ -594,6 +594,59 @@ exc_add_args(int argc, char **argv, struct exc_opts *o,
 	return 0;
 }
 
+/*
+ * The policy's exception_limits: an exception past them is refused with
+ * the reason, before anything is written.  A policy that does not load
+ * refuses too: limits that cannot be read cannot be checked.
+ */
+static int
+exc_limits(const struct exc_opts *o, const struct cli_env *env)
+{
+	struct policy *p = NULL;
+	struct rw_diags d;
+	char msg[1024], line[600], when[32];
+	const char *base;
+	int max_days, single;
+	int64_t days;
+	size_t i;
+
+	if (env->policy_path == NULL)
+		return 0;
+	memset(&d, 0, sizeof(d));
+	if (policy_load(env->policy_path, &p, &d) != RW_OK) {
+		for (i = 0; i < d.n; i++)
+			fprintf(env->err, "%s\n", rw_err_str(&d.e[i], line,
+			    sizeof(line)));
+		cli_fail(env, "exceptions add: the policy does not load, so "
+		    "its exception_limits cannot be checked; fix it first");
+		return CLI_EXIT_FAIL;
+	}
+	policy_exception_limits(p, &max_days, &single);
+	policy_free(p);
+	base = strrchr(env->policy_path, '/');
+	base = base != NULL ? base + 1 : env->policy_path;
+	days = (o->expires - env->now + 86399) / 86400;
+	msg[0] = '\0';
+	if (max_days > 0 && o->expires - env->now > (int64_t)max_days * 86400) {
+		cli_rfc3339(o->expires, when);
+		snprintf(msg, sizeof(msg), "exceptions add: refused by the "
+		    "exception_limits of %s: an exception lasts at most %d "
+		    "day%s (\"max_days\": %d), and --expires %s is %lld days "
+		    "away", base, max_days, max_days == 1 ? "" : "s",
+		    max_days, when, (long long)days);
+	} else if (single && strpbrk(o->glob, "*?[") != NULL) {
+		snprintf(msg, sizeof(msg), "exceptions add: refused by the "
+		    "exception_limits of %s: an exception names one "
+		    "repository (\"repo_scope\": \"single\"), and --repo "
+		    "\"%.300s\" is a pattern; name the repository, e.g. "
+		    "docker.io/library/nginx", base, o->glob);
+	}
+	if (msg[0] == '\0')
+		return 0;
+	cli_fail(env, msg);
+	return CLI_EXIT_FAIL;
+}
+
 static int
 exc_add(struct db *db, const struct exc_opts *o, const struct cli_env *env)
 {
@@ -774,6 +827,8 @@ cli_exceptions(int argc, char **argv, const char *state_dir,
 		return cli_finish(env, 0);
 	}
 	rc = exc_args(argc, argv, &o, &json, env);
+	if (rc == 0 && strcmp(argv[1], "add") == 0)
+		rc = exc_limits(&o, env);
 	if (rc == 0)
 		rc = cli_open_db(state_dir, env, &db);
 	if (rc != 0)

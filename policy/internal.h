@@ -178,6 +178,8 @@ struct policy {
 	size_t			 nexcs;
 	struct policy_keyent	*keys;
 	size_t			 nkeys;
+	int			 exc_max_days;	/* 0: no limit */
+	int			 exc_single_repo;
 };
 
 /* ------------------------------------------------------------- loading */

@@ -359,6 +359,51 @@ exceptions_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 	policy_exceptions_load(ld, w, v);
 }
 
+/* "exception_limits": {"max_days": 90, "repo_scope": "single"}. */
+static void
+max_days_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
+{
+	struct policy *p = ctx;
+
+	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+	    json_integer_value(v) > 36500) {
+		policy_bad(ld, w, "expected a whole number of days from 1 to "
+		    "36500");
+		return;
+	}
+	p->exc_max_days = (int)json_integer_value(v);
+}
+
+static void
+repo_scope_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
+{
+	static const char *const names[] = { "single", "any", NULL };
+	struct policy *p = ctx;
+	const char *s = policy_want_string(ld, w, v);
+	char q[POLICY_QBUF], sug[128];
+
+	if (s == NULL)
+		return;
+	if (strcmp(s, "single") == 0 || strcmp(s, "any") == 0)
+		p->exc_single_repo = strcmp(s, "single") == 0;
+	else
+		policy_bad(ld, w, "unknown value %s %s", policy_quote(q,
+		    sizeof(q), s), rw_suggest(sug, sizeof(sug), s, names));
+}
+
+static void
+exception_limits_fn(struct ld *ld, const struct where *w, json_t *v,
+    void *ctx)
+{
+	static const struct policy_key keys[] = {
+		{ "max_days", max_days_fn, 0 },
+		{ "repo_scope", repo_scope_fn, 0 },
+		{ NULL, NULL, 0 },
+	};
+
+	policy_walk(ld, w, v, keys, ctx);
+}
+
 static void
 keys_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 {
@@ -396,6 +441,7 @@ static const struct policy_key root_keys[] = {
 	{ "default_message", default_message_fn, 0 },
 	{ "pins", pins_fn, 0 },
 	{ "exceptions", exceptions_fn, 0 },
+	{ "exception_limits", exception_limits_fn, 0 },
 	{ "keys", keys_fn, 0 },
 	{ "rules", rules_fn, 0 },
 	{ NULL, NULL, 0 },
@@ -608,4 +654,12 @@ size_t
 policy_nrules(const struct policy *p)
 {
 	return p->nrules;
+}
+
+void
+policy_exception_limits(const struct policy *p, int *max_days,
+    int *single_repo)
+{
+	*max_days = p->exc_max_days;
+	*single_repo = p->exc_single_repo;
 }

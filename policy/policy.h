@@ -295,6 +295,15 @@ const char *policy_revision(const struct policy *p);
 /** How many rules P holds (for `regwarden check`). */
 size_t	 policy_nrules(const struct policy *p);
 
+/**
+ * The limits the policy's "exception_limits" puts on `regwarden exceptions
+ * add`: *MAX_DAYS the longest expiry from now in days (0: no limit),
+ * *SINGLE_REPO 1 when an exception must name one repository (no glob
+ * wildcard).  Without the key: 0 and 0.
+ */
+void	 policy_exception_limits(const struct policy *p, int *max_days,
+	    int *single_repo);
+
 /** Pins declared in the policy file, for the caller to load into its store. */
 size_t	 policy_npins(const struct policy *p);
 /** Pin I: image "host/repo:tag" split into parts, and its digest. */

@@ -218,6 +218,39 @@ else
 fi
 kill -TERM "$GOOD_PID" 2>/dev/null
 
+# ---- exception limits -------------------------------------------------------
+
+cat >"$CC/limits-policy.json" <<'EOF'
+{ "version": 1, "default": "allow", "rules": [],
+  "exception_limits": { "max_days": 90, "repo_scope": "single" } }
+EOF
+conf limits '{"policy": "limits-policy.json"}'
+mkdir -m 700 "$CC/state-limits"
+exc() { "$RW_BIN" exceptions -c "$CC/$1.json" add "${@:2}" --reason "e2e" 2>&1; }
+out=$(exc limits CVE-2024-0001 --repo 'docker.io/**' --expires 4000d)
+expect_match "exception limits: 4000 days refused with the reason" \
+	'^1\|regwarden: exceptions add: refused by the exception_limits of limits-policy.json: an exception lasts at most 90 days \("max_days": 90\), and --expires [0-9T:Z-]+ is 4000 days away$' "$?|$out"
+out=$(exc limits CVE-2024-0001 --repo 'docker.io/**' --expires 30d)
+expect_eq "exception limits: a repository pattern refused with the reason" \
+	"1|regwarden: exceptions add: refused by the exception_limits of limits-policy.json: an exception names one repository (\"repo_scope\": \"single\"), and --repo \"docker.io/**\" is a pattern; name the repository, e.g. docker.io/library/nginx" "$?|$out"
+out=$(exc limits CVE-2024-0001 --repo 'docker.io/e2e/app' --expires 91d)
+expect_match "exception limits: 91 days refused" "is 91 days away$" "$out"
+out=$("$RW_BIN" exceptions -c "$CC/limits.json" ls 2>&1)
+expect_eq "exception limits: nothing was written" "0|no exceptions" "$?|$out"
+out=$(exc limits CVE-2024-0001 --repo 'docker.io/e2e/app' --expires 90d)
+expect_match "exception limits: one repository for 90 days is accepted" "^0\|added exception" "$?|$out"
+out=$(exc good CVE-2024-0001 --repo 'docker.io/**' --expires 4000d)
+expect_match "no exception_limits in the policy: no limit" "^0\|added exception" "$?|$out"
+printf '{ "version": 1, "rules": [], "exception_limits": { "max_days": 0, "repo_scope": "one" } }\n' >"$CC/badlim-policy.json"
+out=$("$RW_BIN" check "$CC/badlim-policy.json" 2>&1)
+expect_match "check: bad exception_limits.max_days" "badlim-policy.json:1:[0-9]+: .*max_days.*expected a whole number of days from 1 to 36500" "$out"
+expect_match "check: bad exception_limits.repo_scope" "badlim-policy.json:1:[0-9]+: .*repo_scope.*unknown value \"one\"" "$out"
+conf badlim '{"policy": "badlim-policy.json"}'
+mkdir -m 700 "$CC/state-badlim"
+out=$(exc badlim CVE-2024-0001 --repo 'docker.io/e2e/app' --expires 1d)
+expect_match "a policy that does not load: exceptions add refused" \
+	"regwarden: exceptions add: the policy does not load, so its exception_limits cannot be checked; fix it first$" "$out"
+
 # ---- completion -------------------------------------------------------------
 
 "$RW_BIN" completion bash >"$E2E_TMP/rw.bash"

@@ -229,6 +229,7 @@ test_many_errors(void **state)
 	assert_int_equal(d.dropped, 5);
 	assert_string_equal(d.e[0].msg, "unknown key \"k0\" (expected one of: "
 	    "$schema, version, default, default_message, pins, exceptions, "
+	    "exception_limits, "
 	    "keys, rules)");
 	assert_int_equal(d.e[0].pos.line, 2);
 	assert_int_equal(d.e[0].pos.col, 1);
