@@ -22,6 +22,8 @@
  *       [--failing[=SEVERITY]] [--json]
  *   regwarden exceptions [-c config.json] add <CVE-id|pkg:NAME>
  *       --repo GLOB --expires <RFC3339|DURATION> --reason TEXT
+ *   regwarden exceptions [-c config.json] add --from-scan <sha256:digest>
+ *       --repo GLOB --expires <RFC3339|DURATION> --reason TEXT
  *   regwarden exceptions [-c config.json] ls [--json]
  *   regwarden exceptions [-c config.json] rm <id>
  *
@@ -37,7 +39,9 @@
  * alone, and the report's artifact name.  `exceptions add` takes a CVE (or
  * any scanner id) or "pkg:NAME" for every finding in a package, a repository
  * glob as policy rules write it (docker.io aliases folded), and an expiry in
- * the future: an RFC 3339 time or a duration from now; `exceptions ls` marks
+ * the future: an RFC 3339 time or a duration from now (within the policy's
+ * "exception_limits", when it sets them); --from-scan DIGEST adds one for
+ * every vulnerability id of the newest scan naming DIGEST; `exceptions ls` marks
  * rows past their expiry "expired <time>".
  *
  * The database is <state_dir>/regwarden.db, state_dir coming from the

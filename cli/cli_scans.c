@@ -27,6 +27,8 @@ const char cli_scans_usage[] =
 const char cli_exceptions_usage[] =
     "usage: regwarden exceptions [-c config.json] add <CVE-id|pkg:NAME> "
     "--repo GLOB --expires <TIME|DURATION> --reason TEXT\n"
+    "       regwarden exceptions [-c config.json] add --from-scan DIGEST "
+    "--repo GLOB --expires <TIME|DURATION> --reason TEXT\n"
     "       regwarden exceptions [-c config.json] ls [--json]\n"
     "       regwarden exceptions [-c config.json] rm <id>\n"
     "       TIME is RFC 3339 (2025-06-30T00:00:00Z); DURATION counts from "
@@ -462,6 +464,7 @@ struct exc_opts {
 	char		 glob[512];
 	int64_t		 expires;
 	const char	*reason;
+	const char	*from_scan;	/* a digest: every id its scan lists */
 };
 
 /* Letters, digits and . _ : - ; starting with a letter or digit. */
@@ -554,15 +557,16 @@ static int
 exc_add_args(int argc, char **argv, struct exc_opts *o,
     const struct cli_env *env)
 {
-	static const char *const valued[] = { "--repo", "--expires", "--reason" };
-	const char *v, *given[3] = { NULL, NULL, NULL };
+	static const char *const valued[] = { "--repo", "--expires", "--reason",
+	    "--from-scan" };
+	const char *v, *given[4] = { NULL, NULL, NULL, NULL };
 	char msg[300];
 	size_t k;
 	int i, rc;
 
 	memset(o, 0, sizeof(*o));
 	for (i = 2; i < argc; i++) {
-		for (k = 0, v = NULL; v == NULL && k < 3; k++)
+		for (k = 0, v = NULL; v == NULL && k < 4; k++)
 			v = cli_opt_value(argc, argv, &i, valued[k]);
 		if (v != NULL) {
 			given[k - 1] = v;
@@ -578,9 +582,20 @@ exc_add_args(int argc, char **argv, struct exc_opts *o,
 		if (rc != 0)
 			return rc;
 	}
-	if (o->target == NULL)
+	if (given[3] != NULL && o->target != NULL)
 		return cli_usage_error(env, cli_exceptions_usage,
-		    "exceptions add: missing <CVE-id|pkg:NAME>");
+		    "exceptions add: give an id or --from-scan, not both");
+	if (given[3] != NULL && !cli_valid_digest(given[3])) {
+		snprintf(msg, sizeof(msg), "exceptions add: --from-scan "
+		    "\"%.100s\" is not a digest (sha256: and 64 hex digits)",
+		    given[3]);
+		return cli_usage_error(env, cli_exceptions_usage, msg);
+	}
+	o->from_scan = given[3];
+	if (o->target == NULL && o->from_scan == NULL)
+		return cli_usage_error(env, cli_exceptions_usage,
+		    "exceptions add: missing <CVE-id|pkg:NAME> or --from-scan "
+		    "DIGEST");
 	for (k = 0; k < 3; k++) {
 		if (given[k] == NULL || *given[k] == '\0') {
 			snprintf(msg, sizeof(msg), "exceptions add: %s is "
@@ -647,8 +662,67 @@ exc_limits(const struct exc_opts *o, const struct cli_env *env)
 	return CLI_EXIT_FAIL;
 }
 
+static int	exc_add_one(struct db *db, const struct exc_opts *o,
+		    const struct cli_env *env);
+
+/* Whether finding I of V repeats an id listed before it. */
 static int
-exc_add(struct db *db, const struct exc_opts *o, const struct cli_env *env)
+seen_before(const struct db_scan_view *v, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (strcmp(v->findings[j].id, v->findings[i].id) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * --from-scan DIGEST: one exception per vulnerability id of the image's
+ * current scan (the newest naming DIGEST), as a refusal listing several
+ * suggests.  Each is its own row, so each can be removed alone.
+ */
+static int
+exc_add_from_scan(struct db *db, struct exc_opts *o,
+    const struct cli_env *env)
+{
+	struct db_scan_view v;
+	struct rw_err err;
+	const char *dg = o->from_scan;
+	size_t i, n = 0;
+	int rc = 0;
+
+	rw_err_clear(&err);
+	memset(&v, 0, sizeof(v));
+	rc = db_scan_latest(db, &dg, 1, &v, &err);
+	if (rc == RW_ENOTFOUND) {
+		fprintf(env->err, "regwarden: exceptions add: no scan names "
+		    "%s; import its report first (regwarden scans import)\n",
+		    dg);
+		return CLI_EXIT_FAIL;
+	}
+	if (rc != RW_OK) {
+		cli_fail(env, err.msg);
+		return CLI_EXIT_FAIL;
+	}
+	for (i = 0, rc = 0; rc == 0 && i < v.nfindings; i++) {
+		if (!valid_id(v.findings[i].id) || seen_before(&v, i))
+			continue;
+		o->vuln_id = v.findings[i].id;
+		o->pkg = NULL;
+		rc = exc_add_one(db, o, env);
+		n++;
+	}
+	if (rc == 0 && n == 0)
+		fprintf(env->out, "no findings in the scan of %s: nothing to "
+		    "except\n", dg);
+	db_scan_view_cleanup(&v);
+	return rc;
+}
+
+static int
+exc_add_one(struct db *db, const struct exc_opts *o,
+    const struct cli_env *env)
 {
 	struct rw_err err;
 	char until[32];
@@ -833,8 +907,10 @@ cli_exceptions(int argc, char **argv, const char *state_dir,
 		rc = cli_open_db(state_dir, env, &db);
 	if (rc != 0)
 		return rc;
-	if (strcmp(argv[1], "add") == 0)
-		rc = exc_add(db, &o, env);
+	if (strcmp(argv[1], "add") == 0 && o.from_scan != NULL)
+		rc = exc_add_from_scan(db, &o, env);
+	else if (strcmp(argv[1], "add") == 0)
+		rc = exc_add_one(db, &o, env);
 	else if (strcmp(argv[1], "rm") == 0)
 		rc = exc_rm(db, argv[2], env);
 	else

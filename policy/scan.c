@@ -316,18 +316,32 @@ id_safe(const char *id)
  * that is not plainly an id is not put in a command meant to be pasted.
  */
 static void
-advice(struct policy_ev *e, char *buf, size_t size,
-    const struct policy_finding *worst)
+advice(struct policy_ev *e, char *buf, size_t size, const struct worst *w)
 {
+	const struct policy_finding *worst = w->f[0];
+	const char *dg = e->req->digest;
 	struct rw_sb sb;
+	size_t i;
+	int one = w->total <= w->n;
 
+	/* Findings under more than one id: one command for all of them. */
+	for (i = 1; one && i < w->n; i++)
+		one = worst->id != NULL && w->f[i]->id != NULL &&
+		    strcmp(worst->id, w->f[i]->id) == 0;
 	rw_sb_init(&sb, buf, size);
 	rw_sb_add(&sb, "; ");
 	scanned_by(&sb, e->req->scan);
-	rw_sb_add(&sb, "; upgrade the packages, or ask for an exception: "
-	    "regwarden exceptions add %s --repo %s --expires 30d --reason "
-	    "\"<why>\"", worst->id != NULL && id_safe(worst->id) ? worst->id :
-	    "<id>", e->name);
+	rw_sb_add(&sb, "; upgrade the packages, or ask for an exception: ");
+	if (!one && dg != NULL && rw_hash_alg_of(dg) != 0 &&
+	    strchr(dg, ':') != NULL && strlen(dg) < 160 &&
+	    strspn(strchr(dg, ':') + 1, "0123456789abcdef") ==
+	    strlen(strchr(dg, ':') + 1))
+		rw_sb_add(&sb, "regwarden exceptions add --from-scan %s --repo "
+		    "%s --expires 30d --reason \"<why>\"", dg, e->name);
+	else
+		rw_sb_add(&sb, "regwarden exceptions add %s --repo %s --expires "
+		    "30d --reason \"<why>\"", worst->id != NULL &&
+		    id_safe(worst->id) ? worst->id : "<id>", e->name);
 	rw_sb_finish(&sb);
 }
 
@@ -354,7 +368,7 @@ check_severity(struct policy_ev *e, const struct tally *t)
 		return;
 	}
 	collect(e, t, 0, &w);
-	advice(e, tail, sizeof(tail), w.f[0]);
+	advice(e, tail, sizeof(tail), &w);
 	rw_sb_add(&sb, "%zu %sfinding%s above %s: ", t->over, fx,
 	    t->over == 1 ? "" : "s", max);
 	list_worst(&sb, &w, strlen(tail));
@@ -400,7 +414,7 @@ check_counts(struct policy_ev *e, const struct tally *t)
 		return;
 	}
 	collect(e, t, 1, &w);
-	advice(e, tail, sizeof(tail), w.f[0]);
+	advice(e, tail, sizeof(tail), &w);
 	rw_sb_add(&sb, "too many %sfindings: ", fx);
 	count_list(&sb, e, t, 1);
 	rw_sb_add(&sb, ": ");

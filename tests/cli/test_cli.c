@@ -834,6 +834,8 @@ test_exceptions(void **state)
 	"usage: regwarden exceptions [-c config.json] add "		\
 	"<CVE-id|pkg:NAME> --repo GLOB --expires <TIME|DURATION> "	\
 	"--reason TEXT\n"						\
+	"       regwarden exceptions [-c config.json] add --from-scan "	\
+	"DIGEST --repo GLOB --expires <TIME|DURATION> --reason TEXT\n"	\
 	"       regwarden exceptions [-c config.json] ls [--json]\n"	\
 	"       regwarden exceptions [-c config.json] rm <id>\n"	\
 	"       TIME is RFC 3339 (2025-06-30T00:00:00Z); DURATION counts "	\
@@ -847,7 +849,13 @@ test_exceptions_usage(void **state)
 		const char	*err;
 	} rows[] = {
 		{ { NULL }, "exceptions: missing command" },
-		{ { "add", NULL }, "exceptions add: missing <CVE-id|pkg:NAME>" },
+		{ { "add", NULL }, "exceptions add: missing <CVE-id|pkg:NAME> "
+		    "or --from-scan DIGEST" },
+		{ { "add", "CVE-1", "--from-scan", "sha256:ab", NULL },
+		  "exceptions add: give an id or --from-scan, not both" },
+		{ { "add", "--from-scan", "sha256:ab", NULL },
+		  "exceptions add: --from-scan \"sha256:ab\" is not a digest "
+		  "(sha256: and 64 hex digits)" },
 		{ { "add", "CVE 1", "--repo", "docker.io/a", "--expires", "1d",
 		    "--reason", "r", NULL }, "invalid exception target "
 		    "\"CVE 1\": expected a vulnerability id (CVE-2024-1234) or "

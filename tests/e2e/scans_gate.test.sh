@@ -239,6 +239,42 @@ else
 fi
 show_client_line podman "$PODMAN_OUT"
 
+# ---- one exception command for every finding --------------------------------
+
+# Two critical findings under two ids: the refusal suggests --from-scan with
+# the image's digest, and that one command admits it.
+mkimage "$E2E_TMP/multi" --seed 46 --layers 1 --layer-size 20k --user 1000
+seed_image "$E2E_TMP/multi" e2e/multi:1.0.0
+MULTI_TOP=$(json_get "$E2E_TMP/multi.json" 'j["top"]')
+image_report "$E2E_TMP/multi" docker.io/e2e/multi --created 2025-06-01T00:00:00Z \
+	--vuln CVE-2024-1111 CRITICAL openssl 3.0.1 3.0.2 \
+	--vuln CVE-2024-2222 HIGH curl 8.0.0 8.1.0 \
+	--vuln CVE-2024-3333 CRITICAL zlib 1.2.13 1.3
+post_scans "$REPORT"
+expect_code "POST /scans of the report with two critical ids" 201
+T_MULTI="regwarden: docker.io/e2e/multi:1.0.0 refused by rule \"apps\" (policy.json:$L_APPS): 2 findings above high: CVE-2024-1111 (critical, openssl 3.0.1 → 3.0.2), CVE-2024-3333 (critical, zlib 1.2.13 → 1.3); scanned 2025-06-01T00:00:00Z by trivy 0.50.1; upgrade the packages, or ask for an exception: regwarden exceptions add --from-scan $MULTI_TOP --repo docker.io/e2e/multi --expires 30d --reason \"<why>\"."
+if podman_pull e2e/multi:1.0.0; then
+	fail "podman pull e2e/multi:1.0.0 succeeded with two critical findings"
+else
+	expect_contains "two ids: podman shows one --from-scan command for both" "$T_MULTI" "$PODMAN_OUT"
+fi
+show_client_line podman "$PODMAN_OUT"
+CMD=$(printf '%s\n' "$PODMAN_OUT" | grep -o 'regwarden exceptions add --from-scan [^"]*' | head -n1 | sed 's/ --reason $//')
+# The suggested command as printed, with -c and a reason.
+read -r -a WORDS <<<"$CMD"
+OUT=$(rw_admin "${WORDS[@]:1}" --reason "e2e: accepted for the test" 2>&1)
+expect_eq "the suggested command adds one exception per id of the scan" \
+	"added exception N: CVE-2024-1111 in docker.io/e2e/multi until T
+added exception N: CVE-2024-2222 in docker.io/e2e/multi until T
+added exception N: CVE-2024-3333 in docker.io/e2e/multi until T" \
+	"$(printf '%s\n' "$OUT" | sed -E 's/exception [0-9]+:/exception N:/; s/until .*/until T/' | sort)"
+admitted "after exceptions add --from-scan" e2e/multi
+ZERO=sha256:$(printf '%064d' 0)
+OUT=$(rw_admin exceptions add --from-scan "$ZERO" --repo docker.io/e2e/multi \
+	--expires 1d --reason x 2>&1)
+expect_eq "--from-scan of a digest no scan names" \
+	"1|regwarden: exceptions add: no scan names $ZERO; import its report first (regwarden scans import)" "$?|$OUT"
+
 # ---- what was blocked by which CVE -----------------------------------------
 
 CLEAN_TOP=$(json_get "$E2E_TMP/clean.json" 'j["top"]')

@@ -194,14 +194,15 @@ static const struct row rows[] = {
 	  .op = PULL, .host = "registry.example.com", .repo = "sev/api",
 	  .tag = "1.0", .digest = DA, .scan = &s_mixed,
 	  .kind = DENY, .rule = "sev-high",
-	  .msg = "regwarden: registry.example.com/sev/api:1.0 refused by rule "
-	    "\"sev-high\" (scan.json:6): 2 findings above high: CVE-2024-000"
-	    "1 (critical, openssl 1.1.1k \xe2\x86\x92 1.1.1w), CVE-2024-0002 "
-	    "(critical, zlib 1.2.11 \xe2\x86\x92 no fix); scanned 2025-06-14T"
-	    "15:06:40Z by trivy 0.50.1; upgrade the packages, or ask for an "
-	    "exception: regwarden exceptions add CVE-2024-0001 --repo registr"
-	    "y.example.com/sev/api --expires 30d --reason \"<why>\". Ask #sec"
-	    "urity in chat.",
+	  .msg = "regwarden: registry.example.com/sev/api:1.0 refused by rule \""
+	    "sev-high\" (scan.json:6): 2 findings above high: CVE-2024-0001"
+	    " (critical, openssl 1.1.1k → 1.1.1w), CVE-2024-0002 (critica"
+	    "l, zlib 1.2.11 → no fix); scanned 2025-06-14T15:06:40Z by tr"
+	    "ivy 0.50.1; upgrade the packages, or ask for an exception: reg"
+	    "warden exceptions add --from-scan sha256:aaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa --repo registry.ex"
+	    "ample.com/sev/api --expires 30d --reason \"<why>\". Ask #secur"
+	    "ity in chat.",
 	  .check = "scan", .failed = 0,
 	  .text = "scanned 2025-06-14T15:06:40Z by trivy 0.50.1 (db 2025-06-14)"
 	    ": 2 critical, 2 high, 1 medium, 1 low, 1 negligible, 1 unknown" },
@@ -209,15 +210,15 @@ static const struct row rows[] = {
 	  .op = PULL, .host = "registry.example.com", .repo = "sev/api",
 	  .tag = "1.0", .digest = DA, .scan = &s_crits,
 	  .kind = DENY, .rule = "sev-high",
-	  .msg = "regwarden: registry.example.com/sev/api:1.0 refused by rule "
-	    "\"sev-high\" (scan.json:6): 8 findings above high: CVE-2023-010"
-	    "1 (critical, pkg1 1 \xe2\x86\x92 2), CVE-2023-0102 (critical, pk"
-	    "g2 1 \xe2\x86\x92 2), CVE-2023-0103 (critical, pkg3 1 \xe2\x86\x92"
-	    " 2), CVE-2023-0104 (critical, pkg4 1 \xe2\x86\x92 2), CVE-2023-0"
-	    "105 (critical, pkg5 1 \xe2\x86\x92 2) and 3 more; scanned 2025-0"
-	    "6-14T15:06:40Z by trivy 0.50.1; upgrade the packages, or ask for"
-	    " an exception: regwarden exceptions add CVE-2023-0101 --repo reg"
-	    "istry.example.com/sev/api --expires 30d --reason \"<why>\". Ask "
+	  .msg = "regwarden: registry.example.com/sev/api:1.0 refused by rule \""
+	    "sev-high\" (scan.json:6): 8 findings above high: CVE-2023-0101"
+	    " (critical, pkg1 1 → 2), CVE-2023-0102 (critical, pkg2 1 →"
+	    " 2), CVE-2023-0103 (critical, pkg3 1 → 2), CVE-2023-0104 (cr"
+	    "itical, pkg4 1 → 2) and 4 more; scanned 2025-06-14T15:06:40Z"
+	    " by trivy 0.50.1; upgrade the packages, or ask for an exceptio"
+	    "n: regwarden exceptions add --from-scan sha256:aaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa --repo regis"
+	    "try.example.com/sev/api --expires 30d --reason \"<why>\". Ask "
 	    "#security in chat." },
 	{ .name = "severity-at-limit-passes",
 	  .op = PULL, .host = "registry.example.com", .repo = "sev/api",
@@ -282,13 +283,14 @@ static const struct row rows[] = {
 	  .op = PULL, .host = "registry.example.com", .repo = "fix/app",
 	  .tag = "1.0", .digest = DA, .scan = &s_mixed,
 	  .kind = DENY, .rule = "fixable",
-	  .msg = "regwarden: registry.example.com/fix/app:1.0 refused by rule "
-	    "\"fixable\" (scan.json:9): 2 fixable findings above medium: CVE"
-	    "-2024-0001 (critical, openssl 1.1.1k \xe2\x86\x92 1.1.1w), CVE-"
-	    "2024-0003 (high, curl 7.88.1 \xe2\x86\x92 8.4.0); scanned 2025-0"
-	    "6-14T15:06:40Z by trivy 0.50.1; upgrade the packages, or ask for"
-	    " an exception: regwarden exceptions add CVE-2024-0001 --repo reg"
-	    "istry.example.com/fix/app --expires 30d --reason \"<why>\"." },
+	  .msg = "regwarden: registry.example.com/fix/app:1.0 refused by rule \""
+	    "fixable\" (scan.json:9): 2 fixable findings above medium: CVE-"
+	    "2024-0001 (critical, openssl 1.1.1k → 1.1.1w), CVE-2024-0003"
+	    " (high, curl 7.88.1 → 8.4.0); scanned 2025-06-14T15:06:40Z b"
+	    "y trivy 0.50.1; upgrade the packages, or ask for an exception:"
+	    " regwarden exceptions add --from-scan sha256:aaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa --repo registr"
+	    "y.example.com/fix/app --expires 30d --reason \"<why>\"." },
 	{ .name = "fixable-only-unfixed-pass",
 	  .op = PULL, .host = "registry.example.com", .repo = "fix/app",
 	  .tag = "1.0", .digest = DA, .scan = &s_low,
@@ -317,26 +319,28 @@ static const struct row rows[] = {
 	  .op = PULL, .host = "registry.example.com", .repo = "counts/app",
 	  .tag = "1.0", .digest = DA, .scan = &s_mixed,
 	  .kind = DENY, .rule = "counts",
-	  .msg = "regwarden: registry.example.com/counts/app:1.0 refused by ru"
-	    "le \"counts\" (scan.json:12): too many findings: 2 critical (at"
-	    " most 0): CVE-2024-0001 (critical, openssl 1.1.1k \xe2\x86\x92 1"
-	    ".1.1w), CVE-2024-0002 (critical, zlib 1.2.11 \xe2\x86\x92 no fix"
-	    "); scanned 2025-06-14T15:06:40Z by trivy 0.50.1; upgrade the pac"
-	    "kages, or ask for an exception: regwarden exceptions add CVE-202"
-	    "4-0001 --repo registry.example.com/counts/app --expires 30d --re"
-	    "ason \"<why>\"." },
+	  .msg = "regwarden: registry.example.com/counts/app:1.0 refused by rule"
+	    " \"counts\" (scan.json:12): too many findings: 2 critical (at "
+	    "most 0): CVE-2024-0001 (critical, openssl 1.1.1k → 1.1.1w), "
+	    "CVE-2024-0002 (critical, zlib 1.2.11 → no fix); scanned 2025"
+	    "-06-14T15:06:40Z by trivy 0.50.1; upgrade the packages, or ask"
+	    " for an exception: regwarden exceptions add --from-scan sha256"
+	    ":aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaa --repo registry.example.com/counts/app --expires 30d --rea"
+	    "son \"<why>\"." },
 	{ .name = "counts-high-over-two",
 	  .op = PULL, .host = "registry.example.com", .repo = "counts/app",
 	  .tag = "1.0", .digest = DA, .scan = &s_highs,
 	  .kind = DENY, .rule = "counts",
-	  .msg = "regwarden: registry.example.com/counts/app:1.0 refused by ru"
-	    "le \"counts\" (scan.json:12): too many findings: 3 high (at mos"
-	    "t 2): CVE-2024-0011 (high, curl 7.88.1 \xe2\x86\x92 8.4.0), CVE-"
-	    "2024-0012 (high, libxml2 2.9.14 \xe2\x86\x92 no fix), CVE-2024-0"
-	    "013 (high, curl 7.88.1 \xe2\x86\x92 8.4.0); scanned 2025-06-14T1"
-	    "5:06:40Z by trivy 0.50.1; upgrade the packages, or ask for an ex"
-	    "ception: regwarden exceptions add CVE-2024-0011 --repo registry."
-	    "example.com/counts/app --expires 30d --reason \"<why>\"." },
+	  .msg = "regwarden: registry.example.com/counts/app:1.0 refused by rule"
+	    " \"counts\" (scan.json:12): too many findings: 3 high (at most"
+	    " 2): CVE-2024-0011 (high, curl 7.88.1 → 8.4.0), CVE-2024-001"
+	    "2 (high, libxml2 2.9.14 → no fix), CVE-2024-0013 (high, curl"
+	    " 7.88.1 → 8.4.0); scanned 2025-06-14T15:06:40Z by trivy 0.50"
+	    ".1; upgrade the packages, or ask for an exception: regwarden e"
+	    "xceptions add --from-scan sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa --repo registry.example.co"
+	    "m/counts/app --expires 30d --reason \"<why>\"." },
 	{ .name = "counts-at-limit-after-exception",
 	  .op = PULL, .host = "registry.example.com", .repo = "counts/app",
 	  .tag = "1.0", .digest = DA, .scan = &s_highs, .exc = &x_high,
@@ -396,21 +400,23 @@ static const struct row rows[] = {
 	  .op = PULL, .host = "registry.example.com", .repo = "both/app",
 	  .tag = "1.0", .digest = DA, .scan = &s_old_mixed,
 	  .kind = DENY, .rule = "both",
-	  .msg = "regwarden: registry.example.com/both/app:1.0 refused by rule"
-	    " \"both\" (scan.json:38): 2 findings above high: CVE-2024-0001 "
-	    "(critical, openssl 1.1.1k \xe2\x86\x92 1.1.1w), CVE-2024-0002 (c"
-	    "ritical, zlib 1.2.11 \xe2\x86\x92 no fix); scanned 2025-05-06T15"
-	    ":06:40Z by trivy 0.50.1; upgrade the packages, or ask for an exc"
-	    "eption: regwarden exceptions add CVE-2024-0001 --repo registry.e"
-	    "xample.com/both/app --expires 30d --reason \"<why>\". Also: too "
-	    "many findings: 2 high (at most 1): CVE-2024-0003 (high, curl 7.8"
-	    "8.1 \xe2\x86\x92 8.4.0), CVE-2024-0004 (high, libxml2 2.9.14 \xe2"
-	    "\x86\x92 no fix); scanned 2025-05-06T15:06:40Z by trivy 0.50.1; "
-	    "upgrade the packages, or ask for an exception: regwarden excepti"
-	    "ons add CVE-2024-0003 --repo registry.example.com/both/app --exp"
-	    "ires 30d --reason \"<why>\". Also: scan of 2025-05-06T15:06:40Z "
-	    "is older than 30 days; rescan it and import the report with regw"
-	    "arden scans import." },
+	  .msg = "regwarden: registry.example.com/both/app:1.0 refused by rule \""
+	    "both\" (scan.json:38): 2 findings above high: CVE-2024-0001 (c"
+	    "ritical, openssl 1.1.1k → 1.1.1w), CVE-2024-0002 (critical, "
+	    "zlib 1.2.11 → no fix); scanned 2025-05-06T15:06:40Z by trivy"
+	    " 0.50.1; upgrade the packages, or ask for an exception: regwar"
+	    "den exceptions add --from-scan sha256:aaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa --repo registry.examp"
+	    "le.com/both/app --expires 30d --reason \"<why>\". Also: too ma"
+	    "ny findings: 2 high (at most 1): CVE-2024-0003 (high, curl 7.8"
+	    "8.1 → 8.4.0), CVE-2024-0004 (high, libxml2 2.9.14 → no fix"
+	    "); scanned 2025-05-06T15:06:40Z by trivy 0.50.1; upgrade the p"
+	    "ackages, or ask for an exception: regwarden exceptions add --f"
+	    "rom-scan sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaa --repo registry.example.com/both/app --expi"
+	    "res 30d --reason \"<why>\". Also: scan of 2025-05-06T15:06:40Z"
+	    " is older than 30 days; rescan it and import the report with r"
+	    "egwarden scans import." },
 
 	/* ------------------------------------------------ exceptions */
 	{ .name = "exception-by-id",
@@ -517,14 +523,15 @@ static const struct row rows[] = {
 	  .op = PULL, .host = "registry.example.com", .repo = "sev/api",
 	  .tag = "1.0", .digest = DA, .scan = &s_mixed, .exc = &x_expired_both,
 	  .kind = DENY, .rule = "sev-high",
-	  .msg = "regwarden: registry.example.com/sev/api:1.0 refused by rule "
-	    "\"sev-high\" (scan.json:6): 2 findings above high: CVE-2024-000"
-	    "1 (critical, openssl 1.1.1k \xe2\x86\x92 1.1.1w; exception expir"
-	    "ed 2025-06-14T15:06:40Z), CVE-2024-0002 (critical, zlib 1.2.11 "
-	    "\xe2\x86\x92 no fix; exception expired 2025-06-13T15:06:40Z); sc"
-	    "anned 2025-06-14T15:06:40Z by trivy 0.50.1; upgrade the packages"
-	    ", or ask for an exception: regwarden exceptions add CVE-2024-000"
-	    "1 --repo registry.example.com/sev/api --expires 30d --reason \"<"
+	  .msg = "regwarden: registry.example.com/sev/api:1.0 refused by rule \""
+	    "sev-high\" (scan.json:6): 2 findings above high: CVE-2024-0001"
+	    " (critical, openssl 1.1.1k → 1.1.1w; exception expired 2025-"
+	    "06-14T15:06:40Z), CVE-2024-0002 (critical, zlib 1.2.11 → no "
+	    "fix; exception expired 2025-06-13T15:06:40Z); scanned 2025-06-"
+	    "14T15:06:40Z by trivy 0.50.1; upgrade the packages, or ask for"
+	    " an exception: regwarden exceptions add --from-scan sha256:aaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa "
+	    "--repo registry.example.com/sev/api --expires 30d --reason \"<"
 	    "why>\". Ask #security in chat.",
 	  .check = "scan.expired", .failed = 0,
 	  .text = "exception CVE-2024-0001 for registry.example.com/sev/** expi"
@@ -535,14 +542,15 @@ static const struct row rows[] = {
 	  .tag = "1.0", .digest = DA, .scan = &s_mixed, .exc = &x_id_and_pkg,
 	  .absent = "scan.excepted",
 	  .kind = DENY, .rule = "sev-high",
-	  .msg = "regwarden: registry.example.com/sev/api:1.0 refused by rule "
-	    "\"sev-high\" (scan.json:6): 2 findings above high: CVE-2024-000"
-	    "1 (critical, openssl 1.1.1k \xe2\x86\x92 1.1.1w), CVE-2024-0002 "
-	    "(critical, zlib 1.2.11 \xe2\x86\x92 no fix); scanned 2025-06-14T"
-	    "15:06:40Z by trivy 0.50.1; upgrade the packages, or ask for an "
-	    "exception: regwarden exceptions add CVE-2024-0001 --repo registr"
-	    "y.example.com/sev/api --expires 30d --reason \"<why>\". Ask #sec"
-	    "urity in chat." },
+	  .msg = "regwarden: registry.example.com/sev/api:1.0 refused by rule \""
+	    "sev-high\" (scan.json:6): 2 findings above high: CVE-2024-0001"
+	    " (critical, openssl 1.1.1k → 1.1.1w), CVE-2024-0002 (critica"
+	    "l, zlib 1.2.11 → no fix); scanned 2025-06-14T15:06:40Z by tr"
+	    "ivy 0.50.1; upgrade the packages, or ask for an exception: reg"
+	    "warden exceptions add --from-scan sha256:aaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa --repo registry.ex"
+	    "ample.com/sev/api --expires 30d --reason \"<why>\". Ask #secur"
+	    "ity in chat." },
 	{ .name = "exception-invalid-glob-ignored",
 	  .op = PULL, .host = "registry.example.com", .repo = "sev/api",
 	  .tag = "1.0", .digest = DA, .scan = &s_twice, .exc = &x_bad_glob,
