@@ -672,6 +672,10 @@ evaluate(struct request *rq, struct decide_ctx *dx, struct verdict *v,
 		q.nexceptions = dx->npx;
 	}
 	rc = policy_eval(rq->ph->p, &q, (int64_t)time(NULL), v, err);
+	for (i = 0; rc == RW_OK && i < v->nreasons; i++)
+		if (strcmp(v->reasons[i].check, "signatures") == 0)
+			metrics_signature_check(rq->srv->metrics,
+			    !v->reasons[i].failed);
 	if (rc == RW_OK && v->pin_now && q.tag != NULL)
 		rc = db_pin_set_if_absent(rq->srv->db, host, q.repo, q.tag,
 		    rq->digest, rq->identity, "first-pull", (int64_t)time(NULL),
@@ -814,6 +818,7 @@ unaudited(struct request *rq, const char *verdict, const char *why)
 {
 	char host[256];
 
+	metrics_audit_drop(rq->srv->metrics);
 	if (rq->dv.kind == VERDICT_DENY || rq->dv.kind == DV_ERROR) {
 		log_warnx("request %s: no audit row for its %s verdict on %s: "
 		    "%s", rq->id, verdict, rq->rt.name, why);

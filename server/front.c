@@ -392,6 +392,12 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (rq->uri != NULL)
 		log_request(rq, toe);
 	metrics_request(rq->srv->metrics, rq->method, (int)rq->status);
+	metrics_client_latency(rq->srv->metrics, !rq->routed ?
+	    METRICS_ROUTE_OTHER : rq->rt.kind == ROUTE_MANIFEST ?
+	    METRICS_ROUTE_MANIFEST : rq->rt.kind == ROUTE_BLOB ?
+	    METRICS_ROUTE_BLOB : rq->rt.kind == ROUTE_UPLOAD_START ||
+	    rq->rt.kind == ROUTE_UPLOAD ? METRICS_ROUTE_UPLOAD :
+	    METRICS_ROUTE_OTHER, (rw_now_ms() - rq->t0) * 1000u);
 	metrics_bytes_sent(rq->srv->metrics, rq->bytes_out);
 	metrics_set_inflight(rq->srv->metrics,
 	    atomic_load(&rq->srv->inflight) - 1);
@@ -691,6 +697,8 @@ load_policy(struct server *srv, const struct rw_config *cfg,
 			if (d.dropped > 0)
 				log_error("policy: %zu more errors", d.dropped);
 			metrics_policy_error(srv->metrics);
+			metrics_policy_reload(srv->metrics, 0,
+			    (int64_t)time(NULL));
 			return RW_ECONFIG;
 		}
 		ph = calloc(1, sizeof(*ph));
@@ -714,6 +722,7 @@ load_policy(struct server *srv, const struct rw_config *cfg,
 	pthread_mutex_unlock(&srv->cfg_mu);
 	decide_policy_release(old);
 	dcache_clear(srv->dc);
+	metrics_policy_reload(srv->metrics, 1, (int64_t)time(NULL));
 	metrics_set_policy(srv->metrics, ph != NULL ? policy_revision(ph->p) :
 	    NULL);
 	return RW_OK;
@@ -992,7 +1001,13 @@ hook_metrics(void *arg, struct rw_buf *out)
 {
 	struct server *srv = arg;
 
+	size_t waiting = 0;
+	struct rw_err err;
+
 	metrics_set_inflight(srv->metrics, atomic_load(&srv->inflight));
+	rw_err_clear(&err);
+	(void)auditq_state(srv->auditq, &waiting, &err);
+	metrics_set_auditq(srv->metrics, (int64_t)waiting);
 	metrics_render(srv->metrics, out);
 }
 
@@ -1033,6 +1048,13 @@ start_admin(struct server *srv, const struct rw_config *cfg,
 	    cfg->metrics_open ? ", /metrics open" : cfg->metrics_token != NULL ?
 	    ", /metrics with its own token" : "");
 	return RW_OK;
+}
+
+/* A scanner run, for regwarden_scanner_runs_total and its duration. */
+static void
+scanner_ran(void *arg, int ok, uint64_t ms)
+{
+	metrics_scanner_run(arg, ok, ms * 1000u);
 }
 
 /* Open state, caches and the engine; everything server_serve frees. */
@@ -1078,6 +1100,7 @@ open_state(struct server *srv, const struct rw_config *cfg,
 		    err);
 		if (srv->scanner == NULL)
 			return err->code;
+		scanner_set_observer(srv->scanner, scanner_ran, srv->metrics);
 	}
 	srv->ct = conntrack_new();
 	if (srv->ct == NULL)
@@ -1133,6 +1156,7 @@ start(struct server *srv, struct rw_config *cfg, struct tls_material *tls,
 		    tls->cert_path, tls->fingerprint, tls->names);
 	if (open_state(srv, cfg, err) != RW_OK)
 		return err->code;
+	metrics_set_tls_expiry(srv->metrics, (int64_t)tls->not_after);
 	srv->daemon = start_daemon(srv, cfg, tls, err);
 	if (srv->daemon == NULL)
 		return err->code;

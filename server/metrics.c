@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/metrics_int.h"
+
 /* Method classes; the last one takes every method not listed. */
 static const char *const methods[] = { "GET", "HEAD", "PUT", "POST", "PATCH",
 	"DELETE", "OTHER" };
@@ -72,6 +74,7 @@ struct metrics {
 	atomic_uint_fast64_t	 policy_errors;
 	struct atext		 policy;
 	struct atext		 version;
+	struct mops		*ops;
 };
 
 /* ---------------------------------------------------------- strings */
@@ -146,8 +149,14 @@ metrics_new(void)
 {
 	struct metrics *m = calloc(1, sizeof(*m));
 
-	if (m != NULL)
-		atext_set(&m->version, "unknown");
+	if (m == NULL)
+		return NULL;
+	m->ops = mops_new();
+	if (m->ops == NULL) {
+		free(m);
+		return NULL;
+	}
+	atext_set(&m->version, "unknown");
 	return m;
 }
 
@@ -160,6 +169,7 @@ metrics_free(struct metrics *m)
 		return;
 	for (i = 0; i < RULE_SLOTS; i++)
 		free(atomic_load(&m->rules[i].name));
+	mops_free(m->ops);
 	free(m);
 }
 
@@ -505,5 +515,19 @@ metrics_render(struct metrics *m, struct rw_buf *out)
 	render_decisions(&o, m);
 	render_latency(&o, m);
 	render_policy(&o, m);
+	if (o.rc == RW_OK)
+		o.rc = mops_render(m->ops, out);
 	return o.rc;
+}
+
+struct mops *
+metrics_mops(struct metrics *m)
+{
+	return m->ops;
+}
+
+const char *
+metrics_label(char *out, size_t size, const char *s)
+{
+	return esc(out, size, s);
 }

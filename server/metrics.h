@@ -10,9 +10,11 @@
  * sequence lock: a writer waits only for another writer.  metrics_render()
  * may run at the same time as updates; it reads each counter once, so a
  * scrape is a consistent-enough snapshot, never a torn value.  Nothing here
- * does I/O or logs.
+ * logs.
  *
- * Every series has the prefix "regwarden_".  Fixed label sets (methods,
+ * Every series has the prefix "regwarden_" but the standard process_*
+ * ones (metrics_ops.c reads /proc/self for them when rendering: the only
+ * I/O here).  Fixed label sets (methods,
  * status classes, verdicts, caches, histogram buckets) are always rendered,
  * zeros included, so rate() works from the first scrape.
  */
@@ -91,6 +93,52 @@ void	 metrics_policy_error(struct metrics *m);
 
 /** The version regwarden_build_info shows (default "unknown"). */
 void	 metrics_set_version(struct metrics *m, const char *version);
+
+/* ------------------------------------------- the operator's series
+ * (metrics_ops.c): per upstream, per route class, reloads, TLS, scanner,
+ * signatures, audit queue, and the standard process_* series (read from
+ * /proc when rendered). */
+
+/** Upstream failure kinds, for regwarden_upstream_errors_total. */
+enum metrics_up_err {
+	METRICS_UP_CONNECT = 0,	/* no connection (refused, DNS, TLS) */
+	METRICS_UP_TIMEOUT,
+	METRICS_UP_5XX,		/* answered with a 5xx status */
+	METRICS_UP_DIGEST,	/* bytes that do not match their digest */
+	METRICS_UP_OTHER,
+	METRICS_NUP_ERRS
+};
+
+/** Route classes of regwarden_http_request_duration_seconds. */
+enum metrics_route {
+	METRICS_ROUTE_MANIFEST = 0,
+	METRICS_ROUTE_BLOB,
+	METRICS_ROUTE_UPLOAD,
+	METRICS_ROUTE_OTHER,
+	METRICS_NROUTES
+};
+
+/* Upstream names kept as their own label value; later ones are "other". */
+#define METRICS_MAX_UPSTREAMS	32
+
+/** Upstream NAME answered one request after USEC microseconds. */
+void	 metrics_upstream(struct metrics *m, const char *name, uint64_t usec);
+/** One failure of upstream NAME, of KIND (enum metrics_up_err). */
+void	 metrics_upstream_error(struct metrics *m, const char *name, int kind);
+/** One client request of ROUTE (enum metrics_route) took USEC. */
+void	 metrics_client_latency(struct metrics *m, int route, uint64_t usec);
+/** A policy load or reload at NOW (unix seconds): OK nonzero if it worked. */
+void	 metrics_policy_reload(struct metrics *m, int ok, int64_t now);
+/** The listener certificate's notAfter, unix seconds. */
+void	 metrics_set_tls_expiry(struct metrics *m, int64_t not_after);
+/** One scanner run: OK nonzero when its report was imported; USEC long. */
+void	 metrics_scanner_run(struct metrics *m, int ok, uint64_t usec);
+/** One signature requirement evaluated: VERIFIED nonzero when it was met. */
+void	 metrics_signature_check(struct metrics *m, int verified);
+/** Audit rows waiting to be written (a gauge the caller sets). */
+void	 metrics_set_auditq(struct metrics *m, int64_t depth);
+/** One decision whose audit row could not be queued. */
+void	 metrics_audit_drop(struct metrics *m);
 
 /**
  * Append the Prometheus text exposition format 0.0.4 (# HELP, # TYPE and

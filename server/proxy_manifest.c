@@ -13,6 +13,16 @@ static void	 add_warning(struct MHD_Response *r, const char *msg);
 
 /* ---------------------------------------------------------- manifests */
 
+/* Counts an upstream's manifest bytes that did not match their digest;
+ * returns 0 so it can sit in front of the answer. */
+static int
+digest_bad(struct request *rq)
+{
+	metrics_upstream_error(rq->srv->metrics, rq->rt.up->name,
+	    METRICS_UP_DIGEST);
+	return 0;
+}
+
 static int
 serve_manifest(struct request *rq, const char *body, size_t len,
     const char *media_type, const char *digest)
@@ -172,14 +182,16 @@ check_digest(struct request *rq, const char *body, size_t len)
 		return proxy_done(front_error(rq, 500, "UNKNOWN",
 		    "cannot hash"));
 	if (rq->rt.ref_is_digest && strcmp(rq->digest, rq->rt.ref) != 0)
-		return proxy_done(front_error(rq, 502, "DIGEST_INVALID",
+		return proxy_done(digest_bad(rq) + front_error(rq, 502,
+		    "DIGEST_INVALID",
 		    "upstream %s sent manifest bytes whose digest is %s, not "
 		    "the requested %s; refusing them", rq->rt.up->name,
 		    rq->digest, rq->rt.ref));
 	if (xfer_header(rq->x, "Docker-Content-Digest", claimed,
 	    sizeof(claimed)) > 0 && rw_hash_alg_of(claimed) == alg &&
 	    strcmp(claimed, rq->digest) != 0)
-		return proxy_done(front_error(rq, 502, "DIGEST_INVALID",
+		return proxy_done(digest_bad(rq) + front_error(rq, 502,
+		    "DIGEST_INVALID",
 		    "upstream %s sent manifest %s:%s with "
 		    "Docker-Content-Digest %s, but its bytes hash to %s; "
 		    "refusing them", rq->rt.up->name, rq->rt.name, rq->rt.ref,

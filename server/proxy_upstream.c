@@ -255,6 +255,26 @@ retry_auth(struct request *rq)
 	return 1;
 }
 
+/* The upstream's answer (or failure) in the per-upstream series. */
+static void
+count_upstream(struct request *rq)
+{
+	struct metrics *m = rq->srv->metrics;
+	const char *name = rq->rt.up->name;
+	int kind;
+
+	if (xfer_failed(rq->x, NULL, 0) && !xfer_too_big(rq->x)) {
+		kind = xfer_fail_kind(rq->x);
+		metrics_upstream_error(m, name, kind == XFER_FAIL_CONNECT ?
+		    METRICS_UP_CONNECT : kind == XFER_FAIL_TIMEOUT ?
+		    METRICS_UP_TIMEOUT : METRICS_UP_OTHER);
+		return;
+	}
+	metrics_upstream(m, name, (rw_now_ms() - rq->up_t0) * 1000u);
+	if (xfer_status(rq->x) >= 500)
+		metrics_upstream_error(m, name, METRICS_UP_5XX);
+}
+
 int
 proxy_phase_wait(struct request *rq)
 {
@@ -271,6 +291,7 @@ proxy_phase_wait(struct request *rq)
 		return S_PARKED;
 	metrics_upstream_latency(rq->srv->metrics,
 	    (rw_now_ms() - rq->up_t0) * 1000u);
+	count_upstream(rq);
 	if (xfer_failed(rq->x, NULL, 0) && !xfer_too_big(rq->x))
 		return proxy_upstream_unreachable(rq, rq->x);
 	if (retry_auth(rq))
@@ -377,6 +398,8 @@ proxy_stream_failed(struct request *rq)
 	if (rq->x != NULL && xfer_digest_mismatch(rq->x, got, sizeof(got))) {
 		snprintf(rq->note, sizeof(rq->note), "blob digest mismatch: "
 		    "upstream bytes hash to %s", got);
+		metrics_upstream_error(rq->srv->metrics, rq->rt.up->name,
+		    METRICS_UP_DIGEST);
 		log_warnx("upstream %s sent blob %s/%s whose bytes hash to %s; "
 		    "connection aborted", rq->rt.up->name, rq->rt.name,
 		    rq->rt.ref, got);

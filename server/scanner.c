@@ -50,6 +50,8 @@ struct scanner {
 	void		*import_arg;
 	struct job	*jobs;
 	uint64_t	 runs;
+	scanner_observe_fn observe;	/* set before the first scan */
+	void		*observe_arg;
 };
 
 /* ------------------------------------------------------------- argv */
@@ -285,6 +287,17 @@ finish(struct scanner *sc, struct job *j)
 	rw_buf_free(&j->out);
 	rw_buf_free(&j->err);
 	settle(j, j->ok ? SCAN_DONE : SCAN_FAILED);
+	if (sc->observe != NULL)
+		sc->observe(sc->observe_arg, j->ok, j->ended_ms - j->started_ms);
+}
+
+void
+scanner_set_observer(struct scanner *sc, scanner_observe_fn fn, void *arg)
+{
+	pthread_mutex_lock(&sc->mu);
+	sc->observe = fn;
+	sc->observe_arg = arg;
+	pthread_mutex_unlock(&sc->mu);
 }
 
 /* ------------------------------------------------------------- loop */

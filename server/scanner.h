@@ -53,6 +53,12 @@ struct scanner	*scanner_new(const char *const *argv, int timeout,
 		    struct rw_err *err);
 void		 scanner_free(struct scanner *sc);
 
+/** Told of every run that ended: OK nonzero when its report went in, MS long. */
+typedef void (*scanner_observe_fn)(void *arg, int ok, uint64_t ms);
+/** Call FN(ARG, ...) from the scanner's thread (locked) after each run. */
+void		 scanner_set_observer(struct scanner *sc, scanner_observe_fn fn,
+		    void *arg);
+
 /**
  * Wait for a scan of DIGEST (REF names it for the command).  Starts one
  * unless one is queued or running for that digest, and parks W until it

@@ -60,6 +60,7 @@ struct xfer {
 	int		 too_big;
 	int		 done;
 	int		 failed;
+	int		 fail_kind;	/* XFER_FAIL_*, under mu */
 	char		 errbuf[CURL_ERROR_SIZE];
 
 	/* streamed body verification (engine thread until done) */
@@ -586,6 +587,11 @@ finish(struct up_engine *eng, struct xfer *x, CURLcode res, const char *why)
 	}
 	if (res != CURLE_OK || why != NULL) {
 		x->failed = 1;
+		x->fail_kind = res == CURLE_OPERATION_TIMEDOUT ?
+		    XFER_FAIL_TIMEOUT : res == CURLE_COULDNT_CONNECT ||
+		    res == CURLE_COULDNT_RESOLVE_HOST ||
+		    res == CURLE_SSL_CONNECT_ERROR ? XFER_FAIL_CONNECT :
+		    XFER_FAIL_OTHER;
 		if (why != NULL)
 			rw_strlcpy(x->errbuf, why, sizeof(x->errbuf));
 		else if (x->errbuf[0] == '\0')
@@ -1049,4 +1055,15 @@ xfer_write_eof(struct xfer *x)
 	pthread_mutex_unlock(&x->mu);
 	if (unpause)
 		enqueue(x->eng, x, Q_UNPAUSE);
+}
+
+int
+xfer_fail_kind(struct xfer *x)
+{
+	int kind;
+
+	pthread_mutex_lock(&x->mu);
+	kind = x->failed ? x->fail_kind : XFER_FAIL_OTHER;
+	pthread_mutex_unlock(&x->mu);
+	return kind;
 }

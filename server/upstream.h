@@ -115,6 +115,11 @@ long	 xfer_status(const struct xfer *x);
 /** Non-zero if the transfer failed; MSG (may be NULL) gets curl's reason. */
 int	 xfer_failed(struct xfer *x, char *msg, size_t msgsize);
 
+/** Why a failed transfer failed, for the metrics. */
+enum { XFER_FAIL_OTHER = 0, XFER_FAIL_CONNECT, XFER_FAIL_TIMEOUT };
+/** The XFER_FAIL_* of X (OTHER when it did not fail or for another reason). */
+int	 xfer_fail_kind(struct xfer *x);
+
 /**
  * First value of header NAME (case-insensitive) in the final response,
  * copied into OUT.  Returns its length, or -1 when absent (or too long).

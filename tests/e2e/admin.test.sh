@@ -125,8 +125,8 @@ expect_eq "/metrics: the policy in force is the revision regwarden check printed
 expect_eq "/metrics: no failed policy load yet" 0 "$(metric "$LOAD_ERRS")"
 expect_eq "/metrics: build_info carries the version" 1 \
 	"$(metric "regwarden_build_info{version=\"$("$RW_BIN" version | awk '{print $2}')\"}")"
-BAD_LINES=$(grep -Ev '^# (HELP|TYPE) regwarden_|^regwarden_[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? [0-9]+(\.[0-9]+)?$' "$METRICS")
-expect_eq "/metrics: every line is a comment or a regwarden_ sample" "" "$BAD_LINES"
+BAD_LINES=$(grep -Ev '^# (HELP|TYPE) (regwarden|process)_|^(regwarden|process)_[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? [0-9]+(\.[0-9]+)?$' "$METRICS")
+expect_eq "/metrics: every line is a comment or a regwarden_ (or standard process_) sample" "" "$BAD_LINES"
 GET2_0=$(metric "$GET2")
 GET4_0=$(metric "$GET4")
 

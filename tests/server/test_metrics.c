@@ -170,7 +170,7 @@ static void
 test_golden(void **state)
 {
 	struct metrics *m = metrics_new();
-	char *got;
+	char *got, *cut;
 
 	(void)state;
 	assert_non_null(m);
@@ -212,7 +212,104 @@ test_golden(void **state)
 	metrics_set_policy(m, "sha256:0123abcd");
 	metrics_policy_error(m);
 	got = render(m);
+	/* The operator's series follow (test_ops). */
+	cut = strstr(got, "# HELP regwarden_upstream_requests_total");
+	assert_non_null(cut);
+	*cut = '\0';
 	expect_text(got, golden);
+	free(got);
+	metrics_free(m);
+}
+
+static const char ops_golden[] =
+    "regwarden_upstream_requests_total{upstream=\"a\\\"b\"} 0\n"
+    "regwarden_upstream_requests_total{upstream=\"hub\"} 2\n"
+    "regwarden_upstream_errors_total{upstream=\"a\\\"b\",kind=\"connect\"} 1\n"
+    "regwarden_upstream_errors_total{upstream=\"a\\\"b\",kind=\"timeout\"} 0\n"
+    "regwarden_upstream_errors_total{upstream=\"a\\\"b\",kind=\"5xx\"} 0\n"
+    "regwarden_upstream_errors_total{upstream=\"a\\\"b\",kind=\"digest_mismatch\"} 0\n"
+    "regwarden_upstream_errors_total{upstream=\"a\\\"b\",kind=\"other\"} 0\n"
+    "regwarden_upstream_errors_total{upstream=\"hub\",kind=\"connect\"} 0\n"
+    "regwarden_upstream_errors_total{upstream=\"hub\",kind=\"timeout\"} 0\n"
+    "regwarden_upstream_errors_total{upstream=\"hub\",kind=\"5xx\"} 1\n"
+    "regwarden_upstream_errors_total{upstream=\"hub\",kind=\"digest_mismatch\"} 1\n"
+    "regwarden_upstream_errors_total{upstream=\"hub\",kind=\"other\"} 1\n";
+
+/* The operator's series: per upstream (names escaped, in first-seen
+ * order), route classes, reloads, TLS, scanner, signatures, audit. */
+static void
+test_ops(void **state)
+{
+	struct metrics *m = metrics_new();
+	char *got, *lines;
+
+	(void)state;
+	assert_non_null(m);
+	metrics_upstream_error(m, "a\"b", METRICS_UP_CONNECT);
+	metrics_upstream(m, "hub", 5000);
+	metrics_upstream(m, "hub", 2000000);
+	metrics_upstream_error(m, "hub", METRICS_UP_5XX);
+	metrics_upstream_error(m, "hub", METRICS_UP_DIGEST);
+	metrics_upstream_error(m, "hub", 42);		/* unknown = other */
+	metrics_client_latency(m, METRICS_ROUTE_BLOB, 30000);
+	metrics_client_latency(m, 9, 1);		/* unknown = other */
+	metrics_policy_reload(m, 1, 1700000000);
+	metrics_policy_reload(m, 0, 1700000100);
+	metrics_set_tls_expiry(m, 1800000000);
+	metrics_scanner_run(m, 1, 1500000);
+	metrics_scanner_run(m, 0, 100);
+	metrics_signature_check(m, 1);
+	metrics_signature_check(m, 0);
+	metrics_signature_check(m, 0);
+	metrics_set_auditq(m, 12);
+	metrics_audit_drop(m);
+	got = render(m);
+	lines = grep(got, "regwarden_upstream_requests_total{");
+	expect_text(lines, "regwarden_upstream_requests_total{upstream=\"a\\\"b\"} 0\n"
+	    "regwarden_upstream_requests_total{upstream=\"hub\"} 2\n");
+	free(lines);
+	lines = grep(got, "regwarden_upstream_errors_total{");
+	expect_text(lines, strstr(ops_golden, "regwarden_upstream_errors"));
+	free(lines);
+	lines = grep(got, "regwarden_upstream_duration_seconds_bucket{upstream=\"hub\",le=\"0.005\"}");
+	expect_text(lines, "regwarden_upstream_duration_seconds_bucket{upstream=\"hub\",le=\"0.005\"} 1\n");
+	free(lines);
+	lines = grep(got, "regwarden_upstream_duration_seconds_sum{upstream=\"hub\"}");
+	expect_text(lines, "regwarden_upstream_duration_seconds_sum{upstream=\"hub\"} 2.005000\n");
+	free(lines);
+	lines = grep(got, "regwarden_http_request_duration_seconds_count");
+	expect_text(lines,
+	    "regwarden_http_request_duration_seconds_count{route=\"manifest\"} 0\n"
+	    "regwarden_http_request_duration_seconds_count{route=\"blob\"} 1\n"
+	    "regwarden_http_request_duration_seconds_count{route=\"upload\"} 0\n"
+	    "regwarden_http_request_duration_seconds_count{route=\"other\"} 1\n");
+	free(lines);
+	lines = grep(got, "regwarden_policy_last_reload");
+	expect_text(lines, "regwarden_policy_last_reload_success 0\n"
+	    "regwarden_policy_last_reload_timestamp_seconds 1700000100\n"
+	    "regwarden_policy_last_reload_success_timestamp_seconds 1700000000\n");
+	free(lines);
+	lines = grep(got, "regwarden_tls_");
+	expect_text(lines,
+	    "regwarden_tls_certificate_expiry_timestamp_seconds 1800000000\n");
+	free(lines);
+	lines = grep(got, "regwarden_scanner_runs_total");
+	expect_text(lines, "regwarden_scanner_runs_total{result=\"ok\"} 1\n"
+	    "regwarden_scanner_runs_total{result=\"failed\"} 1\n");
+	free(lines);
+	lines = grep(got, "regwarden_scanner_duration_seconds_sum");
+	expect_text(lines, "regwarden_scanner_duration_seconds_sum 1.500100\n");
+	free(lines);
+	lines = grep(got, "regwarden_signature_verifications_total");
+	expect_text(lines, "regwarden_signature_verifications_total{outcome="
+	    "\"verified\"} 1\nregwarden_signature_verifications_total{"
+	    "outcome=\"failed\"} 2\n");
+	free(lines);
+	lines = grep(got, "regwarden_audit_");
+	expect_text(lines, "regwarden_audit_queue_depth 12\n"
+	    "regwarden_audit_rows_dropped_total 1\n");
+	free(lines);
+	assert_non_null(strstr(got, "\nprocess_start_time_seconds "));
 	free(got);
 	metrics_free(m);
 }
@@ -405,6 +502,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_golden),
+		cmocka_unit_test(test_ops),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_rule_overflow),
 		cmocka_unit_test(test_render_cap),
