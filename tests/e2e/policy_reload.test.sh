@@ -84,7 +84,7 @@ else
 	fail "broken policy: no \"$STAYS\" in the log within 15 s of the edit"
 fi
 ERRLINE=$(grep -F "policy: $POLICY:" "$RW_LOG" | tail -n 1)
-log "logged: ${ERRLINE#*warn  }"
+log "logged: ${ERRLINE#*error }"
 expect_match "broken policy: the error is logged as file:line:column" \
 	"policy: $POLICY:9:[0-9]+: " "$ERRLINE"
 if skopeo_pull e2e/app:1.0; then
