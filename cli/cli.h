@@ -19,7 +19,7 @@
  *       [--repo GLOB] [--json] [--limit N]
  *   regwarden scans [-c config.json] import <report.json|->...
  *   regwarden scans [-c config.json] ls [--repo GLOB]
- *       [--failing[=SEVERITY]] [--json]
+ *       [--failing[=SEVERITY]] [--findings] [--json]
  *   regwarden exceptions [-c config.json] add <CVE-id|pkg:NAME>
  *       --repo GLOB --expires <RFC3339|DURATION> --reason TEXT
  *   regwarden exceptions [-c config.json] add --from-scan <sha256:digest>
@@ -36,7 +36,10 @@
  * not superseded by a newer scan of one of their digests whose worst
  * finding is at least SEVERITY (default high); --repo matches a policy glob
  * against "upstream/repo" of the manifests pulled with those digests, "repo"
- * alone, and the report's artifact name.  `exceptions add` takes a CVE (or
+ * alone, and the report's artifact name.  --findings adds the scan's
+ * vulnerability ids, distinct and worst first (a VULNERABILITIES column;
+ * "vulnerabilities": [{id, severity, package, installed, fixed}] in JSON),
+ * "(superseded)" / null for a scan a newer one replaced on every digest.  `exceptions add` takes a CVE (or
  * any scanner id) or "pkg:NAME" for every finding in a package, a repository
  * glob as policy rules write it (docker.io aliases folded), and an expiry in
  * the future: an RFC 3339 time or a duration from now (within the policy's

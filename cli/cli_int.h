@@ -19,7 +19,7 @@
 
 #define CLI_EXIT_FAIL	1
 #define CLI_EXIT_USAGE	2
-#define CLI_TABLE_MAXCOLS	8
+#define CLI_TABLE_MAXCOLS	9
 
 /** Usage texts of `scans` and `exceptions` (cli_scans.c). */
 extern const char cli_scans_usage[];

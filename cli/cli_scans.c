@@ -20,7 +20,7 @@
 const char cli_scans_usage[] =
     "usage: regwarden scans [-c config.json] import <report.json|->...\n"
     "       regwarden scans [-c config.json] ls [--repo GLOB] "
-    "[--failing[=SEVERITY]] [--json]\n"
+    "[--failing[=SEVERITY]] [--findings] [--json]\n"
     "       SEVERITY is negligible, low, medium, high (the default) or "
     "critical\n";
 
@@ -187,9 +187,100 @@ scans_import(struct db *db, int argc, char **argv, const struct cli_env *env)
 struct scans_ctx {
 	const struct cli_env	*env;
 	int			 json;
+	int			 findings;	/* --findings */
+	struct db		*db;
 	struct cli_table	 t;
 	size_t			 n;
 };
+
+/*
+ * Scan R's own findings into *V.  db_scan_latest answers the newest scan
+ * naming a digest, which is R for one of R's digests unless R is
+ * superseded on all of them: then RW_ENOTFOUND (the newer scan is listed
+ * with its own findings).
+ */
+static int
+row_findings(struct db *db, const struct db_scan_row *r,
+    struct db_scan_view *v, struct rw_err *err)
+{
+	const char *p = r->digests, *d;
+	char w[160];
+	size_t k = 0;
+	int rc;
+
+	/* "manifest sha256:.. config sha256:..": every second word. */
+	while (sscanf(p, "%*s %159s", w) == 1) {
+		d = w;
+		rc = db_scan_latest(db, &d, 1, v, err);
+		if (rc == RW_OK && v->id == r->id)
+			return RW_OK;
+		if (rc == RW_OK)
+			db_scan_view_cleanup(v);
+		else if (rc != RW_ENOTFOUND)
+			return rc;
+		for (k = 0; k < 2 && *p != '\0'; k++) {
+			p += strcspn(p, " ");
+			p += strspn(p, " ");
+		}
+	}
+	memset(v, 0, sizeof(*v));
+	return RW_ENOTFOUND;
+}
+
+/* The distinct ids of V, worst first, "CVE-1, CVE-2", cut at SIZE. */
+static void
+ids_text(const struct db_scan_view *v, char *buf, size_t size)
+{
+	size_t i, j, used = 0, left = 0;
+	int n;
+
+	buf[0] = '\0';
+	for (i = 0; i < v->nfindings; i++) {
+		for (j = 0; j < i; j++)
+			if (strcmp(v->findings[j].id, v->findings[i].id) == 0)
+				break;
+		if (j < i)
+			continue;
+		if (left > 0 || used + strlen(v->findings[i].id) + 16 >= size) {
+			left++;
+			continue;
+		}
+		n = snprintf(buf + used, size - used, "%s%s", used > 0 ? ", " :
+		    "", v->findings[i].id);
+		used += (size_t)n;
+	}
+	if (left > 0)
+		snprintf(buf + used, size - used, " (+%zu)", left);
+}
+
+/* V's findings as JSON objects. */
+static json_t *
+findings_json(const struct db_scan_view *v)
+{
+	json_t *a = json_array(), *o;
+	const struct db_finding *f;
+	size_t i;
+
+	for (i = 0; a != NULL && i < v->nfindings; i++) {
+		f = &v->findings[i];
+		o = json_object();
+		if (o == NULL || json_object_set_new(o, "id", cli_jstr(f->id)) ||
+		    json_object_set_new(o, "severity",
+		    cli_jstr(scanreport_sev_name(f->severity))) ||
+		    json_object_set_new(o, "package", cli_jstr(f->pkg)) ||
+		    json_object_set_new(o, "installed", cli_jstr(f->installed)) ||
+		    json_object_set_new(o, "fixed", cli_jstr(f->fixed))) {
+			json_decref(o);
+			json_decref(a);
+			return NULL;
+		}
+		if (json_array_append_new(a, o) != 0) {	/* O went with it */
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
 
 /* "sha256:... (manifest)" for the first "kind digest" pair of LIST. */
 static void
@@ -267,7 +358,8 @@ counts_json(const size_t counts[DB_SEV_COUNT])
 }
 
 static int
-scan_json(FILE *fp, const struct db_scan_row *r)
+scan_json(FILE *fp, const struct db_scan_row *r, const struct db_scan_view *v,
+    int with_findings)
 {
 	json_t *o = json_object();
 	char scanned[32], imported[32];
@@ -298,6 +390,10 @@ scan_json(FILE *fp, const struct db_scan_row *r)
 	    words_json(r->digests, 1)) == 0;
 	ok = ok && json_object_set_new(o, "images",
 	    words_json(r->images, 0)) == 0;
+	/* Null for a superseded scan: its newer scan lists them. */
+	if (with_findings)
+		ok = ok && json_object_set_new(o, "vulnerabilities", v != NULL ?
+		    findings_json(v) : json_null()) == 0;
 	return cli_print_json(fp, o, ok);
 }
 
@@ -306,12 +402,33 @@ scan_row(const struct db_scan_row *r, void *arg)
 {
 	struct scans_ctx *c = arg;
 	char id[24], at[32], scanner[160], f[200], images[600], digest[200];
-	const char *row[8];
+	char cves[400] = "";
+	const char *row[9];
+	struct db_scan_view v;
+	struct rw_err err;
 	size_t i;
+	int rc, have = 0;
 
 	c->n++;
-	if (c->json)
-		return scan_json(c->env->out, r);
+	if (c->findings) {
+		rw_err_clear(&err);
+		rc = row_findings(c->db, r, &v, &err);
+		if (rc != RW_OK && rc != RW_ENOTFOUND)
+			return rc;
+		have = rc == RW_OK;
+		if (have)
+			ids_text(&v, cves, sizeof(cves));
+		else
+			rw_strlcpy(cves, "(superseded)", sizeof(cves));
+	}
+	if (c->json) {
+		rc = scan_json(c->env->out, r, have ? &v : NULL, c->findings);
+		if (have)
+			db_scan_view_cleanup(&v);
+		return rc;
+	}
+	if (have)
+		db_scan_view_cleanup(&v);
 	snprintf(id, sizeof(id), "%lld", (long long)r->id);
 	cli_rfc3339(r->scanned_at, at);
 	snprintf(scanner, sizeof(scanner), "%s%s%s", r->scanner,
@@ -334,15 +451,16 @@ scan_row(const struct db_scan_row *r, void *arg)
 	row[5] = r->superseded ? "superseded" : "current";
 	row[6] = images;
 	row[7] = digest;
+	row[8] = cves;
 	return cli_table_add(&c->t, row);
 }
 
 static int
 scans_ls(struct db *db, const char *glob, int failing, int json,
-    const struct cli_env *env)
+    int findings, const struct cli_env *env)
 {
 	static const char *const head[] = { "ID", "SCANNED AT", "SCANNER",
-	    "WORST", "FINDINGS", "STATE", "IMAGE", "DIGEST" };
+	    "WORST", "FINDINGS", "STATE", "IMAGE", "DIGEST", "VULNERABILITIES" };
 	struct scans_ctx c;
 	struct rw_err err;
 	int rc;
@@ -350,7 +468,9 @@ scans_ls(struct db *db, const char *glob, int failing, int json,
 	memset(&c, 0, sizeof(c));
 	c.env = env;
 	c.json = json;
-	c.t.ncols = 8;
+	c.findings = findings;
+	c.db = db;
+	c.t.ncols = findings ? 9 : 8;
 	rw_err_clear(&err);
 	rc = cli_table_add(&c.t, head);
 	if (rc == RW_OK)
@@ -362,6 +482,7 @@ struct scans_opts {
 	const char	*glob;
 	int		 failing;
 	int		 json;
+	int		 findings;
 };
 
 /* A --failing value: negligible to critical. */
@@ -390,6 +511,8 @@ scans_ls_args(int argc, char **argv, struct scans_opts *o,
 	for (i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0) {
 			o->json = 1;
+		} else if (strcmp(argv[i], "--findings") == 0) {
+			o->findings = 1;
 		} else if (strcmp(argv[i], "--failing") == 0) {
 			o->failing = DB_SEV_HIGH;
 		} else if (strncmp(argv[i], "--failing=", 10) == 0) {
@@ -450,7 +573,7 @@ cli_scans(int argc, char **argv, const char *state_dir,
 	if (strcmp(argv[1], "import") == 0)
 		rc = scans_import(db, argc, argv, env);
 	else
-		rc = scans_ls(db, o.glob, o.failing, o.json, env);
+		rc = scans_ls(db, o.glob, o.failing, o.json, o.findings, env);
 	db_close(db);
 	return cli_finish(env, rc);
 }

@@ -722,7 +722,7 @@ test_scans_ls(void **state)
 	"usage: regwarden scans [-c config.json] import "		\
 	"<report.json|->...\n"						\
 	"       regwarden scans [-c config.json] ls [--repo GLOB] "	\
-	"[--failing[=SEVERITY]] [--json]\n"				\
+	"[--failing[=SEVERITY]] [--findings] [--json]\n"				\
 	"       SEVERITY is negligible, low, medium, high (the default) "	\
 	"or critical\n"
 

@@ -292,6 +292,23 @@ OUT=$(rw_admin scans ls 2>&1)
 expect_contains "scans ls (all) lists the clean image" "$CLEAN_TOP" "$OUT"
 expect_contains "scans ls (all) lists the report posted for fresh" "$FRESH_TOP" "$OUT"
 
+OUT=$(rw_admin scans ls --findings --repo docker.io/e2e/multi 2>&1)
+log "scans ls --findings --repo docker.io/e2e/multi:"
+printf '%s\n' "$OUT" | sed 's/^/#   /'
+expect_eq "scans ls --findings: a VULNERABILITIES column" VULNERABILITIES \
+	"$(printf '%s\n' "$OUT" | head -n1 | awk '{print $NF}')"
+expect_match "scans ls --findings: the CVE ids, worst first" \
+	"current .* CVE-2024-1111, CVE-2024-3333, CVE-2024-2222$" "$(printf '%s\n' "$OUT" | sed -n 2p)"
+OUT=$(rw_admin scans ls --findings --json --repo docker.io/e2e/multi 2>&1)
+expect_eq "scans ls --findings --json: each finding" \
+	"CVE-2024-1111 critical openssl 3.0.1 3.0.2|CVE-2024-3333 critical zlib 1.2.13 1.3|CVE-2024-2222 high curl 8.0.0 8.1.0|" \
+	"$(printf '%s\n' "$OUT" | "$PY" -c 'import json,sys
+for l in sys.stdin:
+    for f in json.loads(l)["vulnerabilities"]:
+        sys.stdout.write("%s %s %s %s %s|" % (f["id"], f["severity"], f["package"], f["installed"], f["fixed"]))')"
+OUT=$(rw_admin scans ls --findings --repo docker.io/e2e/crit 2>&1)
+expect_contains "scans ls --findings: crit's CVE" "CVE-2019-14697" "$OUT"
+
 OUT=$(rw_admin audit --denied 2>&1)
 log "audit --denied:"
 printf '%s\n' "$OUT" | head -n 12 | cut -c1-400 | sed 's/^/#   /'
