@@ -1099,11 +1099,20 @@ static const struct field decision_cache_fields[] = {
 	{ .key = NULL },
 };
 
+/* Scheduled rescans; every_seconds is for tests (it wins when set). */
+static const struct field rescan_fields[] = {
+	INT("every_hours", W_INT, 0, 8760, 0, rescan_hours),
+	INT("every_seconds", W_INT, 0, 86400, 0, rescan_seconds),
+	INT("pulled_within_days", W_INT, 1, 3650, 14, rescan_days),
+	{ .key = NULL },
+};
+
 static const struct field scanner_fields[] = {
 	{ .key = "command", .type = F_FN, .required = 1, .fn = command_fn },
 	INT("timeout_seconds", W_INT, 1, 3600, 300, scanner_timeout),
 	INT("hold_seconds", W_INT, 1, 600, 60, scan_hold),
 	INT("max_running", W_INT, 1, 16, 2, scanner_max),
+	{ .key = "rescan", .type = F_OBJ, .sub = rescan_fields },
 	{ .key = NULL },
 };
 

@@ -103,6 +103,9 @@ struct rw_config {
 	int		 scanner_timeout; /* seconds one run may take */
 	int		 scan_hold;	/* seconds a pull waits for a scan */
 	int		 scanner_max;	/* runs at once */
+	int		 rescan_hours;	/* scanner.rescan.every_hours; 0 off */
+	int		 rescan_seconds; /* .every_seconds (tests); 0 unset */
+	int		 rescan_days;	/* .pulled_within_days */
 	int		 decision_ttl;	/* seconds a cached allow/warn is reused */
 	int		 deny_ttl;	/* seconds a cached denial is reused */
 	size_t		 decision_max;	/* in-memory decision cache entries */

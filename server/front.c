@@ -21,6 +21,7 @@
 #include "server/auditq.h"
 #include "server/internal.h"
 #include "scanreport/scanreport.h"
+#include "server/rescan.h"
 #include "server/tls.h"
 
 #define STREAM_BLOCK	(64 * 1024)
@@ -1050,6 +1051,26 @@ start_admin(struct server *srv, const struct rw_config *cfg,
 	return RW_OK;
 }
 
+/* scanner.rescan: every_seconds (tests) or every_hours; neither: off. */
+static int
+start_rescans(struct server *srv, const struct rw_config *cfg,
+    struct rw_err *err)
+{
+	uint64_t every_ms = cfg->rescan_seconds > 0 ?
+	    (uint64_t)cfg->rescan_seconds * 1000u :
+	    (uint64_t)cfg->rescan_hours * 3600000u;
+
+	if (every_ms == 0)
+		return RW_OK;
+	srv->rescan = rescan_start(srv->db, srv->scanner, every_ms,
+	    (int64_t)cfg->rescan_days * 86400, err);
+	if (srv->rescan == NULL)
+		return err->code != 0 ? err->code : RW_ENOMEM;
+	log_info("rescans every %llu s of the images pulled in the last %d "
+	    "days", (unsigned long long)(every_ms / 1000), cfg->rescan_days);
+	return RW_OK;
+}
+
 /* A scanner run, for regwarden_scanner_runs_total and its duration. */
 static void
 scanner_ran(void *arg, int ok, uint64_t ms)
@@ -1101,6 +1122,8 @@ open_state(struct server *srv, const struct rw_config *cfg,
 		if (srv->scanner == NULL)
 			return err->code;
 		scanner_set_observer(srv->scanner, scanner_ran, srv->metrics);
+		if (start_rescans(srv, cfg, err) != RW_OK)
+			return err->code;
 	}
 	srv->ct = conntrack_new();
 	if (srv->ct == NULL)
@@ -1115,6 +1138,7 @@ static void
 close_state(struct server *srv)
 {
 	admin_stop(srv->admin);
+	rescan_stop(srv->rescan);	/* before the scanner it feeds */
 	scanner_free(srv->scanner);
 	up_engine_free(srv->eng);
 	auth_htpasswd_free(srv->htpasswd);

@@ -79,6 +79,7 @@ struct server {
 	struct metrics		*metrics;
 	struct admin		*admin;
 	struct scanner		*scanner;	/* NULL: none configured */
+	struct rescan		*rescan;	/* NULL: no scheduled rescans */
 	struct auditq		*auditq;	/* audit rows, written in batches */
 	pthread_mutex_t		 reload_mu;	/* one reload at a time */
 	struct dcache		*dc;

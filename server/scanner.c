@@ -532,6 +532,39 @@ out:
 	return state;
 }
 
+int
+scanner_submit(struct scanner *sc, const char *ref, const char *digest)
+{
+	struct job *j;
+	int queued = 0;
+
+	pthread_mutex_lock(&sc->mu);
+	for (j = sc->jobs; j != NULL; j = j->next)
+		if (strcmp(j->digest, digest) == 0)
+			break;
+	/* A record of a run that ended is run again: the interval, not the
+	 * minute scanner_wait keeps it for, paces rescans. */
+	if (j != NULL && j->state == J_OVER && j->waiters == NULL) {
+		j->state = J_QUEUED;
+		j->ok = 0;
+		j->msg[0] = '\0';
+		j->out_fd = j->err_fd = -1;
+		rw_strlcpy(j->ref, ref, sizeof(j->ref));
+		queued = 1;
+		wake_loop(sc);
+	} else if (j == NULL && (j = calloc(1, sizeof(*j))) != NULL) {
+		rw_strlcpy(j->digest, digest, sizeof(j->digest));
+		rw_strlcpy(j->ref, ref, sizeof(j->ref));
+		j->out_fd = j->err_fd = -1;
+		j->next = sc->jobs;
+		sc->jobs = j;
+		queued = 1;
+		wake_loop(sc);
+	}
+	pthread_mutex_unlock(&sc->mu);
+	return queued;
+}
+
 void
 scanner_forget(struct scanner *sc, struct scan_waiter *w)
 {

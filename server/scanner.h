@@ -70,6 +70,14 @@ void		 scanner_set_observer(struct scanner *sc, scanner_observe_fn fn,
 int	 scanner_wait(struct scanner *sc, const char *ref, const char *digest,
 	    struct scan_waiter *w);
 
+/**
+ * Queue a scan of DIGEST (REF names it for the command) that nobody waits
+ * for: the scheduled rescans.  Its report is imported like any other.
+ * Returns 1 when queued (a record of a run that ended is run again), 0
+ * when a scan of DIGEST is already queued or running (or out of memory).
+ */
+int	 scanner_submit(struct scanner *sc, const char *ref, const char *digest);
+
 /** W is going away: forget it (safe when not waiting). */
 void	 scanner_forget(struct scanner *sc, struct scan_waiter *w);
 
