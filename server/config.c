@@ -1108,7 +1108,8 @@ static const struct field rescan_fields[] = {
 };
 
 static const struct field scanner_fields[] = {
-	{ .key = "command", .type = F_FN, .required = 1, .fn = command_fn },
+	{ .key = "command", .type = F_FN, .fn = command_fn },
+	{ .key = "webhook", .type = F_FN, .fn = cfg_webhook_fn },
 	INT("timeout_seconds", W_INT, 1, 3600, 300, scanner_timeout),
 	INT("hold_seconds", W_INT, 1, 600, 60, scan_hold),
 	INT("max_running", W_INT, 1, 16, 2, scanner_max),
@@ -1350,6 +1351,9 @@ config_check_serve(const struct rw_config *cfg, struct rw_err *err)
 		return rw_err_set(err, RW_ECONFIG, "%s: \"policy\" and "
 		    "\"plain_proxy\": true exclude each other; remove one",
 		    cfg->path);
+	if (cfg->scanner_argv != NULL && cfg->scanner_webhook != NULL)
+		return rw_err_set(err, RW_ECONFIG, "%s: \"scanner\" has both "
+		    "\"command\" and \"webhook\"; keep one", cfg->path);
 	if (cfg->policy_path == NULL && !cfg->plain_proxy)
 		return rw_err_set(err, RW_ECONFIG, "%s: no \"policy\": "
 		    "regwarden does not start without one, since every image "
@@ -1419,6 +1423,7 @@ config_free(struct rw_config *cfg)
 	    i++)
 		free(cfg->scanner_argv[i]);
 	free(cfg->scanner_argv);
+	free(cfg->scanner_webhook);
 	if (cfg->admin_token != NULL)
 		rw_freezero(cfg->admin_token, strlen(cfg->admin_token));
 	if (cfg->metrics_token != NULL)

@@ -1,6 +1,8 @@
-/* config_front.c - the settings that guard the front end against hostile clients: TLS priorities, per-address connections. */
+/* config_front.c - settings checked beyond their type: TLS priorities, per-address connections, the scanner webhook URL. */
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "server/config_int.h"
+
+#include <string.h>
 
 #include "server/tls.h"
 
@@ -45,4 +47,18 @@ cfg_per_ip_post(struct ld *ld, const struct where *root, struct rw_config *cfg)
 	cfg_bad(ld, &w, "%u out of range (1..%u: at most "
 	    "limits.max_connections)", cfg->max_connections_per_ip,
 	    cfg->max_connections);
+}
+
+void
+cfg_webhook_fn(struct ld *ld, const struct where *w, json_t *v, void *base)
+{
+	struct rw_config *cfg = base;
+	const char *s = json_string_value(v);
+
+	if (s == NULL || (strncmp(s, "http://", 7) != 0 &&
+	    strncmp(s, "https://", 8) != 0)) {
+		cfg_bad(ld, w, "expected an http:// or https:// URL");
+		return;
+	}
+	cfg->scanner_webhook = cfg_sdup(ld, s);
 }

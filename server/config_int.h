@@ -78,6 +78,9 @@ void	 cfg_admin_post(struct ld *ld, const struct where *root, json_t *doc,
 
 /* config_front.c: the front end's guards. */
 
+/** scanner.webhook (a field function): an http:// or https:// URL. */
+void	 cfg_webhook_fn(struct ld *ld, const struct where *w, json_t *v,
+	    void *base);
 /** tls.priorities (a field function): GnuTLS must accept the string. */
 void	 cfg_priorities_fn(struct ld *ld, const struct where *w, json_t *v,
 	    void *base);

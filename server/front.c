@@ -927,6 +927,7 @@ import_report(struct server *srv, const char *body, size_t len, int *was_new,
 	rc = db_scan_put(srv->db, r, (int64_t)time(NULL), &id, was_new, err);
 	if (rc == RW_OK) {
 		dcache_clear(srv->dc);
+		scanner_report_in(srv->scanner, r->digests, r->ndigests);
 		scanreport_counts(r, counts);
 		log_info("scan report %s: %s %s, %zu findings (critical %zu, "
 		    "high %zu), %zu digests%s", r->report_digest, r->scanner,
@@ -1078,6 +1079,9 @@ scanner_ran(void *arg, int ok, uint64_t ms)
 	metrics_scanner_run(arg, ok, ms * 1000u);
 }
 
+/* A scanner run by webhook has no command; its template is never run. */
+static const char *const webhook_argv[] = { "webhook", NULL };
+
 /* Open state, caches and the engine; everything server_serve frees. */
 static int
 open_state(struct server *srv, const struct rw_config *cfg,
@@ -1115,11 +1119,15 @@ open_state(struct server *srv, const struct rw_config *cfg,
 		if (srv->logins == NULL)
 			return rw_err_set(err, RW_ENOMEM, "out of memory");
 	}
-	if (cfg->scanner_argv != NULL) {
-		srv->scanner = scanner_new((const char *const *)cfg->scanner_argv,
+	if (cfg->scanner_argv != NULL || cfg->scanner_webhook != NULL) {
+		srv->scanner = scanner_new(cfg->scanner_argv != NULL ?
+		    (const char *const *)cfg->scanner_argv : webhook_argv,
 		    cfg->scanner_timeout, cfg->scanner_max, scanner_import, srv,
 		    err);
 		if (srv->scanner == NULL)
+			return err->code;
+		if (cfg->scanner_webhook != NULL && scanner_set_webhook(
+		    srv->scanner, cfg->scanner_webhook, err) != RW_OK)
 			return err->code;
 		scanner_set_observer(srv->scanner, scanner_ran, srv->metrics);
 		if (start_rescans(srv, cfg, err) != RW_OK)

@@ -15,6 +15,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+#include <jansson.h>
+
 #define REPORT_CAP	(64u * 1024 * 1024)
 #define STDERR_CAP	4096
 #define MAX_ARGS	64
@@ -34,6 +37,7 @@ struct job {
 	struct rw_buf	 out, err;
 	uint64_t	 started_ms, ended_ms;
 	int		 ok;
+	int		 awaiting;	/* webhook: posted, the report to come */
 	char		 msg[256];
 	struct scan_waiter *waiters;
 };
@@ -52,6 +56,7 @@ struct scanner {
 	uint64_t	 runs;
 	scanner_observe_fn observe;	/* set before the first scan */
 	void		*observe_arg;
+	char		*webhook;	/* URL, instead of a command */
 };
 
 /* ------------------------------------------------------------- argv */
@@ -170,6 +175,114 @@ set_nonblock(int fd)
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
+static void	over(struct scanner *sc, struct job *j, int ok);
+
+/* curl's body sink: the scanner service's answer is not read. */
+static size_t
+discard(char *p, size_t size, size_t n, void *arg)
+{
+	(void)p;
+	(void)arg;
+	return size * n;
+}
+
+/*
+ * Webhook: POST {"ref", "digest"} to the scanner service, which answers
+ * 2xx and later POSTs the report to /scans (scanner_report_in).  Locked;
+ * the lock is let go around the request (at most 10 s).
+ */
+static void
+post_webhook(struct scanner *sc, struct job *j)
+{
+	char body[1024], ref[512], digest[RW_DIGEST_MAX], why[CURL_ERROR_SIZE];
+	struct curl_slist *h;
+	long status = 0;
+	CURLcode rc;
+	json_t *o;
+	char *text;
+	CURL *c;
+
+	rw_strlcpy(ref, j->ref, sizeof(ref));
+	rw_strlcpy(digest, j->digest, sizeof(digest));
+	j->awaiting = 1;
+	pthread_mutex_unlock(&sc->mu);
+	o = json_pack("{s:s,s:s}", "ref", ref, "digest", digest);
+	text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	rw_strlcpy(body, text != NULL ? text : "", sizeof(body));
+	free(text);
+	why[0] = '\0';
+	c = curl_easy_init();
+	h = curl_slist_append(NULL, "Content-Type: application/json");
+	rc = CURLE_FAILED_INIT;
+	if (c != NULL && h != NULL) {
+		curl_easy_setopt(c, CURLOPT_URL, sc->webhook);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+		curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(c, CURLOPT_ERRORBUFFER, why);
+		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+		rc = curl_easy_perform(c);
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	}
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	pthread_mutex_lock(&sc->mu);
+	if (rc == CURLE_OK && status >= 200 && status < 300)
+		return;		/* the report comes to /scans */
+	if (rc != CURLE_OK)
+		snprintf(j->msg, sizeof(j->msg), "the scanner webhook failed: "
+		    "%s", why[0] != '\0' ? why : curl_easy_strerror(rc));
+	else
+		snprintf(j->msg, sizeof(j->msg), "the scanner webhook answered "
+		    "%ld", status);
+	over(sc, j, 0);
+}
+
+/* J (a webhook job) is over: OK when its report came. Locked. */
+static void
+over(struct scanner *sc, struct job *j, int ok)
+{
+	j->awaiting = 0;
+	j->ok = ok;
+	j->state = J_OVER;
+	j->ended_ms = rw_now_ms();
+	settle(j, ok ? SCAN_DONE : SCAN_FAILED);
+	if (sc->observe != NULL)
+		sc->observe(sc->observe_arg, ok, j->ended_ms - j->started_ms);
+}
+
+int
+scanner_set_webhook(struct scanner *sc, const char *url, struct rw_err *err)
+{
+	char *copy = strdup(url);
+
+	if (copy == NULL)
+		return rw_err_set(err, RW_ENOMEM, "out of memory");
+	pthread_mutex_lock(&sc->mu);
+	free(sc->webhook);
+	sc->webhook = copy;
+	pthread_mutex_unlock(&sc->mu);
+	return RW_OK;
+}
+
+void
+scanner_report_in(struct scanner *sc, const char *const *digests, size_t n)
+{
+	struct job *j;
+	size_t i;
+
+	if (sc == NULL)
+		return;
+	pthread_mutex_lock(&sc->mu);
+	for (j = sc->jobs; j != NULL; j = j->next)
+		for (i = 0; j->awaiting && i < n; i++)
+			if (strcmp(j->digest, digests[i]) == 0)
+				over(sc, j, 1);
+	pthread_mutex_unlock(&sc->mu);
+}
+
 /* Start J's command.  Locked; on failure J is over with a message. */
 static void
 start(struct scanner *sc, struct job *j)
@@ -182,6 +295,10 @@ start(struct scanner *sc, struct job *j)
 	j->state = J_RUNNING;
 	j->started_ms = rw_now_ms();
 	sc->runs++;
+	if (sc->webhook != NULL) {
+		post_webhook(sc, j);
+		return;
+	}
 	argv[0] = NULL;
 	if (scanner_argv((const char *const *)sc->tmpl, j->ref, j->digest, argv,
 	    MAX_ARGS) != RW_OK || pipe(out) != 0 || pipe(err) != 0) {
@@ -321,7 +438,10 @@ schedule(struct scanner *sc, uint64_t now)
 		    now >= j->started_ms + (uint64_t)sc->timeout * 1000u) {
 			snprintf(j->msg, sizeof(j->msg), "the scanner did not "
 			    "finish within %d s", sc->timeout);
-			kill(-j->pid, SIGKILL);
+			if (j->awaiting)
+				over(sc, j, 0);	/* no process to end */
+			else
+				kill(-j->pid, SIGKILL);
 		}
 	for (pp = &sc->jobs; (j = *pp) != NULL;) {
 		if (j->state == J_OVER && j->waiters == NULL &&
@@ -366,7 +486,7 @@ scanner_main(void *arg)
 		pfd[n].fd = sc->evfd;
 		pfd[n++].events = POLLIN;
 		for (j = sc->jobs; j != NULL && n < 31; j = j->next)
-			if (j->state == J_RUNNING) {
+			if (j->state == J_RUNNING && !j->awaiting) {
 				pfd[n].fd = j->out_fd;
 				pfd[n++].events = POLLIN;
 				pfd[n].fd = j->err_fd;
@@ -381,12 +501,12 @@ scanner_main(void *arg)
 		}
 		pthread_mutex_lock(&sc->mu);
 		for (j = sc->jobs; j != NULL; j = j->next)
-			if (j->state == J_RUNNING && drain(j))
+			if (j->state == J_RUNNING && !j->awaiting && drain(j))
 				finish(sc, j);
 	}
 	/* Shutting down: end every command and answer every waiter. */
 	for (j = sc->jobs; j != NULL; j = j->next) {
-		if (j->state == J_RUNNING) {
+		if (j->state == J_RUNNING && !j->awaiting) {
 			kill(-j->pid, SIGKILL);
 			waitpid(j->pid, NULL, 0);
 			if (j->out_fd >= 0)
@@ -482,6 +602,7 @@ scanner_free(struct scanner *sc)
 	close(sc->evfd);
 	scanner_argv_free(sc->tmpl);
 	free(sc->tmpl);
+	free(sc->webhook);
 	pthread_mutex_destroy(&sc->mu);
 	free(sc);
 }
