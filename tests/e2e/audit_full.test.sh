@@ -46,7 +46,14 @@ mkdir -p "$STATE"
 mount -t tmpfs -o size=2m,mode=0700 rw-e2e-audit-full "$STATE" ||
 	die "cannot mount a tmpfs on $STATE"
 E2E_CLEANUPS+=("umount -l '$STATE'")
-start_regwarden_policy "$POLICY"
+ADMIN_PORT=$(free_port)
+start_regwarden_policy "$POLICY" "{\"admin\": {\"listen\": \"127.0.0.1:$ADMIN_PORT\"}}"
+# metric SERIES: its value on /metrics now.
+metric() {
+	curl -s "http://127.0.0.1:$ADMIN_PORT/metrics" |
+		awk -v s="$1" '$1 == s { v = $2 } END { print (v == "" ? "missing" : v) }'
+}
+expect_eq "metrics before: no audit row dropped" 0 "$(metric regwarden_audit_rows_dropped_total)"
 ACCEPT=(-H 'Accept: application/vnd.oci.image.manifest.v1+json')
 
 # Every manifest GET of the test goes in LEDGER as "phase code request-id
@@ -121,6 +128,19 @@ expect_oci_error "full: a refusal is still a 403 (it serves nothing)" 403 DENIED
 expect_eq "full: with the policy's message and the request id" \
 	"$DENY_MSG (request $(hdr X-Request-Id))" "$(oci_message)"
 DENY_FULL_ID=$(hdr X-Request-Id)
+# Three 503s and the refusal above could not queue their rows.
+DROPPED=$(metric regwarden_audit_rows_dropped_total)
+if [ "$DROPPED" != missing ] && [ "$DROPPED" -ge 4 ]; then
+	pass "metrics: regwarden_audit_rows_dropped_total moved to $DROPPED"
+else
+	fail "metrics: regwarden_audit_rows_dropped_total is $DROPPED, expected at least 4"
+fi
+DEPTH=$(metric regwarden_audit_queue_depth)
+if [ "$DEPTH" != missing ] && [ "$DEPTH" -ge 1 ]; then
+	pass "metrics: regwarden_audit_queue_depth $DEPTH (the rows kept while the disk is full)"
+else
+	fail "metrics: regwarden_audit_queue_depth is $DEPTH while rows wait"
+fi
 expect_contains "full: the refusal's missing audit row is logged" \
 	"request $DENY_FULL_ID: no audit row for its deny verdict on other/thing: $WHY" \
 	"$(cat "$RW_LOG")"
