@@ -6,7 +6,8 @@
  * Module cli/ (library rw_cli): every command but `serve`: these, and
  * `check` and `explain` (explain.h), `sign` (sign.h), `verify-bundle`
  * (below), with the blocking registry client they share (upclient.h);
- * main.c dispatches.  May call server/ (its config, the facts gathering
+ * main.c dispatches, after cmdtab.c's table answered any --help (the
+ * table also makes the completion scripts, completion.c).  May call server/ (its config, the facts gathering
  * and manifest parsing that `explain` shares with admission, upstream
  * token auth), scanreport/, policy/ (and policy/sig/), db/ and util/;
  * nothing calls cli/.  Single-threaded: each command runs once per

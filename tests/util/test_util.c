@@ -139,6 +139,39 @@ test_log_json_escapes(void **state)
 	    "unknown log format \"yaml\" (expected auto, text, json)");
 }
 
+/* '#' and '?' keys: bare numbers and booleans in JSON, strings otherwise. */
+static void
+test_log_json_types(void **state)
+{
+	char path[] = "/tmp/rwlogXXXXXX", line[512];
+	struct rw_err err;
+	FILE *fp;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	rw_err_clear(&err);
+	assert_int_equal(rw_log_open(path, "json", &err), RW_OK);
+	rw_log_kv(RW_LOG_INFO, "r2", "request", "#status", "403", "#ms", "0",
+	    "#neg", "-12.5", "#bad", "12x", "#lead", "012", "#empty", "",
+	    "?cached", "true", "?no", "false", "?odd", "yes",
+	    (const char *)NULL);
+	assert_int_equal(rw_log_open(path, "text", &err), RW_OK);
+	rw_log_kv(RW_LOG_INFO, "r2", "request", "#status", "403", "?cached",
+	    "true", (const char *)NULL);
+	assert_int_equal(rw_log_open(NULL, "text", &err), RW_OK);
+	fp = fdopen(fd, "r");
+	assert_non_null(fgets(line, sizeof(line), fp));
+	assert_non_null(strstr(line, "\"event\":\"request\",\"status\":403,"
+	    "\"ms\":0,\"neg\":-12.5,\"bad\":\"12x\",\"lead\":\"012\","
+	    "\"empty\":\"\",\"cached\":true,\"no\":false,\"odd\":\"yes\"}"));
+	assert_non_null(fgets(line, sizeof(line), fp));
+	assert_non_null(strstr(line, " request status=403 cached=true\n"));
+	fclose(fp);
+	unlink(path);
+}
+
 /* One bit per case (8, to fit an exit status): accepted as this process? */
 static int
 secret_cases(void)
@@ -197,6 +230,7 @@ main(void)
 		cmocka_unit_test(test_parse_i64),
 		cmocka_unit_test(test_diags),
 		cmocka_unit_test(test_log_json_escapes),
+		cmocka_unit_test(test_log_json_types),
 		cmocka_unit_test(test_secret_mode),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
