@@ -194,6 +194,16 @@ with tempfile.TemporaryDirectory() as etc:
     check("with \"database\": refused for that key alone (needs the PostgreSQL release)",
           r.returncode == 1 and out.count("\n") == 1 and 'unknown key "database"' in out, out)
     del cfg["database"]
+    # check-config runs serve's preflight: the TLS pair must be readable and
+    # the state_dir writable, as the Secret and the volume make them in a pod.
+    os.makedirs(os.path.join(etc, "tls"))
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=regwarden",
+                    "-days", "1", "-keyout", os.path.join(etc, "tls", "tls.key"),
+                    "-out", os.path.join(etc, "tls", "tls.crt")],
+                   capture_output=True, check=True)
+    os.chmod(os.path.join(etc, "tls", "tls.key"), 0o600)
+    cfg["state_dir"] = os.path.join(etc, "state")
     with open(path, "w") as f:
         json.dump(cfg, f)
     r = subprocess.run([BIN, "check-config", path], capture_output=True, text=True)
