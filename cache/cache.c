@@ -37,6 +37,7 @@ struct entry {
 	int64_t		 announced;	/* -1 unknown */
 	uint64_t	 reserve;	/* bytes counted in c->reserved */
 	int64_t		 used_ns;
+	struct cache_rd	*waiters;	/* parked followers, to unpark */
 	struct entry	*hnext;
 	struct entry	*prev, *next;	/* LRU, most recent at head */
 };
@@ -59,6 +60,9 @@ struct cache_rd {
 	struct entry	*e;		/* a follower's entry, else NULL */
 	int		 fd;		/* own descriptor of a complete blob */
 	int64_t		 size;
+	struct cache_hooks hooks;	/* park/unpark instead of waiting */
+	int		 parked;	/* on its entry's waiters list */
+	struct cache_rd	*wnext;
 };
 
 struct cache_wr {
@@ -169,6 +173,54 @@ lru_push(struct cache *c, struct entry *e)
 	c->head = e;
 	if (c->tail == NULL)
 		c->tail = e;
+}
+
+/*
+ * The writer moved (bytes, a size, the end): wake blocked readers and
+ * unpark parked ones.  Mutex held, as xfer's wake() holds its own: a
+ * follower unlinks itself under it before it goes, so none is unparked
+ * after it closed.
+ */
+static void
+wake(struct cache *c, struct entry *e)
+{
+	struct cache_rd *rd, *next;
+
+	pthread_cond_broadcast(&c->cv);
+	for (rd = e->waiters; rd != NULL; rd = next) {
+		next = rd->wnext;
+		rd->parked = 0;
+		rd->wnext = NULL;
+		rd->hooks.unpark(rd->hooks.arg);
+	}
+	e->waiters = NULL;
+}
+
+/* Park RD on its entry until the writer moves (mutex held). */
+static void
+park(struct cache_rd *rd)
+{
+	if (rd->parked)
+		return;
+	rd->parked = 1;
+	rd->wnext = rd->e->waiters;
+	rd->e->waiters = rd;
+	rd->hooks.park(rd->hooks.arg);
+}
+
+static void
+unpark_self(struct cache_rd *rd)
+{
+	struct cache_rd **p;
+
+	if (!rd->parked)
+		return;
+	for (p = &rd->e->waiters; *p != NULL; p = &(*p)->wnext)
+		if (*p == rd) {
+			*p = rd->wnext;
+			break;
+		}
+	rd->parked = 0;
 }
 
 /*
@@ -625,7 +677,12 @@ cache_rd_fd(const struct cache_rd *rd)
 	return rd->e == NULL ? rd->fd : -1;
 }
 
-/* Bytes of a followed blob readable at OFF, waiting for the writer. */
+/*
+ * Bytes of a followed blob readable at OFF, waiting for the writer (or
+ * parking, with hooks and no timeout).  While the blob is written its last
+ * byte is held back: a follower's client must not get every byte of a
+ * blob that then fails its digest, as the upstream stream holds its own.
+ */
 static ssize_t
 wait_for(struct cache_rd *rd, uint64_t off, int timeout_ms)
 {
@@ -642,17 +699,23 @@ wait_for(struct cache_rd *rd, uint64_t off, int timeout_ms)
 		until.tv_nsec -= 1000000000;
 	}
 	pthread_mutex_lock(&c->mu);
-	while (e->state == E_FILLING && off >= e->size)
+	while (e->state == E_FILLING && off + 1 >= e->size &&
+	    (timeout_ms > 0 || rd->hooks.park == NULL))
 		if (pthread_cond_timedwait(&c->cv, &c->mu, &until) ==
-		    ETIMEDOUT && e->state == E_FILLING && off >= e->size)
+		    ETIMEDOUT)
 			break;
 	if (e->state == E_FAILED)
 		n = RW_EIO;
-	else if (off < e->size)
+	else if (e->state == E_FILLING && off + 1 < e->size)
+		n = (ssize_t)(e->size - 1 - off);
+	else if (e->state == E_READY && off < e->size)
 		n = (ssize_t)(e->size - off);
 	else if (e->state == E_READY)
 		n = off == e->size ? 0 : RW_EINVAL;
-	else
+	else if (timeout_ms == 0 && rd->hooks.park != NULL) {
+		park(rd);
+		n = RW_EBUSY;
+	} else
 		n = RW_ETIMEOUT;
 	if (e->state == E_READY)
 		rd->size = (int64_t)e->size;
@@ -691,6 +754,40 @@ cache_rd_read(struct cache_rd *rd, uint64_t off, void *buf, size_t len,
 }
 
 void
+cache_rd_set_hooks(struct cache_rd *rd, const struct cache_hooks *h)
+{
+	rd->hooks = *h;
+}
+
+int64_t
+cache_rd_wait_size(struct cache_rd *rd)
+{
+	struct cache *c = rd->c;
+	struct entry *e = rd->e;
+	int64_t n;
+
+	if (e == NULL)
+		return rd->size;
+	pthread_mutex_lock(&c->mu);
+	if (e->state == E_FAILED) {
+		n = RW_EIO;
+	} else if (e->state == E_READY) {
+		n = (int64_t)e->size;
+	} else if (e->announced >= 0) {
+		n = e->announced;
+	} else if (rd->hooks.park != NULL) {
+		park(rd);
+		n = RW_EBUSY;
+	} else {
+		n = RW_EBUSY;
+	}
+	if (n >= 0)
+		rd->size = n;
+	pthread_mutex_unlock(&c->mu);
+	return n;
+}
+
+void
 cache_rd_note_served(struct cache_rd *rd, uint64_t n)
 {
 	pthread_mutex_lock(&rd->c->mu);
@@ -705,6 +802,7 @@ cache_rd_close(struct cache_rd *rd)
 		return;
 	if (rd->e != NULL) {
 		pthread_mutex_lock(&rd->c->mu);
+		unpark_self(rd);
 		unref(rd->c, rd->e);
 		pthread_mutex_unlock(&rd->c->mu);
 	} else if (rd->fd >= 0) {
@@ -735,7 +833,7 @@ fail_locked(struct cache_wr *w, int code)
 	e->reserve = 0;
 	c->st.filling--;
 	c->st.fill_failures++;
-	pthread_cond_broadcast(&c->cv);
+	wake(c, e);
 	(void)unlink(w->tmp);
 }
 
@@ -811,9 +909,35 @@ cache_wr_write(struct cache_wr *w, const void *data, size_t len,
 	rw_hash_update(&w->h, data, len);
 	pthread_mutex_lock(&c->mu);
 	w->e->size += len;
-	pthread_cond_broadcast(&c->cv);
+	wake(c, w->e);
 	pthread_mutex_unlock(&c->mu);
 	return RW_OK;
+}
+
+int
+cache_wr_announce(struct cache_wr *w, int64_t size)
+{
+	struct cache *c = w->c;
+	struct entry *e = w->e;
+	int ok;
+
+	if (w->failed != 0)
+		return w->failed;
+	pthread_mutex_lock(&c->mu);
+	ok = size >= 0 && (uint64_t)size >= e->size &&
+	    (uint64_t)size <= c->max_bytes &&
+	    ((uint64_t)size <= e->reserve ||
+	    make_room(c, (uint64_t)size - e->reserve));
+	if (ok) {
+		if ((uint64_t)size > e->reserve) {
+			c->reserved += (uint64_t)size - e->reserve;
+			e->reserve = (uint64_t)size;
+		}
+		e->announced = size;
+		wake(c, e);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return ok ? RW_OK : fail(w, RW_ETOOBIG);
 }
 
 /* Release the writer's reference and the handle. */
@@ -880,7 +1004,7 @@ cache_wr_commit(struct cache_wr *w, struct rw_err *err)
 		e->used_ns = stamp(c);
 		set_mtime(e->fd, e->used_ns);
 		lru_push(c, e);
-		pthread_cond_broadcast(&c->cv);
+		wake(c, e);
 	}
 	pthread_mutex_unlock(&c->mu);
 	wr_free(w);

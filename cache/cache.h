@@ -101,6 +101,32 @@ int		 cache_get(struct cache *c, const char *digest, int64_t size,
 
 /* -------------------------------------------------------------- readers */
 
+/* How a follower waits without blocking its thread (an event loop's
+ * suspend and resume). */
+struct cache_hooks {
+	void	(*park)(void *arg);	/* e.g. MHD_suspend_connection */
+	void	(*unpark)(void *arg);	/* e.g. MHD_resume_connection */
+	void	*arg;
+};
+
+/**
+ * Make RD park instead of waiting: a read with TIMEOUT_MS 0, or
+ * cache_rd_wait_size, that finds nothing calls H->park (with the cache's
+ * mutex held) and returns RW_EBUSY; H->unpark is called (from the
+ * writer's thread, mutex held) when the writer appends, announces, ends
+ * or fails, and never after cache_rd_close.
+ */
+void		 cache_rd_set_hooks(struct cache_rd *rd,
+		    const struct cache_hooks *h);
+
+/**
+ * The blob's size once known: at once for a complete blob, else when its
+ * writer announces it (cache_wr_announce).  Returns it, RW_EBUSY (not yet;
+ * parked when RD has hooks) or RW_EIO (the writer failed first: the
+ * caller fetches the blob itself).
+ */
+int64_t		 cache_rd_wait_size(struct cache_rd *rd);
+
 /** Size of the blob: known for a complete blob or an announced one, else -1. */
 int64_t		 cache_rd_size(const struct cache_rd *rd);
 
@@ -112,10 +138,12 @@ int		 cache_rd_fd(const struct cache_rd *rd);
 
 /**
  * Read up to LEN bytes at OFF into BUF.  For a blob being written, waits
- * up to TIMEOUT_MS for bytes past what has arrived.  Returns the count
- * read (> 0), 0 at the end of a complete blob, or RW_EIO (the writer
- * failed: the blob will not be cached), RW_ETIMEOUT, RW_EINVAL (OFF past
- * the end).
+ * up to TIMEOUT_MS for bytes past what has arrived (its last byte is held
+ * back until the blob is verified, so no follower gets every byte of a
+ * blob that fails).  Returns the count read (> 0), 0 at the end of a
+ * complete blob, or RW_EIO (the writer failed: the blob will not be
+ * cached), RW_ETIMEOUT, RW_EBUSY (parked, see cache_rd_set_hooks),
+ * RW_EINVAL (OFF past the end).
  */
 ssize_t		 cache_rd_read(struct cache_rd *rd, uint64_t off, void *buf,
 		    size_t len, int timeout_ms);
@@ -136,6 +164,14 @@ void		 cache_rd_close(struct cache_rd *rd);
  */
 int		 cache_wr_write(struct cache_wr *wr, const void *data,
 		    size_t len, struct rw_err *err);
+
+/**
+ * The size the upstream announced, once the writer knows it (cache_get was
+ * given -1): room is made for it now.  Returns RW_OK, or RW_ETOOBIG (it
+ * does not fit, or fewer bytes than already written), after which the blob
+ * is abandoned as by a failed write.
+ */
+int		 cache_wr_announce(struct cache_wr *w, int64_t size);
 
 /**
  * Verify and publish: the bytes must hash to the digest (and match the

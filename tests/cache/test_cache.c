@@ -598,6 +598,85 @@ test_full_disk(void **state)
 	free(b[2]);
 }
 
+struct hookcount {
+	int	 parks;
+	int	 unparks;
+};
+
+static void
+count_park(void *arg)
+{
+	((struct hookcount *)arg)->parks++;
+}
+
+static void
+count_unpark(void *arg)
+{
+	((struct hookcount *)arg)->unparks++;
+}
+
+/* A follower on an event loop parks, and is unparked as the writer moves. */
+static void
+test_parked_follower(void **state)
+{
+	char dir[256], d[RW_DIGEST_MAX], buf[2000];
+	unsigned char *b = blob(1000, 40, d);
+	struct hookcount hc = { 0, 0 };
+	struct cache_hooks h = { count_park, count_unpark, &hc };
+	struct cache_rd *rd, *rd2;
+	struct cache_wr *wr, *wr2;
+	struct rw_err err;
+	struct cache *c;
+
+	(void)state;
+	fresh_dir(dir, sizeof(dir), "park");
+	c = open_cache(dir, 1 << 20, 0);
+	rw_err_clear(&err);
+	assert_int_equal(cache_get(c, d, -1, &rd, &wr, &err), RW_OK);
+	assert_int_equal(cache_get(c, d, -1, &rd, &wr2, &err), RW_OK);
+	cache_rd_set_hooks(rd, &h);
+	assert_int_equal(cache_rd_wait_size(rd), RW_EBUSY);
+	assert_int_equal(hc.parks, 1);
+	assert_int_equal(cache_wr_announce(wr, 1000), RW_OK);
+	assert_int_equal(hc.unparks, 1);
+	assert_int_equal(cache_rd_wait_size(rd), 1000);
+	assert_int_equal(cache_rd_read(rd, 0, buf, sizeof(buf), 0), RW_EBUSY);
+	assert_int_equal(hc.parks, 2);
+	assert_int_equal(cache_wr_write(wr, b, 1000, &err), RW_OK);
+	assert_int_equal(hc.unparks, 2);
+	/* All written, not yet verified: the last byte waits. */
+	assert_int_equal(cache_rd_read(rd, 0, buf, sizeof(buf), 0), 999);
+	assert_int_equal(cache_rd_read(rd, 999, buf, sizeof(buf), 0), RW_EBUSY);
+	assert_int_equal(cache_wr_commit(wr, &err), RW_OK);
+	assert_int_equal(hc.unparks, 3);
+	assert_int_equal(cache_rd_read(rd, 999, buf, sizeof(buf), 0), 1);
+	assert_int_equal(buf[0], (char)b[999]);
+	assert_int_equal(cache_rd_read(rd, 1000, buf, sizeof(buf), 0), 0);
+	cache_rd_close(rd);
+
+	/* A writer that fails before it knows the size: the follower is told
+	 * to fetch for itself, and a closed follower is never unparked. */
+	free(b);
+	b = blob(1000, 41, d);
+	assert_int_equal(cache_get(c, d, -1, &rd, &wr, &err), RW_OK);
+	assert_int_equal(cache_get(c, d, -1, &rd, &wr2, &err), RW_OK);
+	assert_int_equal(cache_get(c, d, -1, &rd2, &wr2, &err), RW_OK);
+	cache_rd_set_hooks(rd, &h);
+	cache_rd_set_hooks(rd2, &h);
+	assert_int_equal(cache_rd_wait_size(rd), RW_EBUSY);
+	assert_int_equal(cache_rd_wait_size(rd2), RW_EBUSY);
+	assert_int_equal(hc.parks, 5);
+	cache_rd_close(rd2);
+	assert_int_equal(cache_wr_announce(wr, (1 << 20) + 1), RW_ETOOBIG);
+	assert_int_equal(hc.unparks, 4);
+	assert_int_equal(cache_rd_wait_size(rd), RW_EIO);
+	cache_rd_close(rd);
+	cache_wr_abort(wr);
+	assert_int_equal(count_files(dir, "tmp"), 0);
+	cache_free(c);
+	free(b);
+}
+
 int
 main(void)
 {
@@ -609,6 +688,7 @@ main(void)
 		cmocka_unit_test(test_short_and_long_blobs),
 		cmocka_unit_test(test_lru_by_size),
 		cmocka_unit_test(test_restart_keeps_blobs_and_order),
+		cmocka_unit_test(test_parked_follower),
 		cmocka_unit_test(test_full_disk),
 	};
 
