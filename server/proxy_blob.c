@@ -14,7 +14,7 @@
  * Large reads for the file-to-TLS loop: MHD hands the reader a buffer of
  * this size per connection and encrypts what it gets in one go.
  */
-#define CACHE_BLOCK	(256 * 1024)
+#define CACHE_BLOCK	(64 * 1024)
 
 /* ------------------------------------------------------------- Range */
 
