@@ -380,8 +380,8 @@ by_used(const void *a, const void *b)
 
 /* Append the blobs of DIR/blobs/ALG to *V (*N of them). */
 static int
-scan_alg(const struct cache *c, const char *alg, struct entry ***v,
-    size_t *n, size_t *cap, struct rw_err *err)
+scan_alg(const struct cache *c, const char *alg, int passive,
+    struct entry ***v, size_t *n, size_t *cap, struct rw_err *err)
 {
 	char path[PATH_MAX];
 	struct dirent *de;
@@ -409,7 +409,8 @@ scan_alg(const struct cache *c, const char *alg, struct entry ***v,
 		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
 		    !S_ISREG(st.st_mode)) {
 			/* Not ours: a store holds only what it verified. */
-			(void)unlinkat(dirfd(d), de->d_name, 0);
+			if (!passive)
+				(void)unlinkat(dirfd(d), de->d_name, 0);
 			continue;
 		}
 		if (*n == *cap) {
@@ -440,15 +441,15 @@ nomem:
 
 /* Index what is on disk, oldest first so the newest ends at the head. */
 static int
-rebuild(struct cache *c, struct rw_err *err)
+rebuild(struct cache *c, int passive, struct rw_err *err)
 {
 	struct entry **v = NULL;
 	size_t n = 0, cap = 0, i;
 	int rc;
 
-	rc = scan_alg(c, "sha256", &v, &n, &cap, err);
+	rc = scan_alg(c, "sha256", passive, &v, &n, &cap, err);
 	if (rc == RW_OK)
-		rc = scan_alg(c, "sha512", &v, &n, &cap, err);
+		rc = scan_alg(c, "sha512", passive, &v, &n, &cap, err);
 	if (rc != RW_OK) {
 		for (i = 0; i < n; i++)
 			free(v[i]);
@@ -466,7 +467,8 @@ rebuild(struct cache *c, struct rw_err *err)
 			c->last_ns = v[i]->used_ns;
 	}
 	free(v);
-	(void)make_room(c, 0);
+	if (!passive)
+		(void)make_room(c, 0);
 	return RW_OK;
 }
 
@@ -475,7 +477,7 @@ cache_open(const struct cache_cfg *cfg, struct rw_err *err)
 {
 	struct cache *c;
 
-	if (cfg->max_bytes == 0) {
+	if (cfg->max_bytes == 0 && !cfg->passive) {
 		rw_err_set(err, RW_EINVAL, "cache: max_bytes must be > 0");
 		return NULL;
 	}
@@ -499,8 +501,9 @@ cache_open(const struct cache_cfg *cfg, struct rw_err *err)
 		pthread_cond_init(&c->cv, &ca);
 		pthread_condattr_destroy(&ca);
 	}
-	if (make_dirs(c, err) != RW_OK || clear_tmp(c, err) != RW_OK ||
-	    rebuild(c, err) != RW_OK) {
+	if (cfg->passive ? rebuild(c, 1, err) != RW_OK :
+	    make_dirs(c, err) != RW_OK || clear_tmp(c, err) != RW_OK ||
+	    rebuild(c, 0, err) != RW_OK) {
 		cache_free(c);
 		return NULL;
 	}

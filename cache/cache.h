@@ -43,6 +43,7 @@ struct cache_cfg {
 	const char	*dir;		/* created (0700) when missing */
 	uint64_t	 max_bytes;	/* complete blobs kept, at most */
 	uint64_t	 min_free_bytes; /* left free on DIR's file system */
+	int		 passive;	/* another process owns DIR: see cache_open */
 };
 
 /** Counters since cache_open, and the current size. */
@@ -70,7 +71,10 @@ struct cache_item {
  * Open (or create) the store in CFG->dir: makes DIR/blobs/sha256,
  * DIR/blobs/sha512 and DIR/tmp, removes what an earlier process left in
  * DIR/tmp, indexes the blobs found (names that are not a digest's hex are
- * removed too), and evicts down to the bounds.  Returns the store (free
+ * removed too), and evicts down to the bounds.  With CFG->passive (the
+ * command line looking at a running server's cache) it only indexes what
+ * is there: nothing is made, removed or evicted, and max_bytes may be 0;
+ * cache_remove still removes (the server then misses, and forgets it).  Returns the store (free
  * with cache_free) or NULL with ERR: RW_EIO ("DIR/blobs: <strerror>"),
  * RW_EINVAL (max_bytes 0), RW_ENOMEM.
  */

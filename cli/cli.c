@@ -931,17 +931,19 @@ cli_main_env(int argc, char **argv, const char *config_path,
 		if (strcmp(argv[0], commands[k].name) == 0)
 			break;
 	}
-	if (argc < 1 || k == sizeof(commands) / sizeof(commands[0])) {
-		cli_fail(env, "cli: expected \"pins\", \"audit\", \"scans\" "
-		    "or \"exceptions\"");
+	if (argc < 1 || (k == sizeof(commands) / sizeof(commands[0]) &&
+	    strcmp(argv[0], "cache") != 0)) {
+		cli_fail(env, "cli: expected \"pins\", \"audit\", \"scans\", "
+		    "\"exceptions\" or \"cache\"");
 		return CLI_EXIT_USAGE;
 	}
 	/* Let "-c FILE" sit right after the command word. */
 	if (argc >= 2 && (strcmp(argv[1], "-c") == 0 ||
 	    strcmp(argv[1], "--config") == 0)) {
 		if (argc < 3)
-			return cli_usage_error(env, commands[k].usage,
-			    "option -c needs a value");
+			return cli_usage_error(env, k < sizeof(commands) /
+			    sizeof(commands[0]) ? commands[k].usage :
+			    cli_cache_usage, "option -c needs a value");
 		config_path = argv[2];
 		skip = 2;
 	}
@@ -960,7 +962,11 @@ cli_main_env(int argc, char **argv, const char *config_path,
 	args[0] = argv[0];
 	memcpy(args + 1, argv + 1 + skip, (size_t)(argc - 1 - skip) *
 	    sizeof(*args));
-	rc = commands[k].fn(argc - skip, args, cfg->state_dir, env);
+	/* The cache needs its own keys of the config, not the database. */
+	if (k == sizeof(commands) / sizeof(commands[0]))
+		rc = cli_cache(argc - skip, args, cfg, env);
+	else
+		rc = commands[k].fn(argc - skip, args, cfg->state_dir, env);
 	free(args);
 	config_free(cfg);
 	return rc;

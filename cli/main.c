@@ -38,6 +38,8 @@ usage(FILE *fp)
 	    "--expires WHEN --reason TEXT | ls [--json] | rm ID\n"
 	    "       regwarden audit [-c config.json] [--denied] [--since DURATION] "
 	    "[--repo GLOB] [--json] [--limit N]\n"
+	    "       regwarden cache [-c config.json] ls [--json] | stats | "
+	    "purge [--digest DIGEST]\n"
 	    "       regwarden health [--ready] [-c config.json]  ask the admin "
 	    "listener (exit 0 healthy, 1 not)\n"
 	    "       regwarden version\n");
@@ -95,7 +97,8 @@ main(int argc, char **argv)
 		return server_serve(path);
 	}
 	if (strcmp(argv[1], "pins") == 0 || strcmp(argv[1], "audit") == 0 ||
-	    strcmp(argv[1], "scans") == 0 || strcmp(argv[1], "exceptions") == 0)
+	    strcmp(argv[1], "scans") == 0 || strcmp(argv[1], "exceptions") == 0 ||
+	    strcmp(argv[1], "cache") == 0)
 		return cli_main(argc - 1, argv + 1, path);
 	if (strcmp(argv[1], "health") == 0)
 		return health_main(argc - 1, argv + 1, path, stdout, stderr);

@@ -1035,7 +1035,7 @@ open_blob_cache(struct server *srv, const struct rw_config *cfg,
     struct rw_err *err)
 {
 	struct cache_cfg cc = { cfg->cache_dir, cfg->cache_max_bytes,
-	    cfg->cache_min_free_bytes };
+	    cfg->cache_min_free_bytes, 0 };
 	struct cache_stats st;
 
 	if (cfg->cache_dir == NULL)

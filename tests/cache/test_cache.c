@@ -52,7 +52,7 @@ fresh_dir(char *out, size_t size, const char *name)
 static struct cache *
 open_cache(const char *dir, uint64_t max, uint64_t min_free)
 {
-	struct cache_cfg cfg = { dir, max, min_free };
+	struct cache_cfg cfg = { dir, max, min_free, 0 };
 	struct rw_err err;
 	struct cache *c;
 
