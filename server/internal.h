@@ -60,6 +60,16 @@ struct authz_slot {
 	uint64_t	 expires_ms;
 };
 
+/* Which digest a tag was last admitted as, for pulls by tag while the
+ * upstream is down (proxy_offline.c). */
+#define TAGMEM_SLOTS	1024
+
+struct tagmem_slot {
+	char		 key[RW_DIGEST_MAX];
+	char		 digest[RW_DIGEST_MAX];
+	uint64_t	 expires_ms;
+};
+
 struct server {
 	pthread_mutex_t		 cfg_mu;
 	struct cfg_holder	*active;	/* server_active_cfg (style §6) */
@@ -75,6 +85,7 @@ struct server {
 	pthread_mutex_t		 state_mu;	/* upstates and authz */
 	struct upstate		 upstates[UPSTATE_MAX];
 	struct authz_slot	 authz[AUTHZ_SLOTS];
+	struct tagmem_slot	 tagmem[TAGMEM_SLOTS];
 	struct denial_table	*denials;	/* denial digests HEAD handed out */
 
 	struct policy_holder	*policy;	/* under cfg_mu; NULL: none */
@@ -381,6 +392,22 @@ void	 decide_host(const struct cfg_upstream *up, char *out, size_t size);
 
 /** Release per-request proxy state (transfers, cache entries). */
 void	 proxy_cleanup(struct request *rq);
+
+/* --- proxy_offline.c ---------------------------------------------------- */
+
+/** RQ's tag was admitted as RQ->digest for TTL seconds: remember it. */
+void	 proxy_offline_note(struct request *rq, const char *tag, int ttl);
+/**
+ * The upstream is down and RQ asks for a manifest by tag: when a pin or a
+ * tag verdict still within its TTL names a digest whose verified manifest
+ * is cached, RQ goes on to admission with it (returns 1); else 0.
+ */
+int	 proxy_offline_manifest(struct request *rq);
+/**
+ * A manifest by DIGEST from the cache for RQ, when RQ's client may have it
+ * and accepts its type: on to PH_DECIDE (returns 1); else 0 (proxy.c).
+ */
+int	 proxy_cached_manifest(struct request *rq, const char *digest);
 
 /* --- proxy_blob.c ------------------------------------------------------- */
 

@@ -74,6 +74,7 @@ struct metrics {
 	atomic_uint_fast64_t	 blob_bytes[2];	/* [upstream, cache] */
 	atomic_uint_fast64_t	 blob_store[3];	/* bytes, blobs, evictions */
 	atomic_int		 blob_on;
+	atomic_uint_fast64_t	 upstream_down;
 	struct atext		 policy;
 	struct atext		 version;
 };
@@ -283,6 +284,12 @@ void
 metrics_blob_bytes(struct metrics *m, int from_cache, uint64_t n)
 {
 	inc(&m->blob_bytes[from_cache != 0], n);
+}
+
+void
+metrics_upstream_down(struct metrics *m)
+{
+	inc(&m->upstream_down, 1);
 }
 
 void
@@ -550,6 +557,11 @@ render_blob_cache(struct out *o, struct metrics *m)
 	family(o, "blob_cache_blobs", "gauge", "Complete blobs in the cache.");
 	emit(o, "regwarden_blob_cache_blobs %llu\n",
 	    (unsigned long long)get(&m->blob_store[1]));
+	family(o, "upstream_unreachable_total", "counter",
+	    "Requests the upstream could not be reached for; the cache "
+	    "answers what it holds.");
+	emit(o, "regwarden_upstream_unreachable_total %llu\n",
+	    (unsigned long long)get(&m->upstream_down));
 }
 
 int

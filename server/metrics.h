@@ -99,6 +99,10 @@ void	 metrics_blob_bytes(struct metrics *m, int from_cache, uint64_t n);
 void	 metrics_set_blob_store(struct metrics *m, uint64_t bytes,
 	    uint64_t blobs, uint64_t evictions);
 
+/** One request the upstream could not be reached for (shown with the
+ * blob cache families). */
+void	 metrics_upstream_down(struct metrics *m);
+
 /** One upstream request that took USEC microseconds, start to last byte. */
 void	 metrics_upstream_latency(struct metrics *m, uint64_t usec);
 

@@ -254,6 +254,19 @@ accepts(struct request *rq, const char *media_type)
 	return a.ok;
 }
 
+int
+proxy_cached_manifest(struct request *rq, const char *digest)
+{
+	mcache_release(rq->entry);
+	rq->entry = mcache_get(rq->srv->mc, rq->rt.up->name, rq->rt.name,
+	    digest);
+	if (rq->entry == NULL || !proxy_authz_ok(rq) ||
+	    !accepts(rq, mcache_entry_media_type(rq->entry)))
+		return 0;
+	answer_manifest(rq);
+	return 1;
+}
+
 /* A verified manifest from the cache: on to admission. */
 static int
 answer_manifest(struct request *rq)

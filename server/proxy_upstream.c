@@ -126,6 +126,10 @@ proxy_upstream_unreachable(struct request *rq, struct xfer *x)
 		xfer_failed(x, why, sizeof(why));
 	log_warnx("upstream %s is down: %s", rq->rt.up->name,
 	    why[0] != '\0' ? why : rq->note);
+	metrics_upstream_down(rq->srv->metrics);
+	if (rq->rt.kind == ROUTE_MANIFEST && !rq->write_op &&
+	    rq->srv->cache != NULL && proxy_offline_manifest(rq))
+		return S_NEXT;
 	/* The version check answered here keeps clients that ping first
 	 * (containers/image) pulling what the caches still hold. */
 	if (rq->rt.kind == ROUTE_BASE && rq->srv->cache != NULL)

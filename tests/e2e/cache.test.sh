@@ -8,7 +8,10 @@
 #  - with the registry stopped, the admitted image pulls by digest through
 #    ctr and podman from the cache; the refused one still does not; a Range
 #    request (a resumed download) is answered 206 from the cache with the
-#    right bytes; the log says the upstream is down.
+#    right bytes; the log says the upstream is down;
+#  - by tag with the registry stopped: served only where a fresh tag
+#    verdict (ctr, podman) or a pin (`regwarden pins add`) names the digest;
+#    a tag nothing names answers 502.
 # SPDX-License-Identifier: Apache-2.0
 . "$(dirname "$0")/lib.sh"
 
@@ -137,6 +140,40 @@ else
 		"denied: regwarden: docker.io/e2e/bad@$BAD refused by rule \"bad\"" "$PODMAN_OUT"
 fi
 show_client_line podman "$PODMAN_OUT"
+
+# By tag: only where a pin or a fresh tag verdict says which digest.
+if ctr_pull "e2e/app:1.0.0"; then
+	pass "upstream down: ctr pulls e2e/app:1.0.0 (admitted as $APP a moment ago)"
+else
+	fail "upstream down: ctr pull e2e/app:1.0.0 failed: $CTR_OUT"
+fi
+show_client_line ctr "$CTR_OUT"
+if podman_pull "e2e/app:1.0.0"; then
+	pass "upstream down: podman pulls e2e/app:1.0.0"
+else
+	fail "upstream down: podman pull e2e/app:1.0.0 failed: $PODMAN_OUT"
+fi
+show_client_line podman "$PODMAN_OUT"
+expect_match "the log names the digest a tag was served as" \
+	"upstream local is down: e2e/app:1.0.0 served as $APP \(tag verdict\)" \
+	"$(grep -m1 'e2e/app:1.0.0 served as' "$RW_LOG")"
+if ctr_pull "e2e/app:never-pulled"; then
+	fail "upstream down: ctr pulled a tag nothing says the digest of: $CTR_OUT"
+else
+	expect_contains "upstream down: a tag no pin or verdict names is not served" "502 Bad Gateway" "$CTR_OUT"
+fi
+show_client_line ctr "$CTR_OUT"
+rw_admin pins add docker.io/e2e/app:pinned "$APP" >/dev/null 2>&1 ||
+	fail "regwarden pins add docker.io/e2e/app:pinned $APP failed"
+if ctr_pull "e2e/app:pinned"; then
+	pass "upstream down: ctr pulls e2e/app:pinned, a tag never pulled but pinned to $APP"
+else
+	fail "upstream down: ctr pull e2e/app:pinned failed: $CTR_OUT"
+fi
+show_client_line ctr "$CTR_OUT"
+expect_match "the log says the pin chose the digest" \
+	"upstream local is down: e2e/app:pinned served as $APP \(pin\)" \
+	"$(grep -m1 'e2e/app:pinned served as' "$RW_LOG")"
 
 # A resumed download: the rest of a layer from byte 1000000 on.
 L=${APP_BLOBS[1]}

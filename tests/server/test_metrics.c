@@ -420,7 +420,12 @@ test_blob_cache(void **state)
 	metrics_blob_lookup(m, 7);	/* out of range: not counted */
 	metrics_blob_bytes(m, 0, 300);
 	metrics_set_blob_store(m, 4096, 2, 5);
+	metrics_upstream_down(m);
+	metrics_upstream_down(m);
 	text = render(m);
+	lines = grep(text, "regwarden_upstream_unreachable");
+	expect_text(lines, "regwarden_upstream_unreachable_total 2\n");
+	free(lines);
 	lines = grep(text, "regwarden_blob");
 	expect_text(lines,
 	    "regwarden_blob_cache_lookups_total{result=\"miss\"} 1\n"
