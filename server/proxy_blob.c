@@ -220,6 +220,10 @@ proxy_blob_upstream_answer(struct request *rq, long status, uint64_t len)
 	struct cache_rd *rd = NULL;
 	struct rw_err err;
 
+	if (rq->srv->cache == NULL)
+		return;
+	/* The upstream let this client read the repository: its next blobs
+	 * may come from the cache, as its cached manifests may. */
 	if (status == 200 && !proxy_credentials_mode(rq))
 		proxy_authz_store(rq);
 	if (rq->cwr == NULL && rq->cache_fill && status == 200 &&

@@ -535,6 +535,25 @@ test_restart_keeps_blobs_and_order(void **state)
 		hit_is(c, d[i], b[i], 1000 + (size_t)i);
 	cache_free(c);
 
+	/* Passive (the CLI beside a server): sees all, touches nothing. */
+	{
+		struct cache_cfg pc = { dir, 0, 0, 1 };
+		struct rw_err err;
+
+		snprintf(path, sizeof(path), "%s/tmp/inflight.0123", dir);
+		fp = fopen(path, "w");
+		assert_non_null(fp);
+		fclose(fp);
+		rw_err_clear(&err);
+		c = cache_open(&pc, &err);
+		assert_non_null(c);
+		cache_stats(c, &st);
+		assert_int_equal(st.entries, 3);
+		assert_int_equal(count_files(dir, "tmp"), 1);
+		cache_free(c);
+		assert_int_equal(unlink(path), 0);
+	}
+
 	/* A smaller bound at the next start evicts the least recent only. */
 	c = open_cache(dir, 2500, 0);
 	memcpy(want[0], d[1], RW_DIGEST_MAX);

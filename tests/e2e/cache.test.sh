@@ -192,4 +192,12 @@ expect_eq "its Content-Range" "bytes */$(stat -c %s "$E2E_TMP/app/blobs/sha256/$
 expect_match "the log says the upstream is down" "upstream local is down: " "$(grep -m1 'upstream local is down' "$RW_LOG")"
 
 stop_regwarden_checked
+
+# The index is rebuilt from the folder: the CLI reads it as a restart would.
+CLI_LS=$(rw_admin cache ls 2>&1)
+for d in "${APP_BLOBS[@]}"; do
+	expect_contains "regwarden cache ls lists $d" "$d" "$CLI_LS"
+done
+expect_eq "regwarden cache ls lists three blobs under its header" 4 "$(printf '%s\n' "$CLI_LS" | wc -l)"
+log "$(rw_admin cache stats 2>&1 | tr '\n' ' ')"
 finish
