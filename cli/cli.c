@@ -932,17 +932,19 @@ cli_main_env(int argc, char **argv, const char *config_path,
 		if (strcmp(argv[0], commands[k].name) == 0)
 			break;
 	}
-	if (argc < 1 || k == sizeof(commands) / sizeof(commands[0])) {
-		cli_fail(env, "cli: expected \"pins\", \"audit\", \"scans\" "
-		    "or \"exceptions\"");
+	if (argc < 1 || (k == sizeof(commands) / sizeof(commands[0]) &&
+	    strcmp(argv[0], "cache") != 0)) {
+		cli_fail(env, "cli: expected \"pins\", \"audit\", \"scans\", "
+		    "\"exceptions\" or \"cache\"");
 		return CLI_EXIT_USAGE;
 	}
 	/* Let "-c FILE" sit right after the command word. */
 	if (argc >= 2 && (strcmp(argv[1], "-c") == 0 ||
 	    strcmp(argv[1], "--config") == 0)) {
 		if (argc < 3)
-			return cli_usage_error(env, commands[k].usage,
-			    "option -c needs a value");
+			return cli_usage_error(env, k < sizeof(commands) /
+			    sizeof(commands[0]) ? commands[k].usage :
+			    cli_cache_usage, "option -c needs a value");
 		config_path = argv[2];
 		skip = 2;
 	} else if (argc >= 2 && strncmp(argv[1], "--config=", 9) == 0) {
@@ -970,7 +972,11 @@ cli_main_env(int argc, char **argv, const char *config_path,
 		cenv.policy_path = cfg->policy_path;
 	if (cenv.user == env->userbuf)
 		cenv.user = cenv.userbuf;
-	rc = commands[k].fn(argc - skip, args, cfg->state_dir, &cenv);
+	/* The cache needs its own keys of the config, not the database. */
+	if (k == sizeof(commands) / sizeof(commands[0]))
+		rc = cli_cache(argc - skip, args, cfg, &cenv);
+	else
+		rc = commands[k].fn(argc - skip, args, cfg->state_dir, &cenv);
 	free(args);
 	config_free(cfg);
 	return rc;

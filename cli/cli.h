@@ -113,6 +113,18 @@ int	 cli_main_env(int argc, char **argv, const char *config_path,
 int	 cli_pins(int argc, char **argv, const char *state_dir,
 	    const struct cli_env *env);
 
+struct rw_config;
+/**
+ * `cache` with ARGV[0] = "cache": ls (least recently used first: digest,
+ * size, last use; --json), stats, purge [--digest D] (one blob, or all),
+ * on CFG's cache folder, opened passively beside a running server (which
+ * misses a purged blob at its next request and forgets it).  Exit 1 when
+ * the config has no "cache" or a digest to purge is not there.
+ */
+int	 cli_cache(int argc, char **argv, const struct rw_config *cfg,
+	    const struct cli_env *env);
+extern const char cli_cache_usage[];
+
 /** `audit` with ARGV[0] = "audit"; as cli_pins. */
 int	 cli_audit(int argc, char **argv, const char *state_dir,
 	    const struct cli_env *env);

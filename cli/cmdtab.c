@@ -49,6 +49,7 @@ const char cli_top_usage[] =
     "  scans          vulnerability reports: import, ls\n"
     "  exceptions     vulnerability exceptions: add, ls, rm\n"
     "  audit          the decisions recorded\n"
+    "  cache          the blob cache: ls, stats, purge\n"
     "  health         ask a running regwarden whether it is alive or ready\n"
     "  completion     a bash or zsh completion script\n"
     "  version        print the version\n"
@@ -76,6 +77,9 @@ static const char *const exc_opts[] = { CONFIG_OPTS, "--repo=",
 static const char *const exc_subs[] = { "add", "ls", "rm", NULL };
 static const char *const audit_opts[] = { CONFIG_OPTS, "--denied",
 	"--since=", "--repo=", "--json", "--limit=", NULL };
+static const char *const cache_opts[] = { CONFIG_OPTS, "--json",
+	"--digest=", NULL };
+static const char *const cache_subs[] = { "ls", "stats", "purge", NULL };
 static const char *const health_opts[] = { CONFIG_OPTS, "--ready", NULL };
 static const char *const completion_subs[] = { "bash", "zsh", NULL };
 static const char *const no_opts[] = { NULL };
@@ -91,6 +95,7 @@ const struct cli_cmd cli_commands[] = {
 	{ "scans", scans_subs, scans_opts, cli_scans_usage },
 	{ "exceptions", exc_subs, exc_opts, cli_exceptions_usage },
 	{ "audit", NULL, audit_opts, cli_audit_usage },
+	{ "cache", cache_subs, cache_opts, cli_cache_usage },
 	{ "health", NULL, health_opts, health_usage },
 	{ "completion", completion_subs, no_opts, completion_usage },
 	{ "version", NULL, no_opts, version_usage },

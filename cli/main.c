@@ -84,7 +84,8 @@ main(int argc, char **argv)
 		return server_serve(path);
 	}
 	if (strcmp(argv[1], "pins") == 0 || strcmp(argv[1], "audit") == 0 ||
-	    strcmp(argv[1], "scans") == 0 || strcmp(argv[1], "exceptions") == 0)
+	    strcmp(argv[1], "scans") == 0 || strcmp(argv[1], "exceptions") == 0 ||
+	    strcmp(argv[1], "cache") == 0)
 		return cli_main(argc - 1, argv + 1, path);
 	if (strcmp(argv[1], "health") == 0)
 		return health_main(argc - 1, argv + 1, path, stdout, stderr);

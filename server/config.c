@@ -1117,6 +1117,16 @@ static const struct field scanner_fields[] = {
 	{ .key = NULL },
 };
 
+/* "cache": absent, no cache; its dir is required when it is given. */
+static const struct field cache_fields[] = {
+	{ .key = "dir", .type = F_PATH, .required = 1, .off = OFF(cache_dir) },
+	INT("max_bytes", W_SIZE, 1048576, INT64_MAX, INT64_C(10737418240),
+	    cache_max_bytes),
+	INT("min_free_bytes", W_SIZE, 0, INT64_MAX, INT64_C(1073741824),
+	    cache_min_free_bytes),
+	{ .key = NULL },
+};
+
 /* "token_file" is read by admin_post, once "listen" is known. */
 static const struct field admin_fields[] = {
 	{ .key = "listen", .type = F_FN, .fn = admin_listen_fn },
@@ -1145,6 +1155,7 @@ static const struct field root_fields[] = {
 	{ .key = "verify_blobs", .type = F_BOOL, .def = 0,
 	  .off = OFF(verify_blobs) },
 	{ .key = "decision_cache", .type = F_OBJ, .sub = decision_cache_fields },
+	{ .key = "cache", .type = F_OBJ, .sub = cache_fields },
 	{ .key = "scanner", .type = F_OBJ, .sub = scanner_fields },
 	{ .key = "admin", .type = F_OBJ, .sub = admin_fields },
 	{ .key = NULL },
@@ -1417,6 +1428,7 @@ config_free(struct rw_config *cfg)
 	free(cfg->log_file);
 	free(cfg->log_format);
 	free(cfg->policy_path);
+	free(cfg->cache_dir);
 	free(cfg->dir);
 	free(cfg->admin_host);
 	for (i = 0; cfg->scanner_argv != NULL && cfg->scanner_argv[i] != NULL;

@@ -98,6 +98,11 @@ struct rw_config {
 	int		 blob_gate;	/* serve only blobs of admitted manifests */
 	int		 verify_blobs;	/* hash streamed blobs against their digest */
 
+	/* the blob cache on disk (cache/); off when cache_dir is NULL */
+	char		*cache_dir;
+	size_t		 cache_max_bytes;
+	size_t		 cache_min_free_bytes;
+
 	/* hold-until-scanned: the scanner command (NULL = none configured) */
 	char		**scanner_argv;	/* NULL-terminated, "{ref}" "{digest}" */
 	int		 scanner_timeout; /* seconds one run may take */

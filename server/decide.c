@@ -773,6 +773,8 @@ store(struct request *rq, const struct verdict *v)
 	}
 	dcache_complete(rq->srv->dc, rq->dkey, &rq->dv, rw_now_ms() + keep_ms);
 	rq->leading = 0;
+	if (tag != NULL && v->kind != VERDICT_DENY && keep_ms > 0)
+		proxy_offline_note(rq, tag, (int)(keep_ms / 1000));
 }
 
 /* ----------------------------------------------------- record & answer */

@@ -409,6 +409,8 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	rq->x = NULL;
 	xfer_release(rq->aux);
 	rq->aux = NULL;
+	/* A blob copied on the way is kept only when its client got it all. */
+	proxy_blob_done(rq, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	request_unref(rq);
 }
 
@@ -439,15 +441,22 @@ stream_free(void *cls)
 }
 
 struct MHD_Response *
-front_stream_response(struct request *rq, uint64_t size)
+front_reader_response(struct request *rq, uint64_t size, size_t block,
+    MHD_ContentReaderCallback reader)
 {
 	struct MHD_Response *r;
 
-	r = MHD_create_response_from_callback(size, STREAM_BLOCK,
-	    stream_reader, rq, stream_free);
+	r = MHD_create_response_from_callback(size, block, reader, rq,
+	    stream_free);
 	if (r != NULL)
 		atomic_fetch_add(&rq->refs, 1);
 	return r;
+}
+
+struct MHD_Response *
+front_stream_response(struct request *rq, uint64_t size)
+{
+	return front_reader_response(rq, size, STREAM_BLOCK, stream_reader);
 }
 
 static ssize_t
@@ -1010,6 +1019,12 @@ hook_metrics(void *arg, struct rw_buf *out)
 	rw_err_clear(&err);
 	(void)auditq_state(srv->auditq, &waiting, &err);
 	metrics_set_auditq(srv->metrics, (int64_t)waiting);
+	if (srv->cache != NULL) {
+		struct cache_stats cs;
+		cache_stats(srv->cache, &cs);
+		metrics_set_blob_store(srv->metrics, cs.bytes, cs.entries,
+		    cs.evictions);
+	}
 	metrics_render(srv->metrics, out);
 }
 
@@ -1082,6 +1097,28 @@ scanner_ran(void *arg, int ok, uint64_t ms)
 /* A scanner run by webhook has no command; its template is never run. */
 static const char *const webhook_argv[] = { "webhook", NULL };
 
+/* The blob cache on disk, when configured; its index is rebuilt here. */
+static int
+open_blob_cache(struct server *srv, const struct rw_config *cfg,
+    struct rw_err *err)
+{
+	struct cache_cfg cc = { cfg->cache_dir, cfg->cache_max_bytes,
+	    cfg->cache_min_free_bytes, 0 };
+	struct cache_stats st;
+
+	if (cfg->cache_dir == NULL)
+		return RW_OK;
+	srv->cache = cache_open(&cc, err);
+	if (srv->cache == NULL)
+		return err->code;
+	cache_stats(srv->cache, &st);
+	log_info("blob cache %s: %llu blobs, %llu bytes (max_bytes %zu, "
+	    "min_free_bytes %zu)", cfg->cache_dir,
+	    (unsigned long long)st.entries, (unsigned long long)st.bytes,
+	    cfg->cache_max_bytes, cfg->cache_min_free_bytes);
+	return RW_OK;
+}
+
 /* Open state, caches and the engine; everything server_serve frees. */
 static int
 open_state(struct server *srv, const struct rw_config *cfg,
@@ -1102,6 +1139,8 @@ open_state(struct server *srv, const struct rw_config *cfg,
 		return rw_err_set(err, RW_ENOMEM, "out of memory");
 	metrics_set_version(srv->metrics, RW_VERSION);
 	srv->mc = mcache_new(cfg->manifest_cache_bytes, srv->db);
+	if (open_blob_cache(srv, cfg, err) != RW_OK)
+		return err->code;
 	srv->tokens = auth_cache_new();
 	srv->dc = dcache_new(cfg->decision_max);
 	srv->denials = denial_table_new(DENIAL_SLOTS, DENIAL_TTL_MS);
@@ -1154,6 +1193,7 @@ close_state(struct server *srv)
 	auth_cache_free(srv->tokens);
 	auditq_free(srv->auditq);	/* writes what is still queued */
 	mcache_free(srv->mc);
+	cache_free(srv->cache);
 	decide_policy_release(srv->policy);
 	dcache_free(srv->dc);
 	denial_table_free(srv->denials);

@@ -14,6 +14,7 @@
 
 #include <microhttpd.h>
 
+#include "cache/cache.h"
 #include "policy/policy.h"
 #include "server/auth.h"
 #include "server/config.h"
@@ -59,11 +60,22 @@ struct authz_slot {
 	uint64_t	 expires_ms;
 };
 
+/* Which digest a tag was last admitted as, for pulls by tag while the
+ * upstream is down (proxy_offline.c). */
+#define TAGMEM_SLOTS	1024
+
+struct tagmem_slot {
+	char		 key[RW_DIGEST_MAX];
+	char		 digest[RW_DIGEST_MAX];
+	uint64_t	 expires_ms;
+};
+
 struct server {
 	pthread_mutex_t		 cfg_mu;
 	struct cfg_holder	*active;	/* server_active_cfg (style §6) */
 	struct up_engine	*eng;
 	struct mcache		*mc;
+	struct cache		*cache;		/* blobs on disk; NULL: off */
 	struct db		*db;
 	struct auth_cache	*tokens;
 	struct auth_htpasswd	*htpasswd;	/* from the startup config */
@@ -73,6 +85,7 @@ struct server {
 	pthread_mutex_t		 state_mu;	/* upstates and authz */
 	struct upstate		 upstates[UPSTATE_MAX];
 	struct authz_slot	 authz[AUTHZ_SLOTS];
+	struct tagmem_slot	 tagmem[TAGMEM_SLOTS];
 	struct denial_table	*denials;	/* denial digests HEAD handed out */
 
 	struct policy_holder	*policy;	/* under cfg_mu; NULL: none */
@@ -105,6 +118,7 @@ enum rq_phase {
 	PH_WAIT,		/* waiting for the upstream response */
 	PH_DECIDE,		/* admission: gather facts, evaluate */
 	PH_ANSWER,		/* answer a manifest with the verdict */
+	PH_CACHE,		/* a blob another request is fetching */
 	PH_DONE,		/* a response is queued */
 };
 
@@ -167,6 +181,14 @@ struct request {
 	int			 retry_after;	/* seconds, for Retry-After */
 
 
+	/* the blob cache (proxy_blob.c) */
+	int			 blob_admitted;	/* the blob gate said yes */
+	int			 cache_fill;	/* may copy an upstream 200 */
+	int			 cache_live;	/* cwr got the upstream's 200 */
+	struct cache_rd		*crd;		/* serving from the cache */
+	struct cache_wr		*cwr;		/* copying the upstream's bytes */
+	uint64_t		 crange_from, crange_to;
+
 	/* access log */
 	uint64_t		 up_t0;		/* upstream request started */
 	unsigned		 status;
@@ -213,6 +235,13 @@ struct xfer_hooks front_hooks(struct request *rq);
  * it.  Not queued yet.
  */
 struct MHD_Response *front_stream_response(struct request *rq, uint64_t size);
+
+/**
+ * A response of SIZE bytes read by READER (its cls is RQ) in blocks of
+ * BLOCK; holds a reference on RQ until MHD frees it.  Not queued yet.
+ */
+struct MHD_Response *front_reader_response(struct request *rq, uint64_t size,
+	    size_t block, MHD_ContentReaderCallback reader);
 
 /** A body-less answer to HEAD that still says Content-Length: SIZE. */
 struct MHD_Response *front_head_response(struct request *rq, uint64_t size);
@@ -364,5 +393,46 @@ void	 decide_host(const struct cfg_upstream *up, char *out, size_t size);
 
 /** Release per-request proxy state (transfers, cache entries). */
 void	 proxy_cleanup(struct request *rq);
+
+/* --- proxy_offline.c ---------------------------------------------------- */
+
+/** RQ's tag was admitted as RQ->digest for TTL seconds: remember it. */
+void	 proxy_offline_note(struct request *rq, const char *tag, int ttl);
+/**
+ * The upstream is down and RQ asks for a manifest by tag: when a pin or a
+ * tag verdict still within its TTL names a digest whose verified manifest
+ * is cached, RQ goes on to admission with it (returns 1); else 0.
+ */
+int	 proxy_offline_manifest(struct request *rq);
+/**
+ * A manifest by DIGEST from the cache for RQ, when RQ's client may have it
+ * and accepts its type: on to PH_DECIDE (returns 1); else 0 (proxy.c).
+ */
+int	 proxy_cached_manifest(struct request *rq, const char *digest);
+
+/* --- proxy_blob.c ------------------------------------------------------- */
+
+/**
+ * One byte range of a SIZE-byte blob from Range header H (NULL: none):
+ * 1 with [*FROM, *TO] inclusive, 0 for the whole blob (none, or several
+ * ranges), -1 when it cannot be satisfied (416).
+ */
+int	 proxy_blob_range(const char *h, uint64_t size, uint64_t *from,
+	    uint64_t *to);
+/**
+ * A blob GET the gate let through: a hit or a follower goes to PH_CACHE,
+ * a miss may become the blob's writer (RQ->cwr) and goes upstream.
+ * Returns S_NEXT.
+ */
+int	 proxy_blob_begin(struct request *rq);
+/** PH_CACHE: S_PARKED, S_NEXT (fetch it ourselves), S_DONE or S_FAIL. */
+int	 proxy_phase_cache(struct request *rq);
+/** The upstream answered a blob GET with STATUS and length LEN. */
+void	 proxy_blob_upstream_answer(struct request *rq, long status,
+	    uint64_t len);
+/** N bytes of a blob from upstream on their way to the client. */
+void	 proxy_blob_tee(struct request *rq, const char *buf, size_t n);
+/** RQ ended (COMPLETED: sent whole): commit or drop its copy, release. */
+void	 proxy_blob_done(struct request *rq, int completed);
 
 #endif /* RW_SERVER_INTERNAL_H */

@@ -72,6 +72,11 @@ struct metrics {
 	atomic_uint_fast64_t	 lat[NBUCKETS + 1];	/* last: above 10 s */
 	atomic_uint_fast64_t	 lat_usec;		/* sum */
 	atomic_uint_fast64_t	 policy_errors;
+	atomic_uint_fast64_t	 blob_lookups[METRICS_NBLOB_RESULTS];
+	atomic_uint_fast64_t	 blob_bytes[2];	/* [upstream, cache] */
+	atomic_uint_fast64_t	 blob_store[3];	/* bytes, blobs, evictions */
+	atomic_int		 blob_on;
+	atomic_uint_fast64_t	 upstream_down;
 	struct atext		 policy;
 	struct atext		 version;
 	struct mops		*ops;
@@ -276,6 +281,35 @@ metrics_cache(struct metrics *m, int c, int hit)
 {
 	if (c >= 0 && c < METRICS_NCACHES)
 		inc(&m->cache[c][hit != 0], 1);
+}
+
+void
+metrics_blob_lookup(struct metrics *m, int result)
+{
+	if (result >= 0 && result < METRICS_NBLOB_RESULTS)
+		inc(&m->blob_lookups[result], 1);
+}
+
+void
+metrics_blob_bytes(struct metrics *m, int from_cache, uint64_t n)
+{
+	inc(&m->blob_bytes[from_cache != 0], n);
+}
+
+void
+metrics_upstream_down(struct metrics *m)
+{
+	inc(&m->upstream_down, 1);
+}
+
+void
+metrics_set_blob_store(struct metrics *m, uint64_t bytes, uint64_t blobs,
+    uint64_t evictions)
+{
+	atomic_store(&m->blob_store[0], bytes);
+	atomic_store(&m->blob_store[1], blobs);
+	atomic_store(&m->blob_store[2], evictions);
+	atomic_store(&m->blob_on, 1);
 }
 
 void
@@ -500,6 +534,46 @@ render_policy(struct out *o, struct metrics *m)
 	    (unsigned long long)get(&m->policy_errors));
 }
 
+static void
+render_blob_cache(struct out *o, struct metrics *m)
+{
+	static const char *const res[METRICS_NBLOB_RESULTS] = { "miss", "hit",
+	    "follow" };
+	size_t i;
+
+	if (!atomic_load(&m->blob_on))
+		return;
+	family(o, "blob_cache_lookups_total", "counter",
+	    "Blob GETs looked up in the cache on disk; follow joined a fetch "
+	    "under way.");
+	for (i = 0; i < METRICS_NBLOB_RESULTS; i++)
+		emit(o, "regwarden_blob_cache_lookups_total{result=\"%s\"} "
+		    "%llu\n", res[i],
+		    (unsigned long long)get(&m->blob_lookups[i]));
+	family(o, "blob_bytes_total", "counter",
+	    "Blob bytes sent to clients, by where they came from.");
+	emit(o, "regwarden_blob_bytes_total{source=\"cache\"} %llu\n",
+	    (unsigned long long)get(&m->blob_bytes[1]));
+	emit(o, "regwarden_blob_bytes_total{source=\"upstream\"} %llu\n",
+	    (unsigned long long)get(&m->blob_bytes[0]));
+	family(o, "blob_cache_evictions_total", "counter",
+	    "Blobs the cache evicted to stay within its bounds.");
+	emit(o, "regwarden_blob_cache_evictions_total %llu\n",
+	    (unsigned long long)get(&m->blob_store[2]));
+	family(o, "blob_cache_size_bytes", "gauge",
+	    "Bytes of complete blobs in the cache.");
+	emit(o, "regwarden_blob_cache_size_bytes %llu\n",
+	    (unsigned long long)get(&m->blob_store[0]));
+	family(o, "blob_cache_blobs", "gauge", "Complete blobs in the cache.");
+	emit(o, "regwarden_blob_cache_blobs %llu\n",
+	    (unsigned long long)get(&m->blob_store[1]));
+	family(o, "upstream_unreachable_total", "counter",
+	    "Requests the upstream could not be reached for; the cache "
+	    "answers what it holds.");
+	emit(o, "regwarden_upstream_unreachable_total %llu\n",
+	    (unsigned long long)get(&m->upstream_down));
+}
+
 int
 metrics_render(struct metrics *m, struct rw_buf *out)
 {
@@ -515,6 +589,7 @@ metrics_render(struct metrics *m, struct rw_buf *out)
 	render_decisions(&o, m);
 	render_latency(&o, m);
 	render_policy(&o, m);
+	render_blob_cache(&o, m);
 	if (o.rc == RW_OK)
 		o.rc = mops_render(m->ops, out);
 	return o.rc;

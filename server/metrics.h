@@ -79,6 +79,32 @@ void	 metrics_decision(struct metrics *m, int v, const char *rule);
 /** One lookup in cache C (enum metrics_cache); HIT nonzero when found. */
 void	 metrics_cache(struct metrics *m, int c, int hit);
 
+/** Results of a lookup in the blob cache on disk (cache/). */
+enum metrics_blob_result {
+	METRICS_BLOB_MISS = 0,
+	METRICS_BLOB_HIT,		/* a complete blob */
+	METRICS_BLOB_FOLLOW,		/* joined a fetch under way */
+	METRICS_NBLOB_RESULTS
+};
+
+/** One lookup in the blob cache with RESULT (enum metrics_blob_result). */
+void	 metrics_blob_lookup(struct metrics *m, int result);
+
+/** N bytes of blobs sent to clients, from the cache (FROM_CACHE) or not. */
+void	 metrics_blob_bytes(struct metrics *m, int from_cache, uint64_t n);
+
+/**
+ * The blob cache as it is now: BYTES in BLOBS files, EVICTIONS since the
+ * start.  The first call turns the regwarden_blob_cache_* families on
+ * (they are absent while no cache is configured).
+ */
+void	 metrics_set_blob_store(struct metrics *m, uint64_t bytes,
+	    uint64_t blobs, uint64_t evictions);
+
+/** One request the upstream could not be reached for (shown with the
+ * blob cache families). */
+void	 metrics_upstream_down(struct metrics *m);
+
 /** One upstream request that took USEC microseconds, start to last byte. */
 void	 metrics_upstream_latency(struct metrics *m, uint64_t usec);
 

@@ -103,8 +103,10 @@ blob_gate(struct request *rq)
 	    rq->rt.up->name, rq->rt.name, rq->rt.ref, (int64_t)time(NULL),
 	    &err);
 	decide_policy_release(ph);
-	if (ok == 1)
+	if (ok == 1) {
+		rq->blob_admitted = 1;
 		return S_NEXT;
+	}
 	decide_host(rq->rt.up, host, sizeof(host));
 	if (ok < 0)
 		return proxy_done(front_error(rq, 503, "UNAVAILABLE",
@@ -195,6 +197,8 @@ begin(struct request *rq)
 			return answer_manifest(rq);
 	}
 	rq->phase = proxy_credentials_mode(rq) ? PH_PROBE : PH_SEND;
+	if (rq->rt.kind == ROUTE_BLOB && proxy_is_method(rq, "GET"))
+		return proxy_blob_begin(rq);
 	return S_NEXT;
 }
 
@@ -250,6 +254,19 @@ accepts(struct request *rq, const char *media_type)
 	return a.ok;
 }
 
+int
+proxy_cached_manifest(struct request *rq, const char *digest)
+{
+	mcache_release(rq->entry);
+	rq->entry = mcache_get(rq->srv->mc, rq->rt.up->name, rq->rt.name,
+	    digest);
+	if (rq->entry == NULL || !proxy_authz_ok(rq) ||
+	    !accepts(rq, mcache_entry_media_type(rq->entry)))
+		return 0;
+	answer_manifest(rq);
+	return 1;
+}
+
 /* A verified manifest from the cache: on to admission. */
 static int
 answer_manifest(struct request *rq)
@@ -297,6 +314,9 @@ advance(struct request *rq)
 			break;
 		case PH_ANSWER:
 			rc = proxy_answer_decided(rq);
+			break;
+		case PH_CACHE:
+			rc = proxy_phase_cache(rq);
 			break;
 		default:
 			return MHD_YES;
@@ -408,6 +428,7 @@ void
 proxy_cleanup(struct request *rq)
 {
 	decide_cleanup(rq);
+	proxy_blob_done(rq, 0);
 	xfer_release(rq->x);
 	rq->x = NULL;
 	xfer_release(rq->aux);

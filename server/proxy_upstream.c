@@ -124,6 +124,17 @@ proxy_upstream_unreachable(struct request *rq, struct xfer *x)
 	why[0] = '\0';
 	if (x != NULL)
 		xfer_failed(x, why, sizeof(why));
+	log_warnx("upstream %s is down: %s", rq->rt.up->name,
+	    why[0] != '\0' ? why : rq->note);
+	metrics_upstream_down(rq->srv->metrics);
+	if (rq->rt.kind == ROUTE_MANIFEST && !rq->write_op &&
+	    rq->srv->cache != NULL && proxy_offline_manifest(rq))
+		return S_NEXT;
+	/* The version check answered here keeps clients that ping first
+	 * (containers/image) pulling what the caches still hold. */
+	if (rq->rt.kind == ROUTE_BASE && rq->srv->cache != NULL)
+		return proxy_done(front_buffer(rq, 200, "{}", 2,
+		    "application/json", NULL));
 	return proxy_done(front_error(rq, 502, "UNAVAILABLE",
 	    "upstream %s could not be reached: %s", rq->rt.up->name,
 	    why[0] != '\0' ? why : rq->note));
@@ -383,7 +394,8 @@ content_length(struct request *rq)
 ssize_t
 proxy_stream_chunk(struct request *rq, const char *buf, size_t n)
 {
-	(void)buf;
+	if (rq->rt.kind == ROUTE_BLOB)
+		proxy_blob_tee(rq, buf, n);
 	rq->bytes_out += n;
 	return (ssize_t)n;
 }
@@ -436,6 +448,9 @@ proxy_answer_upstream(struct request *rq)
 		    "refused regwarden's credentials for %s", rq->rt.up->name,
 		    rq->rt.name));
 	if (streamed && !proxy_is_method(rq, "HEAD")) {
+		if (rq->rt.kind == ROUTE_BLOB)
+			proxy_blob_upstream_answer(rq, status,
+			    content_length(rq));
 		r = front_stream_response(rq, content_length(rq));
 	} else if (proxy_is_method(rq, "HEAD") && rq->rt.kind == ROUTE_BLOB) {
 		/* No body, but the client needs the blob's real length. */

@@ -339,7 +339,7 @@ test_config_and_state_dir(void **state)
 
 	assert_int_equal(run(f, "frobnicate", NULL), 2);
 	assert_string_equal(f->err, "regwarden: cli: expected \"pins\", "
-	    "\"audit\", \"scans\" or \"exceptions\"\n");
+	    "\"audit\", \"scans\", \"exceptions\" or \"cache\"\n");
 }
 
 /* cli_main writes to the real stdout: capture it through a file. */

@@ -10,7 +10,8 @@
 # module may use, by the table below (a subfolder such as policy/sig is a
 # module of its own: the longest folder that matches wins).  The table is
 # the link order of CMakeLists.txt's rw_module() calls, written out:
-#   cli -> server -> scanreport -> policy, db -> util; policy -> policy/sig
+#   cli -> server -> scanreport -> policy, db -> util; policy -> policy/sig;
+#   server -> cache -> util
 # A new module (content/, cache/) is one row here and one rw_module().
 # Prints one line per forbidden include, "FILE:LINE: MODULE must not
 # include HEADER", and exits 1; else prints a count and exits 0.
@@ -24,9 +25,10 @@ declare -A allow=(
 	[policy/sig]="policy/sig util"
 	[policy]="policy policy/sig util"
 	[db]="db util"
+	[cache]="cache util"
 	[scanreport]="scanreport db util"
-	[server]="server scanreport policy policy/sig db util"
-	[cli]="cli server scanreport policy policy/sig db util"
+	[server]="server cache scanreport policy policy/sig db util"
+	[cli]="cli server cache scanreport policy policy/sig db util"
 )
 
 # module_of PATH: the longest module folder PATH lies in, or "".

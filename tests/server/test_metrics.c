@@ -497,6 +497,55 @@ test_concurrent(void **state)
 	metrics_free(m);
 }
 
+/* The blob cache's families: absent until a cache reports, then verbatim. */
+static void
+test_blob_cache(void **state)
+{
+	struct metrics *m = metrics_new();
+	char *text, *lines;
+
+	(void)state;
+	assert_non_null(m);
+	metrics_blob_lookup(m, METRICS_BLOB_HIT);
+	metrics_blob_bytes(m, 1, 1000);
+	text = render(m);
+	assert_null(strstr(text, "regwarden_blob"));
+	free(text);
+	metrics_blob_lookup(m, METRICS_BLOB_HIT);
+	metrics_blob_lookup(m, METRICS_BLOB_MISS);
+	metrics_blob_lookup(m, METRICS_BLOB_FOLLOW);
+	metrics_blob_lookup(m, 7);	/* out of range: not counted */
+	metrics_blob_bytes(m, 0, 300);
+	metrics_set_blob_store(m, 4096, 2, 5);
+	metrics_upstream_down(m);
+	metrics_upstream_down(m);
+	text = render(m);
+	lines = grep(text, "regwarden_upstream_unreachable");
+	expect_text(lines, "regwarden_upstream_unreachable_total 2\n");
+	free(lines);
+	lines = grep(text, "regwarden_blob");
+	expect_text(lines,
+	    "regwarden_blob_cache_lookups_total{result=\"miss\"} 1\n"
+	    "regwarden_blob_cache_lookups_total{result=\"hit\"} 2\n"
+	    "regwarden_blob_cache_lookups_total{result=\"follow\"} 1\n"
+	    "regwarden_blob_bytes_total{source=\"cache\"} 1000\n"
+	    "regwarden_blob_bytes_total{source=\"upstream\"} 300\n"
+	    "regwarden_blob_cache_evictions_total 5\n"
+	    "regwarden_blob_cache_size_bytes 4096\n"
+	    "regwarden_blob_cache_blobs 2\n");
+	free(lines);
+	lines = grep(text, "# TYPE regwarden_blob");
+	expect_text(lines,
+	    "# TYPE regwarden_blob_cache_lookups_total counter\n"
+	    "# TYPE regwarden_blob_bytes_total counter\n"
+	    "# TYPE regwarden_blob_cache_evictions_total counter\n"
+	    "# TYPE regwarden_blob_cache_size_bytes gauge\n"
+	    "# TYPE regwarden_blob_cache_blobs gauge\n");
+	free(lines);
+	free(text);
+	metrics_free(m);
+}
+
 int
 main(void)
 {
@@ -507,6 +556,7 @@ main(void)
 		cmocka_unit_test(test_rule_overflow),
 		cmocka_unit_test(test_render_cap),
 		cmocka_unit_test(test_concurrent),
+		cmocka_unit_test(test_blob_cache),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

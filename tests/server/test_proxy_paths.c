@@ -158,12 +158,55 @@ test_framing_never_forwarded(void **state)
 	assert_false(proxy_fwd_wanted("Authorization", PROXY_FWD_UA));
 }
 
+/* Range headers on a cached blob of 1000 bytes, as RFC 9110 reads them. */
+static void
+test_blob_range(void **state)
+{
+	static const struct {
+		const char	*h;
+		int		 want;
+		uint64_t	 from, to;
+	} cases[] = {
+		{ NULL, 0, 0, 0 },
+		{ "bytes=0-99", 1, 0, 99 },
+		{ "bytes=100-", 1, 100, 999 },
+		{ "bytes=990-5000", 1, 990, 999 },
+		{ "bytes=-10", 1, 990, 999 },
+		{ "bytes=-5000", 1, 0, 999 },
+		{ "BYTES=5-5", 1, 5, 5 },
+		{ "bytes=0-1,5-6", 0, 0, 0 },	/* several: the whole blob */
+		{ "items=0-1", 0, 0, 0 },
+		{ "bytes=1000-", -1, 0, 0 },
+		{ "bytes=5-4", -1, 0, 0 },
+		{ "bytes=-0", -1, 0, 0 },
+		{ "bytes=x-1", -1, 0, 0 },
+		{ "bytes=1-y", -1, 0, 0 },
+		{ "bytes=5", -1, 0, 0 },
+	};
+	uint64_t from, to;
+	size_t i;
+	int got;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		from = to = 77;
+		got = proxy_blob_range(cases[i].h, 1000, &from, &to);
+		if (got != cases[i].want || (got == 1 &&
+		    (from != cases[i].from || to != cases[i].to)))
+			fail_msg("%s: got %d [%llu, %llu]", cases[i].h != NULL ?
+			    cases[i].h : "(none)", got,
+			    (unsigned long long)from, (unsigned long long)to);
+	}
+	assert_int_equal(proxy_blob_range("bytes=0-", 0, &from, &to), -1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_manifest_urls_judged),
 		cmocka_unit_test(test_framing_never_forwarded),
+		cmocka_unit_test(test_blob_range),
 	};
 
 	memset(ups, 0, sizeof(ups));

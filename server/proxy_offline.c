@@ -1,0 +1,96 @@
+/* proxy_offline.c - pulls by tag while the upstream is down: a pin or a fresh tag verdict says which cached manifest. */
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "server/internal.h"
+
+#include "db/db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * A tag moves; while the upstream is down nobody can say where to.  Only
+ * two answers are trusted: a pin (the admin said which digest), or the
+ * digest this tag was admitted as within the decision's TTL (what a pull
+ * a moment ago got).  Anything else stays a 502.
+ */
+static void
+tag_key(const struct request *rq, const char *tag, char key[RW_DIGEST_MAX])
+{
+	struct rw_hash h;
+
+	rw_hash_init(&h, RW_HASH_SHA256);
+	rw_hash_update(&h, rq->rt.up->name, strlen(rq->rt.up->name) + 1);
+	rw_hash_update(&h, rq->rt.name, strlen(rq->rt.name) + 1);
+	rw_hash_update(&h, tag, strlen(tag));
+	rw_hash_final(&h, key);
+}
+
+static struct tagmem_slot *
+slot_of(struct server *srv, const char *key)
+{
+	return &srv->tagmem[strtoul(key + 7 + 58, NULL, 16) % TAGMEM_SLOTS];
+}
+
+void
+proxy_offline_note(struct request *rq, const char *tag, int ttl)
+{
+	char key[RW_DIGEST_MAX];
+	struct tagmem_slot *s;
+
+	if (rq->srv->cache == NULL || ttl <= 0)
+		return;
+	tag_key(rq, tag, key);
+	pthread_mutex_lock(&rq->srv->state_mu);
+	s = slot_of(rq->srv, key);
+	memcpy(s->key, key, sizeof(s->key));
+	rw_strlcpy(s->digest, rq->digest, sizeof(s->digest));
+	s->expires_ms = rw_now_ms() + (uint64_t)ttl * 1000u;
+	pthread_mutex_unlock(&rq->srv->state_mu);
+}
+
+/* The digest a fresh verdict gave this tag into OUT; 1 if there is one. */
+static int
+remembered(struct request *rq, char out[RW_DIGEST_MAX])
+{
+	char key[RW_DIGEST_MAX];
+	struct tagmem_slot *s;
+	int ok;
+
+	tag_key(rq, rq->rt.ref, key);
+	pthread_mutex_lock(&rq->srv->state_mu);
+	s = slot_of(rq->srv, key);
+	ok = strcmp(s->key, key) == 0 && s->expires_ms > rw_now_ms();
+	if (ok)
+		rw_strlcpy(out, s->digest, RW_DIGEST_MAX);
+	pthread_mutex_unlock(&rq->srv->state_mu);
+	return ok;
+}
+
+int
+proxy_offline_manifest(struct request *rq)
+{
+	char digest[RW_DIGEST_MAX], host[256];
+	const char *how = "pin";
+	struct rw_err err;
+
+	if (rq->rt.ref_is_digest)
+		return 0;	/* begin() already looked in the cache */
+	decide_host(rq->rt.up, host, sizeof(host));
+	rw_err_clear(&err);
+	if (db_pin_get(rq->srv->db, host, rq->rt.name, rq->rt.ref, digest,
+	    sizeof(digest), &err) != RW_OK) {
+		how = "tag verdict";
+		if (!remembered(rq, digest))
+			return 0;
+	}
+	if (!proxy_cached_manifest(rq, digest))
+		return 0;
+	xfer_release(rq->x);
+	rq->x = NULL;
+	log_warnx("upstream %s is down: %s:%s served as %s (%s)",
+	    rq->rt.up->name, rq->rt.name, rq->rt.ref, digest, how);
+	snprintf(rq->note, sizeof(rq->note), "upstream down: %s by %s",
+	    digest, how);
+	return 1;
+}

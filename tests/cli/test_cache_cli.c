@@ -1,0 +1,202 @@
+/* test_cache_cli.c - `regwarden cache ls | stats | purge`, output verbatim. */
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "cache/cache.h"
+#include "cli/cli.h"
+#include "util/util.h"
+
+static char root[] = "/tmp/rw-test-cachecli.XXXXXX";
+static char config[128], nocache[128], cdir[128];
+static char *out, *err;
+
+static void
+write_config(const char *path, int with_cache)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fprintf(fp, "{\"listen\": \"127.0.0.1:5443\", \"state_dir\": \"%s\", "
+	    "\"upstreams\": [{\"name\": \"hub\", \"url\": "
+	    "\"https://registry-1.docker.io\", \"hosts\": [\"docker.io\"], "
+	    "\"default\": true}]%s%s%s}\n", root,
+	    with_cache ? ", \"cache\": {\"dir\": \"" : "",
+	    with_cache ? cdir : "",
+	    with_cache ? "\", \"max_bytes\": 2097152, \"min_free_bytes\": 0}" :
+	    "");
+	fclose(fp);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	if (mkdtemp(root) == NULL)
+		return -1;
+	snprintf(config, sizeof(config), "%s/rw.json", root);
+	snprintf(nocache, sizeof(nocache), "%s/nocache.json", root);
+	snprintf(cdir, sizeof(cdir), "%s/cache", root);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[200];
+
+	(void)state;
+	free(out);
+	free(err);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static char *
+slurp(FILE *fp)
+{
+	long n;
+	char *s;
+
+	assert_int_equal(fflush(fp), 0);
+	n = ftell(fp);
+	s = calloc(1, (size_t)n + 1);
+	assert_non_null(s);
+	rewind(fp);
+	assert_int_equal(fread(s, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	return s;
+}
+
+/* regwarden cache WORDS... with config PATH; output in out and err. */
+static int
+run(const char *path, ...)
+{
+	struct cli_env env;
+	char *argv[8];
+	va_list ap;
+	int argc = 0, rc;
+
+	argv[argc++] = (char *)(uintptr_t)"cache";
+	va_start(ap, path);
+	while ((argv[argc] = va_arg(ap, char *)) != NULL)
+		argc++;
+	va_end(ap);
+	memset(&env, 0, sizeof(env));
+	env.out = tmpfile();
+	env.err = tmpfile();
+	env.now = 1700000000;
+	env.user = "alice";
+	rc = cli_main_env(argc, argv, path, &env);
+	free(out);
+	free(err);
+	out = slurp(env.out);
+	err = slurp(env.err);
+	return rc;
+}
+
+/* A blob of N bytes of C into the cache; its digest into D. */
+static void
+put(struct cache *c, size_t n, char ch, char d[RW_DIGEST_MAX])
+{
+	char *b = malloc(n);
+	struct cache_rd *rd;
+	struct cache_wr *wr;
+
+	assert_non_null(b);
+	memset(b, ch, n);
+	assert_int_equal(rw_digest(RW_HASH_SHA256, b, n, d), RW_OK);
+	assert_int_equal(cache_get(c, d, (int64_t)n, &rd, &wr, NULL), RW_OK);
+	assert_int_equal(cache_wr_write(wr, b, n, NULL), RW_OK);
+	assert_int_equal(cache_wr_commit(wr, NULL), RW_OK);
+	free(b);
+}
+
+/* Last-use times fixed, so the listing is verbatim. */
+static void
+set_used(const char *d, time_t t)
+{
+	struct timespec ts[2] = { { t, 0 }, { t, 0 } };
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", cdir, d + 7);
+	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+static void
+test_cache_commands(void **state)
+{
+	struct cache_cfg cc = { cdir, 2097152, 0, 0 };
+	char d1[RW_DIGEST_MAX], d2[RW_DIGEST_MAX], want[1024];
+	struct cache *c;
+
+	(void)state;
+	write_config(config, 1);
+	write_config(nocache, 0);
+	c = cache_open(&cc, NULL);
+	assert_non_null(c);
+	put(c, 1000, 'a', d1);
+	put(c, 24, 'b', d2);
+	cache_free(c);
+	set_used(d1, 1700000100);
+	set_used(d2, 1700000000);
+
+	assert_int_equal(run(config, "ls", NULL), 0);
+	snprintf(want, sizeof(want),
+	    "DIGEST%*s  SIZE  LAST USED\n"
+	    "%s  24    2023-11-14T22:13:20Z\n"
+	    "%s  1000  2023-11-14T22:15:00Z\n", 65, "", d2, d1);
+	assert_string_equal(out, want);
+	assert_int_equal(run(config, "ls", "--json", NULL), 0);
+	snprintf(want, sizeof(want),
+	    "{\"digest\":\"%s\",\"size\":24,\"last_used\":\"2023-11-14T22:13:20Z\"}\n"
+	    "{\"digest\":\"%s\",\"size\":1000,\"last_used\":\"2023-11-14T22:15:00Z\"}\n",
+	    d2, d1);
+	assert_string_equal(out, want);
+	assert_int_equal(run(config, "stats", NULL), 0);
+	snprintf(want, sizeof(want),
+	    "dir             %s\nblobs           2\nbytes           1024\n"
+	    "max_bytes       2097152\nmin_free_bytes  0\n", cdir);
+	assert_string_equal(out, want);
+
+	assert_int_equal(run(config, "purge", "--digest", d1, NULL), 0);
+	snprintf(want, sizeof(want), "purged %s\n", d1);
+	assert_string_equal(out, want);
+	assert_int_equal(run(config, "purge", "--digest", d1, NULL), 1);
+	snprintf(want, sizeof(want), "regwarden: cache purge: %s is not in "
+	    "the cache\n", d1);
+	assert_string_equal(err, want);
+	assert_int_equal(run(config, "purge", "--digest", "sha256:x", NULL), 2);
+	assert_non_null(strstr(err, "regwarden: cache purge: not a digest: "
+	    "\"sha256:x\"\n"));
+	assert_int_equal(run(config, "purge", NULL), 0);
+	assert_string_equal(out, "purged 1 blobs, 24 bytes\n");
+	assert_int_equal(run(config, "ls", NULL), 0);
+	assert_string_equal(out, "no cached blobs\n");
+
+	assert_int_equal(run(config, "rm", NULL), 2);
+	assert_non_null(strstr(err, "usage: regwarden cache"));
+	assert_int_equal(run(nocache, "stats", NULL), 1);
+	assert_string_equal(err, "regwarden: cache: no \"cache\" in the "
+	    "configuration: the blob cache is off\n");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cache_commands),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
