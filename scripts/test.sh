@@ -13,7 +13,7 @@
 #                                               podman, containerd; needs root;
 #                                               RW_BIN is build-asan/regwarden)
 # Every step runs under `timeout`, so the suite ends by itself; the default
-# limits keep the tests under 15 minutes on 2 cores.  The last line is a
+# limits keep the tests under 20 minutes on 2 cores.  The last line is a
 # summary ("test.sh: N passed, N failed"); the exit status is non-zero when
 # anything failed, timed out or did not run.
 #
@@ -21,7 +21,7 @@
 # Environment: RW_ASAN_DIR (default build-asan), RW_TIMEOUT_SETUP (1200 s,
 # a fresh machine installs packages), RW_TIMEOUT_UNIT (240 s),
 # RW_TIMEOUT_FUZZ (300 s: the build of build-fuzz/ and the runs),
-# RW_FUZZ_SECONDS (4 per harness), RW_TIMEOUT_E2E (660 s).
+# RW_FUZZ_SECONDS (4 per harness), RW_TIMEOUT_E2E (840 s).
 set -Eeuo pipefail
 
 RW_PROG=test.sh
@@ -112,7 +112,7 @@ if ((${#problems[@]} == 0)); then
 	if ((e2e)); then
 		# Sequential: the e2e tests start registries and clients of
 		# their own and are heavy enough for two cores one at a time.
-		step e2e "${RW_TIMEOUT_E2E:-660}" \
+		step e2e "${RW_TIMEOUT_E2E:-840}" \
 			ctest --test-dir "$adir" --output-on-failure -L e2e
 		count "$logdir/e2e.log"
 	fi
