@@ -24,8 +24,10 @@ PKG_BUILD=(cmake gcc make pkg-config libmicrohttpd-dev libgnutls28-dev libcurl4-
 PKG_TEST=(docker-registry skopeo podman containerd runc curl
 	python3-cryptography python3-nacl apache2-utils ca-certificates openssl
 	iproute2 procps python3-grpcio python3-grpc-tools buildah apparmor strace systemd
-	nodejs python3-yaml prometheus python3-prometheus-client)
+	nodejs python3-yaml prometheus python3-prometheus-client gdb)
 PKG_BENCH=(nginx-light wrk hey)
+# The libFuzzer harnesses (tests/fuzz/run.sh): clang and its runtime.
+PKG_FUZZ=(clang libclang-rt-14-dev)
 
 build=1
 asan=1
@@ -48,11 +50,11 @@ installed() {
 
 install_missing() {
 	local missing=() p
-	for p in "${PKG_BUILD[@]}" "${PKG_TEST[@]}" "${PKG_BENCH[@]}"; do
+	for p in "${PKG_BUILD[@]}" "${PKG_TEST[@]}" "${PKG_BENCH[@]}" "${PKG_FUZZ[@]}"; do
 		installed "$p" || missing+=("$p")
 	done
 	if ((${#missing[@]} == 0)); then
-		rw_say "packages: all $((${#PKG_BUILD[@]} + ${#PKG_TEST[@]} + ${#PKG_BENCH[@]})) present"
+		rw_say "packages: all $((${#PKG_BUILD[@]} + ${#PKG_TEST[@]} + ${#PKG_BENCH[@]} + ${#PKG_FUZZ[@]})) present"
 		return 0
 	fi
 	rw_say "packages: missing ${missing[*]}"

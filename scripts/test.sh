@@ -4,27 +4,35 @@
 #
 # Runs scripts/setup.sh (packages and both builds), then under ASan+UBSan:
 #   ctest --test-dir build-asan -L unit -j2     (cmocka, one process per test)
+#   tests/fuzz/run.sh                           (builds build-fuzz/ with clang
+#                                               and runs every libFuzzer
+#                                               harness a few seconds on its
+#                                               corpus; each harness counts
+#                                               as one test)
 #   ctest --test-dir build-asan -L e2e          (real docker-registry, skopeo,
 #                                               podman, containerd; needs root;
 #                                               RW_BIN is build-asan/regwarden)
 # Every step runs under `timeout`, so the suite ends by itself; the default
-# limits keep the tests under 15 minutes on 2 cores.  The last line is a
+# limits keep the tests under 20 minutes on 2 cores.  The last line is a
 # summary ("test.sh: N passed, N failed"); the exit status is non-zero when
 # anything failed, timed out or did not run.
 #
-# Usage: scripts/test.sh [--no-e2e]
+# Usage: scripts/test.sh [--no-e2e] [--no-fuzz]
 # Environment: RW_ASAN_DIR (default build-asan), RW_TIMEOUT_SETUP (1200 s,
 # a fresh machine installs packages), RW_TIMEOUT_UNIT (240 s),
-# RW_TIMEOUT_E2E (660 s).
+# RW_TIMEOUT_FUZZ (300 s: the build of build-fuzz/ and the runs),
+# RW_FUZZ_SECONDS (4 per harness), RW_TIMEOUT_E2E (840 s).
 set -Eeuo pipefail
 
 RW_PROG=test.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 e2e=1
+fuzz=1
 for arg in "$@"; do
 	case $arg in
 	--no-e2e) e2e=0 ;;
+	--no-fuzz) fuzz=0 ;;
 	-h | --help)
 		sed -n '2,/^set -Eeuo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
 		exit 0
@@ -58,6 +66,15 @@ count() {
 	failed=$((failed + f))
 }
 
+# count_fuzz LOG: add run.sh's closing "fuzz: N passed, N failed".
+count_fuzz() {
+	local line
+	line=$(grep -E '^fuzz: [0-9]+ passed, [0-9]+ failed$' "$1" | tail -n 1 || true)
+	[[ -n $line ]] || return 0
+	passed=$((passed + $(sed -E 's/^fuzz: ([0-9]+) passed.*/\1/' <<<"$line")))
+	failed=$((failed + $(sed -E 's/.* ([0-9]+) failed$/\1/' <<<"$line")))
+}
+
 # step NAME SECONDS CMD...: run CMD under timeout, output to the terminal
 # and to $logdir/NAME.log; record a problem when it fails or times out.
 step() {
@@ -81,10 +98,21 @@ if ((${#problems[@]} == 0)); then
 	if grep -q 'No tests were found' "$logdir/unit.log"; then
 		problems+=("unit: ctest found no unit test")
 	fi
+	if ((fuzz)); then
+		# Two harnesses at a time, a few seconds each: a smoke run
+		# that every harness builds, loads its corpus (the regression
+		# inputs among it) and survives; long runs: run.sh --minutes.
+		step fuzz "${RW_TIMEOUT_FUZZ:-300}" bash "$RW_ROOT/tests/fuzz/run.sh" \
+			--seconds "${RW_FUZZ_SECONDS:-4}" --jobs 2
+		count_fuzz "$logdir/fuzz.log"
+		if ! grep -qE '^fuzz: [0-9]+ passed' "$logdir/fuzz.log"; then
+			problems+=("fuzz: run.sh ran no harness")
+		fi
+	fi
 	if ((e2e)); then
 		# Sequential: the e2e tests start registries and clients of
 		# their own and are heavy enough for two cores one at a time.
-		step e2e "${RW_TIMEOUT_E2E:-660}" \
+		step e2e "${RW_TIMEOUT_E2E:-840}" \
 			ctest --test-dir "$adir" --output-on-failure -L e2e
 		count "$logdir/e2e.log"
 	fi

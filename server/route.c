@@ -756,7 +756,12 @@ fill_route(const struct rw_config *cfg, struct route *out,
 	char q[200];
 	int n;
 
-	name = span_from(rq->name.p + pk->skip, rq->name.len - pk->skip);
+	/*
+	 * /v2/ and /v2/_catalog have no name: its span is NULL, and NULL plus
+	 * even 0 is undefined (clang's UBSan says so; found by fuzz_route).
+	 */
+	name = rq->name.p != NULL ? span_from(rq->name.p + pk->skip,
+	    rq->name.len - pk->skip) : rq->name;
 	out->kind = rq->kind;
 	out->via = pk->via;
 	out->up = pk->up;
@@ -783,6 +788,23 @@ fill_route(const struct rw_config *cfg, struct route *out,
 	    show(q, sizeof(q), pk->up->name, strlen(pk->up->name), SHOW_NAME));
 }
 
+/*
+ * The first white space or control byte of S, or NULL.  The query goes to
+ * the upstream byte for byte, and an RFC 3986 query has none of these:
+ * libmicrohttpd ends the request line at a space or LF, but a byte that
+ * reaches here (found by fuzz_route: a LF) must not reach a URL.
+ */
+static const char *
+bad_byte(struct span s)
+{
+	size_t i;
+
+	for (i = 0; i < s.len; i++)
+		if ((unsigned char)s.p[i] <= 0x20 || s.p[i] == 0x7f)
+			return s.p + i;
+	return NULL;
+}
+
 int
 route_parse(const struct rw_config *cfg, const char *raw_uri,
     struct route *out, struct rw_err *err)
@@ -804,6 +826,10 @@ route_parse(const struct rw_config *cfg, const char *raw_uri,
 	if (parse_path(raw_uri, plen, &rq) != 0)
 		return refuse(out, 404, "UNSUPPORTED", err, RW_ENOTFOUND,
 		    "unsupported endpoint");
+	if (rq.has_query && bad_byte(rq.query) != NULL)
+		return refuse(out, 400, "UNSUPPORTED", err, RW_EINVAL,
+		    "query string with a control character or space (byte "
+		    "0x%02x)", (unsigned char)*bad_byte(rq.query));
 	if (scan_ns(&rq) != 0)
 		return refuse(out, 400, "NAME_INVALID", err, RW_EINVAL,
 		    "conflicting ns parameters");
@@ -976,6 +1002,28 @@ finish(struct wbuf *w, int rc, const char *what, struct rw_err *err)
 	return rc;
 }
 
+/*
+ * An upstream header value with a control byte other than tab is refused
+ * whole: whatever is rewritten goes into a header of the answer (found by
+ * fuzz_rewrite: a LF inside a Link URL was copied through).
+ */
+static int
+ctl_free(const char *v, const char *what, char *out, size_t outsize,
+    struct rw_err *err)
+{
+	const char *s;
+
+	for (s = v; *s != '\0'; s++)
+		if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f) {
+			if (outsize > 0)
+				out[0] = '\0';
+			return rw_err_set(err, RW_EINVAL, "%s header with a "
+			    "control character (byte 0x%02x)", what,
+			    (unsigned char)*s);
+		}
+	return RW_OK;
+}
+
 int
 route_rewrite_location(const struct route *r, const char *loc,
     const char *client_base, char *out, size_t outsize, struct rw_err *err)
@@ -983,6 +1031,8 @@ route_rewrite_location(const struct route *r, const char *loc,
 	struct wbuf w;
 	int rc;
 
+	if (ctl_free(loc, "Location", out, outsize, err) != RW_OK)
+		return RW_EINVAL;
 	w_init(&w, out, outsize);
 	rc = map_url(r, span_from(loc, strlen(loc)),
 	    client_base != NULL ? client_base : "", "Location", &w, err);
@@ -1019,6 +1069,8 @@ route_rewrite_link(const struct route *r, const char *link,
 	char q[200];
 	int rc = RW_OK;
 
+	if (ctl_free(link, "Link", out, outsize, err) != RW_OK)
+		return RW_EINVAL;
 	base = client_base != NULL ? client_base : "";
 	w_init(&w, out, outsize);
 	for (;;) {

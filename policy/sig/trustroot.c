@@ -120,7 +120,12 @@ to_pem(const char *b64, const char *label, const char *path, char **out,
 	return RW_OK;
 }
 
-/* O's "validFor" (required: a window with at least a start) into W. */
+/*
+ * O's "validFor" (required: a window with at least a start) into W.  An
+ * "end" that is absent or null leaves the window open: protobuf's JSON
+ * mapping writes an unset Timestamp as null, and sigstore's own tools emit
+ * it that way for a key still in use.
+ */
 static int
 window(json_t *o, const char *path, struct sig_window *w,
     struct rw_err *err)
@@ -143,7 +148,7 @@ window(json_t *o, const char *path, struct sig_window *w,
 		return bad(err, p, "start: %s", e.msg);
 	w->end = INT64_MAX;
 	t = json_object_get(v, "end");
-	if (t == NULL)
+	if (t == NULL || json_is_null(t))
 		return RW_OK;
 	if (!json_is_string(t) ||
 	    rw_parse_time(json_string_value(t), &w->end, &e) != RW_OK)

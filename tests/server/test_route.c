@@ -197,6 +197,14 @@ static const struct pcase pcases[] = {
 	    "from it are not allowed through this proxy; use an allowed "
 	    "registry, or ask the regwarden admin to add an upstream for it"),
 	OK("/v2/x/manifests/v1?", MAN, DEF, "hub", "x", "v1", 0, "", "", ""),
+	/* the query goes upstream as is: no control byte or space in it
+	 * (fuzz_route found a LF passed through) */
+	BAD(CFG, "/v2/x/manifests/v1?a=1\nb=2", RW_EINVAL, 400, "UNSUPPORTED",
+	    "query string with a control character or space (byte 0x0a)"),
+	BAD(CFG, "/v2/x/manifests/v1?a= ", RW_EINVAL, 400, "UNSUPPORTED",
+	    "query string with a control character or space (byte 0x20)"),
+	BAD(CFG, "/v2/?\x7f", RW_EINVAL, 400, "UNSUPPORTED",
+	    "query string with a control character or space (byte 0x7f)"),
 	/* upload URLs we handed out carry our prefix; ns comes back too */
 	OK("/v2/x/blobs/uploads/u1?_state=abc%3D%3D&ns=ghcr.io&digest=" SHA,
 	    UPL, NS, "ghcr", "x", "u1", 0, "ghcr.io",
@@ -735,6 +743,17 @@ static const struct rcase rcases[] = {
 	    "<https://evil.example/v2/owner/app/tags/list?n=1>; rel=\"next\"",
 	    "", RW_EINVAL, "Link points outside upstream \"ghcr\": "
 	    "\"https://evil.example/v2/owner/app/tags/list?n=1\"" },
+	/* control bytes (fuzz_rewrite found a LF copied through) */
+	{ "/v2/ghcr/owner/app/tags/list", LNK,
+	    "</v2/owner/app/tags/list?\nlast=b>; rel=\"next\"", "", RW_EINVAL,
+	    "Link header with a control character (byte 0x0a)" },
+	{ "/v2/ghcr/owner/app/tags/list", LNK,
+	    "</v2/owner/app/tags/list?last=b>;\trel=\"next\"", "", RW_OK,
+	    "</v2/ghcr/owner/app/tags/list?last=b>;\trel=\"next\"" },
+	{ UPLOADS_G, LOC, "/v2/owner/app/blobs/uploads/x\r", "", RW_EINVAL,
+	    "Location header with a control character (byte 0x0d)" },
+	{ UPLOADS_G, LOC, "/v2/owner/app/blobs/uploads/x?a=\x7f", "",
+	    RW_EINVAL, "Location header with a control character (byte 0x7f)" },
 };
 
 static void

@@ -524,11 +524,58 @@ test_rekor_for_keys(void **state)
 	policy_free(late);
 }
 
+/*
+ * "end": null is protobuf JSON for an unset end: an open window, as if
+ * "end" were absent (was refused: "expected a time string").  Any other
+ * non-string end is still refused.  The regression input of the fuzz
+ * harness fuzz_trustroot is tests/fuzz/corpus/trustroot/end-null.json.
+ */
+static void
+test_end_null(void **state)
+{
+	struct sig_trustroot *t = NULL;
+	struct rw_err err;
+	json_t *root, *ca, *tl;
+	char *text;
+
+	(void)state;
+	root = json_load_file(GOOD_ROOT, 0, NULL);
+	assert_non_null(root);
+	ca = json_object_get(json_array_get(json_object_get(root,
+	    "certificateAuthorities"), 0), "validFor");
+	tl = json_object_get(json_object_get(json_array_get(
+	    json_object_get(root, "tlogs"), 0), "publicKey"), "validFor");
+	assert_int_equal(json_object_set_new(ca, "end", json_null()), 0);
+	assert_int_equal(json_object_set_new(tl, "end", json_null()), 0);
+	text = json_dumps(root, 0);
+	rw_err_clear(&err);
+	assert_int_equal(sig_trustroot_parse(text, strlen(text), 0, &t,
+	    &err), RW_OK);
+	assert_int_equal(t->cas[0].valid.start, 1615087229);
+	assert_int_equal(t->cas[0].valid.end, INT64_MAX);
+	assert_int_equal(t->tlogs[0].valid.end, INT64_MAX);
+	assert_true(sig_window_has(&t->cas[0].valid, 1674247897));
+	sig_trustroot_free(t);
+	free(text);
+	t = NULL;
+	assert_int_equal(json_object_set_new(ca, "end", json_integer(5)), 0);
+	text = json_dumps(root, 0);
+	rw_err_clear(&err);
+	assert_int_equal(sig_trustroot_parse(text, strlen(text), 0, &t,
+	    &err), RW_EINVAL);
+	assert_null(t);
+	assert_string_equal(err.msg, "certificateAuthorities[0].validFor: "
+	    "end: expected a time string");
+	free(text);
+	json_decref(root);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_public_good),
+		cmocka_unit_test(test_end_null),
 		cmocka_unit_test(test_rows),
 		cmocka_unit_test(test_inputs),
 		cmocka_unit_test(test_revision),
