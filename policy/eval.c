@@ -109,6 +109,8 @@ needs_of(const struct policy_rule *r, int op, int has_tag)
 		needs |= POLICY_NEED_SCAN;
 	if (r->has_sigs)
 		needs |= POLICY_NEED_SIGS;
+	if (r->natts > 0)
+		needs |= POLICY_NEED_ATTS;
 	return needs;
 }
 
@@ -457,6 +459,11 @@ missing_fact(const struct policy_ev *e, char *buf, size_t size)
 	if (r->has_sigs && (!q->sigs_gathered ||
 	    (q->nsigs > 0 && q->sigs == NULL)))
 		return "the signatures of the image";
+	if (r->natts > 0 && q->digest == NULL)
+		return "the manifest digest";
+	if (r->natts > 0 && (!q->atts_gathered ||
+	    (q->natts > 0 && q->atts == NULL)))
+		return "the attestations of the image";
 	return NULL;
 }
 
@@ -648,6 +655,7 @@ run_checks(struct policy_ev *e)
 	check_immutable(e);
 	policy_check_image(e);
 	policy_check_sigs(e);
+	policy_check_atts(e);
 	/* Last: holding for a scan depends on whether anything else failed. */
 	policy_check_scan(e);
 }

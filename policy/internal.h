@@ -33,6 +33,75 @@
 #define POLICY_QBUF		(POLICY_QUOTE_MAX * 4 + 16)
 /* Keys one rule's "signatures" may list: each costs a verification. */
 #define POLICY_SIG_KEYS_MAX	8
+/* Requirements one rule's "attestations" may list. */
+#define POLICY_ATT_MAX		8
+/* Conditions one requirement may list. */
+#define POLICY_COND_MAX		16
+/* Steps (keys and indices) of one condition path. */
+#define POLICY_PATH_STEPS	16
+/* The largest [n] a path may name. */
+#define POLICY_PATH_IDX_MAX	9999
+/* Values of one "in" list. */
+#define POLICY_IN_MAX		32
+
+/*
+ * A condition path over an in-toto statement (attpath.c): dotted keys and
+ * [n] / [*] indices.  A step with KEY NULL is an index; IDX -1 is [*].
+ */
+struct policy_step {
+	char	*key;
+	long	 idx;
+};
+
+struct policy_path {
+	char			*text;	/* as written, for messages */
+	struct policy_step	*s;
+	size_t			 n;
+};
+
+enum policy_cond_op {
+	POLICY_COND_EQUALS = 0,
+	POLICY_COND_IN,
+	POLICY_COND_MATCHES,
+	POLICY_COND_EXISTS
+};
+
+/* One condition of an attestation requirement. */
+struct policy_cond {
+	struct policy_path	 path;
+	int			 op;	/* enum policy_cond_op */
+	json_t			*value;	/* equals: a scalar; in: an array
+					   of scalars; matches: the ERE as
+					   written */
+	regex_t			 re;	/* matches: anchored */
+	int			 has_re;
+	int			 exists; /* exists: true (1) or false (0) */
+};
+
+/* One entry of a rule's "attestations". */
+struct policy_attreq {
+	char			*type;	/* as written */
+	int			 kind;	/* enum policy_att_kind */
+	const char		*uri;	/* kind URI: the predicate type */
+	size_t			*keys;	/* indices into policy.keys */
+	size_t			 nkeys;
+	struct policy_cond	*conds;
+	size_t			 nconds;
+	int			 as_scan;
+	int			 line;
+};
+
+/* What a requirement's "type" names (attpath.c, policy_att_type). */
+enum policy_att_kind {
+	POLICY_ATT_URI = 0,	/* exactly URI */
+	POLICY_ATT_SLSA,	/* a short name for a SLSA provenance URI */
+	POLICY_ATT_SBOM,	/* any SPDX or CycloneDX, any version */
+	POLICY_ATT_SPDX,	/* SPDX, any version */
+	POLICY_ATT_CYCLONEDX,	/* CycloneDX, any version */
+	POLICY_ATT_VULN,	/* cosign's vulnerability scan */
+	POLICY_ATT_OPENVEX,	/* OpenVEX */
+	POLICY_ATT_CUSTOM	/* cosign's "custom" */
+};
 
 struct policy_plat {
 	char	*os;
@@ -88,6 +157,10 @@ struct policy_rule {
 	int		 sig_require;	/* keys that must have signed: 1 for
 					   "any"; 0 for "all" until pass two
 					   resolves it to nsig_keys */
+
+	struct policy_attreq *atts;	/* "attestations" */
+	size_t		 natts;
+	int		 has_atts;
 
 	int		 valid;		/* loaded without error: pass two may
 					   compare it */
@@ -297,11 +370,74 @@ void	 policy_sigs_load(struct ld *ld, const struct where *w, json_t *v,
  * later in the file.  Unknown names are reported with a suggestion.
  */
 void	 policy_sigs_resolve(struct ld *ld, json_t *doc);
+/* sigload.c: index of key NAME in P's "keys", or SIZE_MAX. */
+size_t	 policy_key_index(const struct policy *p, const char *name);
+/* sigload.c: reports that no key is named NAME, with a suggestion. */
+void	 policy_key_unknown(struct ld *ld, const struct where *w,
+	    const char *name);
 /*
  * sigload.c: folds the digests of the key files into P's revision, so
  * that replacing a key file changes it.  Returns 0, or -1 (out of memory).
  */
 int	 policy_keys_revision(struct policy *p);
+
+/* attload.c: a rule's "attestations" section into R. */
+void	 policy_atts_load(struct ld *ld, const struct where *w, json_t *v,
+	    struct policy_rule *r);
+/* attload.c, pass two: the key names of every requirement resolved. */
+void	 policy_atts_resolve(struct ld *ld, json_t *doc);
+void	 policy_atts_free(struct policy_rule *r);
+
+/* ------------------------------------------------- attestation conditions */
+
+/*
+ * attpath.c: compiles path TEXT into *OUT (freed with policy_path_free).
+ * Returns 0, or -1 with the reason in WHY ("empty key at character 11"),
+ * or -2 when out of memory.
+ */
+int	 policy_path_compile(const char *text, struct policy_path *out,
+	    char *why, size_t whysize);
+void	 policy_path_free(struct policy_path *path);
+/*
+ * Short name or URI TYPE of a requirement into *KIND and *URI (a static
+ * string; for POLICY_ATT_URI, NULL: the caller keeps TYPE).  Returns 0, or
+ * -1 when TYPE is neither a known short name nor an absolute URI.
+ */
+int	 policy_att_type(const char *type, int *kind, const char **uri);
+/* Whether predicate type PT is one requirement A accepts. */
+int	 policy_att_type_match(const struct policy_attreq *a, const char *pt);
+/* "SLSA provenance", "SBOM", ...: what A asks for, in a message. */
+const char *policy_att_what(const struct policy_attreq *a);
+/* "provenance", "SBOM", ...: one attestation of A's type, counted. */
+const char *policy_att_noun(const struct policy_attreq *a);
+/*
+ * Whether statement ST meets condition C.  Writes what was found into SB
+ * either way ("predicate.x https://a does not equal https://b", or
+ * "predicate.x equals https://b").
+ */
+int	 policy_cond_eval(const struct policy_cond *c, json_t *st,
+	    struct rw_sb *sb);
+
+/*
+ * One attestation verified for the image: its in-toto statement (subject
+ * already checked against the digest) and the key of the policy that
+ * verified it (SIZE_MAX: none of them).
+ */
+struct policy_att_stmt {
+	json_t		*st;		/* NULL when OTHER is set */
+	const char	*ptype;		/* its predicateType */
+	size_t		 key;
+	const char	*origin;	/* for explain */
+	const char	*other;		/* KEY attested another digest: it */
+};
+
+/*
+ * attcheck.c: whether requirement A is met by one of the N statements S
+ * (verified by a key A lists, of A's type, meeting every condition).
+ * Writes the reason's sentence into SB: what was required and found.
+ */
+int	 policy_att_judge(const struct policy *p, const struct policy_attreq *a,
+	    const struct policy_att_stmt *s, size_t n, struct rw_sb *sb);
 
 /* ----------------------------------------------------- references, globs */
 
@@ -420,6 +556,11 @@ void	 policy_check_image(struct policy_ev *e);
  * pushes).  Sets E->fail_rc when verification could not run.
  */
 void	 policy_check_sigs(struct policy_ev *e);
+/*
+ * attcheck.c: a reason per requirement of the rule's "attestations".
+ * Sets E->fail_rc when verification could not run.
+ */
+void	 policy_check_atts(struct policy_ev *e);
 /* scan.c: the scan checks of the rule (pulls only). */
 void	 policy_check_scan(struct policy_ev *e);
 /* Whether index entry PL is an attestation (platform unknown/unknown). */

@@ -514,8 +514,10 @@ policy_load_text(const char *name, const char *text, size_t len,
 		goto out;
 	/* Without the index, errors still come out, only without line:col. */
 	ld.jp = rw_jpos_new(copy, len);
-	if (policy_walk(&ld, &root, doc, root_keys, ld.p) == 0)
+	if (policy_walk(&ld, &root, doc, root_keys, ld.p) == 0) {
 		policy_sigs_resolve(&ld, doc);
+		policy_atts_resolve(&ld, doc);
+	}
 	if (policy_keys_revision(ld.p) != 0)
 		ld.nomem = 1;
 	rc = ld.nomem ? RW_ENOMEM : ld.errors > 0 ? RW_ECONFIG : RW_OK;

@@ -45,6 +45,9 @@ enum verdict_kind { VERDICT_ALLOW = 0, VERDICT_DENY = 1, VERDICT_WARN = 2 };
 					   Notation signatures of the digest
 					   (struct policy_sig_input), and
 					   manifest_size */
+#define POLICY_NEED_ATTS	0x20	/* pull and push: the attestations of
+					   the digest (struct
+					   policy_att_input) */
 
 /*
  * One severity scale for every scanner: Trivy's UNKNOWN LOW MEDIUM HIGH
@@ -167,6 +170,32 @@ struct policy_sig_input {
 };
 
 /*
+ * One attestation found for the manifest digest, as fetched: one layer of
+ * cosign's `sha256-<hex>.att` manifest (a DSSE envelope whose payload is
+ * an in-toto statement), or a Sigstore bundle attached as an OCI referrer.
+ * The caller has checked the blob against its descriptor; the policy
+ * verifies the envelope with the keys the rule lists, then reads the
+ * statement: its subject must name the digest.  All borrowed.
+ */
+struct policy_att_input {
+	const char	*envelope;	/* the layer blob, exact bytes */
+	size_t		 elen;
+	/*
+	 * The layer's media type: "application/vnd.dsse.envelope.v1+json"
+	 * (cosign's .att), or a Sigstore bundle's (SIG_BUNDLE_MEDIA_PREFIX).
+	 */
+	const char	*media_type;
+	const char	*origin;	/* "sha256-<hex>.att layer 1" */
+	/* A .att layer's keyless annotations, as for policy_sig_input. */
+	const char	*cert_pem;
+	const char	*chain_pem;
+	const char	*bundle_json;
+};
+
+/* At most this many attestations of one image are examined. */
+#define POLICY_ATT_INPUT_MAX	32
+
+/*
  * At most this many signatures of one image are examined (each against
  * every key the rule trusts); the rest are ignored, and a reason says so.
  */
@@ -210,6 +239,15 @@ struct admission_req {
 	 * manifests").  NULL: DIGEST.
 	 */
 	const char		*sig_subject;
+	/*
+	 * POLICY_NEED_ATTS: the attestations found for DIGEST, gathered as
+	 * signatures are (ATTS_GATHERED 0: the caller did not look, and
+	 * policy_eval fails with RW_EINVAL).  Their statements must name
+	 * DIGEST (or SIG_SUBJECT).
+	 */
+	const struct policy_att_input *atts;
+	size_t			 natts;
+	int			 atts_gathered;
 };
 
 #define VERDICT_REASONS	16
@@ -226,7 +264,9 @@ struct verdict_reason {
 	 * (the rule's requirement and what was found), "signatures.key"
 	 * (one per key the rule trusts, after "signatures": whether it
 	 * signed; failed only when the requirement failed; never repeated
-	 * in the message nor a failure of its own), or "default".
+	 * in the message nor a failure of its own), "attestations" (one
+	 * per requirement of the rule: what it asked for and what was
+	 * found), or "default".
 	 */
 	char	 check[24];
 	int	 failed;	/* 0: passed (listed by explain), 1: failed */

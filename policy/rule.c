@@ -435,6 +435,12 @@ signatures_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 	policy_sigs_load(ld, w, v, ctx);
 }
 
+static void
+attestations_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
+{
+	policy_atts_load(ld, w, v, ctx);
+}
+
 /* ------------------------------------------------------------- the rule */
 
 static const struct policy_key rule_keys[] = {
@@ -450,6 +456,7 @@ static const struct policy_key rule_keys[] = {
 	{ "image", image_fn, 0 },
 	{ "scan", scan_fn, 0 },
 	{ "signatures", signatures_fn, 0 },
+	{ "attestations", attestations_fn, 0 },
 	{ NULL, NULL, 0 },
 };
 
@@ -527,5 +534,6 @@ policy_rule_cleanup(struct policy_rule *r)
 	}
 	free(r->plats);
 	free(r->sig_keys);
+	policy_atts_free(r);
 	memset(r, 0, sizeof(*r));
 }

@@ -802,8 +802,8 @@ policy_sigs_load(struct ld *ld, const struct where *w, json_t *v,
 
 /* ------------------------------------------------------------ pass two */
 
-static size_t
-key_index(const struct policy *p, const char *name)
+size_t
+policy_key_index(const struct policy *p, const char *name)
 {
 	size_t i;
 
@@ -813,8 +813,8 @@ key_index(const struct policy *p, const char *name)
 	return SIZE_MAX;
 }
 
-static void
-unknown_name(struct ld *ld, const struct where *w, const char *name)
+void
+policy_key_unknown(struct ld *ld, const struct where *w, const char *name)
 {
 	const struct policy *p = ld->p;
 	const char **names;
@@ -868,10 +868,10 @@ resolve_rule(struct ld *ld, const struct where *rw, json_t *keys,
 		s = json_string_value(e);
 		if (s == NULL || s[0] == '\0')
 			continue;	/* reported by the first pass */
-		k = key_index(ld->p, s);
+		k = policy_key_index(ld->p, s);
 		if (k == SIZE_MAX) {
 			policy_where_idx(&ew, rw, i);
-			unknown_name(ld, &ew, s);
+			policy_key_unknown(ld, &ew, s);
 		} else if (!listed(r, k))
 			r->sig_keys[r->nsig_keys++] = k;
 	}

@@ -588,6 +588,63 @@ int		 sig_bundle_root_parse(const char *json, size_t len,
 /** Free a root from sig_bundle_root_parse; NULL does nothing. */
 void		 sig_bundle_root_free(struct sig_trustroot *root);
 
+/* ------------------------------------------- cosign attestations (DSSE) */
+
+/*
+ * A cosign attestation (`cosign attest`): one layer of the
+ * `sha256-<hex>.att` manifest, of media type SIG_DSSE_MEDIA, holding a DSSE
+ * envelope {"payloadType", "payload" (base64), "signatures": [{"sig"}]}
+ * whose payload is an in-toto statement; the layer's "predicateType"
+ * annotation is unsigned and not read.
+ */
+#define SIG_DSSE_MEDIA		"application/vnd.dsse.envelope.v1+json"
+/* Largest envelope read: SBOMs of big images run to megabytes. */
+#define SIG_DSSE_MAX		(16 * 1024 * 1024)
+/* Most signatures one envelope may carry (cosign writes one). */
+#define SIG_DSSE_SIGS_MAX	8
+/* The in-toto statement types accepted. */
+#define SIG_INTOTO_V01		"https://in-toto.io/Statement/v0.1"
+#define SIG_INTOTO_V1		"https://in-toto.io/Statement/v1"
+
+struct sig_dsse_result {
+	enum sig_verdict verdict;
+	/* One line for a human: "attested by ECDSA P-256 key sha256:..." */
+	char		 reason[SIG_REASON_MAX + 1];
+	/*
+	 * Once the payload decoded: the statement's predicateType (cut), or
+	 * "".  Before VALID, WRONG_DIGEST or WRONG_TYPE it is the unverified
+	 * claim of whoever made the envelope: for messages only.
+	 */
+	char		 predicate_type[256];
+	/* WRONG_DIGEST: the statement's first sha256 subject, or "". */
+	char		 digest[RW_DIGEST_MAX];
+	/* VALID: the statement's bytes (NUL-terminated, SLEN long); freed by
+	   sig_dsse_result_free. */
+	char		*statement;
+	size_t		 slen;
+};
+
+/**
+ * Judge one DSSE envelope ENV (LEN bytes, the layer blob as fetched) for
+ * the manifest DIGEST with key K, in this order (the first failure
+ * decides): the envelope parses (duplicate keys refused) with a
+ * payloadType, a base64 payload and 1 to SIG_DSSE_SIGS_MAX signatures
+ * (MALFORMED); one signature verifies with K over the DSSE PAE, hashed as
+ * sig_key_verify does (BAD_SIGNATURE); the payload type is
+ * SIG_BUNDLE_INTOTO (WRONG_TYPE); the payload is an in-toto statement
+ * (v0.1 or v1) with subject, predicateType and an object predicate
+ * (MALFORMED), one of whose subjects has DIGEST's algorithm and hex
+ * (WRONG_DIGEST).  VALID hands the statement over in OUT (free it with
+ * sig_dsse_result_free, which is harmless on any result).
+ *
+ * Returns RW_OK with *OUT filled, or RW_EINVAL (a NULL argument, an empty
+ * DIGEST), RW_ENOMEM or RW_ECRYPTO; then OUT says MALFORMED.
+ */
+int		 sig_dsse_verify(const struct sig_key *k, const char *env,
+		    size_t len, const char *digest, struct sig_dsse_result *out,
+		    struct rw_err *err);
+void		 sig_dsse_result_free(struct sig_dsse_result *r);
+
 /* ------------------------------------------------------------- Notation */
 
 /*

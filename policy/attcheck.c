@@ -1,0 +1,281 @@
+/*
+ * attcheck.c - judging a rule's "attestations": each requirement against
+ * the statements verified for the image, and the sentence that says what
+ * was required and what was found.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include "policy/internal.h"
+#include "policy/sig/sig.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Statements of one requirement's type that a message describes. */
+#define FOUND_SHOWN	3
+
+static int
+listed(const struct policy_attreq *a, size_t key)
+{
+	size_t i;
+
+	for (i = 0; i < a->nkeys; i++)
+		if (a->keys[i] == key)
+			return 1;
+	return 0;
+}
+
+/* "ci", "scanner (not listed for this requirement)", "an untrusted signer" */
+static void
+signer(const struct policy *p, const struct policy_attreq *a, size_t key,
+    struct rw_sb *sb)
+{
+	if (key == SIZE_MAX || key >= p->nkeys)
+		rw_sb_add(sb, "an untrusted signer");
+	else if (!listed(a, key))
+		rw_sb_add(sb, "%s (not listed for this requirement)",
+		    p->keys[key].name);
+	else
+		rw_sb_add(sb, "%s", p->keys[key].name);
+}
+
+/*
+ * Whether S meets every condition of A.  SB (may be NULL) gets the first
+ * condition that failed; with LIST_MET, also those met before it, joined
+ * by "; ".
+ */
+static int
+conds_met(const struct policy_attreq *a, const struct policy_att_stmt *s,
+    struct rw_sb *sb, int list_met)
+{
+	char buf[sizeof(((struct verdict_reason *)0)->text)];
+	struct rw_sb one;
+	size_t i;
+
+	for (i = 0; i < a->nconds; i++) {
+		rw_sb_init(&one, buf, sizeof(buf));
+		if (!policy_cond_eval(&a->conds[i], s->st, &one)) {
+			if (sb != NULL)
+				rw_sb_add(sb, "%s%s", list_met && i > 0 ?
+				    "; " : "", buf);
+			return 0;
+		}
+		if (sb != NULL && list_met)
+			rw_sb_add(sb, "%s%s", i == 0 ? "" : "; ", buf);
+	}
+	return 1;
+}
+
+static void
+what(const struct policy_attreq *a, struct rw_sb *sb)
+{
+	if (a->kind == POLICY_ATT_URI && strcmp(policy_att_what(a),
+	    "attestation") == 0) {
+		rw_sb_add(sb, "attestation of type ");
+		rw_sb_safe(sb, a->type, POLICY_SHOW_ITEM * 2);
+	} else
+		rw_sb_add(sb, "%s", policy_att_what(a));
+}
+
+/* "(found: none)", "(found: 1 provenance by ci, <why>)", ... */
+static void
+found(const struct policy *p, const struct policy_attreq *a,
+    const struct policy_att_stmt *s, size_t n, struct rw_sb *sb)
+{
+	size_t i, total = 0, shown = 0;
+
+	for (i = 0; i < n; i++)
+		total += policy_att_type_match(a, s[i].ptype);
+	if (total == 0) {
+		rw_sb_add(sb, " (found: none)");
+		return;
+	}
+	rw_sb_add(sb, " (found: %zu %s%s", total, policy_att_noun(a),
+	    total > 1 ? ":" : "");
+	for (i = 0; i < n && shown < FOUND_SHOWN; i++) {
+		if (!policy_att_type_match(a, s[i].ptype))
+			continue;
+		rw_sb_add(sb, shown == 0 ? " by " : "; by ");
+		signer(p, a, s[i].key, sb);
+		if (s[i].other != NULL)
+		{
+			rw_sb_add(sb, ", for another image (");
+			rw_sb_safe(sb, s[i].other, RW_DIGEST_MAX);
+			rw_sb_add(sb, ")");
+		}
+		else if (listed(a, s[i].key)) {
+			rw_sb_add(sb, ", ");
+			conds_met(a, &s[i], sb, 0);
+		}
+		shown++;
+	}
+	policy_list_more(sb, shown, total);
+	rw_sb_add(sb, ")");
+}
+
+int
+policy_att_judge(const struct policy *p, const struct policy_attreq *a,
+    const struct policy_att_stmt *s, size_t n, struct rw_sb *sb)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!policy_att_type_match(a, s[i].ptype) ||
+		    s[i].other != NULL || !listed(a, s[i].key) ||
+		    !conds_met(a, &s[i], NULL, 0))
+			continue;
+		what(a, sb);
+		rw_sb_add(sb, " by %s", p->keys[s[i].key].name);
+		if (a->nconds > 0) {
+			rw_sb_add(sb, ": ");
+			conds_met(a, &s[i], sb, 1);
+		}
+		return 1;
+	}
+	rw_sb_add(sb, "no ");
+	what(a, sb);
+	rw_sb_add(sb, " by a trusted signer");
+	found(p, a, s, n, sb);
+	return 0;
+}
+
+/* ----------------------------------------------------------- verifying */
+
+/* What the attestations of one image turned out to be. */
+struct found {
+	struct policy_att_stmt	 s[POLICY_ATT_INPUT_MAX];
+	char			 ptype[POLICY_ATT_INPUT_MAX][256];
+	char			 other[POLICY_ATT_INPUT_MAX][RW_DIGEST_MAX];
+	size_t			 n;
+	size_t			 keys[POLICY_ATT_MAX * POLICY_SIG_KEYS_MAX];
+	size_t			 nkeys;
+	char			 text[sizeof(((struct verdict_reason *)0)->text)];
+};
+
+/* Every key some requirement lists that can verify an attestation. */
+static void
+union_keys(const struct policy_ev *e, struct found *f)
+{
+	const struct policy_keyent *ke;
+	size_t i, j, k;
+
+	for (i = 0; i < e->r->natts; i++)
+		for (j = 0; j < e->r->atts[i].nkeys; j++) {
+			ke = &e->p->keys[e->r->atts[i].keys[j]];
+			/*
+			 * Only plain keys so far: a keyless identity or a key
+			 * that requires a Rekor SET verifies nothing here
+			 * (config/POLICY.md), so it can admit nothing.
+			 */
+			if (ke->key == NULL || ke->keyless || ke->notation ||
+			    ke->troot != NULL)
+				continue;
+			for (k = 0; k < f->nkeys; k++)
+				if (f->keys[k] == e->r->atts[i].keys[j])
+					break;
+			if (k == f->nkeys)
+				f->keys[f->nkeys++] = e->r->atts[i].keys[j];
+		}
+}
+
+static int
+broken(struct policy_ev *e, int rc, const struct rw_err *err)
+{
+	if (e->fail_rc == RW_OK) {
+		e->fail_rc = rc;
+		snprintf(e->fail_msg, sizeof(e->fail_msg), "%s",
+		    err->msg[0] != '\0' ? err->msg : rw_strerror(rc));
+	}
+	return -1;
+}
+
+/* Input IN against every key: one entry of F. */
+static int
+verify_one(struct policy_ev *e, const struct policy_att_input *in,
+    const char *digest, struct found *f)
+{
+	struct policy_att_stmt *s = &f->s[f->n];
+	struct sig_dsse_result res;
+	struct rw_err err;
+	size_t k;
+	int rc;
+
+	s->key = SIZE_MAX;
+	s->origin = in->origin;
+	s->ptype = f->ptype[f->n];
+	f->ptype[f->n][0] = '\0';
+	for (k = 0; k < f->nkeys; k++) {
+		rw_err_clear(&err);
+		rc = sig_dsse_verify(e->p->keys[f->keys[k]].key, in->envelope,
+		    in->elen, digest, &res, &err);
+		if (rc != RW_OK)
+			return broken(e, rc, &err);
+		rw_strlcpy(f->ptype[f->n], res.predicate_type,
+		    sizeof(f->ptype[f->n]));
+		if (res.verdict == SIG_WRONG_DIGEST) {
+			s->key = f->keys[k];
+			rw_strlcpy(f->other[f->n], res.digest,
+			    sizeof(f->other[f->n]));
+			s->other = f->other[f->n];
+			break;
+		}
+		if (res.verdict != SIG_VALID)
+			continue;
+		s->key = f->keys[k];
+		s->st = json_loadb(res.statement, res.slen, 0, NULL);
+		sig_dsse_result_free(&res);
+		if (s->st == NULL)
+			return broken(e, RW_ENOMEM, &err);
+		break;
+	}
+	f->n++;
+	return 0;
+}
+
+static void
+found_free(struct found *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		json_decref(f->s[i].st);
+	free(f);
+}
+
+void
+policy_check_atts(struct policy_ev *e)
+{
+	const struct admission_req *q = e->req;
+	const char *digest = q->sig_subject != NULL ? q->sig_subject :
+	    q->digest;
+	struct found *f;
+	struct rw_sb sb;
+	size_t i;
+	int ok;
+
+	if (e->r->natts == 0)
+		return;
+	f = calloc(1, sizeof(*f));
+	if (f == NULL) {
+		struct rw_err err;
+
+		rw_err_clear(&err);
+		broken(e, RW_ENOMEM, &err);
+		return;
+	}
+	union_keys(e, f);
+	for (i = 0; i < q->natts && i < POLICY_ATT_INPUT_MAX; i++)
+		if (q->atts[i].media_type != NULL &&
+		    strcmp(q->atts[i].media_type, SIG_DSSE_MEDIA) == 0 &&
+		    verify_one(e, &q->atts[i], digest, f) != 0)
+			goto out;
+	for (i = 0; i < e->r->natts; i++) {
+		rw_sb_init(&sb, f->text, sizeof(f->text));
+		ok = policy_att_judge(e->p, &e->r->atts[i], f->s, f->n, &sb);
+		policy_reason(e, &sb, "attestations", !ok);
+		rw_sb_add(&sb, "%s", f->text);
+	}
+out:
+	found_free(f);
+}
