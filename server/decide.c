@@ -27,16 +27,17 @@ static const char ALL_MANIFEST_TYPES[] = "Accept: "
 
 enum job_kind { JOB_CONFIG = 1, JOB_CHILD, JOB_TAG_DIGEST, JOB_SIG_MANIFEST,
 	JOB_SIG_BLOB, JOB_REF_API, JOB_REF_TAG, JOB_NOTARY_MANIFEST,
-	JOB_NOTARY_BLOB };
+	JOB_NOTARY_BLOB, JOB_ATT_MANIFEST, JOB_ATT_BLOB };
 
 /*
  * Every fetch one evaluation may plan, so that none is ever dropped: the
  * tag's digest and the config; per platform its manifest and config; two
  * signature tags (the image's, its index's); one blob per signature; the
- * referrers (API, fallback tag) with a manifest and a blob each.
+ * referrers (API, fallback tag) with a manifest and a blob each; the
+ * attestation tag and one blob per attestation.
  */
 #define MAX_JOBS	(2 + 2 * MAX_CHILDREN + 2 + FACTS_SIG_MAX + 2 + \
-			    2 * FACTS_REFERRERS_MAX)
+			    2 * FACTS_REFERRERS_MAX + 1 + FACTS_ATT_MAX)
 
 struct job {
 	int	 kind;
@@ -77,6 +78,11 @@ struct decide_ctx {
 	int			 sigs_gathered;
 	char			 sig_subject[RW_DIGEST_MAX]; /* "" or the index */
 	struct policy_sig_input	 sigin[FACTS_SIG_MAX];
+	/* attestations (POLICY_NEED_ATTS): layers of sha256-<hex>.att */
+	struct facts_sig	 att[FACTS_ATT_MAX];
+	int			 natt;
+	int			 atts_gathered;
+	struct policy_att_input	 attin[FACTS_ATT_MAX];
 };
 
 /* ------------------------------------------------------------- policy */
@@ -257,6 +263,8 @@ plan(struct request *rq, struct decide_ctx *dx, struct rw_err *err)
 		add_job(dx, JOB_SIG_MANIFEST, -1, NULL);
 		add_job(dx, JOB_REF_API, -1, NULL);	/* Notation, OCI 1.1 */
 	}
+	if (dx->needs & POLICY_NEED_ATTS)
+		add_job(dx, JOB_ATT_MANIFEST, -1, NULL);
 	if (is_index(rq->mtype)) {
 		if (facts_platforms_parse(rq->mbody, rq->mlen, &dx->plats,
 		    err) != RW_OK)
@@ -297,7 +305,11 @@ start_job(struct request *rq, const struct job *j)
 	else if (j->kind == JOB_SIG_MANIFEST)	/* cosign's tag scheme */
 		snprintf(url, sizeof(url), "%s/v2/%s/manifests/sha256-%s.sig",
 		    base, r, (j->digest[0] != '\0' ? j->digest : rq->digest) + 7);
-	else if (j->kind == JOB_SIG_BLOB || j->kind == JOB_NOTARY_BLOB)
+	else if (j->kind == JOB_ATT_MANIFEST)	/* cosign attest's tag */
+		snprintf(url, sizeof(url), "%s/v2/%s/manifests/sha256-%s.att",
+		    base, r, rq->digest + 7);
+	else if (j->kind == JOB_SIG_BLOB || j->kind == JOB_NOTARY_BLOB ||
+	    j->kind == JOB_ATT_BLOB)
 		snprintf(url, sizeof(url), "%s/v2/%s/blobs/%s", base, r,
 		    j->digest);
 	else if (j->kind == JOB_REF_API)
@@ -314,7 +326,7 @@ start_job(struct request *rq, const struct job *j)
 		snprintf(url, sizeof(url), "%s/v2/%s/manifests/%s", base, r,
 		    rq->rt.ref);
 	blob = j->kind == JOB_CONFIG || j->kind == JOB_SIG_BLOB ||
-	    j->kind == JOB_NOTARY_BLOB;
+	    j->kind == JOB_NOTARY_BLOB || j->kind == JOB_ATT_BLOB;
 	rq->aux = proxy_start_aux(rq, j->kind == JOB_TAG_DIGEST ? "HEAD" :
 	    "GET", url, j->kind == JOB_CONFIG ? CONFIG_CAP :
 	    blob ? FACTS_SIG_BLOB_CAP + 1 : rq->cfg->max_manifest_bytes + 1,
@@ -424,6 +436,32 @@ job_sig_blob(struct decide_ctx *dx, const struct job *j, long st,
 	return facts_sig_blob(&dx->sig[j->child], body, len, err);
 }
 
+/* -------------------------------------------------- cosign attestations */
+
+/* sha256-<hex>.att: 404 means none; each layer is one DSSE envelope. */
+static int
+job_att_manifest(struct request *rq, struct decide_ctx *dx, long st,
+    const char *body, size_t len, struct rw_err *err)
+{
+	size_t i, n;
+
+	dx->atts_gathered = 1;
+	if (st == 404)
+		return RW_OK;
+	if (st != 200)
+		return rw_err_set(err, RW_EUPSTREAM, "upstream answered %ld for "
+		    "the attestation tag of %s", st, rq->digest);
+	n = facts_sig_layers(body, len, dx->att, FACTS_ATT_MAX);
+	for (i = 0; i < n; i++) {
+		snprintf(dx->att[i].origin, sizeof(dx->att[i].origin),
+		    "attestation layer %zu", i + 1);
+		if (dx->att[i].digest[0] != '\0')
+			add_job(dx, JOB_ATT_BLOB, (int)i, dx->att[i].digest);
+	}
+	dx->natt = (int)n;
+	return RW_OK;
+}
+
 /* ---------------------------------------------------- Notation signatures */
 
 /*
@@ -485,7 +523,8 @@ job_done(struct request *rq, struct decide_ctx *dx, const struct job *j,
 		return rw_err_set(err, RW_EUPSTREAM, "upstream %s could not be "
 		    "reached: %s", rq->rt.up->name, why);
 	if (xfer_too_big(rq->aux) && (j->kind == JOB_SIG_BLOB ||
-	    j->kind == JOB_NOTARY_BLOB || j->kind == JOB_NOTARY_MANIFEST))
+	    j->kind == JOB_NOTARY_BLOB || j->kind == JOB_NOTARY_MANIFEST ||
+	    j->kind == JOB_ATT_BLOB))
 		return RW_OK;	/* too large to be a signature: malformed */
 	if (xfer_too_big(rq->aux))
 		return rw_err_set(err, RW_ETOOBIG, "%s %s is too large",
@@ -513,6 +552,11 @@ job_done(struct request *rq, struct decide_ctx *dx, const struct job *j,
 		return job_notary_manifest(dx, j, st, body, len, rq->digest);
 	if (j->kind == JOB_SIG_BLOB || j->kind == JOB_NOTARY_BLOB)
 		return job_sig_blob(dx, j, st, body, len, err);
+	if (j->kind == JOB_ATT_MANIFEST)
+		return job_att_manifest(rq, dx, st, body, len, err);
+	if (j->kind == JOB_ATT_BLOB)
+		return st == 200 ? facts_sig_blob(&dx->att[j->child], body, len,
+		    err) : RW_OK;
 	if (st != 200)
 		return rw_err_set(err, RW_EUPSTREAM, "upstream answered %ld for "
 		    "%s %s", st, j->kind == JOB_CONFIG ? "the image config" :
@@ -662,6 +706,13 @@ evaluate(struct request *rq, struct decide_ctx *dx, struct verdict *v,
 		q.sigs_gathered = dx->sigs_gathered;
 		q.sig_subject = dx->sig_subject[0] != '\0' && dx->nsig > 0 ?
 		    dx->sig_subject : NULL;
+	}
+	if (dx->needs & POLICY_NEED_ATTS) {
+		for (i = 0; i < (size_t)dx->natt; i++)
+			facts_att_input(&dx->att[i], &dx->attin[i]);
+		q.atts = dx->attin;
+		q.natts = (size_t)dx->natt;
+		q.atts_gathered = dx->atts_gathered;
 	}
 	if ((dx->needs & POLICY_NEED_SCAN) && !rq->write_op) {
 		rc = scan_facts(rq, dx, err);
@@ -1061,6 +1112,8 @@ drop_ctx(struct request *rq)
 	free(rq->dx->px);
 	for (i = 0; i < (size_t)rq->dx->nsig; i++)
 		facts_sig_cleanup(&rq->dx->sig[i]);
+	for (i = 0; i < (size_t)rq->dx->natt; i++)
+		facts_sig_cleanup(&rq->dx->att[i]);
 	free(rq->dx);
 	rq->dx = NULL;
 }

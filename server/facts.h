@@ -82,6 +82,7 @@ long long facts_parse_time(const char *s);
 #define FACTS_SIG_BLOB_CAP	(64 * 1024)	/* one payload or envelope */
 #define FACTS_SIG_B64_MAX	16384	/* the signature annotation, exclusive */
 #define FACTS_REFERRERS_MAX	8	/* signature referrers fetched */
+#define FACTS_ATT_MAX		POLICY_ATT_INPUT_MAX /* attestations kept */
 #define FACTS_NOTARY_TYPE	"application/vnd.cncf.notary.signature"
 #define FACTS_SIG_ANNOTATION	"dev.cosignproject.cosign/signature"
 #define FACTS_CERT_ANNOTATION	"dev.sigstore.cosign/certificate"
@@ -172,6 +173,13 @@ int	 facts_sig_blob(struct facts_sig *s, const char *body, size_t len,
  * as an empty .sig layer, as the proxy always has.
  */
 void	 facts_sig_input(const struct facts_sig *s, struct policy_sig_input *in);
+/**
+ * The policy's view of one `sha256-<hex>.att` layer (read with
+ * facts_sig_layers; its blob, the DSSE envelope, with facts_sig_blob),
+ * borrowing from S.  A blob not fetched is an empty envelope: no key
+ * verifies it.
+ */
+void	 facts_att_input(const struct facts_sig *s, struct policy_att_input *in);
 
 /** Free S's copies and clear it; S may be reused. */
 void	 facts_sig_cleanup(struct facts_sig *s);

@@ -206,6 +206,19 @@ facts_sig_input(const struct facts_sig *s, struct policy_sig_input *in)
 }
 
 void
+facts_att_input(const struct facts_sig *s, struct policy_att_input *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->origin = s->origin;
+	in->envelope = s->payload != NULL ? s->payload : "";
+	in->elen = s->plen;
+	in->media_type = s->media_type;
+	in->cert_pem = s->cert_pem;
+	in->chain_pem = s->chain_pem;
+	in->bundle_json = s->bundle_json;
+}
+
+void
 facts_sig_cleanup(struct facts_sig *s)
 {
 	free(s->sig_b64);

@@ -1,0 +1,126 @@
+#!/bin/bash
+# attestations.test.sh - cosign attestations at the proxy: images attested
+# by an independent DSSE signer (tests/e2e/dsse_attest.py, Python
+# `cryptography`, cosign's .att layout) are admitted on ctr and podman pulls
+# when a rule's "attestations" are met (SLSA provenance from the right
+# builder and repository, an SBOM, both by the "ci" key), and refused, with
+# the reason in both clients' stderr, for a missing SBOM, provenance from
+# another repository, an SBOM for another digest and an SBOM by an
+# untrusted signer.  The .att tags themselves stay pullable.
+# SPDX-License-Identifier: Apache-2.0
+. "$(dirname "$0")/lib.sh"
+
+need_tools docker-registry skopeo podman containerd ctr curl openssl
+rw_only || { pass "attestation tests need regwarden (E2E_DIRECT=1)"; finish; }
+
+start_registry
+
+KEYS=$E2E_TMP/keys
+make_keys "$KEYS" ci stranger
+
+IMAGES="good nosbom fork other stranger"
+seed=41
+for i in $IMAGES; do
+	mkimage "$E2E_TMP/$i" --seed $seed --layers 1 --layer-size 20k --user 1000
+	seed_image "$E2E_TMP/$i" "e2e/$i:1.0"
+	seed=$((seed + 1))
+done
+top() { json_get "$E2E_TMP/$1.json" 'j["top"]'; }
+
+cat >"$E2E_TMP/prov-acme.json" <<'EOF'
+{ "buildDefinition": { "buildType": "https://actions.github.io/buildtypes/workflow/v1",
+    "externalParameters": { "workflow": { "ref": "refs/heads/main",
+      "repository": "https://github.com/acme/app", "path": ".github/workflows/build.yml" } } },
+  "runDetails": { "builder": { "id": "https://github.com/actions/runner" } } }
+EOF
+sed 's#github.com/acme/app#github.com/mallory/app#' "$E2E_TMP/prov-acme.json" \
+	>"$E2E_TMP/prov-fork.json"
+cat >"$E2E_TMP/sbom.json" <<'EOF'
+{ "spdxVersion": "SPDX-2.3", "dataLicense": "CC0-1.0", "SPDXID": "SPDXRef-DOCUMENT",
+  "name": "e2e", "packages": [ { "name": "busybox", "versionInfo": "1.36.1" } ] }
+EOF
+
+attest() {	# KEY IMAGE TYPE PREDICATE [SUBJECT_DIGEST]
+	local out
+	if out=$("$PY" "$E2E_DIR/dsse_attest.py" --registry "$REG_URL" \
+		--repo "e2e/$2" --digest "$(top "$2")" ${5:+--subject "$5"} \
+		--key "$KEYS/$1.key" --type "$3" --predicate "$E2E_TMP/$4" 2>&1); then
+		pass "dsse_attest.py: $out"
+	else
+		fail "dsse_attest.py $*: $out"
+	fi
+}
+PROV=https://slsa.dev/provenance/v1
+SPDX=https://spdx.dev/Document
+attest ci good $PROV prov-acme.json
+attest ci good $SPDX sbom.json
+attest ci nosbom $PROV prov-acme.json
+attest ci fork $PROV prov-fork.json
+attest ci fork $SPDX sbom.json
+attest ci other $PROV prov-acme.json
+attest ci other $SPDX sbom.json "$(top good)"
+attest ci stranger $PROV prov-acme.json
+attest stranger stranger $SPDX sbom.json
+
+cat >"$E2E_TMP/policy.json" <<EOF
+{
+  "version": 1,
+  "keys": { "ci": { "cosign_file": "$KEYS/ci.pub" } },
+  "rules": [
+    { "name": "attested", "match": "docker.io/e2e/**", "operations": ["pull"],
+      "attestations": [
+        { "type": "slsaprovenance1", "keys": ["ci"],
+          "conditions": [
+            { "path": "predicate.runDetails.builder.id", "equals": "https://github.com/actions/runner" },
+            { "path": "predicate.buildDefinition.externalParameters.workflow.repository",
+              "matches": "https://github.com/acme/.*" } ] },
+        { "type": "sbom", "keys": ["ci"] } ] },
+    { "name": "pushes", "match": "docker.io/e2e/**", "operations": ["push"] }
+  ]
+}
+EOF
+if out=$("$RW_BIN" check "$E2E_TMP/policy.json" 2>&1); then
+	pass "regwarden check accepts the policy: $out"
+else
+	fail "regwarden check refuses the policy: $out"
+fi
+start_regwarden_policy "$E2E_TMP/policy.json"
+
+start_containerd
+podman_init
+
+if ctr_pull e2e/good:1.0; then pass "ctr pull of the attested image"; else
+	fail "ctr pull of the attested image failed: $CTR_OUT"; fi
+if podman_pull e2e/good:1.0; then pass "podman pull of the attested image"; else
+	fail "podman pull of the attested image failed: $PODMAN_OUT"; fi
+
+refused() {	# LABEL IMAGE WANT
+	if ctr_pull "$2"; then
+		fail "ctr pull of $2 ($1) succeeded"
+	else
+		show_client_line ctr "$CTR_OUT"
+		expect_contains "ctr shows why $2 is refused ($1)" "$3" "$CTR_OUT"
+	fi
+	if podman_pull "$2"; then
+		fail "podman pull of $2 ($1) succeeded"
+	else
+		show_client_line podman "$PODMAN_OUT"
+		expect_contains "podman shows why $2 is refused ($1)" "$3" "$PODMAN_OUT"
+	fi
+}
+refused "no SBOM" e2e/nosbom:1.0 \
+	"no SBOM by a trusted signer (found: none)"
+refused "provenance from another repository" e2e/fork:1.0 \
+	"no SLSA provenance by a trusted signer (found: 1 provenance by ci, predicate.buildDefinition.externalParameters.workflow.repository https://github.com/mallory/app does not match https://github.com/acme/.*)"
+refused "SBOM for another digest" e2e/other:1.0 \
+	"no SBOM by a trusted signer (found: 1 SBOM by ci, for another image ($(top good)))"
+refused "SBOM by an untrusted signer" e2e/stranger:1.0 \
+	"no SBOM by a trusted signer (found: 1 SBOM by an untrusted signer)"
+
+GOOD=$(top good)
+req GET "$RW_URL/v2/e2e/good/manifests/sha256-${GOOD#sha256:}.att" \
+	-H "Accept: application/vnd.oci.image.manifest.v1+json"
+expect_code "the attestation manifest is pullable through regwarden" 200
+
+stop_regwarden_checked
+finish
