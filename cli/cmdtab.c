@@ -44,6 +44,7 @@ const char cli_top_usage[] =
     "  check          validate a policy and exit\n"
     "  explain        decide one image against the live upstream\n"
     "  sign           sign an image as `cosign sign --key` does\n"
+    "  attest         attest an image as `cosign attest --key` does\n"
     "  verify-bundle  verify a Sigstore bundle\n"
     "  pins           pin tags to digests: add, rm, ls\n"
     "  scans          vulnerability reports: import, ls\n"
@@ -64,6 +65,8 @@ static const char *const explain_opts[] = { CONFIG_OPTS, "--op=",
 	"--json", NULL };
 static const char *const sign_opts[] = { CONFIG_OPTS, "--key=", "-a=",
 	"--annotations=", NULL };
+static const char *const attest_opts[] = { CONFIG_OPTS, "--key=",
+	"--type=", "--predicate=", NULL };
 static const char *const bundle_opts[] = { "--bundle=",
 	"--certificate-identity=", "--certificate-identity-regexp=",
 	"--certificate-oidc-issuer=", "--key=", "--trusted-root=", NULL };
@@ -90,6 +93,7 @@ const struct cli_cmd cli_commands[] = {
 	{ "check", NULL, check_opts, explain_usage },
 	{ "explain", NULL, explain_opts, explain_usage },
 	{ "sign", NULL, sign_opts, sign_usage },
+	{ "attest", NULL, attest_opts, attest_usage },
 	{ "verify-bundle", NULL, bundle_opts, cli_bundle_usage },
 	{ "pins", pins_subs, pins_opts, cli_pins_usage },
 	{ "scans", scans_subs, scans_opts, cli_scans_usage },

@@ -94,7 +94,7 @@ main(int argc, char **argv)
 		    stderr);
 	if (strcmp(argv[1], "explain") == 0)
 		return explain_main(argc - 1, argv + 1, path, stdout, stderr);
-	if (strcmp(argv[1], "sign") == 0)
+	if (strcmp(argv[1], "sign") == 0 || strcmp(argv[1], "attest") == 0)
 		return sign_main(argc - 1, argv + 1, path, stdout, stderr);
 	if (strcmp(argv[1], "verify-bundle") == 0)
 		return cli_verify_bundle(argc - 1, argv + 1, stdout, stderr);

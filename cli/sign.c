@@ -16,6 +16,7 @@
 #include <openssl/objects.h>
 #include <openssl/pem.h>
 
+#include "policy/policy.h"
 #include "policy/sig/sig.h"
 #include "cli/cli.h"
 #include "server/config.h"
@@ -42,6 +43,17 @@ const char sign_usage[] =
     "private key (ECDSA P-256/P-384/P-521, RSA 2048-4096 or Ed25519), mode\n"
     "0600.  -a adds an annotation to the signed payload (\"optional\").\n"
     "  exit status: 0 signed, 1 failed, 2 usage\n";
+
+const char attest_usage[] =
+    "usage: regwarden attest [-c config.json] --key KEY.pem --type TYPE "
+    "--predicate FILE <image-ref>\n"
+    "attests the manifest the image reference names, as `cosign attest "
+    "--key`\n"
+    "does: an in-toto statement with FILE (a JSON object) as predicate, in a\n"
+    "DSSE envelope signed with KEY.pem, appended to tag sha256-<hex>.att.\n"
+    "TYPE: a predicate type URI, or slsaprovenance, slsaprovenance1, spdx,\n"
+    "spdxjson, cyclonedx, vuln, openvex, custom.\n"
+    "  exit status: 0 attested, 1 failed, 2 usage\n";
 
 /* ------------------------------------------------------------ arguments */
 
@@ -121,7 +133,7 @@ add_annot(struct sign_args *out, const char *kv, struct rw_err *err)
 	return RW_OK;
 }
 
-enum { OPT_NONE = 0, OPT_CONFIG, OPT_KEY, OPT_ANNOT };
+enum { OPT_NONE = 0, OPT_CONFIG, OPT_KEY, OPT_ANNOT, OPT_TYPE, OPT_PRED };
 
 /*
  * Which option ARGV[*I] is (OPT_NONE: not one of ours), its value in *VAL:
@@ -135,7 +147,8 @@ match_opt(int argc, char **argv, int *i, const char **val,
 	static const struct { const char *name; int opt; } opts[] = {
 		{ "-c", OPT_CONFIG }, { "--config", OPT_CONFIG },
 		{ "--key", OPT_KEY }, { "-a", OPT_ANNOT },
-		{ "--annotations", OPT_ANNOT },
+		{ "--annotations", OPT_ANNOT }, { "--type", OPT_TYPE },
+		{ "--predicate", OPT_PRED },
 	};
 	const char *a = argv[*i];
 	size_t k, n;
@@ -164,11 +177,12 @@ int
 sign_parse_args(int argc, char **argv, const char *default_config,
     struct sign_args *out, struct rw_err *err)
 {
-	const char *v = NULL;
+	const char *v = NULL, *arg;
 	int i, opt;
 
 	memset(out, 0, sizeof(*out));
 	out->config = default_config;
+	out->attest = argc > 0 && strcmp(argv[0], "attest") == 0;
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			out->help = 1;
@@ -176,6 +190,7 @@ sign_parse_args(int argc, char **argv, const char *default_config,
 		}
 	}
 	for (i = 1; i < argc; i++) {
+		arg = argv[i];
 		opt = match_opt(argc, argv, &i, &v, err);
 		if (opt < 0)
 			return RW_EINVAL;
@@ -183,12 +198,17 @@ sign_parse_args(int argc, char **argv, const char *default_config,
 			out->config = v;
 		else if (opt == OPT_KEY)
 			out->key = v;
-		else if (opt == OPT_ANNOT) {
+		else if ((opt == OPT_TYPE || opt == OPT_PRED) && out->attest) {
+			if (opt == OPT_TYPE)
+				out->type = v;
+			else
+				out->predicate = v;
+		} else if (opt == OPT_ANNOT && !out->attest) {
 			if (add_annot(out, v, err) != RW_OK)
 				return RW_EINVAL;
-		} else if (argv[i][0] == '-')
+		} else if (opt != OPT_NONE || argv[i][0] == '-')
 			return rw_err_set(err, RW_EINVAL, "unknown option \"%s\"",
-			    argv[i]);
+			    arg);
 		else if (out->ref != NULL)
 			return rw_err_set(err, RW_EINVAL, "too many arguments: "
 			    "\"%s\"", argv[i]);
@@ -198,6 +218,12 @@ sign_parse_args(int argc, char **argv, const char *default_config,
 	if (out->key == NULL)
 		return rw_err_set(err, RW_EINVAL, "missing --key (a PEM private "
 		    "key file)");
+	if (out->attest && out->type == NULL)
+		return rw_err_set(err, RW_EINVAL, "missing --type (a predicate "
+		    "type URI or a cosign --type name)");
+	if (out->attest && out->predicate == NULL)
+		return rw_err_set(err, RW_EINVAL, "missing --predicate (a JSON "
+		    "file)");
 	if (out->ref == NULL)
 		return rw_err_set(err, RW_EINVAL, "missing image reference");
 	return RW_OK;
@@ -716,8 +742,9 @@ make_config(json_t *layers, struct sign_manifest *m, struct rw_err *err)
 
 /* Append the new layer to ROOT, then point ROOT at its new config. */
 static int
-add_layer(json_t *root, const char *pdigest, size_t plen,
-    const char *sig_b64, struct sign_manifest *m, struct rw_err *err)
+add_layer(json_t *root, const char *pdigest, size_t plen, const char *lmt,
+    const char *akey, const char *aval, struct sign_manifest *m,
+    struct rw_err *err)
 {
 	json_t *layers = json_object_get(root, "layers"), *layer, *desc;
 	const char *old_cmt;
@@ -731,9 +758,8 @@ add_layer(json_t *root, const char *pdigest, size_t plen,
 	rw_strlcpy(cmt, old_cmt != NULL ? old_cmt :
 	    strcmp(m->media_type, MT_DOCKER_MANIFEST) == 0 ? MT_DOCKER_CONFIG :
 	    MT_OCI_CONFIG, sizeof(cmt));
-	layer = json_pack("{s:s,s:I,s:s,s:{s:s}}", "mediaType",
-	    SIG_COSIGN_MEDIA_TYPE, "size", (json_int_t)plen, "digest", pdigest,
-	    "annotations", SIGN_SIG_ANNOTATION, sig_b64);
+	layer = json_pack("{s:s,s:I,s:s,s:{s:s}}", "mediaType", lmt, "size",
+	    (json_int_t)plen, "digest", pdigest, "annotations", akey, aval);
 	if (layer == NULL || json_array_append_new(layers, layer) != 0)
 		return rw_err_set(err, RW_ENOMEM, "out of memory");
 	rc = make_config(layers, m, err);
@@ -783,8 +809,44 @@ sign_sig_manifest(const char *old, size_t oldlen, const char *old_ctype,
 		out->duplicate = 1;
 		out->nlayers = json_array_size(json_object_get(root, "layers"));
 	} else if (rc == RW_OK)
-		rc = add_layer(root, out->payload_digest, plen, sig_b64, out,
+		rc = add_layer(root, out->payload_digest, plen,
+		    SIG_COSIGN_MEDIA_TYPE, SIGN_SIG_ANNOTATION, sig_b64, out,
 		    err);
+	json_decref(root);
+	if (rc != RW_OK)
+		sign_manifest_cleanup(out);
+	return rc;
+}
+
+/* A new, empty OCI image manifest into *ROOT, in the order Go writes it. */
+static int
+new_manifest(json_t **root, struct sign_manifest *out, struct rw_err *err)
+{
+	rw_strlcpy(out->media_type, MT_OCI_MANIFEST, sizeof(out->media_type));
+	*root = json_pack("{s:i,s:s,s:{},s:[]}", "schemaVersion", 2,
+	    "mediaType", MT_OCI_MANIFEST, "config", "layers");
+	return *root != NULL ? RW_OK : rw_err_set(err, RW_ENOMEM,
+	    "out of memory");
+}
+
+int
+attest_manifest(const char *old, size_t oldlen, const char *old_ctype,
+    const char *env, size_t elen, const char *ptype,
+    struct sign_manifest *out, struct rw_err *err)
+{
+	json_t *root = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (rw_digest(RW_HASH_SHA256, env, elen, out->payload_digest) != RW_OK)
+		return rw_err_set(err, RW_ENOMEM, "out of memory");
+	rc = old != NULL ? load_old(old, oldlen, old_ctype, &root,
+	    out->media_type, sizeof(out->media_type), err) :
+	    new_manifest(&root, out, err);
+	/* cosign attest appends too: each run is a new attestation. */
+	if (rc == RW_OK)
+		rc = add_layer(root, out->payload_digest, elen, SIG_DSSE_MEDIA,
+		    "predicateType", ptype, out, err);
 	json_decref(root);
 	if (rc != RW_OK)
 		sign_manifest_cleanup(out);
@@ -808,6 +870,7 @@ struct job {
 	char			*payload;
 	size_t			 plen;
 	char			*sig;
+	const char		*ptype;		/* attest: the type's URI */
 	struct sign_manifest	 m;
 	FILE			*out;
 	FILE			*err;
@@ -817,7 +880,8 @@ struct job {
 static int
 failed(struct job *j, const char *why)
 {
-	fprintf(j->err, "regwarden: cannot sign %s: %s\n", j->shown, why);
+	fprintf(j->err, "regwarden: cannot %s %s: %s\n", j->a.attest ?
+	    "attest" : "sign", j->shown, why);
 	return SIGN_EXIT_FAIL;
 }
 
@@ -889,7 +953,8 @@ resolve(struct job *j)
 	if (rc != RW_OK)
 		return failed(j, e.msg);
 	/* cosign's tag: the digest with ':' turned into '-', then ".sig". */
-	snprintf(j->sigtag, sizeof(j->sigtag), "sha256-%s.sig", j->digest + 7);
+	snprintf(j->sigtag, sizeof(j->sigtag), "sha256-%s.%s", j->digest + 7,
+	    j->a.attest ? "att" : "sig");
 	return 0;
 }
 
@@ -916,6 +981,43 @@ make_signature(struct job *j)
 	return 0;
 }
 
+/* The statement in its envelope, checked by the proxy's own verifier. */
+static int
+make_attestation(struct job *j)
+{
+	struct sig_dsse_result res;
+	struct rw_err e;
+	char why[SIG_REASON_MAX + 64], *pred = NULL;
+	size_t plen = 0;
+	int rc;
+
+	rw_err_clear(&e);
+	j->ptype = policy_att_type_uri(j->a.type);
+	if (j->ptype == NULL) {
+		snprintf(why, sizeof(why), "--type \"%.100s\" is neither a "
+		    "predicate type URI nor a cosign --type name", j->a.type);
+		return failed(j, why);
+	}
+	rc = rw_read_file(j->a.predicate, ATTEST_PREDICATE_MAX, 0, &pred, &plen,
+	    &e);
+	if (rc == RW_OK)
+		rc = attest_envelope(j->key, j->name, j->digest, j->ptype, pred,
+		    plen, &j->payload, &j->plen, &e);
+	free(pred);
+	if (rc == RW_OK)
+		rc = sig_dsse_verify(sign_key_public(j->key), j->payload,
+		    j->plen, j->digest, &res, &e);
+	if (rc != RW_OK)
+		return failed(j, e.msg);
+	sig_dsse_result_free(&res);
+	if (res.verdict != SIG_VALID) {
+		snprintf(why, sizeof(why), "the new attestation does not "
+		    "verify: %s", res.reason);
+		return failed(j, why);
+	}
+	return 0;
+}
+
 /* What the .sig tag holds now, and the manifest to push in its place. */
 static int
 plan(struct job *j)
@@ -934,7 +1036,11 @@ plan(struct job *j)
 	rc = upc_get(j->s, url, UPC_MANIFEST, &r, &e);
 	if (rc == RW_OK && r.status != 200 && r.status != 404)
 		rc = upc_bad_status(j->s, &r, what, &e);
-	if (rc == RW_OK)
+	if (rc == RW_OK && j->a.attest)
+		rc = attest_manifest(r.status == 200 ? (r.body.data != NULL ?
+		    r.body.data : "") : NULL, r.body.len, r.ctype, j->payload,
+		    j->plen, j->ptype, &j->m, &e);
+	else if (rc == RW_OK)
 		rc = sign_sig_manifest(r.status == 200 ? (r.body.data != NULL ?
 		    r.body.data : "") : NULL, r.body.len, r.ctype,
 		    sign_key_public(j->key), j->payload, j->plen, j->digest,
@@ -992,6 +1098,7 @@ push(struct job *j)
 
 	rw_err_clear(&e);
 	rc = upload_blob(j, j->payload, j->plen, j->m.payload_digest,
+	    j->a.attest ? "the upload of the attestation envelope" :
 	    "the upload of the signature payload", &e);
 	if (rc == RW_OK)
 		rc = upload_blob(j, j->m.config, j->m.config_len,
@@ -1000,8 +1107,8 @@ push(struct job *j)
 		return failed(j, e.msg);
 	snprintf(url, sizeof(url), "%s/v2/%s/manifests/%s", j->up->url,
 	    j->ci.repo, j->sigtag);
-	snprintf(what, sizeof(what), "the push of signature manifest %s:%s",
-	    j->ci.repo, j->sigtag);
+	snprintf(what, sizeof(what), "the push of %s manifest %s:%s",
+	    j->a.attest ? "attestation" : "signature", j->ci.repo, j->sigtag);
 	upc_resp_init(&r, PROBE_CAP);
 	rc = upc_send(j->s, "PUT", url, j->m.media_type, j->m.body, j->m.len,
 	    &r, &e);
@@ -1021,11 +1128,11 @@ parse(struct job *j, int argc, char **argv, const char *default_config)
 	if (sign_parse_args(argc, argv, default_config, &j->a, &e) != RW_OK ||
 	    (!j->a.help && cli_parse_image(j->a.ref, &j->ci, &e) != RW_OK)) {
 		fprintf(j->err, "regwarden: %s\n", e.msg);
-		fputs(sign_usage, j->err);
+		fputs(j->a.attest ? attest_usage : sign_usage, j->err);
 		return SIGN_EXIT_USAGE;
 	}
 	if (j->a.help) {
-		fputs(sign_usage, j->out);
+		fputs(j->a.attest ? attest_usage : sign_usage, j->out);
 		return -1;
 	}
 	if (j->ci.tag[0] == '\0' && j->ci.digest[0] == '\0')
@@ -1062,12 +1169,19 @@ sign_main(int argc, char **argv, const char *default_config, FILE *out,
 	if (rc == 0)
 		rc = resolve(j);
 	if (rc == 0)
-		rc = make_signature(j);
+		rc = j->a.attest ? make_attestation(j) : make_signature(j);
 	if (rc == 0)
 		rc = plan(j);
 	if (rc == 0 && !j->m.duplicate)
 		rc = push(j);
-	if (rc == 0) {
+	if (rc == 0 && j->a.attest) {
+		pub = sign_key_public(j->key);
+		fprintf(out, "attested %s@%s (%s) with key %s (%s): pushed "
+		    "%s:%s\n", j->name, j->digest, j->ptype, sig_key_id(pub),
+		    sig_key_kind(pub), j->name, j->sigtag);
+		if (fflush(out) != 0 || ferror(out))
+			rc = SIGN_EXIT_FAIL;
+	} else if (rc == 0) {
 		pub = sign_key_public(j->key);
 		fprintf(out, "%s %s@%s with key %s (%s): %s %s:%s\n",
 		    j->m.duplicate ? "already signed" : "signed", j->name,

@@ -65,6 +65,7 @@
 
 /** Usage text, for `help` and usage errors. */
 extern const char	sign_usage[];
+extern const char	attest_usage[];
 
 /* ------------------------------------------------------------- arguments */
 
@@ -83,6 +84,10 @@ struct sign_args {
 	int			 help;		/* -h, --help */
 	struct sign_annot	 annot[SIGN_ANNOT_MAX];
 	size_t			 nannot;
+	/* `attest` (ARGV[0] "attest"): --type and --predicate, required */
+	int			 attest;
+	const char		*type;
+	const char		*predicate;
 };
 
 /**
@@ -216,5 +221,47 @@ void	 sign_manifest_cleanup(struct sign_manifest *m);
  */
 int	 sign_main(int argc, char **argv, const char *default_config,
 	    FILE *out, FILE *err);
+
+/* ----------------------------------------------------------- attestations */
+
+/*
+ *   regwarden attest [-c config.json] --key KEY.pem --type TYPE
+ *       --predicate FILE <image-ref>
+ *
+ * As `regwarden sign`, but what is pushed is an attestation in cosign's
+ * .att layout (`cosign attest --key`): an in-toto statement (v0.1, as
+ * cosign writes it) naming the image digest, with predicateType TYPE (a
+ * URI, or one of cosign's --type names: slsaprovenance, slsaprovenance1,
+ * spdx, spdxjson, cyclonedx, vuln, openvex, custom) and the JSON object in
+ * FILE as its predicate, in a DSSE envelope signed over its PAE; appended
+ * as a layer (application/vnd.dsse.envelope.v1+json, "predicateType"
+ * annotation) of the manifest at tag `sha256-<hex>.att`.  The envelope is
+ * checked with sig_dsse_verify, the proxy's verifier, before anything is
+ * pushed.  Output: "attested docker.io/acme/api@sha256:... (TYPE URI)
+ * with key sha256:<id> (ECDSA P-256): pushed docker.io/acme/api:sha256-
+ * ....att".  Exit status as for sign.
+ */
+
+/* Largest --predicate file read. */
+#define ATTEST_PREDICATE_MAX	(8 * 1024 * 1024)
+
+/**
+ * The DSSE envelope of the statement about IMAGE_DIGEST in repository
+ * NAME ("docker.io/acme/api") with predicate type PTYPE (a URI) and the
+ * JSON object PREDICATE (PLEN bytes), signed by K.  Returns RW_OK and the
+ * envelope in *OUT (*OUTLEN bytes, NUL-terminated; the caller frees), or
+ * RW_EPARSE (PREDICATE is not a JSON object), RW_ENOMEM, RW_ECRYPTO.
+ */
+int	 attest_envelope(const struct sign_key *k, const char *name,
+	    const char *image_digest, const char *ptype, const char *predicate,
+	    size_t plen, char **out, size_t *outlen, struct rw_err *err);
+
+/**
+ * As sign_sig_manifest, for the `.att` tag: ENV (ELEN bytes) appended as a
+ * DSSE layer with annotation predicateType PTYPE; never a duplicate.
+ */
+int	 attest_manifest(const char *old, size_t oldlen, const char *old_ctype,
+	    const char *env, size_t elen, const char *ptype,
+	    struct sign_manifest *out, struct rw_err *err);
 
 #endif /* RW_SIGN_H */

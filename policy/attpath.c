@@ -57,6 +57,18 @@ policy_att_type(const char *type, int *kind, const char **uri)
 	return 0;
 }
 
+const char *
+policy_att_type_uri(const char *type)
+{
+	const char *uri;
+	int kind;
+
+	if (type == NULL || policy_att_type(type, &kind, &uri) != 0 ||
+	    kind == POLICY_ATT_SBOM)
+		return NULL;
+	return kind == POLICY_ATT_URI ? type : uri;
+}
+
 /* PT is BASE, or BASE followed by "/" and a version ("/v2.3"). */
 static int
 family(const char *pt, const char *base)

@@ -418,4 +418,13 @@ int	 policy_severity_parse(const char *name);
 int	 policy_glob_canon(const char *pat, char *out, size_t size,
 	    struct rw_err *err);
 
+/**
+ * The predicate type URI an attestation of TYPE carries: TYPE itself when
+ * it is a URI, else that of one of cosign's --type names (slsaprovenance,
+ * slsaprovenance1, spdx, spdxjson, cyclonedx, vuln, openvex, custom); NULL
+ * for anything else, "sbom" included (a rule's family, not one type).
+ * Static or TYPE itself: never freed.
+ */
+const char *policy_att_type_uri(const char *type);
+
 #endif /* RW_POLICY_H */

@@ -18,7 +18,7 @@ start_registry
 KEYS=$E2E_TMP/keys
 make_keys "$KEYS" ci stranger
 
-IMAGES="good nosbom fork other stranger"
+IMAGES="good nosbom fork other stranger cli"
 seed=41
 for i in $IMAGES; do
 	mkimage "$E2E_TMP/$i" --seed $seed --layers 1 --layer-size 20k --user 1000
@@ -86,9 +86,34 @@ else
 fi
 start_regwarden_policy "$E2E_TMP/policy.json"
 
+# ---- regwarden attest: cosign's .att layout, checked before the push --------
+rw_attest() {	# KEY IMAGE TYPE PREDICATE; sets out
+	if out=$("$RW_BIN" attest -c "$RW_CONF" --key "$KEYS/$1.key" --type "$3" \
+		--predicate "$E2E_TMP/$4" "docker.io/$2" 2>&1); then
+		pass "regwarden attest --type $3 $2: $out"
+	else
+		fail "regwarden attest --type $3 $2 failed: $out"
+	fi
+}
+rw_attest ci e2e/cli:1.0 slsaprovenance1 prov-acme.json
+rw_attest ci e2e/cli:1.0 spdxjson sbom.json
+expect_contains "regwarden attest names what it pushed" \
+	"attested docker.io/e2e/cli@$(top cli) (https://spdx.dev/Document) with key sha256:" "$out"
+if out=$("$RW_BIN" attest -c "$RW_CONF" --key "$KEYS/ci.key" --type sbom \
+	--predicate "$E2E_TMP/sbom.json" docker.io/e2e/cli:1.0 2>&1); then
+	fail "regwarden attest --type sbom succeeded: $out"
+else
+	expect_contains "regwarden attest refuses a family name as --type" \
+		'regwarden: cannot attest docker.io/e2e/cli:1.0: --type "sbom" is neither a predicate type URI nor a cosign --type name' "$out"
+fi
+
 start_containerd
 podman_init
 
+if ctr_pull e2e/cli:1.0; then pass "ctr pull of the image attested by regwarden attest"; else
+	fail "ctr pull of the regwarden-attested image failed: $CTR_OUT"; fi
+if podman_pull e2e/cli:1.0; then pass "podman pull of the image attested by regwarden attest"; else
+	fail "podman pull of the regwarden-attested image failed: $PODMAN_OUT"; fi
 if ctr_pull e2e/good:1.0; then pass "ctr pull of the attested image"; else
 	fail "ctr pull of the attested image failed: $CTR_OUT"; fi
 if podman_pull e2e/good:1.0; then pass "podman pull of the attested image"; else
