@@ -220,6 +220,7 @@ struct gathered {
 	char			 pin[RW_DIGEST_MAX];
 	const char		*pin_source;
 	struct explain_sigs	 sigs;		/* POLICY_NEED_SIGS */
+	struct explain_atts	 atts;		/* POLICY_NEED_ATTS */
 };
 
 static void
@@ -234,6 +235,7 @@ gathered_free(struct gathered *g)
 	for (i = 0; i < FACTS_MAX_PLATFORMS; i++)
 		facts_image_cleanup(&g->child_img[i]);
 	explain_sigs_cleanup(&g->sigs);
+	explain_atts_cleanup(&g->atts);
 	free(g);
 }
 
@@ -688,6 +690,8 @@ gather(struct run *rn, const char *tag, size_t *mlen, struct rw_err *e)
 		    e);
 	if (rc == RW_OK && (rn->needs & POLICY_NEED_SIGS))
 		rc = explain_sigs_gather(rn->s, rn->g->digest, &rn->g->sigs, e);
+	if (rc == RW_OK && (rn->needs & POLICY_NEED_ATTS))
+		rc = explain_atts_gather(rn->s, rn->g->digest, &rn->g->atts, e);
 	return rc;
 }
 
@@ -727,6 +731,8 @@ decide(struct run *rn)
 	}
 	if (rn->needs & POLICY_NEED_SIGS)
 		explain_sigs_req(&rn->g->sigs, (int64_t)len, &q);
+	if (rn->needs & POLICY_NEED_ATTS)
+		explain_atts_req(&rn->g->atts, &q);
 	/* Push: what the tag points to now would come from a HEAD; explain
 	 * judges the image the tag names, so the tag has not moved. */
 	q.tag_digest = rn->a.op == POLICY_OP_PUSH && tag != NULL ?

@@ -229,6 +229,58 @@ explain_sigs_req(const struct explain_sigs *es, int64_t manifest_size,
 	    NULL;
 }
 
+int
+explain_atts_gather(struct upc *s, const char *digest,
+    struct explain_atts *as, struct rw_err *err)
+{
+	char path[RW_DIGEST_MAX + 32], what[RW_DIGEST_MAX + 40];
+	struct upc_resp r;
+	size_t i, n = 0;
+	int rc, found;
+
+	snprintf(path, sizeof(path), "manifests/sha256-%s.att", digest + 7);
+	snprintf(what, sizeof(what), "the attestation tag of %s", digest);
+	rc = get(s, path, UPC_MANIFEST, manifest_cap(s), &r, err);
+	found = rc == RW_OK && r.status != 404;
+	if (rc == RW_OK && found && r.status != 200)
+		rc = upc_bad_status(s, &r, what, err);
+	if (rc == RW_OK && found)
+		n = facts_sig_layers(r.body.data, r.body.len, as->att,
+		    FACTS_ATT_MAX);
+	upc_resp_cleanup(&r);
+	for (i = 0; i < n; i++)
+		snprintf(as->att[i].origin, sizeof(as->att[i].origin),
+		    "attestation layer %zu", i + 1);
+	for (i = 0; rc == RW_OK && i < n; i++)
+		if (as->att[i].digest[0] != '\0')
+			rc = fetch_blob(s, &as->att[i], err);
+	as->n = n;
+	as->gathered = rc == RW_OK;
+	for (i = 0; i < n; i++)
+		facts_att_input(&as->att[i], &as->in[i]);
+	return rc;
+}
+
+void
+explain_atts_req(const struct explain_atts *as, struct admission_req *q)
+{
+	q->atts = as->in;
+	q->natts = as->n;
+	q->atts_gathered = as->gathered;
+}
+
+void
+explain_atts_cleanup(struct explain_atts *as)
+{
+	size_t i;
+
+	if (as == NULL)
+		return;
+	for (i = 0; i < as->n; i++)
+		facts_sig_cleanup(&as->att[i]);
+	memset(as, 0, sizeof(*as));
+}
+
 void
 explain_sigs_cleanup(struct explain_sigs *es)
 {

@@ -142,6 +142,17 @@ refused "SBOM for another digest" e2e/other:1.0 \
 refused "SBOM by an untrusted signer" e2e/stranger:1.0 \
 	"no SBOM by a trusted signer (found: 1 SBOM by an untrusted signer)"
 
+# ---- explain: each requirement, and how its conditions fared ------------------
+"$RW_BIN" explain -c "$RW_CONF" docker.io/e2e/good:1.0 >"$E2E_TMP/x.out" 2>&1
+XOUT=$(cat "$E2E_TMP/x.out")
+expect_contains "explain lists the provenance and its conditions" \
+	"PASS attestations: SLSA provenance by ci: predicate.runDetails.builder.id https://github.com/actions/runner equals https://github.com/actions/runner; predicate.buildDefinition.externalParameters.workflow.repository https://github.com/acme/app matches https://github.com/acme/.*" "$XOUT"
+expect_contains "explain lists the SBOM" "PASS attestations: SBOM by ci" "$XOUT"
+"$RW_BIN" explain -c "$RW_CONF" docker.io/e2e/fork:1.0 >"$E2E_TMP/x.out" 2>&1
+XOUT=$(cat "$E2E_TMP/x.out")
+expect_contains "explain shows the condition that failed" \
+	"FAIL attestations: no SLSA provenance by a trusted signer (found: 1 provenance by ci, predicate.buildDefinition.externalParameters.workflow.repository https://github.com/mallory/app does not match https://github.com/acme/.*)" "$XOUT"
+
 GOOD=$(top good)
 req GET "$RW_URL/v2/e2e/good/manifests/sha256-${GOOD#sha256:}.att" \
 	-H "Accept: application/vnd.oci.image.manifest.v1+json"
