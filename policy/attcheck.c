@@ -279,3 +279,80 @@ policy_check_atts(struct policy_ev *e)
 out:
 	found_free(f);
 }
+
+/* ------------------------------------------------------------- as_scan */
+
+/* The scanner.result of IN when KEY verifies it as a vuln statement. */
+static int
+scan_of(const struct policy_keyent *ke, const struct policy_attreq *a,
+    const struct policy_att_input *in, const char *digest, char **report,
+    size_t *len, struct rw_err *err)
+{
+	struct sig_dsse_result res;
+	json_t *st, *result;
+	int rc;
+
+	rc = sig_dsse_verify(ke->key, in->envelope, in->elen, digest, &res,
+	    err);
+	if (rc != RW_OK)
+		return rc;
+	if (res.verdict != SIG_VALID ||
+	    !policy_att_type_match(a, res.predicate_type)) {
+		sig_dsse_result_free(&res);
+		return 0;
+	}
+	st = json_loadb(res.statement, res.slen, 0, NULL);
+	sig_dsse_result_free(&res);
+	result = json_object_get(json_object_get(json_object_get(st,
+	    "predicate"), "scanner"), "result");
+	*report = json_is_object(result) ? json_dumps(result, JSON_COMPACT) :
+	    NULL;
+	json_decref(st);
+	if (*report == NULL)
+		return 0;
+	*len = strlen(*report);
+	return 1;
+}
+
+int
+policy_att_scan(const struct policy *p, const struct admission_req *req,
+    char **report, size_t *len, char *signer, size_t ssize,
+    struct rw_err *err)
+{
+	const struct policy_rule *r;
+	const struct policy_attreq *a;
+	const struct policy_keyent *ke;
+	const char *digest;
+	unsigned needs;
+	size_t i, j, k;
+	int rc;
+
+	*report = NULL;
+	r = policy_match(p, req->host, req->repo, req->op, req->tag != NULL,
+	    &needs);
+	digest = req->sig_subject != NULL ? req->sig_subject : req->digest;
+	if (r == NULL || digest == NULL)
+		return 0;
+	for (i = 0; i < r->natts; i++) {
+		a = &r->atts[i];
+		for (j = 0; a->as_scan && j < req->natts &&
+		    j < POLICY_ATT_INPUT_MAX; j++) {
+			if (req->atts[j].media_type == NULL ||
+			    strcmp(req->atts[j].media_type, SIG_DSSE_MEDIA) != 0)
+				continue;
+			for (k = 0; k < a->nkeys; k++) {
+				ke = &p->keys[a->keys[k]];
+				if (ke->key == NULL || ke->keyless ||
+				    ke->notation || ke->troot != NULL)
+					continue;
+				rc = scan_of(ke, a, &req->atts[j], digest,
+				    report, len, err);
+				if (rc == 1)
+					rw_strlcpy(signer, ke->name, ssize);
+				if (rc != 0)
+					return rc;
+			}
+		}
+	}
+	return 0;
+}

@@ -395,6 +395,13 @@ policy_atts_resolve(struct ld *ld, json_t *doc)
 			policy_where_key(&aw, &aw, "attestations");
 			policy_where_idx(&aw, &aw, j);
 			resolve_one(ld, &aw, keys, &p->rules[i].atts[j]);
+			/* Known only once the whole rule is read. */
+			if (p->rules[i].atts[j].as_scan &&
+			    !p->rules[i].has_scan) {
+				policy_where_key(&aw, &aw, "as_scan");
+				policy_bad(ld, &aw, "needs a \"scan\" section in "
+				    "the rule: it judges the attested report");
+			}
 		}
 	}
 }

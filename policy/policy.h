@@ -427,4 +427,22 @@ int	 policy_glob_canon(const char *pat, char *out, size_t size,
  */
 const char *policy_att_type_uri(const char *type);
 
+/**
+ * "as_scan": the scan report a verified cosign vulnerability attestation
+ * of REQ carries, for the caller to store as the digest's scan verdict
+ * before policy_eval judges the rule's "scan" section.  For the rule REQ
+ * matches, each requirement with "as_scan" is tried in order: the first
+ * attestation in REQ->atts of type vuln whose DSSE envelope verifies with
+ * one of its keys and whose statement names REQ->digest gives its
+ * predicate's scanner.result (a Trivy or Grype report, as cosign's vuln
+ * predicate holds it), re-encoded as JSON, in *REPORT (*LEN bytes, the
+ * caller frees), and the key's name in SIGNER (SSIZE bytes).  Returns 1
+ * found, 0 none (no such rule, requirement or attestation, or no
+ * scanner.result object), or a negative RW_E* code with ERR set
+ * (RW_ENOMEM, RW_ECRYPTO).
+ */
+int	 policy_att_scan(const struct policy *p,
+	    const struct admission_req *req, char **report, size_t *len,
+	    char *signer, size_t ssize, struct rw_err *err);
+
 #endif /* RW_POLICY_H */

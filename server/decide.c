@@ -15,6 +15,7 @@
 #include "server/auditq.h"
 #include "server/facts.h"
 #include "server/scanner.h"
+#include "scanreport/scanreport.h"
 
 #define CONFIG_CAP	(8 * 1024 * 1024)	/* image config blobs */
 #define MAX_CHILDREN	32			/* platforms gathered per index */
@@ -84,6 +85,58 @@ struct decide_ctx {
 	int			 atts_gathered;
 	struct policy_att_input	 attin[FACTS_ATT_MAX];
 };
+
+/* -------------------------------------------------- attested scans */
+
+/*
+ * "as_scan": the scan report of a verified vulnerability attestation is
+ * stored as this digest's scan verdict (marked in its artifact as attested
+ * by the key), so that the rule's "scan" section judges it as it judges an
+ * imported report.  The attestation names the digest: it is added to the
+ * digests the report itself names.  Stored once per report (db_scan_put
+ * is idempotent by report digest).
+ */
+static int
+att_scan(struct request *rq, const struct admission_req *q,
+    struct rw_err *err)
+{
+	struct scanreport sr;
+	struct db_scan_report r;
+	const char *digests[SCANREPORT_MAX_DIGESTS + 1];
+	int kinds[SCANREPORT_MAX_DIGESTS + 1];
+	char signer[128], artifact[600], *report = NULL;
+	size_t len = 0, i;
+	int rc;
+
+	rc = policy_att_scan(rq->ph->p, q, &report, &len, signer,
+	    sizeof(signer), err);
+	if (rc <= 0)
+		return rc;
+	memset(&sr, 0, sizeof(sr));
+	rc = scanreport_parse(report, len, &sr, err);
+	free(report);
+	if (rc != RW_OK) {
+		/* A signed report we cannot read is no verdict: unscanned. */
+		scanreport_cleanup(&sr);
+		return RW_OK;
+	}
+	r = *scanreport_report(&sr);
+	for (i = 0; i < r.ndigests && i < SCANREPORT_MAX_DIGESTS; i++) {
+		digests[i] = r.digests[i];
+		kinds[i] = r.digest_kinds[i];
+	}
+	digests[i] = rq->digest;
+	kinds[i] = DB_DIGEST_MANIFEST;
+	r.digests = digests;
+	r.digest_kinds = kinds;
+	r.ndigests = i + 1;
+	snprintf(artifact, sizeof(artifact), "attested by %s: %.500s", signer,
+	    r.artifact != NULL ? r.artifact : "");
+	r.artifact = artifact;
+	rc = db_scan_put(rq->srv->db, &r, (int64_t)time(NULL), NULL, NULL, err);
+	scanreport_cleanup(&sr);
+	return rc;
+}
 
 /* ------------------------------------------------------------- policy */
 
@@ -713,6 +766,12 @@ evaluate(struct request *rq, struct decide_ctx *dx, struct verdict *v,
 		q.atts = dx->attin;
 		q.natts = (size_t)dx->natt;
 		q.atts_gathered = dx->atts_gathered;
+	}
+	if ((dx->needs & POLICY_NEED_SCAN) && (dx->needs & POLICY_NEED_ATTS) &&
+	    !rq->write_op) {
+		rc = att_scan(rq, &q, err);
+		if (rc != RW_OK)
+			return rc;
 	}
 	if ((dx->needs & POLICY_NEED_SCAN) && !rq->write_op) {
 		rc = scan_facts(rq, dx, err);

@@ -16,9 +16,9 @@ rw_only || { pass "attestation tests need regwarden (E2E_DIRECT=1)"; finish; }
 start_registry
 
 KEYS=$E2E_TMP/keys
-make_keys "$KEYS" ci stranger
+make_keys "$KEYS" ci stranger scanner
 
-IMAGES="good nosbom fork other stranger cli"
+IMAGES="good nosbom fork other stranger cli vulncrit vulnclean"
 seed=41
 for i in $IMAGES; do
 	mkimage "$E2E_TMP/$i" --seed $seed --layers 1 --layer-size 20k --user 1000
@@ -62,11 +62,37 @@ attest ci other $SPDX sbom.json "$(top good)"
 attest ci stranger $PROV prov-acme.json
 attest stranger stranger $SPDX sbom.json
 
+# cosign's vuln predicate, holding a Trivy report in scanner.result
+vuln_predicate() {	# IMAGE OUT [--vuln ID SEV PKG INSTALLED FIXED]
+	local img=$1 out=$2
+	shift 2
+	"$PY" "$E2E_DIR/mkreport.py" --repo "e2e/$img" --manifest "$(top "$img")" \
+		--created 2025-06-01T00:00:00Z "$@" --out "$E2E_TMP/$img-trivy.json" ||
+		die "mkreport.py failed for $img"
+	"$PY" -c 'import json,sys
+r = json.load(open(sys.argv[1]))
+json.dump({"invocation": {"parameters": None, "uri": "", "event_id": "", "builder.id": ""},
+           "scanner": {"uri": "pkg:github/aquasecurity/trivy@0.50.1", "version": "0.50.1",
+                       "db": {"uri": "", "version": ""}, "result": r},
+           "metadata": {"scanStartedOn": "2025-06-01T00:00:00Z",
+                        "scanFinishedOn": "2025-06-01T00:00:00Z"}}, open(sys.argv[2], "w"))' \
+		"$E2E_TMP/$img-trivy.json" "$E2E_TMP/$out"
+}
+vuln_predicate vulncrit pred-vulncrit.json --vuln CVE-2024-0001 CRITICAL openssl 3.0.1 3.0.2
+vuln_predicate vulnclean pred-vulnclean.json
+VULN=https://cosign.sigstore.dev/attestation/vuln/v1
+attest scanner vulncrit $VULN pred-vulncrit.json
+attest scanner vulnclean $VULN pred-vulnclean.json
+
 cat >"$E2E_TMP/policy.json" <<EOF
 {
   "version": 1,
-  "keys": { "ci": { "cosign_file": "$KEYS/ci.pub" } },
+  "keys": { "ci": { "cosign_file": "$KEYS/ci.pub" },
+            "scanner": { "cosign_file": "$KEYS/scanner.pub" } },
   "rules": [
+    { "name": "scanned", "match": "docker.io/e2e/vuln*", "operations": ["pull"],
+      "attestations": [ { "type": "vuln", "keys": ["scanner"], "as_scan": true } ],
+      "scan": { "max_severity": "high", "unscanned": "deny" } },
     { "name": "attested", "match": "docker.io/e2e/**", "operations": ["pull"],
       "attestations": [
         { "type": "slsaprovenance1", "keys": ["ci"],
@@ -141,6 +167,15 @@ refused "SBOM for another digest" e2e/other:1.0 \
 	"no SBOM by a trusted signer (found: 1 SBOM by ci, for another image ($(top good)))"
 refused "SBOM by an untrusted signer" e2e/stranger:1.0 \
 	"no SBOM by a trusted signer (found: 1 SBOM by an untrusted signer)"
+
+# ---- as_scan: a signed Trivy report judged like an imported one --------------
+if ctr_pull e2e/vulnclean:1.0; then pass "ctr pull of an image whose attested scan is clean"; else
+	fail "ctr pull of the clean attested scan failed: $CTR_OUT"; fi
+refused "attested scan with a critical finding" e2e/vulncrit:1.0 \
+	"1 finding above high: CVE-2024-0001 (critical, openssl 3.0.1 → 3.0.2); scanned 2025-06-01T00:00:00Z by trivy"
+"$RW_BIN" scans -c "$RW_CONF" ls --json >"$E2E_TMP/scans.out" 2>&1
+expect_contains "the attested scan is stored, marked with its signer" \
+	'"artifact":"attested by scanner: e2e/vulncrit"' "$(cat "$E2E_TMP/scans.out")"
 
 # ---- explain: each requirement, and how its conditions fared ------------------
 "$RW_BIN" explain -c "$RW_CONF" docker.io/e2e/good:1.0 >"$E2E_TMP/x.out" 2>&1

@@ -235,7 +235,11 @@ load_policy(void)
 	    "        { \"path\": \"predicate.materials[*].uri\", \"equals\": "
 	    "\"z\" },\n"						/* c7 */
 	    "        { \"path\": \"predicate.n\", \"matches\": \"3\" }\n" /* c8 */
-	    "      ] } ] }\n"
+	    "      ] } ] },\n"
+	    "    { \"name\": \"scanned\", \"match\": \"docker.io/vuln/*\",\n"
+	    "      \"scan\": { \"max_severity\": \"high\" },\n"
+	    "      \"attestations\": [ { \"type\": \"vuln\", \"keys\": "
+	    "[\"scanner\"], \"as_scan\": true } ] }\n"
 	    "  ]\n"
 	    "}\n", ci, sc);
 	assert_true(n > 0);
@@ -614,6 +618,50 @@ test_not_gathered(void **state)
 	assert_true(needs & POLICY_NEED_ATTS);
 }
 
+/* as_scan: the report of a verified vuln attestation, nothing else. */
+static void
+test_att_scan(void **state)
+{
+	static const char *vt = "https://cosign.sigstore.dev/attestation/vuln/v1";
+	static const char *pred = "{\"scanner\":{\"uri\":\"pkg:x\",\"result\":"
+	    "{\"SchemaVersion\":2}}}";
+	struct policy_att_input in[3];
+	struct admission_req q;
+	char signer[64], *report = NULL;
+	size_t len = 0, i;
+
+	(void)state;
+	memset(in, 0, sizeof(in));
+	in[0].envelope = keep(env_for(k_ci, HEX_A, vt, pred));	/* not listed */
+	in[1].envelope = keep(env_for(k_scanner, HEX_B, vt, pred)); /* other */
+	in[2].envelope = keep(env_for(k_scanner, HEX_A, vt, pred));
+	for (i = 0; i < 3; i++) {
+		in[i].elen = strlen(in[i].envelope);
+		in[i].media_type = SIG_DSSE_MEDIA;
+	}
+	memset(&q, 0, sizeof(q));
+	q.op = POLICY_OP_PULL;
+	q.host = "docker.io";
+	q.repo = "vuln/app";
+	q.digest = DA;
+	q.atts = in;
+	q.natts = 2;
+	assert_int_equal(policy_att_scan(pol, &q, &report, &len, signer,
+	    sizeof(signer), NULL), 0);
+	assert_null(report);
+	q.natts = 3;
+	assert_int_equal(policy_att_scan(pol, &q, &report, &len, signer,
+	    sizeof(signer), NULL), 1);
+	assert_string_equal(report, "{\"SchemaVersion\":2}");
+	assert_int_equal(len, strlen(report));
+	assert_string_equal(signer, "scanner");
+	free(report);
+	/* a rule without as_scan */
+	q.repo = "acme/app";
+	assert_int_equal(policy_att_scan(pol, &q, &report, &len, signer,
+	    sizeof(signer), NULL), 0);
+}
+
 int
 main(void)
 {
@@ -623,6 +671,7 @@ main(void)
 		cmocka_unit_test(test_dsse),
 		cmocka_unit_test(test_eval),
 		cmocka_unit_test(test_not_gathered),
+		cmocka_unit_test(test_att_scan),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
