@@ -148,9 +148,9 @@ struct found {
 	char			 ptype[POLICY_ATT_INPUT_MAX][256];
 	char			 other[POLICY_ATT_INPUT_MAX][RW_DIGEST_MAX];
 	size_t			 n;
-	size_t			 keys[POLICY_ATT_MAX * POLICY_SIG_KEYS_MAX];
+	size_t	 keys[POLICY_ATT_MAX * POLICY_SIG_KEYS_MAX];
 	size_t			 nkeys;
-	char			 text[sizeof(((struct verdict_reason *)0)->text)];
+	char	 text[sizeof(((struct verdict_reason *)0)->text)];
 };
 
 /* Every key some requirement lists that can verify an attestation. */
@@ -322,7 +322,7 @@ policy_att_scan(const struct policy *p, const struct admission_req *req,
 	const struct policy_rule *r;
 	const struct policy_attreq *a;
 	const struct policy_keyent *ke;
-	const char *digest;
+	const char *digest, *mt;
 	unsigned needs;
 	size_t i, j, k;
 	int rc;
@@ -337,8 +337,8 @@ policy_att_scan(const struct policy *p, const struct admission_req *req,
 		a = &r->atts[i];
 		for (j = 0; a->as_scan && j < req->natts &&
 		    j < POLICY_ATT_INPUT_MAX; j++) {
-			if (req->atts[j].media_type == NULL ||
-			    strcmp(req->atts[j].media_type, SIG_DSSE_MEDIA) != 0)
+			mt = req->atts[j].media_type;
+			if (mt == NULL || strcmp(mt, SIG_DSSE_MEDIA) != 0)
 				continue;
 			for (k = 0; k < a->nkeys; k++) {
 				ke = &p->keys[a->keys[k]];

@@ -399,8 +399,9 @@ policy_atts_resolve(struct ld *ld, json_t *doc)
 			if (p->rules[i].atts[j].as_scan &&
 			    !p->rules[i].has_scan) {
 				policy_where_key(&aw, &aw, "as_scan");
-				policy_bad(ld, &aw, "needs a \"scan\" section in "
-				    "the rule: it judges the attested report");
+				policy_bad(ld, &aw, "needs a \"scan\" "
+				    "section in the rule: it judges the "
+				    "attested report");
 			}
 		}
 	}

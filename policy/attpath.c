@@ -22,10 +22,12 @@ static const struct {
 	int		 kind;
 	const char	*uri;
 } att_names[] = {
-	{ "slsaprovenance", POLICY_ATT_SLSA, "https://slsa.dev/provenance/v0.2" },
+	{ "slsaprovenance", POLICY_ATT_SLSA,
+	    "https://slsa.dev/provenance/v0.2" },
 	{ "slsaprovenance02", POLICY_ATT_SLSA,
 	    "https://slsa.dev/provenance/v0.2" },
-	{ "slsaprovenance1", POLICY_ATT_SLSA, "https://slsa.dev/provenance/v1" },
+	{ "slsaprovenance1", POLICY_ATT_SLSA,
+	    "https://slsa.dev/provenance/v1" },
 	{ "spdx", POLICY_ATT_SPDX, "https://spdx.dev/Document" },
 	{ "spdxjson", POLICY_ATT_SPDX, "https://spdx.dev/Document" },
 	{ "cyclonedx", POLICY_ATT_CYCLONEDX, "https://cyclonedx.org/bom" },
@@ -33,7 +35,8 @@ static const struct {
 	{ "vuln", POLICY_ATT_VULN,
 	    "https://cosign.sigstore.dev/attestation/vuln/v1" },
 	{ "openvex", POLICY_ATT_OPENVEX, "https://openvex.dev/ns" },
-	{ "custom", POLICY_ATT_CUSTOM, "https://cosign.sigstore.dev/attestation/v1" },
+	{ "custom", POLICY_ATT_CUSTOM,
+	    "https://cosign.sigstore.dev/attestation/v1" },
 };
 
 int
@@ -238,8 +241,8 @@ steps(const char *text, struct policy_path *out, char *why, size_t size)
 		} else if (at > 0 && text[at] == '[')
 			rc = idx_step(text, &at, &out->s[out->n], why, size);
 		else if (text[at] == ']')
-			return fail(why, size, "unexpected ']' at character %zu",
-			    at);
+			return fail(why, size,
+			    "unexpected ']' at character %zu", at);
 		else if (at > 0)
 			return fail(why, size, "expected '.' or '[' at "
 			    "character %zu", at);

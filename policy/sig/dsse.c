@@ -186,8 +186,8 @@ judge(const struct sig_key *k, json_t *env, const char *digest,
 		rc = fail(out, SIG_BAD_SIGNATURE, "the DSSE signature does not "
 		    "verify with %s key %s", sig_key_kind(k), sig_key_id(k));
 	else if (rc == RW_OK && strcmp(type, SIG_BUNDLE_INTOTO) != 0)
-		rc = fail(out, SIG_WRONG_TYPE, "the DSSE payload type is not %s",
-		    SIG_BUNDLE_INTOTO);
+		rc = fail(out, SIG_WRONG_TYPE, "the DSSE payload type is not "
+		    "%s", SIG_BUNDLE_INTOTO);
 	else if (rc == RW_OK) {
 		rc = statement(payload, plen, digest, out);
 		if (rc == RW_OK && out->verdict == SIG_VALID) {
