@@ -1,31 +1,36 @@
 /*
- * db.h - the SQLite store: verified manifests and their references, the
+ * db.h - the store: verified manifests and their references, the
  * decision cache, the audit trail, pinned tags, scan verdicts and CVE
- * exceptions.
+ * exceptions, in SQLite (one machine) or PostgreSQL (shared by replicas).
  * SPDX-License-Identifier: Apache-2.0
  *
- * The only module that includes sqlite3.h; callers see verbs, never SQL or
- * SQLite result codes.  The schema is a list of numbered migrations applied
- * by db_open, each in its own transaction, with PRAGMA user_version holding
- * the number applied.
+ * The only module that includes sqlite3.h or libpq-fe.h; callers see
+ * verbs, never SQL or either library's result codes, and cannot tell the
+ * backends apart.  db_open takes a SQLite path or a postgresql:// URL.  The
+ * schema is a list of numbered migrations, the same numbers for both
+ * backends, applied by db_open, each in its own transaction (SQLite: PRAGMA
+ * user_version holds the number applied; PostgreSQL: table schema_version).
  *
  * Threads: one struct db may be shared by every thread.  It holds a single
- * connection opened with SQLITE_OPEN_FULLMUTEX, and each verb runs under the
- * struct's own mutex, so a verb's statements (and its transaction) never
- * interleave with another thread's.  Verbs are therefore serialized; they
- * are short, and the hot read path sits behind server/mcache.  The busy
- * timeout (5 s) only matters when another process (the CLI) writes too.
+ * connection (SQLite opened with SQLITE_OPEN_FULLMUTEX), and each verb runs
+ * under the struct's own mutex, so a verb's statements (and its
+ * transaction) never interleave with another thread's.  Verbs are therefore
+ * serialized; they are short, and the hot read path sits behind
+ * server/mcache.  SQLite's busy timeout (5 s) only matters when another
+ * process (the CLI) writes too.  A PostgreSQL connection that broke is made
+ * again by the next verb (connect timeout 3 s); until then verbs fail.
  *
- * Errors: every verb fills a caller-provided struct rw_err with the SQLite
- * call and its message, e.g. "sqlite3_step: database is locked".  Codes:
- * RW_EDB, RW_EBUSY (locked past the busy timeout), RW_ENOMEM, RW_EINVAL
- * (bad arguments), RW_ETOOBIG (a caller buffer is too small), RW_ENOTFOUND.
- * db/ never logs.
+ * Errors: every verb fills a caller-provided struct rw_err with the call
+ * and its message, e.g. "sqlite3_step: database is locked", or for
+ * PostgreSQL "pq_step: <primary message>".  Codes: RW_EDB, RW_EBUSY (locked
+ * past the busy timeout; PostgreSQL: serialization failure or deadlock),
+ * RW_ENOMEM, RW_EINVAL (bad arguments), RW_ETOOBIG (a caller buffer is too
+ * small), RW_ENOTFOUND.  db/ never logs.
  *
  * Module db/ (library rw_db): owns the schema, the migrations and every
- * SQL statement (db/stmt.c is the one statement layer, so that another
- * backend differs in one place).  May call util/ only; called by server/,
- * cli/ and, for its types alone, scanreport/.
+ * SQL statement (db/stmt.c is the one statement layer; sqlite.c and pg.c
+ * the two backends).  May call util/ only; called by server/, cli/ and,
+ * for its types alone, scanreport/.
  */
 #ifndef RW_DB_H
 #define RW_DB_H
@@ -68,6 +73,34 @@ int	 db_schema_version(void);
  * (M); upgrade regwarden or use another database".
  */
 int	 db_open(const char *path, struct db **out, struct rw_err *err);
+
+/**
+ * Whether NAME is a PostgreSQL connection URI ("postgresql://..." or
+ * "postgres://..."): db_open takes either a SQLite path or such a URL.
+ */
+int	 db_is_url(const char *name);
+
+/**
+ * Open the PostgreSQL database at URL (any libpq connection URI) and bring
+ * its schema up to date, as db_open does for SQLite (the schema's version
+ * is in table schema_version; concurrent openers migrate one at a time
+ * under an advisory lock).  PASSWORD, when not NULL, is given to libpq
+ * apart from the URL (from a password_file); NULL leaves libpq's own
+ * sources (PGPASSWORD, ~/.pgpass).  db_open(URL) is db_open_pg(URL, NULL).
+ * Errors name the URL with its password shown as "***".  A connection that
+ * breaks later is made again by the next verb that needs it.
+ */
+int	 db_open_pg(const char *url, const char *password, struct db **out,
+	    struct rw_err *err);
+
+/** "sqlite" or "postgresql". */
+const char *db_backend(const struct db *db);
+
+/**
+ * URL with the password of its user-info part shown as "***", into OUT
+ * (SIZE bytes, truncated): for logs and messages.
+ */
+void	 db_url_redact(const char *url, char *out, size_t size);
 
 /** Close DB and free it; NULL does nothing.  No verb may be running. */
 void	 db_close(struct db *db);

@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "db/db.h"
+#include "tests/testutil.h"
 #include "util/util.h"
 
 #define NOW	1700000000
@@ -45,6 +46,8 @@ setup(void **state)
 	if (mkdtemp(f->dir) == NULL)
 		return -1;
 	snprintf(f->path, sizeof(f->path), "%s/regwarden.db", f->dir);
+	if (tu_pg_url() != NULL)
+		rw_strlcpy(f->path, tu_db_target(f->path), sizeof(f->path));
 	rw_err_clear(&err);
 	if (db_open(f->path, &f->db, &err) != RW_OK)
 		return -1;
@@ -377,17 +380,27 @@ test_put_atomic(void **state)
 	struct rw_err err;
 	sqlite3 *h;
 
-	assert_int_equal(sqlite3_open(f->path, &h), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(h, "CREATE TRIGGER boom BEFORE INSERT ON "
-	    "vulns WHEN NEW.vuln_id = 'BOOM' BEGIN SELECT RAISE(ABORT, "
-	    "'planted fault'); END", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(h);
+	if (tu_pg_url() != NULL) {
+		tu_pg_exec("CREATE FUNCTION boom() RETURNS trigger "
+		    "LANGUAGE plpgsql AS $$ BEGIN IF NEW.vuln_id = 'BOOM' "
+		    "THEN RAISE EXCEPTION 'planted fault'; END IF; "
+		    "RETURN NEW; END $$; CREATE TRIGGER boom BEFORE INSERT "
+		    "ON vulns FOR EACH ROW EXECUTE FUNCTION boom()");
+	} else {
+		assert_int_equal(sqlite3_open(f->path, &h), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(h, "CREATE TRIGGER boom BEFORE "
+		    "INSERT ON vulns WHEN NEW.vuln_id = 'BOOM' BEGIN SELECT "
+		    "RAISE(ABORT, 'planted fault'); END", NULL, NULL, NULL),
+		    SQLITE_OK);
+		sqlite3_close(h);
+	}
 	rw_err_clear(&err);
 	assert_int_equal(db_scans_revision(f->db, rev1, &err), RW_OK);
 	r.findings = boom;
 	r.nfindings = 2;
 	assert_int_equal(db_scan_put(f->db, &r, NOW, NULL, NULL, &err), RW_EDB);
-	assert_string_equal(err.msg, "sqlite3_step: planted fault");
+	assert_string_equal(err.msg, tu_pg_url() != NULL ?
+	    "pq_step: planted fault" : "sqlite3_step: planted fault");
 	assert_int_equal(latest_id(f, M1), 0);
 	assert_int_equal(db_scans_revision(f->db, rev2, &err), RW_OK);
 	assert_string_equal(rev1, rev2);

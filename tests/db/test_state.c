@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "db/db.h"
+#include "tests/testutil.h"
 #include "db/internal.h"	/* db_glob_match, a unit of its own */
 #include "util/util.h"
 
@@ -25,7 +26,7 @@ setup(void **state)
 	struct db *db = NULL;
 
 	rw_err_clear(&err);
-	if (db_open(":memory:", &db, &err) != RW_OK)
+	if (db_open(tu_db_target(":memory:"), &db, &err) != RW_OK)
 		return -1;
 	*state = db;
 	return 0;
