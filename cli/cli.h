@@ -76,6 +76,8 @@
 
 #include "util/util.h"
 
+struct rw_config;
+
 /** Where the commands write, what time it is and who is asking. */
 struct cli_env {
 	FILE		*out;		/* results */
@@ -84,6 +86,8 @@ struct cli_env {
 	const char	*user;		/* recorded as pinned_by, added_by */
 	char		 userbuf[64];	/* storage for user, if needed */
 	const char	*policy_path;	/* the config's "policy", or NULL */
+	/* the loaded config (its "database"), set by cli_main_env */
+	const struct rw_config *cfg;
 };
 
 /**

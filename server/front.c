@@ -626,6 +626,9 @@ warn_static_changes(const struct rw_config *old, const struct rw_config *nw)
 		log_warnx("reload: \"tls\" changed; restart to apply");
 	if (!SAME_STR(old->state_dir, nw->state_dir))
 		log_warnx("reload: \"state_dir\" changed; restart to apply");
+	if (!SAME_STR(old->db_url, nw->db_url) ||
+	    !SAME_STR(old->db_password, nw->db_password))
+		log_warnx("reload: \"database\" changed; restart to apply");
 	if (!SAME_STR(old->htpasswd, nw->htpasswd))
 		log_warnx("reload: \"htpasswd\" changed; restart to apply");
 	if (!SAME_STR(old->admin_host, nw->admin_host) ||
@@ -1124,13 +1127,14 @@ static int
 open_state(struct server *srv, const struct rw_config *cfg,
     struct rw_err *err)
 {
-	char path[1024];
+	char where[1200];
 
 	if (make_state_dir(cfg->state_dir, err) != RW_OK)
 		return err->code;
-	snprintf(path, sizeof(path), "%s/regwarden.db", cfg->state_dir);
-	if (db_open(path, &srv->db, err) != RW_OK)
+	if (config_open_db(cfg, 0, &srv->db, err) != RW_OK)
 		return err->code;
+	config_db_where(cfg, where, sizeof(where));
+	log_info("database: %s", where);
 	srv->auditq = auditq_new(srv->db, err);
 	if (srv->auditq == NULL)
 		return err->code;
