@@ -563,6 +563,47 @@ int	 db_scan_list(struct db *db, const char *repo_glob, int failing_min,
  */
 int	 db_scans_revision(struct db *db, char out[64], struct rw_err *err);
 
+/* ------------------------------------------------------------ scan claims */
+
+/*
+ * One scan per digest across every process sharing the database (replicas
+ * on PostgreSQL): a process claims DIGEST before running the scanner and
+ * ends the claim with its outcome; the others wait on the claim.
+ */
+enum db_claim_state {
+	DB_CLAIM_NONE = -1,	/* no claim, or it expired */
+	DB_CLAIM_RUNNING = 0,
+	DB_CLAIM_DONE = 1,	/* the report is imported */
+	DB_CLAIM_FAILED = 2	/* msg says why */
+};
+
+/**
+ * Claim the scan of DIGEST for OWNER (a name unique to the process) until
+ * NOW + LEASE seconds, unless someone holds an unexpired claim on it.
+ * Atomic across processes.  Returns 1 when claimed, 0 when held by another
+ * (or by OWNER itself earlier), or a negative RW_E* code.
+ */
+int	 db_scan_claim(struct db *db, const char *digest, const char *owner,
+	    int64_t now, int64_t lease, struct rw_err *err);
+
+/**
+ * OWNER's scan of DIGEST ended: STATE DB_CLAIM_DONE or DB_CLAIM_FAILED with
+ * MSG, kept until NOW + KEEP seconds so that the others waiting see it (and
+ * do not scan again at once).  Returns RW_OK (also when OWNER no longer
+ * holds it), RW_EDB, RW_EBUSY.
+ */
+int	 db_scan_claim_end(struct db *db, const char *digest, const char *owner,
+	    int state, const char *msg, int64_t now, int64_t keep,
+	    struct rw_err *err);
+
+/**
+ * The claim on DIGEST at NOW: *STATE an enum db_claim_state (NONE when
+ * there is none or it expired), its message in MSG (SIZE bytes, cut).
+ * Returns RW_OK, RW_EDB, RW_EBUSY.
+ */
+int	 db_scan_claim_get(struct db *db, const char *digest, int64_t now,
+	    int *state, char *msg, size_t size, struct rw_err *err);
+
 /* ------------------------------------------------------------ exceptions */
 
 /*

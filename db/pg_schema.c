@@ -176,11 +176,18 @@ static const char *const migrations[] = {
 	"  END LOOP;"
 	"  RETURN t ~ (re || '$');"
 	"END $$;",
+	/* 4: claims on scans (migrate.c). */
+	"CREATE TABLE scan_claims("
+	"  digest TEXT PRIMARY KEY,"
+	"  owner TEXT NOT NULL,"
+	"  state BIGINT NOT NULL CHECK(state IN (0, 1, 2)),"
+	"  msg TEXT NOT NULL,"
+	"  expires BIGINT NOT NULL);",
 };
 
 #define NMIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
-_Static_assert(NMIGRATIONS == 3, "in step with migrate.c's migrations");
+_Static_assert(NMIGRATIONS == 4, "in step with migrate.c's migrations");
 
 int
 db_pg_version(struct db *db, int *out, struct rw_err *err)

@@ -1175,6 +1175,8 @@ open_state(struct server *srv, const struct rw_config *cfg,
 		scanner_set_observer(srv->scanner, scanner_ran, srv->metrics);
 		if (start_rescans(srv, cfg, err) != RW_OK)
 			return err->code;
+		if (scan_shared_attach(srv) != RW_OK)
+			return rw_err_set(err, RW_ENOMEM, "out of memory");
 	}
 	srv->ct = conntrack_new();
 	if (srv->ct == NULL)
@@ -1191,6 +1193,7 @@ close_state(struct server *srv)
 	admin_stop(srv->admin);
 	rescan_stop(srv->rescan);	/* before the scanner it feeds */
 	scanner_free(srv->scanner);
+	scan_shared_free(srv->scan_shared);
 	up_engine_free(srv->eng);
 	auth_htpasswd_free(srv->htpasswd);
 	auth_limiter_free(srv->logins);

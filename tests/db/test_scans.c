@@ -143,7 +143,7 @@ static void
 test_schema(void **state)
 {
 	(void)state;
-	assert_int_equal(db_schema_version(), 3);
+	assert_int_equal(db_schema_version(), 4);
 }
 
 static void
@@ -659,6 +659,50 @@ test_revision_shared(void **state)
 	db_close(other);
 }
 
+/* One scanner run per digest: the claim, its lease, its outcome. */
+static void
+test_scan_claims(void **state)
+{
+	struct fixture *f = *state;
+	struct rw_err err;
+	char msg[64];
+	int st;
+
+	rw_err_clear(&err);
+	assert_int_equal(db_scan_claim(f->db, M1, "a", NOW, 60, &err), 1);
+	assert_int_equal(db_scan_claim(f->db, M1, "b", NOW + 59, 60, &err), 0);
+	assert_int_equal(db_scan_claim(f->db, M1, "a", NOW, 60, &err), 0);
+	assert_int_equal(db_scan_claim(f->db, M2, "b", NOW, 60, &err), 1);
+	assert_int_equal(db_scan_claim_get(f->db, M1, NOW, &st, msg,
+	    sizeof(msg), &err), RW_OK);
+	assert_int_equal(st, DB_CLAIM_RUNNING);
+	/* Only the owner ends it. */
+	assert_int_equal(db_scan_claim_end(f->db, M1, "b", DB_CLAIM_DONE, "",
+	    NOW, 30, &err), RW_OK);
+	assert_int_equal(db_scan_claim_get(f->db, M1, NOW, &st, msg,
+	    sizeof(msg), &err), RW_OK);
+	assert_int_equal(st, DB_CLAIM_RUNNING);
+	assert_int_equal(db_scan_claim_end(f->db, M1, "a", DB_CLAIM_FAILED,
+	    "the scanner exited with status 1", NOW + 5, 30, &err), RW_OK);
+	assert_int_equal(db_scan_claim_get(f->db, M1, NOW + 34, &st, msg,
+	    sizeof(msg), &err), RW_OK);
+	assert_int_equal(st, DB_CLAIM_FAILED);
+	assert_string_equal(msg, "the scanner exited with status 1");
+	/* Kept until NOW + 5 + 30, then anyone may claim it again. */
+	assert_int_equal(db_scan_claim(f->db, M1, "b", NOW + 34, 60, &err), 0);
+	assert_int_equal(db_scan_claim_get(f->db, M1, NOW + 35, &st, msg,
+	    sizeof(msg), &err), RW_OK);
+	assert_int_equal(st, DB_CLAIM_NONE);
+	assert_int_equal(db_scan_claim(f->db, M1, "b", NOW + 35, 60, &err), 1);
+	assert_int_equal(db_scan_claim_get(f->db, M1, NOW + 35, &st, msg,
+	    sizeof(msg), &err), RW_OK);
+	assert_int_equal(st, DB_CLAIM_RUNNING);
+	assert_string_equal(msg, "");
+	assert_int_equal(db_scan_claim(f->db, M1, NULL, NOW, 60, &err),
+	    RW_EINVAL);
+	assert_string_equal(err.msg, "db_scan_claim: missing argument");
+}
+
 int
 main(void)
 {
@@ -675,6 +719,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_scan_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exceptions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revision_shared, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_scan_claims, setup,
 		    teardown),
 	};
 
