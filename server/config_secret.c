@@ -335,7 +335,7 @@ read_password(struct ld *ld, const struct where *w, const char *path,
 		    CFG_MAX_PASSWORD_FILE);
 	if (rc != SLURP_OK)
 		goto out;
-	if ((st.st_mode & 077) != 0) {
+	if (!rw_secret_mode_ok(&st)) {
 		cfg_bad(ld, w, "%s is accessible by group or others (mode %04o); "
 		    "chmod 600 it", q, (unsigned)(st.st_mode & 07777));
 		goto out;
