@@ -106,6 +106,16 @@ void	 cli_env_default(struct cli_env *env);
  */
 int	 cli_main(int argc, char **argv, const char *config_path);
 
+/**
+ * `regwarden db ...` (ARGV[0] is "db"): `status` reads CONFIG_PATH (or
+ * -c) and prints the backend, the schema version and each table's rows;
+ * `migrate --from STATE_DIR|FILE --to URL|FILE` copies every table of one
+ * store into another, idempotently, printing the rows read and added per
+ * table.  Returns the exit status (0, 1 on failure, 2 on usage).
+ */
+int	 cli_db(int argc, char **argv, const char *config_path,
+	    const struct cli_env *env);
+
 /** As cli_main, with ENV instead of cli_env_default's. */
 int	 cli_main_env(int argc, char **argv, const char *config_path,
 	    const struct cli_env *env);

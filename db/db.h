@@ -563,6 +563,31 @@ int	 db_scan_list(struct db *db, const char *repo_glob, int failing_min,
  */
 int	 db_scans_revision(struct db *db, char out[64], struct rw_err *err);
 
+/* ----------------------------------------------------------- maintenance */
+
+/**
+ * The name of table I of the schema (0, 1, ...), parents before children,
+ * or NULL past the last: what `db status` counts and `db migrate` copies.
+ */
+const char *db_table_name(size_t i);
+
+/** The schema version DB has (0: none).  RW_OK, RW_EDB, RW_EBUSY. */
+int	 db_version(struct db *db, int *out, struct rw_err *err);
+
+/** Rows in TABLE.  RW_OK, RW_EINVAL (unknown table), RW_EDB, RW_EBUSY. */
+int	 db_count(struct db *db, const char *table, int64_t *out,
+	    struct rw_err *err);
+
+/**
+ * Copy every row of TABLE from FROM into TO (either backend into the
+ * other), keys as they are, keeping the rows TO already has with the same
+ * key: running it again adds nothing.  Written in transactions of 1,000
+ * rows.  *READ counts the rows read, *ADDED those new in TO.  Returns
+ * RW_OK, RW_EINVAL (unknown table, FROM == TO), RW_EDB, RW_EBUSY.
+ */
+int	 db_copy_table(struct db *from, struct db *to, const char *table,
+	    int64_t *read, int64_t *added, struct rw_err *err);
+
 /* ------------------------------------------------------------ scan claims */
 
 /*

@@ -66,6 +66,8 @@ enum db_stmt_slot {
 	DB_ST_CLAIM,
 	DB_ST_CLAIM_END,
 	DB_ST_CLAIM_GET,
+	DB_ST_VERSION,
+	DB_ST_MAINT,		/* copy.c: one statement at a time */
 	DB_ST_COUNT
 };
 
@@ -224,6 +226,8 @@ int	 db_pg_exec(struct db *db, const char *sql);
 int	 db_pg_exec_conn(struct db_pg *pg, const char *sql);
 int	 db_pg_step(struct db_st *st);
 void	 db_pg_reset(struct db_st *st);
+/** Reset ST and drop its prepared statement from the connection. */
+void	 db_pg_forget(struct db_st *st);
 /** The schema version a PostgreSQL database has (0: none yet). */
 int	 db_pg_version(struct db *db, int *out, struct rw_err *err);
 

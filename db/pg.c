@@ -264,6 +264,21 @@ db_pg_step(struct db_st *st)
 }
 
 void
+db_pg_forget(struct db_st *st)
+{
+	struct db_pg *pg = st->db->pg;
+	char sql[32];
+
+	db_pg_reset(st);
+	/* The name is taken again by the slot's next statement. */
+	if (st->prepared_gen == pg->gen && pg->conn != NULL &&
+	    PQstatus(pg->conn) == CONNECTION_OK) {
+		snprintf(sql, sizeof(sql), "DEALLOCATE rw%d", (int)st->slot);
+		db_pg_exec_conn(pg, sql);
+	}
+}
+
+void
 db_pg_reset(struct db_st *st)
 {
 	PQclear(st->res);

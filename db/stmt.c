@@ -172,7 +172,7 @@ db_stmt_free(struct db_st *st)
 	if (st == NULL)
 		return;
 	if (st->db->pg != NULL)
-		db_pg_reset(st);
+		db_pg_forget(st);
 	else
 		sqlite3_finalize(st->s);
 	free(st->pgsql);

@@ -659,6 +659,76 @@ test_revision_shared(void **state)
 	db_close(other);
 }
 
+/*
+ * db migrate's copy: a SQLite store with a scan, an exception, a pin, an
+ * audit row and a manifest, copied into the fixture's store (PostgreSQL
+ * when the tests run against it); again, adding nothing; ids kept, and new
+ * ids past them.
+ */
+static void
+test_copy(void **state)
+{
+	struct fixture *f = *state;
+	struct db_scan_report r = report_a();
+	const struct db_ref ref = { DB_REF_LAYER, "sha256:l1" };
+	struct db_audit_row row = { .ts = NOW, .request_id = "rq1",
+	    .operation = "pull", .repo = "library/nginx", .verdict = "allow" };
+	char path[160], digest[RW_DIGEST_MAX], *body = NULL, mt[64];
+	int64_t sid, xid, xid2, read, added, n;
+	int version;
+	struct rw_err err;
+	struct db *src;
+	size_t i, len;
+
+	snprintf(path, sizeof(path), "%s/source.db", f->dir);
+	rw_err_clear(&err);
+	assert_int_equal(db_open(path, &src, &err), RW_OK);
+	assert_int_equal(db_scan_put(src, &r, NOW, &sid, NULL, &err), RW_OK);
+	assert_int_equal(db_exception_add(src, "CVE-2024-0001", NULL,
+	    "docker.io/**", NOW + 3600, "why", "dan", NOW, &xid, &err), RW_OK);
+	assert_int_equal(db_pin_set(src, "docker.io", "library/nginx", "1.25",
+	    M1, "dan", "cli", NOW, &err), RW_OK);
+	assert_int_equal(db_audit_add(src, &row, &err), RW_OK);
+	assert_int_equal(db_manifest_put(src, "hub", "library/nginx", M1,
+	    "application/json", "{\0}", 3, &ref, 1, NOW, &err), RW_OK);
+	for (i = 0; db_table_name(i) != NULL; i++) {
+		assert_int_equal(db_copy_table(src, f->db, db_table_name(i),
+		    &read, &added, &err), RW_OK);
+		assert_int_equal(read, added);
+		assert_int_equal(db_count(f->db, db_table_name(i), &n, &err),
+		    RW_OK);
+		assert_int_equal(n, read);
+	}
+	assert_int_equal(db_count(f->db, "vulns", &n, &err), RW_OK);
+	assert_int_equal(n, 4);
+	/* Idempotent: every row is there already. */
+	for (i = 0; db_table_name(i) != NULL; i++) {
+		assert_int_equal(db_copy_table(src, f->db, db_table_name(i),
+		    &read, &added, &err), RW_OK);
+		assert_int_equal(added, 0);
+	}
+	assert_int_equal(latest_id(f, M1), sid);
+	assert_int_equal(db_pin_get(f->db, "docker.io", "library/nginx",
+	    "1.25", digest, sizeof(digest), &err), RW_OK);
+	assert_string_equal(digest, M1);
+	assert_int_equal(db_manifest_get(f->db, "hub", "library/nginx", M1,
+	    &body, &len, mt, sizeof(mt), &err), RW_OK);
+	assert_int_equal(len, 3);
+	assert_memory_equal(body, "{\0}", 3);
+	free(body);
+	assert_int_equal(db_exception_add(f->db, "CVE-2024-0002", NULL,
+	    "docker.io/**", NOW + 3600, "why", "dan", NOW, &xid2, &err),
+	    RW_OK);
+	assert_true(xid2 > xid);
+	assert_int_equal(db_copy_table(src, f->db, "nope", &read, &added,
+	    &err), RW_EINVAL);
+	assert_string_equal(err.msg, "unknown table \"nope\"");
+	assert_int_equal(db_version(f->db, &version, &err), RW_OK);
+	assert_int_equal(version, db_schema_version());
+	db_close(src);
+	unlink(path);
+}
+
 /* One scanner run per digest: the claim, its lease, its outcome. */
 static void
 test_scan_claims(void **state)
@@ -722,6 +792,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_scan_claims, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_copy, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

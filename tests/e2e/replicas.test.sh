@@ -34,13 +34,13 @@ codes_of() {
 
 start_registry
 for spec in pinned:61 pinned2:62 first:63 scan-crit:64 scan-fresh:65 \
-	held:66 count:67 down:68 down2:69; do
+	held:66 count:67 down:68 down2:69 legacy:70; do
 	mkimage "$E2E_TMP/${spec%%:*}" --seed "${spec##*:}" --layers 1 \
 		--layer-size 8k --user 1000
 done
 seed_image "$E2E_TMP/pinned" e2e/pinned:1.0.0
 seed_image "$E2E_TMP/pinned2" e2e/pinned:2.0.0
-for n in first scan-crit scan-fresh held count down down2; do
+for n in first scan-crit scan-fresh held count down down2 legacy; do
 	seed_image "$E2E_TMP/$n" "e2e/$n:1.0.0"
 done
 top_of() { json_get "$E2E_TMP/$1.json" 'j["top"]'; }
@@ -61,6 +61,7 @@ cat >"$POLICY" <<'EOF'
   "default": "deny",
   "rules": [
     { "name": "pinned", "match": "docker.io/e2e/pinned", "pins": {} },
+    { "name": "legacy", "match": "docker.io/e2e/legacy", "pins": {} },
     { "name": "first", "match": "docker.io/e2e/first",
       "pins": { "pin_on_first_pull": true } },
     { "name": "scanned", "match": "docker.io/e2e/scan-*",
@@ -108,8 +109,39 @@ use() {
 	done
 	eval "ADMIN_URL=\${$1_ADMIN}; ADMIN_TOKEN=\${$1_TOKEN}"
 }
+# ---- an existing SQLite installation, migrated ------------------------------
+
+LEGACY=$E2E_TMP/legacy
+mkdir -p "$LEGACY/state"
+printf '{"state_dir": "%s", "plain_proxy": true, "upstreams": %s}\n' \
+	"$LEGACY/state" "$(default_upstreams)" >"$LEGACY/config.json"
+OUT=$("$RW_BIN" pins -c "$LEGACY/config.json" add docker.io/e2e/legacy:1.0.0 \
+	"$(top_of legacy)" 2>&1) || die "pins add on the SQLite installation failed: $OUT"
+"$RW_BIN" exceptions -c "$LEGACY/config.json" add CVE-2000-0001 \
+	--repo 'docker.io/e2e/**' --expires 1h --reason legacy >/dev/null 2>&1 ||
+	die "exceptions add on the SQLite installation failed"
+OUT=$("$RW_BIN" db migrate --from "$LEGACY/state" --to "$DB_URL" 2>&1)
+expect_eq "db migrate --from STATE_DIR --to URL exits 0" 0 $?
+log "db migrate:"
+printf '%s\n' "$OUT" | sed 's/^/#   /'
+expect_contains "...names both stores" "copying $LEGACY/state into $DB_URL (postgresql)" "$OUT"
+expect_contains "...copies the pin" "pins             1 read, 1 added" "$OUT"
+expect_contains "...and the exception" "exceptions       1 read, 1 added" "$OUT"
+OUT=$("$RW_BIN" db migrate --from "$LEGACY/state/regwarden.db" --to "$DB_URL" 2>&1)
+expect_match "db migrate again (from the file) adds nothing" \
+	'^done: [0-9]+ rows read, 0 added$' "$(printf '%s\n' "$OUT" | tail -1)"
+
 start_replica A
 start_replica B
+OUT=$("$RW_BIN" db -c "$A_CONF" status 2>&1)
+log "db status:"
+printf '%s\n' "$OUT" | sed 's/^/#   /'
+expect_contains "db status names the backend" "backend: postgresql $DB_URL" "$OUT"
+expect_contains "...and the schema version" "schema version: 4 (this regwarden: 4)" "$OUT"
+expect_contains "...and counts the rows" "pins             1" "$OUT"
+use B
+get_manifest e2e/legacy 1.0.0
+expect_code "B admits e2e/legacy:1.0.0 on the pin migrated from SQLite" 200
 expect_contains "A logs its database (password never shown)" \
 	"database: postgresql $DB_URL" "$(cat "$A_LOG")"
 podman_init
