@@ -308,3 +308,33 @@ db_audit_add_many(struct db *db, const struct db_audit_row *rows, size_t n,
 	pthread_mutex_unlock(&db->mu);
 	return rc;
 }
+
+int
+db_audit_prune(struct db *db, int64_t before, int limit, struct rw_err *err)
+{
+	/* By id through the ts index: both engines delete just these rows. */
+	static const char sql[] = "DELETE FROM audit WHERE id IN (SELECT id "
+	    "FROM audit WHERE ts < ?1 ORDER BY ts, id LIMIT ?2)";
+	struct db_st *st;
+	int rc;
+
+	if (limit < 1 || limit > 10000)
+		return rw_err_set(err, RW_EINVAL,
+		    "db_audit_prune: limit %d out of range", limit);
+	pthread_mutex_lock(&db->mu);
+	rc = db_stmt(db, DB_ST_AUDIT_PRUNE, sql, &st, err);
+	if (rc != RW_OK)
+		goto out;
+	if (db_bind_int64(st, 1, before) != RW_OK ||
+	    db_bind_int64(st, 2, limit) != RW_OK) {
+		rc = db_bind_fail(db, err);
+		db_stmt_done(st);
+		goto out;
+	}
+	rc = db_step_done(db, st, err);
+	if (rc == RW_OK)
+		rc = (int)db_changes(db);
+out:
+	pthread_mutex_unlock(&db->mu);
+	return rc;
+}

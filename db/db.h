@@ -293,6 +293,15 @@ int	 db_audit_add(struct db *db, const struct db_audit_row *row,
 int	 db_audit_add_many(struct db *db, const struct db_audit_row *rows,
 	    size_t n, struct rw_err *err);
 
+/**
+ * Delete at most LIMIT (1..10000) of the oldest audit rows with ts < BEFORE,
+ * in one short transaction: retention, run in small batches so that the
+ * writers are never held long.  Returns the rows deleted (0..LIMIT) or a
+ * negative RW_E* code (RW_EINVAL for LIMIT out of range).
+ */
+int	 db_audit_prune(struct db *db, int64_t before, int limit,
+	    struct rw_err *err);
+
 /** Which rows db_audit_query returns; a zeroed filter means all. */
 struct db_audit_filter {
 	int		 denied_only;	/* verdict deny or error */

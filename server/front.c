@@ -820,6 +820,7 @@ reload_locked(struct server *srv, struct rw_buf *msg)
 	}
 	warn_static_changes(old->cfg, cfg);
 	rw_log_level = cfg->log_level;
+	auditq_set_retention(srv->auditq, cfg->audit_retention_days);
 	pthread_mutex_lock(&srv->cfg_mu);
 	srv->active = ch;
 	pthread_mutex_unlock(&srv->cfg_mu);
@@ -1138,6 +1139,7 @@ open_state(struct server *srv, const struct rw_config *cfg,
 	srv->auditq = auditq_new(srv->db, err);
 	if (srv->auditq == NULL)
 		return err->code;
+	auditq_set_retention(srv->auditq, cfg->audit_retention_days);
 	srv->metrics = metrics_new();
 	if (srv->metrics == NULL)
 		return rw_err_set(err, RW_ENOMEM, "out of memory");
