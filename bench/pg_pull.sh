@@ -15,6 +15,8 @@
 #  - cold: COLD images, each pulled once by tag through each regwarden
 #    (curl time_total; median and the PostgreSQL-SQLite difference);
 #  - audit: rows in the audit table written during the cached run, per s.
+# req/s counts the answers that served the image; answers refused because
+# the audit writer fell 8,192 rows behind (audit or refuse) are reported.
 # Target: cached >= 0.9x SQLite; a cold decision adds <= 2 ms.
 #
 # Usage: bash bench/pg_pull.sh [--duration S] [--conns N] [--cold N]
@@ -102,13 +104,17 @@ cached() {	# NAME: prints "req/s p50 p99 audit_rows_per_s"
 	before=$(audit_rows "${1#URL_}")
 	out=$(timeout $((duration + 30)) wrk -t2 -c"$conns" -d"${duration}s" --latency \
 		-s "$tmp/accept.lua" "$url")
-	if grep -q 'Non-2xx' <<<"$out"; then
-		say "$1: non-2xx answers under load: $(grep Non-2xx <<<"$out")"
-		exit 1
-	fi
+	# A 503 here is audit-or-refuse at work: the audit writer fell
+	# AUDITQ_MAX rows behind and new decisions fail closed.  Counted and
+	# shown; req/s below counts only the answers that served the image.
+	non2xx=$(awk '/Non-2xx/ {print $5}' <<<"$out")
+	non2xx=${non2xx:-0}
+	[ "$non2xx" = 0 ] || say "$1: $non2xx answers were not 200: $(grep -o \
+		'could not record[^;]*' "$tmp/${1#URL_}/log" | sort | uniq -c | head -1)"
 	sleep 1		# the audit writer's last batch
 	after=$(audit_rows "${1#URL_}")
-	printf '%s %s %s %s\n' "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" \
+	total=$(awk '/requests in/ {print $1}' <<<"$out")
+	printf '%s %s %s %s\n' "$("$py" -c "print('%.2f' % (($total - $non2xx) / $duration))")" \
 		"$(awk '$1 == "50%" {print $2}' <<<"$out")" \
 		"$(awk '$1 == "99%" {print $2}' <<<"$out")" \
 		"$("$py" -c "print('%.0f' % (($after - $before) / $duration))")"

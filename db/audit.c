@@ -283,6 +283,12 @@ db_audit_add_many(struct db *db, const struct db_audit_row *rows, size_t n,
 			return rc;
 	}
 	pthread_mutex_lock(&db->mu);
+	if (db->pg != NULL) {
+		/* One statement, so all or none: one round trip for N. */
+		rc = n > 0 ? db_pg_audit_insert(db, rows, n, err) : RW_OK;
+		pthread_mutex_unlock(&db->mu);
+		return rc;
+	}
 	/* One transaction for the batch: one WAL commit instead of N. */
 	rc = db_tx_begin(db, err);
 	for (i = 0; rc == RW_OK && i < n; i++) {

@@ -266,6 +266,11 @@ db_copy_table(struct db *from, struct db *to, const char *table,
 		rc = copy_rows(from, to, t, src, read, added, err);
 		db_stmt_done(src);
 	}
+	/* Replicas running on TO learn of the copied pins and scans. */
+	if (rc == RW_OK && *added > 0) {
+		db_pg_notify(to, DB_CHANGED_PINS);
+		db_pg_notify(to, DB_CHANGED_SCANS);
+	}
 	pthread_mutex_unlock(&to->mu);
 	pthread_mutex_unlock(&from->mu);
 	return rc;

@@ -108,6 +108,8 @@ db_open_pg(const char *url, const char *password, struct db **out,
 	ret = db_pg_open(db, url, password, err);
 	if (ret == RW_OK)
 		ret = db_pg_migrate(db, err);
+	if (ret == RW_OK)
+		ret = db_pg_listen_start(db, err);
 	if (ret != RW_OK) {
 		db_close(db);
 		return ret;
@@ -153,6 +155,8 @@ db_close(struct db *db)
 
 	if (db == NULL)
 		return;
+	if (db->pg != NULL)
+		db_pg_listen_stop(db);
 	for (i = 0; i < DB_ST_COUNT; i++)
 		db_stmt_free(db->st[i]);
 	if (db->pg != NULL)

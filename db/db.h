@@ -373,7 +373,9 @@ int	 db_pin_set_if_absent(struct db *db, const char *host,
 
 /**
  * The digest pinned for (HOST, REPO, TAG) into DIGEST (SIZE bytes;
- * RW_DIGEST_MAX is enough).  Returns RW_OK, RW_ENOTFOUND (ERR untouched),
+ * RW_DIGEST_MAX is enough).  With PostgreSQL, answered from a per-process
+ * cache that every pin change in any process invalidates (LISTEN/NOTIFY;
+ * off while the listener is disconnected).  Returns RW_OK, RW_ENOTFOUND (ERR untouched),
  * RW_ETOOBIG, RW_EINVAL, RW_EDB, RW_EBUSY.
  */
 int	 db_pin_get(struct db *db, const char *host, const char *repo,
@@ -567,7 +569,10 @@ int	 db_scan_list(struct db *db, const char *repo_glob, int failing_min,
 /**
  * Write into OUT a short text that changes whenever a scan or an exception
  * is added or removed, in this process or another: put it in any cache key
- * of a decision that read scans.  One single-row read.  Returns RW_OK,
+ * of a decision that read scans.  One single-row read; with PostgreSQL it
+ * is answered from memory while the listener connection is up and no
+ * notification has said it moved, so another process's change shows
+ * within milliseconds (as for db_pin_get), and at once after a reconnect.  Returns RW_OK,
  * RW_EDB, RW_EBUSY.
  */
 int	 db_scans_revision(struct db *db, char out[64], struct rw_err *err);

@@ -19,6 +19,7 @@
 #define RW_DB_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include <libpq-fe.h>
 #include <sqlite3.h>
@@ -80,6 +81,38 @@ enum db_stmt_slot {
 /* PostgreSQL parameters a statement may have (the audit insert has 18). */
 #define DB_PG_MAXPARAMS	24
 
+/* pg_listen.c: what a write changed, for db_pg_notify / db_pg_changed. */
+#define DB_CHANGED_SCANS	1	/* scans, their findings, exceptions */
+#define DB_CHANGED_PINS		2
+
+#define DB_PIN_SLOTS	512
+
+struct db_pin_slot {
+	char		 key[320];	/* "host|repo|tag" */
+	char		 digest[RW_DIGEST_MAX];	/* "" : not pinned */
+	unsigned long	 gen;		/* pins_gen + 1 when stored; 0 empty */
+};
+
+/*
+ * The listener and the caches it keeps right.  The generations move with
+ * every notification (and local write); the caches themselves are read and
+ * written under CACHE_MU alone, so a cached read never waits for db->mu
+ * (held by the audit writer's batches, for one).
+ */
+struct db_pg_listen {
+	pthread_mutex_t	 cache_mu;
+	pthread_t	 thr;
+	int		 wake;		/* eventfd: stop */
+	PGconn		*conn;		/* the listener's own */
+	atomic_int	 stop;
+	atomic_int	 up;		/* listening: the caches may be used */
+	atomic_ulong	 scans_gen;
+	atomic_ulong	 pins_gen;
+	char		 rev[64];	/* db_scans_revision's last answer */
+	unsigned long	 rev_gen;
+	struct db_pin_slot pins[DB_PIN_SLOTS];
+};
+
 /* A PostgreSQL connection and what db_fail reports about its last error. */
 struct db_pg {
 	PGconn		*conn;
@@ -89,6 +122,7 @@ struct db_pg {
 	int		 code;		/* RW_E* of the last failure */
 	char		 msg[256];	/* its message, one line */
 	long long	 changes;	/* rows the last statement changed */
+	struct db_pg_listen *listen;	/* pg_listen.c, or NULL */
 };
 
 /*
@@ -228,6 +262,29 @@ int	 db_pg_step(struct db_st *st);
 void	 db_pg_reset(struct db_st *st);
 /** Reset ST and drop its prepared statement from the connection. */
 void	 db_pg_forget(struct db_st *st);
+/* pg_listen.c: LISTEN/NOTIFY and the caches it guards (PostgreSQL only). */
+int	 db_pg_listen_start(struct db *db, struct rw_err *err);
+void	 db_pg_listen_stop(struct db *db);
+/** Tell every process (NOTIFY, at commit) and this one what changed. */
+int	 db_pg_notify(struct db *db, int what);
+void	 db_pg_changed(struct db *db, int what);
+/* 1 and OUT when the cached revision is current; else 0. */
+int	 db_pg_scans_rev_cached(struct db *db, char out[64]);
+/* The generation to store a value read now under (0: do not cache). */
+unsigned long db_pg_scans_gen(struct db *db);
+void	 db_pg_scans_rev_store(struct db *db, unsigned long gen,
+	    const char out[64]);
+/* RW_OK (DIGEST), RW_ENOTFOUND (cached "not pinned"), or -1: not cached. */
+int	 db_pg_pin_cached(struct db *db, const char *const key[3],
+	    char *digest, size_t size);
+unsigned long db_pg_pins_gen(struct db *db);
+void	 db_pg_pin_store(struct db *db, unsigned long gen,
+	    const char *const key[3], const char *digest);
+
+/** ROWS[0..N-1] into audit as one INSERT (pg_audit.c); db->mu held. */
+int	 db_pg_audit_insert(struct db *db, const struct db_audit_row *rows,
+	    size_t n, struct rw_err *err);
+
 /** The schema version a PostgreSQL database has (0: none yet). */
 int	 db_pg_version(struct db *db, int *out, struct rw_err *err);
 

@@ -135,6 +135,8 @@ db_pin_set(struct db *db, const char *host, const char *repo,
 		rc = write_pin(db, DB_ST_PIN_SET, sql, row, now, err);
 	if (rc == RW_OK && changed)
 		rc = forget_decisions(db, repo, tag, err);
+	if (rc == RW_OK && db_pg_notify(db, DB_CHANGED_PINS) != RW_OK)
+		rc = db_fail(db, DB_PG_FAIL, "pg_notify", err);
 	if (rc == RW_OK)
 		rc = db_tx_commit(db, err);
 	if (rc != RW_OK)
@@ -163,6 +165,15 @@ db_pin_set_if_absent(struct db *db, const char *host, const char *repo,
 	rc = write_pin(db, DB_ST_PIN_ADD, sql, row, now, err);
 	if (rc == RW_OK)
 		rc = db_changes(db) > 0;
+	/* After the insert committed: a lost notification costs a lookup. */
+	if (rc == 1)
+		db_pg_notify(db, DB_CHANGED_PINS);
+	/*
+	 * Someone pinned it first, perhaps another replica whose notification
+	 * is still on its way: what this process cached about the tag is old.
+	 */
+	if (rc == 0)
+		db_pg_changed(db, DB_CHANGED_PINS);
 	pthread_mutex_unlock(&db->mu);
 	return rc;
 }
@@ -172,12 +183,20 @@ db_pin_get(struct db *db, const char *host, const char *repo,
     const char *tag, char *digest, size_t size, struct rw_err *err)
 {
 	const char *key[] = { host, repo, tag };
+	unsigned long gen;
 	int rc;
 
 	if (host == NULL || repo == NULL || tag == NULL || digest == NULL)
 		return rw_err_set(err, RW_EINVAL, "db_pin_get: missing argument");
+	/* PostgreSQL: from memory while no notification says pins moved. */
+	rc = db_pg_pin_cached(db, key, digest, size);
+	if (rc == RW_OK || rc == RW_ENOTFOUND)
+		return rc;
 	pthread_mutex_lock(&db->mu);
+	gen = db_pg_pins_gen(db);
 	rc = lookup(db, key, digest, size, err);
+	if (rc == RW_OK || rc == RW_ENOTFOUND)
+		db_pg_pin_store(db, gen, key, rc == RW_OK ? digest : NULL);
 	pthread_mutex_unlock(&db->mu);
 	return rc;
 }
@@ -210,6 +229,8 @@ db_pin_rm(struct db *db, const char *host, const char *repo,
 		rc = RW_ENOTFOUND;
 	if (rc == RW_OK)
 		rc = forget_decisions(db, repo, tag, err);
+	if (rc == RW_OK && db_pg_notify(db, DB_CHANGED_PINS) != RW_OK)
+		rc = db_fail(db, DB_PG_FAIL, "pg_notify", err);
 	if (rc == RW_OK)
 		rc = db_tx_commit(db, err);
 	if (rc != RW_OK)

@@ -82,7 +82,10 @@ db_scans_bump(struct db *db, struct rw_err *err)
 	rc = db_stmt(db, DB_ST_SCAN_BUMP, sql, &st, err);
 	if (rc != RW_OK)
 		return rc;
-	return db_step_done(db, st, err);
+	rc = db_step_done(db, st, err);
+	if (rc == RW_OK && db_pg_notify(db, DB_CHANGED_SCANS) != RW_OK)
+		rc = db_fail(db, DB_PG_FAIL, "pg_notify", err);
+	return rc;
 }
 
 /* The id of the scan stored from REPORT_DIGEST: RW_OK or RW_ENOTFOUND. */
@@ -530,11 +533,16 @@ db_scans_revision(struct db *db, char out[64], struct rw_err *err)
 {
 	static const char sql[] = "SELECT tag, gen FROM scan_rev";
 	const char *tag;
+	unsigned long gen;
 	struct db_st *st;
 	int rc;
 
 	out[0] = '\0';
+	/* PostgreSQL: from memory while no notification says it moved. */
+	if (db_pg_scans_rev_cached(db, out))
+		return RW_OK;
 	pthread_mutex_lock(&db->mu);
+	gen = db_pg_scans_gen(db);
 	rc = db_stmt(db, DB_ST_SCAN_REV, sql, &st, err);
 	if (rc != RW_OK)
 		goto out;
@@ -543,6 +551,7 @@ db_scans_revision(struct db *db, char out[64], struct rw_err *err)
 		tag = db_col_text(st, 0);
 		snprintf(out, 64, "%.24s.%lld", tag != NULL ? (const char *)tag :
 		    "", (long long)db_col_int64(st, 1));
+		db_pg_scans_rev_store(db, gen, out);
 		rc = RW_OK;
 	} else {
 		rc = rc == DB_DONE ? rw_err_set(err, RW_EDB, "scan_rev has "
