@@ -446,6 +446,14 @@ cli_open_db(const char *state_dir, const struct cli_env *env, struct db **db)
 	struct stat sb;
 
 	*db = NULL;
+	if (env->cfg != NULL && env->cfg->db_url != NULL) {
+		rw_err_clear(&err);
+		if (config_open_db(env->cfg, 0, db, &err) != RW_OK) {
+			cli_fail(env, err.msg);
+			return CLI_EXIT_FAIL;
+		}
+		return 0;
+	}
 	/* Say which directory, rather than SQLite's "unable to open". */
 	if (stat(state_dir, &sb) != 0)
 		why = strerror(errno);
@@ -968,6 +976,7 @@ cli_main_env(int argc, char **argv, const char *config_path,
 	    sizeof(*args));
 	/* `exceptions add` checks the policy's exception_limits. */
 	cenv = *env;
+	cenv.cfg = cfg;
 	if (cenv.policy_path == NULL)
 		cenv.policy_path = cfg->policy_path;
 	if (cenv.user == env->userbuf)

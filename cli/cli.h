@@ -76,6 +76,8 @@
 
 #include "util/util.h"
 
+struct rw_config;
+
 /** Where the commands write, what time it is and who is asking. */
 struct cli_env {
 	FILE		*out;		/* results */
@@ -84,6 +86,8 @@ struct cli_env {
 	const char	*user;		/* recorded as pinned_by, added_by */
 	char		 userbuf[64];	/* storage for user, if needed */
 	const char	*policy_path;	/* the config's "policy", or NULL */
+	/* the loaded config (its "database"), set by cli_main_env */
+	const struct rw_config *cfg;
 };
 
 /**
@@ -101,6 +105,16 @@ void	 cli_env_default(struct cli_env *env);
  * as file:line:col, exit 1) to find state_dir.  Returns the exit status.
  */
 int	 cli_main(int argc, char **argv, const char *config_path);
+
+/**
+ * `regwarden db ...` (ARGV[0] is "db"): `status` reads CONFIG_PATH (or
+ * -c) and prints the backend, the schema version and each table's rows;
+ * `migrate --from STATE_DIR|FILE --to URL|FILE` copies every table of one
+ * store into another, idempotently, printing the rows read and added per
+ * table.  Returns the exit status (0, 1 on failure, 2 on usage).
+ */
+int	 cli_db(int argc, char **argv, const char *config_path,
+	    const struct cli_env *env);
 
 /** As cli_main, with ENV instead of cli_env_default's. */
 int	 cli_main_env(int argc, char **argv, const char *config_path,

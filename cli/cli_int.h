@@ -28,6 +28,8 @@ extern const char cli_exceptions_usage[];
 extern const char cli_pins_usage[];
 extern const char cli_audit_usage[];
 extern const char cli_bundle_usage[];
+/** Usage text of `db` (cli_db.c). */
+extern const char cli_db_usage[];
 
 /** "regwarden: MSG" on the error stream. */
 void	 cli_fail(const struct cli_env *env, const char *msg);

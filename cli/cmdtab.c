@@ -51,6 +51,7 @@ const char cli_top_usage[] =
     "  exceptions     vulnerability exceptions: add, ls, rm\n"
     "  audit          the decisions recorded\n"
     "  cache          the blob cache: ls, stats, purge\n"
+    "  db             the store: status, migrate (SQLite into PostgreSQL)\n"
     "  health         ask a running regwarden whether it is alive or ready\n"
     "  completion     a bash or zsh completion script\n"
     "  version        print the version\n"
@@ -84,6 +85,8 @@ static const char *const cache_opts[] = { CONFIG_OPTS, "--json",
 	"--digest=", NULL };
 static const char *const cache_subs[] = { "ls", "stats", "purge", NULL };
 static const char *const health_opts[] = { CONFIG_OPTS, "--ready", NULL };
+static const char *const db_opts[] = { CONFIG_OPTS, "--from=", "--to=", NULL };
+static const char *const db_subs[] = { "status", "migrate", NULL };
 static const char *const completion_subs[] = { "bash", "zsh", NULL };
 static const char *const no_opts[] = { NULL };
 
@@ -100,6 +103,7 @@ const struct cli_cmd cli_commands[] = {
 	{ "exceptions", exc_subs, exc_opts, cli_exceptions_usage },
 	{ "audit", NULL, audit_opts, cli_audit_usage },
 	{ "cache", cache_subs, cache_opts, cli_cache_usage },
+	{ "db", db_subs, db_opts, cli_db_usage },
 	{ "health", NULL, health_opts, health_usage },
 	{ "completion", completion_subs, no_opts, completion_usage },
 	{ "version", NULL, no_opts, version_usage },

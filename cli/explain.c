@@ -447,7 +447,6 @@ find_pin(const struct rw_config *cfg, const struct policy *p,
     struct rw_err *err)
 {
 	const char *ph, *pr, *pt, *pd;
-	char path[4096];
 	struct db *db = NULL;
 	size_t i;
 	int rc;
@@ -461,12 +460,9 @@ find_pin(const struct rw_config *cfg, const struct policy *p,
 			return RW_OK;
 		}
 	}
-	if ((size_t)snprintf(path, sizeof(path), "%s/regwarden.db",
-	    cfg->state_dir) >= sizeof(path))
-		return rw_err_set(err, RW_EINVAL, "state_dir path is too long");
-	if (access(path, F_OK) != 0)
+	rc = config_open_db(cfg, 1, &db, err);
+	if (rc == RW_ENOTFOUND)
 		return RW_OK;	/* no db yet: nothing pinned */
-	rc = db_open(path, &db, err);
 	if (rc == RW_OK)
 		rc = db_pin_get(db, host, repo, tag, g->pin, sizeof(g->pin), err);
 	db_close(db);
@@ -561,15 +557,13 @@ find_scan(const struct rw_config *cfg, const struct policy *p,
     struct rw_err *err)
 {
 	const char *digests[2] = { digest, config };
-	char path[4096];
 	struct db *db = NULL;
 	int rc = RW_OK;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/regwarden.db",
-	    cfg->state_dir) >= sizeof(path))
-		return rw_err_set(err, RW_EINVAL, "state_dir path is too long");
-	if (access(path, F_OK) == 0) {
-		rc = db_open(path, &db, err);
+	rc = config_open_db(cfg, 1, &db, err);
+	if (rc == RW_ENOTFOUND) {
+		rc = RW_OK;
+	} else {
 		if (rc == RW_OK)
 			rc = scan_from_db(db, digests, config[0] != '\0' ? 2 : 1,
 			    sf, err);

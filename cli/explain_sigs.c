@@ -114,18 +114,14 @@ cosign_tag(struct upc *s, const char *digest, struct explain_sigs *es,
 static int
 parent_of(struct upc *s, const char *digest, char out[RW_DIGEST_MAX])
 {
-	char path[4096];
 	struct db *db = NULL;
 	struct rw_err e;
 	int found;
 
-	if (rw_hash_alg_of(digest) != RW_HASH_SHA256 ||
-	    (size_t)snprintf(path, sizeof(path), "%s/regwarden.db",
-	    upc_config(s)->state_dir) >= sizeof(path) ||
-	    access(path, F_OK) != 0)
+	if (rw_hash_alg_of(digest) != RW_HASH_SHA256)
 		return 0;
 	rw_err_clear(&e);
-	if (db_open(path, &db, &e) != RW_OK)
+	if (config_open_db(upc_config(s), 1, &db, &e) != RW_OK)
 		return 0;
 	found = db_parent_of(db, upc_upstream(s)->name, upc_repo(s), digest,
 	    out, RW_DIGEST_MAX, &e) == RW_OK;

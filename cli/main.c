@@ -54,6 +54,7 @@ int
 main(int argc, char **argv)
 {
 	const char *path = DEFAULT_CONFIG;
+	struct cli_env env;
 	int i, rc;
 
 	/*
@@ -87,6 +88,10 @@ main(int argc, char **argv)
 	    strcmp(argv[1], "scans") == 0 || strcmp(argv[1], "exceptions") == 0 ||
 	    strcmp(argv[1], "cache") == 0)
 		return cli_main(argc - 1, argv + 1, path);
+	if (strcmp(argv[1], "db") == 0) {
+		cli_env_default(&env);
+		return cli_db(argc - 1, argv + 1, path, &env);
+	}
 	if (strcmp(argv[1], "health") == 0)
 		return health_main(argc - 1, argv + 1, path, stdout, stderr);
 	if (strcmp(argv[1], "check") == 0)

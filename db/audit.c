@@ -10,10 +10,13 @@
 /* Rows read per lock: enough to amortise the query, small in memory. */
 #define AUDIT_PAGE	256
 
-/* The filter in SQL; ?1 denied_only, ?2 since, ?3 the glob or NULL. */
+/*
+ * The filter in SQL; ?1 denied_only, ?2 since, ?3 the glob or NULL (the
+ * CAST tells PostgreSQL its type, which "?3 IS NULL" alone does not).
+ */
 #define FILTER								\
 	"(?1 = 0 OR verdict IN ('deny', 'error')) AND ts >= ?2 AND "	\
-	"(?3 IS NULL OR rw_glob(?3, repo) OR "				\
+	"(CAST(?3 AS TEXT) IS NULL OR rw_glob(?3, repo) OR "		\
 	"rw_glob(?3, host || '/' || repo))"
 
 #define NTEXT	15	/* text columns of a row, see copy_row */
@@ -38,7 +41,7 @@ db_audit_check(const struct db_audit_row *r, struct rw_err *err)
 }
 
 static int
-bind_row(struct db *db, sqlite3_stmt *st, const struct db_audit_row *r,
+bind_row(struct db *db, struct db_st *st, const struct db_audit_row *r,
     struct rw_err *err)
 {
 	const char *text[] = { r->request_id, r->client, r->identity,
@@ -52,9 +55,9 @@ bind_row(struct db *db, sqlite3_stmt *st, const struct db_audit_row *r,
 		rc = db_bind_texts(db, st, 16, tail, 2, err);
 	if (rc != RW_OK)
 		return rc;
-	if (sqlite3_bind_int64(st, 1, r->ts) != SQLITE_OK ||
-	    (r->rule_line > 0 ? sqlite3_bind_int(st, 15, r->rule_line) :
-	    sqlite3_bind_null(st, 15)) != SQLITE_OK)
+	if (db_bind_int64(st, 1, r->ts) != RW_OK ||
+	    (r->rule_line > 0 ? db_bind_int64(st, 15, r->rule_line) :
+	    db_bind_null(st, 15)) != RW_OK)
 		return db_bind_fail(db, err);
 	return RW_OK;
 }
@@ -68,7 +71,7 @@ db_audit_add(struct db *db, const struct db_audit_row *row,
 	    "verdict, mode, rule, rule_file, rule_line, reasons_json, message) "
 	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
 	    "?15, ?16, ?17)";
-	sqlite3_stmt *st = NULL;
+	struct db_st *st = NULL;
 	int rc;
 
 	rc = db_audit_check(row, err);
@@ -108,7 +111,7 @@ page_clear(struct page *p)
 
 /* Columns: id, ts, 13 texts (2-14), rule_line, reasons_json, message. */
 static int
-copy_row(sqlite3_stmt *st, struct page *p, struct rw_err *err)
+copy_row(struct db_st *st, struct page *p, struct rw_err *err)
 {
 	static const int cols[NTEXT] = { 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
 	    13, 14, 16, 17 };
@@ -119,13 +122,13 @@ copy_row(sqlite3_stmt *st, struct page *p, struct rw_err *err)
 	if (p->mem[p->n] == NULL)
 		return rw_err_set(err, RW_ENOMEM, "out of memory");
 	*r = (struct db_audit_row){
-		.id = sqlite3_column_int64(st, 0),
-		.ts = sqlite3_column_int64(st, 1),
+		.id = db_col_int64(st, 0),
+		.ts = db_col_int64(st, 1),
 		.request_id = s[0], .client = s[1], .identity = s[2],
 		.operation = s[3], .upstream = s[4], .host = s[5],
 		.repo = s[6], .reference = s[7], .digest = s[8],
 		.verdict = s[9], .mode = s[10], .rule = s[11],
-		.rule_file = s[12], .rule_line = sqlite3_column_int(st, 15),
+		.rule_file = s[12], .rule_line = db_col_int64(st, 15),
 		.reasons_json = s[13], .message = s[14],
 	};
 	p->n++;
@@ -133,14 +136,14 @@ copy_row(sqlite3_stmt *st, struct page *p, struct rw_err *err)
 }
 
 static int
-bind_filter(struct db *db, sqlite3_stmt *st, const struct db_audit_filter *f,
+bind_filter(struct db *db, struct db_st *st, const struct db_audit_filter *f,
     struct rw_err *err)
 {
 	const char *glob[] = { f->repo_glob };
 
-	if (sqlite3_bind_int(st, 1, f->denied_only != 0) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 2, f->since != 0 ? f->since : INT64_MIN) !=
-	    SQLITE_OK)
+	if (db_bind_int64(st, 1, f->denied_only != 0) != RW_OK ||
+	    db_bind_int64(st, 2, f->since != 0 ? f->since : INT64_MIN) !=
+	    RW_OK)
 		return db_bind_fail(db, err);
 	return db_bind_texts(db, st, 3, glob, 1, err);
 }
@@ -152,7 +155,7 @@ find_start(struct db *db, const struct db_audit_filter *f, int64_t *ts,
 {
 	static const char sql[] = "SELECT ts, id FROM audit WHERE " FILTER
 	    " ORDER BY ts DESC, id DESC LIMIT 1 OFFSET ?4";
-	sqlite3_stmt *st = NULL;
+	struct db_st *st = NULL;
 	int rc;
 
 	pthread_mutex_lock(&db->mu);
@@ -161,15 +164,15 @@ find_start(struct db *db, const struct db_audit_filter *f, int64_t *ts,
 		rc = bind_filter(db, st, f, err);
 	if (rc != RW_OK)
 		goto out;
-	if (sqlite3_bind_int64(st, 4, (int64_t)f->limit - 1) != SQLITE_OK) {
+	if (db_bind_int64(st, 4, (int64_t)f->limit - 1) != RW_OK) {
 		rc = db_bind_fail(db, err);
 		goto out;
 	}
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		/* Start just before that row: the cursor is exclusive. */
-		*ts = sqlite3_column_int64(st, 0);
-		*id = sqlite3_column_int64(st, 1) - 1;
+		*ts = db_col_int64(st, 0);
+		*id = db_col_int64(st, 1) - 1;
 		rc = RW_OK;
 	} else {
 		/* Fewer rows than the limit: start from the oldest. */
@@ -192,7 +195,7 @@ read_page(struct db *db, const struct db_audit_filter *f, int64_t ts,
 	    "verdict, mode, rule, rule_file, rule_line, reasons_json, message "
 	    "FROM audit WHERE " FILTER " AND (ts, id) > (?4, ?5) "
 	    "ORDER BY ts, id LIMIT ?6";
-	sqlite3_stmt *st = NULL;
+	struct db_st *st = NULL;
 	int rc;
 
 	pthread_mutex_lock(&db->mu);
@@ -201,15 +204,15 @@ read_page(struct db *db, const struct db_audit_filter *f, int64_t ts,
 		rc = bind_filter(db, st, f, err);
 	if (rc != RW_OK)
 		goto out;
-	if (sqlite3_bind_int64(st, 4, ts) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 5, id) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 6, (int64_t)want) != SQLITE_OK) {
+	if (db_bind_int64(st, 4, ts) != RW_OK ||
+	    db_bind_int64(st, 5, id) != RW_OK ||
+	    db_bind_int64(st, 6, (int64_t)want) != RW_OK) {
 		rc = db_bind_fail(db, err);
 		goto out;
 	}
 	for (;;) {
-		rc = sqlite3_step(st);
-		if (rc != SQLITE_ROW)
+		rc = db_step(st);
+		if (rc != DB_ROW)
 			break;
 		rc = copy_row(st, p, err);
 		if (rc != RW_OK)
@@ -270,7 +273,7 @@ db_audit_add_many(struct db *db, const struct db_audit_row *rows, size_t n,
 	    "verdict, mode, rule, rule_file, rule_line, reasons_json, message) "
 	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
 	    "?15, ?16, ?17)";
-	sqlite3_stmt *st = NULL;
+	struct db_st *st = NULL;
 	size_t i;
 	int rc;
 
@@ -280,6 +283,12 @@ db_audit_add_many(struct db *db, const struct db_audit_row *rows, size_t n,
 			return rc;
 	}
 	pthread_mutex_lock(&db->mu);
+	if (db->pg != NULL) {
+		/* One statement, so all or none: one round trip for N. */
+		rc = n > 0 ? db_pg_audit_insert(db, rows, n, err) : RW_OK;
+		pthread_mutex_unlock(&db->mu);
+		return rc;
+	}
 	/* One transaction for the batch: one WAL commit instead of N. */
 	rc = db_tx_begin(db, err);
 	for (i = 0; rc == RW_OK && i < n; i++) {
@@ -302,6 +311,36 @@ db_audit_add_many(struct db *db, const struct db_audit_row *rows, size_t n,
 	 */
 	if (rc != RW_OK)
 		db_tx_rollback(db);
+	pthread_mutex_unlock(&db->mu);
+	return rc;
+}
+
+int
+db_audit_prune(struct db *db, int64_t before, int limit, struct rw_err *err)
+{
+	/* By id through the ts index: both engines delete just these rows. */
+	static const char sql[] = "DELETE FROM audit WHERE id IN (SELECT id "
+	    "FROM audit WHERE ts < ?1 ORDER BY ts, id LIMIT ?2)";
+	struct db_st *st;
+	int rc;
+
+	if (limit < 1 || limit > 10000)
+		return rw_err_set(err, RW_EINVAL,
+		    "db_audit_prune: limit %d out of range", limit);
+	pthread_mutex_lock(&db->mu);
+	rc = db_stmt(db, DB_ST_AUDIT_PRUNE, sql, &st, err);
+	if (rc != RW_OK)
+		goto out;
+	if (db_bind_int64(st, 1, before) != RW_OK ||
+	    db_bind_int64(st, 2, limit) != RW_OK) {
+		rc = db_bind_fail(db, err);
+		db_stmt_done(st);
+		goto out;
+	}
+	rc = db_step_done(db, st, err);
+	if (rc == RW_OK)
+		rc = (int)db_changes(db);
+out:
 	pthread_mutex_unlock(&db->mu);
 	return rc;
 }

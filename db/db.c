@@ -1,4 +1,4 @@
-/* db.c - opening and closing the store, transactions. */
+/* db.c - opening and closing the store, whichever backend; transactions. */
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "db/db.h"
 
@@ -7,21 +7,32 @@
 
 #include "db/internal.h"
 
-#define DB_BUSY_TIMEOUT_MS	5000
+int
+db_is_url(const char *name)
+{
+	return name != NULL && (strncmp(name, "postgresql://", 13) == 0 ||
+	    strncmp(name, "postgres://", 11) == 0);
+}
+
+const char *
+db_backend(const struct db *db)
+{
+	return db->pg != NULL ? "postgresql" : "sqlite";
+}
 
 static int
 tx_step(struct db *db, enum db_stmt_slot slot, const char *sql,
     const char *what, struct rw_err *err)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_st *st = NULL;
 	int rc;
 
 	rc = db_stmt(db, slot, sql, &st, err);
 	if (rc != RW_OK)
 		return rc;
-	rc = sqlite3_step(st);
+	rc = db_step(st);
 	db_stmt_done(st);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return db_fail(db, rc, what, err);
 	return RW_OK;
 }
@@ -29,6 +40,8 @@ tx_step(struct db *db, enum db_stmt_slot slot, const char *sql,
 int
 db_tx_begin(struct db *db, struct rw_err *err)
 {
+	if (db->pg != NULL)
+		return db_exec(db, "BEGIN", "pq_exec BEGIN", err);
 	/*
 	 * IMMEDIATE takes the write lock up front: a deferred transaction that
 	 * upgrades from read to write can fail with SQLITE_BUSY without the
@@ -41,60 +54,68 @@ db_tx_begin(struct db *db, struct rw_err *err)
 int
 db_tx_commit(struct db *db, struct rw_err *err)
 {
+	if (db->pg != NULL)
+		return db_exec(db, "COMMIT", "pq_exec COMMIT", err);
 	return tx_step(db, DB_ST_COMMIT, "COMMIT", "sqlite3_step COMMIT", err);
 }
 
 void
 db_tx_rollback(struct db *db)
 {
+	if (db->pg != NULL) {
+		/* A broken connection has no transaction left to end. */
+		if (PQstatus(db->pg->conn) == CONNECTION_OK &&
+		    PQtransactionStatus(db->pg->conn) != PQTRANS_IDLE)
+			db_pg_exec(db, "ROLLBACK");
+		return;
+	}
 	if (sqlite3_get_autocommit(db->h))
 		return;		/* SQLite already rolled back (e.g. on I/O error) */
 	tx_step(db, DB_ST_ROLLBACK, "ROLLBACK", "sqlite3_step ROLLBACK", NULL);
 }
 
-static int
-set_journal_wal(struct db *db, const char *path, struct rw_err *err)
+static struct db *
+db_new(struct rw_err *err)
 {
-	sqlite3_stmt *st = NULL;
-	const char *mode;
-	int rc, ret = RW_OK;
+	struct db *db;
 
-	rc = sqlite3_prepare_v2(db->h, "PRAGMA journal_mode=WAL", -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return db_fail(db, rc, "sqlite3_prepare journal_mode", err);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		ret = db_fail(db, rc, "sqlite3_step journal_mode", err);
-		goto out;
+	db = calloc(1, sizeof(*db));
+	if (db == NULL) {
+		rw_err_set(err, RW_ENOMEM, "out of memory");
+		return NULL;
 	}
-	mode = (const char *)sqlite3_column_text(st, 0);
-	/* An in-memory database reports "memory"; it has no file to share. */
-	if (mode == NULL || (strcmp(mode, "wal") != 0 &&
-	    !(strcmp(path, ":memory:") == 0 && strcmp(mode, "memory") == 0)))
-		ret = rw_err_set(err, RW_EDB, "cannot switch to WAL "
-		    "(journal_mode is %s)", mode != NULL ? mode : "unknown");
-out:
-	sqlite3_finalize(st);
-	return ret;
+	if (pthread_mutex_init(&db->mu, NULL) != 0) {
+		free(db);
+		rw_err_set(err, RW_ENOMEM, "pthread_mutex_init failed");
+		return NULL;
+	}
+	return db;
 }
 
-static int
-configure(struct db *db, const char *path, struct rw_err *err)
+int
+db_open_pg(const char *url, const char *password, struct db **out,
+    struct rw_err *err)
 {
-	int rc;
+	struct db *db;
+	int ret;
 
-	rc = sqlite3_busy_timeout(db->h, DB_BUSY_TIMEOUT_MS);
-	if (rc != SQLITE_OK)
-		return db_fail(db, rc, "sqlite3_busy_timeout", err);
-	rc = set_journal_wal(db, path, err);
-	if (rc != RW_OK)
-		return rc;
-	/* NORMAL is durable across application crashes in WAL mode. */
-	rc = db_exec(db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON",
-	    "sqlite3_exec", err);
-	if (rc != RW_OK)
-		return rc;
-	return db_glob_register(db, err);
+	*out = NULL;
+	if (!db_is_url(url))
+		return rw_err_set(err, RW_EINVAL, "not a postgresql:// URL");
+	db = db_new(err);
+	if (db == NULL)
+		return RW_ENOMEM;
+	ret = db_pg_open(db, url, password, err);
+	if (ret == RW_OK)
+		ret = db_pg_migrate(db, err);
+	if (ret == RW_OK)
+		ret = db_pg_listen_start(db, err);
+	if (ret != RW_OK) {
+		db_close(db);
+		return ret;
+	}
+	*out = db;
+	return RW_OK;
 }
 
 int
@@ -102,43 +123,29 @@ db_open(const char *path, struct db **out, struct rw_err *err)
 {
 	struct rw_err e;
 	struct db *db;
-	int rc, ret;
+	int ret;
 
 	*out = NULL;
 	if (path == NULL || *path == '\0')
 		return rw_err_set(err, RW_EINVAL, "database path is empty");
-	if (!sqlite3_threadsafe())
-		return rw_err_set(err, RW_EDB,
-		    "sqlite3 was built without thread support");
-	db = calloc(1, sizeof(*db));
+	if (db_is_url(path))
+		return db_open_pg(path, NULL, out, err);
+	db = db_new(err);
 	if (db == NULL)
-		return rw_err_set(err, RW_ENOMEM, "out of memory");
-	if (pthread_mutex_init(&db->mu, NULL) != 0) {
-		free(db);
-		return rw_err_set(err, RW_ENOMEM, "pthread_mutex_init failed");
-	}
-	rc = sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		/* db->h may be NULL (no memory); sqlite3_errmsg copes. */
-		ret = rw_err_set(err, rc == SQLITE_NOMEM ? RW_ENOMEM : RW_EDB,
-		    "%s: sqlite3_open_v2: %s", path, sqlite3_errmsg(db->h));
-		goto fail;
-	}
-	/* Name the file: an admin may run several databases. */
-	rw_err_clear(&e);
-	ret = configure(db, path, &e);
-	if (ret == RW_OK)
+		return RW_ENOMEM;
+	ret = db_sqlite_open(db, path, err);
+	if (ret == RW_OK) {
+		rw_err_clear(&e);
 		ret = db_migrate(db, &e);
+		if (ret != RW_OK)
+			rw_err_set(err, ret, "%s: %s", path, e.msg);
+	}
 	if (ret != RW_OK) {
-		rw_err_set(err, ret, "%s: %s", path, e.msg);
-		goto fail;
+		db_close(db);
+		return ret;
 	}
 	*out = db;
 	return RW_OK;
-fail:
-	db_close(db);
-	return ret;
 }
 
 void
@@ -148,9 +155,14 @@ db_close(struct db *db)
 
 	if (db == NULL)
 		return;
+	if (db->pg != NULL)
+		db_pg_listen_stop(db);
 	for (i = 0; i < DB_ST_COUNT; i++)
-		sqlite3_finalize(db->st[i]);
-	sqlite3_close(db->h);
+		db_stmt_free(db->st[i]);
+	if (db->pg != NULL)
+		db_pg_close(db);
+	else
+		db_sqlite_close(db);
 	pthread_mutex_destroy(&db->mu);
 	free(db);
 }

@@ -1,31 +1,36 @@
 /*
- * db.h - the SQLite store: verified manifests and their references, the
+ * db.h - the store: verified manifests and their references, the
  * decision cache, the audit trail, pinned tags, scan verdicts and CVE
- * exceptions.
+ * exceptions, in SQLite (one machine) or PostgreSQL (shared by replicas).
  * SPDX-License-Identifier: Apache-2.0
  *
- * The only module that includes sqlite3.h; callers see verbs, never SQL or
- * SQLite result codes.  The schema is a list of numbered migrations applied
- * by db_open, each in its own transaction, with PRAGMA user_version holding
- * the number applied.
+ * The only module that includes sqlite3.h or libpq-fe.h; callers see
+ * verbs, never SQL or either library's result codes, and cannot tell the
+ * backends apart.  db_open takes a SQLite path or a postgresql:// URL.  The
+ * schema is a list of numbered migrations, the same numbers for both
+ * backends, applied by db_open, each in its own transaction (SQLite: PRAGMA
+ * user_version holds the number applied; PostgreSQL: table schema_version).
  *
  * Threads: one struct db may be shared by every thread.  It holds a single
- * connection opened with SQLITE_OPEN_FULLMUTEX, and each verb runs under the
- * struct's own mutex, so a verb's statements (and its transaction) never
- * interleave with another thread's.  Verbs are therefore serialized; they
- * are short, and the hot read path sits behind server/mcache.  The busy
- * timeout (5 s) only matters when another process (the CLI) writes too.
+ * connection (SQLite opened with SQLITE_OPEN_FULLMUTEX), and each verb runs
+ * under the struct's own mutex, so a verb's statements (and its
+ * transaction) never interleave with another thread's.  Verbs are therefore
+ * serialized; they are short, and the hot read path sits behind
+ * server/mcache.  SQLite's busy timeout (5 s) only matters when another
+ * process (the CLI) writes too.  A PostgreSQL connection that broke is made
+ * again by the next verb (connect timeout 3 s); until then verbs fail.
  *
- * Errors: every verb fills a caller-provided struct rw_err with the SQLite
- * call and its message, e.g. "sqlite3_step: database is locked".  Codes:
- * RW_EDB, RW_EBUSY (locked past the busy timeout), RW_ENOMEM, RW_EINVAL
- * (bad arguments), RW_ETOOBIG (a caller buffer is too small), RW_ENOTFOUND.
- * db/ never logs.
+ * Errors: every verb fills a caller-provided struct rw_err with the call
+ * and its message, e.g. "sqlite3_step: database is locked", or for
+ * PostgreSQL "pq_step: <primary message>".  Codes: RW_EDB, RW_EBUSY (locked
+ * past the busy timeout; PostgreSQL: serialization failure or deadlock),
+ * RW_ENOMEM, RW_EINVAL (bad arguments), RW_ETOOBIG (a caller buffer is too
+ * small), RW_ENOTFOUND.  db/ never logs.
  *
  * Module db/ (library rw_db): owns the schema, the migrations and every
- * SQL statement (db/stmt.c is the one statement layer, so that another
- * backend differs in one place).  May call util/ only; called by server/,
- * cli/ and, for its types alone, scanreport/.
+ * SQL statement (db/stmt.c is the one statement layer; sqlite.c and pg.c
+ * the two backends).  May call util/ only; called by server/, cli/ and,
+ * for its types alone, scanreport/.
  */
 #ifndef RW_DB_H
 #define RW_DB_H
@@ -68,6 +73,34 @@ int	 db_schema_version(void);
  * (M); upgrade regwarden or use another database".
  */
 int	 db_open(const char *path, struct db **out, struct rw_err *err);
+
+/**
+ * Whether NAME is a PostgreSQL connection URI ("postgresql://..." or
+ * "postgres://..."): db_open takes either a SQLite path or such a URL.
+ */
+int	 db_is_url(const char *name);
+
+/**
+ * Open the PostgreSQL database at URL (any libpq connection URI) and bring
+ * its schema up to date, as db_open does for SQLite (the schema's version
+ * is in table schema_version; concurrent openers migrate one at a time
+ * under an advisory lock).  PASSWORD, when not NULL, is given to libpq
+ * apart from the URL (from a password_file); NULL leaves libpq's own
+ * sources (PGPASSWORD, ~/.pgpass).  db_open(URL) is db_open_pg(URL, NULL).
+ * Errors name the URL with its password shown as "***".  A connection that
+ * breaks later is made again by the next verb that needs it.
+ */
+int	 db_open_pg(const char *url, const char *password, struct db **out,
+	    struct rw_err *err);
+
+/** "sqlite" or "postgresql". */
+const char *db_backend(const struct db *db);
+
+/**
+ * URL with the password of its user-info part shown as "***", into OUT
+ * (SIZE bytes, truncated): for logs and messages.
+ */
+void	 db_url_redact(const char *url, char *out, size_t size);
 
 /** Close DB and free it; NULL does nothing.  No verb may be running. */
 void	 db_close(struct db *db);
@@ -260,6 +293,15 @@ int	 db_audit_add(struct db *db, const struct db_audit_row *row,
 int	 db_audit_add_many(struct db *db, const struct db_audit_row *rows,
 	    size_t n, struct rw_err *err);
 
+/**
+ * Delete at most LIMIT (1..10000) of the oldest audit rows with ts < BEFORE,
+ * in one short transaction: retention, run in small batches so that the
+ * writers are never held long.  Returns the rows deleted (0..LIMIT) or a
+ * negative RW_E* code (RW_EINVAL for LIMIT out of range).
+ */
+int	 db_audit_prune(struct db *db, int64_t before, int limit,
+	    struct rw_err *err);
+
 /** Which rows db_audit_query returns; a zeroed filter means all. */
 struct db_audit_filter {
 	int		 denied_only;	/* verdict deny or error */
@@ -331,7 +373,9 @@ int	 db_pin_set_if_absent(struct db *db, const char *host,
 
 /**
  * The digest pinned for (HOST, REPO, TAG) into DIGEST (SIZE bytes;
- * RW_DIGEST_MAX is enough).  Returns RW_OK, RW_ENOTFOUND (ERR untouched),
+ * RW_DIGEST_MAX is enough).  With PostgreSQL, answered from a per-process
+ * cache that every pin change in any process invalidates (LISTEN/NOTIFY;
+ * off while the listener is disconnected).  Returns RW_OK, RW_ENOTFOUND (ERR untouched),
  * RW_ETOOBIG, RW_EINVAL, RW_EDB, RW_EBUSY.
  */
 int	 db_pin_get(struct db *db, const char *host, const char *repo,
@@ -525,10 +569,79 @@ int	 db_scan_list(struct db *db, const char *repo_glob, int failing_min,
 /**
  * Write into OUT a short text that changes whenever a scan or an exception
  * is added or removed, in this process or another: put it in any cache key
- * of a decision that read scans.  One single-row read.  Returns RW_OK,
+ * of a decision that read scans.  One single-row read; with PostgreSQL it
+ * is answered from memory while the listener connection is up and no
+ * notification has said it moved, so another process's change shows
+ * within milliseconds (as for db_pin_get), and at once after a reconnect.  Returns RW_OK,
  * RW_EDB, RW_EBUSY.
  */
 int	 db_scans_revision(struct db *db, char out[64], struct rw_err *err);
+
+/* ----------------------------------------------------------- maintenance */
+
+/**
+ * The name of table I of the schema (0, 1, ...), parents before children,
+ * or NULL past the last: what `db status` counts and `db migrate` copies.
+ */
+const char *db_table_name(size_t i);
+
+/** The schema version DB has (0: none).  RW_OK, RW_EDB, RW_EBUSY. */
+int	 db_version(struct db *db, int *out, struct rw_err *err);
+
+/** Rows in TABLE.  RW_OK, RW_EINVAL (unknown table), RW_EDB, RW_EBUSY. */
+int	 db_count(struct db *db, const char *table, int64_t *out,
+	    struct rw_err *err);
+
+/**
+ * Copy every row of TABLE from FROM into TO (either backend into the
+ * other), keys as they are, keeping the rows TO already has with the same
+ * key: running it again adds nothing.  Written in transactions of 1,000
+ * rows.  *READ counts the rows read, *ADDED those new in TO.  Returns
+ * RW_OK, RW_EINVAL (unknown table, FROM == TO), RW_EDB, RW_EBUSY.
+ */
+int	 db_copy_table(struct db *from, struct db *to, const char *table,
+	    int64_t *read, int64_t *added, struct rw_err *err);
+
+/* ------------------------------------------------------------ scan claims */
+
+/*
+ * One scan per digest across every process sharing the database (replicas
+ * on PostgreSQL): a process claims DIGEST before running the scanner and
+ * ends the claim with its outcome; the others wait on the claim.
+ */
+enum db_claim_state {
+	DB_CLAIM_NONE = -1,	/* no claim, or it expired */
+	DB_CLAIM_RUNNING = 0,
+	DB_CLAIM_DONE = 1,	/* the report is imported */
+	DB_CLAIM_FAILED = 2	/* msg says why */
+};
+
+/**
+ * Claim the scan of DIGEST for OWNER (a name unique to the process) until
+ * NOW + LEASE seconds, unless someone holds an unexpired claim on it.
+ * Atomic across processes.  Returns 1 when claimed, 0 when held by another
+ * (or by OWNER itself earlier), or a negative RW_E* code.
+ */
+int	 db_scan_claim(struct db *db, const char *digest, const char *owner,
+	    int64_t now, int64_t lease, struct rw_err *err);
+
+/**
+ * OWNER's scan of DIGEST ended: STATE DB_CLAIM_DONE or DB_CLAIM_FAILED with
+ * MSG, kept until NOW + KEEP seconds so that the others waiting see it (and
+ * do not scan again at once).  Returns RW_OK (also when OWNER no longer
+ * holds it), RW_EDB, RW_EBUSY.
+ */
+int	 db_scan_claim_end(struct db *db, const char *digest, const char *owner,
+	    int state, const char *msg, int64_t now, int64_t keep,
+	    struct rw_err *err);
+
+/**
+ * The claim on DIGEST at NOW: *STATE an enum db_claim_state (NONE when
+ * there is none or it expired), its message in MSG (SIZE bytes, cut).
+ * Returns RW_OK, RW_EDB, RW_EBUSY.
+ */
+int	 db_scan_claim_get(struct db *db, const char *digest, int64_t now,
+	    int *state, char *msg, size_t size, struct rw_err *err);
 
 /* ------------------------------------------------------------ exceptions */
 

@@ -61,7 +61,7 @@ check_decision(const struct db_decision *d, struct rw_err *err)
 
 /* Bind the five key fields to parameters 1-5 of ST. */
 static int
-bind_key(struct db *db, sqlite3_stmt *st, const struct db_decision_key *k,
+bind_key(struct db *db, struct db_st *st, const struct db_decision_key *k,
     struct rw_err *err)
 {
 	const char *key[] = { k->policy_rev, k->upstream, k->repo, k->digest,
@@ -71,7 +71,7 @@ bind_key(struct db *db, sqlite3_stmt *st, const struct db_decision_key *k,
 }
 
 static int
-bind_decision(struct db *db, sqlite3_stmt *st, const struct db_decision *d,
+bind_decision(struct db *db, struct db_st *st, const struct db_decision *d,
     struct rw_err *err)
 {
 	const char *text[] = { d->verdict, d->mode,
@@ -87,11 +87,11 @@ bind_decision(struct db *db, sqlite3_stmt *st, const struct db_decision *d,
 		rc = db_bind_texts(db, st, 11, tail, 2, err);
 	if (rc != RW_OK)
 		return rc;
-	if (sqlite3_bind_int(st, 10, d->rule_line) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 13, d->decided_at) != SQLITE_OK ||
+	if (db_bind_int64(st, 10, d->rule_line) != RW_OK ||
+	    db_bind_int64(st, 13, d->decided_at) != RW_OK ||
 	    (d->expires_at > 0 ?
-	    sqlite3_bind_int64(st, 14, d->expires_at) :
-	    sqlite3_bind_null(st, 14)) != SQLITE_OK)
+	    db_bind_int64(st, 14, d->expires_at) :
+	    db_bind_null(st, 14)) != RW_OK)
 		return db_bind_fail(db, err);
 	return RW_OK;
 }
@@ -100,12 +100,17 @@ int
 db_decision_put(struct db *db, const struct db_decision_key *key,
     const struct db_decision *d, struct rw_err *err)
 {
-	static const char sql[] = "INSERT OR REPLACE INTO decisions("
+	static const char sql[] = "INSERT INTO decisions("
 	    "policy_rev, upstream, repo, digest, ref, verdict, mode, rule, "
 	    "rule_file, rule_line, reasons_json, message, decided_at, "
 	    "expires_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-	    "?12, ?13, ?14)";
-	sqlite3_stmt *st = NULL;
+	    "?12, ?13, ?14) ON CONFLICT(policy_rev, upstream, repo, digest, ref) "
+	    "DO UPDATE SET verdict = excluded.verdict, mode = excluded.mode, "
+	    "rule = excluded.rule, rule_file = excluded.rule_file, "
+	    "rule_line = excluded.rule_line, "
+	    "reasons_json = excluded.reasons_json, message = excluded.message, "
+	    "decided_at = excluded.decided_at, expires_at = excluded.expires_at";
+	struct db_st *st = NULL;
 	int rc;
 
 	rc = check_key(key, "db_decision_put", err);
@@ -131,7 +136,7 @@ out:
 }
 
 static int
-copy_decision(sqlite3_stmt *st, struct db_decision *out, struct rw_err *err)
+copy_decision(struct db_st *st, struct db_decision *out, struct rw_err *err)
 {
 	static const int cols[] = { 0, 1, 2, 3, 4, 5 };
 	const char *s[6];
@@ -145,9 +150,9 @@ copy_decision(sqlite3_stmt *st, struct db_decision *out, struct rw_err *err)
 	out->rule_file = s[3];
 	out->reasons_json = s[4];
 	out->message = s[5];
-	out->rule_line = sqlite3_column_int(st, 6);
-	out->decided_at = sqlite3_column_int64(st, 7);
-	out->expires_at = sqlite3_column_int64(st, 8);	/* NULL reads as 0 */
+	out->rule_line = db_col_int64(st, 6);
+	out->decided_at = db_col_int64(st, 7);
+	out->expires_at = db_col_int64(st, 8);	/* NULL reads as 0 */
 	return RW_OK;
 }
 
@@ -160,7 +165,7 @@ db_decision_get(struct db *db, const struct db_decision_key *key,
 	    "FROM decisions WHERE policy_rev = ?1 AND upstream = ?2 AND "
 	    "repo = ?3 AND digest = ?4 AND ref = ?5 AND "
 	    "(expires_at IS NULL OR expires_at > ?6)";
-	sqlite3_stmt *st = NULL;
+	struct db_st *st = NULL;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -174,14 +179,14 @@ db_decision_get(struct db *db, const struct db_decision_key *key,
 	rc = bind_key(db, st, key, err);
 	if (rc != RW_OK)
 		goto out;
-	if (sqlite3_bind_int64(st, 6, now) != SQLITE_OK) {
+	if (db_bind_int64(st, 6, now) != RW_OK) {
 		rc = db_bind_fail(db, err);
 		goto out;
 	}
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		rc = copy_decision(st, out, err);
-	else if (rc == SQLITE_DONE)
+	else if (rc == DB_DONE)
 		rc = RW_ENOTFOUND;
 	else
 		rc = db_fail(db, rc, "sqlite3_step", err);
@@ -209,27 +214,25 @@ db_decision_prune(struct db *db, const char *policy_rev, int64_t now,
 {
 	static const char sql[] = "DELETE FROM decisions WHERE "
 	    "policy_rev <> ?1 OR (expires_at IS NOT NULL AND expires_at <= ?2)";
-	sqlite3_stmt *st = NULL;
+	struct db_st *st = NULL;
 	int rc;
 
 	if (policy_rev == NULL)
 		return rw_err_set(err, RW_EINVAL,
 		    "db_decision_prune: missing argument");
 	pthread_mutex_lock(&db->mu);
-	/* Once per policy load: not worth a slot in the statement cache. */
-	rc = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		rc = db_fail(db, rc, "sqlite3_prepare", err);
+	rc = db_stmt(db, DB_ST_DECISION_PRUNE, sql, &st, err);
+	if (rc != RW_OK)
 		goto out;
-	}
-	if (sqlite3_bind_text(st, 1, policy_rev, -1, SQLITE_STATIC) !=
-	    SQLITE_OK || sqlite3_bind_int64(st, 2, now) != SQLITE_OK) {
+	if (db_bind_text(st, 1, policy_rev) !=
+	    RW_OK || db_bind_int64(st, 2, now) != RW_OK) {
 		rc = db_bind_fail(db, err);
 		goto out;
 	}
 	rc = db_step_end(db, st, err);
 out:
-	sqlite3_finalize(st);
+	if (st != NULL)
+		db_stmt_done(st);
 	pthread_mutex_unlock(&db->mu);
 	return rc;
 }
@@ -242,7 +245,7 @@ static int
 exists(struct db *db, enum db_stmt_slot slot, const char *sql,
     const char *const args[4], int64_t now, struct rw_err *err)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_st *st = NULL;
 	int rc;
 
 	pthread_mutex_lock(&db->mu);
@@ -252,13 +255,13 @@ exists(struct db *db, enum db_stmt_slot slot, const char *sql,
 	rc = db_bind_texts(db, st, 1, args, 4, err);
 	if (rc != RW_OK)
 		goto out;
-	if (sqlite3_bind_int64(st, 5, now) != SQLITE_OK) {
+	if (db_bind_int64(st, 5, now) != RW_OK) {
 		rc = db_bind_fail(db, err);
 		goto out;
 	}
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		rc = sqlite3_column_int(st, 0) != 0;
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		rc = db_col_int64(st, 0) != 0;
 	else
 		rc = db_fail(db, rc, "sqlite3_step", err);
 out:
@@ -328,7 +331,7 @@ db_parent_of(struct db *db, const char *upstream, const char *repo,
 	    "b.kind = 'child' ORDER BY m.first_seen DESC, b.manifest_digest "
 	    "LIMIT 1";
 	const char *args[] = { upstream, repo, child_digest };
-	sqlite3_stmt *st = NULL;
+	struct db_st *st = NULL;
 	const char *d;
 	int rc;
 
@@ -342,15 +345,15 @@ db_parent_of(struct db *db, const char *upstream, const char *repo,
 		rc = db_bind_texts(db, st, 1, args, 3, err);
 	if (rc != RW_OK)
 		goto out;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		d = (const char *)sqlite3_column_text(st, 0);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		d = db_col_text(st, 0);
 		if (d == NULL || rw_strlcpy(parent, d, size) >= size)
 			rc = rw_err_set(err, RW_ETOOBIG, "parent digest does "
 			    "not fit in %zu bytes", size);
 		else
 			rc = RW_OK;
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == DB_DONE) {
 		rc = RW_ENOTFOUND;
 	} else {
 		rc = db_fail(db, rc, "sqlite3_step", err);

@@ -16,26 +16,26 @@ null_if_empty(const char *s)
 
 static int
 insert(struct db *db, const char *const text[5], int64_t expires,
-    int64_t now, struct rw_err *err)
+    int64_t now, int64_t *id, struct rw_err *err)
 {
 	static const char sql[] = "INSERT INTO exceptions(vuln_id, pkg, "
 	    "repo_glob, reason, added_by, expires, added_at, source) "
-	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 'cli')";
-	sqlite3_stmt *st;
+	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 'cli') RETURNING id";
+	struct db_st *st;
 	int rc;
 
 	rc = db_stmt(db, DB_ST_EXC_ADD, sql, &st, err);
 	if (rc != RW_OK)
 		return rc;
 	rc = db_bind_texts(db, st, 1, text, 5, err);
-	if (rc == RW_OK && (sqlite3_bind_int64(st, 6, expires) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 7, now) != SQLITE_OK))
+	if (rc == RW_OK && (db_bind_int64(st, 6, expires) != RW_OK ||
+	    db_bind_int64(st, 7, now) != RW_OK))
 		rc = db_bind_fail(db, err);
 	if (rc != RW_OK) {
 		db_stmt_done(st);
 		return rc;
 	}
-	return db_step_done(db, st, err);
+	return db_step_id(db, st, id, err);
 }
 
 int
@@ -45,6 +45,7 @@ db_exception_add(struct db *db, const char *vuln_id, const char *pkg,
 {
 	const char *text[] = { null_if_empty(vuln_id), null_if_empty(pkg),
 	    repo_glob, reason, by };
+	int64_t newid;
 	int rc;
 
 	if ((text[0] == NULL && text[1] == NULL) || repo_glob == NULL ||
@@ -55,9 +56,7 @@ db_exception_add(struct db *db, const char *vuln_id, const char *pkg,
 	rc = db_tx_begin(db, err);
 	if (rc != RW_OK)
 		goto out;
-	rc = insert(db, text, expires, now, err);
-	if (rc == RW_OK && id != NULL)
-		*id = sqlite3_last_insert_rowid(db->h);
+	rc = insert(db, text, expires, now, id != NULL ? id : &newid, err);
 	if (rc == RW_OK)
 		rc = db_scans_bump(db, err);
 	if (rc == RW_OK)
@@ -73,7 +72,7 @@ int
 db_exception_rm(struct db *db, int64_t id, struct rw_err *err)
 {
 	static const char sql[] = "DELETE FROM exceptions WHERE id = ?1";
-	sqlite3_stmt *st;
+	struct db_st *st;
 	int rc;
 
 	pthread_mutex_lock(&db->mu);
@@ -82,14 +81,14 @@ db_exception_rm(struct db *db, int64_t id, struct rw_err *err)
 		goto out;
 	rc = db_stmt(db, DB_ST_EXC_RM, sql, &st, err);
 	if (rc == RW_OK) {
-		if (sqlite3_bind_int64(st, 1, id) == SQLITE_OK) {
+		if (db_bind_int64(st, 1, id) == RW_OK) {
 			rc = db_step_done(db, st, err);
 		} else {
 			rc = db_bind_fail(db, err);
 			db_stmt_done(st);
 		}
 	}
-	if (rc == RW_OK && sqlite3_changes(db->h) == 0)
+	if (rc == RW_OK && db_changes(db) == 0)
 		rc = RW_ENOTFOUND;
 	if (rc == RW_OK)
 		rc = db_scans_bump(db, err);
@@ -123,7 +122,7 @@ exc_list_free(struct exc_list *l)
 
 /* Columns: id, expires, added_at, then the five texts. */
 static int
-exc_list_add(struct exc_list *l, sqlite3_stmt *st)
+exc_list_add(struct exc_list *l, struct db_st *st)
 {
 	static const int cols[] = { 3, 4, 5, 6, 7, 8 };
 	struct db_exception *nr;
@@ -147,9 +146,9 @@ exc_list_add(struct exc_list *l, sqlite3_stmt *st)
 	if (l->mem[l->n] == NULL)
 		return RW_ENOMEM;
 	l->rows[l->n] = (struct db_exception){
-		.id = sqlite3_column_int64(st, 0),
-		.expires = sqlite3_column_int64(st, 1),
-		.added_at = sqlite3_column_int64(st, 2),
+		.id = db_col_int64(st, 0),
+		.expires = db_col_int64(st, 1),
+		.added_at = db_col_int64(st, 2),
 		.vuln_id = null_if_empty(s[0]), .pkg = null_if_empty(s[1]),
 		.repo_glob = s[2], .reason = s[3], .added_by = s[4],
 		.source = s[5],
@@ -163,7 +162,7 @@ read_all(struct db *db, struct exc_list *l, struct rw_err *err)
 {
 	static const char sql[] = "SELECT id, expires, added_at, vuln_id, pkg, "
 	    "repo_glob, reason, added_by, source FROM exceptions ORDER BY id";
-	sqlite3_stmt *st = NULL;
+	struct db_st *st = NULL;
 	int rc;
 
 	pthread_mutex_lock(&db->mu);
@@ -171,8 +170,8 @@ read_all(struct db *db, struct exc_list *l, struct rw_err *err)
 	if (rc != RW_OK)
 		goto out;
 	for (;;) {
-		rc = sqlite3_step(st);
-		if (rc != SQLITE_ROW)
+		rc = db_step(st);
+		if (rc != DB_ROW)
 			break;
 		if (exc_list_add(l, st) != RW_OK) {
 			rc = rw_err_set(err, RW_ENOMEM, "out of memory");

@@ -1,17 +1,27 @@
 /*
- * internal.h - what the files of db/ share: the connection, its statement
- * cache, and helpers that turn SQLite failures into struct rw_err.
+ * internal.h - what the files of db/ share: the connection (SQLite or
+ * PostgreSQL), its statement cache, and helpers that turn either backend's
+ * failures into struct rw_err.
  * SPDX-License-Identifier: Apache-2.0
  *
  * Not for use outside db/.  Every helper that takes a struct db expects the
  * caller to hold db->mu (db_open is the exception: nothing else can see the
  * struct yet).
+ *
+ * The verbs (audit.c, decision.c, ...) are written once, against struct
+ * db_st below, in SQL both engines accept: "?N" parameters (rewritten to
+ * "$N" for PostgreSQL), INSERT ... ON CONFLICT, RETURNING, and the two
+ * functions rw_glob and group_concat (SQLite: glob.c registers rw_glob;
+ * PostgreSQL: pg_schema.c creates both).  stmt.c dispatches each helper to
+ * sqlite.c or pg.c, the only files that call either library.
  */
 #ifndef RW_DB_INTERNAL_H
 #define RW_DB_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "db/db.h"
@@ -52,25 +62,112 @@ enum db_stmt_slot {
 	DB_ST_EXC_ADD,
 	DB_ST_EXC_RM,
 	DB_ST_EXC_LIST,
+	DB_ST_DECISION_PRUNE,
+	DB_ST_AUDIT_PRUNE,
+	DB_ST_CLAIM,
+	DB_ST_CLAIM_END,
+	DB_ST_CLAIM_GET,
+	DB_ST_VERSION,
+	DB_ST_MAINT,		/* copy.c: one statement at a time */
 	DB_ST_COUNT
 };
 
+/* What db_step returns besides an error: a row is there, or the end. */
+#define DB_ROW		SQLITE_ROW
+#define DB_DONE		SQLITE_DONE
+/* db_step's failure code for PostgreSQL; the detail is in struct db_pg. */
+#define DB_PG_FAIL	(-1)
+
+/* PostgreSQL parameters a statement may have (the audit insert has 18). */
+#define DB_PG_MAXPARAMS	24
+
+/* pg_listen.c: what a write changed, for db_pg_notify / db_pg_changed. */
+#define DB_CHANGED_SCANS	1	/* scans, their findings, exceptions */
+#define DB_CHANGED_PINS		2
+
+#define DB_PIN_SLOTS	512
+
+struct db_pin_slot {
+	char		 key[320];	/* "host|repo|tag" */
+	char		 digest[RW_DIGEST_MAX];	/* "" : not pinned */
+	unsigned long	 gen;		/* pins_gen + 1 when stored; 0 empty */
+};
+
+/*
+ * The listener and the caches it keeps right.  The generations move with
+ * every notification (and local write); the caches themselves are read and
+ * written under CACHE_MU alone, so a cached read never waits for db->mu
+ * (held by the audit writer's batches, for one).
+ */
+struct db_pg_listen {
+	pthread_mutex_t	 cache_mu;
+	pthread_t	 thr;
+	int		 wake;		/* eventfd: stop */
+	PGconn		*conn;		/* the listener's own */
+	atomic_int	 stop;
+	atomic_int	 up;		/* listening: the caches may be used */
+	atomic_ulong	 scans_gen;
+	atomic_ulong	 pins_gen;
+	char		 rev[64];	/* db_scans_revision's last answer */
+	unsigned long	 rev_gen;
+	struct db_pin_slot pins[DB_PIN_SLOTS];
+};
+
+/* A PostgreSQL connection and what db_fail reports about its last error. */
+struct db_pg {
+	PGconn		*conn;
+	char		*conninfo_url;	/* the URL, password never in it */
+	char		*password;	/* from password_file, or NULL */
+	unsigned	 gen;		/* bumped at every (re)connect */
+	int		 code;		/* RW_E* of the last failure */
+	char		 msg[256];	/* its message, one line */
+	long long	 changes;	/* rows the last statement changed */
+	struct db_pg_listen *listen;	/* pg_listen.c, or NULL */
+};
+
+/*
+ * One cached statement of either backend.  For PostgreSQL the SQL is
+ * prepared on the connection (named "rwN" by slot) at its first step after
+ * each connect, run at db_step with the parameters bound so far, and its
+ * rows are then read from the result.
+ */
+struct db_st {
+	struct db	*db;
+	sqlite3_stmt	*s;			/* SQLite */
+	enum db_stmt_slot slot;
+	char		*pgsql;			/* "?N" rewritten to "$N" */
+	unsigned	 prepared_gen;		/* db->pg->gen when prepared */
+	int		 nparams;
+	const char	*vals[DB_PG_MAXPARAMS];
+	int		 lens[DB_PG_MAXPARAMS];
+	int		 fmts[DB_PG_MAXPARAMS];
+	char		 ints[DB_PG_MAXPARAMS][24];
+	PGresult	*res;
+	int		 row;			/* -1: not run yet */
+	unsigned char	*blob;			/* unescaped bytea of BLOBCOL */
+	size_t		 bloblen;
+	int		 blobcol;
+};
+
 struct db {
-	sqlite3		*h;
+	sqlite3		*h;		/* SQLite, or NULL */
+	struct db_pg	*pg;		/* PostgreSQL, or NULL */
 	pthread_mutex_t	 mu;		/* held for the whole of each verb */
-	sqlite3_stmt	*st[DB_ST_COUNT];
+	struct db_st	*st[DB_ST_COUNT];
 };
 
 /* ------------------------------------------------ statements (stmt.c) */
 
 /**
- * Record the failure of the SQLite call WHAT as "WHAT: <sqlite3_errmsg>".
+ * Record the failure of the call WHAT as "WHAT: <message>".  For SQLite,
  * RC (an SQLite result code) picks the RW_E* code returned: busy or locked
- * give RW_EBUSY, out of memory RW_ENOMEM, anything else RW_EDB.
+ * give RW_EBUSY, out of memory RW_ENOMEM, anything else RW_EDB.  For
+ * PostgreSQL the last failure recorded by pg.c decides, and "sqlite3_" in
+ * WHAT reads "pq_" ("pq_step: ...").
  */
 int	 db_fail(struct db *db, int rc, const char *what, struct rw_err *err);
 
-/** Run SQL (one or more statements) with sqlite3_exec; errors as "WHAT: msg". */
+/** Run SQL (one or more statements, no parameters); errors as "WHAT: msg". */
 int	 db_exec(struct db *db, const char *sql, const char *what,
 	    struct rw_err *err);
 
@@ -79,40 +176,123 @@ int	 db_exec(struct db *db, const char *sql, const char *what,
  * statement is reset and its bindings cleared by db_stmt_done.
  */
 int	 db_stmt(struct db *db, enum db_stmt_slot slot, const char *sql,
-	    sqlite3_stmt **out, struct rw_err *err);
-void	 db_stmt_done(sqlite3_stmt *st);
+	    struct db_st **out, struct rw_err *err);
+void	 db_stmt_done(struct db_st *st);
+/** Finalize ST and free it (db_close); NULL does nothing. */
+void	 db_stmt_free(struct db_st *st);
+
+/*
+ * Bind parameter I (from 1).  Text and blobs are borrowed until the step.
+ * Return 0, or nonzero for db_bind_fail.
+ */
+int	 db_bind_text(struct db_st *st, int i, const char *s);
+int	 db_bind_int64(struct db_st *st, int i, int64_t v);
+int	 db_bind_null(struct db_st *st, int i);
+int	 db_bind_blob(struct db_st *st, int i, const void *p, size_t len);
+
+/** Step ST: DB_ROW, DB_DONE, or a failure code for db_fail. */
+int	 db_step(struct db_st *st);
+
+/* Column I of the current row; NULL text is NULL, NULL integers 0. */
+const char *db_col_text(struct db_st *st, int i);
+int64_t	 db_col_int64(struct db_st *st, int i);
+const void *db_col_blob(struct db_st *st, int i);
+size_t	 db_col_bytes(struct db_st *st, int i);
+int	 db_col_is_null(struct db_st *st, int i);
+
+/** Rows changed by the last INSERT, UPDATE or DELETE on DB. */
+int64_t	 db_changes(struct db *db);
+
+/**
+ * Step ST, an INSERT ... RETURNING id, to its end, release it and set *ID.
+ * Returns RW_OK or db_fail's code.
+ */
+int	 db_step_id(struct db *db, struct db_st *st, int64_t *id,
+	    struct rw_err *err);
 
 /**
  * Step ST (bound), which returns no row, and release it (db_stmt_done).
  * Returns RW_OK, or db_fail's code with "sqlite3_step: <msg>" in ERR.
  */
-int	 db_step_done(struct db *db, sqlite3_stmt *st, struct rw_err *err);
+int	 db_step_done(struct db *db, struct db_st *st, struct rw_err *err);
 /**
  * RC, what the last sqlite3_step of a statement read to its end returned:
  * RW_OK for SQLITE_DONE, else db_fail's code with "sqlite3_step: <msg>".
  */
 int	 db_step_rc(struct db *db, int rc, struct rw_err *err);
 /** As db_step_done, leaving ST to the caller to release. */
-int	 db_step_end(struct db *db, sqlite3_stmt *st, struct rw_err *err);
+int	 db_step_end(struct db *db, struct db_st *st, struct rw_err *err);
 /**
- * A sqlite3_bind_* call on DB's connection failed: "sqlite3_bind: <msg>"
- * into ERR.  Returns db_fail's code.
+ * A db_bind_* call failed: "sqlite3_bind: <msg>" into ERR.  Returns
+ * db_fail's code.
  */
 int	 db_bind_fail(struct db *db, struct rw_err *err);
 
-/** BEGIN IMMEDIATE / COMMIT; rollback never fails (errors are ignored). */
+/**
+ * BEGIN (IMMEDIATE for SQLite) / COMMIT; rollback never fails (errors are
+ * ignored) and does nothing outside a transaction.
+ */
 int	 db_tx_begin(struct db *db, struct rw_err *err);
 int	 db_tx_commit(struct db *db, struct rw_err *err);
 void	 db_tx_rollback(struct db *db);
 
-/** Apply pending migrations (migrate.c). */
+/** Apply pending migrations (migrate.c for SQLite, pg_schema.c). */
 int	 db_migrate(struct db *db, struct rw_err *err);
+int	 db_pg_migrate(struct db *db, struct rw_err *err);
+
+/* ------------------------------------------------ backends (sqlite.c, pg.c) */
+
+/** Open the SQLite file PATH into DB (configured, not migrated). */
+int	 db_sqlite_open(struct db *db, const char *path, struct rw_err *err);
+void	 db_sqlite_close(struct db *db);
+
+/**
+ * Connect DB to the PostgreSQL URL with PASSWORD (NULL: libpq's own
+ * sources); errors name the URL without its password.
+ */
+int	 db_pg_open(struct db *db, const char *url, const char *password,
+	    struct rw_err *err);
+void	 db_pg_close(struct db *db);
+/** Reconnect if the connection broke; RW_OK or RW_EDB "...: connection ...". */
+int	 db_pg_ready(struct db *db, struct rw_err *err);
+/** Run SQL with PQexec; RW_OK or the failure recorded for db_fail. */
+int	 db_pg_exec(struct db *db, const char *sql);
+int	 db_pg_exec_conn(struct db_pg *pg, const char *sql);
+int	 db_pg_step(struct db_st *st);
+void	 db_pg_reset(struct db_st *st);
+/** Reset ST and drop its prepared statement from the connection. */
+void	 db_pg_forget(struct db_st *st);
+/* pg_listen.c: LISTEN/NOTIFY and the caches it guards (PostgreSQL only). */
+int	 db_pg_listen_start(struct db *db, struct rw_err *err);
+void	 db_pg_listen_stop(struct db *db);
+/** Tell every process (NOTIFY, at commit) and this one what changed. */
+int	 db_pg_notify(struct db *db, int what);
+void	 db_pg_changed(struct db *db, int what);
+/* 1 and OUT when the cached revision is current; else 0. */
+int	 db_pg_scans_rev_cached(struct db *db, char out[64]);
+/* The generation to store a value read now under (0: do not cache). */
+unsigned long db_pg_scans_gen(struct db *db);
+void	 db_pg_scans_rev_store(struct db *db, unsigned long gen,
+	    const char out[64]);
+/* RW_OK (DIGEST), RW_ENOTFOUND (cached "not pinned"), or -1: not cached. */
+int	 db_pg_pin_cached(struct db *db, const char *const key[3],
+	    char *digest, size_t size);
+unsigned long db_pg_pins_gen(struct db *db);
+void	 db_pg_pin_store(struct db *db, unsigned long gen,
+	    const char *const key[3], const char *digest);
+
+/** ROWS[0..N-1] into audit as one INSERT (pg_audit.c); db->mu held. */
+int	 db_pg_audit_insert(struct db *db, const struct db_audit_row *rows,
+	    size_t n, struct rw_err *err);
+
+/** The schema version a PostgreSQL database has (0: none yet). */
+int	 db_pg_version(struct db *db, int *out, struct rw_err *err);
 
 /**
  * Bind the strings STRS[0..N-1] to parameters FIRST..FIRST+N-1 of ST (a NULL
  * string binds SQL NULL).  The strings must outlive the step.
  */
-int	 db_bind_texts(struct db *db, sqlite3_stmt *st, int first,
+int	 db_bind_texts(struct db *db, struct db_st *st, int first,
 	    const char *const *strs, size_t n, struct rw_err *err);
 
 /**
@@ -121,7 +301,7 @@ int	 db_bind_texts(struct db *db, sqlite3_stmt *st, int first,
  * NULL).  Returns the block (the caller frees it) or NULL when out of
  * memory.
  */
-char	*db_copy_texts(sqlite3_stmt *st, const int *cols, size_t n,
+char	*db_copy_texts(struct db_st *st, const int *cols, size_t n,
 	    const char **out);
 
 /**

@@ -25,17 +25,17 @@ kind_name(enum db_ref_kind kind)
 
 /* Bind the (upstream, repo, digest) key to parameters 1-3 of ST. */
 static int
-bind_key(struct db *db, sqlite3_stmt *st, const char *upstream,
+bind_key(struct db *db, struct db_st *st, const char *upstream,
     const char *repo, const char *digest, struct rw_err *err)
 {
 	int rc;
 
-	rc = sqlite3_bind_text(st, 1, upstream, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 2, repo, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 3, digest, -1, SQLITE_STATIC);
-	if (rc != SQLITE_OK)
+	rc = db_bind_text(st, 1, upstream);
+	if (rc == RW_OK)
+		rc = db_bind_text(st, 2, repo);
+	if (rc == RW_OK)
+		rc = db_bind_text(st, 3, digest);
+	if (rc != RW_OK)
 		return db_fail(db, rc, "sqlite3_bind", err);
 	return RW_OK;
 }
@@ -64,10 +64,10 @@ insert_manifest(struct db *db, const char *upstream, const char *repo,
     const char *digest, const char *media_type, const void *body, size_t len,
     int64_t now, struct rw_err *err)
 {
-	static const char sql[] = "INSERT OR IGNORE INTO manifests(upstream, "
+	static const char sql[] = "INSERT INTO manifests(upstream, "
 	    "repo, digest, media_type, size, body, first_seen) "
-	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-	sqlite3_stmt *st;
+	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING";
+	struct db_st *st;
 	int rc;
 
 	rc = db_stmt(db, DB_ST_MANIFEST_PUT, sql, &st, err);
@@ -77,11 +77,10 @@ insert_manifest(struct db *db, const char *upstream, const char *repo,
 	if (rc != RW_OK)
 		goto out;
 	/* A zero-length blob needs a non-NULL pointer or it binds as NULL. */
-	if (sqlite3_bind_text(st, 4, media_type, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 5, (sqlite3_int64)len) != SQLITE_OK ||
-	    sqlite3_bind_blob64(st, 6, body != NULL ? body : "",
-	    (sqlite3_uint64)len, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 7, now) != SQLITE_OK) {
+	if (db_bind_text(st, 4, media_type) != RW_OK ||
+	    db_bind_int64(st, 5, (int64_t)len) != RW_OK ||
+	    db_bind_blob(st, 6, body != NULL ? body : "", len) != RW_OK ||
+	    db_bind_int64(st, 7, now) != RW_OK) {
 		rc = db_bind_fail(db, err);
 		goto out;
 	}
@@ -95,10 +94,10 @@ static int
 insert_ref(struct db *db, const char *upstream, const char *repo,
     const char *digest, const struct db_ref *ref, struct rw_err *err)
 {
-	static const char sql[] = "INSERT OR IGNORE INTO manifest_blobs("
+	static const char sql[] = "INSERT INTO manifest_blobs("
 	    "upstream, repo, manifest_digest, blob_digest, kind) "
-	    "VALUES(?1, ?2, ?3, ?4, ?5)";
-	sqlite3_stmt *st;
+	    "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING";
+	struct db_st *st;
 	int rc;
 
 	rc = db_stmt(db, DB_ST_REF_PUT, sql, &st, err);
@@ -107,9 +106,8 @@ insert_ref(struct db *db, const char *upstream, const char *repo,
 	rc = bind_key(db, st, upstream, repo, digest, err);
 	if (rc != RW_OK)
 		goto out;
-	if (sqlite3_bind_text(st, 4, ref->digest, -1, SQLITE_STATIC) !=
-	    SQLITE_OK || sqlite3_bind_text(st, 5, kind_name(ref->kind), -1,
-	    SQLITE_STATIC) != SQLITE_OK) {
+	if (db_bind_text(st, 4, ref->digest) !=
+	    RW_OK || db_bind_text(st, 5, kind_name(ref->kind)) != RW_OK) {
 		rc = db_bind_fail(db, err);
 		goto out;
 	}
@@ -141,7 +139,7 @@ db_manifest_put(struct db *db, const char *upstream, const char *repo,
 	 * No change means the manifest was recorded before, together with its
 	 * references in the same transaction: nothing left to add.
 	 */
-	if (rc == RW_OK && sqlite3_changes(db->h) > 0) {
+	if (rc == RW_OK && db_changes(db) > 0) {
 		for (i = 0; i < nrefs && rc == RW_OK; i++)
 			rc = insert_ref(db, upstream, repo, digest, &refs[i],
 			    err);
@@ -156,10 +154,10 @@ out:
 }
 
 static int
-copy_row(sqlite3_stmt *st, const char *digest, char **body, size_t *len,
+copy_row(struct db_st *st, const char *digest, char **body, size_t *len,
     char *media_type, size_t mtsize, struct rw_err *err)
 {
-	const char *mt = (const char *)sqlite3_column_text(st, 0);
+	const char *mt = db_col_text(st, 0);
 	const void *blob;
 	size_t n;
 
@@ -168,8 +166,8 @@ copy_row(sqlite3_stmt *st, const char *digest, char **body, size_t *len,
 		    "fit in %zu bytes", digest, mtsize);
 	rw_strlcpy(media_type, mt, mtsize);
 	/* Ask for the pointer before the size, as the SQLite docs require. */
-	blob = sqlite3_column_blob(st, 1);
-	n = (size_t)sqlite3_column_bytes(st, 1);
+	blob = db_col_blob(st, 1);
+	n = (size_t)db_col_bytes(st, 1);
 	*body = malloc(n + 1);
 	if (*body == NULL)
 		return rw_err_set(err, RW_ENOMEM, "out of memory");
@@ -187,7 +185,7 @@ db_manifest_get(struct db *db, const char *upstream, const char *repo,
 {
 	static const char sql[] = "SELECT media_type, body FROM manifests "
 	    "WHERE upstream = ?1 AND repo = ?2 AND digest = ?3";
-	sqlite3_stmt *st = NULL;
+	struct db_st *st = NULL;
 	int rc;
 
 	*body = NULL;
@@ -201,10 +199,10 @@ db_manifest_get(struct db *db, const char *upstream, const char *repo,
 	rc = bind_key(db, st, upstream, repo, digest, err);
 	if (rc != RW_OK)
 		goto out;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		rc = copy_row(st, digest, body, len, media_type, mtsize, err);
-	else if (rc == SQLITE_DONE)
+	else if (rc == DB_DONE)
 		rc = RW_ENOTFOUND;
 	else
 		rc = db_fail(db, rc, "sqlite3_step", err);
@@ -225,7 +223,7 @@ db_blob_referenced(struct db *db, const char *upstream, const char *repo,
 {
 	static const char sql[] = "SELECT EXISTS(SELECT 1 FROM manifest_blobs "
 	    "WHERE upstream = ?1 AND repo = ?2 AND blob_digest = ?3)";
-	sqlite3_stmt *st = NULL;
+	struct db_st *st = NULL;
 	int rc;
 
 	if (upstream == NULL || repo == NULL || blob_digest == NULL)
@@ -238,9 +236,9 @@ db_blob_referenced(struct db *db, const char *upstream, const char *repo,
 	rc = bind_key(db, st, upstream, repo, blob_digest, err);
 	if (rc != RW_OK)
 		goto out;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		rc = sqlite3_column_int(st, 0) != 0;
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		rc = db_col_int64(st, 0) != 0;
 	else
 		rc = db_fail(db, rc, "sqlite3_step", err);
 out:

@@ -157,6 +157,18 @@ static const char *const migrations[] = {
 	"CREATE INDEX manifests_by_digest ON manifests(digest);"
 	"CREATE INDEX manifest_blobs_by_digest"
 	"  ON manifest_blobs(blob_digest, kind);",
+	/*
+	 * 4: claims on scans, so that replicas sharing a database run the
+	 * scanner once per digest: a claim is held until EXPIRES (a lease
+	 * that outlives the scanner's timeout); STATE 0 running, 1 done,
+	 * 2 failed (MSG says why), kept a while so the others learn it.
+	 */
+	"CREATE TABLE scan_claims("
+	"  digest TEXT PRIMARY KEY,"
+	"  owner TEXT NOT NULL,"
+	"  state INTEGER NOT NULL CHECK(state IN (0, 1, 2)),"
+	"  msg TEXT NOT NULL,"
+	"  expires INTEGER NOT NULL);",
 };
 
 #define NMIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))

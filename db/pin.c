@@ -34,7 +34,7 @@ lookup(struct db *db, const char *const key[3], char *digest, size_t size,
 {
 	static const char sql[] = "SELECT digest FROM pins "
 	    "WHERE host = ?1 AND repo = ?2 AND tag = ?3";
-	sqlite3_stmt *st;
+	struct db_st *st;
 	const char *d;
 	int rc;
 
@@ -44,14 +44,14 @@ lookup(struct db *db, const char *const key[3], char *digest, size_t size,
 	rc = db_bind_texts(db, st, 1, key, 3, err);
 	if (rc != RW_OK)
 		goto out;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		d = (const char *)sqlite3_column_text(st, 0);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		d = db_col_text(st, 0);
 		rc = RW_OK;
 		if (d == NULL || rw_strlcpy(digest, d, size) >= size)
 			rc = rw_err_set(err, RW_ETOOBIG, "pinned digest does "
 			    "not fit in %zu bytes", size);
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == DB_DONE) {
 		rc = RW_ENOTFOUND;
 	} else {
 		rc = db_fail(db, rc, "sqlite3_step", err);
@@ -73,7 +73,7 @@ forget_decisions(struct db *db, const char *repo, const char *tag,
 	static const char sql[] = "DELETE FROM decisions "
 	    "WHERE repo = ?1 AND ref = ?2";
 	const char *args[] = { repo, tag };
-	sqlite3_stmt *st;
+	struct db_st *st;
 	int rc;
 
 	rc = db_stmt(db, DB_ST_PIN_FORGET, sql, &st, err);
@@ -92,14 +92,14 @@ static int
 write_pin(struct db *db, enum db_stmt_slot slot, const char *sql,
     const char *const row[6], int64_t now, struct rw_err *err)
 {
-	sqlite3_stmt *st;
+	struct db_st *st;
 	int rc;
 
 	rc = db_stmt(db, slot, sql, &st, err);
 	if (rc != RW_OK)
 		return rc;
 	rc = db_bind_texts(db, st, 1, row, 6, err);
-	if (rc == RW_OK && sqlite3_bind_int64(st, 7, now) != SQLITE_OK)
+	if (rc == RW_OK && db_bind_int64(st, 7, now) != RW_OK)
 		rc = db_bind_fail(db, err);
 	if (rc != RW_OK) {
 		db_stmt_done(st);
@@ -135,6 +135,8 @@ db_pin_set(struct db *db, const char *host, const char *repo,
 		rc = write_pin(db, DB_ST_PIN_SET, sql, row, now, err);
 	if (rc == RW_OK && changed)
 		rc = forget_decisions(db, repo, tag, err);
+	if (rc == RW_OK && db_pg_notify(db, DB_CHANGED_PINS) != RW_OK)
+		rc = db_fail(db, DB_PG_FAIL, "pg_notify", err);
 	if (rc == RW_OK)
 		rc = db_tx_commit(db, err);
 	if (rc != RW_OK)
@@ -149,9 +151,9 @@ db_pin_set_if_absent(struct db *db, const char *host, const char *repo,
     const char *tag, const char *digest, const char *by, const char *source,
     int64_t now, struct rw_err *err)
 {
-	static const char sql[] = "INSERT OR IGNORE INTO pins(host, repo, tag, "
+	static const char sql[] = "INSERT INTO pins(host, repo, tag, "
 	    "digest, pinned_by, source, pinned_at) "
-	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING";
 	const char *row[] = { host, repo, tag, digest, by, source };
 	int rc;
 
@@ -162,7 +164,16 @@ db_pin_set_if_absent(struct db *db, const char *host, const char *repo,
 	pthread_mutex_lock(&db->mu);
 	rc = write_pin(db, DB_ST_PIN_ADD, sql, row, now, err);
 	if (rc == RW_OK)
-		rc = sqlite3_changes(db->h) > 0;
+		rc = db_changes(db) > 0;
+	/* After the insert committed: a lost notification costs a lookup. */
+	if (rc == 1)
+		db_pg_notify(db, DB_CHANGED_PINS);
+	/*
+	 * Someone pinned it first, perhaps another replica whose notification
+	 * is still on its way: what this process cached about the tag is old.
+	 */
+	if (rc == 0)
+		db_pg_changed(db, DB_CHANGED_PINS);
 	pthread_mutex_unlock(&db->mu);
 	return rc;
 }
@@ -172,12 +183,20 @@ db_pin_get(struct db *db, const char *host, const char *repo,
     const char *tag, char *digest, size_t size, struct rw_err *err)
 {
 	const char *key[] = { host, repo, tag };
+	unsigned long gen;
 	int rc;
 
 	if (host == NULL || repo == NULL || tag == NULL || digest == NULL)
 		return rw_err_set(err, RW_EINVAL, "db_pin_get: missing argument");
+	/* PostgreSQL: from memory while no notification says pins moved. */
+	rc = db_pg_pin_cached(db, key, digest, size);
+	if (rc == RW_OK || rc == RW_ENOTFOUND)
+		return rc;
 	pthread_mutex_lock(&db->mu);
+	gen = db_pg_pins_gen(db);
 	rc = lookup(db, key, digest, size, err);
+	if (rc == RW_OK || rc == RW_ENOTFOUND)
+		db_pg_pin_store(db, gen, key, rc == RW_OK ? digest : NULL);
 	pthread_mutex_unlock(&db->mu);
 	return rc;
 }
@@ -189,7 +208,7 @@ db_pin_rm(struct db *db, const char *host, const char *repo,
 	static const char sql[] = "DELETE FROM pins "
 	    "WHERE host = ?1 AND repo = ?2 AND tag = ?3";
 	const char *key[] = { host, repo, tag };
-	sqlite3_stmt *st;
+	struct db_st *st;
 	int rc;
 
 	if (host == NULL || repo == NULL || tag == NULL)
@@ -206,10 +225,12 @@ db_pin_rm(struct db *db, const char *host, const char *repo,
 		else
 			db_stmt_done(st);
 	}
-	if (rc == RW_OK && sqlite3_changes(db->h) == 0)
+	if (rc == RW_OK && db_changes(db) == 0)
 		rc = RW_ENOTFOUND;
 	if (rc == RW_OK)
 		rc = forget_decisions(db, repo, tag, err);
+	if (rc == RW_OK && db_pg_notify(db, DB_CHANGED_PINS) != RW_OK)
+		rc = db_fail(db, DB_PG_FAIL, "pg_notify", err);
 	if (rc == RW_OK)
 		rc = db_tx_commit(db, err);
 	if (rc != RW_OK)
@@ -239,7 +260,7 @@ pin_list_free(struct pin_list *l)
 }
 
 static int
-pin_list_add(struct pin_list *l, sqlite3_stmt *st, struct rw_err *err)
+pin_list_add(struct pin_list *l, struct db_st *st, struct rw_err *err)
 {
 	static const int cols[] = { 0, 1, 2, 3, 4, 5 };
 	const char *s[6];
@@ -263,7 +284,7 @@ pin_list_add(struct pin_list *l, sqlite3_stmt *st, struct rw_err *err)
 		return rw_err_set(err, RW_ENOMEM, "out of memory");
 	l->pins[l->n] = (struct db_pin){ .host = s[0], .repo = s[1],
 	    .tag = s[2], .digest = s[3], .pinned_by = s[4], .source = s[5],
-	    .pinned_at = sqlite3_column_int64(st, 6) };
+	    .pinned_at = db_col_int64(st, 6) };
 	l->n++;
 	return RW_OK;
 }
@@ -273,7 +294,7 @@ read_pins(struct db *db, struct pin_list *l, struct rw_err *err)
 {
 	static const char sql[] = "SELECT host, repo, tag, digest, pinned_by, "
 	    "source, pinned_at FROM pins ORDER BY host, repo, tag";
-	sqlite3_stmt *st = NULL;
+	struct db_st *st = NULL;
 	int rc;
 
 	pthread_mutex_lock(&db->mu);
@@ -281,8 +302,8 @@ read_pins(struct db *db, struct pin_list *l, struct rw_err *err)
 	if (rc != RW_OK)
 		goto out;
 	for (;;) {
-		rc = sqlite3_step(st);
-		if (rc != SQLITE_ROW)
+		rc = db_step(st);
+		if (rc != DB_ROW)
 			break;
 		rc = pin_list_add(l, st, err);
 		if (rc != RW_OK)

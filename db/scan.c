@@ -76,13 +76,16 @@ int
 db_scans_bump(struct db *db, struct rw_err *err)
 {
 	static const char sql[] = "UPDATE scan_rev SET gen = gen + 1";
-	sqlite3_stmt *st;
+	struct db_st *st;
 	int rc;
 
 	rc = db_stmt(db, DB_ST_SCAN_BUMP, sql, &st, err);
 	if (rc != RW_OK)
 		return rc;
-	return db_step_done(db, st, err);
+	rc = db_step_done(db, st, err);
+	if (rc == RW_OK && db_pg_notify(db, DB_CHANGED_SCANS) != RW_OK)
+		rc = db_fail(db, DB_PG_FAIL, "pg_notify", err);
+	return rc;
 }
 
 /* The id of the scan stored from REPORT_DIGEST: RW_OK or RW_ENOTFOUND. */
@@ -91,7 +94,7 @@ find_scan(struct db *db, const char *report_digest, int64_t *id,
     struct rw_err *err)
 {
 	static const char sql[] = "SELECT id FROM scans WHERE report_digest = ?1";
-	sqlite3_stmt *st;
+	struct db_st *st;
 	int rc;
 
 	rc = db_stmt(db, DB_ST_SCAN_FIND, sql, &st, err);
@@ -99,11 +102,11 @@ find_scan(struct db *db, const char *report_digest, int64_t *id,
 		return rc;
 	rc = db_bind_texts(db, st, 1, &report_digest, 1, err);
 	if (rc == RW_OK) {
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
-			*id = sqlite3_column_int64(st, 0);
+		rc = db_step(st);
+		if (rc == DB_ROW) {
+			*id = db_col_int64(st, 0);
 			rc = RW_OK;
-		} else if (rc == SQLITE_DONE) {
+		} else if (rc == DB_DONE) {
 			rc = RW_ENOTFOUND;
 		} else {
 			rc = db_fail(db, rc, "sqlite3_step", err);
@@ -120,10 +123,11 @@ insert_scan(struct db *db, const struct db_scan_report *r, int64_t now,
 {
 	static const char sql[] = "INSERT INTO scans(scanner, scanner_version, "
 	    "db_version, artifact, report_digest, scanned_at, imported_at, "
-	    "max_severity, nfindings) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, 0)";
+	    "max_severity, nfindings) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, 0) "
+	    "RETURNING id";
 	const char *text[] = { r->scanner, opt(r->scanner_version),
 	    opt(r->db_version), opt(r->artifact), r->report_digest };
-	sqlite3_stmt *st;
+	struct db_st *st;
 	int rc;
 
 	rc = db_stmt(db, DB_ST_SCAN_INSERT, sql, &st, err);
@@ -131,27 +135,24 @@ insert_scan(struct db *db, const struct db_scan_report *r, int64_t now,
 		return rc;
 	rc = db_bind_texts(db, st, 1, text, 5, err);
 	if (rc == RW_OK && ((r->scanned_at >= 0 ?
-	    sqlite3_bind_int64(st, 6, r->scanned_at) :
-	    sqlite3_bind_null(st, 6)) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 7, now) != SQLITE_OK))
+	    db_bind_int64(st, 6, r->scanned_at) :
+	    db_bind_null(st, 6)) != RW_OK ||
+	    db_bind_int64(st, 7, now) != RW_OK))
 		rc = db_bind_fail(db, err);
 	if (rc != RW_OK) {
 		db_stmt_done(st);
 		return rc;
 	}
-	rc = db_step_done(db, st, err);
-	if (rc == RW_OK)
-		*id = sqlite3_last_insert_rowid(db->h);
-	return rc;
+	return db_step_id(db, st, id, err);
 }
 
 static int
 insert_digests(struct db *db, const struct db_scan_report *r, int64_t id,
     struct rw_err *err)
 {
-	static const char sql[] = "INSERT OR IGNORE INTO scan_digests(scan_id, "
-	    "digest, kind) VALUES(?1, ?2, ?3)";
-	sqlite3_stmt *st;
+	static const char sql[] = "INSERT INTO scan_digests(scan_id, "
+	    "digest, kind) VALUES(?1, ?2, ?3) ON CONFLICT DO NOTHING";
+	struct db_st *st;
 	const char *text[2];
 	size_t i;
 	int rc;
@@ -161,7 +162,7 @@ insert_digests(struct db *db, const struct db_scan_report *r, int64_t id,
 		text[0] = r->digests[i];
 		text[1] = kind_name(r->digest_kinds[i]);
 		rc = db_bind_texts(db, st, 2, text, 2, err);
-		if (rc == RW_OK && sqlite3_bind_int64(st, 1, id) != SQLITE_OK)
+		if (rc == RW_OK && db_bind_int64(st, 1, id) != RW_OK)
 			rc = db_bind_fail(db, err);
 		if (rc != RW_OK) {
 			db_stmt_done(st);
@@ -176,12 +177,12 @@ static int
 insert_findings(struct db *db, const struct db_scan_report *r, int64_t id,
     struct rw_err *err)
 {
-	static const char sql[] = "INSERT OR IGNORE INTO vulns(scan_id, "
+	static const char sql[] = "INSERT INTO vulns(scan_id, "
 	    "vuln_id, pkg, installed, fixed, status, severity, fixable) "
-	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING";
 	const struct db_finding *f;
 	const char *text[5];
-	sqlite3_stmt *st;
+	struct db_st *st;
 	size_t i;
 	int rc;
 
@@ -194,9 +195,9 @@ insert_findings(struct db *db, const struct db_scan_report *r, int64_t id,
 		text[3] = opt(f->fixed);
 		text[4] = opt(f->status);
 		rc = db_bind_texts(db, st, 2, text, 5, err);
-		if (rc == RW_OK && (sqlite3_bind_int64(st, 1, id) != SQLITE_OK ||
-		    sqlite3_bind_int(st, 7, f->severity) != SQLITE_OK ||
-		    sqlite3_bind_int(st, 8, f->fixable != 0) != SQLITE_OK))
+		if (rc == RW_OK && (db_bind_int64(st, 1, id) != RW_OK ||
+		    db_bind_int64(st, 7, f->severity) != RW_OK ||
+		    db_bind_int64(st, 8, f->fixable != 0) != RW_OK))
 			rc = db_bind_fail(db, err);
 		if (rc != RW_OK) {
 			db_stmt_done(st);
@@ -215,13 +216,13 @@ fix_totals(struct db *db, int64_t id, struct rw_err *err)
 	    "nfindings = (SELECT count(*) FROM vulns WHERE scan_id = ?1), "
 	    "max_severity = coalesce((SELECT max(severity) FROM vulns "
 	    "WHERE scan_id = ?1), 0) WHERE id = ?1";
-	sqlite3_stmt *st;
+	struct db_st *st;
 	int rc;
 
 	rc = db_stmt(db, DB_ST_SCAN_TOTALS, sql, &st, err);
 	if (rc != RW_OK)
 		return rc;
-	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK) {
+	if (db_bind_int64(st, 1, id) != RW_OK) {
 		rc = db_bind_fail(db, err);
 		db_stmt_done(st);
 		return rc;
@@ -324,30 +325,30 @@ frows_grow(struct frows *fr, size_t need)
 
 /* Columns: vuln_id, pkg, installed, fixed, status, severity, fixable. */
 static int
-frows_add(struct frows *fr, sqlite3_stmt *st)
+frows_add(struct frows *fr, struct db_st *st)
 {
-	const unsigned char *t;
+	const char *t;
 	size_t need = 0, i, len;
 	int rc;
 
 	for (i = 0; i < 5; i++) {
-		sqlite3_column_text(st, (int)i);
-		need += (size_t)sqlite3_column_bytes(st, (int)i) + 1;
+		db_col_text(st, (int)i);
+		need += (size_t)db_col_bytes(st, (int)i) + 1;
 	}
 	rc = frows_grow(fr, need);
 	if (rc != RW_OK)
 		return rc;
 	for (i = 0; i < 5; i++) {
-		t = sqlite3_column_text(st, (int)i);
-		len = (size_t)sqlite3_column_bytes(st, (int)i);
+		t = db_col_text(st, (int)i);
+		len = (size_t)db_col_bytes(st, (int)i);
 		if (t != NULL && len > 0)
 			memcpy(fr->text + fr->len, t, len);
 		fr->text[fr->len + len] = '\0';
 		fr->off[fr->n * 5 + i] = fr->len;
 		fr->len += len + 1;
 	}
-	fr->f[fr->n].severity = sqlite3_column_int(st, 5);
-	fr->f[fr->n].fixable = sqlite3_column_int(st, 6);
+	fr->f[fr->n].severity = db_col_int64(st, 5);
+	fr->f[fr->n].fixable = db_col_int64(st, 6);
 	fr->n++;
 	return RW_OK;
 }
@@ -381,19 +382,19 @@ read_findings(struct db *db, int64_t id, struct frows *fr, struct rw_err *err)
 	static const char sql[] = "SELECT vuln_id, pkg, installed, fixed, "
 	    "status, severity, fixable FROM vulns WHERE scan_id = ?1 "
 	    "ORDER BY severity DESC, vuln_id, pkg, installed";
-	sqlite3_stmt *st;
+	struct db_st *st;
 	int rc;
 
 	rc = db_stmt(db, DB_ST_SCAN_FINDINGS, sql, &st, err);
 	if (rc != RW_OK)
 		return rc;
-	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK) {
+	if (db_bind_int64(st, 1, id) != RW_OK) {
 		rc = db_bind_fail(db, err);
 		goto out;
 	}
 	for (;;) {
-		rc = sqlite3_step(st);
-		if (rc != SQLITE_ROW)
+		rc = db_step(st);
+		if (rc != DB_ROW)
 			break;
 		if (frows_add(fr, st) != RW_OK) {
 			rc = rw_err_set(err, RW_ENOMEM, "out of memory");
@@ -411,7 +412,7 @@ out:
  * digest, scanner, scanner_version, db_version, artifact, report_digest.
  */
 static int
-copy_scan(sqlite3_stmt *st, struct db_scan_view *v, struct view_mem *m)
+copy_scan(struct db_st *st, struct db_scan_view *v, struct view_mem *m)
 {
 	static const int cols[] = { 4, 5, 6, 7, 8, 9, 10 };
 	const char *s[7];
@@ -419,11 +420,11 @@ copy_scan(sqlite3_stmt *st, struct db_scan_view *v, struct view_mem *m)
 	m->row = db_copy_texts(st, cols, 7, s);
 	if (m->row == NULL)
 		return RW_ENOMEM;
-	v->id = sqlite3_column_int64(st, 0);
-	v->scanned_at = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 :
-	    sqlite3_column_int64(st, 1);
-	v->imported_at = sqlite3_column_int64(st, 2);
-	v->max_severity = sqlite3_column_int(st, 3);
+	v->id = db_col_int64(st, 0);
+	v->scanned_at = db_col_is_null(st, 1) ? -1 :
+	    db_col_int64(st, 1);
+	v->imported_at = db_col_int64(st, 2);
+	v->max_severity = db_col_int64(st, 3);
 	v->matched_kind = kind_of(s[0]);
 	v->matched_digest = s[1];
 	v->scanner = s[2];
@@ -450,7 +451,7 @@ find_latest(struct db *db, const char *const *digests, size_t n,
 	    "WHERE d.digest IN (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
 	    "ORDER BY coalesce(s.scanned_at, s.imported_at) DESC, s.id DESC "
 	    "LIMIT 1";
-	sqlite3_stmt *st;
+	struct db_st *st;
 	int rc;
 
 	rc = db_stmt(db, DB_ST_SCAN_LATEST, sql, &st, err);
@@ -459,11 +460,11 @@ find_latest(struct db *db, const char *const *digests, size_t n,
 	rc = db_bind_texts(db, st, 1, digests, n, err);
 	if (rc != RW_OK)
 		goto out;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		rc = copy_scan(st, v, m) == RW_OK ? RW_OK :
 		    rw_err_set(err, RW_ENOMEM, "out of memory");
-	else if (rc == SQLITE_DONE)
+	else if (rc == DB_DONE)
 		rc = RW_ENOTFOUND;
 	else
 		rc = db_fail(db, rc, "sqlite3_step", err);
@@ -531,23 +532,29 @@ int
 db_scans_revision(struct db *db, char out[64], struct rw_err *err)
 {
 	static const char sql[] = "SELECT tag, gen FROM scan_rev";
-	const unsigned char *tag;
-	sqlite3_stmt *st;
+	const char *tag;
+	unsigned long gen;
+	struct db_st *st;
 	int rc;
 
 	out[0] = '\0';
+	/* PostgreSQL: from memory while no notification says it moved. */
+	if (db_pg_scans_rev_cached(db, out))
+		return RW_OK;
 	pthread_mutex_lock(&db->mu);
+	gen = db_pg_scans_gen(db);
 	rc = db_stmt(db, DB_ST_SCAN_REV, sql, &st, err);
 	if (rc != RW_OK)
 		goto out;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		tag = sqlite3_column_text(st, 0);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		tag = db_col_text(st, 0);
 		snprintf(out, 64, "%.24s.%lld", tag != NULL ? (const char *)tag :
-		    "", (long long)sqlite3_column_int64(st, 1));
+		    "", (long long)db_col_int64(st, 1));
+		db_pg_scans_rev_store(db, gen, out);
 		rc = RW_OK;
 	} else {
-		rc = rc == SQLITE_DONE ? rw_err_set(err, RW_EDB, "scan_rev has "
+		rc = rc == DB_DONE ? rw_err_set(err, RW_EDB, "scan_rev has "
 		    "no row") : db_fail(db, rc, "sqlite3_step", err);
 	}
 	db_stmt_done(st);

@@ -35,14 +35,14 @@ static const char list_sql[] = "SELECT s.id, s.scanned_at, s.imported_at, "
     "(SELECT group_concat(kind || ' ' || digest, ' ') FROM "
     "  (SELECT kind, digest FROM scan_digests WHERE scan_id = s.id "
     "  ORDER BY CASE kind WHEN 'manifest' THEN 1 WHEN 'index' THEN 2 "
-    "  ELSE 3 END, digest)), "
+    "  ELSE 3 END, digest) AS k), "
     "(SELECT group_concat(name, ' ') FROM "
     "  (SELECT m.upstream || '/' || m.repo AS name FROM scan_digests d "
     "  JOIN manifests m ON m.digest = d.digest WHERE d.scan_id = s.id "
     "  UNION SELECT b.upstream || '/' || b.repo FROM scan_digests d "
     "  JOIN manifest_blobs b ON b.blob_digest = d.digest "
     "  AND b.kind = 'config' WHERE d.scan_id = s.id AND d.kind = 'config' "
-    "  ORDER BY 1)) "
+    "  ORDER BY 1) AS n) "
     "FROM scans s WHERE s.max_severity >= ?1 "
     "ORDER BY " WHEN("s") " DESC, s.id DESC";
 
@@ -87,7 +87,7 @@ grow(struct scan_list *l)
 }
 
 static int
-add_row(struct scan_list *l, sqlite3_stmt *st)
+add_row(struct scan_list *l, struct db_st *st)
 {
 	static const int cols[] = { 12, 13, 14, 15, 16, 17, 18 };
 	struct db_scan_row *r;
@@ -101,15 +101,15 @@ add_row(struct scan_list *l, sqlite3_stmt *st)
 		return RW_ENOMEM;
 	r = &l->rows[l->n++];
 	memset(r, 0, sizeof(*r));
-	r->id = sqlite3_column_int64(st, 0);
-	r->scanned_at = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 :
-	    sqlite3_column_int64(st, 1);
-	r->imported_at = sqlite3_column_int64(st, 2);
-	r->max_severity = sqlite3_column_int(st, 3);
-	r->nfindings = (size_t)sqlite3_column_int64(st, 4);
+	r->id = db_col_int64(st, 0);
+	r->scanned_at = db_col_is_null(st, 1) ? -1 :
+	    db_col_int64(st, 1);
+	r->imported_at = db_col_int64(st, 2);
+	r->max_severity = db_col_int64(st, 3);
+	r->nfindings = (size_t)db_col_int64(st, 4);
 	for (i = 0; i < DB_SEV_COUNT; i++)
-		r->counts[i] = (size_t)sqlite3_column_int64(st, 5 + (int)i);
-	r->superseded = sqlite3_column_int(st, 11) != 0;
+		r->counts[i] = (size_t)db_col_int64(st, 5 + (int)i);
+	r->superseded = db_col_int64(st, 11) != 0;
 	r->scanner = s[0];
 	r->scanner_version = s[1];
 	r->db_version = s[2];
@@ -124,20 +124,20 @@ static int
 read_scans(struct db *db, int failing_min, struct scan_list *l,
     struct rw_err *err)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_st *st = NULL;
 	int rc;
 
 	pthread_mutex_lock(&db->mu);
 	rc = db_stmt(db, DB_ST_SCAN_LIST, list_sql, &st, err);
 	if (rc != RW_OK)
 		goto out;
-	if (sqlite3_bind_int(st, 1, failing_min) != SQLITE_OK) {
+	if (db_bind_int64(st, 1, failing_min) != RW_OK) {
 		rc = db_bind_fail(db, err);
 		goto out;
 	}
 	for (;;) {
-		rc = sqlite3_step(st);
-		if (rc != SQLITE_ROW)
+		rc = db_step(st);
+		if (rc != DB_ROW)
 			break;
 		if (add_row(l, st) != RW_OK) {
 			rc = rw_err_set(err, RW_ENOMEM, "out of memory");

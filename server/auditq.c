@@ -27,6 +27,9 @@ struct auditq {
 	int		 flushers;	/* threads waiting in auditq_flush */
 	int		 stop;
 	int		 fail_code;	/* RW_OK, or the last write's failure */
+	int		 retention_days;	/* 0: keep every row */
+	uint64_t	 next_prune_ms;
+	uint64_t	 pruned;
 	char		 fail_msg[sizeof(((struct rw_err *)0)->msg)];
 };
 
@@ -212,6 +215,37 @@ settle(struct auditq *q, struct qrow *list, struct qrow *last, size_t n,
 	pthread_cond_broadcast(&q->done);
 }
 
+/*
+ * One batch of retention, when it is time and nothing waits to be written.
+ * Q->mu held; released around the delete.  Returns 1 when it ran.
+ */
+static int
+prune_step(struct auditq *q)
+{
+	struct rw_err err;
+	int64_t before;
+	uint64_t now = rw_now_ms();
+	int n;
+
+	if (q->retention_days <= 0 || q->stop || q->head != NULL ||
+	    q->fail_code != RW_OK || now < q->next_prune_ms)
+		return 0;
+	before = (int64_t)time(NULL) - (int64_t)q->retention_days * 86400;
+	pthread_mutex_unlock(&q->mu);
+	rw_err_clear(&err);
+	n = db_audit_prune(q->db, before, AUDITQ_PRUNE_BATCH, &err);
+	if (n < 0)
+		log_warnx("audit retention: %s (trying again in %d s)", err.msg,
+		    AUDITQ_PRUNE_EVERY_MS / 1000);
+	pthread_mutex_lock(&q->mu);
+	if (n > 0)
+		q->pruned += (uint64_t)n;
+	/* A full batch: more are old; go on after the next look at rows. */
+	q->next_prune_ms = n == AUDITQ_PRUNE_BATCH ? now :
+	    now + AUDITQ_PRUNE_EVERY_MS;
+	return 1;
+}
+
 static void *
 writer(void *arg)
 {
@@ -223,7 +257,7 @@ writer(void *arg)
 
 	pthread_mutex_lock(&q->mu);
 	for (;;) {
-		if (!due(q))
+		if (!due(q) && !prune_step(q))
 			nap(q);
 		if (q->head == NULL) {
 			if (q->stop)
@@ -268,6 +302,27 @@ auditq_new(struct db *db, struct rw_err *err)
 		return NULL;
 	}
 	return q;
+}
+
+void
+auditq_set_retention(struct auditq *q, int days)
+{
+	pthread_mutex_lock(&q->mu);
+	q->retention_days = days > 0 ? days : 0;
+	q->next_prune_ms = 0;
+	pthread_cond_signal(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+}
+
+uint64_t
+auditq_pruned(struct auditq *q)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&q->mu);
+	n = q->pruned;
+	pthread_mutex_unlock(&q->mu);
+	return n;
 }
 
 /* Why rows are refused while the store fails; Q->mu held. */

@@ -65,6 +65,19 @@ int		 auditq_flush(struct auditq *q, struct rw_err *err);
 int		 auditq_state(struct auditq *q, size_t *waiting,
 		    struct rw_err *err);
 
+/*
+ * Retention: with DAYS > 0 the writer deletes rows older than DAYS days,
+ * AUDITQ_PRUNE_BATCH at a time, only while it has nothing to write and the
+ * store works; after a short batch (all old rows gone) or an error it waits
+ * AUDITQ_PRUNE_EVERY_MS.  0 turns it off.  May be called again (reload).
+ */
+#define AUDITQ_PRUNE_BATCH	500
+#define AUDITQ_PRUNE_EVERY_MS	(60 * 1000)
+void		 auditq_set_retention(struct auditq *q, int days);
+
+/** Rows deleted by retention so far (for tests and logs). */
+uint64_t	 auditq_pruned(struct auditq *q);
+
 /**
  * Write what is waiting (one more try when the store is failing; the rows
  * it cannot write are logged one line each, then dropped), stop the

@@ -1127,6 +1127,18 @@ static const struct field cache_fields[] = {
 	{ .key = NULL },
 };
 
+/* "password_file" is read by cfg_database_post (config_secret.c). */
+static const struct field database_fields[] = {
+	{ .key = "url", .type = F_FN, .required = 1, .fn = cfg_db_url_fn },
+	{ .key = "password_file", .type = F_FN, .fn = string_only_fn },
+	{ .key = NULL },
+};
+
+static const struct field audit_fields[] = {
+	INT("retention_days", W_INT, 0, 36500, 0, audit_retention_days),
+	{ .key = NULL },
+};
+
 /* "token_file" is read by admin_post, once "listen" is known. */
 static const struct field admin_fields[] = {
 	{ .key = "listen", .type = F_FN, .fn = admin_listen_fn },
@@ -1158,6 +1170,8 @@ static const struct field root_fields[] = {
 	{ .key = "cache", .type = F_OBJ, .sub = cache_fields },
 	{ .key = "scanner", .type = F_OBJ, .sub = scanner_fields },
 	{ .key = "admin", .type = F_OBJ, .sub = admin_fields },
+	{ .key = "database", .type = F_OBJ, .sub = database_fields },
+	{ .key = "audit", .type = F_OBJ, .sub = audit_fields },
 	{ .key = NULL },
 };
 
@@ -1185,6 +1199,7 @@ root_post(struct ld *ld, const struct where *root, json_t *doc,
 	cfg_per_ip_post(ld, root, cfg);
 	cfg_tls_post(ld, root, doc, cfg);
 	cfg_admin_post(ld, root, doc, cfg);
+	cfg_database_post(ld, root, doc, cfg);
 }
 
 /* Absolute directory of PATH, so relative names survive a later chdir. */
@@ -1443,6 +1458,9 @@ config_free(struct rw_config *cfg)
 	for (i = 0; i < cfg->nself_signed_names; i++)
 		free(cfg->self_signed_names[i]);
 	free(cfg->self_signed_names);
+	if (cfg->db_password != NULL)
+		rw_freezero(cfg->db_password, strlen(cfg->db_password));
+	free(cfg->db_url);
 	free(cfg);
 }
 

@@ -123,6 +123,11 @@ struct rw_config {
 	/* /metrics: its own bearer token (or NULL), or no token at all */
 	char		*metrics_token;	/* secret */
 	int		 metrics_open;
+
+	/* shared state: NULL url = SQLite in state_dir */
+	char		*db_url;	/* postgresql:// URL, never with a password */
+	char		*db_password;	/* from database.password_file; secret */
+	int		 audit_retention_days;	/* 0: keep every audit row */
 };
 
 /**
@@ -160,6 +165,24 @@ int	 config_check_serve(const struct rw_config *cfg, struct rw_err *err);
  * a server path.  Borrowed from FILE.
  */
 const char *config_client_path(const struct rw_config *cfg, const char *file);
+
+/**
+ * Open the store CFG names: PostgreSQL at "database.url" (with the password
+ * from its password_file), else SQLite in <state_dir>/regwarden.db.  When
+ * EXISTING is set and that SQLite file does not exist, returns RW_ENOTFOUND
+ * (ERR untouched) rather than creating it: commands that only read.
+ * Returns db_open's codes; messages name the file or the URL without its
+ * password.
+ */
+struct db;
+int	 config_open_db(const struct rw_config *cfg, int existing,
+	    struct db **out, struct rw_err *err);
+
+/**
+ * A one-line description of where CFG's store is, for logs and `db status`:
+ * "postgresql postgresql://u@h/d" (password hidden) or "sqlite PATH".
+ */
+void	 config_db_where(const struct rw_config *cfg, char *out, size_t size);
 
 /** The default upstream, or NULL when none is marked default. */
 const struct cfg_upstream *config_default_upstream(const struct rw_config *cfg);

@@ -82,6 +82,13 @@ void	 cfg_admin_post(struct ld *ld, const struct where *root, json_t *doc,
 void	 cfg_webhook_fn(struct ld *ld, const struct where *w, json_t *v,
 	    void *base);
 /** tls.priorities (a field function): GnuTLS must accept the string. */
+/** "database.url": a postgresql:// URL without a password (the value at W). */
+void	 cfg_db_url_fn(struct ld *ld, const struct where *w, json_t *v,
+	    void *base);
+/** "database.password_file", read after the walk into CFG->db_password. */
+void	 cfg_database_post(struct ld *ld, const struct where *root,
+	    json_t *doc, struct rw_config *cfg);
+
 void	 cfg_priorities_fn(struct ld *ld, const struct where *w, json_t *v,
 	    void *base);
 /** limits.max_connections_per_ip after the walk: its default and bound. */

@@ -1,6 +1,11 @@
-/* config_secret.c - config values that live in secret files: upstream credentials, the admin and metrics tokens. */
+/*
+ * config_secret.c - config values that live in secret files: upstream
+ * credentials, the admin and metrics tokens, the database password.
+ */
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "server/config_int.h"
+
+#include "db/db.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -267,3 +272,102 @@ cfg_admin_post(struct ld *ld, const struct where *root, json_t *doc,
 	}
 }
 
+
+/* --------------------------------------------------------------- database */
+
+#define CFG_DB_URL_MAX		1024
+#define CFG_MAX_PASSWORD_FILE	4096
+
+/*
+ * "database.url": any libpq connection URI, but never with a password in
+ * it: the URL is logged and shown by `db status`, so the password comes
+ * from "password_file" (or libpq's PGPASSWORD and ~/.pgpass) only.
+ */
+void
+cfg_db_url_fn(struct ld *ld, const struct where *w, json_t *v, void *base)
+{
+	struct rw_config *cfg = base;
+	char shown[CFG_DB_URL_MAX + 8];
+	const char *s = json_string_value(v);
+
+	if (s == NULL) {
+		cfg_bad(ld, w, "expected a string");
+		return;
+	}
+	if (!db_is_url(s)) {
+		cfg_bad(ld, w, "expected a postgresql:// URL");
+		return;
+	}
+	if (strlen(s) > CFG_DB_URL_MAX) {
+		cfg_bad(ld, w, "longer than %d bytes", CFG_DB_URL_MAX);
+		return;
+	}
+	db_url_redact(s, shown, sizeof(shown));
+	if (strcmp(shown, s) != 0) {
+		cfg_bad(ld, w, "must not contain a password (%s); put it in "
+		    "\"password_file\"", shown);
+		return;
+	}
+	cfg_store_str(&cfg->db_url, cfg_sdup(ld, s));
+}
+
+/* Reads "database.password_file" (W, written as PATH): mode 0600, one line. */
+static void
+read_password(struct ld *ld, const struct where *w, const char *path,
+    struct rw_config *cfg)
+{
+	char q[CFG_QUOTE_MAX + 16], *full, *text = NULL;
+	struct stat st;
+	size_t len = 0, n;
+	int rc;
+
+	cfg_quote(q, sizeof(q), path);
+	full = cfg_resolve(ld, path);
+	if (full == NULL)
+		return;
+	rc = cfg_slurp(full, CFG_MAX_PASSWORD_FILE, &text, &len, &st);
+	if (rc == SLURP_ERRNO)
+		cfg_bad(ld, w, "cannot open %s: %s", q, strerror(errno));
+	else if (rc == SLURP_NOTREG)
+		cfg_bad(ld, w, "%s is not a regular file", q);
+	else if (rc == SLURP_TOOBIG)
+		cfg_bad(ld, w, "%s is too large (more than %d bytes)", q,
+		    CFG_MAX_PASSWORD_FILE);
+	if (rc != SLURP_OK)
+		goto out;
+	if (!rw_secret_mode_ok(&st)) {
+		cfg_bad(ld, w, "%s is accessible by group or others (mode %04o); "
+		    "chmod 600 it", q, (unsigned)(st.st_mode & 07777));
+		goto out;
+	}
+	n = len;
+	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+		n--;
+	if (n == 0 || memchr(text, '\0', n) != NULL ||
+	    memchr(text, '\n', n) != NULL) {
+		cfg_bad(ld, w, "%s must hold the password on one line", q);
+		goto out;
+	}
+	cfg->db_password = strndup(text, n);
+	if (cfg->db_password == NULL)
+		ld->nomem = 1;
+out:
+	if (text != NULL)
+		rw_freezero(text, len);
+	free(full);
+}
+
+void
+cfg_database_post(struct ld *ld, const struct where *root, json_t *doc,
+    struct rw_config *cfg)
+{
+	json_t *dbo = json_object_get(doc, "database");
+	json_t *pf = json_object_get(dbo, "password_file");
+	struct where dw, w;
+
+	if (!json_is_string(pf) || json_string_length(pf) == 0)
+		return;
+	cfg_where_key(&dw, root, "database");
+	cfg_where_key(&w, &dw, "password_file");
+	read_password(ld, &w, json_string_value(pf), cfg);
+}

@@ -786,11 +786,25 @@ evaluate(struct request *rq, struct decide_ctx *dx, struct verdict *v,
 		if (strcmp(v->reasons[i].check, "signatures") == 0)
 			metrics_signature_check(rq->srv->metrics,
 			    !v->reasons[i].failed);
-	if (rc == RW_OK && v->pin_now && q.tag != NULL)
-		rc = db_pin_set_if_absent(rq->srv->db, host, q.repo, q.tag,
-		    rq->digest, rq->identity, "first-pull", (int64_t)time(NULL),
-		    err) < 0 ? RW_EDB : RW_OK;
-	return rc;
+	if (rc != RW_OK || !v->pin_now || q.tag == NULL)
+		return rc;
+	rc = db_pin_set_if_absent(rq->srv->db, host, q.repo, q.tag,
+	    rq->digest, rq->identity, "first-pull", (int64_t)time(NULL), err);
+	if (rc < 0)
+		return rc;
+	if (rc == 1)
+		return RW_OK;
+	/*
+	 * Another request (here, or on another replica sharing the
+	 * database) pinned the tag first: judge this one against that pin.
+	 */
+	rc = db_pin_get(rq->srv->db, host, q.repo, q.tag, dx->pin,
+	    sizeof(dx->pin), err);
+	if (rc != RW_OK)
+		return rc == RW_ENOTFOUND ? rw_err_set(err, RW_EDB,
+		    "the first-pull pin of %s:%s vanished", q.repo, q.tag) : rc;
+	q.pinned_digest = dx->pin;
+	return policy_eval(rq->ph->p, &q, (int64_t)time(NULL), v, err);
 }
 
 static char *

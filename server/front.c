@@ -626,6 +626,9 @@ warn_static_changes(const struct rw_config *old, const struct rw_config *nw)
 		log_warnx("reload: \"tls\" changed; restart to apply");
 	if (!SAME_STR(old->state_dir, nw->state_dir))
 		log_warnx("reload: \"state_dir\" changed; restart to apply");
+	if (!SAME_STR(old->db_url, nw->db_url) ||
+	    !SAME_STR(old->db_password, nw->db_password))
+		log_warnx("reload: \"database\" changed; restart to apply");
 	if (!SAME_STR(old->htpasswd, nw->htpasswd))
 		log_warnx("reload: \"htpasswd\" changed; restart to apply");
 	if (!SAME_STR(old->admin_host, nw->admin_host) ||
@@ -817,6 +820,7 @@ reload_locked(struct server *srv, struct rw_buf *msg)
 	}
 	warn_static_changes(old->cfg, cfg);
 	rw_log_level = cfg->log_level;
+	auditq_set_retention(srv->auditq, cfg->audit_retention_days);
 	pthread_mutex_lock(&srv->cfg_mu);
 	srv->active = ch;
 	pthread_mutex_unlock(&srv->cfg_mu);
@@ -1124,16 +1128,18 @@ static int
 open_state(struct server *srv, const struct rw_config *cfg,
     struct rw_err *err)
 {
-	char path[1024];
+	char where[1200];
 
 	if (make_state_dir(cfg->state_dir, err) != RW_OK)
 		return err->code;
-	snprintf(path, sizeof(path), "%s/regwarden.db", cfg->state_dir);
-	if (db_open(path, &srv->db, err) != RW_OK)
+	if (config_open_db(cfg, 0, &srv->db, err) != RW_OK)
 		return err->code;
+	config_db_where(cfg, where, sizeof(where));
+	log_info("database: %s", where);
 	srv->auditq = auditq_new(srv->db, err);
 	if (srv->auditq == NULL)
 		return err->code;
+	auditq_set_retention(srv->auditq, cfg->audit_retention_days);
 	srv->metrics = metrics_new();
 	if (srv->metrics == NULL)
 		return rw_err_set(err, RW_ENOMEM, "out of memory");
@@ -1171,6 +1177,8 @@ open_state(struct server *srv, const struct rw_config *cfg,
 		scanner_set_observer(srv->scanner, scanner_ran, srv->metrics);
 		if (start_rescans(srv, cfg, err) != RW_OK)
 			return err->code;
+		if (scan_shared_attach(srv) != RW_OK)
+			return rw_err_set(err, RW_ENOMEM, "out of memory");
 	}
 	srv->ct = conntrack_new();
 	if (srv->ct == NULL)
@@ -1187,6 +1195,7 @@ close_state(struct server *srv)
 	admin_stop(srv->admin);
 	rescan_stop(srv->rescan);	/* before the scanner it feeds */
 	scanner_free(srv->scanner);
+	scan_shared_free(srv->scan_shared);
 	up_engine_free(srv->eng);
 	auth_htpasswd_free(srv->htpasswd);
 	auth_limiter_free(srv->logins);

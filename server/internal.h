@@ -93,6 +93,7 @@ struct server {
 	struct admin		*admin;
 	struct scanner		*scanner;	/* NULL: none configured */
 	struct rescan		*rescan;	/* NULL: no scheduled rescans */
+	struct scan_shared	*scan_shared;	/* its claims (scan_shared.c) */
 	struct auditq		*auditq;	/* audit rows, written in batches */
 	pthread_mutex_t		 reload_mu;	/* one reload at a time */
 	struct dcache		*dc;
@@ -434,5 +435,13 @@ void	 proxy_blob_upstream_answer(struct request *rq, long status,
 void	 proxy_blob_tee(struct request *rq, const char *buf, size_t n);
 /** RQ ended (COMPLETED: sent whole): commit or drop its copy, release. */
 void	 proxy_blob_done(struct request *rq, int completed);
+/*
+ * scan_shared.c: one scanner run per digest across every replica sharing
+ * SRV->db (claims in the database), hooked into SRV->scanner; free after
+ * the scanner.  RW_OK or RW_ENOMEM.
+ */
+struct scan_shared;
+int	 scan_shared_attach(struct server *srv);
+void	 scan_shared_free(struct scan_shared *c);
 
 #endif /* RW_SERVER_INTERNAL_H */

@@ -25,7 +25,8 @@
 
 extern char **environ;
 
-enum job_state { J_QUEUED = 0, J_RUNNING, J_OVER };
+/* J_REMOTE: another process holds the claim; polled, never run here. */
+enum job_state { J_QUEUED = 0, J_RUNNING, J_REMOTE, J_OVER };
 
 struct job {
 	struct job	*next;
@@ -35,7 +36,7 @@ struct job {
 	pid_t		 pid;
 	int		 out_fd, err_fd;
 	struct rw_buf	 out, err;
-	uint64_t	 started_ms, ended_ms;
+	uint64_t	 started_ms, ended_ms, poll_ms;
 	int		 ok;
 	int		 awaiting;	/* webhook: posted, the report to come */
 	char		 msg[256];
@@ -57,6 +58,7 @@ struct scanner {
 	scanner_observe_fn observe;	/* set before the first scan */
 	void		*observe_arg;
 	char		*webhook;	/* URL, instead of a command */
+	struct scanner_shared shared;	/* claim == NULL: this process only */
 };
 
 /* ------------------------------------------------------------- argv */
@@ -248,6 +250,9 @@ over(struct scanner *sc, struct job *j, int ok)
 	j->ok = ok;
 	j->state = J_OVER;
 	j->ended_ms = rw_now_ms();
+	/* The other replicas waiting on this claim learn the outcome. */
+	if (sc->shared.end != NULL)
+		sc->shared.end(sc->shared.arg, j->digest, ok, j->msg);
 	settle(j, ok ? SCAN_DONE : SCAN_FAILED);
 	if (sc->observe != NULL)
 		sc->observe(sc->observe_arg, ok, j->ended_ms - j->started_ms);
@@ -292,6 +297,18 @@ start(struct scanner *sc, struct job *j)
 	char *argv[MAX_ARGS];
 	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, rc;
 
+	if (sc->shared.claim != NULL) {
+		/* The lease outlives the run: a killed run still ends it. */
+		rc = sc->shared.claim(sc->shared.arg, j->digest,
+		    sc->timeout + 30, j->msg, sizeof(j->msg));
+		if (rc < 0)
+			goto fail;
+		if (rc == 0) {
+			j->state = J_REMOTE;
+			j->poll_ms = rw_now_ms() + SCANNER_POLL_MS;
+			return;
+		}
+	}
 	j->state = J_RUNNING;
 	j->started_ms = rw_now_ms();
 	sc->runs++;
@@ -397,6 +414,9 @@ finish(struct scanner *sc, struct job *j)
 		snprintf(j->msg, sizeof(j->msg), "the scanner's report was "
 		    "refused: %.200s", err.msg);
 	}
+	if (sc->shared.end != NULL)
+		sc->shared.end(sc->shared.arg, j->digest, rc == RW_OK &&
+		    j->msg[0] == '\0', j->msg);
 	pthread_mutex_lock(&sc->mu);
 	j->ok = rc == RW_OK && j->msg[0] == '\0';
 	j->state = J_OVER;
@@ -419,6 +439,31 @@ scanner_set_observer(struct scanner *sc, scanner_observe_fn fn, void *arg)
 
 /* ------------------------------------------------------------- loop */
 
+/* Look at the claim another process holds on J.  Locked. */
+static void
+poll_remote(struct scanner *sc, struct job *j, uint64_t now)
+{
+	int s;
+
+	if (now < j->poll_ms)
+		return;
+	j->poll_ms = now + SCANNER_POLL_MS;
+	s = sc->shared.poll(sc->shared.arg, j->digest, j->msg, sizeof(j->msg));
+	if (s == SCAN_PENDING)
+		return;
+	if (s < 0) {		/* gone without an outcome: claim it again */
+		j->msg[0] = '\0';
+		j->state = J_QUEUED;
+		return;
+	}
+	j->ok = s == SCAN_DONE;
+	if (j->ok)
+		j->msg[0] = '\0';
+	j->state = J_OVER;
+	j->ended_ms = now;
+	settle(j, j->ok ? SCAN_DONE : SCAN_FAILED);
+}
+
 /* Start queued jobs, kill overdue ones, drop old records.  Locked. */
 static void
 schedule(struct scanner *sc, uint64_t now)
@@ -426,8 +471,11 @@ schedule(struct scanner *sc, uint64_t now)
 	struct job *j, **pp;
 	int running = 0;
 
-	for (j = sc->jobs; j != NULL; j = j->next)
+	for (j = sc->jobs; j != NULL; j = j->next) {
 		running += j->state == J_RUNNING;
+		if (j->state == J_REMOTE)
+			poll_remote(sc, j, now);
+	}
 	for (j = sc->jobs; j != NULL && running < sc->max_running; j = j->next)
 		if (j->state == J_QUEUED) {
 			start(sc, j);
@@ -461,10 +509,13 @@ poll_timeout(struct scanner *sc, uint64_t now)
 	struct job *j;
 	uint64_t next = now + 1000;
 
-	for (j = sc->jobs; j != NULL; j = j->next)
+	for (j = sc->jobs; j != NULL; j = j->next) {
 		for (w = j->waiters; w != NULL; w = w->next)
 			if (w->deadline_ms < next)
 				next = w->deadline_ms;
+		if (j->state == J_REMOTE && j->poll_ms < next)
+			next = j->poll_ms;
+	}
 	return next > now ? (int)(next - now) : 0;
 }
 
@@ -703,6 +754,14 @@ scanner_forget(struct scanner *sc, struct scan_waiter *w)
 				break;
 			}
 	w->job = NULL;
+	pthread_mutex_unlock(&sc->mu);
+}
+
+void
+scanner_set_shared(struct scanner *sc, const struct scanner_shared *sh)
+{
+	pthread_mutex_lock(&sc->mu);
+	sc->shared = *sh;
 	pthread_mutex_unlock(&sc->mu);
 }
 

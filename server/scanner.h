@@ -92,6 +92,34 @@ int	 scanner_set_webhook(struct scanner *sc, const char *url,
 void	 scanner_report_in(struct scanner *sc, const char *const *digests,
 	    size_t n);
 
+/*
+ * One scan per digest across processes (replicas sharing a database).  The
+ * scanner claims a digest before running its command; when another process
+ * holds the claim, the job waits on that claim instead, polled every
+ * SCANNER_POLL_MS, and its waiters are settled by the other's outcome.
+ * The hooks run on the scanner's thread, with its lock held (they are short
+ * database calls).
+ */
+#define SCANNER_POLL_MS	200
+
+struct scanner_shared {
+	/* 1: run it here; 0: another process runs it; <0: error, MSG why */
+	int	(*claim)(void *arg, const char *digest, int lease_s,
+		    char *msg, size_t size);
+	/*
+	 * Another's claim: SCAN_PENDING while it runs, SCAN_DONE, SCAN_FAILED
+	 * (MSG why), or -1 when the claim is gone with no outcome (claim
+	 * again).
+	 */
+	int	(*poll)(void *arg, const char *digest, char *msg, size_t size);
+	/* This process's scan ended: OK, or MSG why not. */
+	void	(*end)(void *arg, const char *digest, int ok, const char *msg);
+	void	*arg;
+};
+
+/** Share single flight through SH (copied); call before the first wait. */
+void	 scanner_set_shared(struct scanner *sc, const struct scanner_shared *sh);
+
 /** W is going away: forget it (safe when not waiting). */
 void	 scanner_forget(struct scanner *sc, struct scan_waiter *w);
 

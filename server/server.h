@@ -8,9 +8,11 @@
  * gathering what a rule needs, denial.c answering refusals), upstream I/O
  * (upstream.c, auth.c), the caches (mcache.c, dcache.c), the admin listener
  * (admin.c), metrics (metrics.c, metrics_ops.c), the scanner runner
- * (scanner.c) and its scheduled rescans (rescan.c), the audit queue
- * (auditq.c), TLS, the server config and the start-up checks
- * (preflight.c).  May call scanreport/, policy/
+ * (scanner.c, with scan_shared.c claiming scans for replicas sharing a
+ * database) and its scheduled rescans (rescan.c), the audit queue
+ * (auditq.c, with retention), TLS, the server config (and store.c, opening
+ * the store it names) and the start-up checks (preflight.c).  May call
+ * scanreport/, policy/
  * (and policy/sig/), db/ and util/; never cli/.  cli/ calls this header,
  * config.h, facts.h, mcache.h, auth.h and, for decide_host() alone,
  * internal.h; the other headers here are the daemon's own.

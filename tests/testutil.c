@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include <libpq-fe.h>
 
 #include "tests/testutil.h"
 
@@ -64,4 +65,47 @@ tu_render_diags(const struct rw_diags *d, size_t from)
 		assert_int_equal(rw_buf_addf(&b, "%s\n",
 		    rw_err_str(&d->e[i], line, sizeof(line))), RW_OK);
 	return rw_buf_steal(&b, NULL);
+}
+
+const char *
+tu_pg_url(void)
+{
+	const char *u = getenv("RW_TEST_PG_URL");
+
+	return u != NULL && *u != '\0' ? u : NULL;
+}
+
+void
+tu_pg_exec(const char *sql)
+{
+	PGresult *res;
+	PGconn *c;
+
+	c = PQconnectdb(tu_pg_url());
+	if (PQstatus(c) != CONNECTION_OK)
+		fail_msg("test postgresql: %s", PQerrorMessage(c));
+	res = PQexec(c, sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    PQresultStatus(res) != PGRES_TUPLES_OK)
+		fail_msg("test postgresql: %s: %s", sql,
+		    PQresultErrorMessage(res));
+	PQclear(res);
+	PQfinish(c);
+}
+
+const char *
+tu_db_target(const char *path)
+{
+	if (tu_pg_url() == NULL)
+		return path;
+	tu_pg_exec("SET client_min_messages = warning; "
+	    "DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public");
+	return tu_pg_url();
+}
+
+void
+tu_skip_unless_sqlite(void)
+{
+	if (tu_pg_url() != NULL)
+		skip();
 }

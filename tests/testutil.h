@@ -37,4 +37,18 @@ struct json_t *tu_load_json(const char *path);
  */
 char	*tu_render_diags(const struct rw_diags *d, size_t from);
 
+/*
+ * The db tests run twice: against SQLite, and with RW_TEST_PG_URL set (by
+ * tests/db/pg_run.sh, which starts a PostgreSQL of its own) against that
+ * database.  tu_pg_url is that URL or NULL.  tu_db_target returns what a
+ * test should give db_open: with PostgreSQL, the URL of a database emptied
+ * first (every table dropped, as a fresh file would be); else PATH.  A
+ * test of something only one backend has calls tu_skip_unless_sqlite.
+ */
+const char *tu_pg_url(void);
+const char *tu_db_target(const char *path);
+void	 tu_skip_unless_sqlite(void);
+/* Run SQL on the test PostgreSQL (fails the test on error). */
+void	 tu_pg_exec(const char *sql);
+
 #endif

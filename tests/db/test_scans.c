@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "db/db.h"
+#include "tests/testutil.h"
 #include "util/util.h"
 
 #define NOW	1700000000
@@ -45,6 +46,8 @@ setup(void **state)
 	if (mkdtemp(f->dir) == NULL)
 		return -1;
 	snprintf(f->path, sizeof(f->path), "%s/regwarden.db", f->dir);
+	if (tu_pg_url() != NULL)
+		rw_strlcpy(f->path, tu_db_target(f->path), sizeof(f->path));
 	rw_err_clear(&err);
 	if (db_open(f->path, &f->db, &err) != RW_OK)
 		return -1;
@@ -140,7 +143,7 @@ static void
 test_schema(void **state)
 {
 	(void)state;
-	assert_int_equal(db_schema_version(), 3);
+	assert_int_equal(db_schema_version(), 4);
 }
 
 static void
@@ -377,17 +380,27 @@ test_put_atomic(void **state)
 	struct rw_err err;
 	sqlite3 *h;
 
-	assert_int_equal(sqlite3_open(f->path, &h), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(h, "CREATE TRIGGER boom BEFORE INSERT ON "
-	    "vulns WHEN NEW.vuln_id = 'BOOM' BEGIN SELECT RAISE(ABORT, "
-	    "'planted fault'); END", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(h);
+	if (tu_pg_url() != NULL) {
+		tu_pg_exec("CREATE FUNCTION boom() RETURNS trigger "
+		    "LANGUAGE plpgsql AS $$ BEGIN IF NEW.vuln_id = 'BOOM' "
+		    "THEN RAISE EXCEPTION 'planted fault'; END IF; "
+		    "RETURN NEW; END $$; CREATE TRIGGER boom BEFORE INSERT "
+		    "ON vulns FOR EACH ROW EXECUTE FUNCTION boom()");
+	} else {
+		assert_int_equal(sqlite3_open(f->path, &h), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(h, "CREATE TRIGGER boom BEFORE "
+		    "INSERT ON vulns WHEN NEW.vuln_id = 'BOOM' BEGIN SELECT "
+		    "RAISE(ABORT, 'planted fault'); END", NULL, NULL, NULL),
+		    SQLITE_OK);
+		sqlite3_close(h);
+	}
 	rw_err_clear(&err);
 	assert_int_equal(db_scans_revision(f->db, rev1, &err), RW_OK);
 	r.findings = boom;
 	r.nfindings = 2;
 	assert_int_equal(db_scan_put(f->db, &r, NOW, NULL, NULL, &err), RW_EDB);
-	assert_string_equal(err.msg, "sqlite3_step: planted fault");
+	assert_string_equal(err.msg, tu_pg_url() != NULL ?
+	    "pq_step: planted fault" : "sqlite3_step: planted fault");
 	assert_int_equal(latest_id(f, M1), 0);
 	assert_int_equal(db_scans_revision(f->db, rev2, &err), RW_OK);
 	assert_string_equal(rev1, rev2);
@@ -627,9 +640,10 @@ test_revision_shared(void **state)
 {
 	struct fixture *f = *state;
 	struct db_scan_report r = report_a();
-	char a[64], b[64], c[64];
+	char a[64], b[64], c[64], pin[RW_DIGEST_MAX] = "";
 	struct rw_err err;
 	struct db *other;
+	int i;
 
 	rw_err_clear(&err);
 	assert_int_equal(db_open(f->path, &other, &err), RW_OK);
@@ -639,11 +653,146 @@ test_revision_shared(void **state)
 	assert_int_equal(strlen(a), 14);	/* 12 hex digits, ".0" */
 	assert_string_equal(a + 12, ".0");
 	put(f, &r, NOW, 1);
-	assert_int_equal(db_scans_revision(other, c, &err), RW_OK);
+	/*
+	 * PostgreSQL: OTHER answers from memory until the notification of
+	 * the change arrives (milliseconds); bounded wait, 5 s at most.
+	 */
+	for (i = 0; i < 500; i++) {
+		assert_int_equal(db_scans_revision(other, c, &err), RW_OK);
+		if (strcmp(b, c) != 0)
+			break;
+		usleep(10 * 1000);
+	}
 	assert_string_not_equal(b, c);
+	/* Pins the same way: set through F->db, seen through OTHER. */
+	assert_int_equal(db_pin_get(other, "docker.io", "x", "1", pin,
+	    sizeof(pin), &err), RW_ENOTFOUND);
+	assert_int_equal(db_pin_set(f->db, "docker.io", "x", "1", M1, "dan",
+	    "cli", NOW, &err), RW_OK);
+	for (i = 0; i < 500; i++) {
+		if (db_pin_get(other, "docker.io", "x", "1", pin, sizeof(pin),
+		    &err) == RW_OK)
+			break;
+		usleep(10 * 1000);
+	}
+	assert_string_equal(pin, M1);
 	assert_int_equal(db_scans_revision(f->db, a, &err), RW_OK);
 	assert_string_equal(a, c);
 	db_close(other);
+}
+
+/*
+ * db migrate's copy: a SQLite store with a scan, an exception, a pin, an
+ * audit row and a manifest, copied into the fixture's store (PostgreSQL
+ * when the tests run against it); again, adding nothing; ids kept, and new
+ * ids past them.
+ */
+static void
+test_copy(void **state)
+{
+	struct fixture *f = *state;
+	struct db_scan_report r = report_a();
+	const struct db_ref ref = { DB_REF_LAYER, "sha256:l1" };
+	struct db_audit_row row = { .ts = NOW, .request_id = "rq1",
+	    .operation = "pull", .repo = "library/nginx", .verdict = "allow" };
+	char path[160], digest[RW_DIGEST_MAX], *body = NULL, mt[64];
+	int64_t sid, xid, xid2, read, added, n;
+	int version;
+	struct rw_err err;
+	struct db *src;
+	size_t i, len;
+
+	snprintf(path, sizeof(path), "%s/source.db", f->dir);
+	rw_err_clear(&err);
+	assert_int_equal(db_open(path, &src, &err), RW_OK);
+	assert_int_equal(db_scan_put(src, &r, NOW, &sid, NULL, &err), RW_OK);
+	assert_int_equal(db_exception_add(src, "CVE-2024-0001", NULL,
+	    "docker.io/**", NOW + 3600, "why", "dan", NOW, &xid, &err), RW_OK);
+	assert_int_equal(db_pin_set(src, "docker.io", "library/nginx", "1.25",
+	    M1, "dan", "cli", NOW, &err), RW_OK);
+	assert_int_equal(db_audit_add(src, &row, &err), RW_OK);
+	assert_int_equal(db_manifest_put(src, "hub", "library/nginx", M1,
+	    "application/json", "{\0}", 3, &ref, 1, NOW, &err), RW_OK);
+	for (i = 0; db_table_name(i) != NULL; i++) {
+		assert_int_equal(db_copy_table(src, f->db, db_table_name(i),
+		    &read, &added, &err), RW_OK);
+		assert_int_equal(read, added);
+		assert_int_equal(db_count(f->db, db_table_name(i), &n, &err),
+		    RW_OK);
+		assert_int_equal(n, read);
+	}
+	assert_int_equal(db_count(f->db, "vulns", &n, &err), RW_OK);
+	assert_int_equal(n, 4);
+	/* Idempotent: every row is there already. */
+	for (i = 0; db_table_name(i) != NULL; i++) {
+		assert_int_equal(db_copy_table(src, f->db, db_table_name(i),
+		    &read, &added, &err), RW_OK);
+		assert_int_equal(added, 0);
+	}
+	assert_int_equal(latest_id(f, M1), sid);
+	assert_int_equal(db_pin_get(f->db, "docker.io", "library/nginx",
+	    "1.25", digest, sizeof(digest), &err), RW_OK);
+	assert_string_equal(digest, M1);
+	assert_int_equal(db_manifest_get(f->db, "hub", "library/nginx", M1,
+	    &body, &len, mt, sizeof(mt), &err), RW_OK);
+	assert_int_equal(len, 3);
+	assert_memory_equal(body, "{\0}", 3);
+	free(body);
+	assert_int_equal(db_exception_add(f->db, "CVE-2024-0002", NULL,
+	    "docker.io/**", NOW + 3600, "why", "dan", NOW, &xid2, &err),
+	    RW_OK);
+	assert_true(xid2 > xid);
+	assert_int_equal(db_copy_table(src, f->db, "nope", &read, &added,
+	    &err), RW_EINVAL);
+	assert_string_equal(err.msg, "unknown table \"nope\"");
+	assert_int_equal(db_version(f->db, &version, &err), RW_OK);
+	assert_int_equal(version, db_schema_version());
+	db_close(src);
+	unlink(path);
+}
+
+/* One scanner run per digest: the claim, its lease, its outcome. */
+static void
+test_scan_claims(void **state)
+{
+	struct fixture *f = *state;
+	struct rw_err err;
+	char msg[64];
+	int st;
+
+	rw_err_clear(&err);
+	assert_int_equal(db_scan_claim(f->db, M1, "a", NOW, 60, &err), 1);
+	assert_int_equal(db_scan_claim(f->db, M1, "b", NOW + 59, 60, &err), 0);
+	assert_int_equal(db_scan_claim(f->db, M1, "a", NOW, 60, &err), 0);
+	assert_int_equal(db_scan_claim(f->db, M2, "b", NOW, 60, &err), 1);
+	assert_int_equal(db_scan_claim_get(f->db, M1, NOW, &st, msg,
+	    sizeof(msg), &err), RW_OK);
+	assert_int_equal(st, DB_CLAIM_RUNNING);
+	/* Only the owner ends it. */
+	assert_int_equal(db_scan_claim_end(f->db, M1, "b", DB_CLAIM_DONE, "",
+	    NOW, 30, &err), RW_OK);
+	assert_int_equal(db_scan_claim_get(f->db, M1, NOW, &st, msg,
+	    sizeof(msg), &err), RW_OK);
+	assert_int_equal(st, DB_CLAIM_RUNNING);
+	assert_int_equal(db_scan_claim_end(f->db, M1, "a", DB_CLAIM_FAILED,
+	    "the scanner exited with status 1", NOW + 5, 30, &err), RW_OK);
+	assert_int_equal(db_scan_claim_get(f->db, M1, NOW + 34, &st, msg,
+	    sizeof(msg), &err), RW_OK);
+	assert_int_equal(st, DB_CLAIM_FAILED);
+	assert_string_equal(msg, "the scanner exited with status 1");
+	/* Kept until NOW + 5 + 30, then anyone may claim it again. */
+	assert_int_equal(db_scan_claim(f->db, M1, "b", NOW + 34, 60, &err), 0);
+	assert_int_equal(db_scan_claim_get(f->db, M1, NOW + 35, &st, msg,
+	    sizeof(msg), &err), RW_OK);
+	assert_int_equal(st, DB_CLAIM_NONE);
+	assert_int_equal(db_scan_claim(f->db, M1, "b", NOW + 35, 60, &err), 1);
+	assert_int_equal(db_scan_claim_get(f->db, M1, NOW + 35, &st, msg,
+	    sizeof(msg), &err), RW_OK);
+	assert_int_equal(st, DB_CLAIM_RUNNING);
+	assert_string_equal(msg, "");
+	assert_int_equal(db_scan_claim(f->db, M1, NULL, NOW, 60, &err),
+	    RW_EINVAL);
+	assert_string_equal(err.msg, "db_scan_claim: missing argument");
 }
 
 int
@@ -663,6 +812,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_exceptions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revision_shared, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_scan_claims, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_copy, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

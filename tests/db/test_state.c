@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "db/db.h"
+#include "tests/testutil.h"
 #include "db/internal.h"	/* db_glob_match, a unit of its own */
 #include "util/util.h"
 
@@ -25,7 +26,7 @@ setup(void **state)
 	struct db *db = NULL;
 
 	rw_err_clear(&err);
-	if (db_open(":memory:", &db, &err) != RW_OK)
+	if (db_open(tu_db_target(":memory:"), &db, &err) != RW_OK)
 		return -1;
 	*state = db;
 	return 0;
@@ -67,7 +68,7 @@ static void
 test_schema_version(void **state)
 {
 	(void)state;
-	assert_int_equal(db_schema_version(), 3);
+	assert_int_equal(db_schema_version(), 4);
 }
 
 static void
@@ -551,6 +552,26 @@ test_audit_filters(void **state)
 	assert_string_equal(s.text, "100:library/nginx 200:team/app");
 }
 
+/* Retention's verb: the oldest rows before the bound, LIMIT at a time. */
+static void
+test_audit_prune(void **state)
+{
+	struct db *db = *state;
+	struct db_audit_filter f;
+	struct rw_err err;
+	struct seen s;
+	int i;
+
+	for (i = 0; i < 7; i++)
+		add_audit(db, 100 + i, "h", "r", "allow");
+	rw_err_clear(&err);
+	assert_int_equal(db_audit_prune(db, 105, 3, &err), 3);
+	assert_int_equal(db_audit_prune(db, 105, 3, &err), 2);
+	assert_int_equal(db_audit_prune(db, 105, 3, &err), 0);
+	memset(&f, 0, sizeof(f));
+	assert_string_equal(query(db, &f, &s), "105:r 106:r");
+}
+
 static void
 test_audit_limit_pages(void **state)
 {
@@ -768,6 +789,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_audit_fields, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_audit_filters, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_audit_prune, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_audit_limit_pages, setup,
 		    teardown),

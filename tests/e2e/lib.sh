@@ -319,8 +319,10 @@ default_upstreams() {
 # (127.0.0.1:port), RW_URL (https://...), RW_PID, RW_LOG, RW_CERT (the
 # self-signed certificate regwarden writes into its state dir), RW_CONF.
 # With E2E_DIRECT=1 it starts nothing and points RW_* at the registry.
+# RW_INSTANCE (default "rw") names the directory, for a second regwarden.
 start_regwarden() {
-	local ups=${1:-$(default_upstreams)} extra=${2:-"{}"} dir=$E2E_TMP/rw
+	local ups=${1:-$(default_upstreams)} extra=${2:-"{}"}
+	local dir=$E2E_TMP/${RW_INSTANCE:-rw}
 	if [ "$E2E_DIRECT" = 1 ]; then
 		RW_PORT=$REG_PORT RW_HOST=$REG_HOST RW_URL=$REG_URL
 		RW_PID="" RW_LOG=$REG_LOG RW_CERT="" RW_CONF=""

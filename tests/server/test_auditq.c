@@ -202,6 +202,55 @@ test_batches_and_flush(void **state)
 	db_close(db);
 }
 
+static uint64_t prune_want;
+
+static int
+pruned_enough(struct auditq *q)
+{
+	return auditq_pruned(q) >= prune_want;
+}
+
+/*
+ * Retention: rows older than the days kept go, in batches of
+ * AUDITQ_PRUNE_BATCH (three here, the last short), the others stay.
+ */
+static void
+test_retention(void **state)
+{
+	int64_t now = (int64_t)time(NULL), old = now - 3 * 86400;
+	struct auditq *q;
+	struct tally t;
+	struct rw_err err;
+	struct db *db;
+	int i;
+
+	(void)state;
+	rw_err_clear(&err);
+	assert_int_equal(db_open(":memory:", &db, &err), RW_OK);
+	q = auditq_new(db, &err);
+	assert_non_null(q);
+	for (i = 0; i < 1200; i++)
+		assert_int_equal(add(q, old + i, &err), RW_OK);
+	for (i = 0; i < 10; i++)
+		assert_int_equal(add(q, now - 86400 + 60 + i, &err), RW_OK);
+	assert_int_equal(auditq_flush(q, &err), RW_OK);
+	assert_int_equal(rows(db, &t), 1210);
+	auditq_set_retention(q, 1);
+	prune_want = 1200;
+	assert_true(wait_for(pruned_enough, q));
+	assert_int_equal(auditq_pruned(q), 1200);
+	assert_int_equal(rows(db, &t), 10);
+	assert_true(t.ordered);
+	auditq_free(q);
+	/* The verb alone: at most LIMIT, the oldest first. */
+	assert_int_equal(db_audit_prune(db, now, 4, &err), 4);
+	assert_int_equal(rows(db, &t), 6);
+	assert_int_equal(db_audit_prune(db, now - 86400, 4, &err), 0);
+	assert_int_equal(db_audit_prune(db, now, 0, &err), RW_EINVAL);
+	assert_string_equal(err.msg, "db_audit_prune: limit 0 out of range");
+	db_close(db);
+}
+
 static void
 test_bad_row_is_refused(void **state)
 {
@@ -388,6 +437,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_batches_and_flush),
 		cmocka_unit_test(test_bad_row_is_refused),
+		cmocka_unit_test(test_retention),
 		cmocka_unit_test_setup_teardown(
 		    test_full_disk_refuses_then_recovers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bound, setup, teardown),

@@ -610,6 +610,67 @@ test_tls_names(void **state)
 	config_free(cfg);
 }
 
+/* A config whose database object is DATABASE (JSON text). */
+static void
+write_db_config(const char *database)
+{
+	char text[768];
+
+	snprintf(text, sizeof(text),
+	    "{\n"
+	    "  \"state_dir\": \"/var/lib/regwarden\",\n"
+	    "  \"upstreams\": [ { \"name\": \"hub\", \"url\": "
+	    "\"https://r.example\" } ],\n"
+	    "  \"database\": %s, \"audit\": { \"retention_days\": 30 }\n"
+	    "}\n", database);
+	write_file("config.json", text, 0644);
+}
+
+static void
+test_database(void **state)
+{
+	struct rw_config *cfg;
+	char where[256];
+
+	(void)state;
+	write_db_config("{ \"url\": \"postgresql://rw@db.example:5432/rw\", "
+	    "\"password_file\": \"pgpass\" }");
+	write_file("pgpass", "s3cret pass\n", 0600);
+	cfg = load_ok("config.json");
+	assert_string_equal(cfg->db_url, "postgresql://rw@db.example:5432/rw");
+	assert_string_equal(cfg->db_password, "s3cret pass");
+	assert_int_equal(cfg->audit_retention_days, 30);
+	config_db_where(cfg, where, sizeof(where));
+	assert_string_equal(where,
+	    "postgresql postgresql://rw@db.example:5432/rw");
+	config_free(cfg);
+
+	write_file("pgpass", "s3cret\n", 0640);
+	expect_errors("config.json", RW_ECONFIG,
+	    "config.json:4:79: \"database.password_file\": \"pgpass\" is "
+	    "accessible by group or others (mode 0640); chmod 600 it\n");
+	unlink("pgpass");
+
+	/* The URL is logged: a password in it is refused, never echoed. */
+	write_db_config("{ \"url\": \"postgresql://rw:hunter2@db/rw\" }");
+	expect_errors("config.json", RW_ECONFIG,
+	    "config.json:4:24: \"database.url\": must not contain a password "
+	    "(postgresql://rw:***@db/rw); put it in \"password_file\"\n");
+	write_db_config("{ \"url\": \"mysql://db/rw\" }");
+	expect_errors("config.json", RW_ECONFIG,
+	    "config.json:4:24: \"database.url\": expected a postgresql:// "
+	    "URL\n");
+
+	/* Without "database": SQLite in state_dir, as before. */
+	write_admin_config("{ \"listen\": \"\" }");
+	cfg = load_ok("config.json");
+	assert_null(cfg->db_url);
+	assert_int_equal(cfg->audit_retention_days, 0);
+	config_db_where(cfg, where, sizeof(where));
+	assert_string_equal(where, "sqlite /var/lib/regwarden/regwarden.db");
+	config_free(cfg);
+}
+
 static void
 test_admin_listen(void **state)
 {
@@ -724,7 +785,7 @@ test_many_errors(void **state)
 	assert_string_equal(d.e[1].msg,
 	    "unknown key \"k0\" (expected one of: listen, tls, state_dir, log, "
 	    "threads, catalog, htpasswd, limits, timeouts, upstreams, policy, "
-	    "plain_proxy, blob_gate, verify_blobs, decision_cache, cache, scanner, admin)");
+	    "plain_proxy, blob_gate, verify_blobs, decision_cache, cache, scanner, admin, database, audit)");
 	assert_string_equal(d.e[1].pos.file, "many.json");
 	assert_int_equal(d.e[1].pos.line, 2);
 	assert_int_equal(d.e[1].pos.col, 1);
@@ -798,6 +859,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_metrics_token, tmp_setup,
 		    tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_tls_names, tmp_setup,
+		    tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_database, tmp_setup,
 		    tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_file_errors, tmp_setup,
 		    tmp_teardown),

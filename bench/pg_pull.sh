@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# pg_pull.sh - decisions with the state in PostgreSQL against SQLite, side by
+# side in one run (issue #12): cached verdicts, cold decisions and audit
+# writes.
+# SPDX-License-Identifier: Apache-2.0
+#
+# Starts a docker-registry and a PostgreSQL 15 (tests/pglib.sh: initdb in a
+# temp dir as the postgres user, loopback port, stopped at the end) and two
+# regwardens with the same policy, one on SQLite in its state_dir and one on
+# PostgreSQL.  The rule of bench/scanned checks scan verdicts (a clean report
+# is imported into each store), so even a cached verdict reads the scans
+# revision from the store; bench/cold-N are under "pins": {"enforce": false}
+# (a pin lookup, then the decision, manifest and audit rows written).
+#  - cached: wrk GETs bench/scanned by digest for DURATION s (-c CONNS);
+#  - cold: COLD images, each pulled once by tag through each regwarden
+#    (curl time_total; median and the PostgreSQL-SQLite difference);
+#  - audit: rows in the audit table written during the cached run, per s.
+# req/s counts the answers that served the image; answers refused because
+# the audit writer fell 8,192 rows behind (audit or refuse) are reported.
+# Target: cached >= 0.9x SQLite; a cold decision adds <= 2 ms.
+#
+# Usage: bash bench/pg_pull.sh [--duration S] [--conns N] [--cold N]
+# Environment: RW_BIN (default build/regwarden, a build without sanitizers).
+set -Eeuo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bin=${RW_BIN:-$here/build/regwarden}
+. "$here/scripts/lib.sh"
+. "$here/tests/pglib.sh"
+RW_PROG=pg_pull.sh
+py=$RW_PY
+duration=10
+conns=32
+cold=15
+while [ $# -gt 0 ]; do
+	case $1 in
+	--duration) duration=$2; shift 2 ;;
+	--conns) conns=$2; shift 2 ;;
+	--cold) cold=$2; shift 2 ;;
+	*) echo "usage: $0 [--duration S] [--conns N] [--cold N]" >&2; exit 2 ;;
+	esac
+done
+for t in docker-registry skopeo wrk curl psql "$bin"; do
+	command -v "$t" >/dev/null || { echo "pg_pull.sh: $t is missing" >&2; exit 1; }
+done
+
+tmp=$(mktemp -d /tmp/rwbench-pgpull.XXXXXX)
+cleanup() { rw_stop_all; pg_kill; rm -rf "$tmp"; }
+trap cleanup EXIT
+say() { rw_say "$@" >&2; }
+say "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+pg_start "$tmp" >/dev/null
+pg_psql "CREATE DATABASE bench"
+db_url="postgresql://regwarden@127.0.0.1:$PG_PORT/bench"
+
+reg_port=$(rw_free_port)
+rw_start_registry "$tmp/registry" "$reg_port"
+accept='application/vnd.oci.image.manifest.v1+json'
+"$py" "$here/tests/e2e/mkimage.py" --out "$tmp/img" --tag 1.0 --layer-size 16k \
+	--user 1000 >/dev/null
+skopeo copy --quiet --dest-tls-verify=false "oci:$tmp/img:1.0" \
+	"docker://127.0.0.1:$reg_port/bench/scanned:1.0" >/dev/null
+for i in $(seq "$cold"); do
+	skopeo copy --quiet --dest-tls-verify=false "oci:$tmp/img:1.0" \
+		"docker://127.0.0.1:$reg_port/bench/cold-$i:1.0" >/dev/null
+done
+manifest=$(curl -s -H "Accept: $accept" "http://127.0.0.1:$reg_port/v2/bench/scanned/manifests/1.0")
+digest=sha256:$(printf '%s' "$manifest" | sha256sum | cut -d' ' -f1)
+config=$(printf '%s' "$manifest" | "$py" -c 'import json,sys; print(json.load(sys.stdin)["config"]["digest"])')
+
+cat >"$tmp/policy.json" <<'EOF'
+{ "version": 1, "default": "deny",
+  "rules": [
+    { "name": "scanned", "match": "docker.io/bench/scanned",
+      "scan": { "max_severity": "high", "unscanned": "deny" } },
+    { "name": "cold", "match": "docker.io/bench/*", "pins": { "enforce": false } } ] }
+EOF
+start_rw() { rw_start_proxy "$bin" "$tmp/$1" "$reg_port" "$2" "URL_$1"; }
+start_rw sqlite "{\"policy\": \"$tmp/policy.json\"}"
+start_rw pg "{\"policy\": \"$tmp/policy.json\", \"database\": {\"url\": \"$db_url\"}}"
+"$py" "$here/tests/e2e/mkreport.py" --repo docker.io/bench/scanned \
+	--manifest "$digest" --config "$config" --out "$tmp/report.json"
+for t in sqlite pg; do
+	"$bin" scans -c "$tmp/$t/config.json" import "$tmp/report.json" >/dev/null
+done
+
+# audit_rows NAME: rows in NAME's audit table.
+audit_rows() {
+	if [ "$1" = pg ]; then
+		psql -X -q -A -t "$db_url" -c "SELECT count(*) FROM audit"
+	else
+		"$bin" audit -c "$tmp/sqlite/config.json" --json | wc -l
+	fi
+}
+
+cat >"$tmp/accept.lua" <<EOF
+wrk.headers["Accept"] = "$accept"
+EOF
+cached() {	# NAME: prints "req/s p50 p99 audit_rows_per_s"
+	local url="${!1}/v2/bench/scanned/manifests/$digest" code out before after
+	code=$(curl -sk -o /dev/null -w '%{http_code}' -H "Accept: $accept" "$url")
+	[ "$code" = 200 ] || { say "$1: warm-up pull answered $code"; exit 1; }
+	before=$(audit_rows "${1#URL_}")
+	out=$(timeout $((duration + 30)) wrk -t2 -c"$conns" -d"${duration}s" --latency \
+		-s "$tmp/accept.lua" "$url")
+	# A 503 here is audit-or-refuse at work: the audit writer fell
+	# AUDITQ_MAX rows behind and new decisions fail closed.  Counted and
+	# shown; req/s below counts only the answers that served the image.
+	non2xx=$(awk '/Non-2xx/ {print $5}' <<<"$out")
+	non2xx=${non2xx:-0}
+	[ "$non2xx" = 0 ] || say "$1: $non2xx answers were not 200: $(grep -o \
+		'could not record[^;]*' "$tmp/${1#URL_}/log" | sort | uniq -c | head -1)"
+	sleep 1		# the audit writer's last batch
+	after=$(audit_rows "${1#URL_}")
+	total=$(awk '/requests in/ {print $1}' <<<"$out")
+	printf '%s %s %s %s\n' "$("$py" -c "print('%.2f' % (($total - $non2xx) / $duration))")" \
+		"$(awk '$1 == "50%" {print $2}' <<<"$out")" \
+		"$(awk '$1 == "99%" {print $2}' <<<"$out")" \
+		"$("$py" -c "print('%.0f' % (($after - $before) / $duration))")"
+}
+cold_median() {	# NAME: median seconds of one cold pull by tag
+	local i t
+	for i in $(seq "$cold"); do
+		t=$(curl -sk -o /dev/null -w '%{http_code} %{time_total}' \
+			-H "Accept: $accept" "${!1}/v2/bench/cold-$i/manifests/1.0")
+		[ "${t% *}" = 200 ] || { say "$1: cold pull $i answered ${t% *}"; exit 1; }
+		echo "${t#* }"
+	done | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'
+}
+
+say "cold: $cold images, each pulled once by tag, SQLite then PostgreSQL"
+c_sqlite=$(cold_median URL_sqlite)
+c_pg=$(cold_median URL_pg)
+say "wrk -c$conns -d${duration}s, manifest by digest, scan rule, verdict cached"
+read -r s_rps s_50 s_99 s_audit < <(cached URL_sqlite)
+read -r p_rps p_50 p_99 p_audit < <(cached URL_pg)
+ratio=$("$py" -c "print('%.2f' % ($p_rps / $s_rps))")
+added=$("$py" -c "print('%.2f' % (($c_pg - $c_sqlite) * 1000))")
+printf '%-44s %12s %12s %10s\n' "" "SQLite" "PostgreSQL" "PG/SQLite"
+printf '%-44s %12s %12s %10s\n' "cached verdict by digest, req/s" "$s_rps" "$p_rps" "$ratio"
+printf '%-44s %12s %12s\n' "cached verdict, p50 / p99" "$s_50/$s_99" "$p_50/$p_99"
+printf '%-44s %12s %12s %10s\n' "cold decision by tag, median s" "$c_sqlite" "$c_pg" "+${added} ms"
+printf '%-44s %12s %12s\n' "audit rows written per s (cached run)" "$s_audit" "$p_audit"
+mark() { "$py" -c "print('PASS' if $1 else 'MISS')"; }
+printf 'cached >= 0.9x SQLite: %s; cold adds <= 2 ms: %s\n' \
+	"$(mark "$ratio >= 0.9")" "$(mark "$added <= 2")"
+printf 'BENCH pg_pull sqlite_rps=%s pg_rps=%s ratio=%s cold_sqlite=%s cold_pg=%s\n' \
+	"$s_rps" "$p_rps" "$ratio" "$c_sqlite" "$c_pg"
