@@ -14,14 +14,18 @@ db_scan_claim(struct db *db, const char *digest, const char *owner,
     int64_t now, int64_t lease, struct rw_err *err)
 {
 	/*
-	 * One statement, atomic on both engines: a new row, or an expired
-	 * claim taken over; a live claim leaves no row to return.
+	 * One statement, atomic on both engines: a new row, an expired claim
+	 * taken over, or a finished one (state 1: its report is in) claimed
+	 * again, since only a rescan asks for a digest already scanned; a
+	 * running claim, or a failed one within its lease (a failing scanner
+	 * is not rerun), leaves no row to return.
 	 */
 	static const char sql[] = "INSERT INTO scan_claims(digest, owner, "
 	    "state, msg, expires) VALUES(?1, ?2, 0, '', ?3) "
 	    "ON CONFLICT(digest) DO UPDATE SET owner = excluded.owner, "
 	    "state = 0, msg = '', expires = excluded.expires "
-	    "WHERE scan_claims.expires <= ?4 RETURNING state";
+	    "WHERE scan_claims.expires <= ?4 OR scan_claims.state = 1 "
+	    "RETURNING state";
 	struct db_st *st;
 	int rc;
 

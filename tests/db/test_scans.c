@@ -790,6 +790,12 @@ test_scan_claims(void **state)
 	    sizeof(msg), &err), RW_OK);
 	assert_int_equal(st, DB_CLAIM_RUNNING);
 	assert_string_equal(msg, "");
+	/* A finished scan (its report is in) is claimed again at once: only
+	 * a rescan asks for it, and it must run, not reuse the old outcome. */
+	assert_int_equal(db_scan_claim_end(f->db, M2, "b", DB_CLAIM_DONE, "",
+	    NOW + 1, 30, &err), RW_OK);
+	assert_int_equal(db_scan_claim(f->db, M2, "a", NOW + 2, 60, &err), 1);
+	assert_int_equal(db_scan_claim(f->db, M2, "b", NOW + 3, 60, &err), 0);
 	assert_int_equal(db_scan_claim(f->db, M1, NULL, NOW, 60, &err),
 	    RW_EINVAL);
 	assert_string_equal(err.msg, "db_scan_claim: missing argument");
