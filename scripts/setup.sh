@@ -20,7 +20,7 @@ RW_PROG=setup.sh
 trap 'rw_die "failed at line $LINENO: $BASH_COMMAND"' ERR
 
 PKG_BUILD=(cmake gcc make pkg-config libmicrohttpd-dev libgnutls28-dev libcurl4-openssl-dev libpq-dev
-	libssl-dev libjansson-dev libsqlite3-dev libcmocka-dev)
+	libssl-dev libjansson-dev libsqlite3-dev libcmocka-dev libarchive-dev)
 PKG_TEST=(docker-registry postgresql skopeo podman containerd runc curl
 	python3-cryptography python3-nacl apache2-utils ca-certificates openssl
 	iproute2 procps python3-grpcio python3-grpc-tools buildah apparmor strace systemd

@@ -26,9 +26,10 @@ declare -A allow=(
 	[policy]="policy policy/sig util"
 	[db]="db util"
 	[cache]="cache util"
+	[content]="content util"
 	[scanreport]="scanreport db util"
-	[server]="server cache scanreport policy policy/sig db util"
-	[cli]="cli server cache scanreport policy policy/sig db util"
+	[server]="server cache scanreport policy policy/sig content db util"
+	[cli]="cli server cache scanreport policy policy/sig content db util"
 )
 
 # module_of PATH: the longest module folder PATH lies in, or "".
