@@ -705,4 +705,30 @@ int	 db_exceptions_for(struct db *db, struct db_exception **out, size_t *n,
 /** Free what db_exceptions_for returned; NULL does nothing. */
 void	 db_exceptions_free(struct db_exception *rows, size_t n);
 
+/* ------------------------------------------------------- layer indexes */
+
+/**
+ * Keep what layer DIGEST holds (layer.c): either BODY (LEN bytes, content/'s
+ * encoding in FORMAT, NENTRIES entries and NFINDINGS secret findings) or,
+ * BODY NULL, REFUSAL, why it could not be inspected.  A layer is immutable
+ * under its digest, so a later put replaces the row only to turn a refusal
+ * into an index (a limit raised).  NOW becomes indexed_at.  Returns RW_OK,
+ * RW_EINVAL (both or neither of BODY and REFUSAL), RW_EDB, RW_EBUSY or
+ * RW_ENOMEM.
+ */
+int	 db_layer_index_put(struct db *db, const char *digest, int format,
+	    const void *body, size_t len, const char *refusal,
+	    int64_t nentries, int64_t nfindings, int64_t now,
+	    struct rw_err *err);
+
+/**
+ * What is kept of layer DIGEST in FORMAT.  On RW_OK exactly one of *BODY
+ * (malloc'ed, *LEN bytes; the caller frees) and *REFUSAL (malloc'ed text)
+ * is set, the other NULL.  Returns RW_ENOTFOUND, ERR untouched, when no
+ * row exists in that format (an index in an older format is computed
+ * again); RW_EDB, RW_EBUSY or RW_ENOMEM.
+ */
+int	 db_layer_index_get(struct db *db, const char *digest, int format,
+	    void **body, size_t *len, char **refusal, struct rw_err *err);
+
 #endif /* RW_DB_H */

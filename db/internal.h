@@ -69,6 +69,8 @@ enum db_stmt_slot {
 	DB_ST_CLAIM_GET,
 	DB_ST_VERSION,
 	DB_ST_MAINT,		/* copy.c: one statement at a time */
+	DB_ST_LAYER_PUT,
+	DB_ST_LAYER_GET,
 	DB_ST_COUNT
 };
 

@@ -169,6 +169,24 @@ static const char *const migrations[] = {
 	"  state INTEGER NOT NULL CHECK(state IN (0, 1, 2)),"
 	"  msg TEXT NOT NULL,"
 	"  expires INTEGER NOT NULL);",
+	/*
+	 * 5: what each layer blob holds, computed once and kept: a layer is
+	 * immutable under its digest, so the index is content-addressed and
+	 * shared by every repository and image that carries the layer.  body
+	 * is content/'s encoding (versioned by format); a layer that could
+	 * not be inspected keeps its refusal instead, so that the same
+	 * hostile blob is not fetched and unpacked on every pull.
+	 */
+	"CREATE TABLE layer_index("
+	"  digest TEXT PRIMARY KEY,"
+	"  format INTEGER NOT NULL,"
+	"  body BLOB,"
+	"  refusal TEXT,"
+	"  nentries INTEGER NOT NULL,"
+	"  nfindings INTEGER NOT NULL,"
+	"  indexed_at INTEGER NOT NULL,"
+	"  CHECK((body IS NULL) <> (refusal IS NULL))"
+	") WITHOUT ROWID;",
 };
 
 #define NMIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))

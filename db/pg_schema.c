@@ -183,11 +183,21 @@ static const char *const migrations[] = {
 	"  state BIGINT NOT NULL CHECK(state IN (0, 1, 2)),"
 	"  msg TEXT NOT NULL,"
 	"  expires BIGINT NOT NULL);",
+	/* 5: layer indexes by digest, or refusals (migrate.c). */
+	"CREATE TABLE layer_index("
+	"  digest TEXT PRIMARY KEY,"
+	"  format BIGINT NOT NULL,"
+	"  body BYTEA,"
+	"  refusal TEXT,"
+	"  nentries BIGINT NOT NULL,"
+	"  nfindings BIGINT NOT NULL,"
+	"  indexed_at BIGINT NOT NULL,"
+	"  CHECK((body IS NULL) <> (refusal IS NULL)));",
 };
 
 #define NMIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
-_Static_assert(NMIGRATIONS == 4, "in step with migrate.c's migrations");
+_Static_assert(NMIGRATIONS == 5, "in step with migrate.c's migrations");
 
 int
 db_pg_version(struct db *db, int *out, struct rw_err *err)
