@@ -201,24 +201,6 @@ void	 content_fs_free(struct content_fs *fs);
 const struct content_file	*content_fs_get(const struct content_fs *fs,
 	    const char *path);
 
-/*
- * The kinds of executables the content rules look for: a regular file,
- * symbolic or hard link named one of the kind's names, in a directory of
- * the standard PATH (/bin, /sbin, /usr/bin, /usr/sbin, /usr/local/bin,
- * /usr/local/sbin).
- */
-enum content_kind {
-	CONTENT_KIND_SHELL = 0,		/* sh bash dash ash zsh busybox */
-	CONTENT_KIND_PKG_MANAGER,	/* apt apt-get dpkg apk yum dnf ... */
-	CONTENT_KIND_COMPILER		/* gcc cc c++ g++ clang tcc go ... */
-};
-
-/** Whether BASENAME is one of KIND's names (1) or not (0). */
-int	 content_kind_name(int kind, const char *basename);
-
-/** Whether PATH lies in a directory of the standard PATH. */
-int	 content_in_bin_dir(const char *path);
-
 /* ----------------------------------------------------------- the codec */
 
 /*

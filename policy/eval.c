@@ -111,6 +111,8 @@ needs_of(const struct policy_rule *r, int op, int has_tag)
 		needs |= POLICY_NEED_SIGS;
 	if (r->natts > 0)
 		needs |= POLICY_NEED_ATTS;
+	if (r->has_content)
+		needs |= POLICY_NEED_CONTENT;
 	return needs;
 }
 
@@ -464,6 +466,8 @@ missing_fact(const struct policy_ev *e, char *buf, size_t size)
 	if (r->natts > 0 && (!q->atts_gathered ||
 	    (q->natts > 0 && q->atts == NULL)))
 		return "the attestations of the image";
+	if (r->has_content && q->content == NULL)
+		return "the content of the image's layers";
 	return NULL;
 }
 
@@ -656,6 +660,7 @@ run_checks(struct policy_ev *e)
 	policy_check_image(e);
 	policy_check_sigs(e);
 	policy_check_atts(e);
+	policy_check_content(e);
 	/* Last: holding for a scan depends on whether anything else failed. */
 	policy_check_scan(e);
 }

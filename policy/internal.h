@@ -162,6 +162,17 @@ struct policy_rule {
 	size_t		 natts;
 	int		 has_atts;
 
+	int		 has_content;	/* a "content" section */
+	int		 c_secrets;	/* no_secrets */
+	int		 c_shell;	/* no_shell */
+	int		 c_pkgmgr;	/* no_package_manager */
+	int		 c_compilers;	/* no_compilers */
+	int		 c_setuid;	/* no_setuid */
+	char		**c_paths;	/* deny_paths globs */
+	size_t		 nc_paths;
+	char		**c_pkgs;	/* deny_packages globs */
+	size_t		 nc_pkgs;
+	int64_t		 c_max_bytes;	/* max_uncompressed_bytes; 0: none */
 	int		 valid;		/* loaded without error: pass two may
 					   compare it */
 };
@@ -358,6 +369,19 @@ void	 policy_scan_load(struct ld *ld, const struct where *w, json_t *v,
 void	 policy_exceptions_load(struct ld *ld, const struct where *w,
 	    json_t *v);
 void	 policy_exceptions_free(struct policy *p);
+/* contentload.c: a rule's "content" section into R. */
+void	 policy_content_load(struct ld *ld, const struct where *w, json_t *v,
+	    struct policy_rule *r);
+/*
+ * content.c: whether PATH (absolute) matches the deny_paths glob PAT
+ * (a path from the root, or "**" and a name); whether BASE is a shell, package
+ * manager or compiler name (KIND 0, 1, 2); whether PATH is in a directory
+ * of the standard PATH.
+ */
+int	 policy_path_match(const char *pat, const char *path);
+int	 policy_exec_kind(int kind, const char *base);
+int	 policy_in_bin_dir(const char *path);
+
 /* sigload.c: the top-level "keys" into LD's policy. */
 void	 policy_keys_load(struct ld *ld, const struct where *w, json_t *v);
 void	 policy_keys_free(struct policy *p);
@@ -563,6 +587,8 @@ void	 policy_check_sigs(struct policy_ev *e);
 void	 policy_check_atts(struct policy_ev *e);
 /* scan.c: the scan checks of the rule (pulls only). */
 void	 policy_check_scan(struct policy_ev *e);
+/* content.c: the rule's "content" section against REQ->content. */
+void	 policy_check_content(struct policy_ev *e);
 /* Whether index entry PL is an attestation (platform unknown/unknown). */
 int	 policy_attestation(const struct policy_platform *pl);
 /* "os/arch[/variant]" into BUF, safe to print. */

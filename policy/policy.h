@@ -48,6 +48,9 @@ enum verdict_kind { VERDICT_ALLOW = 0, VERDICT_DENY = 1, VERDICT_WARN = 2 };
 #define POLICY_NEED_ATTS	0x20	/* pull and push: the attestations of
 					   the digest (struct
 					   policy_att_input) */
+#define POLICY_NEED_CONTENT	0x40	/* pull and push: what the image's
+					   layers hold (struct
+					   policy_content) */
 
 /*
  * One severity scale for every scanner: Trivy's UNKNOWN LOW MEDIUM HIGH
@@ -201,6 +204,55 @@ struct policy_att_input {
  */
 #define POLICY_SIG_MAX	32
 
+/*
+ * What the image's layers hold, for a rule's "content" section: gathered
+ * by the caller from the layers it read (content/), all borrowed.
+ */
+enum policy_ftype { POLICY_F_FILE = 0, POLICY_F_DIR, POLICY_F_SYMLINK,
+	POLICY_F_HARDLINK, POLICY_F_OTHER };
+
+/** One path of the image's final filesystem. */
+struct policy_cfile {
+	const char	*path;		/* absolute: "/usr/bin/su" */
+	uint32_t	 mode;		/* permission bits, setuid included */
+	int		 type;		/* enum policy_ftype */
+};
+
+/** One secret found in one layer (never its bytes). */
+struct policy_secret {
+	size_t		 layer;		/* 0-based, bottom first */
+	const char	*path;
+	const char	*what;		/* "PEM RSA PRIVATE KEY" */
+	int		 deleted;	/* absent from the final filesystem */
+};
+
+/** One installed package of the final filesystem's databases. */
+struct policy_cpkg {
+	const char	*name;
+	const char	*version;
+};
+
+struct policy_content {
+	size_t			 nlayers;
+	/*
+	 * A layer that could not be inspected (REFUSAL, why; REFUSED_LAYER,
+	 * which): the image is refused, never admitted unread.
+	 */
+	const char		*refusal;
+	size_t			 refused_layer;
+	const struct policy_secret *secrets;	/* of every layer */
+	size_t			 nsecrets;
+	const struct policy_cfile *files;	/* the final filesystem */
+	size_t			 nfiles;
+	const struct policy_cpkg *packages;
+	size_t			 npackages;
+	/* package databases present but not readable (rpm's) */
+	const char *const	*pkgdb_unread;
+	size_t			 npkgdb_unread;
+	uint64_t		 uncompressed_bytes;	/* the layers' tar
+							   streams, summed */
+};
+
 /** What is being admitted. */
 struct admission_req {
 	int			 op;		/* enum policy_op */
@@ -248,6 +300,8 @@ struct admission_req {
 	const struct policy_att_input *atts;
 	size_t			 natts;
 	int			 atts_gathered;
+	/* POLICY_NEED_CONTENT: NULL means not gathered (RW_EINVAL). */
+	const struct policy_content *content;
 };
 
 #define VERDICT_REASONS	16
@@ -266,7 +320,11 @@ struct verdict_reason {
 	 * signed; failed only when the requirement failed; never repeated
 	 * in the message nor a failure of its own), "attestations" (one
 	 * per requirement of the rule: what it asked for and what was
-	 * found), or "default".
+	 * found), "content" (a layer
+	 * not inspected), "content.secrets", "content.shell",
+	 * "content.pkg_manager", "content.compilers", "content.setuid",
+	 * "content.deny_paths", "content.packages", "content.size", or
+	 * "default".
 	 */
 	char	 check[24];
 	int	 failed;	/* 0: passed (listed by explain), 1: failed */

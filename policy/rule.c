@@ -430,6 +430,12 @@ scan_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 }
 
 static void
+content_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
+{
+	policy_content_load(ld, w, v, ctx);
+}
+
+static void
 signatures_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 {
 	policy_sigs_load(ld, w, v, ctx);
@@ -457,6 +463,7 @@ static const struct policy_key rule_keys[] = {
 	{ "scan", scan_fn, 0 },
 	{ "signatures", signatures_fn, 0 },
 	{ "attestations", attestations_fn, 0 },
+	{ "content", content_fn, 0 },
 	{ NULL, NULL, 0 },
 };
 
@@ -535,5 +542,7 @@ policy_rule_cleanup(struct policy_rule *r)
 	free(r->plats);
 	free(r->sig_keys);
 	policy_atts_free(r);
+	policy_strv_free(r->c_paths, r->nc_paths);
+	policy_strv_free(r->c_pkgs, r->nc_pkgs);
 	memset(r, 0, sizeof(*r));
 }

@@ -354,26 +354,6 @@ test_packages(void **state)
 }
 
 static void
-test_kinds(void **state)
-{
-	(void)state;
-	assert_true(content_kind_name(CONTENT_KIND_SHELL, "busybox"));
-	assert_true(content_kind_name(CONTENT_KIND_SHELL, "sh"));
-	assert_false(content_kind_name(CONTENT_KIND_SHELL, "ssh"));
-	assert_true(content_kind_name(CONTENT_KIND_PKG_MANAGER, "apt-get"));
-	assert_true(content_kind_name(CONTENT_KIND_PKG_MANAGER, "microdnf"));
-	assert_false(content_kind_name(CONTENT_KIND_PKG_MANAGER, "aptly"));
-	assert_true(content_kind_name(CONTENT_KIND_COMPILER, "c++"));
-	assert_true(content_kind_name(CONTENT_KIND_COMPILER, "rustc"));
-	assert_false(content_kind_name(CONTENT_KIND_COMPILER, "gofmt"));
-	assert_true(content_in_bin_dir("/bin/sh"));
-	assert_true(content_in_bin_dir("/usr/local/sbin/x"));
-	assert_false(content_in_bin_dir("/usr/bin/"));
-	assert_false(content_in_bin_dir("/usr/bin/sub/sh"));
-	assert_false(content_in_bin_dir("/opt/bin/sh"));
-}
-
-static void
 test_codec(void **state)
 {
 	struct content_index *a, *b;
@@ -424,7 +404,6 @@ main(void)
 		cmocka_unit_test(test_whiteouts),
 		cmocka_unit_test(test_opaque_root),
 		cmocka_unit_test(test_packages),
-		cmocka_unit_test(test_kinds),
 		cmocka_unit_test(test_codec),
 	};
 
