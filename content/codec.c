@@ -11,7 +11,7 @@
 #include "content/internal.h"
 
 #define CODEC_MAGIC	"RWCI"
-#define CODEC_VERSION	1
+#define CODEC_VERSION	CONTENT_FORMAT
 #define NO_STR		0xffffffffu
 
 static int

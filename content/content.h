@@ -203,6 +203,9 @@ const struct content_file	*content_fs_get(const struct content_fs *fs,
 
 /* ----------------------------------------------------------- the codec */
 
+/* The encoding's version: an index kept in another is computed again. */
+#define CONTENT_FORMAT	1
+
 /*
  * An index as bytes for the state database (content-addressed by the
  * layer digest), and back.  The format is versioned; content_decode

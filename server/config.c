@@ -1139,6 +1139,13 @@ static const struct field audit_fields[] = {
 	{ .key = NULL },
 };
 
+/* Reading layers for "content" rules (server/inspector.c). */
+static const struct field content_fields[] = {
+	INT("hold_seconds", W_INT, 1, 600, 60, content_hold),
+	INT("max_running", W_INT, 1, 16, 2, content_max),
+	{ .key = NULL },
+};
+
 /* "token_file" is read by admin_post, once "listen" is known. */
 static const struct field admin_fields[] = {
 	{ .key = "listen", .type = F_FN, .fn = admin_listen_fn },
@@ -1169,6 +1176,7 @@ static const struct field root_fields[] = {
 	{ .key = "decision_cache", .type = F_OBJ, .sub = decision_cache_fields },
 	{ .key = "cache", .type = F_OBJ, .sub = cache_fields },
 	{ .key = "scanner", .type = F_OBJ, .sub = scanner_fields },
+	{ .key = "content", .type = F_OBJ, .sub = content_fields },
 	{ .key = "admin", .type = F_OBJ, .sub = admin_fields },
 	{ .key = "database", .type = F_OBJ, .sub = database_fields },
 	{ .key = "audit", .type = F_OBJ, .sub = audit_fields },

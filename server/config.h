@@ -112,6 +112,8 @@ struct rw_config {
 	int		 rescan_hours;	/* scanner.rescan.every_hours; 0 off */
 	int		 rescan_seconds; /* .every_seconds (tests); 0 unset */
 	int		 rescan_days;	/* .pulled_within_days */
+	int		 content_hold;	/* seconds a pull waits for its layers */
+	int		 content_max;	/* layer inspections at once */
 	int		 decision_ttl;	/* seconds a cached allow/warn is reused */
 	int		 deny_ttl;	/* seconds a cached denial is reused */
 	size_t		 decision_max;	/* in-memory decision cache entries */

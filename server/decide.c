@@ -14,6 +14,8 @@
 #include "policy/sig/sig.h"
 #include "server/auditq.h"
 #include "server/facts.h"
+#include "server/facts_content.h"
+#include "server/inspector.h"
 #include "server/scanner.h"
 #include "scanreport/scanreport.h"
 
@@ -84,6 +86,10 @@ struct decide_ctx {
 	int			 natt;
 	int			 atts_gathered;
 	struct policy_att_input	 attin[FACTS_ATT_MAX];
+	/* what the layers hold (POLICY_NEED_CONTENT, image manifests) */
+	struct facts_content	 fc;
+	int			 want_content;
+	int			 content_ready;
 };
 
 /* -------------------------------------------------- attested scans */
@@ -318,6 +324,14 @@ plan(struct request *rq, struct decide_ctx *dx, struct rw_err *err)
 	}
 	if (dx->needs & POLICY_NEED_ATTS)
 		add_job(dx, JOB_ATT_MANIFEST, -1, NULL);
+	if ((dx->needs & POLICY_NEED_CONTENT) && !is_index(rq->mtype)) {
+		/* An index has no layers of its own: content stays
+		 * ungathered and the rule cannot admit it (POLICY.md). */
+		if (facts_content_layers(rq->mbody, rq->mlen, &dx->fc,
+		    err) != RW_OK)
+			return err->code;
+		dx->want_content = 1;
+	}
 	if (is_index(rq->mtype)) {
 		if (facts_platforms_parse(rq->mbody, rq->mlen, &dx->plats,
 		    err) != RW_OK)
@@ -773,6 +787,8 @@ evaluate(struct request *rq, struct decide_ctx *dx, struct verdict *v,
 		if (rc != RW_OK)
 			return rc;
 	}
+	if (dx->content_ready)
+		q.content = &dx->fc.pc;
 	if ((dx->needs & POLICY_NEED_SCAN) && !rq->write_op) {
 		rc = scan_facts(rq, dx, err);
 		if (rc != RW_OK)
@@ -1187,6 +1203,7 @@ drop_ctx(struct request *rq)
 		facts_sig_cleanup(&rq->dx->sig[i]);
 	for (i = 0; i < (size_t)rq->dx->natt; i++)
 		facts_sig_cleanup(&rq->dx->att[i]);
+	facts_content_cleanup(&rq->dx->fc);
 	free(rq->dx);
 	rq->dx = NULL;
 }
@@ -1247,6 +1264,110 @@ hold(struct request *rq)
 	return st == SCAN_PENDING ? S_PARKED : scan_settled(rq);
 }
 
+/* ------------------------------------------------ hold until inspected */
+
+/* The inspection this request waited for is over (or its hold time is). */
+static int
+inspect_settled(struct request *rq)
+{
+	char why[320];
+
+	rq->insp_waiting = 0;
+	switch (rq->inspw.state) {
+	case INSP_DONE:		/* decide again, from the stored indexes */
+		drop_ctx(rq);
+		rq->dkey[0] = '\0';
+		return S_NEXT;
+	case INSP_TIMED_OUT:
+		memset(&rq->dv, 0, sizeof(rq->dv));
+		rq->dv.kind = DV_ERROR;
+		rq->retry_after = rq->cfg->content_hold;
+		snprintf(rq->dv.message, sizeof(rq->dv.message), "regwarden: "
+		    "the layers of %s are being inspected; retry in %d s",
+		    rq->scan_ref, rq->retry_after);
+		return conclude(rq, 0);
+	default:
+		snprintf(why, sizeof(why), "inspecting the layers failed: %s",
+		    rq->inspw.msg);
+		return fail_closed(rq, why);
+	}
+}
+
+/*
+ * The rule reads the layers: use their stored indexes, or have the
+ * inspector read the missing ones (once per image, shared by every pull
+ * waiting for it) and decide again when they are in.  Never evaluates
+ * without them.
+ */
+static int
+content_step(struct request *rq)
+{
+	struct decide_ctx *dx = rq->dx;
+	const char **missing = NULL;
+	struct insp_spec spec;
+	struct rw_err err;
+	char host[256], key[ROUTE_NAME_MAX + 2 * RW_DIGEST_MAX];
+	size_t n = 0;
+	int st;
+
+	if (!dx->want_content || dx->content_ready)
+		return S_NEXT;
+	rw_err_clear(&err);
+	if (facts_content_load(rq->srv->db, &dx->fc, &missing, &n, &err) !=
+	    RW_OK) {
+		free(missing);
+		return fail_closed(rq, err.msg);
+	}
+	if (n == 0) {
+		free(missing);
+		dx->content_ready = 1;
+		return S_NEXT;
+	}
+	if (rq->insp_tried || rq->srv->inspector == NULL) {
+		free(missing);
+		return fail_closed(rq, "the image's layers were not inspected");
+	}
+	/* Fetching layers needs upstream credentials first. */
+	if (proxy_need_auth(rq, PH_DECIDE)) {
+		free(missing);
+		return S_NEXT;
+	}
+	dcache_abandon(rq->srv->dc, rq->dkey);
+	rq->leading = 0;
+	rq->insp_tried = 1;
+	decide_host(rq->rt.up, host, sizeof(host));
+	snprintf(rq->scan_ref, sizeof(rq->scan_ref), "%s/%s@%s", host,
+	    rq->rt.name, rq->digest);
+	snprintf(key, sizeof(key), "%s|%s|%s", rq->rt.up->name, rq->rt.name,
+	    rq->digest);
+	memset(&spec, 0, sizeof(spec));
+	spec.key = key;
+	spec.ch = rq->ch;
+	spec.up = rq->rt.up;
+	spec.repo = rq->rt.name;
+	spec.layers = missing;
+	spec.nlayers = n;
+	if (proxy_credentials_mode(rq)) {
+		spec.bearer = rq->bearer;
+		if (spec.bearer == NULL && rq->rt.up->username != NULL) {
+			spec.user = rq->rt.up->username;
+			spec.pass = rq->rt.up->password;
+		}
+	}
+	spec.connect_timeout = rq->cfg->connect_timeout;
+	spec.stall_timeout = rq->cfg->stall_timeout;
+	memset(&rq->inspw, 0, sizeof(rq->inspw));
+	rq->inspw.park = dcw_park;
+	rq->inspw.unpark = dcw_unpark;
+	rq->inspw.arg = rq;
+	rq->inspw.deadline_ms = rw_now_ms() +
+	    (uint64_t)rq->cfg->content_hold * 1000u;
+	rq->insp_waiting = 1;
+	st = inspector_wait(rq->srv->inspector, &spec, &rq->inspw);
+	free(missing);
+	return st == INSP_PENDING ? S_PARKED : inspect_settled(rq);
+}
+
 int
 decide_step(struct request *rq)
 {
@@ -1258,6 +1379,13 @@ decide_step(struct request *rq)
 		if (rq->scanw.state == SCAN_PENDING)
 			return S_PARKED;
 		rc = scan_settled(rq);
+		if (rc != S_NEXT || rq->phase != PH_DECIDE)
+			return rc;
+	}
+	if (rq->insp_waiting) {
+		if (rq->inspw.state == INSP_PENDING)
+			return S_PARKED;
+		rc = inspect_settled(rq);
 		if (rc != S_NEXT || rq->phase != PH_DECIDE)
 			return rc;
 	}
@@ -1275,6 +1403,9 @@ decide_step(struct request *rq)
 		return rc;
 	if (rc == S_FAIL)
 		return fail_closed(rq, err.msg);
+	rc = content_step(rq);
+	if (rc != S_NEXT || rq->phase != PH_DECIDE || rq->insp_waiting)
+		return rc;
 	memset(&v, 0, sizeof(v));
 	if (evaluate(rq, rq->dx, &v, &err) != RW_OK)
 		return fail_closed(rq, err.msg);
@@ -1290,6 +1421,8 @@ decide_cleanup(struct request *rq)
 	dcache_forget(rq->srv->dc, &rq->dcw);
 	if (rq->scan_waiting)
 		scanner_forget(rq->srv->scanner, &rq->scanw);
+	if (rq->insp_waiting)
+		inspector_forget(rq->srv->inspector, &rq->inspw);
 	if (rq->leading)
 		dcache_abandon(rq->srv->dc, rq->dkey);
 	rq->leading = 0;

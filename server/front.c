@@ -866,6 +866,8 @@ drain(struct server *srv, int seconds)
 	 * that). */
 	scanner_free(srv->scanner);
 	srv->scanner = NULL;
+	inspector_free(srv->inspector);
+	srv->inspector = NULL;
 	up_engine_abort_all(srv->eng);
 	deadline = rw_now_ms() + 2000;
 	while (up_engine_active(srv->eng) > 0 && rw_now_ms() < deadline)
@@ -1186,7 +1188,11 @@ open_state(struct server *srv, const struct rw_config *cfg,
 	srv->header_ms = (uint64_t)cfg->header_timeout * 1000u;
 	srv->idle_ms = (uint64_t)cfg->idle_timeout * 1000u;
 	srv->eng = up_engine_new(cfg->max_connections, err);
-	return srv->eng != NULL ? RW_OK : err->code;
+	if (srv->eng == NULL)
+		return err->code;
+	srv->inspector = inspector_new(srv->eng, srv->db, cfg->content_max,
+	    err);
+	return srv->inspector != NULL ? RW_OK : err->code;
 }
 
 static void
@@ -1196,6 +1202,7 @@ close_state(struct server *srv)
 	rescan_stop(srv->rescan);	/* before the scanner it feeds */
 	scanner_free(srv->scanner);
 	scan_shared_free(srv->scan_shared);
+	inspector_free(srv->inspector);	/* before the engine it reads through */
 	up_engine_free(srv->eng);
 	auth_htpasswd_free(srv->htpasswd);
 	auth_limiter_free(srv->logins);

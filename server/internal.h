@@ -22,6 +22,7 @@
 #include "server/dcache.h"
 #include "server/denial.h"
 #include "server/framing.h"
+#include "server/inspector.h"
 #include "server/mcache.h"
 #include "server/metrics.h"
 #include "server/route.h"
@@ -94,6 +95,7 @@ struct server {
 	struct scanner		*scanner;	/* NULL: none configured */
 	struct rescan		*rescan;	/* NULL: no scheduled rescans */
 	struct scan_shared	*scan_shared;	/* its claims (scan_shared.c) */
+	struct inspector	*inspector;	/* layers for "content" rules */
 	struct auditq		*auditq;	/* audit rows, written in batches */
 	pthread_mutex_t		 reload_mu;	/* one reload at a time */
 	struct dcache		*dc;
@@ -180,6 +182,9 @@ struct request {
 	int			 scan_waiting;
 	char			 scan_ref[ROUTE_NAME_MAX + 400];
 	int			 retry_after;	/* seconds, for Retry-After */
+	struct insp_waiter	 inspw;		/* hold until inspected */
+	int			 insp_waiting;
+	int			 insp_tried;	/* once per request */
 
 
 	/* the blob cache (proxy_blob.c) */

@@ -1,0 +1,122 @@
+#!/usr/bin/python3
+# mkcontent.py - write an OCI image layout whose layers hold chosen files,
+# for the content tests: a distroless-style base layer, then what KIND
+# adds (a private key, an AWS credentials file deleted by the top layer,
+# a shell, a setuid binary, openssh-server in dpkg's status, or nothing).
+# Deterministic (mtime 0, fixed gzip header).  Prints a JSON summary:
+# {"top": manifest digest, "layers": [digests, bottom first]}.
+# SPDX-License-Identifier: Apache-2.0
+import argparse
+import gzip
+import hashlib
+import io
+import json
+import os
+import sys
+import tarfile
+
+MT_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+MT_CONFIG = "application/vnd.oci.image.config.v1+json"
+MT_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
+
+# Spelled in pieces so that this file holds no key itself.
+PEM = ("-----BEGIN " + "RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAtest\n"
+       "-----END RSA PRIVATE KEY-----\n")
+AWS = ("[default]\naws_access_key_id = AKIA" + "IOSFODNN7EXAMPLE\n"
+       "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n")
+DPKG = ("Package: libc6\nStatus: install ok installed\nVersion: 2.36-9\n\n"
+        "Package: openssh-server\nStatus: install ok installed\n"
+        "Version: 1:9.2p1-2+deb12u3\n")
+
+
+def canonical(obj):
+    return json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()
+
+
+def entry(tar, path, data=b"", mode=0o644, kind=tarfile.REGTYPE, link=""):
+    ti = tarfile.TarInfo(path)
+    ti.type, ti.mode, ti.mtime, ti.linkname = kind, mode, 0, link
+    ti.uid = ti.gid = 0
+    ti.uname = ti.gname = "root"
+    ti.size = len(data) if kind == tarfile.REGTYPE else 0
+    tar.addfile(ti, io.BytesIO(data) if ti.size else None)
+
+
+def layer(files):
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as t:
+        for f in files:
+            entry(t, *f)
+    tar = raw.getvalue()
+    gz = io.BytesIO()
+    with gzip.GzipFile(fileobj=gz, mode="wb", mtime=0) as z:
+        z.write(tar)
+    return gz.getvalue(), "sha256:" + hashlib.sha256(tar).hexdigest()
+
+
+BASE = [("etc/", b"", 0o755, tarfile.DIRTYPE),
+        ("etc/passwd", b"root:x:0:0:root:/root:/sbin/nologin\n"
+         b"nonroot:x:65532:65532::/home/nonroot:/sbin/nologin\n"),
+        ("app/", b"", 0o755, tarfile.DIRTYPE),
+        ("app/server", b"\x7fELF not really a program\n", 0o755)]
+
+KINDS = {
+    "clean": [],
+    "sshkey": [[("root/", b"", 0o700, tarfile.DIRTYPE),
+                ("root/.ssh/", b"", 0o700, tarfile.DIRTYPE),
+                ("root/.ssh/id_rsa", PEM.encode(), 0o600)]],
+    "awsdeleted": [[("root/.aws/", b"", 0o700, tarfile.DIRTYPE),
+                    ("root/.aws/credentials", AWS.encode(), 0o600)],
+                   [("root/.aws/.wh.credentials", b"")]],
+    "shell": [[("bin/", b"", 0o755, tarfile.DIRTYPE),
+               ("bin/dash", b"\x7fELF dash\n", 0o755),
+               ("bin/sh", b"", 0o777, tarfile.SYMTYPE, "dash")]],
+    "setuid": [[("usr/bin/", b"", 0o755, tarfile.DIRTYPE),
+                ("usr/bin/su", b"\x7fELF su\n", 0o4755)]],
+    "openssh": [[("var/lib/dpkg/", b"", 0o755, tarfile.DIRTYPE),
+                 ("var/lib/dpkg/status", DPKG.encode())]],
+}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--kind", required=True, choices=sorted(KINDS))
+    ap.add_argument("--tag", default="1.0")
+    args = ap.parse_args()
+    blobs = os.path.join(args.out, "blobs", "sha256")
+    os.makedirs(blobs, exist_ok=True)
+
+    def put(data):
+        d = hashlib.sha256(data).hexdigest()
+        with open(os.path.join(blobs, d), "wb") as f:
+            f.write(data)
+        return "sha256:" + d, len(data)
+
+    layers, diff_ids = [], []
+    for files in [BASE] + KINDS[args.kind]:
+        gz, diff = layer(files)
+        d, n = put(gz)
+        layers.append({"mediaType": MT_LAYER, "digest": d, "size": n})
+        diff_ids.append(diff)
+    cfg = {"architecture": "amd64", "os": "linux",
+           "config": {"User": "65532"}, "created": "1970-01-01T00:00:00Z",
+           "rootfs": {"type": "layers", "diff_ids": diff_ids}}
+    cd, cn = put(canonical(cfg))
+    man = {"schemaVersion": 2, "mediaType": MT_MANIFEST,
+           "config": {"mediaType": MT_CONFIG, "digest": cd, "size": cn},
+           "layers": layers}
+    md, mn = put(canonical(man))
+    with open(os.path.join(args.out, "oci-layout"), "w") as f:
+        f.write('{"imageLayoutVersion":"1.0.0"}')
+    top = {"mediaType": MT_MANIFEST, "digest": md, "size": mn,
+           "annotations": {"org.opencontainers.image.ref.name": args.tag}}
+    with open(os.path.join(args.out, "index.json"), "wb") as f:
+        f.write(canonical({"schemaVersion": 2, "manifests": [top]}))
+    json.dump({"top": md, "layers": [x["digest"] for x in layers]},
+              sys.stdout, indent=1)
+    print()
+
+
+if __name__ == "__main__":
+    main()
