@@ -17,7 +17,7 @@ rw_only || { pass "content tests need regwarden (E2E_DIRECT=1)"; finish; }
 
 start_registry
 
-for kind in clean sshkey awsdeleted shell setuid openssh; do
+for kind in clean sshkey awsdeleted shell setuid openssh crowd slow; do
 	"$PY" "$E2E_DIR/mkcontent.py" --out "$E2E_TMP/$kind" --kind "$kind" \
 		>"$E2E_TMP/$kind.json" || die "mkcontent.py $kind failed"
 	seed_image "$E2E_TMP/$kind" "e2e/$kind:1.0"
@@ -25,6 +25,10 @@ done
 seed_image "$E2E_TMP/clean" "e2e/clean-copy:1.0"
 CLEAN_TOP=$(json_get "$E2E_TMP/clean.json" 'j["top"]')
 CLEAN_L0=$(json_get "$E2E_TMP/clean.json" 'j["layers"][0]')
+CROWD_TOP=$(json_get "$E2E_TMP/crowd.json" 'j["top"]')
+CROWD_L1=$(json_get "$E2E_TMP/crowd.json" 'j["layers"][1]')
+SLOW_TOP=$(json_get "$E2E_TMP/slow.json" 'j["top"]')
+SLOW_L1=$(json_get "$E2E_TMP/slow.json" 'j["layers"][1]')
 
 POLICY=$E2E_TMP/policy.json
 cat >"$POLICY" <<'EOF2'
@@ -118,5 +122,49 @@ expect_eq "...from the index in the state database: no layer fetched" \
 	"$before" "$(blob_gets "$CLEAN_L0")"
 expect_eq "...and the manifest served is the real one" "$CLEAN_TOP" \
 	"$(body_digest)"
+
+# ---- twenty pulls, one inspection -------------------------------------------
+
+pids=()
+for i in $(seq 20); do
+	curl -sk -o "$E2E_TMP/crowd.$i.body" -w '%{http_code}' --max-time 60 \
+		-H "Accept: $CTR_ACCEPT" "$RW_URL/v2/e2e/crowd/manifests/1.0" \
+		>"$E2E_TMP/crowd.$i.code" 2>/dev/null &
+	pids+=($!)
+done
+wait "${pids[@]}"
+codes=$(for i in $(seq 20); do cat "$E2E_TMP/crowd.$i.code"; echo; done |
+	sort | uniq -c | awk '{printf "%s x %s; ", $2, $1}')
+expect_eq "twenty concurrent first pulls of e2e/crowd:1.0 all admitted" \
+	"200 x 20; " "$codes"
+bodies=$(for i in $(seq 20); do sha256sum "$E2E_TMP/crowd.$i.body" |
+	awk '{print "sha256:" $1}'; done | sort -u)
+expect_eq "...all with the real manifest" "$CROWD_TOP" "$bodies"
+expect_eq "...and its new layer fetched once from the registry" 1 \
+	"$(blob_gets "$CROWD_L1")"
+
+# ---- an upstream slower than hold_seconds -----------------------------------
+
+stop_regwarden_checked
+SLOW_PORT=$(free_port)
+bg_start "$E2E_TMP/slow_proxy.log" "$PY" "$E2E_DIR/slow_proxy.py" \
+	--listen "$SLOW_PORT" --registry "$REG_URL" --slow "$SLOW_L1" --sleep 6
+wait_until 10 code_is_any "200 401" "http://127.0.0.1:$SLOW_PORT/v2/" ||
+	die "slow_proxy.py did not answer"
+start_regwarden "$(default_upstreams "http://127.0.0.1:$SLOW_PORT")" \
+	"{\"policy\": \"$POLICY\", \"content\": {\"hold_seconds\": 2}}"
+T_HELD="regwarden: the layers of docker.io/e2e/slow@$SLOW_TOP are being inspected; retry in 2 s"
+get_manifest e2e/slow 1.0
+expect_oci_error "a layer slower than hold_seconds: 503" 503
+expect_eq "...with Retry-After" 2 "$(hdr Retry-After)"
+expect_contains "...saying the layers are being inspected" "$T_HELD" \
+	"$(cat "$R_BODY")"
+expect_lacks "...never the manifest" '"schemaVersion"' "$(cat "$R_BODY")"
+wait_until 20 eval '[ "$(blob_gets "$SLOW_L1")" -ge 1 ]' ||
+	fail "the slow layer never reached regwarden"
+sleep 1
+get_manifest e2e/slow 1.0
+expect_code "once its layers are read, e2e/slow is admitted" 200
+expect_eq "...the slow layer was fetched once" 1 "$(blob_gets "$SLOW_L1")"
 
 finish

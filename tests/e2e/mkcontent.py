@@ -2,7 +2,8 @@
 # mkcontent.py - write an OCI image layout whose layers hold chosen files,
 # for the content tests: a distroless-style base layer, then what KIND
 # adds (a private key, an AWS credentials file deleted by the top layer,
-# a shell, a setuid binary, openssh-server in dpkg's status, or nothing).
+# a shell, a setuid binary, openssh-server in dpkg's status, nothing, or
+# a clean layer of its own: "crowd", "slow").
 # Deterministic (mtime 0, fixed gzip header).  Prints a JSON summary:
 # {"top": manifest digest, "layers": [digests, bottom first]}.
 # SPDX-License-Identifier: Apache-2.0
@@ -75,6 +76,9 @@ KINDS = {
                 ("usr/bin/su", b"\x7fELF su\n", 0o4755)]],
     "openssh": [[("var/lib/dpkg/", b"", 0o755, tarfile.DIRTYPE),
                  ("var/lib/dpkg/status", DPKG.encode())]],
+    # Clean, with a layer no other image has: read fresh by regwarden.
+    "crowd": [[("app/crowd.txt", b"crowd\n")]],
+    "slow": [[("app/slow.txt", b"slow\n")]],
 }
 
 
