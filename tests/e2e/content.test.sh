@@ -143,6 +143,35 @@ expect_eq "...all with the real manifest" "$CROWD_TOP" "$bodies"
 expect_eq "...and its new layer fetched once from the registry" 1 \
 	"$(blob_gets "$CROWD_L1")"
 
+# ---- pushes: judged at the manifest PUT --------------------------------------
+
+# rw_push LAYOUT REPO:TAG: skopeo copy through regwarden; output in PUSH_OUT.
+rw_push() {
+	PUSH_OUT=$(timeout 120 skopeo copy --dest-tls-verify=false \
+		"oci:$1" "docker://$RW_HOST/$2" 2>&1)
+}
+reg_has_tag() {
+	req HEAD "$REG_URL/v2/$1/manifests/$2" \
+		-H 'Accept: application/vnd.oci.image.manifest.v1+json'
+	echo "$R_CODE"
+}
+if rw_push "$E2E_TMP/shell" e2e/pushed-shell:1.0; then
+	fail "skopeo push of an image with a shell succeeded"
+else
+	expect_contains "skopeo push of e2e/pushed-shell:1.0 refused, shell named" \
+		"push of docker.io/e2e/pushed-shell:1.0 refused by rule \"apps\" (policy.json:$L): the image has a shell: /bin/dash, /bin/sh" \
+		"$(logrus_text "$PUSH_OUT")"
+fi
+show_client_line skopeo "$(logrus_text "$PUSH_OUT")"
+expect_eq "...the registry has no such manifest" 404 \
+	"$(reg_has_tag e2e/pushed-shell 1.0)"
+if rw_push "$E2E_TMP/clean" e2e/pushed-clean:1.0; then
+	pass "skopeo push of the clean image is admitted"
+else
+	fail "skopeo push of the clean image failed: $PUSH_OUT"
+fi
+expect_eq "...and the registry has it" 200 "$(reg_has_tag e2e/pushed-clean 1.0)"
+
 # ---- an upstream slower than hold_seconds -----------------------------------
 
 stop_regwarden_checked
