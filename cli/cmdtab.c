@@ -30,6 +30,15 @@ static const char health_usage[] =
     "with --ready), for exec probes and the image's HEALTHCHECK.\n"
     "  exit status: 0 healthy (or ready), 1 not, 2 usage\n";
 
+static const char content_usage[] =
+    "usage: regwarden content [-c config.json] [--json] <image-ref>\n"
+    "       regwarden content --layer FILE\n"
+    "lists the final filesystem, the secret findings of every layer and the\n"
+    "installed packages of an image, from the indexes the proxy kept (an\n"
+    "image never pulled through regwarden is not listed); --layer reads one\n"
+    "layer blob on disk.\n"
+    "  exit status: 0 listed, 2 usage, 4 not indexed yet or any error\n";
+
 static const char completion_usage[] =
     "usage: regwarden completion bash|zsh\n"
     "prints a completion script made from the command table:\n"
@@ -43,6 +52,7 @@ const char cli_top_usage[] =
     "  check-config   run serve's start-up checks and exit\n"
     "  check          validate a policy and exit\n"
     "  explain        decide one image against the live upstream\n"
+    "  content        what an image's layers hold: files, secrets, packages\n"
     "  sign           sign an image as `cosign sign --key` does\n"
     "  attest         attest an image as `cosign attest --key` does\n"
     "  verify-bundle  verify a Sigstore bundle\n"
@@ -64,6 +74,8 @@ static const char *const serve_opts[] = { CONFIG_OPTS, NULL };
 static const char *const check_opts[] = { CONFIG_OPTS, NULL };
 static const char *const explain_opts[] = { CONFIG_OPTS, "--op=",
 	"--json", NULL };
+static const char *const content_opts[] = { CONFIG_OPTS, "--json",
+	"--layer=", NULL };
 static const char *const sign_opts[] = { CONFIG_OPTS, "--key=", "-a=",
 	"--annotations=", NULL };
 static const char *const attest_opts[] = { CONFIG_OPTS, "--key=",
@@ -95,6 +107,7 @@ const struct cli_cmd cli_commands[] = {
 	{ "check-config", NULL, check_opts, check_config_usage },
 	{ "check", NULL, check_opts, explain_usage },
 	{ "explain", NULL, explain_opts, explain_usage },
+	{ "content", NULL, content_opts, content_usage },
 	{ "sign", NULL, sign_opts, sign_usage },
 	{ "attest", NULL, attest_opts, attest_usage },
 	{ "verify-bundle", NULL, bundle_opts, cli_bundle_usage },

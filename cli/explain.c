@@ -16,6 +16,7 @@
 #include "server/config.h"
 #include "cli/explain_int.h"
 #include "server/facts.h"
+#include "server/facts_content.h"
 #include "server/internal.h"
 #include "server/mcache.h"
 #include "cli/upclient.h"
@@ -590,9 +591,49 @@ struct run {
 	struct verdict		 v;
 	unsigned		 needs;
 	struct scanfacts	 sf;
+	struct facts_content	 fc;		/* POLICY_NEED_CONTENT */
+	int			 have_content;
 	FILE			*out;
 	FILE			*err;
 };
+
+/*
+ * What the layers hold, from the indexes the proxy kept: explain reads no
+ * layer itself, so an image the proxy never read cannot be decided here.
+ */
+static int
+find_content(struct run *rn, const char *body, size_t len,
+    struct rw_err *err)
+{
+	const char **missing = NULL;
+	char path[4096];
+	struct db *db = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (rn->g->is_index)
+		return RW_OK;
+	if ((rc = facts_content_layers(body, len, &rn->fc, err)) != RW_OK)
+		return rc;
+	if ((size_t)snprintf(path, sizeof(path), "%s/regwarden.db",
+	    rn->cfg->state_dir) >= sizeof(path))
+		return rw_err_set(err, RW_EINVAL, "state_dir path is too long");
+	if (access(path, F_OK) != 0)
+		return rw_err_set(err, RW_ENOTFOUND, "its layers have not been "
+		    "read yet (no state database): pull it through regwarden "
+		    "once");
+	rc = db_open(path, &db, err);
+	if (rc == RW_OK)
+		rc = facts_content_load(db, &rn->fc, &missing, &n, err);
+	db_close(db);
+	free(missing);
+	if (rc == RW_OK && n > 0)
+		rc = rw_err_set(err, RW_ENOTFOUND, "%zu of its %zu layers have "
+		    "not been read yet: pull it through regwarden once", n,
+		    rn->fc.nlayers);
+	rn->have_content = rc == RW_OK;
+	return rc;
+}
 
 /* Print "could not decide" (and the JSON error object); returns 4. */
 static int
@@ -674,6 +715,8 @@ gather(struct run *rn, const char *tag, size_t *mlen, struct rw_err *e)
 		    &rn->needs);
 	if (rc == RW_OK)
 		rc = gather_images(rn->s, rn->g, body, *mlen, rn->needs, e);
+	if (rc == RW_OK && (rn->needs & POLICY_NEED_CONTENT))
+		rc = find_content(rn, body, *mlen, e);
 	if (rc == RW_OK && (rn->needs & POLICY_NEED_SCAN)) {
 		config_of(body, *mlen, cfgd, sizeof(cfgd));
 		rc = find_scan(rn->cfg, rn->p, rn->g->digest, cfgd, &rn->sf, e);
@@ -727,6 +770,7 @@ decide(struct run *rn)
 		explain_sigs_req(&rn->g->sigs, (int64_t)len, &q);
 	if (rn->needs & POLICY_NEED_ATTS)
 		explain_atts_req(&rn->g->atts, &q);
+	q.content = rn->have_content ? &rn->fc.pc : NULL;
 	/* Push: what the tag points to now would come from a HEAD; explain
 	 * judges the image the tag names, so the tag has not moved. */
 	q.tag_digest = rn->a.op == POLICY_OP_PUSH && tag != NULL ?
@@ -845,6 +889,64 @@ explain_main(int argc, char **argv, const char *default_config, FILE *out,
 	curl_global_cleanup();
 out:
 	scanfacts_free(&rn->sf);
+	facts_content_cleanup(&rn->fc);
+	policy_free(rn->p);
+	config_free(rn->cfg);
+	gathered_free(rn->g);
+	free(rn);
+	return rc;
+}
+
+/* --------------------------------------------------------------- content */
+
+int
+explain_content_main(int argc, char **argv, const char *default_config,
+    FILE *out, FILE *err)
+{
+	struct run *rn;
+	struct rw_err e;
+	char *body = NULL;
+	size_t len = 0;
+	int rc;
+
+	rn = calloc(1, sizeof(*rn));
+	if (rn != NULL)
+		rn->g = calloc(1, sizeof(*rn->g));
+	if (rn == NULL || rn->g == NULL) {
+		free(rn);
+		fprintf(err, "regwarden: out of memory\n");
+		return EXPLAIN_EXIT_UNDECIDED;
+	}
+	rn->out = out;
+	rn->err = err;
+	rw_err_clear(&e);
+	if (explain_parse_explain(argc, argv, default_config, &rn->a, &e) !=
+	    RW_OK || cli_parse_image(rn->a.ref, &rn->ci, &e) != RW_OK) {
+		rc = usage_error(err, &e);
+		goto out;
+	}
+	if (rn->ci.tag[0] == '\0' && rn->ci.digest[0] == '\0')
+		rw_strlcpy(rn->ci.tag, "latest", sizeof(rn->ci.tag));
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	rc = setup(rn);
+	if (rc == 0 && fetch_manifest(rn->s, rn->ci.digest[0] != '\0' ?
+	    rn->ci.digest : rn->ci.tag, rn->ci.digest[0] != '\0', rn->g,
+	    &body, &len, &e) != RW_OK)
+		rc = undecided(rn, e.msg);
+	if (rc == 0 && rn->g->is_index)
+		rc = undecided(rn, "it is an index: name one platform's "
+		    "manifest by digest");
+	if (rc == 0 && find_content(rn, body, len, &e) != RW_OK)
+		rc = undecided(rn, e.msg);
+	if (rc == 0 && (explain_print_content(out, rn->g->ref, rn->g->digest,
+	    &rn->fc, rn->a.json) != 0 || fflush(out) != 0))
+		rc = undecided(rn, "cannot write the listing (a name that is "
+		    "not UTF-8 cannot be written as JSON)");
+	free(body);
+	upc_free(rn->s);
+	curl_global_cleanup();
+out:
+	facts_content_cleanup(&rn->fc);
 	policy_free(rn->p);
 	config_free(rn->cfg);
 	gathered_free(rn->g);

@@ -165,6 +165,22 @@ int	 explain_print_text(FILE *fp, const struct explain_report *r);
  */
 int	 explain_print_json(FILE *fp, const struct explain_report *r);
 
+/*
+ * `regwarden content [-c config.json] [--json] <image-ref>`: the indexed
+ * files of the image's final filesystem (type, mode, owner, size, the
+ * layer each comes from, link targets), the secret findings of every
+ * layer and the installed packages, from the indexes the proxy kept in the
+ * state database (it reads no layer itself).  Exit status: 0 listed, 2
+ * usage, 4 not indexed yet or any error.
+ */
+int	 explain_content_main(int argc, char **argv,
+	    const char *default_config, FILE *out, FILE *err);
+
+struct facts_content;
+/** Print FC for REF@DIGEST as text or JSON (--json).  Returns 0 or -1. */
+int	 explain_print_content(FILE *out, const char *ref, const char *digest,
+	    const struct facts_content *fc, int json);
+
 /** The exit status for R: served, refused. */
 int	 explain_exit_status(const struct explain_report *r);
 

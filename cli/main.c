@@ -99,6 +99,9 @@ main(int argc, char **argv)
 		    stderr);
 	if (strcmp(argv[1], "explain") == 0)
 		return explain_main(argc - 1, argv + 1, path, stdout, stderr);
+	if (strcmp(argv[1], "content") == 0)
+		return explain_content_main(argc - 1, argv + 1, path, stdout,
+		    stderr);
 	if (strcmp(argv[1], "sign") == 0 || strcmp(argv[1], "attest") == 0)
 		return sign_main(argc - 1, argv + 1, path, stdout, stderr);
 	if (strcmp(argv[1], "verify-bundle") == 0)

@@ -143,6 +143,31 @@ expect_eq "...all with the real manifest" "$CROWD_TOP" "$bodies"
 expect_eq "...and its new layer fetched once from the registry" 1 \
 	"$(blob_gets "$CROWD_L1")"
 
+# ---- explain and `regwarden content` ----------------------------------------
+
+OUT=$("$RW_BIN" explain -c "$RW_CONF" docker.io/e2e/setuid:1.0 2>&1)
+expect_eq "explain e2e/setuid:1.0 exits 3 (refused)" 3 "$?"
+expect_contains "...and shows the content evidence that failed" \
+	"the image has setuid or setgid files: /usr/bin/su (mode 4755)" "$OUT"
+expect_contains "...and what passed" "no private keys or credentials in the 2 layers" "$OUT"
+OUT=$("$RW_BIN" content -c "$RW_CONF" docker.io/e2e/awsdeleted:1.0 2>&1)
+expect_eq "content e2e/awsdeleted:1.0 exits 0" 0 "$?"
+expect_contains "...lists the finding of the deleted file" \
+	"layer 2: /root/.aws/credentials (AWS credentials file), deleted by a later layer" "$OUT"
+expect_contains "...and the files of the final filesystem" \
+	"file     0755     0:0             26 layer 1 /app/server" "$OUT"
+expect_lacks "...never the secret" "wJalrXUtnFEMI" "$OUT"
+printf '%s\n' "$OUT" | sed 's/^/#   content: /' | head -n 12
+OUT=$("$RW_BIN" content -c "$RW_CONF" --json docker.io/e2e/openssh:1.0 2>&1)
+expect_eq "content --json e2e/openssh:1.0 lists its packages" \
+	'libc6 2.36-9,openssh-server 1:9.2p1-2+deb12u3' \
+	"$("$PY" -c 'import json,sys
+print(",".join(p["name"] + " " + p["version"] for p in json.loads(sys.argv[1])["packages"]))' "$OUT")"
+OUT=$("$RW_BIN" content -c "$RW_CONF" docker.io/e2e/slow:1.0 2>&1)
+expect_eq "content of an image never pulled exits 4" 4 "$?"
+expect_contains "...saying its layers have not been read" \
+	"1 of its 2 layers have not been read yet: pull it through regwarden once" "$OUT"
+
 # ---- pushes: judged at the manifest PUT --------------------------------------
 
 # rw_push LAYOUT REPO:TAG: skopeo copy through regwarden; output in PUSH_OUT.
