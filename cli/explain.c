@@ -2,6 +2,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "cli/explain.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -16,6 +17,7 @@
 #include "server/config.h"
 #include "cli/explain_int.h"
 #include "server/facts.h"
+#include "content/content.h"
 #include "server/facts_content.h"
 #include "server/internal.h"
 #include "server/mcache.h"
@@ -899,6 +901,37 @@ out:
 
 /* --------------------------------------------------------------- content */
 
+/* `regwarden content --layer FILE`: one layer blob on disk, read as the
+ * proxy reads layers (no config, no store): a summary and its findings. */
+static int
+layer_file(const char *path, FILE *out, FILE *err)
+{
+	struct content_index *idx = NULL;
+	struct rw_err e;
+	size_t i;
+	int fd, rc;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		fprintf(err, "regwarden: content: cannot open %s\n", path);
+		return EXPLAIN_EXIT_UNDECIDED;
+	}
+	rw_err_clear(&e);
+	rc = content_inspect_fd(fd, NULL, &idx, &e);
+	close(fd);
+	if (rc != RW_OK) {
+		fprintf(err, "regwarden: content: %s: %s\n", path, e.msg);
+		return EXPLAIN_EXIT_UNDECIDED;
+	}
+	fprintf(out, "%s: %zu entries, %zu findings, %zu packages, %llu bytes "
+	    "unpacked\n", path, idx->nentries, idx->nfindings, idx->npackages,
+	    (unsigned long long)idx->stream_bytes);
+	for (i = 0; i < idx->nfindings; i++)
+		fprintf(out, "  %s (%s)\n", idx->findings[i].path,
+		    idx->findings[i].what);
+	content_index_free(idx);
+	return fflush(out) == 0 ? 0 : EXPLAIN_EXIT_UNDECIDED;
+}
+
 int
 explain_content_main(int argc, char **argv, const char *default_config,
     FILE *out, FILE *err)
@@ -909,6 +942,8 @@ explain_content_main(int argc, char **argv, const char *default_config,
 	size_t len = 0;
 	int rc;
 
+	if (argc == 3 && strcmp(argv[1], "--layer") == 0)
+		return layer_file(argv[2], out, err);
 	rn = calloc(1, sizeof(*rn));
 	if (rn != NULL)
 		rn->g = calloc(1, sizeof(*rn->g));

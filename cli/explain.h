@@ -170,8 +170,10 @@ int	 explain_print_json(FILE *fp, const struct explain_report *r);
  * files of the image's final filesystem (type, mode, owner, size, the
  * layer each comes from, link targets), the secret findings of every
  * layer and the installed packages, from the indexes the proxy kept in the
- * state database (it reads no layer itself).  Exit status: 0 listed, 2
- * usage, 4 not indexed yet or any error.
+ * state database (it reads no layer itself).  `content --layer FILE`
+ * reads one layer blob on disk instead and prints its entry count and
+ * findings.  Exit status: 0 listed, 2 usage, 4 not indexed yet or any
+ * error.
  */
 int	 explain_content_main(int argc, char **argv,
 	    const char *default_config, FILE *out, FILE *err);

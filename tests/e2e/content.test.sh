@@ -163,6 +163,12 @@ expect_eq "content --json e2e/openssh:1.0 lists its packages" \
 	'libc6 2.36-9,openssh-server 1:9.2p1-2+deb12u3' \
 	"$("$PY" -c 'import json,sys
 print(",".join(p["name"] + " " + p["version"] for p in json.loads(sys.argv[1])["packages"]))' "$OUT")"
+SSH_L1=$(json_get "$E2E_TMP/sshkey.json" 'j["layers"][1]')
+OUT=$("$RW_BIN" content --layer "$E2E_TMP/sshkey/blobs/sha256/${SSH_L1#sha256:}" 2>&1)
+expect_contains "content --layer reads a layer file offline" \
+	"3 entries, 1 findings, 0 packages" "$OUT"
+expect_contains "...and names its finding" \
+	"  /root/.ssh/id_rsa (PEM RSA PRIVATE KEY)" "$OUT"
 OUT=$("$RW_BIN" content -c "$RW_CONF" docker.io/e2e/slow:1.0 2>&1)
 expect_eq "content of an image never pulled exits 4" 4 "$?"
 expect_contains "...saying its layers have not been read" \
