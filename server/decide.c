@@ -1353,7 +1353,8 @@ content_step(struct request *rq)
 			spec.user = rq->rt.up->username;
 			spec.pass = rq->rt.up->password;
 		}
-	}
+	} else
+		spec.authz = rq->authz;
 	spec.connect_timeout = rq->cfg->connect_timeout;
 	spec.stall_timeout = rq->cfg->stall_timeout;
 	memset(&rq->inspw, 0, sizeof(rq->inspw));

@@ -33,6 +33,7 @@ struct job {
 	char			*bearer;
 	char			*user;
 	char			*pass;
+	char			*authz;		/* "Authorization: ..." or NULL */
 	int			 connect_timeout;
 	int			 stall_timeout;
 	int			 running;
@@ -212,6 +213,7 @@ one_layer(struct inspector *in, const struct job *j, const char *digest,
 	s.bearer = j->bearer;
 	s.user = j->user;
 	s.pass = j->pass;
+	s.headers[0] = j->authz;
 	s.connect_timeout = j->connect_timeout;
 	s.stall_timeout = j->stall_timeout;
 	s.hooks.park = b_park;
@@ -294,6 +296,8 @@ job_free(struct job *j)
 	free(j->user);
 	if (j->pass != NULL)
 		rw_freezero(j->pass, strlen(j->pass));
+	if (j->authz != NULL)
+		rw_freezero(j->authz, strlen(j->authz));
 	if (j->ch != NULL)
 		server_cfg_release(j->ch);
 	free(j);
@@ -325,6 +329,11 @@ job_new(const struct insp_spec *spec)
 	j->bearer = dup_or_null(spec->bearer, &bad);
 	j->user = dup_or_null(spec->user, &bad);
 	j->pass = dup_or_null(spec->pass, &bad);
+	if (spec->authz != NULL && asprintf(&j->authz, "Authorization: %s",
+	    spec->authz) < 0) {
+		j->authz = NULL;
+		bad = 1;
+	}
 	j->layers = calloc(spec->nlayers + 1, sizeof(char *));
 	bad |= j->layers == NULL;
 	for (i = 0; !bad && i < spec->nlayers; i++, j->nlayers++)

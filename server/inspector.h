@@ -56,6 +56,10 @@ struct insp_spec {
 	const char		 *bearer;	/* upstream credentials, or NULL */
 	const char		 *user;
 	const char		 *pass;
+	/* pass-through upstreams: the client's Authorization value, or
+	 * NULL; its manifest GET was already answered with it, and only a
+	 * verdict (never a layer) goes back to the requests that share it */
+	const char		 *authz;
 	int			  connect_timeout;
 	int			  stall_timeout;
 };

@@ -17,10 +17,10 @@ rw_only || { pass "content tests need regwarden (E2E_DIRECT=1)"; finish; }
 
 start_registry
 
-for kind in clean sshkey awsdeleted shell setuid openssh crowd slow; do
+for kind in clean sshkey awsdeleted shell setuid openssh crowd slow private; do
 	"$PY" "$E2E_DIR/mkcontent.py" --out "$E2E_TMP/$kind" --kind "$kind" \
 		>"$E2E_TMP/$kind.json" || die "mkcontent.py $kind failed"
-	seed_image "$E2E_TMP/$kind" "e2e/$kind:1.0"
+	[ "$kind" = private ] || seed_image "$E2E_TMP/$kind" "e2e/$kind:1.0"
 done
 seed_image "$E2E_TMP/clean" "e2e/clean-copy:1.0"
 CLEAN_TOP=$(json_get "$E2E_TMP/clean.json" 'j["top"]')
@@ -226,5 +226,19 @@ sleep 1
 get_manifest e2e/slow 1.0
 expect_code "once its layers are read, e2e/slow is admitted" 200
 expect_eq "...the slow layer was fetched once" 1 "$(blob_gets "$SLOW_L1")"
+
+# ---- a pass-through upstream that wants the client's credentials ------------
+
+stop_regwarden_checked
+write_htpasswd "$E2E_TMP/registry.htpasswd" bot bot-pw || die "cannot write htpasswd"
+start_registry --name basicreg --htpasswd "$E2E_TMP/registry.htpasswd"
+skopeo copy --dest-creds bot:bot-pw --dest-tls-verify=false \
+	"oci:$E2E_TMP/private" "docker://$REG_HOST/e2e/private:1.0" \
+	>"$E2E_TMP/seed.log" 2>&1 || die "seeding e2e/private failed"
+PRIV_L1=$(json_get "$E2E_TMP/private.json" 'j["layers"][1]')
+start_regwarden_policy "$POLICY" "$EXTRA"
+get_manifest e2e/private 1.0 -u bot:bot-pw
+expect_code "pass-through upstream with Basic auth: admitted, its layers read with the client's credentials" 200
+expect_eq "...its new layer fetched once" 1 "$(blob_gets "$PRIV_L1")"
 
 finish

@@ -3,7 +3,7 @@
 # for the content tests: a distroless-style base layer, then what KIND
 # adds (a private key, an AWS credentials file deleted by the top layer,
 # a shell, a setuid binary, openssh-server in dpkg's status, nothing, or
-# a clean layer of its own: "crowd", "slow").
+# a clean layer of its own: "crowd", "slow", "private").
 # Deterministic (mtime 0, fixed gzip header).  Prints a JSON summary:
 # {"top": manifest digest, "layers": [digests, bottom first]}.
 # SPDX-License-Identifier: Apache-2.0
@@ -79,6 +79,7 @@ KINDS = {
     # Clean, with a layer no other image has: read fresh by regwarden.
     "crowd": [[("app/crowd.txt", b"crowd\n")]],
     "slow": [[("app/slow.txt", b"slow\n")]],
+    "private": [[("app/private.txt", b"private\n")]],
 }
 
 
