@@ -159,48 +159,71 @@ token_ok(struct ld *ld, const struct where *w, const char *q, const char *t,
 	return 1;
 }
 
-/* Reads a token file (the value at W, written as PATH) into *DST. */
-static void
-read_token(struct ld *ld, const struct where *w, const char *path,
-    char **dst)
+/*
+ * Read the secret file PATH (the value at W) of at most CAP bytes, mode
+ * 0600 (rw_secret_mode_ok), into *TEXT (LEN bytes, wiped and freed by the
+ * caller with rw_freezero) with *N the length less its trailing line
+ * ends; Q gets PATH quoted for messages.  Returns 0, or -1 with the
+ * problem reported at W and nothing to free.
+ */
+static int
+read_secret(struct ld *ld, const struct where *w, const char *path,
+    int cap, char q[CFG_QUOTE_MAX + 16], char **text, size_t *len,
+    size_t *n)
 {
-	char q[CFG_QUOTE_MAX + 16], *full, *text = NULL;
 	struct stat st;
-	size_t len = 0, n;
+	char *full;
 	int rc;
 
-	cfg_quote(q, sizeof(q), path);
+	*text = NULL;
+	*len = 0;
+	cfg_quote(q, CFG_QUOTE_MAX + 16, path);
 	full = cfg_resolve(ld, path);
 	if (full == NULL)
-		return;
-	rc = cfg_slurp(full, CFG_MAX_TOKEN_FILE, &text, &len, &st);
+		return -1;
+	rc = cfg_slurp(full, cap, text, len, &st);
+	free(full);
 	if (rc == SLURP_ERRNO)
 		cfg_bad(ld, w, "cannot open %s: %s", q, strerror(errno));
 	else if (rc == SLURP_NOTREG)
 		cfg_bad(ld, w, "%s is not a regular file", q);
 	else if (rc == SLURP_TOOBIG)
-		cfg_bad(ld, w, "%s is too large (more than %d bytes)", q,
-		    CFG_MAX_TOKEN_FILE);
-	if (rc != SLURP_OK)
-		goto out;
-	if (!rw_secret_mode_ok(&st)) {
+		cfg_bad(ld, w, "%s is too large (more than %d bytes)", q, cap);
+	if (rc == SLURP_OK && !rw_secret_mode_ok(&st)) {
 		cfg_bad(ld, w, "%s is accessible by group or others (mode %04o); "
 		    "chmod 600 it", q, (unsigned)(st.st_mode & 07777));
-		goto out;
+		rc = SLURP_NOTREG;	/* refused all the same */
 	}
-	/* Editors and `echo` end the file with a newline; it is not token. */
-	n = len;
-	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
-		n--;
-	if (!token_ok(ld, w, q, text, n))
-		goto out;
-	*dst = strndup(text, n);
-	if (*dst == NULL)
-		ld->nomem = 1;
-out:
-	if (text != NULL)
-		rw_freezero(text, len);
-	free(full);
+	if (rc != SLURP_OK) {
+		if (*text != NULL)
+			rw_freezero(*text, *len);
+		*text = NULL;
+		return -1;
+	}
+	/* Editors and `echo` end the file with a newline; it is not secret. */
+	*n = *len;
+	while (*n > 0 && ((*text)[*n - 1] == '\n' || (*text)[*n - 1] == '\r'))
+		(*n)--;
+	return 0;
+}
+
+/* Reads a token file (the value at W, written as PATH) into *DST. */
+static void
+read_token(struct ld *ld, const struct where *w, const char *path,
+    char **dst)
+{
+	char q[CFG_QUOTE_MAX + 16], *text;
+	size_t len, n;
+
+	if (read_secret(ld, w, path, CFG_MAX_TOKEN_FILE, q, &text, &len,
+	    &n) != 0)
+		return;
+	if (token_ok(ld, w, q, text, n)) {
+		*dst = strndup(text, n);
+		if (*dst == NULL)
+			ld->nomem = 1;
+	}
+	rw_freezero(text, len);
 }
 
 void
@@ -316,45 +339,21 @@ static void
 read_password(struct ld *ld, const struct where *w, const char *path,
     struct rw_config *cfg)
 {
-	char q[CFG_QUOTE_MAX + 16], *full, *text = NULL;
-	struct stat st;
-	size_t len = 0, n;
-	int rc;
+	char q[CFG_QUOTE_MAX + 16], *text;
+	size_t len, n;
 
-	cfg_quote(q, sizeof(q), path);
-	full = cfg_resolve(ld, path);
-	if (full == NULL)
+	if (read_secret(ld, w, path, CFG_MAX_PASSWORD_FILE, q, &text, &len,
+	    &n) != 0)
 		return;
-	rc = cfg_slurp(full, CFG_MAX_PASSWORD_FILE, &text, &len, &st);
-	if (rc == SLURP_ERRNO)
-		cfg_bad(ld, w, "cannot open %s: %s", q, strerror(errno));
-	else if (rc == SLURP_NOTREG)
-		cfg_bad(ld, w, "%s is not a regular file", q);
-	else if (rc == SLURP_TOOBIG)
-		cfg_bad(ld, w, "%s is too large (more than %d bytes)", q,
-		    CFG_MAX_PASSWORD_FILE);
-	if (rc != SLURP_OK)
-		goto out;
-	if (!rw_secret_mode_ok(&st)) {
-		cfg_bad(ld, w, "%s is accessible by group or others (mode %04o); "
-		    "chmod 600 it", q, (unsigned)(st.st_mode & 07777));
-		goto out;
-	}
-	n = len;
-	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
-		n--;
 	if (n == 0 || memchr(text, '\0', n) != NULL ||
 	    memchr(text, '\n', n) != NULL) {
 		cfg_bad(ld, w, "%s must hold the password on one line", q);
-		goto out;
+	} else {
+		cfg->db_password = strndup(text, n);
+		if (cfg->db_password == NULL)
+			ld->nomem = 1;
 	}
-	cfg->db_password = strndup(text, n);
-	if (cfg->db_password == NULL)
-		ld->nomem = 1;
-out:
-	if (text != NULL)
-		rw_freezero(text, len);
-	free(full);
+	rw_freezero(text, len);
 }
 
 void
