@@ -3,6 +3,7 @@
 #include "server/denial.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,6 +90,7 @@ struct denial_slot {
 
 struct denial_table {
 	pthread_mutex_t		 mu;
+	atomic_int		 used;		/* any entry ever put */
 	size_t			 n;
 	uint64_t		 ttl_ms;
 	struct denial_slot	*slots;
@@ -111,6 +113,7 @@ denial_table_new(size_t nslots, uint64_t ttl_ms)
 	}
 	t->n = nslots;
 	t->ttl_ms = ttl_ms;
+	atomic_init(&t->used, 0);
 	pthread_mutex_init(&t->mu, NULL);
 	return t;
 }
@@ -154,6 +157,7 @@ denial_table_put(struct denial_table *t, const char *upstream,
 	s = &t->slots[i];
 	memcpy(s->key, key, sizeof(s->key));
 	s->expires_ms = now_ms + t->ttl_ms;
+	atomic_store(&t->used, 1);
 	rw_strlcpy(s->ref, ref, sizeof(s->ref));
 	s->v = *v;
 	pthread_mutex_unlock(&t->mu);
@@ -166,9 +170,14 @@ denial_table_get(struct denial_table *t, const char *upstream,
 {
 	struct denial_slot *s;
 	char key[RW_DIGEST_MAX];
-	size_t i = slot_of(t, upstream, repo, digest, key);
+	size_t i;
 	int found;
 
+	/* Every pull by digest asks: a server that never refused a tag's
+	 * HEAD answers without hashing or locking. */
+	if (!atomic_load(&t->used))
+		return 0;
+	i = slot_of(t, upstream, repo, digest, key);
 	pthread_mutex_lock(&t->mu);
 	s = &t->slots[i];
 	found = strcmp(s->key, key) == 0 && s->expires_ms > now_ms;
