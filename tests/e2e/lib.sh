@@ -166,11 +166,24 @@ rw_only() { [ "$E2E_DIRECT" != 1 ]; }
 
 # ---- processes and waits -------------------------------------------------
 
-# free_port [ADDR]: print a port that was free a moment ago.
+# free_port [ADDR]: print a port that was free a moment ago and that this
+# test has not handed out before: the kernel gives a just-released port back
+# readily, so two calls in a row (listen, then admin.listen) could collide
+# before either program binds (seen in CI: "admin.listen": same address as
+# "listen").
 free_port() {
-	"$PY" -c 'import socket,sys
+	local used=$E2E_TMP/.ports port i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		port=$("$PY" -c 'import socket,sys
 s = socket.socket(); s.bind((sys.argv[1], 0)); print(s.getsockname()[1]); s.close()' \
-		"${1:-127.0.0.1}"
+			"${1:-127.0.0.1}") || return 1
+		if ! grep -qx "$port" "$used" 2>/dev/null; then
+			echo "$port" >>"$used"
+			echo "$port"
+			return 0
+		fi
+	done
+	die "free_port: no unused port after 10 tries"
 }
 
 # bg_start LOGFILE COMMAND...: start in the background, record the PID in
