@@ -81,6 +81,11 @@ add_path(struct rw_sb *sb, size_t i, const char *path)
 static const char *
 layer_of(const struct policy_content *c, size_t i, char *buf, size_t size)
 {
+	if (c->layer != NULL) {
+		/* An upload, judged before any manifest names its place. */
+		snprintf(buf, size, "layer %.*s", RW_DIGEST_MAX, c->layer);
+		return buf;
+	}
 	snprintf(buf, size, "layer %zu of %zu", i + 1, c->nlayers);
 	return buf;
 }
@@ -98,7 +103,7 @@ static void
 one_secret(struct rw_sb *sb, const struct policy_content *c,
     const struct policy_secret *s, int first)
 {
-	char l[64];
+	char l[RW_DIGEST_MAX + 16];
 
 	if (first)
 		rw_sb_add(sb, "%s holds %s: ", layer_of(c, s->layer, l,
@@ -132,6 +137,13 @@ check_secrets(struct policy_ev *e, const struct policy_content *c)
 	rw_sb_add(&sb, "; remove %s from the image and mount secrets at run "
 	    "time", c->nsecrets == 1 ? "it" : "them");
 	rw_sb_finish(&sb);
+}
+
+void
+policy_check_secrets(struct policy_ev *e)
+{
+	if (e->req->content != NULL)
+		check_secrets(e, e->req->content);
 }
 
 /* ------------------------------------------------- the final filesystem */
@@ -332,7 +344,7 @@ policy_check_content(struct policy_ev *e)
 	const struct policy_rule *r = e->r;
 	const struct policy_content *c = e->req->content;
 	struct rw_sb sb;
-	char l[64];
+	char l[RW_DIGEST_MAX + 16];
 
 	if (!r->has_content || c == NULL)
 		return;

@@ -715,3 +715,66 @@ policy_eval(const struct policy *p, const struct admission_req *req,
 	compose(&e);
 	return RW_OK;
 }
+
+int
+policy_push_reads_uploads(const struct policy *p, const char *host,
+    const char *repo)
+{
+	char subj[POLICY_SUBJECT_MAX + 2];
+	const struct policy_rule *r;
+	size_t pat;
+
+	if (host == NULL || repo == NULL ||
+	    subject(subj, sizeof(subj), host, repo) != 0)
+		return 0;
+	r = find_rule(p, subj, POLICY_OP_PUSH, &pat);
+	return r != NULL && r->allow && r->has_content && r->c_secrets;
+}
+
+/*
+ * One uploaded layer, judged alone: only its secrets can be (the final
+ * filesystem, the packages and the size need the manifest, and are judged
+ * at its PUT).  The message is composed as policy_eval's, so a client
+ * reads the same sentence whichever of the two refused.
+ */
+int
+policy_eval_layer(const struct policy *p, const char *host,
+    const char *repo, const struct policy_content *c, struct verdict *out,
+    struct rw_err *err)
+{
+	struct admission_req q;
+	struct policy_ev e;
+
+	memset(out, 0, sizeof(*out));
+	memset(&q, 0, sizeof(q));
+	memset(&e, 0, sizeof(e));
+	q.op = POLICY_OP_PUSH;
+	q.host = host;
+	q.repo = repo;
+	q.content = c;
+	e.p = p;
+	e.req = &q;
+	e.v = out;
+	rw_strlcpy(out->file, p->file, sizeof(out->file));
+	out->kind = VERDICT_ALLOW;
+	if (host == NULL || repo == NULL || c == NULL ||
+	    subject(e.subject, sizeof(e.subject), host, repo) != 0)
+		return could_not(&e, err, "the request names no repository");
+	display(&e);
+	e.r = find_rule(p, e.subject, POLICY_OP_PUSH, &e.pat);
+	if (e.r == NULL || !e.r->allow || !e.r->has_content ||
+	    !e.r->c_secrets)
+		return RW_OK;	/* the manifest's PUT decides */
+	out->matched = 1;
+	out->mode = e.r->mode;
+	out->line = e.r->line;
+	rw_strlcpy(out->rule, e.r->name, sizeof(out->rule));
+	policy_check_secrets(&e);
+	if (e.nfail == 0 || e.r->mode == POLICY_AUDIT)
+		out->kind = VERDICT_ALLOW;
+	else
+		out->kind = e.r->mode == POLICY_WARN ? VERDICT_WARN :
+		    VERDICT_DENY;
+	compose(&e);
+	return RW_OK;
+}

@@ -589,6 +589,8 @@ void	 policy_check_atts(struct policy_ev *e);
 void	 policy_check_scan(struct policy_ev *e);
 /* content.c: the rule's "content" section against REQ->content. */
 void	 policy_check_content(struct policy_ev *e);
+/* Only the secrets of E's content (policy_eval_layer). */
+void	 policy_check_secrets(struct policy_ev *e);
 /* Whether index entry PL is an attestation (platform unknown/unknown). */
 int	 policy_attestation(const struct policy_platform *pl);
 /* "os/arch[/variant]" into BUF, safe to print. */

@@ -251,6 +251,12 @@ struct policy_content {
 	size_t			 npkgdb_unread;
 	uint64_t		 uncompressed_bytes;	/* the layers' tar
 							   streams, summed */
+	/*
+	 * One layer judged alone, before a manifest places it (a push's
+	 * upload, policy_eval_layer): its digest, which messages name
+	 * instead of "layer N of M".  NULL otherwise.
+	 */
+	const char		*layer;
 };
 
 /** What is being admitted. */
@@ -449,6 +455,27 @@ const struct policy_rule *policy_match(const struct policy *p,
  */
 int	 policy_eval(const struct policy *p, const struct admission_req *req,
 	    int64_t now, struct verdict *out, struct rw_err *err);
+
+/**
+ * 1 when a push to HOST/REPO falls under a rule whose "content" has
+ * no_secrets: the caller then reads each layer as it is uploaded and
+ * judges it with policy_eval_layer before the registry commits it.
+ */
+int	 policy_push_reads_uploads(const struct policy *p, const char *host,
+	    const char *repo);
+
+/**
+ * Judge one layer uploaded for a push to HOST/REPO by its secrets alone
+ * (C->secrets, C->layer its digest; C->nlayers 1): the other content
+ * checks need the manifest and are policy_eval's at its PUT.  Fills *OUT
+ * as policy_eval does, the message composed the same way ("layer
+ * sha256:... holds a private key: ..."); an allow when no rule matching
+ * the push checks no_secrets.  Returns RW_OK, or RW_EINVAL (no
+ * repository, no C) with a deny saying so.
+ */
+int	 policy_eval_layer(const struct policy *p, const char *host,
+	    const char *repo, const struct policy_content *c,
+	    struct verdict *out, struct rw_err *err);
 
 /** The name and line of a rule policy_match() returned. */
 const char *policy_rule_name(const struct policy_rule *r);

@@ -68,21 +68,21 @@ static const char *const unread[] = { "/var/lib/rpm/rpmdb.sqlite" };
 
 
 static const struct policy_content c_clean = { 5, NULL, 0, NULL, 0,
-	fs_clean, N(fs_clean), NULL, 0, NULL, 0, 1000 };
+	fs_clean, N(fs_clean), NULL, 0, NULL, 0, 1000, NULL };
 static const struct policy_content c_key = { 5, NULL, 0, s_key, 1,
-	fs_clean, N(fs_clean), NULL, 0, NULL, 0, 1000 };
+	fs_clean, N(fs_clean), NULL, 0, NULL, 0, 1000, NULL };
 static const struct policy_content c_deleted = { 2, NULL, 0, s_deleted, 1,
-	fs_clean, N(fs_clean), NULL, 0, NULL, 0, 1000 };
+	fs_clean, N(fs_clean), NULL, 0, NULL, 0, 1000, NULL };
 static const struct policy_content c_many = { 3, NULL, 0, s_many,
-	N(s_many), fs_clean, N(fs_clean), NULL, 0, NULL, 0, 1000 };
+	N(s_many), fs_clean, N(fs_clean), NULL, 0, NULL, 0, 1000, NULL };
 static const struct policy_content c_debian = { 1, NULL, 0, NULL, 0,
-	fs_debian, N(fs_debian), p_debian, N(p_debian), NULL, 0, 1001 };
+	fs_debian, N(fs_debian), p_debian, N(p_debian), NULL, 0, 1001, NULL };
 static const struct policy_content c_paths = { 1, NULL, 0, NULL, 0,
-	fs_paths, N(fs_paths), NULL, 0, NULL, 0, 10 };
+	fs_paths, N(fs_paths), NULL, 0, NULL, 0, 10, NULL };
 static const struct policy_content c_rpm = { 1, NULL, 0, NULL, 0,
-	fs_clean, N(fs_clean), NULL, 0, unread, 1, 10 };
+	fs_clean, N(fs_clean), NULL, 0, unread, 1, 10, NULL };
 static const struct policy_content c_refused = { 3, "the layer expands "
-	"past 8589934592 bytes", 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, 0 };
+	"past 8589934592 bytes", 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, 0, NULL };
 
 struct row {
 	const char			*repo;
@@ -284,6 +284,55 @@ test_needs(void **state)
 	policy_free(p);
 }
 
+/* One uploaded layer judged alone (a push's final PUT of a blob). */
+static void
+test_layer(void **state)
+{
+	static const struct policy_secret up_key[] = {
+		{ 0, "/root/.ssh/id_rsa", "PEM RSA PRIVATE KEY", 0 },
+	};
+	struct policy_content c;
+	struct policy *p = load();
+	struct verdict v;
+	struct rw_err err;
+
+	(void)state;
+	assert_true(policy_push_reads_uploads(p, "registry.example.com",
+	    "apps/web"));
+	assert_false(policy_push_reads_uploads(p, "registry.example.com",
+	    "paths/web"));
+	assert_false(policy_push_reads_uploads(p, "registry.example.com",
+	    "elsewhere/web"));
+	memset(&c, 0, sizeof(c));
+	c.nlayers = 1;
+	c.secrets = up_key;
+	c.nsecrets = 1;
+	c.layer = DA;
+	rw_err_clear(&err);
+	assert_int_equal(policy_eval_layer(p, "registry.example.com",
+	    "apps/web", &c, &v, &err), RW_OK);
+	assert_int_equal(v.kind, VERDICT_DENY);
+	assert_string_equal(v.reasons[0].check, "content.secrets");
+	assert_string_equal(v.message, "regwarden: push of "
+	    "registry.example.com/apps/web refused by rule \"apps\" "
+	    "(content.json:6): layer " DA " holds a private key: "
+	    "/root/.ssh/id_rsa (PEM RSA PRIVATE KEY); remove it from the "
+	    "image and mount secrets at run time.");
+	/* A rule without no_secrets leaves the layer to the manifest. */
+	assert_int_equal(policy_eval_layer(p, "registry.example.com",
+	    "paths/web", &c, &v, &err), RW_OK);
+	assert_int_equal(v.kind, VERDICT_ALLOW);
+	assert_int_equal(v.nreasons, 0);
+	c.nsecrets = 0;
+	assert_int_equal(policy_eval_layer(p, "registry.example.com",
+	    "apps/web", &c, &v, &err), RW_OK);
+	assert_int_equal(v.kind, VERDICT_ALLOW);
+	assert_int_equal(policy_eval_layer(p, "registry.example.com",
+	    "apps/web", NULL, &v, &err), RW_EINVAL);
+	assert_int_equal(v.kind, VERDICT_DENY);
+	policy_free(p);
+}
+
 static void
 test_helpers(void **state)
 {
@@ -319,6 +368,7 @@ main(void)
 		cmocka_unit_test(test_passed_reasons),
 		cmocka_unit_test(test_needs),
 		cmocka_unit_test(test_helpers),
+		cmocka_unit_test(test_layer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
