@@ -43,6 +43,8 @@ struct xfer {
 	char		*pass;
 	char		*body_copy;
 	size_t		 body_copy_len, body_copy_off;
+	int		 body_fd;	/* a body in a file, or -1 */
+	int64_t		 body_fd_off, body_fd_left;
 	struct xfer_hooks hooks;
 	int		 parked;
 	int		 detached;	/* caller gone: no hooks, discard data */
@@ -159,6 +161,8 @@ xfer_free(struct xfer *x)
 	if (x->pass != NULL)
 		rw_freezero(x->pass, strlen(x->pass));
 	free(x->body_copy);
+	if (x->body_fd >= 0)
+		close(x->body_fd);
 	rw_buf_free(&x->hdrs);
 	rw_buf_free(&x->body);
 	free(x->rx.buf);
@@ -292,6 +296,27 @@ on_write(char *p, size_t size, size_t n, void *arg)
 	return rc;
 }
 
+/* The next bytes of a body in a file; the read stays short of the
+ * announced length, so a file that grew adds nothing. */
+static size_t
+file_read(struct xfer *x, char *p, size_t max)
+{
+	ssize_t n;
+
+	if (x->body_fd_left <= 0)
+		return 0;
+	if ((int64_t)max > x->body_fd_left)
+		max = (size_t)x->body_fd_left;
+	do {
+		n = pread(x->body_fd, p, max, (off_t)x->body_fd_off);
+	} while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return CURL_READFUNC_ABORT;	/* a short file: never pad */
+	x->body_fd_off += n;
+	x->body_fd_left -= n;
+	return (size_t)n;
+}
+
 static size_t
 on_read(char *p, size_t size, size_t n, void *arg)
 {
@@ -299,6 +324,11 @@ on_read(char *p, size_t size, size_t n, void *arg)
 	size_t max = size * n, got;
 
 	pthread_mutex_lock(&x->mu);
+	if (x->body_fd >= 0) {
+		got = file_read(x, p, max);
+		pthread_mutex_unlock(&x->mu);
+		return got;
+	}
 	if (x->body_copy != NULL) {
 		got = x->body_copy_len - x->body_copy_off;
 		if (got > max)
@@ -346,7 +376,7 @@ static int
 setup_method(struct xfer *x, const struct xfer_spec *s)
 {
 	CURL *e = x->easy;
-	int has_body = s->send_body || s->body != NULL;
+	int has_body = s->send_body || s->body != NULL || s->body_file;
 
 	if (strcmp(s->method, "HEAD") == 0)
 		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
@@ -367,6 +397,16 @@ setup_method(struct xfer *x, const struct xfer_spec *s)
 	curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
 	curl_easy_setopt(e, CURLOPT_READDATA, x);
+	if (s->body_file) {
+		x->body_fd = dup(s->body_fd);
+		if (x->body_fd < 0)
+			return RW_EIO;
+		x->body_fd_off = s->body_fd_off;
+		x->body_fd_left = s->body_fd_len;
+		curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE,
+		    (curl_off_t)s->body_fd_len);
+		return RW_OK;
+	}
 	if (s->body != NULL) {
 		x->body_copy = malloc(s->body_size > 0 ? s->body_size : 1);
 		if (x->body_copy == NULL)
@@ -472,6 +512,7 @@ xfer_new(const struct xfer_spec *s, struct rw_err *err)
 	pthread_mutex_init(&x->mu, NULL);
 	x->refs = 1;
 	x->tx_left = -1;
+	x->body_fd = -1;
 	x->hooks = s->hooks;
 	x->stream = s->stream;
 	x->follow = s->follow;

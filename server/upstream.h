@@ -55,6 +55,12 @@ struct xfer_spec {
 	int64_t			 body_len;	/* known length, or -1 (chunked) */
 	const char		*body;		/* or a body in memory (copied) */
 	size_t			 body_size;
+	/* or BODY_FD_LEN bytes of the file BODY_FD from BODY_FD_OFF (the
+	 * descriptor is duplicated; the file must not shrink meanwhile) */
+	int			 body_file;
+	int			 body_fd;
+	int64_t			 body_fd_off;
+	int64_t			 body_fd_len;
 	int			 follow;	/* follow redirects (blob GET) */
 	/*
 	 * Streamed 200 bodies only: the digest the body must hash to.  The
