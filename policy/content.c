@@ -109,6 +109,8 @@ one_secret(struct rw_sb *sb, const struct policy_content *c,
 		rw_sb_add(sb, "%s holds %s: ", layer_of(c, s->layer, l,
 		    sizeof(l)), is_key(s->what) ? "a private key" :
 		    "a credential");
+	else if (c->layer != NULL)
+		rw_sb_add(sb, ", ");	/* one layer: named once */
 	else
 		rw_sb_add(sb, ", %s: ", layer_of(c, s->layer, l, sizeof(l)));
 	rw_sb_safe(sb, s->path, SHOW_PATH);

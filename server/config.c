@@ -1143,6 +1143,10 @@ static const struct field audit_fields[] = {
 static const struct field content_fields[] = {
 	INT("hold_seconds", W_INT, 1, 600, 60, content_hold),
 	INT("max_running", W_INT, 1, 16, 2, content_max),
+	INT("upload_max_bytes", W_SIZE, 1048576, INT64_C(68719476736),
+	    INT64_C(4294967296), content_upload_max),
+	INT("upload_max_sessions", W_INT, 1, 4096, 64, content_upload_sessions),
+	INT("upload_idle_seconds", W_INT, 1, 86400, 1800, content_upload_idle),
 	{ .key = NULL },
 };
 

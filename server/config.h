@@ -114,6 +114,9 @@ struct rw_config {
 	int		 rescan_days;	/* .pulled_within_days */
 	int		 content_hold;	/* seconds a pull waits for its layers */
 	int		 content_max;	/* layer inspections at once */
+	size_t		 content_upload_max;	/* bytes of one inspected upload */
+	int		 content_upload_sessions; /* inspected uploads at once */
+	int		 content_upload_idle;	/* seconds before one is dropped */
 	int		 decision_ttl;	/* seconds a cached allow/warn is reused */
 	int		 deny_ttl;	/* seconds a cached denial is reused */
 	size_t		 decision_max;	/* in-memory decision cache entries */

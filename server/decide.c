@@ -823,8 +823,8 @@ evaluate(struct request *rq, struct decide_ctx *dx, struct verdict *v,
 	return policy_eval(rq->ph->p, &q, (int64_t)time(NULL), v, err);
 }
 
-static char *
-reasons_json(const struct verdict *v)
+char *
+decide_reasons_json(const struct verdict *v)
 {
 	json_t *arr = json_array();
 	char *s;
@@ -896,7 +896,7 @@ store(struct request *rq, const struct verdict *v)
 	d.rule = v->rule;
 	d.rule_file = v->file;
 	d.rule_line = v->line;
-	d.reasons_json = rq->reasons = reasons_json(v);
+	d.reasons_json = rq->reasons = decide_reasons_json(v);
 	d.message = v->message;
 	d.decided_at = now;
 	d.expires_at = v->kind == VERDICT_DENY || v->valid_until > 0 ?

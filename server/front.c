@@ -20,6 +20,7 @@
 #include "server/admin.h"
 #include "server/auditq.h"
 #include "server/internal.h"
+#include "server/upload.h"
 #include "scanreport/scanreport.h"
 #include "server/rescan.h"
 #include "server/tls.h"
@@ -1126,6 +1127,22 @@ open_blob_cache(struct server *srv, const struct rw_config *cfg,
 }
 
 /* Open state, caches and the engine; everything server_serve frees. */
+/* The spool of uploads read before they commit (upload.h): a previous
+ * run's files are removed here. */
+static int
+open_uploads(struct server *srv, const struct rw_config *cfg,
+    struct rw_err *err)
+{
+	char dir[1024];
+
+	if (snprintf(dir, sizeof(dir), "%s/uploads", cfg->state_dir) >=
+	    (int)sizeof(dir))
+		return rw_err_set(err, RW_ETOOBIG, "state_dir is too long");
+	srv->uploads = upload_table_new(dir, cfg->content_upload_max,
+	    cfg->content_upload_sessions, cfg->content_upload_idle, err);
+	return srv->uploads != NULL ? RW_OK : err->code;
+}
+
 static int
 open_state(struct server *srv, const struct rw_config *cfg,
     struct rw_err *err)
@@ -1192,7 +1209,9 @@ open_state(struct server *srv, const struct rw_config *cfg,
 		return err->code;
 	srv->inspector = inspector_new(srv->eng, srv->db, cfg->content_max,
 	    err);
-	return srv->inspector != NULL ? RW_OK : err->code;
+	if (srv->inspector == NULL)
+		return err->code;
+	return open_uploads(srv, cfg, err);
 }
 
 static void
@@ -1204,6 +1223,7 @@ close_state(struct server *srv)
 	scan_shared_free(srv->scan_shared);
 	inspector_free(srv->inspector);	/* before the engine it reads through */
 	up_engine_free(srv->eng);
+	upload_table_free(srv->uploads);
 	auth_htpasswd_free(srv->htpasswd);
 	auth_limiter_free(srv->logins);
 	auth_cache_free(srv->tokens);

@@ -162,12 +162,19 @@ store(struct inspector *in, const char *digest,
     const struct content_index *idx, const char *refusal,
     struct rw_err *err)
 {
-	struct rw_buf buf;
-	int rc;
-
 	if (refusal != NULL)
 		return db_layer_index_put(in->db, digest, CONTENT_FORMAT, NULL,
 		    0, refusal, 0, 0, (int64_t)time(NULL), err);
+	return inspector_keep(in->db, digest, idx, err);
+}
+
+int
+inspector_keep(struct db *db, const char *digest,
+    const struct content_index *idx, struct rw_err *err)
+{
+	struct rw_buf buf;
+	int rc;
+
 	rw_buf_init(&buf, INDEX_CAP);
 	rc = content_encode(idx, &buf);
 	if (rc != RW_OK) {
@@ -175,7 +182,7 @@ store(struct inspector *in, const char *digest,
 		return rw_err_set(err, rc, "encoding the index of %s: %s",
 		    digest, rw_strerror(rc));
 	}
-	rc = db_layer_index_put(in->db, digest, CONTENT_FORMAT, buf.data,
+	rc = db_layer_index_put(db, digest, CONTENT_FORMAT, buf.data,
 	    buf.len, NULL, (int64_t)idx->nentries, (int64_t)idx->nfindings,
 	    (int64_t)time(NULL), err);
 	rw_buf_free(&buf);

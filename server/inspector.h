@@ -84,6 +84,14 @@ int	 inspector_wait(struct inspector *in, const struct insp_spec *spec,
 	    struct insp_waiter *w);
 /** W is going away: forget it (safe when not waiting). */
 void	 inspector_forget(struct inspector *in, struct insp_waiter *w);
+/**
+ * Keep IDX, the index of layer DIGEST read elsewhere (an upload), in DB as
+ * the inspector keeps its own.  RW_OK, or the error of encoding or of
+ * db_layer_index_put with ERR set.
+ */
+struct content_index;
+int	 inspector_keep(struct db *db, const char *digest,
+	    const struct content_index *idx, struct rw_err *err);
 /** Layer blobs fetched since start (tests and metrics). */
 uint64_t inspector_fetches(struct inspector *in);
 

@@ -32,6 +32,9 @@
 
 struct db;
 struct decide_ctx;
+struct upload;
+struct upload_table;
+struct verdict;
 
 /* A loaded policy with a reference count (like struct cfg_holder). */
 struct policy_holder {
@@ -96,6 +99,7 @@ struct server {
 	struct rescan		*rescan;	/* NULL: no scheduled rescans */
 	struct scan_shared	*scan_shared;	/* its claims (scan_shared.c) */
 	struct inspector	*inspector;	/* layers for "content" rules */
+	struct upload_table	*uploads;	/* pushes read as they pass */
 	struct auditq		*auditq;	/* audit rows, written in batches */
 	pthread_mutex_t		 reload_mu;	/* one reload at a time */
 	struct dcache		*dc;
@@ -186,6 +190,21 @@ struct request {
 	int			 insp_waiting;
 	int			 insp_tried;	/* once per request */
 
+
+	/* uploads read before they commit (proxy_upload.c) */
+	int			 spool;		/* the body goes to the spool */
+	struct upload		*upl;		/* the session taken */
+	int			 upl_checked;	/* judged: may go upstream */
+	int			 upl_final;	/* commits: PUT or POST ?digest= */
+	int			 upl_oneshot;	/* POST ?digest=: no session */
+	int			 upl_failed;	/* spooling failed: answered */
+	int			 upl_end;	/* end the session at cleanup */
+	int			 upl_refusing;	/* cancelling it upstream */
+	unsigned		 upl_status;	/* the refusal's */
+	char			 upl_code[32];
+	char			*upl_refusal;
+	char			*upl_authz;	/* the DELETE's, wiped */
+	char			 upl_digest[RW_DIGEST_MAX];
 
 	/* the blob cache (proxy_blob.c) */
 	int			 blob_admitted;	/* the blob gate said yes */
@@ -396,6 +415,34 @@ int	 decide_replay_denial(struct request *rq, const struct dverdict *v,
 	    const char *ref);
 /** The registry host policies name for UP ("docker.io"). */
 void	 decide_host(const struct cfg_upstream *up, char *out, size_t size);
+/** V's reasons as the audit row's JSON array (malloc'ed), or NULL. */
+char	*decide_reasons_json(const struct verdict *v);
+
+/* --- proxy_upload.c ----------------------------------------------------- */
+
+/**
+ * An upload request under a push rule with no_secrets: take its session,
+ * check the chunk's place, drop a mount.  S_NEXT (go on; RQ->spool says
+ * whether its body is kept), or what the refusal returned.
+ */
+int	 proxy_upload_begin(struct request *rq);
+/** Body bytes of a spooled request (all of *SIZE consumed). */
+enum MHD_Result proxy_upload_body(struct request *rq, const char *data,
+	    size_t *size);
+/**
+ * The whole body is kept: a request that commits (final PUT, POST
+ * ?digest=) is judged now.  S_NEXT to send it, or a refusal in progress
+ * (the upstream upload cancelled first: PH_WAIT, then
+ * proxy_upload_cancelled).
+ */
+int	 proxy_upload_check(struct request *rq);
+/** Answer the refusal proxy_upload_check decided. */
+int	 proxy_upload_cancelled(struct request *rq);
+/** The upstream request's body: this request's bytes from the spool. */
+void	 proxy_upload_spec(struct request *rq, struct xfer_spec *s);
+/** The upstream answered STATUS: commit or end the session. */
+void	 proxy_upload_answered(struct request *rq, long status);
+void	 proxy_upload_cleanup(struct request *rq);
 
 /** Release per-request proxy state (transfers, cache entries). */
 void	 proxy_cleanup(struct request *rq);

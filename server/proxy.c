@@ -177,6 +177,9 @@ begin(struct request *rq)
 	rc = body_setup(rq);
 	if (rc != S_NEXT)
 		return rc;
+	rc = proxy_upload_begin(rq);
+	if (rc != S_NEXT)
+		return rc;
 	if (rq->rt.kind == ROUTE_BLOB && proxy_is_method(rq, "GET") &&
 	    rq->cfg->blob_gate && (rc = blob_gate(rq)) != S_NEXT)
 		return rc;
@@ -298,8 +301,13 @@ advance(struct request *rq)
 			rc = proxy_phase_token(rq);
 			break;
 		case PH_SEND:
-			if (rq->body_in_memory && !rq->body_done)
+			if ((rq->body_in_memory || rq->spool) &&
+			    !rq->body_done)
 				return MHD_YES;	/* still receiving it */
+			if (rq->spool && !rq->upl_checked) {
+				rc = proxy_upload_check(rq);
+				break;
+			}
 			if (rq->body_in_memory && !rq->push_checked) {
 				rc = proxy_check_pushed_manifest(rq);
 				break;
@@ -330,6 +338,8 @@ on_body(struct request *rq, const char *data, size_t *size)
 {
 	ssize_t n;
 
+	if (rq->spool)
+		return proxy_upload_body(rq, data, size);
 	if (rq->body_in_memory) {
 		if (rw_buf_add(&rq->body, data, *size) != RW_OK) {
 			*size = 0;
@@ -418,7 +428,8 @@ proxy_step(struct request *rq, const char *data, size_t *size)
 		return on_body(rq, data, size);
 	if (!rq->body_done) {
 		rq->body_done = 1;
-		if (rq->x != NULL && rq->has_body && !rq->body_in_memory)
+		if (rq->x != NULL && rq->has_body && !rq->body_in_memory &&
+		    !rq->spool)
 			xfer_write_eof(rq->x);
 	}
 	return advance(rq);
@@ -428,6 +439,7 @@ void
 proxy_cleanup(struct request *rq)
 {
 	decide_cleanup(rq);
+	proxy_upload_cleanup(rq);
 	proxy_blob_done(rq, 0);
 	xfer_release(rq->x);
 	rq->x = NULL;

@@ -217,6 +217,12 @@ proxy_phase_send(struct request *rq)
 	if (rq->body_in_memory) {
 		s.body = rq->body.data != NULL ? rq->body.data : "";
 		s.body_size = rq->body.len;
+	} else if (rq->spool) {
+		if (rq->upl == NULL) {	/* never an unread body */
+			fwd_free(&f);
+			return S_FAIL;
+		}
+		proxy_upload_spec(rq, &s);
 	} else if (rq->has_body) {
 		s.send_body = 1;
 		s.body_len = rq->body_len;
@@ -236,7 +242,8 @@ proxy_phase_send(struct request *rq)
 		rw_strlcpy(rq->note, err.msg, sizeof(rq->note));
 		return proxy_upstream_unreachable(rq, NULL);
 	}
-	if (rq->has_body && !rq->body_in_memory && rq->body_done)
+	if (rq->has_body && !rq->body_in_memory && !rq->spool &&
+	    rq->body_done)
 		xfer_write_eof(rq->x);
 	rq->up_t0 = rw_now_ms();
 	rq->phase = PH_WAIT;
@@ -300,6 +307,8 @@ proxy_phase_wait(struct request *rq)
 		return S_PARKED;
 	if (streamed ? !xfer_wait_headers(rq->x) : !xfer_wait_done(rq->x))
 		return S_PARKED;
+	if (rq->upl_refusing)
+		return proxy_upload_cancelled(rq);
 	metrics_upstream_latency(rq->srv->metrics,
 	    (rw_now_ms() - rq->up_t0) * 1000u);
 	count_upstream(rq);
@@ -443,6 +452,7 @@ proxy_answer_upstream(struct request *rq)
 	    rq->rt.kind == ROUTE_REFERRERS || rq->rt.kind == ROUTE_CATALOG ||
 	    (rq->rt.kind == ROUTE_BLOB && proxy_is_method(rq, "GET"));
 
+	proxy_upload_answered(rq, status);
 	if (own_credentials_refused(rq, status))
 		return proxy_done(front_error(rq, 403, "DENIED", "upstream %s "
 		    "refused regwarden's credentials for %s", rq->rt.up->name,

@@ -291,6 +291,10 @@ test_layer(void **state)
 	static const struct policy_secret up_key[] = {
 		{ 0, "/root/.ssh/id_rsa", "PEM RSA PRIVATE KEY", 0 },
 	};
+	static const struct policy_secret two[] = {
+		{ 0, "/root/.aws/credentials", "AWS access key id", 0 },
+		{ 0, "/root/.aws/credentials", "AWS credentials file", 0 },
+	};
 	struct policy_content c;
 	struct policy *p = load();
 	struct verdict v;
@@ -323,6 +327,17 @@ test_layer(void **state)
 	    "paths/web", &c, &v, &err), RW_OK);
 	assert_int_equal(v.kind, VERDICT_ALLOW);
 	assert_int_equal(v.nreasons, 0);
+	/* Two findings in the one layer: it is named once. */
+	c.secrets = two;
+	c.nsecrets = 2;
+	assert_int_equal(policy_eval_layer(p, "registry.example.com",
+	    "apps/web", &c, &v, &err), RW_OK);
+	assert_string_equal(v.message, "regwarden: push of "
+	    "registry.example.com/apps/web refused by rule \"apps\" "
+	    "(content.json:6): layer " DA " holds a credential: "
+	    "/root/.aws/credentials (AWS access key id), "
+	    "/root/.aws/credentials (AWS credentials file); remove them from "
+	    "the image and mount secrets at run time.");
 	c.nsecrets = 0;
 	assert_int_equal(policy_eval_layer(p, "registry.example.com",
 	    "apps/web", &c, &v, &err), RW_OK);
