@@ -216,14 +216,20 @@ proxy_upload_begin(struct request *rq)
 	return begin_session(rq);
 }
 
+/*
+ * A body that cannot be kept is discarded to its end and refused then
+ * (proxy_upload_check): libmicrohttpd sends no answer in the middle of a
+ * request body, and the client should read why.  Nothing of it goes
+ * upstream.
+ */
 enum MHD_Result
 proxy_upload_body(struct request *rq, const char *data, size_t *size)
 {
 	struct rw_err err;
 	int rc;
 
-	if (rq->upl_failed) {
-		*size = 0;	/* already answered: discard */
+	if (rq->upl_failed || rq->upl == NULL) {
+		*size = 0;
 		return MHD_YES;
 	}
 	rw_err_clear(&err);
@@ -232,12 +238,12 @@ proxy_upload_body(struct request *rq, const char *data, size_t *size)
 	if (rc == RW_OK)
 		return MHD_YES;
 	rq->upl_failed = 1;
-	rq->close = 1;
+	rq->upl_status = rc == RW_ETOOBIG ? 413 : 507;
+	rw_strlcpy(rq->upl_code, rc == RW_ETOOBIG ? "SIZE_INVALID" :
+	    "UNKNOWN", sizeof(rq->upl_code));
+	rq->upl_refusal = strdup(err.msg);
 	release(rq);
-	/* Fail closed: nothing of it goes upstream. */
-	if (rc == RW_ETOOBIG)
-		return front_error(rq, 413, "SIZE_INVALID", "%s", err.msg);
-	return front_error(rq, 507, "UNKNOWN", "%s", err.msg);
+	return MHD_YES;
 }
 
 /* ------------------------------------------------------------ judging */
@@ -392,8 +398,11 @@ proxy_upload_check(struct request *rq)
 	int rc;
 
 	rq->upl_checked = 1;
+	if (rq->upl_failed)
+		return rq->upl_refusal != NULL ? proxy_upload_cancelled(rq) :
+		    S_FAIL;
 	if (rq->upl == NULL)
-		return S_FAIL;	/* answered already */
+		return S_FAIL;
 	if (!rq->upl_final)
 		return S_NEXT;
 	rw_err_clear(&err);

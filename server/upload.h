@@ -71,8 +71,10 @@ int	 upload_fd(const struct upload *u);
 
 /**
  * Append LEN bytes of the current request.  Returns RW_OK, RW_ETOOBIG
- * (past max_bytes: the session is then unusable), or RW_EIO (a write
- * failed, a full disk among them), ERR saying so.
+ * (past max_bytes), RW_EIO (a write failed, a full disk among them; the
+ * file is cut back to the committed bytes) or RW_EINVAL (the session was
+ * made unusable before), ERR saying so.  After RW_ETOOBIG or RW_EIO the
+ * session is unusable (upload_poisoned).
  */
 int	 upload_append(struct upload_table *t, struct upload *u,
 	    const void *data, size_t len, struct rw_err *err);

@@ -233,6 +233,21 @@ expect_eq "...the blob is not in e2e/mounted" 404 \
 req DELETE "$LOC"
 expect_code "...and the client may cancel it" 204
 
+# A full disk while keeping an upload: refused, nothing of it forwarded.
+mount -t tmpfs -o size=64k tmpfs "$SPOOL" || die "cannot mount a small tmpfs on $SPOOL"
+head -c 300000 /dev/urandom >"$E2E_TMP/big"
+start_upload e2e/full
+FULL_UUID=${LOC##*/uploads/}; FULL_UUID=${FULL_UUID%%\?*}
+req PATCH "$LOC" -H 'Content-Type: application/octet-stream' \
+	--data-binary "@$E2E_TMP/big"
+expect_oci_error "an upload that does not fit the spool's disk: 507" 507
+expect_eq "...saying so" \
+	"regwarden: cannot keep the upload for inspection: No space left on device" \
+	"$(oci_message)"
+expect_eq "...and the registry's upload holds none of it" 0 \
+	"$(stat -c %s "$REG_DIR/data/docker/registry/v2/repositories/e2e/full/_uploads/$FULL_UUID/data" 2>/dev/null || echo 0)"
+umount "$SPOOL" || umount -l "$SPOOL"
+
 # ---- the index kept at the upload --------------------------------------------
 
 # The key image reaches the registry another way; its pull through
@@ -254,8 +269,26 @@ expect_lacks "no secret's bytes in regwarden's log" "MIIEowIBAAKCAQEAtest" \
 	"$(cat "$RW_LOG")"
 touch "$SPOOL/1-1.spool"
 stop_regwarden_checked
-start_regwarden_policy "$POLICY"
+start_regwarden_policy "$POLICY" '{"content": {"upload_max_bytes": 1048576}}'
 expect_eq "a spool file of a previous run is removed at start" 0 \
 	"$(find "$SPOOL" -name '*.spool' | wc -l)"
+
+# An upload past content.upload_max_bytes is refused, never forwarded.
+head -c 1200000 /dev/urandom >"$E2E_TMP/big"
+start_upload e2e/big
+BIG_UUID=${LOC##*/uploads/}; BIG_UUID=${BIG_UUID%%\?*}
+req PATCH "$LOC" -H 'Content-Type: application/octet-stream' \
+	--data-binary "@$E2E_TMP/big"
+expect_oci_error "an upload over content.upload_max_bytes: 413" 413 SIZE_INVALID
+expect_eq "...saying so" \
+	"regwarden: the upload is over the limit of 1048576 bytes a layer may have to be inspected (content.upload_max_bytes)" \
+	"$(oci_message)"
+expect_eq "...and the registry's upload holds none of it" 0 \
+	"$(stat -c %s "$REG_DIR/data/docker/registry/v2/repositories/e2e/big/_uploads/$BIG_UUID/data" 2>/dev/null || echo 0)"
+req PATCH "$LOC" -H 'Content-Type: application/octet-stream' --data-binary x
+expect_oci_error "...and the upload takes nothing more" 400 BLOB_UPLOAD_INVALID
+expect_eq "...saying why" \
+	"regwarden: the upload is over the limit; start the upload again" \
+	"$(oci_message)"
 
 finish

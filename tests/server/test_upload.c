@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -185,6 +187,43 @@ test_limit(void **state)
 	upload_table_free(t);
 }
 
+/* A write that fails (here: past RLIMIT_FSIZE, as a full disk would)
+ * refuses the upload: the bytes kept stay what the upstream took. */
+static void
+test_write_fails(void **state)
+{
+	static char block[8192];
+	struct upload_table *t;
+	struct upload *u;
+	struct rlimit old, lim;
+	struct rw_err err;
+
+	(void)state;
+	rw_err_clear(&err);
+	t = upload_table_new(dir, MIB, 2, 60, &err);
+	assert_non_null(t);
+	assert_int_equal(upload_take(t, "a", "me", 1, 1, &u, &err), RW_OK);
+	assert_int_equal(upload_append(t, u, block, 1000, &err), RW_OK);
+	upload_commit(u);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = 4096;
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	rw_err_clear(&err);
+	assert_int_equal(upload_append(t, u, block, sizeof(block), &err),
+	    RW_EIO);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	assert_string_equal(err.msg, "cannot keep the upload for "
+	    "inspection: File too large");
+	assert_int_equal(upload_size(u), 1000);
+	assert_string_equal(upload_poisoned(u), "the upload could not be "
+	    "kept for inspection");
+	upload_end(t, u);
+	upload_table_free(t);
+}
+
 /* Feed BYTES to a new session of T in chunks of CHUNK. */
 static struct upload *
 fed(struct upload_table *t, const void *bytes, size_t len, size_t chunk)
@@ -325,6 +364,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_sessions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_fails, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_judge, setup, teardown),
 		cmocka_unit_test(test_range),
 		cmocka_unit_test(test_query),
