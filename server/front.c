@@ -869,6 +869,7 @@ drain(struct server *srv, int seconds)
 	srv->scanner = NULL;
 	inspector_free(srv->inspector);
 	srv->inspector = NULL;
+	upload_table_stop(srv->uploads);
 	up_engine_abort_all(srv->eng);
 	deadline = rw_now_ms() + 2000;
 	while (up_engine_active(srv->eng) > 0 && rw_now_ms() < deadline)
@@ -1139,7 +1140,8 @@ open_uploads(struct server *srv, const struct rw_config *cfg,
 	    (int)sizeof(dir))
 		return rw_err_set(err, RW_ETOOBIG, "state_dir is too long");
 	srv->uploads = upload_table_new(dir, cfg->content_upload_max,
-	    cfg->content_upload_sessions, cfg->content_upload_idle, err);
+	    cfg->content_upload_sessions, cfg->content_upload_idle,
+	    cfg->content_max, err);
 	return srv->uploads != NULL ? RW_OK : err->code;
 }
 

@@ -33,6 +33,7 @@
 struct db;
 struct decide_ctx;
 struct upload;
+struct upload_job;
 struct upload_table;
 struct verdict;
 
@@ -194,6 +195,7 @@ struct request {
 	/* uploads read before they commit (proxy_upload.c) */
 	int			 spool;		/* the body goes to the spool */
 	struct upload		*upl;		/* the session taken */
+	struct upload_job	*upl_job;	/* its final read */
 	int			 upl_checked;	/* judged: may go upstream */
 	int			 upl_final;	/* commits: PUT or POST ?digest= */
 	int			 upl_oneshot;	/* POST ?digest=: no session */

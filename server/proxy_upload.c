@@ -388,34 +388,58 @@ refuse(struct request *rq, unsigned status, const char *code,
 	return S_NEXT;
 }
 
-int
-proxy_upload_check(struct request *rq)
+/* A reader thread finished: the request goes on (decide.c parks alike). */
+static void
+job_done(void *arg)
 {
-	struct content_index *idx = NULL;
+	struct request *rq = arg;
+
+	MHD_resume_connection(rq->conn);
+}
+
+/* Hand the final read to the table's readers; the request is parked. */
+static int
+start_job(struct request *rq)
+{
+	struct upload_job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL)
+		return refuse(rq, 503, "UNAVAILABLE", "out of memory");
+	j->u = rq->upl;
+	rw_strlcpy(j->digest, rq->upl_digest, sizeof(j->digest));
+	j->done = job_done;
+	j->arg = rq;
+	rq->upl_job = j;
+	/* Parked before the job can end, so its wake-up is never lost. */
+	MHD_suspend_connection(rq->conn);
+	if (upload_judge_start(rq->srv->uploads, j) == RW_OK)
+		return S_PARKED;
+	MHD_resume_connection(rq->conn);
+	free(j);
+	rq->upl_job = NULL;
+	rq->upl_checked = 1;
+	return refuse(rq, 503, "UNAVAILABLE", "regwarden is stopping");
+}
+
+/* What the reader found, under the rule in force now. */
+static int
+verdict_of(struct request *rq, struct upload_job *j)
+{
+	struct content_index *idx = j->idx;
 	struct verdict v;
 	struct rw_err err;
-	char note[256];
 	int rc;
 
-	rq->upl_checked = 1;
-	if (rq->upl_failed)
-		return rq->upl_refusal != NULL ? proxy_upload_cancelled(rq) :
-		    S_FAIL;
-	if (rq->upl == NULL)
-		return S_FAIL;
-	if (!rq->upl_final)
-		return S_NEXT;
-	rw_err_clear(&err);
-	rc = upload_judge(rq->upl, rq->upl_digest, &idx, note, sizeof(note),
-	    &err);
-	if (rc == RW_EDIGEST)
-		return refuse(rq, 400, "DIGEST_INVALID", err.msg);
-	if (rc != RW_OK)
-		return refuse(rq, 503, "UNAVAILABLE", err.msg);
+	j->idx = NULL;
+	if (j->rc == RW_EDIGEST)
+		return refuse(rq, 400, "DIGEST_INVALID", j->err.msg);
+	if (j->rc != RW_OK)
+		return refuse(rq, 503, "UNAVAILABLE", j->err.msg);
 	if (idx == NULL)
 		return S_NEXT;	/* not a layer: its manifest places it */
 	keep_index(rq, idx);
 	memset(&v, 0, sizeof(v));
+	rw_err_clear(&err);
 	rc = judge_layer(rq, idx, &v, &err);
 	content_index_free(idx);
 	if (rc != RW_OK)
@@ -425,6 +449,28 @@ proxy_upload_check(struct request *rq)
 	audit_refusal(rq, &v);
 	metrics_decision(rq->srv->metrics, METRICS_DENY, v.rule);
 	return refuse(rq, 403, "DENIED", v.message);
+}
+
+int
+proxy_upload_check(struct request *rq)
+{
+	if (rq->upl_failed) {
+		rq->upl_checked = 1;
+		return rq->upl_refusal != NULL ? proxy_upload_cancelled(rq) :
+		    S_FAIL;
+	}
+	if (rq->upl == NULL)
+		return S_FAIL;
+	if (!rq->upl_final) {
+		rq->upl_checked = 1;
+		return S_NEXT;
+	}
+	if (rq->upl_job == NULL)
+		return start_job(rq);
+	if (!upload_job_done(rq->srv->uploads, rq->upl_job))
+		return S_PARKED;
+	rq->upl_checked = 1;
+	return verdict_of(rq, rq->upl_job);
 }
 
 /* The refusal, once the upstream upload is cancelled (or could not be). */
@@ -496,6 +542,14 @@ proxy_upload_answered(struct request *rq, long status)
 void
 proxy_upload_cleanup(struct request *rq)
 {
+	/* A job still reading keeps its request parked: never freed here
+	 * before its end (upload_table_stop ends every job at shutdown). */
+	if (rq->upl_job != NULL &&
+	    upload_job_done(rq->srv->uploads, rq->upl_job)) {
+		content_index_free(rq->upl_job->idx);
+		free(rq->upl_job);
+		rq->upl_job = NULL;
+	}
 	release(rq);
 	free(rq->upl_refusal);
 	rq->upl_refusal = NULL;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "content/content.h"
 
 #define READ_BLOCK	(64 * 1024)
+#define MAX_READERS	16
 #define SUFFIX		".spool"
 
 struct upload {
@@ -39,7 +41,19 @@ struct upload_table {
 	int		 count;
 	unsigned long	 seq;
 	struct upload	*list;
+
+	/* readers: final reads off the worker threads */
+	pthread_cond_t	 work;
+	pthread_t	 threads[MAX_READERS];
+	int		 nthreads;
+	atomic_int	 stop;
+	struct upload_job *queue, **tail;
 };
+
+static void	*reader(void *arg);
+static int	 judge(const struct upload *u, const char *digest,
+		    struct content_index **idx, char *note, size_t notesize,
+		    const atomic_int *stop, struct rw_err *err);
 
 /* ------------------------------------------------------------ the folder */
 
@@ -75,7 +89,7 @@ clean_dir(const char *dir)
 
 struct upload_table *
 upload_table_new(const char *dir, uint64_t max_bytes, int max_sessions,
-    int idle_seconds, struct rw_err *err)
+    int idle_seconds, int readers, struct rw_err *err)
 {
 	struct upload_table *t;
 	struct stat st;
@@ -96,11 +110,129 @@ upload_table_new(const char *dir, uint64_t max_bytes, int max_sessions,
 		return NULL;
 	}
 	pthread_mutex_init(&t->mu, NULL);
+	pthread_cond_init(&t->work, NULL);
+	t->tail = &t->queue;
 	t->max_bytes = max_bytes;
 	t->max_sessions = max_sessions;
 	t->idle_seconds = idle_seconds;
 	clean_dir(dir);
+	if (readers > MAX_READERS)
+		readers = MAX_READERS;
+	for (; t->nthreads < readers; t->nthreads++)
+		if (pthread_create(&t->threads[t->nthreads], NULL, reader, t) !=
+		    0) {
+			rw_err_set(err, RW_ENOMEM, "cannot start the upload "
+			    "readers");
+			upload_table_free(t);
+			return NULL;
+		}
 	return t;
+}
+
+/* ------------------------------------------------------------- readers */
+
+/* J is finished: its caller may free it once DONE ran, so nothing of J is
+ * touched after the state changes but the copies. */
+static void
+settle(struct upload_table *t, struct upload_job *j)
+{
+	void (*done)(void *) = j->done;
+	void *arg = j->arg;
+
+	pthread_mutex_lock(&t->mu);
+	j->state = 2;
+	pthread_mutex_unlock(&t->mu);
+	done(arg);
+}
+
+static void *
+reader(void *arg)
+{
+	struct upload_table *t = arg;
+	struct upload_job *j;
+
+	for (;;) {
+		pthread_mutex_lock(&t->mu);
+		while (!atomic_load(&t->stop) && t->queue == NULL)
+			pthread_cond_wait(&t->work, &t->mu);
+		if (atomic_load(&t->stop)) {
+			pthread_mutex_unlock(&t->mu);
+			return NULL;
+		}
+		j = t->queue;
+		t->queue = j->next;
+		if (t->queue == NULL)
+			t->tail = &t->queue;
+		pthread_mutex_unlock(&t->mu);
+		rw_err_clear(&j->err);
+		j->rc = judge(j->u, j->digest, &j->idx, j->note,
+		    sizeof(j->note), &t->stop, &j->err);
+		settle(t, j);
+	}
+}
+
+int
+upload_judge_start(struct upload_table *t, struct upload_job *j)
+{
+	int rc = RW_OK;
+
+	j->idx = NULL;
+	j->note[0] = '\0';
+	j->next = NULL;
+	pthread_mutex_lock(&t->mu);
+	if (atomic_load(&t->stop) || t->nthreads == 0) {
+		rc = RW_EBUSY;
+	} else {
+		j->state = 1;
+		*t->tail = j;
+		t->tail = &j->next;
+		pthread_cond_signal(&t->work);
+	}
+	pthread_mutex_unlock(&t->mu);
+	return rc;
+}
+
+int
+upload_job_done(struct upload_table *t, const struct upload_job *j)
+{
+	int done;
+
+	pthread_mutex_lock(&t->mu);
+	done = j->state == 2;
+	pthread_mutex_unlock(&t->mu);
+	return done;
+}
+
+void
+upload_table_stop(struct upload_table *t)
+{
+	struct upload_job *j;
+	int i;
+
+	if (t == NULL)
+		return;
+	pthread_mutex_lock(&t->mu);
+	atomic_store(&t->stop, 1);
+	pthread_cond_broadcast(&t->work);
+	pthread_mutex_unlock(&t->mu);
+	for (i = 0; i < t->nthreads; i++)
+		pthread_join(t->threads[i], NULL);
+	t->nthreads = 0;
+	/* Jobs nobody read: refused, and their requests woken. */
+	for (;;) {
+		pthread_mutex_lock(&t->mu);
+		j = t->queue;
+		if (j != NULL)
+			t->queue = j->next;
+		pthread_mutex_unlock(&t->mu);
+		if (j == NULL)
+			break;
+		j->rc = RW_EBUSY;
+		rw_err_clear(&j->err);
+		rw_err_set(&j->err, RW_EBUSY, "regwarden is stopping");
+		settle(t, j);
+	}
+	t->tail = &t->queue;
 }
 
 static void
@@ -123,11 +255,13 @@ upload_table_free(struct upload_table *t)
 
 	if (t == NULL)
 		return;
+	upload_table_stop(t);
 	for (u = t->list; u != NULL; u = next) {
 		next = u->next;
 		session_free(u);
 	}
 	clean_dir(t->dir);
+	pthread_cond_destroy(&t->work);
 	pthread_mutex_destroy(&t->mu);
 	free(t->dir);
 	free(t);
@@ -366,6 +500,7 @@ upload_poisoned(const struct upload *u)
 
 struct judge_rd {
 	const struct upload	*u;
+	const atomic_int	*stop;	/* NULL, or the table's */
 	uint64_t		 off;
 	struct rw_hash		 h;
 	int			 failed;
@@ -381,6 +516,10 @@ judge_read(void *arg, void *buf, size_t size)
 
 	if (left == 0)
 		return 0;
+	if (r->stop != NULL && atomic_load(r->stop)) {
+		r->failed = 1;
+		return -1;
+	}
 	if (size > left)
 		size = (size_t)left;
 	do {
@@ -400,6 +539,14 @@ upload_judge(const struct upload *u, const char *digest,
     struct content_index **idx, char *note, size_t notesize,
     struct rw_err *err)
 {
+	return judge(u, digest, idx, note, notesize, NULL, err);
+}
+
+static int
+judge(const struct upload *u, const char *digest,
+    struct content_index **idx, char *note, size_t notesize,
+    const atomic_int *stop, struct rw_err *err)
+{
 	struct judge_rd r;
 	struct rw_err ierr;
 	char got[RW_DIGEST_MAX], *buf = NULL;
@@ -409,6 +556,7 @@ upload_judge(const struct upload *u, const char *digest,
 	note[0] = '\0';
 	memset(&r, 0, sizeof(r));
 	r.u = u;
+	r.stop = stop;
 	if (alg == 0)
 		return rw_err_set(err, RW_EDIGEST, "%s is not a digest",
 		    digest);

@@ -36,12 +36,19 @@ struct upload;
 struct upload_table;
 
 /**
- * A table spooling into DIR (made 0700 if missing; files in it removed).
- * NULL with ERR set (RW_EIO: DIR unusable; RW_ENOMEM).
+ * A table spooling into DIR (made 0700 if missing; files in it removed),
+ * with READERS threads (at most 16; 0: upload_judge_start refuses) for
+ * the final reads.  NULL with ERR set (RW_EIO: DIR unusable; RW_ENOMEM).
  */
 struct upload_table *upload_table_new(const char *dir, uint64_t max_bytes,
-	    int max_sessions, int idle_seconds, struct rw_err *err);
-/** Remove every spool file and free T.  NULL does nothing. */
+	    int max_sessions, int idle_seconds, int readers,
+	    struct rw_err *err);
+/**
+ * Stop the readers: a read in progress fails, queued jobs end with
+ * RW_EBUSY ("regwarden is stopping"), every DONE is called.  Idempotent.
+ */
+void	 upload_table_stop(struct upload_table *t);
+/** Stop, remove every spool file and free T.  NULL does nothing. */
 void	 upload_table_free(struct upload_table *t);
 /** Sessions held now (tests, metrics). */
 int	 upload_table_count(struct upload_table *t);
@@ -100,6 +107,33 @@ const char *upload_poisoned(const struct upload *u);
 int	 upload_judge(const struct upload *u, const char *digest,
 	    struct content_index **idx, char *note, size_t notesize,
 	    struct rw_err *err);
+
+/*
+ * One final read on a reader thread (upload_judge_start), so the worker
+ * threads serving clients never read a layer.  The caller fills U, DIGEST,
+ * DONE and ARG, and keeps J (and U taken) until DONE ran; DONE is called
+ * once, from a reader thread, after the results are in (it must only wake
+ * the request).  The results are upload_judge's.
+ */
+struct upload_job {
+	struct upload		*u;
+	char			 digest[RW_DIGEST_MAX];
+	void			(*done)(void *arg);
+	void			*arg;
+	/* results, once upload_job_done says 1 */
+	int			 rc;
+	struct content_index	*idx;		/* the caller frees it */
+	char			 note[256];
+	struct rw_err		 err;
+	/* private */
+	int			 state;
+	struct upload_job	*next;
+};
+
+/** Queue J.  RW_OK, or RW_EBUSY (stopping, no readers): DONE not called. */
+int	 upload_judge_start(struct upload_table *t, struct upload_job *j);
+/** 1 once J's results are in. */
+int	 upload_job_done(struct upload_table *t, const struct upload_job *j);
 
 /* ------------------------------------------------------- protocol helpers */
 

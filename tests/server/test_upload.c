@@ -1,5 +1,6 @@
 /* test_upload.c - upload sessions spooled for inspection: the table, the bytes, judging a whole upload, the protocol helpers. */
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -89,12 +90,12 @@ test_startup_cleans(void **state)
 	touch("7-123.spool");
 	touch("notes.txt");
 	rw_err_clear(&err);
-	t = upload_table_new(dir, MIB, 4, 60, &err);
+	t = upload_table_new(dir, MIB, 4, 60, 0, &err);
 	assert_non_null(t);
 	assert_false(exists("7-123.spool"));
 	assert_true(exists("notes.txt"));
 	upload_table_free(t);
-	t = upload_table_new("/proc/version/x", MIB, 4, 60, &err);
+	t = upload_table_new("/proc/version/x", MIB, 4, 60, 0, &err);
 	assert_null(t);
 	assert_int_equal(err.code, RW_EIO);
 }
@@ -108,7 +109,7 @@ test_sessions(void **state)
 
 	(void)state;
 	rw_err_clear(&err);
-	t = upload_table_new(dir, MIB, 2, 60, &err);
+	t = upload_table_new(dir, MIB, 2, 60, 0, &err);
 	assert_non_null(t);
 	assert_int_equal(upload_take(t, "a", "me", 0, 1000, &u, &err),
 	    RW_ENOTFOUND);
@@ -166,7 +167,7 @@ test_limit(void **state)
 
 	(void)state;
 	rw_err_clear(&err);
-	t = upload_table_new(dir, MIB, 2, 60, &err);
+	t = upload_table_new(dir, MIB, 2, 60, 0, &err);
 	assert_non_null(t);
 	assert_int_equal(upload_take(t, "a", "me", 1, 1, &u, &err), RW_OK);
 	assert_int_equal(upload_append(t, u, block, sizeof(block), &err),
@@ -200,7 +201,7 @@ test_write_fails(void **state)
 
 	(void)state;
 	rw_err_clear(&err);
-	t = upload_table_new(dir, MIB, 2, 60, &err);
+	t = upload_table_new(dir, MIB, 2, 60, 0, &err);
 	assert_non_null(t);
 	assert_int_equal(upload_take(t, "a", "me", 1, 1, &u, &err), RW_OK);
 	assert_int_equal(upload_append(t, u, block, 1000, &err), RW_OK);
@@ -259,7 +260,7 @@ test_judge(void **state)
 
 	(void)state;
 	rw_err_clear(&err);
-	t = upload_table_new(dir, MIB, 2, 60, &err);
+	t = upload_table_new(dir, MIB, 2, 60, 0, &err);
 	assert_non_null(t);
 	ml_begin(&m, ML_GZIP, 64 * 1024);
 	ml_dir(&m, "root/.ssh");
@@ -296,6 +297,75 @@ test_judge(void **state)
 	    RW_OK);
 	assert_null(idx);
 	assert_true(note[0] != '\0');
+	upload_end(t, u);
+	free(m.buf);
+	upload_table_free(t);
+}
+
+/* A reader thread does the final read; DONE wakes the waiting side. */
+struct waker {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	int		 woken;
+};
+
+static void
+wake(void *arg)
+{
+	struct waker *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	w->woken++;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+static void
+test_readers(void **state)
+{
+	static const char key[] = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl";
+	struct waker w = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+	    0 };
+	struct upload_table *t;
+	struct upload_job j;
+	struct mklayer m;
+	struct upload *u;
+	struct rw_err err;
+
+	(void)state;
+	rw_err_clear(&err);
+	t = upload_table_new(dir, MIB, 2, 60, 1, &err);
+	assert_non_null(t);
+	ml_begin(&m, ML_NONE, 64 * 1024);
+	ml_file(&m, "home/u/.ssh/id_ed25519", key);
+	ml_end(&m);
+	u = fed(t, m.buf, m.used, 4096);
+	memset(&j, 0, sizeof(j));
+	j.u = u;
+	assert_int_equal(rw_digest(RW_HASH_SHA256, m.buf, m.used, j.digest),
+	    RW_OK);
+	j.done = wake;
+	j.arg = &w;
+	assert_int_equal(upload_judge_start(t, &j), RW_OK);
+	pthread_mutex_lock(&w.mu);
+	while (w.woken == 0)
+		pthread_cond_wait(&w.cv, &w.mu);
+	pthread_mutex_unlock(&w.mu);
+	assert_true(upload_job_done(t, &j));
+	assert_int_equal(w.woken, 1);
+	assert_int_equal(j.rc, RW_OK);
+	assert_non_null(j.idx);
+	assert_int_equal(j.idx->nfindings, 1);
+	assert_string_equal(j.idx->findings[0].path, "/home/u/.ssh/id_ed25519");
+	content_index_free(j.idx);
+	/* Stopped: no more jobs are taken, and DONE is not called. */
+	upload_table_stop(t);
+	memset(&j, 0, sizeof(j));
+	j.u = u;
+	j.done = wake;
+	j.arg = &w;
+	assert_int_equal(upload_judge_start(t, &j), RW_EBUSY);
+	assert_int_equal(w.woken, 1);
 	upload_end(t, u);
 	free(m.buf);
 	upload_table_free(t);
@@ -367,6 +437,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_write_fails, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_judge, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readers, setup, teardown),
 		cmocka_unit_test(test_range),
 		cmocka_unit_test(test_query),
 	};
