@@ -652,6 +652,12 @@ warn_static_changes(const struct rw_config *old, const struct rw_config *nw)
 	    old->max_header_bytes != nw->max_header_bytes)
 		log_warnx("reload: threads, connection limits and client "
 		    "timeouts apply after a restart");
+	if (old->content_max != nw->content_max ||
+	    old->content_upload_max != nw->content_upload_max ||
+	    old->content_upload_sessions != nw->content_upload_sessions ||
+	    old->content_upload_idle != nw->content_upload_idle)
+		log_warnx("reload: \"content\" max_running and upload limits "
+		    "apply after a restart");
 #undef SAME_STR
 }
 

@@ -131,6 +131,20 @@ else
 fi
 expect_eq "...and the registry has it" 200 \
 	"$(reg_code HEAD /v2/e2e/pushed-clean/manifests/1.0)"
+expect_eq "...its layer judged at the manifest PUT from the index kept at its upload: not read back from the registry" \
+	0 "$(blob_gets "$CLEAN_L0")"
+
+# A policy reload does not resize the spool: said in the log.
+"$PY" - "$RW_CONF" <<'EOF3' || die "cannot edit $RW_CONF"
+import json, sys
+c = json.load(open(sys.argv[1]))
+c.setdefault("content", {})["upload_max_sessions"] = 9
+json.dump(c, open(sys.argv[1], "w"))
+EOF3
+kill -HUP "$RW_PID"
+wait_until 10 grep -q 'max_running and upload limits apply after a restart' "$RW_LOG" &&
+	pass "a reload that changes content.upload_* says they apply after a restart" ||
+	fail "no reload warning for content.upload_max_sessions"
 
 # ---- the OCI API by hand -------------------------------------------------------
 
