@@ -830,10 +830,14 @@ evaluate(struct request *rq, struct decide_ctx *dx, struct verdict *v,
 		q.first_seen = dx->seen;
 	}
 	rc = policy_eval(rq->ph->p, &q, (int64_t)time(NULL), v, err);
-	for (i = 0; rc == RW_OK && i < v->nreasons; i++)
+	for (i = 0; rc == RW_OK && i < v->nreasons; i++) {
 		if (strcmp(v->reasons[i].check, "signatures") == 0)
 			metrics_signature_check(rq->srv->metrics,
 			    !v->reasons[i].failed);
+		if (strcmp(v->reasons[i].check, "attestations") == 0)
+			metrics_attestation_check(rq->srv->metrics,
+			    !v->reasons[i].failed);
+	}
 	if (rc != RW_OK || !v->pin_now || q.tag == NULL)
 		return rc;
 	rc = db_pin_set_if_absent(rq->srv->db, host, q.repo, q.tag,
