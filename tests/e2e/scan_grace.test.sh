@@ -119,6 +119,15 @@ expect_match "log: the decision line has verdict=warn and the message" \
 	"verdict=warn .*message=.*1 new finding within the grace period until $UNTIL" \
 	"$(grep -F 'decision' "$RW_LOG" | grep -F 'e2e/used' | grep -F 'verdict=warn' | head -n 1)"
 
+# explain reads the same facts from the state database.
+XOUT=$("$RW_BIN" explain -c "$RW_CONF" docker.io/e2e/used:1.0 2>&1)
+XRC=$?
+printf '%s\n' "$XOUT" | sed 's/^/#   explain: /' | grep -E 'decision|scan'
+expect_contains "explain: the decision is a warning" "decision:   warn (would be served with a warning)" "$XOUT"
+expect_contains "explain: the failed scan.grace check, as the server decided it (non-ASCII escaped)" \
+	"FAIL scan.grace: 1 new finding within the grace period until $UNTIL (scan.grace_days 14): CVE-2026-1234 (critical, openssl 3.0.1 \\xe2\\x86\\x92 3.0.9); fix it before then$TAIL" "$XOUT"
+log "explain exited $XRC"
+
 # Never admitted before: the same CVE refuses it, no grace.
 if podman_pull e2e/newcomer:1.0; then
 	fail "never admitted: podman pull e2e/newcomer:1.0 was admitted"
