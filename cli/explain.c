@@ -490,6 +490,8 @@ struct scanfacts {
 	size_t			 ndbx;
 	struct policy_exception	*px;
 	size_t			 npx;
+	int64_t			 first_admitted;	/* POLICY_NEED_GRACE */
+	int64_t			*seen;		/* per finding of pf */
 };
 
 static void
@@ -499,6 +501,7 @@ scanfacts_free(struct scanfacts *sf)
 	free(sf->pf);
 	db_exceptions_free(sf->dbx, sf->ndbx);
 	free(sf->px);
+	free(sf->seen);
 	memset(sf, 0, sizeof(*sf));
 }
 
@@ -551,30 +554,28 @@ scan_from_db(struct db *db, const char *const *digests, size_t n,
 }
 
 /*
- * The newest report naming the manifest or its config, with the store's
- * and the policy file's exceptions.  No db yet: no verdict, no exceptions.
+ * scan.grace_days: when the server first admitted the image DIGESTS[0] in
+ * HOST/REPO, and when each finding of the report first appeared.
  */
 static int
-find_scan(const struct rw_config *cfg, const struct policy *p,
-    const char *digest, const char *config, struct scanfacts *sf,
+grace_from_db(struct db *db, const char *host, const char *repo,
+    const char *const *digests, size_t n, struct scanfacts *sf,
     struct rw_err *err)
 {
-	const char *digests[2] = { digest, config };
-	struct db *db = NULL;
-	int rc = RW_OK;
+	int rc;
 
-	rc = config_open_db(cfg, 1, &db, err);
-	if (rc == RW_ENOTFOUND) {
-		rc = RW_OK;
-	} else {
-		if (rc == RW_OK)
-			rc = scan_from_db(db, digests, config[0] != '\0' ? 2 : 1,
-			    sf, err);
-		db_close(db);
-	}
+	if (!sf->have)
+		return RW_OK;
+	rc = db_admitted_first(db, host, repo, digests[0], &sf->first_admitted,
+	    err);
+	if (rc == RW_ENOTFOUND)
+		return RW_OK;
 	if (rc != RW_OK)
 		return rc;
-	return facts_exceptions(sf->dbx, sf->ndbx, p, &sf->px, &sf->npx, err);
+	sf->seen = calloc(sf->view.nfindings + 1, sizeof(*sf->seen));
+	if (sf->seen == NULL)
+		return rw_err_set(err, RW_ENOMEM, "out of memory");
+	return db_scan_first_seen(db, digests, n, &sf->view, sf->seen, err);
 }
 
 /* ------------------------------------------------------------ the run */
@@ -598,6 +599,36 @@ struct run {
 	FILE			*out;
 	FILE			*err;
 };
+
+/*
+ * The newest report naming the manifest or its config, with the store's
+ * and the policy file's exceptions.  No db yet: no verdict, no exceptions.
+ */
+static int
+find_scan(const struct run *rn, const char *digest, const char *config,
+    struct scanfacts *sf, struct rw_err *err)
+{
+	const char *digests[2] = { digest, config };
+	size_t n = config[0] != '\0' ? 2 : 1;
+	struct db *db = NULL;
+	int rc = RW_OK;
+
+	rc = config_open_db(rn->cfg, 1, &db, err);
+	if (rc == RW_ENOTFOUND) {
+		rc = RW_OK;
+	} else {
+		if (rc == RW_OK)
+			rc = scan_from_db(db, digests, n, sf, err);
+		if (rc == RW_OK && (rn->needs & POLICY_NEED_GRACE))
+			rc = grace_from_db(db, rn->host, rn->ci.repo, digests,
+			    n, sf, err);
+		db_close(db);
+	}
+	if (rc != RW_OK)
+		return rc;
+	return facts_exceptions(sf->dbx, sf->ndbx, rn->p, &sf->px, &sf->npx,
+	    err);
+}
 
 /*
  * What the layers hold, from the indexes the proxy kept: explain reads no
@@ -721,7 +752,7 @@ gather(struct run *rn, const char *tag, size_t *mlen, struct rw_err *e)
 		rc = find_content(rn, body, *mlen, e);
 	if (rc == RW_OK && (rn->needs & POLICY_NEED_SCAN)) {
 		config_of(body, *mlen, cfgd, sizeof(cfgd));
-		rc = find_scan(rn->cfg, rn->p, rn->g->digest, cfgd, &rn->sf, e);
+		rc = find_scan(rn, rn->g->digest, cfgd, &rn->sf, e);
 	}
 	free(body);
 	if (rc == RW_OK && (rn->needs & POLICY_NEED_PIN) && tag != NULL)
@@ -767,6 +798,8 @@ decide(struct run *rn)
 		q.scan = rn->sf.have ? &rn->sf.ps : NULL;
 		q.exceptions = rn->sf.px;
 		q.nexceptions = rn->sf.npx;
+		q.first_admitted = rn->sf.first_admitted;
+		q.first_seen = rn->sf.seen;
 	}
 	if (rn->needs & POLICY_NEED_SIGS)
 		explain_sigs_req(&rn->g->sigs, (int64_t)len, &q);

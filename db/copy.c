@@ -48,6 +48,7 @@ static const struct table {
 	{ "exceptions", "id, vuln_id, pkg, repo_glob, expires, reason, "
 	  "added_by, added_at, source", "itttittit", "id" },
 	{ "scan_claims", "digest, owner, state, msg, expires", "ttiti", NULL },
+	{ "admitted", "host, repo, digest, first_at", "ttti", NULL },
 };
 
 #define NTABLES	(sizeof(tables) / sizeof(tables[0]))

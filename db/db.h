@@ -731,4 +731,35 @@ int	 db_layer_index_put(struct db *db, const char *digest, int format,
 int	 db_layer_index_get(struct db *db, const char *digest, int format,
 	    void **body, size_t *len, char **refusal, struct rw_err *err);
 
+/* -------------------------------------------------- scan grace periods */
+
+/**
+ * Note that the image DIGEST of HOST/REPO (HOST as policies name the
+ * registry) was admitted at NOW (grace.c): the first note is kept, later
+ * ones change nothing.  Returns RW_OK, RW_EINVAL (a NULL argument), RW_EDB,
+ * RW_EBUSY or RW_ENOMEM.
+ */
+int	 db_admitted_note(struct db *db, const char *host, const char *repo,
+	    const char *digest, int64_t now, struct rw_err *err);
+
+/**
+ * When the image DIGEST of HOST/REPO was first admitted, into *FIRST_AT
+ * (unix seconds).  Returns RW_ENOTFOUND, ERR untouched, when it never was;
+ * RW_EINVAL, RW_EDB, RW_EBUSY or RW_ENOMEM.
+ */
+int	 db_admitted_first(struct db *db, const char *host, const char *repo,
+	    const char *digest, int64_t *first_at, struct rw_err *err);
+
+/**
+ * When each finding of V (a view db_scan_latest filled from the same
+ * DIGESTS[0..N-1]) first appeared: SEEN[i] (the caller's, V->nfindings
+ * long) gets the import time of the earliest stored report naming one of
+ * DIGESTS with a finding of the same id and package as V->findings[i].
+ * One indexed query.  Returns RW_OK, RW_EINVAL (as db_scan_latest), RW_EDB,
+ * RW_EBUSY or RW_ENOMEM; on an error every SEEN[i] is 0.
+ */
+int	 db_scan_first_seen(struct db *db, const char *const *digests,
+	    size_t n, const struct db_scan_view *v, int64_t *seen,
+	    struct rw_err *err);
+
 #endif /* RW_DB_H */

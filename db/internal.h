@@ -71,6 +71,9 @@ enum db_stmt_slot {
 	DB_ST_MAINT,		/* copy.c: one statement at a time */
 	DB_ST_LAYER_PUT,
 	DB_ST_LAYER_GET,
+	DB_ST_FIRST_NOTE,
+	DB_ST_FIRST_GET,
+	DB_ST_SCAN_SEEN,
 	DB_ST_COUNT
 };
 

@@ -187,6 +187,28 @@ static const char *const migrations[] = {
 	"  indexed_at INTEGER NOT NULL,"
 	"  CHECK((body IS NULL) <> (refusal IS NULL))"
 	") WITHOUT ROWID;",
+	/*
+	 * 6: when regwarden first admitted each image (a pull, or the HEAD
+	 * that resolves one, not refused), by the registry host policies
+	 * speak of, the repository and the manifest digest: new scan
+	 * findings on an image already in use may get a grace period
+	 * (scan.grace_days).  Seeded from the audit trail, so an image
+	 * admitted before this migration keeps the time it was first
+	 * admitted.
+	 */
+	"CREATE TABLE admitted("
+	"  host TEXT NOT NULL,"
+	"  repo TEXT NOT NULL,"
+	"  digest TEXT NOT NULL,"
+	"  first_at INTEGER NOT NULL,"
+	"  PRIMARY KEY(host, repo, digest)"
+	") WITHOUT ROWID;"
+	"INSERT INTO admitted(host, repo, digest, first_at)"
+	"  SELECT host, repo, digest, min(ts) FROM audit"
+	"  WHERE operation IN ('pull', 'resolve')"
+	"  AND verdict IN ('allow', 'warn')"
+	"  AND host IS NOT NULL AND digest IS NOT NULL"
+	"  GROUP BY host, repo, digest;",
 };
 
 #define NMIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -193,11 +193,24 @@ static const char *const migrations[] = {
 	"  nfindings BIGINT NOT NULL,"
 	"  indexed_at BIGINT NOT NULL,"
 	"  CHECK((body IS NULL) <> (refusal IS NULL)));",
+	/* 6: when each image was first admitted, seeded from audit. */
+	"CREATE TABLE admitted("
+	"  host TEXT NOT NULL,"
+	"  repo TEXT NOT NULL,"
+	"  digest TEXT NOT NULL,"
+	"  first_at BIGINT NOT NULL,"
+	"  PRIMARY KEY(host, repo, digest));"
+	"INSERT INTO admitted(host, repo, digest, first_at)"
+	"  SELECT host, repo, digest, min(ts) FROM audit"
+	"  WHERE operation IN ('pull', 'resolve')"
+	"  AND verdict IN ('allow', 'warn')"
+	"  AND host IS NOT NULL AND digest IS NOT NULL"
+	"  GROUP BY host, repo, digest;",
 };
 
 #define NMIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
-_Static_assert(NMIGRATIONS == 5, "in step with migrate.c's migrations");
+_Static_assert(NMIGRATIONS == 6, "in step with migrate.c's migrations");
 
 int
 db_pg_version(struct db *db, int *out, struct rw_err *err)

@@ -526,6 +526,124 @@ db_scan_view_cleanup(struct db_scan_view *v)
 	memset(v, 0, sizeof(*v));
 }
 
+/* ------------------------------------------------------------ first seen */
+
+/* A finding of a view and where its time goes, sorted by id and package. */
+struct seen_ix {
+	const struct db_finding	*f;
+	int64_t			*t;
+};
+
+static int
+by_id_pkg(const void *a, const void *b)
+{
+	const struct db_finding *x = ((const struct seen_ix *)a)->f;
+	const struct db_finding *y = ((const struct seen_ix *)b)->f;
+	int c = strcmp(x->id, y->id);
+
+	return c != 0 ? c : strcmp(x->pkg, y->pkg);
+}
+
+/*
+ * Gives every finding in IX (N of them, sorted) that has the row's id and
+ * package the row's time.  Several findings share them when a package is
+ * installed in more than one version.
+ */
+static void
+seen_row(struct seen_ix *ix, size_t n, struct db_st *st)
+{
+	struct db_finding f;
+	struct seen_ix key, *hit;
+	size_t lo, hi;
+
+	memset(&f, 0, sizeof(f));
+	f.id = db_col_text(st, 0);
+	f.pkg = db_col_text(st, 1);
+	if (f.id == NULL || f.pkg == NULL)
+		return;
+	key.f = &f;
+	key.t = NULL;
+	hit = bsearch(&key, ix, n, sizeof(*ix), by_id_pkg);
+	if (hit == NULL)
+		return;
+	lo = hi = (size_t)(hit - ix);
+	while (lo > 0 && by_id_pkg(&ix[lo - 1], &key) == 0)
+		lo--;
+	while (hi + 1 < n && by_id_pkg(&ix[hi + 1], &key) == 0)
+		hi++;
+	for (; lo <= hi; lo++)
+		*ix[lo].t = db_col_int64(st, 2);
+}
+
+static int
+read_seen(struct db *db, const char *const *digests, size_t n,
+    struct seen_ix *ix, size_t nix, struct rw_err *err)
+{
+	/* Reports naming two of the digests join twice; min() is unmoved. */
+	static const char sql[] = "SELECT v.vuln_id, v.pkg, "
+	    "min(s.imported_at) FROM scan_digests d "
+	    "JOIN scans s ON s.id = d.scan_id "
+	    "JOIN vulns v ON v.scan_id = d.scan_id "
+	    "WHERE d.digest IN (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+	    "GROUP BY v.vuln_id, v.pkg";
+	struct db_st *st;
+	int rc;
+
+	rc = db_stmt(db, DB_ST_SCAN_SEEN, sql, &st, err);
+	if (rc != RW_OK)
+		return rc;
+	rc = db_bind_texts(db, st, 1, digests, n, err);
+	if (rc != RW_OK)
+		goto out;
+	for (;;) {
+		rc = db_step(st);
+		if (rc != DB_ROW)
+			break;
+		seen_row(ix, nix, st);
+	}
+	rc = db_step_rc(db, rc, err);
+out:
+	db_stmt_done(st);
+	return rc;
+}
+
+int
+db_scan_first_seen(struct db *db, const char *const *digests, size_t n,
+    const struct db_scan_view *v, int64_t *seen, struct rw_err *err)
+{
+	struct seen_ix *ix;
+	size_t i;
+	int rc;
+
+	if (digests == NULL || n == 0 || n > DB_SCAN_MAX_DIGESTS ||
+	    (seen == NULL && v->nfindings > 0))
+		return rw_err_set(err, RW_EINVAL, "db_scan_first_seen: %zu "
+		    "digests (expected 1 to %d) or nowhere to write",
+		    digests == NULL ? 0 : n, DB_SCAN_MAX_DIGESTS);
+	for (i = 0; i < n; i++)
+		if (digests[i] == NULL)
+			return rw_err_set(err, RW_EINVAL,
+			    "db_scan_first_seen: missing argument");
+	if (v->nfindings == 0)
+		return RW_OK;
+	ix = calloc(v->nfindings, sizeof(*ix));
+	if (ix == NULL)
+		return rw_err_set(err, RW_ENOMEM, "out of memory");
+	for (i = 0; i < v->nfindings; i++) {
+		seen[i] = 0;
+		ix[i].f = &v->findings[i];
+		ix[i].t = &seen[i];
+	}
+	qsort(ix, v->nfindings, sizeof(*ix), by_id_pkg);
+	pthread_mutex_lock(&db->mu);
+	rc = read_seen(db, digests, n, ix, v->nfindings, err);
+	pthread_mutex_unlock(&db->mu);
+	for (i = 0; rc != RW_OK && i < v->nfindings; i++)
+		seen[i] = 0;
+	free(ix);
+	return rc;
+}
+
 /* -------------------------------------------------------------- revision */
 
 int

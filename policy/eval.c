@@ -107,6 +107,8 @@ needs_of(const struct policy_rule *r, int op, int has_tag)
 		needs |= POLICY_NEED_TAG_DIGEST;
 	if (op == POLICY_OP_PULL && r->has_scan)
 		needs |= POLICY_NEED_SCAN;
+	if (op == POLICY_OP_PULL && r->has_scan && r->scan_grace > 0)
+		needs |= POLICY_NEED_GRACE;
 	if (r->has_sigs)
 		needs |= POLICY_NEED_SIGS;
 	if (r->natts > 0)

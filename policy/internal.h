@@ -148,6 +148,7 @@ struct policy_rule {
 	int		 has_counts;
 	int		 scan_fixable;	/* fixable_only */
 	int64_t		 scan_max_age;	/* days; 0: no age check */
+	int64_t		 scan_grace;	/* grace_days; 0: no grace period */
 	int		 scan_unscanned; /* enum policy_unscanned */
 
 	int		 has_sigs;	/* a "signatures" section */

@@ -51,6 +51,10 @@ enum verdict_kind { VERDICT_ALLOW = 0, VERDICT_DENY = 1, VERDICT_WARN = 2 };
 #define POLICY_NEED_CONTENT	0x40	/* pull and push: what the image's
 					   layers hold (struct
 					   policy_content) */
+#define POLICY_NEED_GRACE	0x80	/* pull, with POLICY_NEED_SCAN: when
+					   the image was first admitted and
+					   when each finding first appeared
+					   (scan.grace_days) */
 
 /*
  * One severity scale for every scanner: Trivy's UNKNOWN LOW MEDIUM HIGH
@@ -281,6 +285,18 @@ struct admission_req {
 	/* every exception in force: the store's and the file's together */
 	const struct policy_exception *exceptions;
 	size_t			 nexceptions;
+	/*
+	 * POLICY_NEED_GRACE: when regwarden first admitted DIGEST in this
+	 * repository (unix seconds); 0: never (or not known), and no finding
+	 * gets a grace period.
+	 */
+	int64_t			 first_admitted;
+	/*
+	 * POLICY_NEED_GRACE: FIRST_SEEN[i] is when SCAN->f[i] first appeared
+	 * for this image (unix seconds: a report carrying it was first
+	 * stored); 0, or FIRST_SEEN NULL: not known, and no grace period.
+	 */
+	const int64_t		*first_seen;
 	const char		*identity;	/* client identity, for reasons */
 	/*
 	 * POLICY_NEED_SIGS: the signatures found for DIGEST.  SIGS_GATHERED
@@ -319,7 +335,9 @@ struct verdict_reason {
 	 * "image.non_root", "image.no_secrets", "image.required_labels",
 	 * "image.platforms", "image.max_age_days", "scan" (the report, or
 	 * its absence), "scan.max_severity", "scan.max_counts",
-	 * "scan.max_age_days", "scan.excepted" (exceptions applied),
+	 * "scan.max_age_days", "scan.grace" (findings that would refuse,
+	 * admitted with a warning within their grace period), "scan.excepted"
+	 * (exceptions applied),
 	 * "scan.expired" (exceptions that no longer apply), "signatures"
 	 * (the rule's requirement and what was found), "signatures.key"
 	 * (one per key the rule trusts, after "signatures": whether it

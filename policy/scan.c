@@ -90,13 +90,34 @@ in_scope(const struct policy_ev *e, const struct policy_exception *x)
 	return policy_glob_match(canon, e->subject);
 }
 
-enum { F_SKIP, F_EXCEPTED, F_COUNTED };
+enum { F_SKIP, F_EXCEPTED, F_GRACE, F_COUNTED };
+
+/*
+ * The second the grace period of finding F ends, or 0 when it has none:
+ * the rule gives none, or the image was not admitted here before F first
+ * appeared (an image never admitted gets none, nor does a finding whose
+ * first report came before the image's first admission).
+ */
+static int64_t
+grace_end(const struct policy_ev *e, const struct policy_finding *f)
+{
+	int64_t days = e->r->scan_grace, adm = e->req->first_admitted, seen;
+
+	if (days <= 0 || adm <= 0 || e->req->first_seen == NULL)
+		return 0;
+	/* F is one of the report's findings (judge's callers' loops). */
+	seen = e->req->first_seen[f - e->req->scan->f];
+	if (seen <= adm || seen > INT64_MAX - days * 86400)
+		return 0;
+	return seen + days * 86400;
+}
 
 /*
  * Whether finding F counts: F_SKIP when only fixable findings count and it
- * has no fix, F_EXCEPTED while an exception covers it (the verdict may
- * change when it expires).  *EXPIRED gets an exception that covered it and
- * has expired (messages say so), or NULL.
+ * has no fix, F_EXCEPTED while an exception covers it, F_GRACE while it is
+ * in its grace period (the verdict may change when either ends).
+ * *EXPIRED gets an exception that covered it and has expired (messages say
+ * so), or NULL.
  */
 static int
 judge(struct policy_ev *e, const struct policy_finding *f,
@@ -121,6 +142,11 @@ judge(struct policy_ev *e, const struct policy_finding *f,
 		if (*expired == NULL)
 			*expired = x;
 	}
+	/* Like an exception, it stops applying at the second it ends. */
+	if (grace_end(e, f) > e->now) {
+		policy_until(e, grace_end(e, f));
+		return F_GRACE;
+	}
 	return F_COUNTED;
 }
 
@@ -129,7 +155,9 @@ judge(struct policy_ev *e, const struct policy_finding *f,
 /* Per severity, the findings that count (fixable, not excepted). */
 struct tally {
 	size_t	counted[NSEV];
+	size_t	grace[NSEV];	/* in their grace period */
 	size_t	excepted_over;	/* excepted, above max_severity */
+	size_t	grace_over;	/* in their grace period, above it */
 	size_t	over;		/* counted, above max_severity */
 };
 
@@ -151,6 +179,10 @@ count(struct policy_ev *e, struct tally *t)
 			t->over++;
 		if (how == F_EXCEPTED && sev > e->r->scan_max_sev)
 			t->excepted_over++;
+		if (how == F_GRACE)
+			t->grace[sev]++;
+		if (how == F_GRACE && sev > e->r->scan_max_sev)
+			t->grace_over++;
 	}
 }
 
@@ -362,8 +394,14 @@ check_severity(struct policy_ev *e, const struct tally *t)
 	policy_reason(e, &sb, "scan.max_severity", t->over > 0);
 	if (t->over == 0) {
 		rw_sb_add(&sb, "no %sfinding above %s", fx, max);
-		if (t->excepted_over > 0)
+		if (t->excepted_over > 0 && t->grace_over > 0)
+			rw_sb_add(&sb, " (%zu excepted, %zu within the grace "
+			    "period)", t->excepted_over, t->grace_over);
+		else if (t->excepted_over > 0)
 			rw_sb_add(&sb, " (%zu excepted)", t->excepted_over);
+		else if (t->grace_over > 0)
+			rw_sb_add(&sb, " (%zu within the grace period)",
+			    t->grace_over);
 		rw_sb_finish(&sb);
 		return;
 	}
@@ -420,6 +458,63 @@ check_counts(struct policy_ev *e, const struct tally *t)
 	rw_sb_add(&sb, ": ");
 	list_worst(&sb, &w, strlen(tail));
 	rw_sb_add(&sb, "%s", tail);
+	rw_sb_finish(&sb);
+}
+
+/* ---------------------------------------------------------- grace_days */
+
+/*
+ * Whether a finding of severity SEV in its grace period would refuse the
+ * image once the period ends: above max_severity, or in a severity whose
+ * count with the findings in grace exceeds max_counts.
+ */
+static int
+grace_refuses(const struct policy_rule *r, const struct tally *t, int sev)
+{
+	if (r->scan_max_sev >= 0 && sev > r->scan_max_sev)
+		return 1;
+	return r->scan_counts[sev] >= 0 &&
+	    t->counted[sev] + t->grace[sev] > (size_t)r->scan_counts[sev];
+}
+
+/*
+ * New findings on an image already in use: those that would refuse it
+ * admit it with a warning (a soft failure) until the earliest grace period
+ * ends, naming them, the date and what to do.
+ */
+static void
+check_grace(struct policy_ev *e, const struct tally *t)
+{
+	const struct policy_scan *s = e->req->scan;
+	const struct policy_exception *expired;
+	char tail[sizeof(e->scratch)], when[32];
+	int64_t end = 0;
+	struct rw_sb sb;
+	struct worst w;
+	size_t i;
+
+	memset(&w, 0, sizeof(w));
+	for (i = 0; i < s->nf; i++) {
+		if (!grace_refuses(e->r, t, sev_of(&s->f[i])) ||
+		    judge(e, &s->f[i], &expired) != F_GRACE)
+			continue;
+		worst_add(&w, &s->f[i], NULL);
+		if (end == 0 || grace_end(e, &s->f[i]) < end)
+			end = grace_end(e, &s->f[i]);
+	}
+	if (w.total == 0)
+		return;
+	policy_reason(e, &sb, "scan.grace", 1);
+	e->nsoft++;
+	rw_time_str(when, sizeof(when), end);
+	advice(e, tail, sizeof(tail), &w);
+	rw_sb_add(&sb, "%zu new finding%s within the grace period until %s "
+	    "(scan.grace_days %lld): ", w.total, w.total == 1 ? "" : "s", when,
+	    (long long)e->r->scan_grace);
+	/* Room for "; fix it before then" too. */
+	list_worst(&sb, &w, strlen(tail) + 24);
+	rw_sb_add(&sb, "; fix %s before then%s", w.total == 1 ? "it" : "them",
+	    tail);
 	rw_sb_finish(&sb);
 }
 
@@ -627,6 +722,7 @@ policy_check_scan(struct policy_ev *e)
 	count(e, &t);
 	check_severity(e, &t);
 	check_counts(e, &t);
+	check_grace(e, &t);
 	check_age(e);
 	list_exceptions(e, 1);
 	list_exceptions(e, 0);

@@ -128,6 +128,24 @@ scan_age_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 }
 
 static void
+grace_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
+{
+	struct policy_rule *r = ctx;
+	json_int_t n;
+
+	if (!json_is_integer(v)) {
+		policy_bad(ld, w, "expected a whole number of days");
+		return;
+	}
+	n = json_integer_value(v);
+	if (n < 0 || n > 365) {
+		policy_bad(ld, w, "%lld out of range (0..365)", (long long)n);
+		return;
+	}
+	r->scan_grace = n;
+}
+
+static void
 unscanned_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 {
 	struct policy_rule *r = ctx;
@@ -152,6 +170,7 @@ static const struct policy_key scan_keys[] = {
 	{ "fixable_only", fixable_fn, 0 },
 	{ "max_age_days", scan_age_fn, 0 },
 	{ "unscanned", unscanned_fn, 0 },
+	{ "grace_days", grace_fn, 0 },
 	{ NULL, NULL, 0 },
 };
 
@@ -175,6 +194,12 @@ policy_scan_load(struct ld *ld, const struct where *w, json_t *v,
 		policy_where_key(&fw, w, "fixable_only");
 		policy_bad(ld, &fw, "only narrows \"max_severity\" and "
 		    "\"max_counts\", and this section has neither");
+	}
+	if (r->scan_grace > 0 && json_object_get(v, "max_severity") == NULL &&
+	    json_object_get(v, "max_counts") == NULL) {
+		policy_where_key(&fw, w, "grace_days");
+		policy_bad(ld, &fw, "delays what \"max_severity\" and "
+		    "\"max_counts\" refuse, and this section has neither");
 	}
 }
 

@@ -1467,6 +1467,9 @@ config_free(struct rw_config *cfg)
 		rw_freezero(cfg->admin_token, strlen(cfg->admin_token));
 	if (cfg->metrics_token != NULL)
 		rw_freezero(cfg->metrics_token, strlen(cfg->metrics_token));
+	if (cfg->scanner_webhook_token != NULL)
+		rw_freezero(cfg->scanner_webhook_token,
+		    strlen(cfg->scanner_webhook_token));
 	for (i = 0; i < cfg->nself_signed_names; i++)
 		free(cfg->self_signed_names[i]);
 	free(cfg->self_signed_names);

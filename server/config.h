@@ -109,6 +109,7 @@ struct rw_config {
 	int		 scan_hold;	/* seconds a pull waits for a scan */
 	int		 scanner_max;	/* runs at once */
 	char		*scanner_webhook; /* scanner.webhook URL, or NULL */
+	char		*scanner_webhook_token; /* its token_file's token, or NULL */
 	int		 rescan_hours;	/* scanner.rescan.every_hours; 0 off */
 	int		 rescan_seconds; /* .every_seconds (tests); 0 unset */
 	int		 rescan_days;	/* .pulled_within_days */

@@ -49,10 +49,10 @@ cfg_per_ip_post(struct ld *ld, const struct where *root, struct rw_config *cfg)
 	    cfg->max_connections);
 }
 
-void
-cfg_webhook_fn(struct ld *ld, const struct where *w, json_t *v, void *base)
+static void
+webhook_url(struct ld *ld, const struct where *w, json_t *v,
+    struct rw_config *cfg)
 {
-	struct rw_config *cfg = base;
 	const char *s = json_string_value(v);
 
 	if (s == NULL || (strncmp(s, "http://", 7) != 0 &&
@@ -61,4 +61,47 @@ cfg_webhook_fn(struct ld *ld, const struct where *w, json_t *v, void *base)
 		return;
 	}
 	cfg->scanner_webhook = cfg_sdup(ld, s);
+}
+
+/*
+ * "webhook": the service's URL, or {"url": URL, "token_file": FILE} when
+ * the service wants a credential: FILE (mode 0600) holds a token sent as
+ * "Authorization: Bearer".
+ */
+void
+cfg_webhook_fn(struct ld *ld, const struct where *w, json_t *v, void *base)
+{
+	static const char *const keys[] = { "url", "token_file", NULL };
+	struct rw_config *cfg = base;
+	char q[CFG_QUOTE_MAX + 16], sug[256];
+	struct where kw;
+	const char *key;
+	json_t *val;
+
+	if (!json_is_object(v)) {
+		webhook_url(ld, w, v, cfg);
+		return;
+	}
+	json_object_foreach(v, key, val) {
+		if (cfg_one_of(key, keys) < 0)
+			cfg_bad(ld, w, "unknown key %s %s", cfg_quote(q,
+			    sizeof(q), key), rw_suggest(sug, sizeof(sug), key,
+			    keys));
+	}
+	val = json_object_get(v, "url");
+	if (val == NULL) {
+		cfg_bad(ld, w, "needs \"url\", the scanner service's URL");
+		return;
+	}
+	cfg_where_key(&kw, w, "url");
+	webhook_url(ld, &kw, val, cfg);
+	val = json_object_get(v, "token_file");
+	if (val == NULL)
+		return;
+	cfg_where_key(&kw, w, "token_file");
+	if (!json_is_string(val) || json_string_length(val) == 0)
+		cfg_bad(ld, &kw, "expected the path of a file holding the token");
+	else
+		cfg_read_token_file(ld, &kw, json_string_value(val),
+		    &cfg->scanner_webhook_token);
 }

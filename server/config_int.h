@@ -78,7 +78,16 @@ void	 cfg_admin_post(struct ld *ld, const struct where *root, json_t *doc,
 
 /* config_front.c: the front end's guards. */
 
-/** scanner.webhook (a field function): an http:// or https:// URL. */
+/**
+ * Reads the token file PATH (the value at W; mode 0600, printable ASCII)
+ * into *DST (the caller wipes and frees it), or reports why not at W.
+ */
+void	 cfg_read_token_file(struct ld *ld, const struct where *w,
+	    const char *path, char **dst);
+/**
+ * scanner.webhook (a field function): an http:// or https:// URL, or
+ * {"url": URL, "token_file": FILE} (the token into scanner_webhook_token).
+ */
 void	 cfg_webhook_fn(struct ld *ld, const struct where *w, json_t *v,
 	    void *base);
 /** tls.priorities (a field function): GnuTLS must accept the string. */

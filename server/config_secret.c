@@ -227,6 +227,13 @@ read_token(struct ld *ld, const struct where *w, const char *path,
 }
 
 void
+cfg_read_token_file(struct ld *ld, const struct where *w, const char *path,
+    char **dst)
+{
+	read_token(ld, w, path, dst);
+}
+
+void
 cfg_metrics_file_fn(struct ld *ld, const struct where *w, json_t *v,
     void *base)
 {

@@ -73,6 +73,8 @@ struct decide_ctx {
 	size_t			 ndbx;
 	struct policy_exception	*px;
 	size_t			 npx;
+	int64_t			 first_admitted;	/* POLICY_NEED_GRACE */
+	int64_t			*seen;		/* per finding of pf */
 	/* signatures (POLICY_NEED_SIGS): layers of sha256-<hex>.sig, then
 	 * the Notation and Sigstore bundle referrers */
 	struct facts_sig	 sig[FACTS_SIG_MAX];
@@ -672,6 +674,31 @@ gather(struct request *rq, struct decide_ctx *dx, struct rw_err *err)
 static int	exceptions(struct request *rq, struct decide_ctx *dx,
 		    struct rw_err *err);
 
+/*
+ * scan.grace_days: when the image was first admitted in this repository,
+ * and when each finding of the report first appeared for it.
+ */
+static int
+grace_facts(struct request *rq, struct decide_ctx *dx,
+    const char *const *digests, size_t n, struct rw_err *err)
+{
+	char host[256];
+	int rc;
+
+	decide_host(rq->rt.up, host, sizeof(host));
+	rc = db_admitted_first(rq->srv->db, host, rq->rt.name, rq->digest,
+	    &dx->first_admitted, err);
+	if (rc == RW_ENOTFOUND)
+		return RW_OK;	/* never admitted: no grace */
+	if (rc != RW_OK)
+		return rc;
+	dx->seen = calloc(dx->scanv.nfindings + 1, sizeof(*dx->seen));
+	if (dx->seen == NULL)
+		return rw_err_set(err, RW_ENOMEM, "out of memory");
+	return db_scan_first_seen(rq->srv->db, digests, n, &dx->scanv,
+	    dx->seen, err);
+}
+
 static int
 scan_facts(struct request *rq, struct decide_ctx *dx, struct rw_err *err)
 {
@@ -704,6 +731,9 @@ scan_facts(struct request *rq, struct decide_ctx *dx, struct rw_err *err)
 			dx->pf[i].severity = f->severity;
 			dx->pf[i].fixable = f->fixable;
 		}
+		if ((dx->needs & POLICY_NEED_GRACE) && grace_facts(rq, dx,
+		    digests, n, err) != RW_OK)
+			return err->code;
 		dx->ps.scanner = dx->scanv.scanner;
 		dx->ps.scanner_version = dx->scanv.scanner_version;
 		dx->ps.db_version = dx->scanv.db_version;
@@ -796,12 +826,18 @@ evaluate(struct request *rq, struct decide_ctx *dx, struct verdict *v,
 		q.scan = dx->have_scan ? &dx->ps : NULL;
 		q.exceptions = dx->px;
 		q.nexceptions = dx->npx;
+		q.first_admitted = dx->first_admitted;
+		q.first_seen = dx->seen;
 	}
 	rc = policy_eval(rq->ph->p, &q, (int64_t)time(NULL), v, err);
-	for (i = 0; rc == RW_OK && i < v->nreasons; i++)
+	for (i = 0; rc == RW_OK && i < v->nreasons; i++) {
 		if (strcmp(v->reasons[i].check, "signatures") == 0)
 			metrics_signature_check(rq->srv->metrics,
 			    !v->reasons[i].failed);
+		if (strcmp(v->reasons[i].check, "attestations") == 0)
+			metrics_attestation_check(rq->srv->metrics,
+			    !v->reasons[i].failed);
+	}
 	if (rc != RW_OK || !v->pin_now || q.tag == NULL)
 		return rc;
 	rc = db_pin_set_if_absent(rq->srv->db, host, q.repo, q.tag,
@@ -861,6 +897,25 @@ keep_for(int ttl, int64_t valid_until)
 	return until_ms - now_ms < keep ? until_ms - now_ms : keep;
 }
 
+/*
+ * The first admission of an image in a repository starts its use: new scan
+ * findings after it may get a grace period (scan.grace_days).  A note that
+ * cannot be written costs a later finding its grace, never an admission.
+ */
+static void
+note_admitted(struct request *rq, int64_t now)
+{
+	struct rw_err err;
+	char host[256];
+
+	decide_host(rq->rt.up, host, sizeof(host));
+	rw_err_clear(&err);
+	if (db_admitted_note(rq->srv->db, host, rq->rt.name, rq->digest, now,
+	    &err) != RW_OK)
+		log_warnx("cannot note the first admission of %s@%s: %s",
+		    rq->rt.name, rq->digest, err.msg);
+}
+
 /* Keep a fresh decision: in memory for the TTL, and in the db where the
  * blob gate and `regwarden audit` find it. */
 static void
@@ -901,6 +956,8 @@ store(struct request *rq, const struct verdict *v)
 	d.decided_at = now;
 	d.expires_at = v->kind == VERDICT_DENY || v->valid_until > 0 ?
 	    now + ttl : 0;
+	if (!rq->write_op && v->kind != VERDICT_DENY)
+		note_admitted(rq, now);
 	rw_err_clear(&err);
 	if (db_decision_put(rq->srv->db, &k, &d, &err) != RW_OK) {
 		/*
@@ -1197,6 +1254,7 @@ drop_ctx(struct request *rq)
 		facts_image_cleanup(&rq->dx->child_img[i]);
 	db_scan_view_cleanup(&rq->dx->scanv);
 	free(rq->dx->pf);
+	free(rq->dx->seen);
 	db_exceptions_free(rq->dx->dbx, rq->dx->ndbx);
 	free(rq->dx->px);
 	for (i = 0; i < (size_t)rq->dx->nsig; i++)

@@ -1199,7 +1199,8 @@ open_state(struct server *srv, const struct rw_config *cfg,
 		if (srv->scanner == NULL)
 			return err->code;
 		if (cfg->scanner_webhook != NULL && scanner_set_webhook(
-		    srv->scanner, cfg->scanner_webhook, err) != RW_OK)
+		    srv->scanner, cfg->scanner_webhook,
+		    cfg->scanner_webhook_token, err) != RW_OK)
 			return err->code;
 		scanner_set_observer(srv->scanner, scanner_ran, srv->metrics);
 		if (start_rescans(srv, cfg, err) != RW_OK)

@@ -122,7 +122,7 @@ void	 metrics_set_version(struct metrics *m, const char *version);
 
 /* ------------------------------------------- the operator's series
  * (metrics_ops.c): per upstream, per route class, reloads, TLS, scanner,
- * signatures, audit queue, and the standard process_* series (read from
+ * signatures, attestations, audit queue, and the standard process_* series (read from
  * /proc when rendered). */
 
 /** Upstream failure kinds, for regwarden_upstream_errors_total. */
@@ -161,6 +161,11 @@ void	 metrics_set_tls_expiry(struct metrics *m, int64_t not_after);
 void	 metrics_scanner_run(struct metrics *m, int ok, uint64_t usec);
 /** One signature requirement evaluated: VERIFIED nonzero when it was met. */
 void	 metrics_signature_check(struct metrics *m, int verified);
+/**
+ * One requirement of a rule's "attestations" evaluated (a reason of its
+ * own each): VERIFIED nonzero when it was met.
+ */
+void	 metrics_attestation_check(struct metrics *m, int verified);
 /** Audit rows waiting to be written (a gauge the caller sets). */
 void	 metrics_set_auditq(struct metrics *m, int64_t depth);
 /** One decision whose audit row could not be queued. */

@@ -49,6 +49,7 @@ struct mops {
 	atomic_uint_fast64_t	 scans[2];	/* [failed, ok] */
 	struct hist		 scan_lat;
 	atomic_uint_fast64_t	 sigs[2];	/* [failed, verified] */
+	atomic_uint_fast64_t	 atts[2];	/* [failed, verified] */
 	atomic_int_fast64_t	 auditq_depth;
 	atomic_uint_fast64_t	 audit_drops;
 };
@@ -181,6 +182,12 @@ void
 metrics_signature_check(struct metrics *m, int verified)
 {
 	inc(&metrics_mops(m)->sigs[verified ? 1 : 0]);
+}
+
+void
+metrics_attestation_check(struct metrics *m, int verified)
+{
+	inc(&metrics_mops(m)->atts[verified ? 1 : 0]);
 }
 
 void
@@ -379,6 +386,13 @@ render_state(struct ob *b, struct mops *o)
 	    "\"verified\"} %llu\nregwarden_signature_verifications_total{"
 	    "outcome=\"failed\"} %llu\n", (unsigned long long)get(&o->sigs[1]),
 	    (unsigned long long)get(&o->sigs[0]));
+	family(b, "regwarden_attestation_verifications_total", "counter",
+	    "Attestation requirements evaluated by outcome: verified (met) or "
+	    "failed.");
+	addf(b, "regwarden_attestation_verifications_total{outcome="
+	    "\"verified\"} %llu\nregwarden_attestation_verifications_total{"
+	    "outcome=\"failed\"} %llu\n", (unsigned long long)get(&o->atts[1]),
+	    (unsigned long long)get(&o->atts[0]));
 	family(b, "regwarden_audit_queue_depth", "gauge",
 	    "Audit rows queued and not yet written.");
 	addf(b, "regwarden_audit_queue_depth %lld\n",

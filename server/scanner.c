@@ -17,6 +17,7 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <openssl/crypto.h>
 
 #define REPORT_CAP	(64u * 1024 * 1024)
 #define STDERR_CAP	4096
@@ -58,6 +59,7 @@ struct scanner {
 	scanner_observe_fn observe;	/* set before the first scan */
 	void		*observe_arg;
 	char		*webhook;	/* URL, instead of a command */
+	char		*webhook_auth;	/* "Authorization: Bearer ..." or NULL */
 	struct scanner_shared shared;	/* claim == NULL: this process only */
 };
 
@@ -189,6 +191,28 @@ discard(char *p, size_t size, size_t n, void *arg)
 }
 
 /*
+ * H with LINE appended, or NULL (H freed) when that fails: a POST that
+ * would go out without its credential is not sent at all.  The list's
+ * copy of a credential is wiped by wipe_headers before it is freed.
+ */
+static struct curl_slist *
+append_or_drop(struct curl_slist *h, const char *line)
+{
+	struct curl_slist *n = curl_slist_append(h, line);
+
+	if (n == NULL)
+		curl_slist_free_all(h);
+	return n;
+}
+
+static void
+wipe_headers(struct curl_slist *h)
+{
+	for (; h != NULL; h = h->next)
+		OPENSSL_cleanse(h->data, strlen(h->data));
+}
+
+/*
  * Webhook: POST {"ref", "digest"} to the scanner service, which answers
  * 2xx and later POSTs the report to /scans (scanner_report_in).  Locked;
  * the lock is let go around the request (at most 10 s).
@@ -216,6 +240,9 @@ post_webhook(struct scanner *sc, struct job *j)
 	why[0] = '\0';
 	c = curl_easy_init();
 	h = curl_slist_append(NULL, "Content-Type: application/json");
+	/* Set once before the first scan, freed only with the scanner. */
+	if (h != NULL && sc->webhook_auth != NULL)
+		h = append_or_drop(h, sc->webhook_auth);
 	rc = CURLE_FAILED_INIT;
 	if (c != NULL && h != NULL) {
 		curl_easy_setopt(c, CURLOPT_URL, sc->webhook);
@@ -228,6 +255,7 @@ post_webhook(struct scanner *sc, struct job *j)
 		rc = curl_easy_perform(c);
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	}
+	wipe_headers(h);
 	curl_slist_free_all(h);
 	curl_easy_cleanup(c);
 	pthread_mutex_lock(&sc->mu);
@@ -258,16 +286,36 @@ over(struct scanner *sc, struct job *j, int ok)
 		sc->observe(sc->observe_arg, ok, j->ended_ms - j->started_ms);
 }
 
-int
-scanner_set_webhook(struct scanner *sc, const char *url, struct rw_err *err)
+static void
+free_auth(char *auth)
 {
-	char *copy = strdup(url);
+	if (auth != NULL)
+		rw_freezero(auth, strlen(auth));
+}
 
-	if (copy == NULL)
+int
+scanner_set_webhook(struct scanner *sc, const char *url, const char *token,
+    struct rw_err *err)
+{
+	char *copy = strdup(url), *auth = NULL;
+	size_t n;
+
+	if (token != NULL) {
+		n = strlen("Authorization: Bearer ") + strlen(token) + 1;
+		auth = malloc(n);
+		if (auth != NULL)
+			snprintf(auth, n, "Authorization: Bearer %s", token);
+	}
+	if (copy == NULL || (token != NULL && auth == NULL)) {
+		free(copy);
+		free_auth(auth);
 		return rw_err_set(err, RW_ENOMEM, "out of memory");
+	}
 	pthread_mutex_lock(&sc->mu);
 	free(sc->webhook);
+	free_auth(sc->webhook_auth);
 	sc->webhook = copy;
+	sc->webhook_auth = auth;
 	pthread_mutex_unlock(&sc->mu);
 	return RW_OK;
 }
@@ -654,6 +702,7 @@ scanner_free(struct scanner *sc)
 	scanner_argv_free(sc->tmpl);
 	free(sc->tmpl);
 	free(sc->webhook);
+	free_auth(sc->webhook_auth);
 	pthread_mutex_destroy(&sc->mu);
 	free(sc);
 }

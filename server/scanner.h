@@ -83,10 +83,12 @@ int	 scanner_submit(struct scanner *sc, const char *ref, const char *digest);
  * POSTs {"ref", "digest"} (JSON) to URL, which answers 2xx and later POSTs
  * the report to the admin listener's /scans; the scan is over when
  * scanner_report_in names its digest, or fails at the timeout (or when
- * the POST fails or answers otherwise).  Call before the first scan.
+ * the POST fails or answers otherwise).  TOKEN, when not NULL, goes with
+ * every POST as "Authorization: Bearer TOKEN" (copied; wiped when freed).
+ * Call before the first scan.
  */
 int	 scanner_set_webhook(struct scanner *sc, const char *url,
-	    struct rw_err *err);
+	    const char *token, struct rw_err *err);
 
 /** A report naming DIGESTS[0..N-1] was imported: their webhook scans are done. */
 void	 scanner_report_in(struct scanner *sc, const char *const *digests,

@@ -143,7 +143,7 @@ static void
 test_schema(void **state)
 {
 	(void)state;
-	assert_int_equal(db_schema_version(), 5);
+	assert_int_equal(db_schema_version(), 6);
 }
 
 static void
@@ -683,7 +683,7 @@ test_revision_shared(void **state)
 
 /*
  * db migrate's copy: a SQLite store with a scan, an exception, a pin, an
- * audit row and a manifest, copied into the fixture's store (PostgreSQL
+ * audit row, a manifest and a first admission, copied into the fixture's store (PostgreSQL
  * when the tests run against it); again, adding nothing; ids kept, and new
  * ids past them.
  */
@@ -713,6 +713,8 @@ test_copy(void **state)
 	assert_int_equal(db_audit_add(src, &row, &err), RW_OK);
 	assert_int_equal(db_manifest_put(src, "hub", "library/nginx", M1,
 	    "application/json", "{\0}", 3, &ref, 1, NOW, &err), RW_OK);
+	assert_int_equal(db_admitted_note(src, "docker.io", "library/nginx", M1,
+	    NOW - 5, &err), RW_OK);
 	for (i = 0; db_table_name(i) != NULL; i++) {
 		assert_int_equal(db_copy_table(src, f->db, db_table_name(i),
 		    &read, &added, &err), RW_OK);
@@ -738,6 +740,10 @@ test_copy(void **state)
 	assert_int_equal(len, 3);
 	assert_memory_equal(body, "{\0}", 3);
 	free(body);
+	/* The first admissions travel too (scan grace periods need them). */
+	assert_int_equal(db_admitted_first(f->db, "docker.io", "library/nginx",
+	    M1, &n, &err), RW_OK);
+	assert_int_equal(n, NOW - 5);
 	assert_int_equal(db_exception_add(f->db, "CVE-2024-0002", NULL,
 	    "docker.io/**", NOW + 3600, "why", "dan", NOW, &xid2, &err),
 	    RW_OK);

@@ -6,7 +6,8 @@
 # builder and repository, an SBOM, both by the "ci" key), and refused, with
 # the reason in both clients' stderr, for a missing SBOM, provenance from
 # another repository, an SBOM for another digest and an SBOM by an
-# untrusted signer.  The .att tags themselves stay pullable.
+# untrusted signer.  The .att tags themselves stay pullable, and
+# regwarden_attestation_verifications_total counts both outcomes.
 # SPDX-License-Identifier: Apache-2.0
 . "$(dirname "$0")/lib.sh"
 
@@ -110,7 +111,14 @@ if out=$("$RW_BIN" check "$E2E_TMP/policy.json" 2>&1); then
 else
 	fail "regwarden check refuses the policy: $out"
 fi
-start_regwarden_policy "$E2E_TMP/policy.json"
+admin_section
+start_regwarden_policy "$E2E_TMP/policy.json" "{\"admin\": $ADMIN_JSON}"
+wait_until 10 code_is 200 "$ADMIN_URL/healthz" ||
+	die "the admin listener did not answer $ADMIN_URL/healthz within 10 s"
+# series SERIES FILE: its value in a scrape of /metrics ("missing" if absent).
+series() { awk -v s="$1" '$1 == s { v = $2 } END { print (v == "" ? "missing" : v) }' "$2"; }
+scrape() { curl -s -H "Authorization: Bearer $ADMIN_TOKEN" -o "$1" "$ADMIN_URL/metrics"; }
+scrape "$E2E_TMP/metrics.before"
 
 # ---- regwarden attest: cosign's .att layout, checked before the push --------
 rw_attest() {	# KEY IMAGE TYPE PREDICATE; sets out
@@ -187,6 +195,21 @@ expect_contains "explain lists the SBOM" "PASS attestations: SBOM by ci" "$XOUT"
 XOUT=$(cat "$E2E_TMP/x.out")
 expect_contains "explain shows the condition that failed" \
 	"FAIL attestations: no SLSA provenance by a trusted signer (found: 1 provenance by ci, predicate.buildDefinition.externalParameters.workflow.repository https://github.com/mallory/app does not match https://github.com/acme/.*)" "$XOUT"
+
+# ---- the metric: attestation requirements by outcome, apart from signatures --
+scrape "$E2E_TMP/metrics.after"
+ATT='regwarden_attestation_verifications_total'
+for o in verified failed; do
+	b=$(series "$ATT{outcome=\"$o\"}" "$E2E_TMP/metrics.before")
+	a=$(series "$ATT{outcome=\"$o\"}" "$E2E_TMP/metrics.after")
+	if [ "$b" = 0 ] && [ "$a" != missing ] && [ "$a" -gt 0 ]; then
+		pass "metrics: $ATT{outcome=\"$o\"} moved: $b -> $a"
+	else
+		fail "metrics: $ATT{outcome=\"$o\"} did not move: $b -> $a"
+	fi
+done
+expect_eq "metrics: no rule checks signatures, so no signature verification was counted" \
+	"0 0" "$(series 'regwarden_signature_verifications_total{outcome="verified"}' "$E2E_TMP/metrics.after") $(series 'regwarden_signature_verifications_total{outcome="failed"}' "$E2E_TMP/metrics.after")"
 
 GOOD=$(top good)
 req GET "$RW_URL/v2/e2e/good/manifests/sha256-${GOOD#sha256:}.att" \

@@ -588,6 +588,67 @@ test_metrics_token(void **state)
 	unlink("token");
 }
 
+static void
+write_webhook_config(const char *webhook)
+{
+	char text[512];
+
+	snprintf(text, sizeof(text),
+	    "{\n"
+	    "  \"state_dir\": \"/var/lib/regwarden\",\n"
+	    "  \"upstreams\": [ { \"name\": \"hub\", \"url\": "
+	    "\"https://r.example\" } ],\n"
+	    "  \"scanner\": { \"webhook\": %s }\n"
+	    "}\n", webhook);
+	write_file("config.json", text, 0644);
+}
+
+/*
+ * scanner.webhook: a URL, or {"url", "token_file"} whose token (read as
+ * the admin token is, mode 0600) goes with every POST.
+ */
+static void
+test_webhook(void **state)
+{
+	struct rw_config *cfg;
+
+	(void)state;
+	write_webhook_config("\"http://127.0.0.1:9/scan\"");
+	cfg = load_ok("config.json");
+	assert_string_equal(cfg->scanner_webhook, "http://127.0.0.1:9/scan");
+	assert_null(cfg->scanner_webhook_token);
+	config_free(cfg);
+
+	write_file("token", "scanner-0123456789\n", 0600);
+	write_webhook_config("{ \"url\": \"https://scan.example/hook\", "
+	    "\"token_file\": \"token\" }");
+	cfg = load_ok("config.json");
+	assert_string_equal(cfg->scanner_webhook, "https://scan.example/hook");
+	assert_string_equal(cfg->scanner_webhook_token, "scanner-0123456789");
+	config_free(cfg);
+
+	chmod("token", 0644);
+	expect_errors("config.json", RW_ECONFIG,
+	    "config.json:4:79: \"scanner.webhook.token_file\": \"token\" is "
+	    "accessible by group or others (mode 0644); chmod 600 it\n");
+	write_webhook_config("{ \"url\": \"ftp://scan.example/\", "
+	    "\"token_flie\": \"token\" }");
+	expect_errors("config.json", RW_ECONFIG,
+	    "config.json:4:27: \"scanner.webhook\": unknown key \"token_flie\" "
+	    "(did you mean \"token_file\"?)\n"
+	    "config.json:4:36: \"scanner.webhook.url\": expected an http:// or "
+	    "https:// URL\n");
+	write_webhook_config("{ \"token_file\": \"token\" }");
+	expect_errors("config.json", RW_ECONFIG,
+	    "config.json:4:27: \"scanner.webhook\": needs \"url\", the "
+	    "scanner service's URL\n");
+	write_webhook_config("{ \"url\": \"http://s/\", \"token_file\": 1 }");
+	expect_errors("config.json", RW_ECONFIG,
+	    "config.json:4:63: \"scanner.webhook.token_file\": expected the "
+	    "path of a file holding the token\n");
+	unlink("token");
+}
+
 /* tls.self_signed_names: normalised, so the certificate compares stably. */
 static void
 test_tls_names(void **state)
@@ -857,6 +918,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_admin_listen, tmp_setup,
 		    tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_metrics_token, tmp_setup,
+		    tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_webhook, tmp_setup,
 		    tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_tls_names, tmp_setup,
 		    tmp_teardown),

@@ -236,7 +236,8 @@ static const char ops_golden[] =
     "regwarden_upstream_errors_total{upstream=\"hub\",kind=\"other\"} 1\n";
 
 /* The operator's series: per upstream (names escaped, in first-seen
- * order), route classes, reloads, TLS, scanner, signatures, audit. */
+ * order), route classes, reloads, TLS, scanner, signatures, attestations,
+ * audit. */
 static void
 test_ops(void **state)
 {
@@ -261,6 +262,10 @@ test_ops(void **state)
 	metrics_signature_check(m, 1);
 	metrics_signature_check(m, 0);
 	metrics_signature_check(m, 0);
+	metrics_attestation_check(m, 1);
+	metrics_attestation_check(m, 1);
+	metrics_attestation_check(m, 1);
+	metrics_attestation_check(m, 0);
 	metrics_set_auditq(m, 12);
 	metrics_audit_drop(m);
 	got = render(m);
@@ -304,6 +309,12 @@ test_ops(void **state)
 	expect_text(lines, "regwarden_signature_verifications_total{outcome="
 	    "\"verified\"} 1\nregwarden_signature_verifications_total{"
 	    "outcome=\"failed\"} 2\n");
+	free(lines);
+	/* Counted apart from signatures, which stay 1 and 2 above. */
+	lines = grep(got, "regwarden_attestation_verifications_total");
+	expect_text(lines, "regwarden_attestation_verifications_total{outcome="
+	    "\"verified\"} 3\nregwarden_attestation_verifications_total{"
+	    "outcome=\"failed\"} 1\n");
 	free(lines);
 	lines = grep(got, "regwarden_audit_");
 	expect_text(lines, "regwarden_audit_queue_depth 12\n"
