@@ -101,7 +101,7 @@ struct pitem {
 	uint64_t	 size;
 	int		 matched;	/* a repository of the glob uses it */
 	size_t		 others;	/* repositories outside the glob that do */
-	char		 other[300];	/* the first of them, "host/repo" */
+	char		 other[600];	/* the first of them, "host/repo" */
 };
 
 struct purge_opts {
@@ -176,8 +176,10 @@ note_use(const struct db_blob_use *u, void *arg)
 {
 	struct purge_ctx *p = arg;
 	struct pitem key, *it;
-	char name[300];
+	char name[600];
 
+	if (p->n == 0)
+		return 0;	/* an empty cache: nothing to look up */
 	rw_strlcpy(key.digest, u->digest, sizeof(key.digest));
 	it = bsearch(&key, p->v, p->n, sizeof(*p->v), by_digest);
 	if (it == NULL)

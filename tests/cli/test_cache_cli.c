@@ -310,6 +310,12 @@ test_purge_repo(void **state)
 	snprintf(want, sizeof(want), "would purge %s\n", stray);
 	assert_string_equal(out, want);
 	assert_true(exists(stray));
+	/* An empty cache, manifests still recorded: nothing to purge. */
+	assert_int_equal(run(config, "purge", NULL), 0);
+	assert_string_equal(out, "purged 1 blobs, 7 bytes freed\n");
+	assert_int_equal(run(config, "purge", "--repo", "docker.io/**", NULL),
+	    0);
+	assert_string_equal(out, "purged 0 blobs, 0 bytes freed\n");
 }
 
 int
