@@ -18,6 +18,12 @@
 #include "util/util.h"
 
 #define NBUCKETS	16384
+/*
+ * Bytes written between two requests for early writeback: a blob is
+ * fdatasynced before it is renamed into place, on the thread that ends its
+ * download (an event loop's); started early, that wait is short.
+ */
+#define WRITEBACK_STEP	(8u << 20)
 
 enum { E_FILLING, E_READY, E_FAILED };
 
@@ -70,6 +76,7 @@ struct cache_wr {
 	struct entry	*e;
 	struct rw_hash	 h;
 	int		 caller_hashes;	/* cache_wr_caller_hashes: h unused */
+	uint64_t	 flushed;	/* writeback requested up to here */
 	int		 failed;	/* the RW_E* code of the first failure */
 	char		 tmp[PATH_MAX];
 };
@@ -887,6 +894,23 @@ write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+/*
+ * Ask the kernel to start writing what W has written up to END, every
+ * WRITEBACK_STEP bytes, without waiting for it: the final fdatasync then
+ * finds little left to do (it took 0.13 s for a 256 MiB blob here when all
+ * of it was still dirty), and the dirty pages do not pile up.  Only a hint:
+ * its failure changes nothing, fdatasync still decides.
+ */
+static void
+writeback(struct cache_wr *w, uint64_t end)
+{
+	if (end - w->flushed < WRITEBACK_STEP)
+		return;
+	(void)sync_file_range(w->e->fd, (off_t)w->flushed,
+	    (off_t)(end - w->flushed), SYNC_FILE_RANGE_WRITE);
+	w->flushed = end;
+}
+
 int
 cache_wr_write(struct cache_wr *w, const void *data, size_t len,
     struct rw_err *err)
@@ -912,6 +936,7 @@ cache_wr_write(struct cache_wr *w, const void *data, size_t len,
 	}
 	if (!w->caller_hashes)
 		rw_hash_update(&w->h, data, len);
+	writeback(w, w->e->size + len);
 	pthread_mutex_lock(&c->mu);
 	w->e->size += len;
 	wake(c, w->e);
