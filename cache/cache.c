@@ -18,6 +18,12 @@
 #include "util/util.h"
 
 #define NBUCKETS	16384
+/*
+ * Bytes written between two requests for early writeback: a blob is
+ * fdatasynced before it is renamed into place, on the thread that ends its
+ * download (an event loop's); started early, that wait is short.
+ */
+#define WRITEBACK_STEP	(8u << 20)
 
 enum { E_FILLING, E_READY, E_FAILED };
 
@@ -69,6 +75,8 @@ struct cache_wr {
 	struct cache	*c;
 	struct entry	*e;
 	struct rw_hash	 h;
+	int		 caller_hashes;	/* cache_wr_caller_hashes: h unused */
+	uint64_t	 flushed;	/* writeback requested up to here */
 	int		 failed;	/* the RW_E* code of the first failure */
 	char		 tmp[PATH_MAX];
 };
@@ -886,6 +894,23 @@ write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+/*
+ * Ask the kernel to start writing what W has written up to END, every
+ * WRITEBACK_STEP bytes, without waiting for it: the final fdatasync then
+ * finds little left to do (it took 0.13 s for a 256 MiB blob here when all
+ * of it was still dirty), and the dirty pages do not pile up.  Only a hint:
+ * its failure changes nothing, fdatasync still decides.
+ */
+static void
+writeback(struct cache_wr *w, uint64_t end)
+{
+	if (end - w->flushed < WRITEBACK_STEP)
+		return;
+	(void)sync_file_range(w->e->fd, (off_t)w->flushed,
+	    (off_t)(end - w->flushed), SYNC_FILE_RANGE_WRITE);
+	w->flushed = end;
+}
+
 int
 cache_wr_write(struct cache_wr *w, const void *data, size_t len,
     struct rw_err *err)
@@ -909,7 +934,9 @@ cache_wr_write(struct cache_wr *w, const void *data, size_t len,
 		rw_err_set(err, RW_EIO, "%s: %s", w->tmp, strerror(e));
 		return fail(w, RW_EIO);
 	}
-	rw_hash_update(&w->h, data, len);
+	if (!w->caller_hashes)
+		rw_hash_update(&w->h, data, len);
+	writeback(w, w->e->size + len);
 	pthread_mutex_lock(&c->mu);
 	w->e->size += len;
 	wake(c, w->e);
@@ -954,9 +981,13 @@ wr_free(struct cache_wr *w)
 	free(w);
 }
 
-/* Check the bytes and move the file into place; RW_OK or the failure. */
+/*
+ * Check the bytes (GIVEN: the digest the caller computed over them, for a
+ * writer whose caller hashes) and move the file into place; RW_OK or the
+ * failure.
+ */
 static int
-verify_and_rename(struct cache_wr *w, struct rw_err *err)
+verify_and_rename(struct cache_wr *w, const char *given, struct rw_err *err)
 {
 	char got[RW_DIGEST_MAX], path[PATH_MAX];
 	struct entry *e = w->e;
@@ -965,7 +996,13 @@ verify_and_rename(struct cache_wr *w, struct rw_err *err)
 		return rw_err_set(err, RW_EIO,
 		    "cache: %s: %llu bytes of %lld", e->digest,
 		    (unsigned long long)e->size, (long long)e->announced);
-	rw_hash_final(&w->h, got);
+	if (w->caller_hashes && given == NULL)
+		return rw_err_set(err, RW_EDIGEST, "cache: %s: the caller "
+		    "hashed the bytes but gave no digest", e->digest);
+	if (w->caller_hashes)
+		rw_strlcpy(got, given, sizeof(got));
+	else
+		rw_hash_final(&w->h, got);
 	if (strcmp(got, e->digest) != 0)
 		return rw_err_set(err, RW_EDIGEST,
 		    "cache: %s: the bytes hash to %s", e->digest, got);
@@ -980,8 +1017,22 @@ verify_and_rename(struct cache_wr *w, struct rw_err *err)
 	return RW_OK;
 }
 
+void
+cache_wr_caller_hashes(struct cache_wr *w)
+{
+	if (w->e->size == 0)
+		w->caller_hashes = 1;
+}
+
 int
 cache_wr_commit(struct cache_wr *w, struct rw_err *err)
+{
+	return cache_wr_commit_hashed(w, NULL, err);
+}
+
+int
+cache_wr_commit_hashed(struct cache_wr *w, const char *got,
+    struct rw_err *err)
 {
 	struct cache *c = w->c;
 	struct entry *e = w->e;
@@ -992,7 +1043,7 @@ cache_wr_commit(struct cache_wr *w, struct rw_err *err)
 		wr_free(w);
 		return rc;
 	}
-	rc = verify_and_rename(w, err);
+	rc = verify_and_rename(w, got, err);
 	pthread_mutex_lock(&c->mu);
 	if (rc != RW_OK) {
 		fail_locked(w, rc);

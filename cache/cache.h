@@ -185,6 +185,24 @@ int		 cache_wr_announce(struct cache_wr *w, int64_t size);
  */
 int		 cache_wr_commit(struct cache_wr *wr, struct rw_err *err);
 
+/**
+ * The caller hashes the bytes it writes itself (an upstream transfer that
+ * checks them against the digest as they arrive, on its own thread): WR
+ * does not hash them a second time, and only cache_wr_commit_hashed with
+ * the digest the caller computed can publish them (cache_wr_commit then
+ * fails with RW_EDIGEST).  Has effect only before the first write.
+ */
+void		 cache_wr_caller_hashes(struct cache_wr *wr);
+
+/**
+ * cache_wr_commit for a writer whose caller hashes: GOT is the digest of
+ * exactly the bytes written, computed by the caller; it must be the blob's
+ * digest (and the size the announced one).  For any other writer GOT is
+ * ignored and WR hashes as usual.  Returns as cache_wr_commit; frees WR.
+ */
+int		 cache_wr_commit_hashed(struct cache_wr *wr, const char *got,
+		    struct rw_err *err);
+
 /** Give up the blob (upstream cut, client gone): nothing left behind. */
 void		 cache_wr_abort(struct cache_wr *wr);
 

@@ -94,7 +94,7 @@ static const char *const exc_subs[] = { "add", "ls", "rm", NULL };
 static const char *const audit_opts[] = { CONFIG_OPTS, "--denied",
 	"--since=", "--repo=", "--json", "--limit=", NULL };
 static const char *const cache_opts[] = { CONFIG_OPTS, "--json",
-	"--digest=", NULL };
+	"--digest=", "--repo=", "--force", "--dry-run", NULL };
 static const char *const cache_subs[] = { "ls", "stats", "purge", NULL };
 static const char *const health_opts[] = { CONFIG_OPTS, "--ready", NULL };
 static const char *const db_opts[] = { CONFIG_OPTS, "--from=", "--to=", NULL };

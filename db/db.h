@@ -139,6 +139,28 @@ int	 db_manifest_get(struct db *db, const char *upstream, const char *repo,
 int	 db_blob_referenced(struct db *db, const char *upstream,
 	    const char *repo, const char *blob_digest, struct rw_err *err);
 
+/** One (upstream, repository) whose recorded manifests use a blob. */
+struct db_blob_use {
+	const char	*upstream;	/* the upstream's name, as recorded */
+	const char	*repo;
+	const char	*digest;	/* the blob: a config or a layer */
+};
+
+/** Called once per use; nonzero stops the listing and is returned. */
+typedef int (*db_blob_use_cb)(const struct db_blob_use *use, void *arg);
+
+/**
+ * Call CB once for every distinct (upstream, repo, blob) where a recorded
+ * manifest of that repository has the blob as its config or a layer (child
+ * manifests and subjects are manifests, not blobs), ordered by blob, then
+ * upstream and repo: what `regwarden cache purge --repo` needs to tell a
+ * repository's own blobs from shared ones.  Every row is read first and CB
+ * runs without the db lock, so on an error CB is never called.  Returns
+ * RW_OK, CB's nonzero result, RW_EDB, RW_EBUSY or RW_ENOMEM.
+ */
+int	 db_blob_uses(struct db *db, db_blob_use_cb cb, void *arg,
+	    struct rw_err *err);
+
 /* ------------------------------------------------------------- decisions */
 
 /*

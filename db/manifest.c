@@ -247,3 +247,95 @@ out:
 	pthread_mutex_unlock(&db->mu);
 	return rc;
 }
+
+/* Every use, copied out so the callbacks run without the lock. */
+struct use_list {
+	struct db_blob_use *uses;
+	char		**mem;
+	size_t		 n;
+	size_t		 alloc;
+};
+
+static void
+use_list_free(struct use_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->mem[i]);
+	free(l->uses);
+	free(l->mem);
+}
+
+static int
+use_list_add(struct use_list *l, struct db_st *st, struct rw_err *err)
+{
+	static const int cols[] = { 0, 1, 2 };
+	struct db_blob_use *nu;
+	const char *s[3];
+	char **nm;
+	size_t na;
+
+	if (l->n == l->alloc) {
+		na = l->alloc > 0 ? l->alloc * 2 : 64;
+		nu = realloc(l->uses, na * sizeof(*nu));
+		if (nu != NULL)
+			l->uses = nu;
+		nm = nu != NULL ? realloc(l->mem, na * sizeof(*nm)) : NULL;
+		if (nm == NULL)
+			return rw_err_set(err, RW_ENOMEM, "out of memory");
+		l->mem = nm;
+		l->alloc = na;
+	}
+	l->mem[l->n] = db_copy_texts(st, cols, 3, s);
+	if (l->mem[l->n] == NULL)
+		return rw_err_set(err, RW_ENOMEM, "out of memory");
+	l->uses[l->n] = (struct db_blob_use){ .upstream = s[0],
+	    .repo = s[1], .digest = s[2] };
+	l->n++;
+	return RW_OK;
+}
+
+static int
+read_uses(struct db *db, struct use_list *l, struct rw_err *err)
+{
+	static const char sql[] = "SELECT DISTINCT upstream, repo, blob_digest "
+	    "FROM manifest_blobs WHERE kind IN ('config', 'layer') "
+	    "ORDER BY blob_digest, upstream, repo";
+	struct db_st *st = NULL;
+	int rc;
+
+	pthread_mutex_lock(&db->mu);
+	rc = db_stmt(db, DB_ST_BLOB_USES, sql, &st, err);
+	if (rc != RW_OK)
+		goto out;
+	for (;;) {
+		rc = db_step(st);
+		if (rc != DB_ROW)
+			break;
+		rc = use_list_add(l, st, err);
+		if (rc != RW_OK)
+			goto out;
+	}
+	rc = db_step_rc(db, rc, err);
+out:
+	if (st != NULL)
+		db_stmt_done(st);
+	pthread_mutex_unlock(&db->mu);
+	return rc;
+}
+
+int
+db_blob_uses(struct db *db, db_blob_use_cb cb, void *arg, struct rw_err *err)
+{
+	struct use_list l;
+	size_t i;
+	int rc;
+
+	memset(&l, 0, sizeof(l));
+	rc = read_uses(db, &l, err);
+	for (i = 0; rc == RW_OK && i < l.n; i++)
+		rc = cb(&l.uses[i], arg);
+	use_list_free(&l);
+	return rc;
+}

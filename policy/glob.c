@@ -256,6 +256,12 @@ policy_glob_canon(const char *pat, char *out, size_t size, struct rw_err *err)
 	return RW_OK;
 }
 
+int
+policy_glob_matches(const char *pat, const char *name)
+{
+	return policy_glob_match(pat, name);
+}
+
 /* ------------------------------------------------------- reference parts */
 
 int

@@ -522,6 +522,13 @@ int	 policy_glob_canon(const char *pat, char *out, size_t size,
 	    struct rw_err *err);
 
 /**
+ * Whether PAT, a glob in the form policy_glob_canon writes, matches NAME
+ * ("host/repository", host lower-cased) as a rule's "match" would: for
+ * commands that select repositories by glob outside a policy.  1 or 0.
+ */
+int	 policy_glob_matches(const char *pat, const char *name);
+
+/**
  * The predicate type URI an attestation of TYPE carries: TYPE itself when
  * it is a URI, else that of one of cosign's --type names (slsaprovenance,
  * slsaprovenance1, spdx, spdxjson, cyclonedx, vuln, openvex, custom); NULL

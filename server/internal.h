@@ -212,6 +212,8 @@ struct request {
 	int			 blob_admitted;	/* the blob gate said yes */
 	int			 cache_fill;	/* may copy an upstream 200 */
 	int			 cache_live;	/* cwr got the upstream's 200 */
+	int			 up_verified;	/* the engine checks the blob's
+						 * digest (spec.verify_digest) */
 	struct cache_rd		*crd;		/* serving from the cache */
 	struct cache_wr		*cwr;		/* copying the upstream's bytes */
 	uint64_t		 crange_from, crange_to;

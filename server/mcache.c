@@ -426,6 +426,27 @@ mcache_free(struct mcache *mc)
 	free(mc);
 }
 
+/*
+ * Whether BODY (LEN bytes, read back from the db) still hashes to DIGEST.
+ * The bytes were hashed before they were stored, but the file outlives the
+ * process: a damaged or edited row must cost an upstream fetch, not be
+ * served as verified.
+ */
+static int
+still_verified(const char *upstream, const char *repo, const char *digest,
+    const char *body, size_t len)
+{
+	char got[RW_DIGEST_MAX];
+	int alg = rw_hash_alg_of(digest);
+
+	if (alg != 0 && rw_digest(alg, body, len, got) == RW_OK &&
+	    strcmp(got, digest) == 0)
+		return 1;
+	log_warnx("manifest cache: %s/%s@%s in the state database does not "
+	    "hash to its digest; fetching it again", upstream, repo, digest);
+	return 0;
+}
+
 static const struct mcache_entry *
 from_db(struct mcache *mc, uint64_t h, const char *upstream, const char *repo,
     const char *digest)
@@ -447,6 +468,12 @@ from_db(struct mcache *mc, uint64_t h, const char *upstream, const char *repo,
 		atomic_fetch_add_explicit(&mc->db_errors, 1,
 		    memory_order_relaxed);
 		log_warnx("manifest cache: %s", err.msg);
+		return NULL;
+	}
+	if (!still_verified(upstream, repo, digest, body, len)) {
+		atomic_fetch_add_explicit(&mc->db_errors, 1,
+		    memory_order_relaxed);
+		free(body);
 		return NULL;
 	}
 	e = entry_new(upstream, repo, digest, mt, body, len);

@@ -13,9 +13,12 @@
  * walk and a list splice under it.  The db read on a memory miss happens
  * outside the mutex (it blocks on SQLite for the duration of one query).
  *
- * The cache never checks digests: callers put only manifests whose bytes
- * they have hashed.  It logs db failures (log_warnx) and otherwise treats
- * them as misses, so a broken db costs upstream round trips, never an allow.
+ * Callers put only manifests whose bytes they have hashed; the cache checks
+ * digests only where bytes come back from the db (the state database is a
+ * file on disk, kept across restarts: a row whose bytes no longer hash to
+ * its digest is logged and treated as a miss).  It logs db failures
+ * (log_warnx) and otherwise treats them as misses, so a broken db costs
+ * upstream round trips, never an allow.
  *
  * The second half, mcache_manifest_refs, extracts the digests a manifest
  * references; it lives here until the facts module wants it.

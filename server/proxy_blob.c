@@ -214,6 +214,21 @@ proxy_phase_cache(struct request *rq)
 
 /* -------------------------------------------------- the fetching client */
 
+/*
+ * The transfer engine already hashes a verified blob as it arrives, on its
+ * own thread, and releases its last byte only once the digest matched: the
+ * copy need not be hashed a second time on the worker that encrypts it
+ * for the client (a second SHA-256 of every byte of the cold path).  The
+ * copy is then published only when the client got every byte (see
+ * proxy_blob_done), which the engine allows only after its check.
+ */
+static void
+trust_engine(struct request *rq)
+{
+	if (rq->cwr != NULL && rq->up_verified)
+		cache_wr_caller_hashes(rq->cwr);
+}
+
 void
 proxy_blob_upstream_answer(struct request *rq, long status, uint64_t len)
 {
@@ -233,6 +248,7 @@ proxy_blob_upstream_answer(struct request *rq, long status, uint64_t len)
 		    &rq->cwr, &err);
 		cache_rd_close(rd);	/* someone else has it */
 		rq->cache_live = rq->cwr != NULL;
+		trust_engine(rq);
 		return;
 	}
 	if (rq->cwr == NULL)
@@ -244,6 +260,7 @@ proxy_blob_upstream_answer(struct request *rq, long status, uint64_t len)
 		return;
 	}
 	rq->cache_live = 1;
+	trust_engine(rq);
 }
 
 void
@@ -282,7 +299,8 @@ proxy_blob_done(struct request *rq, int completed)
 		cache_wr_abort(rq->cwr);
 	} else {
 		rw_err_clear(&err);
-		if (cache_wr_commit(rq->cwr, &err) != RW_OK)
+		if (cache_wr_commit_hashed(rq->cwr, rq->up_verified ?
+		    rq->rt.ref : NULL, &err) != RW_OK)
 			log_warnx("blob cache: %s", err.msg);
 	}
 	rq->cwr = NULL;

@@ -167,11 +167,16 @@ spec_shape(struct request *rq, struct xfer_spec *s, struct fwd *f)
 		f->want |= PROXY_FWD_ACCEPT | PROXY_FWD_RANGE;
 		s->follow = 1;
 		s->stream = proxy_is_method(rq, "GET");
-		/* A whole blob is checked against its digest on the way. */
-		if (rq->cfg->verify_blobs && s->stream &&
+		/* A whole blob is checked against its digest on the way; so is
+		 * one the blob cache may keep, which must be hashed anyway:
+		 * the engine does it on its own thread, beside the TLS work
+		 * of the worker that serves the client (proxy_blob.c). */
+		if ((rq->cfg->verify_blobs || rq->cwr != NULL ||
+		    rq->cache_fill) && s->stream &&
 		    proxy_hdr(rq, "Range") == NULL &&
 		    rw_hash_alg_of(rq->rt.ref) != 0)
 			s->verify_digest = rq->rt.ref;
+		rq->up_verified = s->verify_digest != NULL;
 		break;
 	case ROUTE_TAGS:
 	case ROUTE_REFERRERS:

@@ -415,6 +415,69 @@ test_short_and_long_blobs(void **state)
 	free(b);
 }
 
+/*
+ * A writer whose caller hashes (the transfer engine checked the bytes):
+ * published only with the caller's digest, and only when that is the
+ * blob's; plain cache_wr_commit cannot publish it.
+ */
+static void
+test_caller_hashes(void **state)
+{
+	char dir[256], d[RW_DIGEST_MAX], other[RW_DIGEST_MAX], want[300];
+	unsigned char *b = blob(5000, 4, d), *o = blob(10, 5, other);
+	struct cache_rd *rd;
+	struct cache_wr *wr;
+	struct rw_err err;
+	struct cache *c;
+	char got[5000];
+
+	(void)state;
+	fresh_dir(dir, sizeof(dir), "hashed");
+	c = open_cache(dir, 10000, 0);
+	/* No digest given: refused, nothing left. */
+	rw_err_clear(&err);
+	assert_int_equal(cache_get(c, d, 5000, &rd, &wr, &err), RW_OK);
+	cache_wr_caller_hashes(wr);
+	assert_int_equal(cache_wr_write(wr, b, 5000, &err), RW_OK);
+	assert_int_equal(cache_wr_commit(wr, &err), RW_EDIGEST);
+	snprintf(want, sizeof(want), "cache: %s: the caller hashed the bytes "
+	    "but gave no digest", d);
+	assert_string_equal(err.msg, want);
+	/* The caller says they hashed to something else: refused. */
+	rw_err_clear(&err);
+	assert_int_equal(cache_get(c, d, 5000, &rd, &wr, &err), RW_OK);
+	cache_wr_caller_hashes(wr);
+	assert_int_equal(cache_wr_write(wr, b, 5000, &err), RW_OK);
+	assert_int_equal(cache_wr_commit_hashed(wr, other, &err), RW_EDIGEST);
+	snprintf(want, sizeof(want), "cache: %s: the bytes hash to %s", d,
+	    other);
+	assert_string_equal(err.msg, want);
+	assert_int_equal(count_files(dir, "tmp"), 0);
+	assert_int_equal(count_files(dir, "blobs/sha256"), 0);
+	/* Too late once bytes are written: the store hashes them itself and
+	 * finds they are not the blob's. */
+	rw_err_clear(&err);
+	assert_int_equal(cache_get(c, d, 10, &rd, &wr, &err), RW_OK);
+	assert_int_equal(cache_wr_write(wr, o, 5, &err), RW_OK);
+	cache_wr_caller_hashes(wr);
+	assert_int_equal(cache_wr_write(wr, o + 5, 5, &err), RW_OK);
+	assert_int_equal(cache_wr_commit_hashed(wr, d, &err), RW_EDIGEST);
+	/* The caller's digest is the blob's: published and served. */
+	rw_err_clear(&err);
+	assert_int_equal(cache_get(c, d, 5000, &rd, &wr, &err), RW_OK);
+	cache_wr_caller_hashes(wr);
+	assert_int_equal(cache_wr_write(wr, b, 5000, &err), RW_OK);
+	assert_int_equal(cache_wr_commit_hashed(wr, d, &err), RW_OK);
+	assert_int_equal(cache_get(c, d, -1, &rd, NULL, &err), RW_OK);
+	assert_non_null(rd);
+	assert_int_equal(cache_rd_read(rd, 0, got, sizeof(got), 0), 5000);
+	assert_memory_equal(got, b, 5000);
+	cache_rd_close(rd);
+	cache_free(c);
+	free(b);
+	free(o);
+}
+
 struct listed {
 	char	 digests[8][RW_DIGEST_MAX];
 	int	 n;
@@ -705,6 +768,7 @@ main(void)
 		cmocka_unit_test(test_writer_dies_mid_blob),
 		cmocka_unit_test(test_digest_mismatch),
 		cmocka_unit_test(test_short_and_long_blobs),
+		cmocka_unit_test(test_caller_hashes),
 		cmocka_unit_test(test_lru_by_size),
 		cmocka_unit_test(test_restart_keeps_blobs_and_order),
 		cmocka_unit_test(test_parked_follower),

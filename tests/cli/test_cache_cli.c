@@ -15,6 +15,7 @@
 
 #include "cache/cache.h"
 #include "cli/cli.h"
+#include "db/db.h"
 #include "util/util.h"
 
 static char root[] = "/tmp/rw-test-cachecli.XXXXXX";
@@ -180,7 +181,7 @@ test_cache_commands(void **state)
 	assert_non_null(strstr(err, "regwarden: cache purge: not a digest: "
 	    "\"sha256:x\"\n"));
 	assert_int_equal(run(config, "purge", NULL), 0);
-	assert_string_equal(out, "purged 1 blobs, 24 bytes\n");
+	assert_string_equal(out, "purged 1 blobs, 24 bytes freed\n");
 	assert_int_equal(run(config, "ls", NULL), 0);
 	assert_string_equal(out, "no cached blobs\n");
 
@@ -191,11 +192,138 @@ test_cache_commands(void **state)
 	    "configuration: the blob cache is off\n");
 }
 
+/* A manifest of (UPSTREAM, REPO) using blobs A and B, in the state db. */
+static void
+record(struct db *db, const char *upstream, const char *repo,
+    const char *m, const char *a, const char *b)
+{
+	const struct db_ref refs[] = { { DB_REF_CONFIG, a },
+	    { DB_REF_LAYER, b } };
+
+	assert_int_equal(db_manifest_put(db, upstream, repo, m,
+	    "application/vnd.oci.image.manifest.v1+json", "{}", 2, refs, 2,
+	    1700000000, NULL), RW_OK);
+}
+
+static int
+exists(const char *d)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/blobs/sha256/%.64s", cdir, d + 7);
+	return access(path, F_OK) == 0;
+}
+
+/* Into WANT: L1 and L2 in the order of their digests D1 and D2, then TAIL. */
+static void
+ordered(char *want, size_t size, const char *d1, const char *l1,
+    const char *d2, const char *l2, const char *tail)
+{
+	int first = strcmp(d1, d2) < 0;
+
+	snprintf(want, size, "%s%s%s", first ? l1 : l2, first ? l2 : l1, tail);
+}
+
+/*
+ * purge --repo: team/app's own blobs go, the base layer it shares with
+ * team/web stays unless --force, another repository's blob and a blob no
+ * manifest names are never touched; --dry-run removes nothing.
+ */
+static void
+test_purge_repo(void **state)
+{
+	struct cache_cfg cc = { cdir, 2097152, 0, 0 };
+	char own[RW_DIGEST_MAX], base[RW_DIGEST_MAX], web[RW_DIGEST_MAX];
+	char stray[RW_DIGEST_MAX], dbpath[160], want[2048], l1[300], l2[300];
+	struct cache *c;
+	struct db *db;
+
+	(void)state;
+	write_config(config, 1);
+	c = cache_open(&cc, NULL);
+	assert_non_null(c);
+	put(c, 100, 'o', own);
+	put(c, 300, 's', base);
+	put(c, 50, 'w', web);
+	put(c, 7, 'x', stray);
+	cache_free(c);
+	snprintf(dbpath, sizeof(dbpath), "%s/regwarden.db", root);
+	assert_int_equal(db_open(dbpath, &db, NULL), RW_OK);
+	record(db, "hub", "team/app", "sha256:m1", own, base);
+	record(db, "hub", "team/web", "sha256:m2", web, base);
+	/* An upstream the config no longer has is named by its name. */
+	record(db, "gone", "team/app", "sha256:m3", base, base);
+	db_close(db);
+
+	assert_int_equal(run(config, "purge", "--repo", "docker.io/team/app",
+	    "--dry-run", NULL), 0);
+	snprintf(l1, sizeof(l1), "would purge %s (100 bytes)\n", own);
+	snprintf(l2, sizeof(l2), "kept %s: also used by gone/team/app and 1 "
+	    "more\n", base);
+	ordered(want, sizeof(want), own, l1, base, l2, "would purge 1 blobs, "
+	    "100 bytes freed; kept 1 shared with other repositories (--force "
+	    "purges them too)\n");
+	assert_string_equal(out, want);
+	assert_true(exists(own));
+
+	assert_int_equal(run(config, "purge", "--repo", "docker.io/team/app",
+	    NULL), 0);
+	snprintf(l1, sizeof(l1), "purged %s (100 bytes)\n", own);
+	ordered(want, sizeof(want), own, l1, base, l2, "purged 1 blobs, 100 "
+	    "bytes freed; kept 1 shared with other repositories (--force "
+	    "purges them too)\n");
+	assert_string_equal(out, want);
+	assert_false(exists(own));
+	assert_true(exists(base) && exists(web) && exists(stray));
+
+	/* Nothing of team/app left but the shared layer: --force takes it. */
+	assert_int_equal(run(config, "purge", "--repo", "docker.io/team/*",
+	    "--force", NULL), 0);
+	snprintf(l1, sizeof(l1), "purged %s (300 bytes)\n", base);
+	snprintf(l2, sizeof(l2), "purged %s (50 bytes)\n", web);
+	ordered(want, sizeof(want), base, l1, web, l2,
+	    "purged 2 blobs, 350 bytes freed\n");
+	assert_string_equal(out, want);
+	assert_false(exists(base) || exists(web));
+	assert_true(exists(stray));
+	assert_int_equal(run(config, "purge", "--repo", "gone/team/app", NULL),
+	    2);
+	assert_int_equal(run(config, "purge", "--repo", "gone.example/x/y",
+	    NULL), 0);
+	assert_string_equal(out, "purged 0 blobs, 0 bytes freed\n");
+
+	assert_int_equal(run(config, "purge", "--repo", "team", NULL), 2);
+	assert_non_null(strstr(err, "regwarden: cache purge: invalid --repo: "
+	    "pattern \"team\": must start with a registry host"));
+	assert_int_equal(run(config, "purge", "--force", NULL), 2);
+	assert_non_null(strstr(err, "regwarden: cache purge: --force goes "
+	    "with --repo\n"));
+	assert_int_equal(run(config, "purge", "--repo", "docker.io/a/b",
+	    "--digest", stray, NULL), 2);
+	assert_non_null(strstr(err, "regwarden: cache purge: --digest and "
+	    "--repo do not go together\n"));
+	assert_int_equal(run(config, "purge", "--repo", NULL), 2);
+	assert_non_null(strstr(err, "regwarden: cache purge: unknown option "
+	    "or missing value: \"--repo\"\n"));
+	assert_int_equal(run(config, "purge", "--digest", stray, "--dry-run",
+	    NULL), 0);
+	snprintf(want, sizeof(want), "would purge %s\n", stray);
+	assert_string_equal(out, want);
+	assert_true(exists(stray));
+	/* An empty cache, manifests still recorded: nothing to purge. */
+	assert_int_equal(run(config, "purge", NULL), 0);
+	assert_string_equal(out, "purged 1 blobs, 7 bytes freed\n");
+	assert_int_equal(run(config, "purge", "--repo", "docker.io/**", NULL),
+	    0);
+	assert_string_equal(out, "purged 0 blobs, 0 bytes freed\n");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cache_commands),
+		cmocka_unit_test(test_purge_repo),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -383,6 +383,71 @@ test_blob_referenced(void **state)
 	db_close(db);
 }
 
+/* db_blob_uses: (upstream, repo, blob) rows, configs and layers only. */
+static int
+collect_use(const struct db_blob_use *u, void *arg)
+{
+	char *buf = arg;
+	size_t n = strlen(buf);
+
+	snprintf(buf + n, 1024 - n, "%s %s %s\n", u->digest, u->upstream,
+	    u->repo);
+	return 0;
+}
+
+static int
+stop_use(const struct db_blob_use *u, void *arg)
+{
+	(void)u;
+	(*(int *)arg)++;
+	return 7;
+}
+
+static void
+test_blob_uses(void **state)
+{
+	struct fixture *f = *state;
+	struct db *db = open_ok(f->path);
+	const struct db_ref a[] = {
+		{ DB_REF_CONFIG, "sha256:ca" }, { DB_REF_LAYER, "sha256:base" },
+		{ DB_REF_LAYER, "sha256:la" }, { DB_REF_SUBJECT, "sha256:s" },
+	};
+	const struct db_ref a2[] = {
+		{ DB_REF_CONFIG, "sha256:ca2" }, { DB_REF_LAYER, "sha256:base" },
+	};
+	const struct db_ref b[] = {
+		{ DB_REF_CONFIG, "sha256:cb" }, { DB_REF_LAYER, "sha256:base" },
+		{ DB_REF_CHILD, "sha256:k" },
+	};
+	struct rw_err err;
+	char buf[1024] = "";
+	int calls = 0;
+
+	rw_err_clear(&err);
+	assert_int_equal(db_blob_uses(db, collect_use, buf, &err), RW_OK);
+	assert_string_equal(buf, "");
+	assert_int_equal(db_manifest_put(db, "hub", "team/a", "sha256:m1",
+	    OCI_MANIFEST, "{}", 2, a, 4, 1, &err), RW_OK);
+	assert_int_equal(db_manifest_put(db, "hub", "team/a", "sha256:m2",
+	    OCI_MANIFEST, "{}", 2, a2, 2, 1, &err), RW_OK);
+	assert_int_equal(db_manifest_put(db, "ghcr", "team/b", "sha256:m3",
+	    OCI_MANIFEST, "{}", 2, b, 3, 1, &err), RW_OK);
+	/* One row per repository however many of its manifests use a blob;
+	 * the subject and the child are not blobs. */
+	assert_int_equal(db_blob_uses(db, collect_use, buf, &err), RW_OK);
+	assert_string_equal(buf,
+	    "sha256:base ghcr team/b\n"
+	    "sha256:base hub team/a\n"
+	    "sha256:ca hub team/a\n"
+	    "sha256:ca2 hub team/a\n"
+	    "sha256:cb ghcr team/b\n"
+	    "sha256:la hub team/a\n");
+	assert_int_equal(db_blob_uses(db, stop_use, &calls, &err), 7);
+	assert_int_equal(calls, 1);
+	assert_string_equal(err.msg, "");
+	db_close(db);
+}
+
 #define NTHREADS	4
 #define PER_THREAD	50
 
@@ -479,6 +544,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_insert_twice, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_blob_referenced, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_blob_uses, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_puts, setup,
 		    teardown),

@@ -27,6 +27,12 @@ mapfile -t APP_BLOBS < <(json_get "$E2E_TMP/app.json" '[j["manifests"][0]["confi
 mapfile -t BAD_BLOBS < <(json_get "$E2E_TMP/bad.json" '[j["manifests"][0]["config"]] + j["manifests"][0]["layers"]')
 seed_image "$E2E_TMP/app" e2e/app:1.0.0
 seed_image "$E2E_TMP/bad" e2e/bad:1.0.0
+# The same image under a second name shares every blob with e2e/app; solo
+# shares none.
+seed_image "$E2E_TMP/app" e2e/twin:1.0.0
+mkimage "$E2E_TMP/solo" --seed 153 --layers 1 --layer-size 300k --user 1000
+mapfile -t SOLO_BLOBS < <(json_get "$E2E_TMP/solo.json" '[j["manifests"][0]["config"]] + j["manifests"][0]["layers"]')
+seed_image "$E2E_TMP/solo" e2e/solo:1.0.0
 
 POLICY=$E2E_TMP/policy.json
 cat >"$POLICY" <<'EOF'
@@ -91,6 +97,55 @@ else
 fi
 for d in "${APP_BLOBS[@]}"; do
 	expect_eq "still one upstream GET of $d after a later pull" 1 "$(upstream_gets "$d")"
+done
+
+# ---- purge --repo while the server runs -------------------------------------
+
+skopeo_pull "e2e/twin:1.0.0" || fail "skopeo pull e2e/twin:1.0.0 failed: $SKOPEO_OUT"
+skopeo_pull "e2e/solo:1.0.0" || fail "skopeo pull e2e/solo:1.0.0 failed: $SKOPEO_OUT"
+solo_bytes=0
+for d in "${SOLO_BLOBS[@]}"; do
+	solo_bytes=$((solo_bytes + $(stat -c %s "$E2E_TMP/solo/blobs/sha256/${d#sha256:}")))
+done
+OUT=$(rw_admin cache purge --repo 'docker.io/e2e/solo' --dry-run 2>&1)
+expect_contains "purge --repo --dry-run names what would go" \
+	"would purge 2 blobs, $solo_bytes bytes freed" "$OUT"
+for d in "${SOLO_BLOBS[@]}"; do
+	check "the dry run left $d in the cache" test -e "$CACHE/blobs/sha256/${d#sha256:}"
+done
+OUT=$(rw_admin cache purge --repo 'docker.io/e2e/solo' 2>&1)
+for d in "${SOLO_BLOBS[@]}"; do
+	expect_contains "purge --repo docker.io/e2e/solo names $d" \
+		"purged $d ($(stat -c %s "$E2E_TMP/solo/blobs/sha256/${d#sha256:}") bytes)" "$OUT"
+	check "purge --repo removed $d" test ! -e "$CACHE/blobs/sha256/${d#sha256:}"
+done
+expect_contains "purge --repo says the bytes freed" "purged 2 blobs, $solo_bytes bytes freed" "$(printf '%s\n' "$OUT" | tail -1)"
+# e2e/app's blobs are e2e/twin's too: kept without --force.
+OUT=$(rw_admin cache purge --repo 'docker.io/e2e/app' 2>&1)
+for d in "${APP_BLOBS[@]}"; do
+	expect_contains "purge --repo keeps $d, shared with e2e/twin" \
+		"kept $d: also used by docker.io/e2e/twin" "$OUT"
+	check "the shared blob $d is still cached" test -e "$CACHE/blobs/sha256/${d#sha256:}"
+done
+expect_eq "purge --repo of a shared image frees nothing and says why" \
+	"purged 0 blobs, 0 bytes freed; kept 3 shared with other repositories (--force purges them too)" \
+	"$(printf '%s\n' "$OUT" | tail -1)"
+OUT=$(rw_admin cache purge --repo 'docker.io/e2e/app' --force 2>&1)
+expect_contains "purge --repo --force removes the shared blobs" "purged 3 blobs, " "$OUT"
+declare -A BEFORE
+for d in "${APP_BLOBS[@]}"; do
+	check "purge --force removed $d" test ! -e "$CACHE/blobs/sha256/${d#sha256:}"
+	BEFORE[$d]=$(upstream_gets "$d")
+done
+# The server ran through it: the next pull fetches the blobs again.
+if skopeo_pull "e2e/app:1.0.0"; then
+	pass "a pull after the purge, the server still running, succeeds"
+else
+	fail "a pull after the purge failed: $SKOPEO_OUT"
+fi
+for d in "${APP_BLOBS[@]}"; do
+	expect_eq "after the purge $d went upstream once more" $((BEFORE[$d] + 1)) "$(upstream_gets "$d")"
+	check "after the purge $d is cached again" test -e "$CACHE/blobs/sha256/${d#sha256:}"
 done
 
 # ---- the refused image -----------------------------------------------------
@@ -200,4 +255,36 @@ for d in "${APP_BLOBS[@]}"; do
 done
 expect_eq "regwarden cache ls lists three blobs under its header" 4 "$(printf '%s\n' "$CLI_LS" | wc -l)"
 log "$(rw_admin cache stats 2>&1 | tr '\n' ' ')"
+
+# ---- a restart while the upstream is down ----------------------------------
+# Verified manifests by digest are kept on disk in the state database (their
+# exact bytes, keyed by upstream, repository and digest), the blobs in the
+# cache folder.  In pass-through mode a new process cannot serve them while
+# the upstream is down: no client has been accepted by the upstream since
+# the restart, and that is the rule for a cache hit.
+CACHE_CFG="{\"policy\": \"$POLICY\", \"cache\": {\"dir\": \"$CACHE\", \"max_bytes\": 1073741824, \"min_free_bytes\": 0}}"
+start_regwarden "$(default_upstreams "$FAKE_URL")" "$CACHE_CFG"
+req GET "$RW_URL/v2/e2e/app/manifests/$APP" -H "Accept: $(json_get "$E2E_TMP/app.json" 'j["top_media_type"]')"
+expect_code "after a restart, pass-through, upstream down: the manifest by digest is not served to an unchecked client" 502
+stop_regwarden_checked
+# With regwarden's own (here anonymous) credentials upstream there is no
+# client to check: the new process serves the admitted image by digest from
+# disk, and still refuses the other.
+start_regwarden "[{\"name\":\"local\",\"url\":\"$FAKE_URL\",\"insecure\":true,\"hosts\":[\"docker.io\",\"registry-1.docker.io\"],\"default\":true,\"auth\":\"credentials\"}]" "$CACHE_CFG"
+if skopeo_pull "e2e/app@$APP"; then
+	pass "after a restart, upstream down: skopeo pulls e2e/app@$APP"
+else
+	fail "after a restart, upstream down: skopeo pull e2e/app@$APP failed: $SKOPEO_OUT"
+fi
+expect_eq "after a restart the pull holds the image's blobs, hashed" "$want" "$(dir_blob_digests "$E2E_TMP/skopeo-pull")"
+req GET "$RW_URL/v2/e2e/app/manifests/$APP" -H "Accept: $(json_get "$E2E_TMP/app.json" 'j["top_media_type"]')"
+expect_code "after a restart, upstream down: GET of the manifest by digest answers 200" 200
+expect_eq "its bytes hash to the digest" "$APP" "sha256:$(sha256sum "$R_BODY" | awk '{print $1}')"
+if skopeo_pull "e2e/bad@$BAD"; then
+	fail "after a restart, upstream down: the refused image pulled: $SKOPEO_OUT"
+else
+	expect_contains "after a restart, upstream down: the refused image is still refused" \
+		"denied: regwarden: docker.io/e2e/bad@$BAD refused by rule \"bad\"" "$SKOPEO_TEXT"
+fi
+stop_regwarden_checked
 finish

@@ -141,4 +141,48 @@ if rw_only; then
 fi
 
 stop_regwarden_checked
+
+# ---- the same with the blob cache ------------------------------------------
+# The cache trusts the transfer engine's digest check instead of hashing the
+# bytes a second time: a corrupted blob must still never be kept, and the
+# honest upstream's copy of the same blob is.
+if rw_only; then
+	cat >"$E2E_TMP/all.json" <<'EOF'
+{ "version": 1, "default": "deny", "rules": [ { "name": "all", "match": "**" } ] }
+EOF
+	CDIR=$E2E_TMP/blobcache
+	RW_INSTANCE=cached start_regwarden "[
+ {\"name\":\"corrupt\",\"url\":\"$CORRUPT_URL\",\"insecure\":true,\"hosts\":[\"corrupt.example\"],\"default\":true,\"auth\":\"passthrough\"},
+ {\"name\":\"redir\",\"url\":\"$REDIR_URL\",\"insecure\":true,\"hosts\":[\"redir.example\"],\"auth\":\"passthrough\"}]" \
+		"{\"verify_blobs\": true, \"policy\": \"$E2E_TMP/all.json\", \"cache\": {\"dir\": \"$CDIR\", \"max_bytes\": 104857600, \"min_free_bytes\": 0}}"
+	req GET "$RW_URL/v2/e2e/app/manifests/1.0" -H "Accept: $MT_OCI"
+	expect_eq "cached, corrupt upstream: manifest admitted" "200|$TOP" "$R_CODE|$(hdr Docker-Content-Digest)"
+	code=$(curl -sk -o "$E2E_TMP/corrupt2.bin" -w '%{http_code}' --max-time 60 \
+		"$RW_URL/v2/e2e/app/blobs/$LAYER0")
+	rc=$?
+	if [ "$rc" = 0 ] && [ "$code" = 200 ]; then
+		fail "cached, corrupt upstream: blob GET completed with 200 (curl exit 0)"
+	else
+		pass "cached, corrupt upstream: blob GET not completed (HTTP $code, curl exit $rc)"
+	fi
+	# The copy was begun before the client's first byte; its temporary
+	# file goes when the server is done with it (kept or dropped).
+	wait_until 5 eval '[ -z "$(ls "$CDIR/tmp")" ]' || true
+	expect_eq "cached, corrupt upstream: nothing left in the cache's tmp folder" "" "$(ls "$CDIR/tmp")"
+	check "cached, corrupt upstream: the blob is not in the cache" test ! -e "$CDIR/blobs/sha256/${LAYER0#sha256:}"
+	req GET "$RW_URL/v2/redir/e2e/app/manifests/1.0" -H "Accept: $MT_OCI"
+	req GET "$RW_URL/v2/redir/e2e/app/blobs/$LAYER0"
+	expect_eq "cached, honest upstream: the blob is served" "200|$LAYER0" \
+		"$R_CODE|sha256:$(sha256sum <"$R_BODY" | awk '{print $1}')"
+	# Kept once the server saw the response complete, a moment after the
+	# client has its last byte.
+	wait_until 5 test -f "$CDIR/blobs/sha256/${LAYER0#sha256:}" || true
+	if [ -f "$CDIR/blobs/sha256/${LAYER0#sha256:}" ] &&
+		[ "sha256:$(sha256sum "$CDIR/blobs/sha256/${LAYER0#sha256:}" | awk '{print $1}')" = "$LAYER0" ]; then
+		pass "cached, honest upstream: the blob is kept, its bytes hashing to its name"
+	else
+		fail "cached, honest upstream: the blob is not in the cache (or is corrupt): $(ls -R "$CDIR" | head -8)"
+	fi
+	stop_regwarden_checked
+fi
 finish
