@@ -485,6 +485,7 @@ struct scanfacts {
 	struct db_scan_view	 view;
 	int			 have;
 	struct policy_finding	*pf;
+	struct policy_scan_secret *psec;
 	struct policy_scan	 ps;
 	struct db_exception	*dbx;
 	size_t			 ndbx;
@@ -497,6 +498,7 @@ scanfacts_free(struct scanfacts *sf)
 {
 	db_scan_view_cleanup(&sf->view);
 	free(sf->pf);
+	free(sf->psec);
 	db_exceptions_free(sf->dbx, sf->ndbx);
 	free(sf->px);
 	memset(sf, 0, sizeof(*sf));
@@ -543,6 +545,9 @@ scan_from_db(struct db *db, const char *const *digests, size_t n,
 		sf->ps.scanned_at = sf->view.scanned_at;
 		sf->ps.f = sf->pf;
 		sf->ps.nf = sf->view.nfindings;
+		rc = facts_scan_secrets(&sf->view, &sf->psec, err);
+		sf->ps.s = sf->psec;
+		sf->ps.ns = sf->view.nsecrets;
 		sf->have = 1;
 	}
 	if (rc == RW_OK)

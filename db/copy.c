@@ -48,6 +48,8 @@ static const struct table {
 	{ "exceptions", "id, vuln_id, pkg, repo_glob, expires, reason, "
 	  "added_by, added_at, source", "itttittit", "id" },
 	{ "scan_claims", "digest, owner, state, msg, expires", "ttiti", NULL },
+	{ "scan_secrets", "scan_id, target, rule_id, line, severity, title",
+	  "ittiit", NULL },
 };
 
 #define NTABLES	(sizeof(tables) / sizeof(tables[0]))

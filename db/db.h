@@ -448,6 +448,20 @@ struct db_finding {
 };
 
 /*
+ * One secret finding of a report (Trivy's Results[].Secrets[]): which rule
+ * matched which file at which line.  Never the matched text: the store
+ * keeps where a secret is, not the secret.  (TARGET, RULE_ID, LINE)
+ * identifies a secret finding within a report.
+ */
+struct db_secret {
+	const char	*target;	/* the file, as the scanner names it */
+	const char	*rule_id;	/* "aws-access-key-id" */
+	const char	*title;		/* "AWS Access Key ID"; may be "" */
+	int		 line;		/* first line, 0 when unknown */
+	int		 severity;	/* enum db_sev */
+};
+
+/*
  * A parsed scan report, as server/scanreport.c builds it.  Every pointer is
  * borrowed.  SCANNED_AT is -1 when the report carries no scan time.
  * REPORT_DIGEST ("sha256:<hex>" of the raw report bytes) identifies the
@@ -465,6 +479,8 @@ struct db_scan_report {
 	size_t			 ndigests;
 	const struct db_finding	*findings;
 	size_t			 nfindings;
+	const struct db_secret	*secrets;	/* may be NULL when none */
+	size_t			 nsecrets;
 };
 
 /**
@@ -476,7 +492,10 @@ struct db_scan_report {
  * *WAS_NEW is 1.  SCAN_ID and WAS_NEW may be NULL.  Returns RW_OK, RW_EINVAL
  * ("db_scan_put: missing argument", "db_scan_put: unknown scanner \"x\"",
  * "db_scan_put: digest 2 has an unknown kind", "db_scan_put: finding 7 has
- * severity 9"), RW_EDB, RW_EBUSY or RW_ENOMEM.
+ * severity 9", "db_scan_put: secret 0 has severity 9"), RW_EDB, RW_EBUSY
+ * or RW_ENOMEM.  Secret findings are stored beside the vulnerabilities and
+ * count in neither nfindings nor max_severity; repeats of a (target,
+ * rule_id, line) count once.
  */
 int	 db_scan_put(struct db *db, const struct db_scan_report *r,
 	    int64_t now, int64_t *scan_id, int *was_new, struct rw_err *err);
@@ -504,6 +523,8 @@ struct db_scan_view {
 	const struct db_finding	*findings;
 	size_t			 nfindings;
 	size_t			 counts[DB_SEV_COUNT]; /* findings per severity */
+	const struct db_secret	*secrets;	/* by target, rule, line */
+	size_t			 nsecrets;
 	void			*mem;		/* storage; do not touch */
 };
 

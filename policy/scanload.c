@@ -152,6 +152,7 @@ static const struct policy_key scan_keys[] = {
 	{ "fixable_only", fixable_fn, 0 },
 	{ "max_age_days", scan_age_fn, 0 },
 	{ "unscanned", unscanned_fn, 0 },
+	{ "secrets", policy_scan_secrets_load, 0 },
 	{ NULL, NULL, 0 },
 };
 
