@@ -536,6 +536,43 @@ trivy_one(struct builder *b, json_t *results, size_t i)
 }
 
 static int
+secret_cmp(const void *a, const void *b)
+{
+	const struct db_secret *x = a, *y = b;
+	int c = strcmp(x->target, y->target);
+
+	if (c == 0)
+		c = strcmp(x->rule_id, y->rule_id);
+	if (c == 0)
+		c = (x->line > y->line) - (x->line < y->line);
+	return c;
+}
+
+/*
+ * Sort the secrets by file, rule and line, and keep one of each (the worst
+ * severity): Trivy lists a file once per layer that holds it.
+ */
+static void
+secrets_unique(struct scanreport *sr)
+{
+	struct db_secret *s = sr->secrets;
+	size_t i, n = 0;
+
+	if (sr->r.nsecrets < 2)
+		return;
+	qsort(s, sr->r.nsecrets, sizeof(*s), secret_cmp);
+	for (i = 1; i < sr->r.nsecrets; i++) {
+		if (secret_cmp(&s[n], &s[i]) == 0) {
+			if (s[i].severity > s[n].severity)
+				s[n].severity = s[i].severity;
+			continue;
+		}
+		s[++n] = s[i];
+	}
+	sr->r.nsecrets = n + 1;
+}
+
+static int
 trivy_results(struct builder *b, json_t *root)
 {
 	json_t *results, *vulns, *secrets;
@@ -561,6 +598,8 @@ trivy_results(struct builder *b, json_t *root)
 	}
 	for (i = 0; rc == RW_OK && i < json_array_size(results); i++)
 		rc = trivy_one(b, results, i);
+	if (rc == RW_OK)
+		secrets_unique(b->sr);
 	return rc;
 }
 

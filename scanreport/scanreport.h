@@ -14,7 +14,9 @@
  *   Results[].Secrets[] entries become the report's secrets (RuleID, Title,
  *   Severity, StartLine, and the result's Target as the file); their Match
  *   and Code (the matched line) are never read, so no secret byte is kept.
- *   Secrets count towards SCANREPORT_MAX_FINDINGS with the findings.
+ *   Secrets count towards SCANREPORT_MAX_FINDINGS with the findings; they
+ *   come sorted by file, rule id and line, each (file, rule, line) once
+ *   with the worst severity of its repeats.
  *
  *   Grype (a top-level "matches", or descriptor.name "grype"): scanner
  *   version descriptor.version, DB version from descriptor.db (its "built"

@@ -630,6 +630,13 @@ test_scans_import_stdin_and_size(void **state)
 	assert_string_equal(f->out, "imported -: trivy dev, 1 finding "
 	    "(medium 1), digest sha256:22848737c0d272ad5d7c7369d8ca830a62929e"
 	    "63e38edcb22085139a6ae0688d (config)\n");
+	/* Secret findings are counted apart (each file, rule, line once). */
+	assert_int_equal(run(f, "scans", "import",
+	    "../../scanreport/data/trivy-secrets.json", NULL), 0);
+	assert_string_equal(f->out, "imported ../../scanreport/data/trivy-"
+	    "secrets.json: trivy dev, 1 finding (medium 1), 3 secrets, digest "
+	    "sha256:22848737c0d272ad5d7c7369d8ca830a62929e63e38edcb22085139a6"
+	    "ae0688d (config)\n");
 	snprintf(big, sizeof(big), "%s/big.json", f->dir);
 	fp = fopen(big, "w");
 	assert_non_null(fp);
