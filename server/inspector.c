@@ -509,6 +509,7 @@ inspector_wait(struct inspector *in, const struct insp_spec *spec,
     struct insp_waiter *w)
 {
 	struct job *j;
+	int state;
 
 	w->state = INSP_PENDING;
 	w->msg[0] = '\0';
@@ -532,8 +533,16 @@ inspector_wait(struct inspector *in, const struct insp_spec *spec,
 		w->next = j->waiters;
 		j->waiters = w;
 	}
+	/*
+	 * Read under the lock: once it is released a worker may end the job
+	 * and settle W.  A caller told "pending" is parked and woken by that
+	 * settle; one told "done" here would decide at once while the wake-up
+	 * is still coming, and decide_step would find its context dropped
+	 * (seen as a NULL decide_ctx in e2e content's podman pulls).
+	 */
+	state = w->state;
 	pthread_mutex_unlock(&in->mu);
-	return w->state;
+	return state;
 }
 
 void
