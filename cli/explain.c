@@ -17,6 +17,7 @@
 #include "server/config.h"
 #include "cli/explain_int.h"
 #include "server/facts.h"
+#include "server/rpmspool.h"
 #include "content/content.h"
 #include "server/facts_content.h"
 #include "server/internal.h"
@@ -912,6 +913,8 @@ static int
 layer_file(const char *path, FILE *out, FILE *err)
 {
 	struct content_index *idx = NULL;
+	struct content_limits lim;
+	struct rpmspool rs;
 	struct rw_err e;
 	size_t i;
 	int fd, rc;
@@ -921,7 +924,10 @@ layer_file(const char *path, FILE *out, FILE *err)
 		return EXPLAIN_EXIT_UNDECIDED;
 	}
 	rw_err_clear(&e);
-	rc = content_inspect_fd(fd, NULL, &idx, &e);
+	content_limits_default(&lim);
+	rpmspool_init(&rs, getenv("TMPDIR") != NULL ? getenv("TMPDIR") :
+	    "/tmp", lim.rpmdb_max, &lim);
+	rc = content_inspect_fd(fd, &lim, &idx, &e);
 	close(fd);
 	if (rc != RW_OK) {
 		fprintf(err, "regwarden: content: %s: %s\n", path, e.msg);

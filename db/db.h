@@ -752,4 +752,24 @@ int	 db_layer_index_put(struct db *db, const char *digest, int format,
 int	 db_layer_index_get(struct db *db, const char *digest, int format,
 	    void **body, size_t *len, char **refusal, struct rw_err *err);
 
+/* ------------------------------------------------------- rpm databases */
+
+/**
+ * Call FN(ARG, blob, len) for each header blob of the rpm sqlite database
+ * in the file PATH (an absolute path without '?', '#' or '%'), in hnum
+ * order: rpm's Packages(hnum, blob) table.  The file comes from an image,
+ * so it is opened read-only and immutable (no -wal or -shm is read or
+ * made), in SQLite's defensive mode with views, triggers and untrusted
+ * schema functions off, one value at most 16 MiB and the work of any
+ * query bounded (rpmdb.c).  No connection of a struct db is involved.
+ * Returns RW_OK; FN's nonzero result, which stops the walk ("rpm database:
+ * header 3 refused"); RW_EPARSE ("rpm database: no Packages table: ...",
+ * "rpm database: reading Packages: database disk image is malformed",
+ * "... interrupted" when the work bound is hit); RW_EINVAL for a PATH
+ * refused; RW_ENOMEM.
+ */
+int	 db_rpmdb_headers(const char *path,
+	    int (*fn)(void *arg, const void *blob, size_t len), void *arg,
+	    struct rw_err *err);
+
 #endif /* RW_DB_H */
