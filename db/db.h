@@ -752,6 +752,17 @@ int	 db_layer_index_put(struct db *db, const char *digest, int format,
 int	 db_layer_index_get(struct db *db, const char *digest, int format,
 	    void **body, size_t *len, char **refusal, struct rw_err *err);
 
+/**
+ * Delete at most LIMIT (1..10000) layer_index rows kept before BEFORE
+ * (indexed_at < BEFORE) whose digest no recorded manifest references (no
+ * manifest_blobs row of any kind names it), oldest first, in one short
+ * statement: run in batches, as db_audit_prune is.  A pruned layer that
+ * is pulled again is simply read again.  Returns the rows deleted
+ * (0..LIMIT) or a negative RW_E* code (RW_EINVAL for LIMIT out of range).
+ */
+int	 db_layer_index_prune(struct db *db, int64_t before, int limit,
+	    struct rw_err *err);
+
 /* ------------------------------------------------------- rpm databases */
 
 /**

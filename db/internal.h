@@ -73,6 +73,7 @@ enum db_stmt_slot {
 	DB_ST_LAYER_GET,
 	DB_ST_SCAN_SECRET,
 	DB_ST_SCAN_SECRETS,
+	DB_ST_LAYER_PRUNE,
 	DB_ST_COUNT
 };
 

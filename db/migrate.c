@@ -188,9 +188,9 @@ static const char *const migrations[] = {
 	"  CHECK((body IS NULL) <> (refusal IS NULL))"
 	") WITHOUT ROWID;",
 	/*
-	 * 6: reserved for the migration of another branch (the vex work),
-	 * which merges separately; a no-op here so that the next number is 7
-	 * on every branch and a merge replaces this entry, never renumbers.
+	 * 6: reserved for the migration of another branch, which merges
+	 * separately; a no-op here so that the next number is 7 on every
+	 * branch and a merge replaces this entry, never renumbers.
 	 */
 	"SELECT 1;",
 	/*
