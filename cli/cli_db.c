@@ -1,12 +1,14 @@
 /*
- * cli_db.c - `regwarden db`: status (backend, schema version, row counts)
- * and migrate (copy an installation's SQLite store into PostgreSQL).
+ * cli_db.c - `regwarden db`: status (backend, schema version, row counts),
+ * migrate (copy an installation's SQLite store into PostgreSQL) and prune
+ * (layer indexes no recorded manifest references).
  */
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "cli/cli.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -16,7 +18,14 @@
 
 const char cli_db_usage[] =
     "usage: regwarden db [-c config.json] status\n"
+    "       regwarden db [-c config.json] prune [--older-than DAYS]\n"
     "       regwarden db migrate --from STATE_DIR|FILE.db --to URL|FILE.db\n";
+
+/* Layer indexes unreferenced this long are pruned unless told otherwise. */
+#define PRUNE_DAYS	30
+/* Rows per statement, as audit retention; batches are bounded too. */
+#define PRUNE_BATCH	1000
+#define PRUNE_MAX_BATCHES	100000
 
 /* Print every table's rows of DB, after its backend and schema version. */
 static int
@@ -43,6 +52,61 @@ status(const struct cli_env *env, struct db *db, const char *where)
 		fprintf(env->out, "%-16s %lld\n", t, (long long)n);
 	}
 	return cli_finish(env, 0);
+}
+
+/*
+ * Delete the layer indexes of layers no recorded manifest references and
+ * read more than DAYS days ago, in batches.
+ */
+static int
+prune(const struct cli_env *env, struct db *db, int64_t days)
+{
+	int64_t before = env->now - days * 86400, total = 0;
+	struct rw_err err;
+	char when[32];
+	int n = PRUNE_BATCH, i;
+
+	for (i = 0; i < PRUNE_MAX_BATCHES && n == PRUNE_BATCH; i++) {
+		rw_err_clear(&err);
+		n = db_layer_index_prune(db, before, PRUNE_BATCH, &err);
+		if (n < 0) {
+			fprintf(env->err, "regwarden: db prune: %s (%lld rows "
+			    "pruned before)\n", err.msg, (long long)total);
+			return CLI_EXIT_FAIL;
+		}
+		total += n;
+	}
+	rw_time_str(when, sizeof(when), before);
+	fprintf(env->out, "layer_index: %lld row%s pruned (layers no recorded "
+	    "manifest references, read before %s)\n", (long long)total,
+	    total == 1 ? "" : "s", when);
+	return cli_finish(env, 0);
+}
+
+/* "--older-than DAYS" (1..36500) into *DAYS; 0, or the usage error. */
+static int
+prune_args(int argc, char **argv, const struct cli_env *env, int64_t *days)
+{
+	const char *v = NULL;
+	long long n;
+	char *end;
+
+	*days = PRUNE_DAYS;
+	if (argc == 3 && strcmp(argv[1], "--older-than") == 0)
+		v = argv[2];
+	else if (argc == 2 && strncmp(argv[1], "--older-than=", 13) == 0)
+		v = argv[1] + 13;
+	else if (argc != 1)
+		return cli_usage_error(env, cli_db_usage, NULL);
+	if (v == NULL)
+		return 0;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n < 1 || n > 36500)
+		return cli_usage_error(env, cli_db_usage, "db prune: "
+		    "--older-than takes a number of days (1..36500)");
+	*days = n;
+	return 0;
 }
 
 /* The store FROM names: a state_dir (its regwarden.db) or a file. */
@@ -154,7 +218,8 @@ cli_db(int argc, char **argv, const char *config_path,
 	struct db *db = NULL;
 	struct rw_err err;
 	char where[1200];
-	int rc, skip = 0;
+	int64_t days = 0;
+	int rc, skip = 0, pruning;
 
 	if (argc >= 3 && (strcmp(argv[1], "-c") == 0 ||
 	    strcmp(argv[1], "--config") == 0)) {
@@ -163,7 +228,12 @@ cli_db(int argc, char **argv, const char *config_path,
 	}
 	if (argc - skip >= 2 && strcmp(argv[1 + skip], "migrate") == 0)
 		return migrate(argc - 1 - skip, argv + 1 + skip, env);
-	if (argc - skip != 2 || strcmp(argv[1 + skip], "status") != 0)
+	pruning = argc - skip >= 2 && strcmp(argv[1 + skip], "prune") == 0;
+	if (pruning) {
+		rc = prune_args(argc - 1 - skip, argv + 1 + skip, env, &days);
+		if (rc != 0)
+			return rc;
+	} else if (argc - skip != 2 || strcmp(argv[1 + skip], "status") != 0)
 		return cli_usage_error(env, cli_db_usage, NULL);
 	memset(&diags, 0, sizeof(diags));
 	if (config_load(config_path, &cfg, &diags) != RW_OK) {
@@ -179,7 +249,7 @@ cli_db(int argc, char **argv, const char *config_path,
 		cli_fail(env, err.msg);
 		return CLI_EXIT_FAIL;
 	}
-	rc = status(env, db, where);
+	rc = pruning ? prune(env, db, days) : status(env, db, where);
 	db_close(db);
 	return rc;
 }

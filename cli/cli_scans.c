@@ -127,7 +127,11 @@ print_imported(const struct cli_env *env, const char *path,
 	    r->scanner_version[0] != '\0' ? " " : "", r->scanner_version);
 	if (r->db_version[0] != '\0')
 		fprintf(env->out, " (db %s)", r->db_version);
-	fprintf(env->out, ", %s, digest%s", f, r->ndigests == 1 ? "" : "s");
+	fprintf(env->out, ", %s", f);
+	if (r->nsecrets > 0)
+		fprintf(env->out, ", %zu secret%s", r->nsecrets,
+		    r->nsecrets == 1 ? "" : "s");
+	fprintf(env->out, ", digest%s", r->ndigests == 1 ? "" : "s");
 	for (i = 0; i < r->ndigests; i++)
 		fprintf(env->out, "%s %s (%s)", i > 0 ? "," : "", r->digests[i],
 		    kind_name(r->digest_kinds[i]));

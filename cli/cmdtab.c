@@ -97,8 +97,9 @@ static const char *const cache_opts[] = { CONFIG_OPTS, "--json",
 	"--digest=", "--repo=", "--force", "--dry-run", NULL };
 static const char *const cache_subs[] = { "ls", "stats", "purge", NULL };
 static const char *const health_opts[] = { CONFIG_OPTS, "--ready", NULL };
-static const char *const db_opts[] = { CONFIG_OPTS, "--from=", "--to=", NULL };
-static const char *const db_subs[] = { "status", "migrate", NULL };
+static const char *const db_opts[] = { CONFIG_OPTS, "--from=", "--to=",
+	"--older-than=", NULL };
+static const char *const db_subs[] = { "status", "prune", "migrate", NULL };
 static const char *const completion_subs[] = { "bash", "zsh", NULL };
 static const char *const no_opts[] = { NULL };
 

@@ -17,6 +17,7 @@
 #include "server/config.h"
 #include "cli/explain_int.h"
 #include "server/facts.h"
+#include "server/rpmspool.h"
 #include "content/content.h"
 #include "server/facts_content.h"
 #include "server/internal.h"
@@ -485,6 +486,7 @@ struct scanfacts {
 	struct db_scan_view	 view;
 	int			 have;
 	struct policy_finding	*pf;
+	struct policy_scan_secret *psec;
 	struct policy_scan	 ps;
 	struct db_exception	*dbx;
 	size_t			 ndbx;
@@ -499,6 +501,7 @@ scanfacts_free(struct scanfacts *sf)
 {
 	db_scan_view_cleanup(&sf->view);
 	free(sf->pf);
+	free(sf->psec);
 	db_exceptions_free(sf->dbx, sf->ndbx);
 	free(sf->px);
 	free(sf->seen);
@@ -546,6 +549,9 @@ scan_from_db(struct db *db, const char *const *digests, size_t n,
 		sf->ps.scanned_at = sf->view.scanned_at;
 		sf->ps.f = sf->pf;
 		sf->ps.nf = sf->view.nfindings;
+		rc = facts_scan_secrets(&sf->view, &sf->psec, err);
+		sf->ps.s = sf->psec;
+		sf->ps.ns = sf->view.nsecrets;
 		sf->have = 1;
 	}
 	if (rc == RW_OK)
@@ -940,6 +946,8 @@ static int
 layer_file(const char *path, FILE *out, FILE *err)
 {
 	struct content_index *idx = NULL;
+	struct content_limits lim;
+	struct rpmspool rs;
 	struct rw_err e;
 	size_t i;
 	int fd, rc;
@@ -949,7 +957,10 @@ layer_file(const char *path, FILE *out, FILE *err)
 		return EXPLAIN_EXIT_UNDECIDED;
 	}
 	rw_err_clear(&e);
-	rc = content_inspect_fd(fd, NULL, &idx, &e);
+	content_limits_default(&lim);
+	rpmspool_init(&rs, getenv("TMPDIR") != NULL ? getenv("TMPDIR") :
+	    "/tmp", lim.rpmdb_max, &lim);
+	rc = content_inspect_fd(fd, &lim, &idx, &e);
 	close(fd);
 	if (rc != RW_OK) {
 		fprintf(err, "regwarden: content: %s: %s\n", path, e.msg);

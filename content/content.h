@@ -98,14 +98,70 @@ void	 content_index_free(struct content_index *idx);
  *   scan_max_file      8 MiB: files up to this size are read for secret
  *                      patterns; larger files are indexed, not scanned
  */
+struct content_rpmdb_ops;
+
 struct content_limits {
 	uint64_t	 max_stream_bytes;
 	size_t		 max_entries;
 	size_t		 max_path;
 	int64_t		 scan_max_file;
+	/*
+	 * rpm's sqlite database (/var/lib/rpm/rpmdb.sqlite and
+	 * /usr/lib/sysimage/rpm/rpmdb.sqlite) is read through RPMDB, up to
+	 * RPMDB_MAX bytes (default 64 MiB); NULL (the default), a larger
+	 * file or one RPMDB cannot read is recorded in pkgdb_unread.
+	 */
+	const struct content_rpmdb_ops	*rpmdb;
+	uint64_t	 rpmdb_max;
 };
 
 void	 content_limits_default(struct content_limits *lim);
+
+/* ------------------------------------------------------ rpm databases */
+
+/** Called once per header blob of an rpm database; nonzero stops. */
+typedef int (*content_blob_fn)(void *arg, const void *blob, size_t len);
+
+/*
+ * How an rpm sqlite database is read.  content/ has no SQLite and writes
+ * no file, so the caller keeps the bytes (OPEN, then WRITE for each block
+ * of the file, in order) and reads the headers of its Packages table
+ * (READ, which calls FN for each and releases the spool whatever happens);
+ * a spool not read is released with DISCARD.  server/rpmspool.c spools to
+ * a file and reads it with db/'s SQLite.  ARG is the first argument of OPEN.
+ */
+struct content_rpmdb_ops {
+	void	 *arg;
+	/* A new spool, or NULL when none can be made. */
+	void	*(*open)(void *arg);
+	/* RW_OK, or an error: the spool is then discarded. */
+	int	  (*write)(void *spool, const void *buf, size_t len);
+	/* RW_OK, FN's nonzero result, or an error with ERR set. */
+	int	  (*read)(void *spool, content_blob_fn fn, void *fnarg,
+		    struct rw_err *err);
+	void	  (*discard)(void *spool);
+};
+
+/* The longest NAME, VERSION, RELEASE or ARCH kept from a header. */
+#define CONTENT_RPM_FIELD_MAX	256
+
+/** One package of an rpm database. */
+struct content_rpm {
+	char	 name[CONTENT_RPM_FIELD_MAX];
+	char	 evr[2 * CONTENT_RPM_FIELD_MAX + 16];	/* [epoch:]version-release */
+	char	 arch[CONTENT_RPM_FIELD_MAX];		/* "" when none */
+};
+
+/*
+ * Parse one rpm header blob (LEN bytes, as rpm's sqlite database stores
+ * it in Packages.blob: no magic) into OUT.  Hostile input is expected:
+ * every size and offset is checked.  Returns RW_OK, or RW_EPARSE with ERR
+ * saying why ("rpm header: 41 entries and 628 data bytes do not make its
+ * 1290 bytes", "rpm header: tag 1000 (NAME) is not terminated", "rpm
+ * header: no VERSION", ...) and OUT zeroed.
+ */
+int	 content_rpm_header(const void *blob, size_t len,
+	    struct content_rpm *out, struct rw_err *err);
 
 /* The most of one credential or package-database file read whole. */
 #define CONTENT_TEXT_MAX	((size_t)16 << 20)
@@ -203,8 +259,11 @@ const struct content_file	*content_fs_get(const struct content_fs *fs,
 
 /* ----------------------------------------------------------- the codec */
 
-/* The encoding's version: an index kept in another is computed again. */
-#define CONTENT_FORMAT	1
+/*
+ * The encoding's version: an index kept in another is computed again.
+ * 2: rpm's sqlite databases are read (format 1 recorded them unread).
+ */
+#define CONTENT_FORMAT	2
 
 /*
  * An index as bytes for the state database (content-addressed by the

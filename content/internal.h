@@ -74,6 +74,16 @@ int	 pkgdb_unreadable(const char *path);
 int	 pkgdb_parse(struct content_index *idx, const char *path,
 	    const char *data, size_t len);
 
+/* Whether PATH is one of rpm's sqlite databases (read through ops). */
+int	 pkgdb_rpm_sqlite(const char *path);
+/*
+ * The packages of the rpm database spooled in SPOOL (NULL: spooling
+ * failed) into IDX, read through OPS (which releases SPOOL); a database
+ * that cannot be read is recorded unread.  RW_OK or RW_ENOMEM.
+ */
+int	 pkgdb_rpm_read(struct content_index *idx, const char *path,
+	    const struct content_rpmdb_ops *ops, void *spool);
+
 /* The last component of PATH. */
 const char	*content_base(const char *path);
 

@@ -1,7 +1,8 @@
 /*
  * pkgdb.c - installed packages from the package databases in a layer:
- * dpkg's status file and distroless' status.d, apk's installed database;
- * rpm databases are recorded as present and not read.
+ * dpkg's status file and distroless' status.d, apk's installed database,
+ * rpm's sqlite database through the caller's struct content_rpmdb_ops
+ * (rpm's Berkeley DB and ndb files are recorded as present and not read).
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "content/content.h"
@@ -14,7 +15,10 @@
 #define DPKG_STATUS_D	"/var/lib/dpkg/status.d/"
 #define APK_INSTALLED	"/lib/apk/db/installed"
 
-/* rpm keeps its database in a format this module does not read (yet). */
+/* Most packages taken from one rpm database: more is not an image. */
+#define RPM_MAX_PACKAGES	100000
+
+/* rpm's databases; only the sqlite ones (rpm >= 4.16) are read. */
 static const char *const rpm_dbs[] = {
 	"/var/lib/rpm/rpmdb.sqlite", "/var/lib/rpm/Packages",
 	"/usr/lib/sysimage/rpm/Packages.db",
@@ -30,6 +34,59 @@ is_rpm(const char *path)
 		if (strcmp(path, rpm_dbs[i]) == 0)
 			return 1;
 	return 0;
+}
+
+int
+pkgdb_rpm_sqlite(const char *path)
+{
+	return strcmp(path, rpm_dbs[0]) == 0 || strcmp(path, rpm_dbs[3]) == 0;
+}
+
+/* Reading one rpm database's headers into its index. */
+struct rpm_read {
+	struct content_index	*idx;
+	const char		*path;
+	size_t			 n;
+	int			 nomem;
+};
+
+static int
+rpm_one(void *arg, const void *blob, size_t len)
+{
+	struct rpm_read *r = arg;
+	struct content_rpm pkg;
+	struct rw_err err;
+
+	rw_err_clear(&err);
+	if (++r->n > RPM_MAX_PACKAGES ||
+	    content_rpm_header(blob, len, &pkg, &err) != RW_OK)
+		return RW_EPARSE;
+	if (index_add_package(r->idx, pkg.name, strlen(pkg.name), pkg.evr,
+	    strlen(pkg.evr), r->path) != RW_OK) {
+		r->nomem = 1;
+		return RW_ENOMEM;
+	}
+	return RW_OK;
+}
+
+int
+pkgdb_rpm_read(struct content_index *idx, const char *path,
+    const struct content_rpmdb_ops *ops, void *spool)
+{
+	struct rpm_read r = { idx, path, 0, 0 };
+	struct rw_err err;
+
+	rw_err_clear(&err);
+	/*
+	 * A database that cannot be read, or a header that does not parse,
+	 * makes the whole database unread: the packages read before it may
+	 * stay listed, but an unread database refuses deny_packages.
+	 */
+	if (spool != NULL && ops->read(spool, rpm_one, &r, &err) == RW_OK)
+		return RW_OK;
+	if (r.nomem)
+		return RW_ENOMEM;
+	return index_add_unread(idx, path);
 }
 
 static int

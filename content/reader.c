@@ -34,6 +34,8 @@ struct inspect {
 	size_t				 n;	/* entries so far */
 	char				 path[8192];
 	char				 link[8192];
+	void				*spool;	/* an rpm database's */
+	uint64_t			 spooled;
 };
 
 void
@@ -43,6 +45,8 @@ content_limits_default(struct content_limits *lim)
 	lim->max_entries = 500000;
 	lim->max_path = 4096;
 	lim->scan_max_file = (int64_t)8 << 20;
+	lim->rpmdb = NULL;
+	lim->rpmdb_max = (uint64_t)64 << 20;
 }
 
 static la_ssize_t
@@ -140,9 +144,57 @@ whiteout(struct inspect *in, struct content_entry *e, struct rw_err *err)
 	return 1;
 }
 
-/* The data of a regular file: scanned, kept whole when wanted, counted. */
+/* Whether E is an rpm database the caller's ops are to read. */
 static int
-data(struct inspect *in, const struct content_entry *e, struct rw_err *err)
+rpm_wanted(const struct inspect *in, const struct content_entry *e)
+{
+	return in->lim->rpmdb != NULL && pkgdb_rpm_sqlite(e->path) &&
+	    (uint64_t)e->size <= in->lim->rpmdb_max;
+}
+
+static void
+spool_drop(struct inspect *in)
+{
+	if (in->spool != NULL)
+		in->lim->rpmdb->discard(in->spool);
+	in->spool = NULL;
+}
+
+/*
+ * One block at OFF into the rpm database's spool.  A sparse file has holes
+ * the blocks skip; a database with holes is not read (recorded unread).
+ */
+static void
+spool_add(struct inspect *in, const void *buf, size_t len, la_int64_t off)
+{
+	if (in->spool == NULL)
+		return;
+	if (off < 0 || (uint64_t)off != in->spooled ||
+	    in->lim->rpmdb->write(in->spool, buf, len) != RW_OK) {
+		spool_drop(in);
+		return;
+	}
+	in->spooled += len;
+}
+
+/* The spooled rpm database's packages into the index, or it is unread. */
+static int
+spool_done(struct inspect *in, const struct content_entry *e,
+    struct rw_err *err)
+{
+	void *spool = in->spool;
+
+	in->spool = NULL;
+	if (pkgdb_rpm_read(in->idx, e->path, in->lim->rpmdb, spool) != RW_OK)
+		return rw_err_set(err, RW_ENOMEM, "reading %s: out of memory",
+		    e->path);
+	return RW_OK;
+}
+
+/* A regular file's blocks: scanned, kept whole or spooled when wanted. */
+static int
+data_blocks(struct inspect *in, const struct content_entry *e,
+    struct rw_err *err)
 {
 	const void *buf;
 	size_t len;
@@ -153,6 +205,9 @@ data(struct inspect *in, const struct content_entry *e, struct rw_err *err)
 
 	scan_begin(&in->scan);
 	rw_buf_reset(&in->text);
+	in->spooled = 0;
+	in->spool = rpm_wanted(in, e) ? in->lim->rpmdb->open(
+	    in->lim->rpmdb->arg) : NULL;
 	for (;;) {
 		rc = archive_read_data_block(in->a, &buf, &len, &off);
 		if (rc == ARCHIVE_EOF)
@@ -173,6 +228,7 @@ data(struct inspect *in, const struct content_entry *e, struct rw_err *err)
 		 * is read as its blocks, which only matters to itself. */
 		if (text && rw_buf_add(&in->text, buf, len) != RW_OK)
 			text = 0;
+		spool_add(in, buf, len, off);
 	}
 	if (scan && (rc = scan_end(&in->scan, in->idx, e->path)) != RW_OK)
 		return rw_err_set(err, rc, "scanning: out of memory");
@@ -181,6 +237,19 @@ data(struct inspect *in, const struct content_entry *e, struct rw_err *err)
 		return rw_err_set(err, rc, "reading %s: out of memory",
 		    e->path);
 	return RW_OK;
+}
+
+/* The data of a regular file: scanned, kept whole when wanted, counted. */
+static int
+data(struct inspect *in, const struct content_entry *e, struct rw_err *err)
+{
+	int rc = data_blocks(in, e, err);
+
+	if (rc != RW_OK)
+		spool_drop(in);
+	else if (rpm_wanted(in, e))
+		rc = spool_done(in, e, err);
+	return rc;
 }
 
 static int
@@ -250,7 +319,7 @@ entry(struct inspect *in, struct archive_entry *ae, struct rw_err *err)
 	in->idx->file_bytes += (uint64_t)e.size;
 	if (secret_by_name(in->idx, e.path, e.size) != RW_OK)
 		return rw_err_set(err, RW_ENOMEM, "indexing: out of memory");
-	if (pkgdb_unreadable(e.path) &&
+	if (pkgdb_unreadable(e.path) && !rpm_wanted(in, &e) &&
 	    pkgdb_parse(in->idx, e.path, NULL, 0) != RW_OK)
 		return rw_err_set(err, RW_ENOMEM, "indexing: out of memory");
 	return data(in, &e, err);

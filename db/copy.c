@@ -49,6 +49,8 @@ static const struct table {
 	  "added_by, added_at, source", "itttittit", "id" },
 	{ "scan_claims", "digest, owner, state, msg, expires", "ttiti", NULL },
 	{ "admitted", "host, repo, digest, first_at", "ttti", NULL },
+	{ "scan_secrets", "scan_id, target, rule_id, line, severity, title",
+	  "ittiit", NULL },
 };
 
 #define NTABLES	(sizeof(tables) / sizeof(tables[0]))

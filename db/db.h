@@ -470,6 +470,20 @@ struct db_finding {
 };
 
 /*
+ * One secret finding of a report (Trivy's Results[].Secrets[]): which rule
+ * matched which file at which line.  Never the matched text: the store
+ * keeps where a secret is, not the secret.  (TARGET, RULE_ID, LINE)
+ * identifies a secret finding within a report.
+ */
+struct db_secret {
+	const char	*target;	/* the file, as the scanner names it */
+	const char	*rule_id;	/* "aws-access-key-id" */
+	const char	*title;		/* "AWS Access Key ID"; may be "" */
+	int		 line;		/* first line, 0 when unknown */
+	int		 severity;	/* enum db_sev */
+};
+
+/*
  * A parsed scan report, as server/scanreport.c builds it.  Every pointer is
  * borrowed.  SCANNED_AT is -1 when the report carries no scan time.
  * REPORT_DIGEST ("sha256:<hex>" of the raw report bytes) identifies the
@@ -487,6 +501,8 @@ struct db_scan_report {
 	size_t			 ndigests;
 	const struct db_finding	*findings;
 	size_t			 nfindings;
+	const struct db_secret	*secrets;	/* may be NULL when none */
+	size_t			 nsecrets;
 };
 
 /**
@@ -498,7 +514,10 @@ struct db_scan_report {
  * *WAS_NEW is 1.  SCAN_ID and WAS_NEW may be NULL.  Returns RW_OK, RW_EINVAL
  * ("db_scan_put: missing argument", "db_scan_put: unknown scanner \"x\"",
  * "db_scan_put: digest 2 has an unknown kind", "db_scan_put: finding 7 has
- * severity 9"), RW_EDB, RW_EBUSY or RW_ENOMEM.
+ * severity 9", "db_scan_put: secret 0 has severity 9"), RW_EDB, RW_EBUSY
+ * or RW_ENOMEM.  Secret findings are stored beside the vulnerabilities and
+ * count in neither nfindings nor max_severity; repeats of a (target,
+ * rule_id, line) count once.
  */
 int	 db_scan_put(struct db *db, const struct db_scan_report *r,
 	    int64_t now, int64_t *scan_id, int *was_new, struct rw_err *err);
@@ -526,6 +545,8 @@ struct db_scan_view {
 	const struct db_finding	*findings;
 	size_t			 nfindings;
 	size_t			 counts[DB_SEV_COUNT]; /* findings per severity */
+	const struct db_secret	*secrets;	/* by target, rule, line */
+	size_t			 nsecrets;
 	void			*mem;		/* storage; do not touch */
 };
 
@@ -782,6 +803,37 @@ int	 db_admitted_first(struct db *db, const char *host, const char *repo,
  */
 int	 db_scan_first_seen(struct db *db, const char *const *digests,
 	    size_t n, const struct db_scan_view *v, int64_t *seen,
+	    struct rw_err *err);
+
+/**
+ * Delete at most LIMIT (1..10000) layer_index rows kept before BEFORE
+ * (indexed_at < BEFORE) whose digest no recorded manifest references (no
+ * manifest_blobs row of any kind names it), oldest first, in one short
+ * statement: run in batches, as db_audit_prune is.  A pruned layer that
+ * is pulled again is simply read again.  Returns the rows deleted
+ * (0..LIMIT) or a negative RW_E* code (RW_EINVAL for LIMIT out of range).
+ */
+int	 db_layer_index_prune(struct db *db, int64_t before, int limit,
+	    struct rw_err *err);
+
+/* ------------------------------------------------------- rpm databases */
+
+/**
+ * Call FN(ARG, blob, len) for each header blob of the rpm sqlite database
+ * in the file PATH (an absolute path without '?', '#' or '%'), in hnum
+ * order: rpm's Packages(hnum, blob) table.  The file comes from an image,
+ * so it is opened read-only and immutable (no -wal or -shm is read or
+ * made), in SQLite's defensive mode with views, triggers and untrusted
+ * schema functions off, one value at most 16 MiB and the work of any
+ * query bounded (rpmdb.c).  No connection of a struct db is involved.
+ * Returns RW_OK; FN's nonzero result, which stops the walk ("rpm database:
+ * header 3 refused"); RW_EPARSE ("rpm database: no Packages table: ...",
+ * "rpm database: reading Packages: database disk image is malformed",
+ * "... interrupted" when the work bound is hit); RW_EINVAL for a PATH
+ * refused; RW_ENOMEM.
+ */
+int	 db_rpmdb_headers(const char *path,
+	    int (*fn)(void *arg, const void *blob, size_t len), void *arg,
 	    struct rw_err *err);
 
 #endif /* RW_DB_H */

@@ -75,6 +75,9 @@ enum db_stmt_slot {
 	DB_ST_FIRST_NOTE,
 	DB_ST_FIRST_GET,
 	DB_ST_SCAN_SEEN,
+	DB_ST_SCAN_SECRET,
+	DB_ST_SCAN_SECRETS,
+	DB_ST_LAYER_PRUNE,
 	DB_ST_COUNT
 };
 
@@ -324,6 +327,24 @@ int	 db_glob_match(const char *pat, const char *text);
  * so db_scans_revision moves (scan.c).
  */
 int	 db_scans_bump(struct db *db, struct rw_err *err);
+
+/* scan_secret.c: the secret findings of a scan (table scan_secrets). */
+
+/** R's secrets as db_scan_put checks them: RW_OK or RW_EINVAL. */
+int	 db_secrets_check(const struct db_scan_report *r, struct rw_err *err);
+
+/** Insert R's secrets under scan ID, in the caller's transaction. */
+int	 db_secrets_insert(struct db *db, const struct db_scan_report *r,
+	    int64_t id, struct rw_err *err);
+
+/**
+ * The secrets of scan ID into *OUT (*N of them), each row's strings in
+ * (*BLOCKS)[i]; release with db_secrets_free even on error.  db->mu held.
+ */
+int	 db_secrets_read(struct db *db, int64_t id, struct db_secret **out,
+	    char ***blocks, size_t *n, struct rw_err *err);
+
+void	 db_secrets_free(struct db_secret *s, char **blocks, size_t n);
 
 /** Register the SQL function rw_glob(pattern, text) on DB's connection. */
 int	 db_glob_register(struct db *db, struct rw_err *err);

@@ -113,3 +113,40 @@ out:
 	pthread_mutex_unlock(&db->mu);
 	return rc;
 }
+
+int
+db_layer_index_prune(struct db *db, int64_t before, int limit,
+    struct rw_err *err)
+{
+	/*
+	 * Any kind of reference keeps a row: a layer is found by its digest
+	 * through manifest_blobs' (blob_digest, kind) index.  Oldest first,
+	 * LIMIT at a time, as audit retention does, so writers wait little.
+	 */
+	static const char sql[] = "DELETE FROM layer_index WHERE digest IN "
+	    "(SELECT l.digest FROM layer_index l WHERE l.indexed_at < ?1 AND "
+	    "NOT EXISTS (SELECT 1 FROM manifest_blobs b WHERE b.blob_digest = "
+	    "l.digest) ORDER BY l.indexed_at, l.digest LIMIT ?2)";
+	struct db_st *st;
+	int rc;
+
+	if (limit < 1 || limit > 10000)
+		return rw_err_set(err, RW_EINVAL,
+		    "db_layer_index_prune: limit %d out of range", limit);
+	pthread_mutex_lock(&db->mu);
+	rc = db_stmt(db, DB_ST_LAYER_PRUNE, sql, &st, err);
+	if (rc != RW_OK)
+		goto out;
+	if (db_bind_int64(st, 1, before) != RW_OK ||
+	    db_bind_int64(st, 2, limit) != RW_OK) {
+		rc = db_bind_fail(db, err);
+		db_stmt_done(st);
+		goto out;
+	}
+	rc = db_step_done(db, st, err);
+	if (rc == RW_OK)
+		rc = (int)db_changes(db);
+out:
+	pthread_mutex_unlock(&db->mu);
+	return rc;
+}

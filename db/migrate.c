@@ -209,6 +209,22 @@ static const char *const migrations[] = {
 	"  AND verdict IN ('allow', 'warn')"
 	"  AND host IS NOT NULL AND digest IS NOT NULL"
 	"  GROUP BY host, repo, digest;",
+	/*
+	 * 7: the secret findings of a scan report (Trivy's Secrets): which
+	 * rule matched which file, at which line, how severe.  The matched
+	 * text is never stored: Trivy redacts it, and a copy of a secret in
+	 * the state database would be a second leak.  A rule matching the
+	 * same file at the same line twice counts once.
+	 */
+	"CREATE TABLE scan_secrets("
+	"  scan_id INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE,"
+	"  target TEXT NOT NULL,"
+	"  rule_id TEXT NOT NULL,"
+	"  line INTEGER NOT NULL,"
+	"  severity INTEGER NOT NULL CHECK(severity BETWEEN 0 AND 5),"
+	"  title TEXT NOT NULL,"
+	"  PRIMARY KEY(scan_id, target, rule_id, line)"
+	") WITHOUT ROWID;",
 };
 
 #define NMIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -206,11 +206,20 @@ static const char *const migrations[] = {
 	"  AND verdict IN ('allow', 'warn')"
 	"  AND host IS NOT NULL AND digest IS NOT NULL"
 	"  GROUP BY host, repo, digest;",
+	/* 7: secret findings of scan reports, never their text (migrate.c). */
+	"CREATE TABLE scan_secrets("
+	"  scan_id BIGINT NOT NULL REFERENCES scans(id) ON DELETE CASCADE,"
+	"  target TEXT NOT NULL,"
+	"  rule_id TEXT NOT NULL,"
+	"  line BIGINT NOT NULL,"
+	"  severity BIGINT NOT NULL CHECK(severity BETWEEN 0 AND 5),"
+	"  title TEXT NOT NULL,"
+	"  PRIMARY KEY(scan_id, target, rule_id, line));",
 };
 
 #define NMIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
-_Static_assert(NMIGRATIONS == 6, "in step with migrate.c's migrations");
+_Static_assert(NMIGRATIONS == 7, "in step with migrate.c's migrations");
 
 int
 db_pg_version(struct db *db, int *out, struct rw_err *err)

@@ -69,7 +69,7 @@ check_report(const struct db_scan_report *r, struct rw_err *err)
 			return rw_err_set(err, RW_EINVAL, "db_scan_put: finding "
 			    "%zu has severity %d", i, f->severity);
 	}
-	return RW_OK;
+	return db_secrets_check(r, err);
 }
 
 int
@@ -254,6 +254,8 @@ db_scan_put(struct db *db, const struct db_scan_report *r, int64_t now,
 		if (rc == RW_OK)
 			rc = insert_findings(db, r, id, err);
 		if (rc == RW_OK)
+			rc = db_secrets_insert(db, r, id, err);
+		if (rc == RW_OK)
 			rc = fix_totals(db, id, err);
 		if (rc == RW_OK)
 			rc = db_scans_bump(db, err);
@@ -278,6 +280,9 @@ struct view_mem {
 	char			*row;	/* the scan's texts */
 	struct db_finding	*f;
 	char			*text;	/* every finding's strings */
+	struct db_secret	*s;
+	char			**sblocks;	/* one per secret */
+	size_t			 ns;
 };
 
 /* Findings being read: strings go to one buffer, by offset until it is final. */
@@ -500,12 +505,18 @@ db_scan_latest(struct db *db, const char *const *digests, size_t n,
 	rc = find_latest(db, digests, n, out, m, err);
 	if (rc == RW_OK)
 		rc = read_findings(db, out->id, &fr, err);
+	if (rc == RW_OK)
+		rc = db_secrets_read(db, out->id, &m->s, &m->sblocks, &m->ns,
+		    err);
 	pthread_mutex_unlock(&db->mu);
 	m->f = fr.f;
 	m->text = fr.text;
 	out->mem = m;
-	if (rc == RW_OK)
+	if (rc == RW_OK) {
 		frows_finish(&fr, out);
+		out->secrets = m->s;
+		out->nsecrets = m->ns;
+	}
 	free(fr.off);
 	if (rc != RW_OK)
 		db_scan_view_cleanup(out);
@@ -521,6 +532,7 @@ db_scan_view_cleanup(struct db_scan_view *v)
 		free(m->row);
 		free(m->f);
 		free(m->text);
+		db_secrets_free(m->s, m->sblocks, m->ns);
 		free(m);
 	}
 	memset(v, 0, sizeof(*v));

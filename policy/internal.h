@@ -150,6 +150,7 @@ struct policy_rule {
 	int64_t		 scan_max_age;	/* days; 0: no age check */
 	int64_t		 scan_grace;	/* grace_days; 0: no grace period */
 	int		 scan_unscanned; /* enum policy_unscanned */
+	int		 scan_secrets;	/* enum policy_secrets */
 
 	int		 has_sigs;	/* a "signatures" section */
 	size_t		*sig_keys;	/* indices into policy.keys, in the
@@ -184,6 +185,14 @@ enum policy_unscanned {
 	POLICY_UNSCANNED_WARN,
 	POLICY_UNSCANNED_ALLOW,
 	POLICY_UNSCANNED_HOLD
+};
+
+/* What a rule's "scan" does with a report's secret findings ("secrets"). */
+enum policy_secrets {
+	POLICY_SECRETS_UNSET = 0,	/* no "secrets" key: not judged */
+	POLICY_SECRETS_DENY,
+	POLICY_SECRETS_WARN,
+	POLICY_SECRETS_IGNORE
 };
 
 /* One exception of the file, for one glob of its "match". */
@@ -364,6 +373,9 @@ void	 policy_check_rules(struct ld *ld, const struct where *rules);
 /* check.c: pins declared twice. */
 void	 policy_check_pins(struct ld *ld, const struct where *pins);
 /* scanload.c: a rule's "scan" section into R. */
+/** "secrets" of a "scan" section into R->scan_secrets (scansecret.c). */
+void	 policy_scan_secrets_load(struct ld *ld, const struct where *w,
+	    json_t *v, void *ctx);
 void	 policy_scan_load(struct ld *ld, const struct where *w, json_t *v,
 	    struct policy_rule *r);
 /* scanload.c: the top-level "exceptions" into LD's policy. */
@@ -588,6 +600,8 @@ void	 policy_check_sigs(struct policy_ev *e);
 void	 policy_check_atts(struct policy_ev *e);
 /* scan.c: the scan checks of the rule (pulls only). */
 void	 policy_check_scan(struct policy_ev *e);
+/** The "scan.secrets" reason for E's rule and report (scansecret.c). */
+void	 policy_check_scan_secrets(struct policy_ev *e);
 /* content.c: the rule's "content" section against REQ->content. */
 void	 policy_check_content(struct policy_ev *e);
 /* Only the secrets of E's content (policy_eval_layer). */

@@ -113,6 +113,17 @@ struct policy_finding {
 	int		 fixable;	/* a fixed version exists */
 };
 
+/*
+ * One secret finding of a scan report (Trivy's Secrets): which rule matched
+ * which file.  Never the secret itself: nobody stores it.
+ */
+struct policy_scan_secret {
+	const char	*target;	/* the file, as the scanner names it */
+	const char	*rule_id;	/* "aws-access-key-id" */
+	const char	*title;		/* "AWS Access Key ID"; NULL or "" */
+	int		 severity;	/* enum policy_severity */
+};
+
 /** The scan verdict stored for the image's digest (the newest report). */
 struct policy_scan {
 	const char	*scanner;		/* "trivy", "grype" */
@@ -121,6 +132,9 @@ struct policy_scan {
 	int64_t		 scanned_at;		/* unix seconds, -1 unknown */
 	const struct policy_finding *f;		/* NF of them, in any order */
 	size_t		 nf;
+	const struct policy_scan_secret *s;	/* NS of them, sorted by
+						   target then rule */
+	size_t		 ns;
 };
 
 /*

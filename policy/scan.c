@@ -724,6 +724,7 @@ policy_check_scan(struct policy_ev *e)
 	check_counts(e, &t);
 	check_grace(e, &t);
 	check_age(e);
+	policy_check_scan_secrets(e);
 	list_exceptions(e, 1);
 	list_exceptions(e, 0);
 }

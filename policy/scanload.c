@@ -171,6 +171,7 @@ static const struct policy_key scan_keys[] = {
 	{ "max_age_days", scan_age_fn, 0 },
 	{ "unscanned", unscanned_fn, 0 },
 	{ "grace_days", grace_fn, 0 },
+	{ "secrets", policy_scan_secrets_load, 0 },
 	{ NULL, NULL, 0 },
 };
 

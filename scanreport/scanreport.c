@@ -85,6 +85,7 @@ scanreport_cleanup(struct scanreport *sr)
 		free(c);
 	}
 	free(sr->findings);
+	free(sr->secrets);
 	free(sr->digests);
 	free(sr->kinds);
 	memset(sr, 0, sizeof(*sr));
@@ -444,45 +445,161 @@ trivy_vuln(struct builder *b, json_t *v, const char *w)
 	return rc;
 }
 
-/* Results[I].Vulnerabilities, checked; NULL when absent. */
+/*
+ * One of Results[].Secrets[], found in TARGET.  Match and Code hold the
+ * matched line (redacted by Trivy, but not always wholly): they are never
+ * read, so no byte of a secret reaches the store or a message.
+ */
 static int
-trivy_vulns(struct builder *b, json_t *results, size_t i, json_t **out)
+trivy_secret(struct builder *b, json_t *v, const char *w, const char *target)
+{
+	struct scanreport *sr = b->sr;
+	struct db_secret *s = &sr->secrets[sr->r.nsecrets];
+	const char *rule, *title;
+	json_t *line;
+	int rc;
+
+	if (!json_is_object(v))
+		return bad(b->err, RW_EPARSE, w, NULL, "expected an object");
+	rc = get_str(v, w, "RuleID", 1, &rule, b->err);
+	if (rc == RW_OK)
+		rc = get_str(v, w, "Title", 0, &title, b->err);
+	if (rc == RW_OK)
+		rc = severity_field(v, w, "Severity", &s->severity, b->err);
+	if (rc != RW_OK)
+		return rc;
+	line = json_object_get(v, "StartLine");
+	if (line != NULL && !json_is_null(line) && (!json_is_integer(line) ||
+	    json_integer_value(line) < 0 || json_integer_value(line) > INT32_MAX))
+		return bad(b->err, RW_EPARSE, w, "StartLine", "expected a line "
+		    "number");
+	s->line = line != NULL ? (int)json_integer_value(line) : 0;
+	s->target = keep(sr, target);
+	s->rule_id = keep(sr, rule);
+	s->title = keep(sr, title);
+	if (s->target == NULL || s->rule_id == NULL || s->title == NULL)
+		return nomem(b->err);
+	sr->r.nsecrets++;
+	return RW_OK;
+}
+
+/*
+ * Results[I]'s Vulnerabilities and Secrets, checked; NULL when absent.  A
+ * result with secrets must say in which file (Target).
+ */
+static int
+trivy_result(struct builder *b, json_t *results, size_t i, json_t **vulns,
+    json_t **secrets, const char **target)
 {
 	char w[WHERE_MAX];
 	json_t *r = json_array_get(results, i);
+	int rc;
 
 	at_index(w, sizeof(w), "", "Results", i);
+	*secrets = NULL;
 	if (!json_is_object(r))
 		return bad(b->err, RW_EPARSE, w, NULL, "expected an object");
-	return get_node(r, w, "Vulnerabilities", 1, 0, out, b->err);
+	rc = get_node(r, w, "Vulnerabilities", 1, 0, vulns, b->err);
+	if (rc == RW_OK)
+		rc = get_node(r, w, "Secrets", 1, 0, secrets, b->err);
+	if (rc == RW_OK)
+		rc = get_str(r, w, "Target", json_array_size(*secrets) > 0,
+		    target, b->err);
+	return rc;
+}
+
+/* Results[I]'s findings and secrets into the report. */
+static int
+trivy_one(struct builder *b, json_t *results, size_t i)
+{
+	char w[WHERE_MAX], wv[WHERE_MAX];
+	json_t *vulns, *secrets, *v;
+	const char *target;
+	size_t j;
+	int rc;
+
+	rc = trivy_result(b, results, i, &vulns, &secrets, &target);
+	at_index(w, sizeof(w), "", "Results", i);
+	json_array_foreach(vulns, j, v) {
+		if (rc != RW_OK)
+			break;
+		at_index(wv, sizeof(wv), w, "Vulnerabilities", j);
+		rc = trivy_vuln(b, v, wv);
+	}
+	json_array_foreach(secrets, j, v) {
+		if (rc != RW_OK)
+			break;
+		at_index(wv, sizeof(wv), w, "Secrets", j);
+		rc = trivy_secret(b, v, wv, target);
+	}
+	return rc;
+}
+
+static int
+secret_cmp(const void *a, const void *b)
+{
+	const struct db_secret *x = a, *y = b;
+	int c = strcmp(x->target, y->target);
+
+	if (c == 0)
+		c = strcmp(x->rule_id, y->rule_id);
+	if (c == 0)
+		c = (x->line > y->line) - (x->line < y->line);
+	return c;
+}
+
+/*
+ * Sort the secrets by file, rule and line, and keep one of each (the worst
+ * severity): Trivy lists a file once per layer that holds it.
+ */
+static void
+secrets_unique(struct scanreport *sr)
+{
+	struct db_secret *s = sr->secrets;
+	size_t i, n = 0;
+
+	if (sr->r.nsecrets < 2)
+		return;
+	qsort(s, sr->r.nsecrets, sizeof(*s), secret_cmp);
+	for (i = 1; i < sr->r.nsecrets; i++) {
+		if (secret_cmp(&s[n], &s[i]) == 0) {
+			if (s[i].severity > s[n].severity)
+				s[n].severity = s[i].severity;
+			continue;
+		}
+		s[++n] = s[i];
+	}
+	sr->r.nsecrets = n + 1;
 }
 
 static int
 trivy_results(struct builder *b, json_t *root)
 {
-	char w[WHERE_MAX], wv[WHERE_MAX];
-	json_t *results, *vulns, *v;
-	size_t i, j, total = 0;
+	json_t *results, *vulns, *secrets;
+	size_t i, total = 0, nsec = 0;
+	const char *target;
 	int rc;
 
 	rc = get_node(root, "", "Results", 1, 0, &results, b->err);
 	/* Count first: a report over the limit is refused before copying. */
 	for (i = 0; rc == RW_OK && i < json_array_size(results); i++) {
-		rc = trivy_vulns(b, results, i, &vulns);
+		rc = trivy_result(b, results, i, &vulns, &secrets, &target);
 		total += json_array_size(vulns);
+		nsec += json_array_size(secrets);
 	}
+	if (rc == RW_OK && nsec > SCANREPORT_MAX_FINDINGS - total)
+		total += nsec;	/* over the limit: builder_alloc says so */
 	if (rc == RW_OK)
 		rc = builder_alloc(b, total);
-	for (i = 0; rc == RW_OK && i < json_array_size(results); i++) {
-		rc = trivy_vulns(b, results, i, &vulns);
-		at_index(w, sizeof(w), "", "Results", i);
-		json_array_foreach(vulns, j, v) {
-			if (rc != RW_OK)
-				break;
-			at_index(wv, sizeof(wv), w, "Vulnerabilities", j);
-			rc = trivy_vuln(b, v, wv);
-		}
+	if (rc == RW_OK && nsec > 0) {
+		b->sr->secrets = calloc(nsec, sizeof(*b->sr->secrets));
+		if (b->sr->secrets == NULL)
+			rc = nomem(b->err);
 	}
+	for (i = 0; rc == RW_OK && i < json_array_size(results); i++)
+		rc = trivy_one(b, results, i);
+	if (rc == RW_OK)
+		secrets_unique(b->sr);
 	return rc;
 }
 
@@ -782,6 +899,7 @@ scanreport_parse(const char *body, size_t len, struct scanreport *out,
 	}
 	out->r.report_digest = out->report_digest;
 	out->r.findings = out->findings;
+	out->r.secrets = out->secrets;
 	out->r.digests = out->digests;
 	out->r.digest_kinds = out->kinds;
 	return RW_OK;

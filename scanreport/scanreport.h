@@ -11,6 +11,12 @@
  *   Metadata.RepoDigests ("repo@digest", the repo cut off) give INDEX
  *   digests (what the scanned reference resolved to), Metadata.ImageID the
  *   CONFIG digest; findings are every Results[].Vulnerabilities[] entry.
+ *   Results[].Secrets[] entries become the report's secrets (RuleID, Title,
+ *   Severity, StartLine, and the result's Target as the file); their Match
+ *   and Code (the matched line) are never read, so no secret byte is kept.
+ *   Secrets count towards SCANREPORT_MAX_FINDINGS with the findings; they
+ *   come sorted by file, rule id and line, each (file, rule, line) once
+ *   with the worst severity of its repeats.
  *
  *   Grype (a top-level "matches", or descriptor.name "grype"): scanner
  *   version descriptor.version, DB version from descriptor.db (its "built"
@@ -58,6 +64,7 @@ struct scanreport {
 	struct db_scan_report	 r;
 	struct scanreport_chunk	*chunks;	/* every string */
 	struct db_finding	*findings;
+	struct db_secret	*secrets;
 	const char		**digests;
 	int			*kinds;
 	char			 report_digest[RW_DIGEST_MAX];
@@ -75,6 +82,8 @@ struct scanreport {
  *		"Results[3].Vulnerabilities[0].Severity: expected a string",
  *		"matches[0].vulnerability.id: expected a non-empty string",
  *		"Results[0].Vulnerabilities[2].Severity: unknown severity \"SEVERE\"",
+ *		"Results[1].Target: expected a non-empty string" (with Secrets),
+ *		"Results[1].Secrets[0].RuleID: expected a non-empty string",
  *		"Metadata.ImageID: \"sha256:12\" is not a digest",
  *		"CreatedAt: \"yesterday\" is not an RFC 3339 time",
  *		"the report names no image digest"

@@ -24,7 +24,8 @@ PKG_BUILD=(cmake gcc make pkg-config libmicrohttpd-dev libgnutls28-dev libcurl4-
 PKG_TEST=(docker-registry postgresql skopeo podman containerd runc curl
 	python3-cryptography python3-nacl apache2-utils ca-certificates openssl
 	iproute2 procps python3-grpcio python3-grpc-tools buildah apparmor strace systemd
-	nodejs python3-yaml prometheus python3-prometheus-client gdb zsh)
+	nodejs python3-yaml prometheus python3-prometheus-client gdb zsh
+	rpm)
 PKG_BENCH=(nginx-light wrk hey)
 # The libFuzzer harnesses (tests/fuzz/run.sh): clang and its runtime.
 PKG_FUZZ=(clang libclang-rt-14-dev)

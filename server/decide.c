@@ -68,6 +68,7 @@ struct decide_ctx {
 	struct db_scan_view	 scanv;
 	int			 have_scan;
 	struct policy_finding	*pf;
+	struct policy_scan_secret *psec;
 	struct policy_scan	 ps;
 	struct db_exception	*dbx;
 	size_t			 ndbx;
@@ -740,6 +741,10 @@ scan_facts(struct request *rq, struct decide_ctx *dx, struct rw_err *err)
 		dx->ps.scanned_at = dx->scanv.scanned_at;
 		dx->ps.f = dx->pf;
 		dx->ps.nf = nf;
+		if (facts_scan_secrets(&dx->scanv, &dx->psec, err) != RW_OK)
+			return err->code;
+		dx->ps.s = dx->psec;
+		dx->ps.ns = dx->scanv.nsecrets;
 		dx->have_scan = 1;
 	}
 	return exceptions(rq, dx, err);
@@ -1255,6 +1260,7 @@ drop_ctx(struct request *rq)
 	db_scan_view_cleanup(&rq->dx->scanv);
 	free(rq->dx->pf);
 	free(rq->dx->seen);
+	free(rq->dx->psec);
 	db_exceptions_free(rq->dx->dbx, rq->dx->ndbx);
 	free(rq->dx->px);
 	for (i = 0; i < (size_t)rq->dx->nsig; i++)

@@ -285,3 +285,24 @@ facts_exceptions(const struct db_exception *dbx, size_t ndbx,
 	*n = ndbx + nfile;
 	return RW_OK;
 }
+
+int
+facts_scan_secrets(const struct db_scan_view *v,
+    struct policy_scan_secret **out, struct rw_err *err)
+{
+	struct policy_scan_secret *ps;
+	size_t i;
+
+	*out = NULL;
+	ps = calloc(v->nsecrets + 1, sizeof(*ps));
+	if (ps == NULL)
+		return rw_err_set(err, RW_ENOMEM, "out of memory");
+	for (i = 0; i < v->nsecrets; i++) {
+		ps[i].target = v->secrets[i].target;
+		ps[i].rule_id = v->secrets[i].rule_id;
+		ps[i].title = v->secrets[i].title;
+		ps[i].severity = v->secrets[i].severity;
+	}
+	*out = ps;
+	return RW_OK;
+}

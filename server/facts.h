@@ -66,6 +66,14 @@ int	 facts_exceptions(const struct db_exception *dbx, size_t ndbx,
 	    const struct policy *p, struct policy_exception **out, size_t *n,
 	    struct rw_err *err);
 
+/**
+ * The secret findings of stored scan V as the policy reads them, into a new
+ * array *OUT (V->nsecrets entries, at least one allocated; free it, the
+ * strings stay borrowed from V).  Returns RW_OK or RW_ENOMEM.
+ */
+int	 facts_scan_secrets(const struct db_scan_view *v,
+	    struct policy_scan_secret **out, struct rw_err *err);
+
 /** RFC 3339 timestamp to unix seconds; -1 when malformed. */
 long long facts_parse_time(const char *s);
 

@@ -16,6 +16,7 @@
 #include "content/content.h"
 #include "db/db.h"
 #include "server/internal.h"
+#include "server/rpmspool.h"
 
 #define MAX_THREADS	16
 #define RING_SIZE	((size_t)256 << 10)
@@ -196,6 +197,8 @@ one_layer(struct inspector *in, const struct job *j, const char *digest,
     struct rw_err *err)
 {
 	struct content_index *idx = NULL;
+	struct content_limits lim;
+	struct rpmspool rs;
 	struct breader b;
 	struct xfer_spec s;
 	struct rw_err ierr;
@@ -233,7 +236,10 @@ one_layer(struct inspector *in, const struct job *j, const char *digest,
 	}
 	atomic_fetch_add(&in->fetches, 1);
 	rw_err_clear(&ierr);
-	rc = content_inspect(b_read, &b, NULL, &idx, &ierr);
+	/* rpm databases are spooled to the state directory and read there. */
+	content_limits_default(&lim);
+	rpmspool_init(&rs, j->ch->cfg->state_dir, lim.rpmdb_max, &lim);
+	rc = content_inspect(b_read, &b, &lim, &idx, &ierr);
 	if (rc == RW_EIO) {
 		if (b.status != 0 && b.status != 200)
 			rc = rw_err_set(err, RW_EUPSTREAM, "upstream answered "
@@ -516,6 +522,7 @@ inspector_wait(struct inspector *in, const struct insp_spec *spec,
     struct insp_waiter *w)
 {
 	struct job *j;
+	int state;
 
 	w->state = INSP_PENDING;
 	w->msg[0] = '\0';
@@ -539,8 +546,16 @@ inspector_wait(struct inspector *in, const struct insp_spec *spec,
 		w->next = j->waiters;
 		j->waiters = w;
 	}
+	/*
+	 * Read under the lock: once it is released a worker may end the job
+	 * and settle W.  A caller told "pending" is parked and woken by that
+	 * settle; one told "done" here would decide at once while the wake-up
+	 * is still coming, and decide_step would find its context dropped
+	 * (seen as a NULL decide_ctx in e2e content's podman pulls).
+	 */
+	state = w->state;
 	pthread_mutex_unlock(&in->mu);
-	return w->state;
+	return state;
 }
 
 void

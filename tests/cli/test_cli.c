@@ -630,6 +630,13 @@ test_scans_import_stdin_and_size(void **state)
 	assert_string_equal(f->out, "imported -: trivy dev, 1 finding "
 	    "(medium 1), digest sha256:22848737c0d272ad5d7c7369d8ca830a62929e"
 	    "63e38edcb22085139a6ae0688d (config)\n");
+	/* Secret findings are counted apart (each file, rule, line once). */
+	assert_int_equal(run(f, "scans", "import",
+	    "../../scanreport/data/trivy-secrets.json", NULL), 0);
+	assert_string_equal(f->out, "imported ../../scanreport/data/trivy-"
+	    "secrets.json: trivy dev, 1 finding (medium 1), 3 secrets, digest "
+	    "sha256:22848737c0d272ad5d7c7369d8ca830a62929e63e38edcb22085139a6"
+	    "ae0688d (config)\n");
 	snprintf(big, sizeof(big), "%s/big.json", f->dir);
 	fp = fopen(big, "w");
 	assert_non_null(fp);
@@ -985,6 +992,79 @@ test_parse_duration(void **state)
 	}
 }
 
+/* `regwarden db ARGS...` (main.c hands db to cli_db, not cli_main_env). */
+static int
+run_db(struct fixture *f, char *a1, char *a2, char *a3, char *a4)
+{
+	char *argv[] = { "db", "-c", f->config, a1, a2, a3, a4, NULL };
+	struct cli_env env;
+	int argc = 3, rc;
+
+	while (argv[argc] != NULL)
+		argc++;
+	memset(&env, 0, sizeof(env));
+	env.out = tmpfile();
+	env.err = tmpfile();
+	assert_non_null(env.out);
+	assert_non_null(env.err);
+	env.now = clock_now;
+	rc = cli_db(argc, argv, f->config, &env);
+	free(f->out);
+	free(f->err);
+	f->out = slurp(env.out);
+	f->err = slurp(env.err);
+	return rc;
+}
+
+/* `db prune`: unreferenced layer indexes older than the days given go. */
+static void
+test_db_prune(void **state)
+{
+	struct fixture *f = *state;
+	struct rw_err err;
+	struct db *db;
+	char *refusal;
+	void *body;
+	size_t len;
+	static const char *const l[] = {
+		"sha256:1111111111111111111111111111111111111111111111111111111111111111",
+		"sha256:2222222222222222222222222222222222222222222222222222222222222222",
+	};
+	const struct db_ref ref = { DB_REF_LAYER, l[0] };
+
+	clock_now = NOW;
+	rw_err_clear(&err);
+	assert_int_equal(db_open(f->db, &db, &err), RW_OK);
+	/* Both read 40 days ago; only the first is in a recorded manifest. */
+	assert_int_equal(db_layer_index_put(db, l[0], 2, "a", 1, NULL, 1, 0,
+	    NOW - 40 * 86400, &err), RW_OK);
+	assert_int_equal(db_layer_index_put(db, l[1], 2, "b", 1, NULL, 1, 0,
+	    NOW - 40 * 86400, &err), RW_OK);
+	assert_int_equal(db_manifest_put(db, "hub", "library/app", "sha256:"
+	    "aaaa111111111111111111111111111111111111111111111111111111111111",
+	    "application/json", "{}", 2, &ref, 1, NOW, &err), RW_OK);
+	db_close(db);
+	assert_int_equal(run_db(f, "prune", "--older-than", "41", NULL), 0);
+	assert_string_equal(f->out, "layer_index: 0 rows pruned (layers no "
+	    "recorded manifest references, read before 2023-10-04T22:13:20Z)"
+	    "\n");
+	assert_int_equal(run_db(f, "prune", NULL, NULL, NULL), 0);
+	assert_string_equal(f->out, "layer_index: 1 row pruned (layers no "
+	    "recorded manifest references, read before 2023-10-15T22:13:20Z)"
+	    "\n");
+	assert_int_equal(db_open(f->db, &db, &err), RW_OK);
+	assert_int_equal(db_layer_index_get(db, l[1], 2, &body, &len, &refusal,
+	    &err), RW_ENOTFOUND);
+	assert_int_equal(db_layer_index_get(db, l[0], 2, &body, &len, &refusal,
+	    &err), RW_OK);
+	free(body);
+	db_close(db);
+	assert_int_equal(run_db(f, "prune", "--older-than=0", NULL, NULL), 2);
+	assert_non_null(strstr(f->err, "db prune: --older-than takes a number "
+	    "of days (1..36500)"));
+	assert_int_equal(run_db(f, "prune", "--days", "3", NULL), 2);
+}
+
 int
 main(void)
 {
@@ -1015,6 +1095,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_exceptions_usage, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_db_prune, setup, teardown),
 		cmocka_unit_test(test_parse_image),
 		cmocka_unit_test(test_parse_duration),
 	};

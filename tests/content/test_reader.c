@@ -388,7 +388,7 @@ test_codec(void **state)
 	buf.data[4] = 9;
 	assert_int_equal(content_decode(buf.data, buf.len, &b, &err),
 	    RW_EPARSE);
-	assert_string_equal(err.msg, "content index version 9 is not 1");
+	assert_string_equal(err.msg, "content index version 9 is not 2");
 	rw_buf_free(&buf);
 	rw_buf_free(&again);
 	content_index_free(a);

@@ -117,7 +117,7 @@ test_migrations_idempotent(void **state)
 	struct db *db;
 
 	tu_skip_unless_sqlite();	/* reads the SQLite file header */
-	assert_int_equal(db_schema_version(), 6);
+	assert_int_equal(db_schema_version(), 7);
 	db = open_ok(f->path);
 	rw_err_clear(&err);
 	assert_int_equal(db_manifest_put(db, "hub", "library/nginx", "sha256:m1",

@@ -82,6 +82,16 @@ static const struct db_finding findings[] = {
 	{ "CVE-2024-0002", "openssl", "3.0.1", "3.0.2", "fixed", DB_SEV_HIGH, 1 },
 };
 
+static const struct db_secret secrets[] = {
+	{ "/root/.ssh/id_rsa", "private-key", "Asymmetric Private Key", 1,
+	  DB_SEV_HIGH },
+	{ "/app/deploy.sh", "aws-access-key-id", "AWS Access Key ID", 3,
+	  DB_SEV_CRITICAL },
+	/* A repeat of the second (file, rule, line): stored once. */
+	{ "/app/deploy.sh", "aws-access-key-id", "AWS Access Key ID", 3,
+	  DB_SEV_CRITICAL },
+};
+
 static const char *const digests_a[] = { M1, C1, I1 };
 static const int kinds_a[] = { DB_DIGEST_MANIFEST, DB_DIGEST_CONFIG,
     DB_DIGEST_INDEX };
@@ -96,6 +106,7 @@ report_a(void)
 		.scanned_at = NOW - 100, .report_digest = R1,
 		.digests = digests_a, .digest_kinds = kinds_a, .ndigests = 3,
 		.findings = findings, .nfindings = 5,
+		.secrets = secrets, .nsecrets = 3,
 	};
 
 	return r;
@@ -143,7 +154,7 @@ static void
 test_schema(void **state)
 {
 	(void)state;
-	assert_int_equal(db_schema_version(), 6);
+	assert_int_equal(db_schema_version(), 7);
 }
 
 static void
@@ -189,6 +200,15 @@ test_put_and_latest(void **state)
 	assert_int_equal(v.counts[DB_SEV_HIGH], 2);
 	assert_int_equal(v.counts[DB_SEV_MEDIUM], 0);
 	assert_int_equal(v.counts[DB_SEV_LOW], 1);
+	/* Secrets by file, rule, line; the repeat stored once. */
+	assert_int_equal(v.nsecrets, 2);
+	assert_string_equal(v.secrets[0].target, "/app/deploy.sh");
+	assert_string_equal(v.secrets[0].rule_id, "aws-access-key-id");
+	assert_string_equal(v.secrets[0].title, "AWS Access Key ID");
+	assert_int_equal(v.secrets[0].line, 3);
+	assert_int_equal(v.secrets[0].severity, DB_SEV_CRITICAL);
+	assert_string_equal(v.secrets[1].target, "/root/.ssh/id_rsa");
+	assert_int_equal(v.secrets[1].severity, DB_SEV_HIGH);
 	db_scan_view_cleanup(&v);
 	assert_null(v.mem);
 	db_scan_view_cleanup(&v);
@@ -196,6 +216,45 @@ test_put_and_latest(void **state)
 	assert_int_equal(latest_id(f, M1), id);
 	assert_int_equal(latest_id(f, I1), id);
 	assert_int_equal(latest_id(f, M2), 0);
+}
+
+/* Secrets count in neither the findings nor the worst severity. */
+static void
+test_secrets_apart(void **state)
+{
+	struct fixture *f = *state;
+	struct db_scan_report r = report_a();
+	static const struct db_secret bad[] = {
+		{ "/a", "r", "", 0, 9 },
+	};
+	struct db_scan_view v;
+	struct rw_err err;
+	const char *d = M1;
+	int64_t n;
+
+	r.findings = NULL;
+	r.nfindings = 0;
+	put(f, &r, NOW, 1);
+	rw_err_clear(&err);
+	assert_int_equal(db_scan_latest(f->db, &d, 1, &v, &err), RW_OK);
+	assert_int_equal(v.nfindings, 0);
+	assert_int_equal(v.max_severity, DB_SEV_UNKNOWN);
+	assert_int_equal(v.nsecrets, 2);
+	db_scan_view_cleanup(&v);
+	assert_int_equal(db_count(f->db, "scan_secrets", &n, &err), RW_OK);
+	assert_int_equal(n, 2);
+
+	r.report_digest = R2;
+	r.secrets = bad;
+	r.nsecrets = 1;
+	assert_int_equal(db_scan_put(f->db, &r, NOW, NULL, NULL, &err),
+	    RW_EINVAL);
+	assert_string_equal(err.msg, "db_scan_put: secret 0 has severity 9");
+	rw_err_clear(&err);
+	r.secrets = NULL;
+	assert_int_equal(db_scan_put(f->db, &r, NOW, NULL, NULL, &err),
+	    RW_EINVAL);
+	assert_string_equal(err.msg, "db_scan_put: missing argument");
 }
 
 static void
@@ -725,6 +784,8 @@ test_copy(void **state)
 	}
 	assert_int_equal(db_count(f->db, "vulns", &n, &err), RW_OK);
 	assert_int_equal(n, 4);
+	assert_int_equal(db_count(f->db, "scan_secrets", &n, &err), RW_OK);
+	assert_int_equal(n, 2);
 	/* Idempotent: every row is there already. */
 	for (i = 0; db_table_name(i) != NULL; i++) {
 		assert_int_equal(db_copy_table(src, f->db, db_table_name(i),
@@ -813,6 +874,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_schema),
 		cmocka_unit_test_setup_teardown(test_put_and_latest, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_secrets_apart, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_idempotent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_supersede, setup, teardown),

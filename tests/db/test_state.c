@@ -68,7 +68,7 @@ static void
 test_schema_version(void **state)
 {
 	(void)state;
-	assert_int_equal(db_schema_version(), 6);
+	assert_int_equal(db_schema_version(), 7);
 }
 
 static void

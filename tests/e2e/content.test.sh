@@ -4,7 +4,9 @@
 # judges what they hold.  Images written by mkcontent.py: a private key in
 # /root/.ssh, an AWS credentials file deleted by the top layer (still
 # shipped in the layer below), /bin/sh, a setuid /usr/bin/su, openssh-server
-# in dpkg's status, and a clean distroless-style image.  Pulls through ctr
+# in dpkg's status, openssh-server in rpm's sqlite database (made by rpm
+# itself, tests/content/mkrpmdb.sh), and a clean distroless-style image.
+# Pulls through ctr
 # and podman are refused with the layer and paths named, the clean one is
 # admitted; a second decision on the same layers (another repository, a
 # restarted regwarden) uses the stored index: no layer is fetched again
@@ -12,10 +14,17 @@
 # SPDX-License-Identifier: Apache-2.0
 . "$(dirname "$0")/lib.sh"
 
-need_tools docker-registry skopeo podman containerd ctr curl
+need_tools docker-registry skopeo podman containerd ctr curl rpm rpmbuild
 rw_only || { pass "content tests need regwarden (E2E_DIRECT=1)"; finish; }
 
 start_registry
+
+bash "$RW_SOURCE_DIR/tests/content/mkrpmdb.sh" "$E2E_TMP/rpmdb" ||
+	die "mkrpmdb.sh failed"
+"$PY" "$E2E_DIR/mkcontent.py" --out "$E2E_TMP/rpm" --kind rpm \
+	--rpmdb "$E2E_TMP/rpmdb/rpmdb.sqlite" >"$E2E_TMP/rpm.json" ||
+	die "mkcontent.py rpm failed"
+seed_image "$E2E_TMP/rpm" e2e/rpm:1.0
 
 for kind in clean sshkey awsdeleted shell setuid openssh crowd slow private; do
 	"$PY" "$E2E_DIR/mkcontent.py" --out "$E2E_TMP/$kind" --kind "$kind" \
@@ -62,6 +71,7 @@ T_AWS="${R}layer 2 of 3 holds a credential: /root/.aws/credentials (AWS access k
 T_SH="${R}the image has a shell: /bin/dash, /bin/sh; build from a distroless or scratch base, or delete it in the final stage."
 T_SUID="${R}the image has setuid or setgid files: /usr/bin/su (mode 4755); remove them or clear the bits (chmod u-s,g-s)."
 T_SSHD="${R}the image has denied packages: openssh-server 1:9.2p1-2+deb12u3 (openssh-server); remove it from the image."
+T_RPM="${R}the image has denied packages: openssh-server 1:8.7p1-34.el9 (openssh-server); remove it from the image."
 
 # ---- ctr --------------------------------------------------------------------
 
@@ -70,7 +80,7 @@ if ctr_pull e2e/clean:1.0; then
 else
 	fail "ctr pull e2e/clean:1.0 failed: $CTR_OUT"
 fi
-for x in sshkey:T_SSH awsdeleted:T_AWS shell:T_SH; do
+for x in sshkey:T_SSH awsdeleted:T_AWS shell:T_SH rpm:T_RPM; do
 	kind=${x%%:*} var=${x##*:}
 	if ctr_pull "e2e/$kind:1.0"; then
 		fail "ctr pull e2e/$kind:1.0 succeeded"
@@ -83,7 +93,7 @@ done
 
 # ---- podman -----------------------------------------------------------------
 
-for x in setuid:T_SUID openssh:T_SSHD sshkey:T_SSH; do
+for x in setuid:T_SUID openssh:T_SSHD sshkey:T_SSH rpm:T_RPM; do
 	kind=${x%%:*} var=${x##*:}
 	if podman_pull "e2e/$kind:1.0"; then
 		fail "podman pull e2e/$kind:1.0 succeeded"
@@ -163,6 +173,15 @@ expect_eq "content --json e2e/openssh:1.0 lists its packages" \
 	'libc6 2.36-9,openssh-server 1:9.2p1-2+deb12u3' \
 	"$("$PY" -c 'import json,sys
 print(",".join(p["name"] + " " + p["version"] for p in json.loads(sys.argv[1])["packages"]))' "$OUT")"
+OUT=$("$RW_BIN" content -c "$RW_CONF" --json docker.io/e2e/rpm:1.0 2>&1)
+expect_eq "content --json e2e/rpm:1.0 lists the packages of rpm's database" \
+	'openssh-server 1:8.7p1-34.el9,gcc-c++ 11.4.1-3.el9,bash 5.1.8-6.el9' \
+	"$("$PY" -c 'import json,sys
+print(",".join(p["name"] + " " + p["version"] for p in json.loads(sys.argv[1])["packages"]))' "$OUT")"
+RPM_L1=$(json_get "$E2E_TMP/rpm.json" 'j["layers"][1]')
+OUT=$("$RW_BIN" content --layer "$E2E_TMP/rpm/blobs/sha256/${RPM_L1#sha256:}" 2>&1)
+expect_contains "content --layer reads rpm's database offline" \
+	"4 entries, 0 findings, 3 packages" "$OUT"
 SSH_L1=$(json_get "$E2E_TMP/sshkey.json" 'j["layers"][1]')
 OUT=$("$RW_BIN" content --layer "$E2E_TMP/sshkey/blobs/sha256/${SSH_L1#sha256:}" 2>&1)
 expect_contains "content --layer reads a layer file offline" \

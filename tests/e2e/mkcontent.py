@@ -2,8 +2,9 @@
 # mkcontent.py - write an OCI image layout whose layers hold chosen files,
 # for the content tests: a distroless-style base layer, then what KIND
 # adds (a private key, an AWS credentials file deleted by the top layer,
-# a shell, a setuid binary, openssh-server in dpkg's status, nothing, or
-# a clean layer of its own: "crowd", "slow", "private").
+# a shell, a setuid binary, openssh-server in dpkg's status, rpm's sqlite
+# database given with --rpmdb (made by tests/content/mkrpmdb.sh), nothing,
+# or a clean layer of its own: "crowd", "slow", "private").
 # Deterministic (mtime 0, fixed gzip header).  Prints a JSON summary:
 # {"top": manifest digest, "layers": [digests, bottom first]}.
 # SPDX-License-Identifier: Apache-2.0
@@ -80,6 +81,7 @@ KINDS = {
     "crowd": [[("app/crowd.txt", b"crowd\n")]],
     "slow": [[("app/slow.txt", b"slow\n")]],
     "private": [[("app/private.txt", b"private\n")]],
+    "rpm": None,    # var/lib/rpm/rpmdb.sqlite from --rpmdb
 }
 
 
@@ -88,7 +90,17 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--kind", required=True, choices=sorted(KINDS))
     ap.add_argument("--tag", default="1.0")
+    ap.add_argument("--rpmdb", help="the rpm database of --kind rpm")
     args = ap.parse_args()
+    kinds = dict(KINDS)
+    if args.kind == "rpm":
+        if not args.rpmdb:
+            ap.error("--kind rpm needs --rpmdb FILE")
+        with open(args.rpmdb, "rb") as f:
+            kinds["rpm"] = [[("var/", b"", 0o755, tarfile.DIRTYPE),
+                             ("var/lib/", b"", 0o755, tarfile.DIRTYPE),
+                             ("var/lib/rpm/", b"", 0o755, tarfile.DIRTYPE),
+                             ("var/lib/rpm/rpmdb.sqlite", f.read())]]
     blobs = os.path.join(args.out, "blobs", "sha256")
     os.makedirs(blobs, exist_ok=True)
 
@@ -99,7 +111,7 @@ def main():
         return "sha256:" + d, len(data)
 
     layers, diff_ids = [], []
-    for files in [BASE] + KINDS[args.kind]:
+    for files in [BASE] + kinds[args.kind]:
         gz, diff = layer(files)
         d, n = put(gz)
         layers.append({"mediaType": MT_LAYER, "digest": d, "size": n})

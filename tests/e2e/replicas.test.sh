@@ -137,7 +137,7 @@ OUT=$("$RW_BIN" db -c "$A_CONF" status 2>&1)
 log "db status:"
 printf '%s\n' "$OUT" | sed 's/^/#   /'
 expect_contains "db status names the backend" "backend: postgresql $DB_URL" "$OUT"
-expect_contains "...and the schema version" "schema version: 6 (this regwarden: 6)" "$OUT"
+expect_contains "...and the schema version" "schema version: 7 (this regwarden: 7)" "$OUT"
 expect_contains "...and counts the rows" "pins             1" "$OUT"
 use B
 get_manifest e2e/legacy 1.0.0

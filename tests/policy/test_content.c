@@ -64,6 +64,11 @@ static const struct policy_cpkg p_debian[] = {
 	{ "gcc-12", "12.2.0-14" }, { "gcc", "4:12.2.0-3" },
 };
 static const char *const unread[] = { "/var/lib/rpm/rpmdb.sqlite" };
+/* As content/ reads them from rpm's sqlite database: [epoch:]version-release. */
+static const struct policy_cpkg p_rpm[] = {
+	{ "openssh-server", "1:8.7p1-34.el9" }, { "gcc-c++", "11.4.1-3.el9" },
+	{ "bash", "5.1.8-6.el9" },
+};
 
 
 
@@ -81,6 +86,8 @@ static const struct policy_content c_paths = { 1, NULL, 0, NULL, 0,
 	fs_paths, N(fs_paths), NULL, 0, NULL, 0, 10, NULL };
 static const struct policy_content c_rpm = { 1, NULL, 0, NULL, 0,
 	fs_clean, N(fs_clean), NULL, 0, unread, 1, 10, NULL };
+static const struct policy_content c_rpm_read = { 1, NULL, 0, NULL, 0,
+	fs_clean, N(fs_clean), p_rpm, N(p_rpm), NULL, 0, 10, NULL };
 static const struct policy_content c_refused = { 3, "the layer expands "
 	"past 8589934592 bytes", 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, 0, NULL };
 
@@ -143,6 +150,12 @@ static const struct row rows[] = {
 	    "\"pkgs\" (content.json:12): the package database "
 	    "/var/lib/rpm/rpmdb.sqlite cannot be read here, so denied packages "
 	    "cannot be ruled out. Ask #platform for a slim base." },
+	{ "pkgs/x", &c_rpm_read, VERDICT_DENY, "content.packages",
+	    "regwarden: registry.example.com/pkgs/x:1.0 refused by rule "
+	    "\"pkgs\" (content.json:12): the image has denied packages: "
+	    "openssh-server 1:8.7p1-34.el9 (openssh-server), gcc-c++ "
+	    "11.4.1-3.el9 (gcc-*); remove them from the image. Ask #platform "
+	    "for a slim base." },
 	{ "pkgs/x", &c_clean, VERDICT_ALLOW, NULL,
 	    "regwarden: registry.example.com/pkgs/x:1.0 admitted by rule "
 	    "\"pkgs\" (content.json:12)." },

@@ -73,7 +73,7 @@ static const struct policy_finding f_highs[] = {
 static const int64_t seen_highs[] = { ADMIT - DAY, SEEN };
 static const int64_t seen_highs_old[] = { ADMIT - DAY, ADMIT - DAY };
 
-#define SCAN(f)	{ "trivy", "0.50.1", NULL, NOW - DAY, (f), N(f) }
+#define SCAN(f)	{ "trivy", "0.50.1", NULL, NOW - DAY, (f), N(f), NULL, 0 }
 
 static const struct policy_scan s_one = SCAN(f_one);
 static const struct policy_scan s_two = SCAN(f_two);

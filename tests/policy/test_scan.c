@@ -101,7 +101,8 @@ static const struct policy_finding f_offscale[] = {
 
 /* ------------------------------------------------------------- reports */
 
-#define SCAN(f, at)	{ "trivy", "0.50.1", "2025-06-14", (at), (f), N(f) }
+#define SCAN(f, at)	{ "trivy", "0.50.1", "2025-06-14", (at), (f), N(f), \
+	    NULL, 0 }
 
 static const struct policy_scan s_mixed = SCAN(f_mixed, NOW - DAY);
 static const struct policy_scan s_crits = SCAN(f_crits, NOW - DAY);
@@ -111,13 +112,38 @@ static const struct policy_scan s_twice = SCAN(f_twice, NOW - DAY);
 static const struct policy_scan s_evil = SCAN(f_evil, NOW - DAY);
 static const struct policy_scan s_offscale = SCAN(f_offscale, NOW - DAY);
 static const struct policy_scan s_clean = { "grype", "0.74.0", NULL,
-	NOW - DAY, NULL, 0 };
+	NOW - DAY, NULL, 0, NULL, 0 };
 /* Exactly seven days old at NOW, and one second more. */
 static const struct policy_scan s_7d = SCAN(f_low, NOW - 7 * DAY);
 static const struct policy_scan s_7d1s = SCAN(f_low, NOW - 7 * DAY - 1);
 static const struct policy_scan s_nodate = { "grype", NULL, NULL, -1,
-	f_low, N(f_low) };
+	f_low, N(f_low), NULL, 0 };
 static const struct policy_scan s_old_mixed = SCAN(f_mixed, NOW - 40 * DAY);
+
+/* Secret findings (Trivy's Secrets), sorted by file then rule. */
+static const struct policy_scan_secret sec_two[] = {
+	{ "/app/.env", "aws-access-key-id", "AWS Access Key ID", CRIT },
+	/* The same rule again in the same file (another line): one file. */
+	{ "/app/.env", "aws-access-key-id", "AWS Access Key ID", CRIT },
+	{ "/root/.ssh/id_rsa", "private-key", "Asymmetric Private Key", HIGH },
+};
+static const struct policy_scan_secret sec_many[] = {
+	{ "/a/1", "github-pat", "GitHub Personal Access Token", CRIT },
+	{ "/a/2", "github-pat", "GitHub Personal Access Token", CRIT },
+	{ "/a/3", "slack-access-token", "Slack token", HIGH },
+	{ "/a/4", "private-key", "", HIGH },
+	{ "/a/5", "private-key", NULL, HIGH },
+};
+/* A scanner's words are shown escaped: a terminal never runs them. */
+static const struct policy_scan_secret sec_evil[] = {
+	{ "/x\x1b]0;pwn\n", "r", "\x1b[31mred\r\nregwarden: admitted", LOW },
+	{ "/y", "empty-title", "", LOW },
+};
+#define SECRETS(sec)	{ "trivy", "0.50.1", "2025-06-14", NOW - DAY, \
+	    f_low, N(f_low), (sec), N(sec) }
+static const struct policy_scan s_sec_two = SECRETS(sec_two);
+static const struct policy_scan s_sec_many = SECRETS(sec_many);
+static const struct policy_scan s_sec_evil = SECRETS(sec_evil);
 
 /* ---------------------------------------------------------- exceptions */
 
@@ -761,6 +787,69 @@ static const struct row rows[] = {
 	    "trivy image registry.example.com/mixed/app@sha256:aaaaaaaaaaaaaa"
 	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa) and import t"
 	    "he report with regwarden scans import." },
+	/* ------------------------------------------------- scan.secrets */
+	{ .name = "secrets-deny",
+	  .op = PULL, .host = "registry.example.com", .repo = "sec/app",
+	  .tag = "1.0", .digest = DA, .scan = &s_sec_two,
+	  .kind = DENY, .rule = "secrets-deny",
+	  .msg = "regwarden: registry.example.com/sec/app:1.0 refused by rule \"se"
+	    "crets-deny\" (scan.json:52): trivy found 3 secrets in the image:"
+	    " /app/.env (AWS Access Key ID), /root/.ssh/id_rsa (Asymmetric Pr"
+	    "ivate Key); remove them from the image, rotate them and mount se"
+	    "crets at run time." },
+	{ .name = "secrets-deny-none",
+	  .op = PULL, .host = "registry.example.com", .repo = "sec/app",
+	  .tag = "1.0", .digest = DA, .scan = &s_mixed,
+	  .kind = ALLOW, .rule = "secrets-deny",
+	  .msg = "regwarden: registry.example.com/sec/app:1.0 admitted by rule \"s"
+	    "ecrets-deny\" (scan.json:52).",
+	  .check = "scan.secrets", .failed = 0,
+	  .text = "the scan found no secrets" },
+	{ .name = "secrets-deny-many",
+	  .op = PULL, .host = "registry.example.com", .repo = "sec/app",
+	  .tag = "1.0", .digest = DA, .scan = &s_sec_many,
+	  .kind = DENY, .rule = "secrets-deny",
+	  .msg = "regwarden: registry.example.com/sec/app:1.0 refused by rule \"se"
+	    "crets-deny\" (scan.json:52): trivy found 5 secrets in the image:"
+	    " /a/1 (GitHub Personal Access Token), /a/2 (GitHub Personal Acce"
+	    "ss Token), /a/3 (Slack token) and 2 more; remove them from the i"
+	    "mage, rotate them and mount secrets at run time." },
+	{ .name = "secrets-deny-escaped",
+	  .op = PULL, .host = "registry.example.com", .repo = "sec/app",
+	  .tag = "1.0", .digest = DA, .scan = &s_sec_evil,
+	  .kind = DENY, .rule = "secrets-deny",
+	  .msg = "regwarden: registry.example.com/sec/app:1.0 refused by rule \"se"
+	    "crets-deny\" (scan.json:52): trivy found 2 secrets in the image:"
+	    " /x\\x1b]0;pwn\\x0a (\\x1b[31mred\\x0d\\x0aregwarden: admitted),"
+	    " /y (empty-title); remove them from the image, rotate them and m"
+	    "ount secrets at run time." },
+	{ .name = "secrets-warn",
+	  .op = PULL, .host = "registry.example.com", .repo = "secwarn/app",
+	  .tag = "1.0", .digest = DA, .scan = &s_sec_two,
+	  .kind = WARN, .rule = "secrets-warn",
+	  .msg = "regwarden: warning: registry.example.com/secwarn/app:1.0 admitte"
+	    "d by rule \"secrets-warn\" (scan.json:54): trivy found 3 secrets"
+	    " in the image: /app/.env (AWS Access Key ID), /root/.ssh/id_rsa "
+	    "(Asymmetric Private Key); remove them from the image, rotate the"
+	    "m and mount secrets at run time." },
+	{ .name = "secrets-ignore",
+	  .op = PULL, .host = "registry.example.com", .repo = "secign/app",
+	  .tag = "1.0", .digest = DA, .scan = &s_sec_two,
+	  .kind = ALLOW, .rule = "secrets-ignore",
+	  .msg = "regwarden: registry.example.com/secign/app:1.0 admitted by rule "
+	    "\"secrets-ignore\" (scan.json:56).",
+	  .check = "scan.secrets", .failed = 0,
+	  .text = "trivy found 3 secrets in the image: /app/.env (AWS Access Key ID"
+	    "), /root/.ssh/id_rsa (Asymmetric Private Key); not judged (secre"
+	    "ts: ignore)" },
+	/* Another rule's scan section says nothing of secrets. */
+	{ .name = "secrets-unjudged",
+	  .op = PULL, .host = "registry.example.com", .repo = "wu/app",
+	  .tag = "1.0", .digest = DA, .scan = &s_sec_two,
+	  .kind = ALLOW, .rule = "warn-unscanned",
+	  .msg = "regwarden: registry.example.com/wu/app:1.0 admitted by rule "
+	    "\"warn-unscanned\" (scan.json:17).",
+	  .absent = "scan.secrets" },
 };
 
 static void
@@ -1057,7 +1146,8 @@ test_long_findings(void **state)
 	static const char ver[] = "v0.0.0-20240101000000-0123456789abcdef0123"
 	    "456789abcdef";
 	struct policy_finding f[5];
-	const struct policy_scan sc = { "grype", "0.74.0", NULL, NOW, f, 5 };
+	const struct policy_scan sc = { "grype", "0.74.0", NULL, NOW, f, 5,
+	    NULL, 0 };
 	struct policy *p = load_scan();
 	struct admission_req q;
 	struct verdict v;
@@ -1117,7 +1207,8 @@ test_sparse_inputs(void **state)
 		{ NULL, NULL, "**", Y2026, NULL, NULL, 0 },
 		{ "CVE-1", NULL, NULL, Y2026, NULL, NULL, 0 },
 	};
-	const struct policy_scan sc = { NULL, NULL, NULL, NOW, f, N(f) };
+	const struct policy_scan sc = { NULL, NULL, NULL, NOW, f, N(f),
+	    NULL, 0 };
 	struct policy *p = load_scan();
 	struct admission_req q;
 	struct verdict v;

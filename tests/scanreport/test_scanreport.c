@@ -45,6 +45,7 @@ refused(const char *text, size_t len, int code, const char *msg)
 	/* Nothing is left behind on failure. */
 	assert_null(sr.chunks);
 	assert_null(sr.findings);
+	assert_null(sr.secrets);
 	assert_int_equal(scanreport_report(&sr)->nfindings, 0);
 	scanreport_cleanup(&sr);
 }
@@ -574,6 +575,75 @@ test_grype_semantics(void **state)
 	scanreport_cleanup(&sr);
 }
 
+/* ---------------------------------------------------------------- secrets */
+
+/* tests/scanreport/data/README.md says how this report was put together. */
+static void
+test_trivy_secrets(void **state)
+{
+	const struct db_scan_report *r;
+	const struct db_secret *x;
+	struct scanreport sr;
+	struct rw_err err;
+	size_t len, i;
+	char *text;
+
+	(void)state;
+	text = tu_slurp(RW_SOURCE_DIR "/tests/scanreport/data/trivy-secrets.json",
+	    &len);
+	rw_err_clear(&err);
+	assert_int_equal(scanreport_parse(text, len, &sr, &err), RW_OK);
+	r = scanreport_report(&sr);
+	/* The vulnerabilities are those of the report it was made from. */
+	assert_int_equal(r->nfindings, 1);
+	/* Sorted by file, rule, line; the repeated AWS finding kept once. */
+	assert_int_equal(r->nsecrets, 3);
+	x = &r->secrets[0];
+	assert_string_equal(x->target, "/app/deploy.sh");
+	assert_string_equal(x->rule_id, "aws-access-key-id");
+	assert_string_equal(x->title, "AWS Access Key ID");
+	assert_int_equal(x->line, 3);
+	assert_int_equal(x->severity, DB_SEV_CRITICAL);
+	assert_string_equal(r->secrets[1].rule_id, "github-pat");
+	assert_int_equal(r->secrets[1].line, 5);
+	x = &r->secrets[2];
+	assert_string_equal(x->target, "/root/.ssh/id_rsa");
+	assert_string_equal(x->title, "Asymmetric Private Key");
+	assert_int_equal(x->severity, DB_SEV_HIGH);
+	/* No byte of a match is kept, redacted or not. */
+	for (i = 0; i < r->nsecrets; i++) {
+		assert_null(strstr(r->secrets[i].target, "SENTINEL"));
+		assert_null(strstr(r->secrets[i].title, "SENTINEL"));
+		assert_null(strstr(r->secrets[i].rule_id, "SENTINEL"));
+	}
+	scanreport_cleanup(&sr);
+	free(text);
+}
+
+#define SECRETS_HEAD "{\"SchemaVersion\": 2, \"Metadata\": {\"ImageID\": \"" D1 \
+	"\"}, \"Results\": [{\"Target\": \"x\"}, "
+
+static void
+test_trivy_secrets_malformed(void **state)
+{
+	(void)state;
+	refused_str(SECRETS_HEAD "{\"Secrets\": {}}]}", RW_EPARSE,
+	    "Results[1].Secrets: expected an array");
+	refused_str(SECRETS_HEAD "{\"Secrets\": [{\"RuleID\": \"r\"}]}]}",
+	    RW_EPARSE, "Results[1].Target: expected a non-empty string");
+	refused_str(SECRETS_HEAD "{\"Target\": \"/a\", \"Secrets\": [{}]}]}",
+	    RW_EPARSE, "Results[1].Secrets[0].RuleID: expected a non-empty "
+	    "string");
+	refused_str(SECRETS_HEAD "{\"Target\": \"/a\", \"Secrets\": [{\"RuleID\": "
+	    "\"r\", \"StartLine\": \"3\"}]}]}", RW_EPARSE,
+	    "Results[1].Secrets[0].StartLine: expected a line number");
+	refused_str(SECRETS_HEAD "{\"Target\": \"/a\", \"Secrets\": [{\"RuleID\": "
+	    "\"r\", \"Severity\": \"SEVERE\"}]}]}", RW_EPARSE,
+	    "Results[1].Secrets[0].Severity: unknown severity \"SEVERE\"");
+	refused_str(SECRETS_HEAD "{\"Target\": \"/a\", \"Secrets\": [7]}]}",
+	    RW_EPARSE, "Results[1].Secrets[0]: expected an object");
+}
+
 int
 main(void)
 {
@@ -589,6 +659,8 @@ main(void)
 		cmocka_unit_test(test_severity_names),
 		cmocka_unit_test(test_trivy_semantics),
 		cmocka_unit_test(test_grype_semantics),
+		cmocka_unit_test(test_trivy_secrets),
+		cmocka_unit_test(test_trivy_secrets_malformed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
