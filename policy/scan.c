@@ -90,11 +90,12 @@ in_scope(const struct policy_ev *e, const struct policy_exception *x)
 	return policy_glob_match(canon, e->subject);
 }
 
-enum { F_SKIP, F_EXCEPTED, F_COUNTED };
+enum { F_SKIP, F_EXCEPTED, F_SUPPRESSED, F_COUNTED };
 
 /*
  * Whether finding F counts: F_SKIP when only fixable findings count and it
- * has no fix, F_EXCEPTED while an exception covers it (the verdict may
+ * has no fix, F_SUPPRESSED when trusted OpenVEX marks it not_affected or
+ * fixed for this image (for good: a VEX does not expire), F_EXCEPTED while an exception covers it (the verdict may
  * change when it expires).  *EXPIRED gets an exception that covered it and
  * has expired (messages say so), or NULL.
  */
@@ -108,6 +109,8 @@ judge(struct policy_ev *e, const struct policy_finding *f,
 	*expired = NULL;
 	if (e->r->scan_fixable && !f->fixable)
 		return F_SKIP;
+	if (e->vex != NULL && policy_vex_suppresses(e->vex, f))
+		return F_SUPPRESSED;
 	for (i = 0; e->req->exceptions != NULL && i < e->req->nexceptions;
 	    i++) {
 		x = &e->req->exceptions[i];
@@ -130,6 +133,7 @@ judge(struct policy_ev *e, const struct policy_finding *f,
 struct tally {
 	size_t	counted[NSEV];
 	size_t	excepted_over;	/* excepted, above max_severity */
+	size_t	suppressed_over; /* by OpenVEX, above max_severity */
 	size_t	over;		/* counted, above max_severity */
 };
 
@@ -151,6 +155,8 @@ count(struct policy_ev *e, struct tally *t)
 			t->over++;
 		if (how == F_EXCEPTED && sev > e->r->scan_max_sev)
 			t->excepted_over++;
+		if (how == F_SUPPRESSED && sev > e->r->scan_max_sev)
+			t->suppressed_over++;
 	}
 }
 
@@ -329,6 +335,7 @@ advice(struct policy_ev *e, char *buf, size_t size, const struct worst *w)
 		one = worst->id != NULL && w->f[i]->id != NULL &&
 		    strcmp(worst->id, w->f[i]->id) == 0;
 	rw_sb_init(&sb, buf, size);
+	policy_vex_tail(e, e->vex, &sb);
 	rw_sb_add(&sb, "; ");
 	scanned_by(&sb, e->req->scan);
 	rw_sb_add(&sb, "; upgrade the packages, or ask for an exception: ");
@@ -362,8 +369,14 @@ check_severity(struct policy_ev *e, const struct tally *t)
 	policy_reason(e, &sb, "scan.max_severity", t->over > 0);
 	if (t->over == 0) {
 		rw_sb_add(&sb, "no %sfinding above %s", fx, max);
-		if (t->excepted_over > 0)
+		if (t->excepted_over > 0 && t->suppressed_over > 0)
+			rw_sb_add(&sb, " (%zu excepted, %zu suppressed by "
+			    "OpenVEX)", t->excepted_over, t->suppressed_over);
+		else if (t->excepted_over > 0)
 			rw_sb_add(&sb, " (%zu excepted)", t->excepted_over);
+		else if (t->suppressed_over > 0)
+			rw_sb_add(&sb, " (%zu suppressed by OpenVEX)",
+			    t->suppressed_over);
 		rw_sb_finish(&sb);
 		return;
 	}
@@ -615,6 +628,7 @@ unscanned(struct policy_ev *e)
 void
 policy_check_scan(struct policy_ev *e)
 {
+	struct policy_vex_set *vex = NULL;
 	struct tally t;
 
 	if (!e->r->has_scan || e->req->op != POLICY_OP_PULL)
@@ -623,11 +637,22 @@ policy_check_scan(struct policy_ev *e)
 		unscanned(e);
 		return;
 	}
+	if (e->r->has_vex) {
+		vex = policy_vex_gather(e);
+		if (vex == NULL)
+			return;		/* E->fail_rc says why */
+		policy_vex_notes(e, vex);
+		e->vex = vex;
+	}
 	summary(e);
 	count(e, &t);
 	check_severity(e, &t);
 	check_counts(e, &t);
 	check_age(e);
+	if (vex != NULL)
+		policy_vex_report(e, vex);
 	list_exceptions(e, 1);
 	list_exceptions(e, 0);
+	e->vex = NULL;
+	policy_vex_set_free(vex);
 }
