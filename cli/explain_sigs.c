@@ -68,7 +68,8 @@ fetch_blob(struct upc *s, struct facts_sig *sig, struct rw_err *err)
 	int rc;
 
 	snprintf(path, sizeof(path), "blobs/%s", sig->digest);
-	rc = get_optional(s, path, UPC_BLOB, FACTS_SIG_BLOB_CAP, &r, err);
+	rc = get_optional(s, path, UPC_BLOB, sig->cap != 0 ? sig->cap :
+	    FACTS_SIG_BLOB_CAP, &r, err);
 	if (rc == RW_OK && r.status == 200 && !r.too_big)
 		rc = facts_sig_blob(sig, r.body.data, r.body.len, err);
 	upc_resp_cleanup(&r);
@@ -241,8 +242,8 @@ explain_atts_gather(struct upc *s, const char *digest,
 	if (rc == RW_OK && found && r.status != 200)
 		rc = upc_bad_status(s, &r, what, err);
 	if (rc == RW_OK && found)
-		n = facts_sig_layers(r.body.data, r.body.len, as->att,
-		    FACTS_ATT_MAX);
+		n = facts_att_layers(r.body.data, r.body.len, as->att,
+		    FACTS_ATT_MAX, upc_config(s)->att_max_bytes);
 	upc_resp_cleanup(&r);
 	for (i = 0; i < n; i++)
 		snprintf(as->att[i].origin, sizeof(as->att[i].origin),

@@ -114,6 +114,9 @@ struct rw_config {
 	int		 rescan_days;	/* .pulled_within_days */
 	int		 content_hold;	/* seconds a pull waits for its layers */
 	int		 content_max;	/* layer inspections at once */
+	/* attestations: one .att envelope's cap, and all in flight at once */
+	size_t		 att_max_bytes;
+	size_t		 att_budget;
 	int		 decision_ttl;	/* seconds a cached allow/warn is reused */
 	int		 deny_ttl;	/* seconds a cached denial is reused */
 	size_t		 decision_max;	/* in-memory decision cache entries */

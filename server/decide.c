@@ -85,6 +85,7 @@ struct decide_ctx {
 	struct facts_sig	 att[FACTS_ATT_MAX];
 	int			 natt;
 	int			 atts_gathered;
+	size_t			 att_held;	/* of srv->att_bytes */
 	struct policy_att_input	 attin[FACTS_ATT_MAX];
 	/* what the layers hold (POLICY_NEED_CONTENT, image manifests) */
 	struct facts_content	 fc;
@@ -394,8 +395,10 @@ start_job(struct request *rq, const struct job *j)
 		    rq->rt.ref);
 	blob = j->kind == JOB_CONFIG || j->kind == JOB_SIG_BLOB ||
 	    j->kind == JOB_NOTARY_BLOB || j->kind == JOB_ATT_BLOB;
+	/* An envelope is read up to the size its descriptor declared. */
 	rq->aux = proxy_start_aux(rq, j->kind == JOB_TAG_DIGEST ? "HEAD" :
 	    "GET", url, j->kind == JOB_CONFIG ? CONFIG_CAP :
+	    j->kind == JOB_ATT_BLOB ? rq->dx->att[j->child].size + 1 :
 	    blob ? FACTS_SIG_BLOB_CAP + 1 : rq->cfg->max_manifest_bytes + 1,
 	    blob ? NULL : ALL_MANIFEST_TYPES, blob);
 	return rq->aux != NULL ? RW_OK : RW_EUPSTREAM;
@@ -518,7 +521,8 @@ job_att_manifest(struct request *rq, struct decide_ctx *dx, long st,
 	if (st != 200)
 		return rw_err_set(err, RW_EUPSTREAM, "upstream answered %ld for "
 		    "the attestation tag of %s", st, rq->digest);
-	n = facts_sig_layers(body, len, dx->att, FACTS_ATT_MAX);
+	n = facts_att_layers(body, len, dx->att, FACTS_ATT_MAX,
+	    rq->cfg->att_max_bytes);
 	for (i = 0; i < n; i++) {
 		snprintf(dx->att[i].origin, sizeof(dx->att[i].origin),
 		    "attestation layer %zu", i + 1);
@@ -633,6 +637,28 @@ job_done(struct request *rq, struct decide_ctx *dx, const struct job *j,
 }
 
 /*
+ * Before an envelope is fetched, its declared size is taken from the
+ * process's attestation budget, and held until the request is done (the
+ * transfer's buffer, then the copy policy_eval reads).  When the budget
+ * has no room, the decision fails closed with 503: refusing is safe,
+ * running out of memory is not.
+ */
+static int
+att_take(struct request *rq, struct decide_ctx *dx, const struct job *j,
+    struct rw_err *err)
+{
+	size_t n = dx->att[j->child].size;
+
+	if (!rw_budget_take(&rq->srv->att_bytes, n, rq->cfg->att_budget))
+		return rw_err_set(err, RW_EBUSY, "%s (%zu bytes) does not fit "
+		    "in attestations.memory_bytes (%zu bytes) beside the "
+		    "envelopes other pulls hold; try again shortly",
+		    dx->att[j->child].origin, n, rq->cfg->att_budget);
+	dx->att_held += n;
+	return RW_OK;
+}
+
+/*
  * Run the planned fetches one after another.  Returns S_NEXT when every
  * fact is in, S_PARKED while a fetch is under way, or S_FAIL with ERR set.
  */
@@ -644,6 +670,9 @@ gather(struct request *rq, struct decide_ctx *dx, struct rw_err *err)
 
 	while (dx->next < dx->njobs) {
 		j = &dx->jobs[dx->next];
+		if (rq->aux == NULL && j->kind == JOB_ATT_BLOB &&
+		    att_take(rq, dx, j, err) != RW_OK)
+			return S_FAIL;
 		if (rq->aux == NULL && start_job(rq, j) != RW_OK)
 			return rw_err_set(err, RW_EUPSTREAM, "cannot start an "
 			    "upstream request: %s", rq->note), S_FAIL;
@@ -1203,6 +1232,7 @@ drop_ctx(struct request *rq)
 		facts_sig_cleanup(&rq->dx->sig[i]);
 	for (i = 0; i < (size_t)rq->dx->natt; i++)
 		facts_sig_cleanup(&rq->dx->att[i]);
+	rw_budget_give(&rq->srv->att_bytes, rq->dx->att_held);
 	facts_content_cleanup(&rq->dx->fc);
 	free(rq->dx);
 	rq->dx = NULL;

@@ -101,6 +101,10 @@ struct facts_sig {
 	char	 origin[96];		/* "signature layer 2", "Notation
 					   signature 1a2b3c4d5e6f" */
 	char	 digest[RW_DIGEST_MAX];
+	size_t	 size;			/* DIGEST's size, as its descriptor says */
+	size_t	 cap;			/* the largest blob kept (facts_sig_blob):
+					   FACTS_SIG_BLOB_CAP, or an .att layer's
+					   attestations.max_envelope_bytes */
 	int	 referrer;		/* 0: a .sig layer, 1: an OCI referrer */
 	/* a .sig layer: its media type, annotations and payload */
 	char	 media_type[128];
@@ -132,6 +136,14 @@ size_t	 facts_sig_layers(const char *body, size_t len, struct facts_sig *out,
 	    size_t max);
 
 /**
+ * As facts_sig_layers, for the layers of a `sha256-<hex>.att` manifest:
+ * each envelope of at most CAP bytes (attestations.max_envelope_bytes,
+ * not FACTS_SIG_BLOB_CAP: an SBOM runs to megabytes) is fetched.
+ */
+size_t	 facts_att_layers(const char *body, size_t len, struct facts_sig *out,
+	    size_t max, size_t cap);
+
+/**
  * The referrers worth fetching from a referrers index (BODY, LEN bytes:
  * the answer of GET /v2/<name>/referrers/<digest>, or the `sha256-<hex>`
  * fallback tag's index): entries of "manifests" whose artifactType is
@@ -156,8 +168,8 @@ int	 facts_sig_referrer(const char *body, size_t len, const char *digest,
 
 /**
  * The blob S->digest named (BODY, LEN bytes): kept as S's payload (a .sig
- * layer) or envelope (a referrer) when it is at most FACTS_SIG_BLOB_CAP
- * bytes and hashes to S->digest.  Other bytes are left out, and the
+ * or .att layer) or envelope (a referrer) when it is at most S->cap bytes
+ * and hashes to S->digest.  Other bytes are left out, and the
  * signature is judged without them.  Returns RW_OK either way, or
  * RW_ENOMEM with ERR set.
  */

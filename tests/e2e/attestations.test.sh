@@ -18,7 +18,7 @@ start_registry
 KEYS=$E2E_TMP/keys
 make_keys "$KEYS" ci stranger scanner
 
-IMAGES="good nosbom fork other stranger cli vulncrit vulnclean"
+IMAGES="good nosbom fork other stranger cli vulncrit vulnclean bigsbom"
 seed=41
 for i in $IMAGES; do
 	mkimage "$E2E_TMP/$i" --seed $seed --layers 1 --layer-size 20k --user 1000
@@ -61,6 +61,25 @@ attest ci other $PROV prov-acme.json
 attest ci other $SPDX sbom.json "$(top good)"
 attest ci stranger $PROV prov-acme.json
 attest stranger stranger $SPDX sbom.json
+
+# An SBOM as big as real ones: 16,000 packages, a 1.5 MiB predicate and a
+# 2 MiB envelope, far past the 64 KiB of a signature blob.
+"$PY" -c 'import json,sys
+json.dump({"spdxVersion": "SPDX-2.3", "dataLicense": "CC0-1.0", "SPDXID": "SPDXRef-DOCUMENT",
+           "name": "big", "packages": [{"name": "pkg-%05d" % i, "SPDXID": "SPDXRef-Package-%05d" % i,
+                                        "versionInfo": "1.0.%d" % i, "downloadLocation": "NOASSERTION"}
+                                       for i in range(16000)]}, open(sys.argv[1], "w"))' \
+	"$E2E_TMP/sbom-big.json"
+attest ci bigsbom $PROV prov-acme.json
+attest ci bigsbom $SPDX sbom-big.json
+BIGSIZE=$(curl -s -H "Accept: application/vnd.oci.image.manifest.v1+json" \
+	"$REG_URL/v2/e2e/bigsbom/manifests/sha256-$(top bigsbom | cut -d: -f2).att" |
+	"$PY" -c 'import json,sys; print(json.load(sys.stdin)["layers"][1]["size"])')
+if [ "${BIGSIZE:-0}" -gt 1048576 ]; then
+	pass "the big SBOM's envelope is $BIGSIZE bytes (over 1 MiB)"
+else
+	fail "the big SBOM's envelope is ${BIGSIZE:-?} bytes, not over 1 MiB"
+fi
 
 # cosign's vuln predicate, holding a Trivy report in scanner.result
 vuln_predicate() {	# IMAGE OUT [--vuln ID SEV PKG INSTALLED FIXED]
@@ -159,6 +178,11 @@ refused() {	# LABEL IMAGE WANT
 		expect_contains "podman shows why $2 is refused ($1)" "$3" "$PODMAN_OUT"
 	fi
 }
+if ctr_pull e2e/bigsbom:1.0; then pass "ctr pull of the image with a $BIGSIZE-byte SBOM attestation"; else
+	fail "ctr pull of the big-SBOM image failed: $CTR_OUT"; fi
+if podman_pull e2e/bigsbom:1.0; then pass "podman pull of the image with a $BIGSIZE-byte SBOM attestation"; else
+	fail "podman pull of the big-SBOM image failed: $PODMAN_OUT"; fi
+
 refused "no SBOM" e2e/nosbom:1.0 \
 	"no SBOM by a trusted signer (found: none)"
 refused "provenance from another repository" e2e/fork:1.0 \
@@ -193,5 +217,17 @@ req GET "$RW_URL/v2/e2e/good/manifests/sha256-${GOOD#sha256:}.att" \
 	-H "Accept: application/vnd.oci.image.manifest.v1+json"
 expect_code "the attestation manifest is pullable through regwarden" 200
 
+stop_regwarden_checked
+
+# ---- the memory budget of envelopes: exhausted, the decision fails closed ----
+RW_INSTANCE=rw-budget start_regwarden_policy "$E2E_TMP/policy.json" \
+	'{"attestations": {"memory_bytes": 1048576}}'
+req GET "$RW_URL/v2/e2e/bigsbom/manifests/1.0" -H "Accept: application/vnd.oci.image.manifest.v1+json"
+expect_code "with attestations.memory_bytes 1 MiB, the $BIGSIZE-byte envelope is not read: 503" 503
+expect_contains "and the answer says why" \
+	"regwarden: could not decide on docker.io/e2e/bigsbom:1.0: attestation layer 2 ($BIGSIZE bytes) does not fit in attestations.memory_bytes (1048576 bytes) beside the envelopes other pulls hold; try again shortly" \
+	"$(cat "$R_BODY")"
+req GET "$RW_URL/v2/e2e/good/manifests/1.0" -H "Accept: application/vnd.oci.image.manifest.v1+json"
+expect_code "small envelopes still fit the budget: e2e/good admitted" 200
 stop_regwarden_checked
 finish
