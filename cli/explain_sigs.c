@@ -3,6 +3,7 @@
 #include "cli/explain_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -226,6 +227,28 @@ explain_sigs_req(const struct explain_sigs *es, int64_t manifest_size,
 	    NULL;
 }
 
+/* The Sigstore bundle referrers of DIGEST (cosign v3's attestations). */
+static int
+bundle_referrers(struct upc *s, const char *digest, struct explain_atts *as,
+    struct rw_err *err)
+{
+	struct explain_sigs *es = calloc(1, sizeof(*es));
+	size_t i;
+	int rc;
+
+	if (es == NULL)
+		return rw_err_set(err, RW_ENOMEM, "out of memory");
+	rc = referrers(s, digest, es, err);
+	for (i = 0; i < es->n && as->nref < FACTS_SIG_MAX; i++) {
+		/* Moved, not copied: ES no longer owns it. */
+		as->ref[as->nref++] = es->sig[i];
+		memset(&es->sig[i], 0, sizeof(es->sig[i]));
+	}
+	explain_sigs_cleanup(es);
+	free(es);
+	return rc;
+}
+
 int
 explain_atts_gather(struct upc *s, const char *digest,
     struct explain_atts *as, struct rw_err *err)
@@ -252,9 +275,15 @@ explain_atts_gather(struct upc *s, const char *digest,
 		if (as->att[i].digest[0] != '\0')
 			rc = fetch_blob(s, &as->att[i], err);
 	as->n = n;
+	if (rc == RW_OK)
+		rc = bundle_referrers(s, digest, as, err);
 	as->gathered = rc == RW_OK;
 	for (i = 0; i < n; i++)
 		facts_att_input(&as->att[i], &as->in[i]);
+	as->nin = n;
+	for (i = 0; i < as->nref; i++)
+		as->nin += (size_t)facts_att_bundle(&as->ref[i],
+		    &as->in[as->nin]);
 	return rc;
 }
 
@@ -262,7 +291,7 @@ void
 explain_atts_req(const struct explain_atts *as, struct admission_req *q)
 {
 	q->atts = as->in;
-	q->natts = as->n;
+	q->natts = as->nin;
 	q->atts_gathered = as->gathered;
 }
 
@@ -275,6 +304,8 @@ explain_atts_cleanup(struct explain_atts *as)
 		return;
 	for (i = 0; i < as->n; i++)
 		facts_sig_cleanup(&as->att[i]);
+	for (i = 0; i < as->nref; i++)
+		facts_sig_cleanup(&as->ref[i]);
 	memset(as, 0, sizeof(*as));
 }
 

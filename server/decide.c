@@ -86,7 +86,8 @@ struct decide_ctx {
 	int			 natt;
 	int			 atts_gathered;
 	size_t			 att_held;	/* of srv->att_bytes */
-	struct policy_att_input	 attin[FACTS_ATT_MAX];
+	/* .att layers, then the Sigstore bundle referrers among SIG */
+	struct policy_att_input	 attin[FACTS_ATT_MAX + FACTS_SIG_MAX];
 	/* what the layers hold (POLICY_NEED_CONTENT, image manifests) */
 	struct facts_content	 fc;
 	int			 want_content;
@@ -325,6 +326,9 @@ plan(struct request *rq, struct decide_ctx *dx, struct rw_err *err)
 	}
 	if (dx->needs & POLICY_NEED_ATTS)
 		add_job(dx, JOB_ATT_MANIFEST, -1, NULL);
+	/* cosign v3 attaches attestations as Sigstore bundle referrers. */
+	if ((dx->needs & POLICY_NEED_ATTS) && !(dx->needs & POLICY_NEED_SIGS))
+		add_job(dx, JOB_REF_API, -1, NULL);
 	if ((dx->needs & POLICY_NEED_CONTENT) && !is_index(rq->mtype)) {
 		/* An index has no layers of its own: content stays
 		 * ungathered and the rule cannot admit it (POLICY.md). */
@@ -761,7 +765,7 @@ evaluate(struct request *rq, struct decide_ctx *dx, struct verdict *v,
 {
 	struct admission_req q;
 	char host[256];
-	size_t i;
+	size_t i, n;
 	int rc;
 
 	memset(&q, 0, sizeof(q));
@@ -806,8 +810,12 @@ evaluate(struct request *rq, struct decide_ctx *dx, struct verdict *v,
 	if (dx->needs & POLICY_NEED_ATTS) {
 		for (i = 0; i < (size_t)dx->natt; i++)
 			facts_att_input(&dx->att[i], &dx->attin[i]);
+		n = (size_t)dx->natt;
+		for (i = 0; i < (size_t)dx->nsig; i++)
+			n += (size_t)facts_att_bundle(&dx->sig[i],
+			    &dx->attin[n]);
 		q.atts = dx->attin;
-		q.natts = (size_t)dx->natt;
+		q.natts = n;
 		q.atts_gathered = dx->atts_gathered;
 	}
 	if ((dx->needs & POLICY_NEED_SCAN) && (dx->needs & POLICY_NEED_ATTS) &&

@@ -193,6 +193,14 @@ void	 facts_sig_input(const struct facts_sig *s, struct policy_sig_input *in);
  */
 void	 facts_att_input(const struct facts_sig *s, struct policy_att_input *in);
 
+/**
+ * When S is a Sigstore bundle referrer (cosign v3 attaches attestations
+ * so): its view as an attestation into IN, borrowing from S, and 1; else
+ * 0 and IN untouched.  An envelope not fetched is empty: no key verifies
+ * it.
+ */
+int	 facts_att_bundle(const struct facts_sig *s, struct policy_att_input *in);
+
 /** Free S's copies and clear it; S may be reused. */
 void	 facts_sig_cleanup(struct facts_sig *s);
 

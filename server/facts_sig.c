@@ -241,6 +241,19 @@ facts_att_input(const struct facts_sig *s, struct policy_att_input *in)
 	in->bundle_json = s->bundle_json;
 }
 
+int
+facts_att_bundle(const struct facts_sig *s, struct policy_att_input *in)
+{
+	if (!s->referrer || !bundle_type(s->etype))
+		return 0;
+	memset(in, 0, sizeof(*in));
+	in->origin = s->origin;
+	in->envelope = s->envelope != NULL ? s->envelope : "";
+	in->elen = s->elen;
+	in->media_type = s->etype;
+	return 1;
+}
+
 void
 facts_sig_cleanup(struct facts_sig *s)
 {
