@@ -653,6 +653,11 @@ att_take(struct request *rq, struct decide_ctx *dx, const struct job *j,
 {
 	size_t n = dx->att[j->child].size;
 
+	if (n > rq->cfg->att_budget)
+		return rw_err_set(err, RW_ETOOBIG, "%s (%zu bytes) is larger "
+		    "than attestations.memory_bytes (%zu bytes); raise it to "
+		    "read this image's attestations", dx->att[j->child].origin,
+		    n, rq->cfg->att_budget);
 	if (!rw_budget_take(&rq->srv->att_bytes, n, rq->cfg->att_budget))
 		return rw_err_set(err, RW_EBUSY, "%s (%zu bytes) does not fit "
 		    "in attestations.memory_bytes (%zu bytes) beside the "
