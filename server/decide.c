@@ -764,13 +764,29 @@ exceptions(struct request *rq, struct decide_ctx *dx, struct rw_err *err)
 
 /* ------------------------------------------------------------ evaluate */
 
+/* The attestations for Q: the .att layers, then the bundle referrers. */
+static void
+atts_view(struct decide_ctx *dx, struct admission_req *q)
+{
+	size_t i, n;
+
+	for (i = 0; i < (size_t)dx->natt; i++)
+		facts_att_input(&dx->att[i], &dx->attin[i]);
+	n = (size_t)dx->natt;
+	for (i = 0; i < (size_t)dx->nsig; i++)
+		n += (size_t)facts_att_bundle(&dx->sig[i], &dx->attin[n]);
+	q->atts = dx->attin;
+	q->natts = n;
+	q->atts_gathered = dx->atts_gathered;
+}
+
 static int
 evaluate(struct request *rq, struct decide_ctx *dx, struct verdict *v,
     struct rw_err *err)
 {
 	struct admission_req q;
 	char host[256];
-	size_t i, n;
+	size_t i;
 	int rc;
 
 	memset(&q, 0, sizeof(q));
@@ -812,17 +828,8 @@ evaluate(struct request *rq, struct decide_ctx *dx, struct verdict *v,
 		q.sig_subject = dx->sig_subject[0] != '\0' && dx->nsig > 0 ?
 		    dx->sig_subject : NULL;
 	}
-	if (dx->needs & POLICY_NEED_ATTS) {
-		for (i = 0; i < (size_t)dx->natt; i++)
-			facts_att_input(&dx->att[i], &dx->attin[i]);
-		n = (size_t)dx->natt;
-		for (i = 0; i < (size_t)dx->nsig; i++)
-			n += (size_t)facts_att_bundle(&dx->sig[i],
-			    &dx->attin[n]);
-		q.atts = dx->attin;
-		q.natts = n;
-		q.atts_gathered = dx->atts_gathered;
-	}
+	if (dx->needs & POLICY_NEED_ATTS)
+		atts_view(dx, &q);
 	if ((dx->needs & POLICY_NEED_SCAN) && (dx->needs & POLICY_NEED_ATTS) &&
 	    !rq->write_op) {
 		rc = att_scan(rq, &q, err);

@@ -6,7 +6,10 @@
 # builder and repository, an SBOM, both by the "ci" key), and refused, with
 # the reason in both clients' stderr, for a missing SBOM, provenance from
 # another repository, an SBOM for another digest and an SBOM by an
-# untrusted signer.  The .att tags themselves stay pullable.
+# untrusted signer.  The .att tags themselves stay pullable.  An SBOM of
+# 2.4 MB (16,000 packages) is read and admitted; attestations.memory_bytes
+# bounds the envelopes held at once: one larger than it, or one that does
+# not fit beside another pull's, gets 503 with the reason.
 # SPDX-License-Identifier: Apache-2.0
 . "$(dirname "$0")/lib.sh"
 
