@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "db/db.h"
+#include "policy/sig/sig.h"
 
 /*
  * The proxy (decide.c) runs the same steps asynchronously; both parse with
@@ -134,7 +135,7 @@ parent_of(struct upc *s, const char *digest, char out[RW_DIGEST_MAX])
 /* One referrer manifest D of DIGEST: counted when it names DIGEST as its
  * subject, and its envelope fetched. */
 static int
-referrer(struct upc *s, const char *d, const char *digest,
+referrer(struct upc *s, const char *d, const char *digest, size_t bcap,
     struct explain_sigs *es, struct rw_err *err)
 {
 	char path[RW_DIGEST_MAX + 16];
@@ -147,8 +148,8 @@ referrer(struct upc *s, const char *d, const char *digest,
 	snprintf(path, sizeof(path), "manifests/%.*s", RW_DIGEST_MAX - 1, d);
 	rc = get_optional(s, path, UPC_MANIFEST, manifest_cap(s), &r, err);
 	if (rc == RW_OK && r.status == 200 && !r.too_big)
-		yes = facts_sig_referrer(r.body.data, r.body.len, d, digest,
-		    sig);
+		yes = facts_att_referrer(r.body.data, r.body.len, d, digest,
+		    sig, bcap);
 	upc_resp_cleanup(&r);
 	if (!yes)
 		return rc;
@@ -158,11 +159,12 @@ referrer(struct upc *s, const char *d, const char *digest,
 
 /*
  * The referrers of DIGEST: the OCI 1.1 API, else (404) the tag schema's
- * `sha256-<hex>` index; neither is no referrer.
+ * `sha256-<hex>` index; neither is no referrer.  Sigstore bundles are
+ * fetched up to BCAP bytes (see facts_att_referrer).
  */
 static int
-referrers(struct upc *s, const char *digest, struct explain_sigs *es,
-    struct rw_err *err)
+referrers(struct upc *s, const char *digest, size_t bcap,
+    struct explain_sigs *es, struct rw_err *err)
 {
 	char path[RW_DIGEST_MAX + 32], what[RW_DIGEST_MAX + 40];
 	char d[FACTS_REFERRERS_MAX][RW_DIGEST_MAX];
@@ -185,7 +187,7 @@ referrers(struct upc *s, const char *digest, struct explain_sigs *es,
 		    FACTS_REFERRERS_MAX);
 	upc_resp_cleanup(&r);
 	for (i = 0; rc == RW_OK && i < n; i++)
-		rc = referrer(s, d[i], digest, es, err);
+		rc = referrer(s, d[i], digest, bcap, es, err);
 	return rc;
 }
 
@@ -204,7 +206,7 @@ explain_sigs_gather(struct upc *s, const char *digest,
 		rc = cosign_tag(s, parent, es, &found, err);
 	}
 	if (rc == RW_OK)
-		rc = referrers(s, digest, es, err);
+		rc = referrers(s, digest, FACTS_SIG_BLOB_CAP, es, err);
 	for (i = 0; i < es->n; i++) {
 		facts_sig_input(&es->sig[i], &es->in[i]);
 		es->shown[i].origin = es->sig[i].origin;
@@ -233,12 +235,14 @@ bundle_referrers(struct upc *s, const char *digest, struct explain_atts *as,
     struct rw_err *err)
 {
 	struct explain_sigs *es = calloc(1, sizeof(*es));
-	size_t i;
+	size_t i, cap = upc_config(s)->att_max_bytes;
 	int rc;
 
 	if (es == NULL)
 		return rw_err_set(err, RW_ENOMEM, "out of memory");
-	rc = referrers(s, digest, es, err);
+	/* As the proxy: up to the attestation cap, and what bundles may be. */
+	rc = referrers(s, digest, cap < SIG_BUNDLE_MAX ? cap : SIG_BUNDLE_MAX,
+	    es, err);
 	for (i = 0; i < es->n && as->nref < FACTS_SIG_MAX; i++) {
 		/* Moved, not copied: ES no longer owns it. */
 		as->ref[as->nref++] = es->sig[i];

@@ -403,6 +403,7 @@ start_job(struct request *rq, const struct job *j)
 	rq->aux = proxy_start_aux(rq, j->kind == JOB_TAG_DIGEST ? "HEAD" :
 	    "GET", url, j->kind == JOB_CONFIG ? CONFIG_CAP :
 	    j->kind == JOB_ATT_BLOB ? rq->dx->att[j->child].size + 1 :
+	    j->kind == JOB_NOTARY_BLOB ? rq->dx->sig[j->child].size + 1 :
 	    blob ? FACTS_SIG_BLOB_CAP + 1 : rq->cfg->max_manifest_bytes + 1,
 	    blob ? NULL : ALL_MANIFEST_TYPES, blob);
 	return rq->aux != NULL ? RW_OK : RW_EUPSTREAM;
@@ -568,15 +569,31 @@ job_referrers(struct request *rq, struct decide_ctx *dx, const struct job *j,
 	return RW_OK;
 }
 
+/*
+ * The largest Sigstore bundle referrer fetched: a signature's cap, or for a
+ * rule with attestations, the attestation cap up to what the bundle
+ * verifier reads.
+ */
+static size_t
+bundle_cap(const struct request *rq, const struct decide_ctx *dx)
+{
+	size_t cap = rq->cfg->att_max_bytes;
+
+	if (!(dx->needs & POLICY_NEED_ATTS))
+		return FACTS_SIG_BLOB_CAP;
+	return cap < SIG_BUNDLE_MAX ? cap : SIG_BUNDLE_MAX;
+}
+
 /* A Notation or Sigstore bundle referrer: its one layer is the envelope. */
 static int
-job_notary_manifest(struct decide_ctx *dx, const struct job *j, long st,
-    const char *body, size_t len, const char *rq_digest)
+job_notary_manifest(const struct request *rq, struct decide_ctx *dx,
+    const struct job *j, long st, const char *body, size_t len)
 {
 	struct facts_sig *s = &dx->sig[dx->nsig];
 
 	if (st != 200 || dx->nsig >= FACTS_SIG_MAX ||
-	    !facts_sig_referrer(body, len, j->digest, rq_digest, s))
+	    !facts_att_referrer(body, len, j->digest, rq->digest, s,
+	    bundle_cap(rq, dx)))
 		return RW_OK;	/* unusable: not counted */
 	if (s->digest[0] != '\0')
 		add_job(dx, JOB_NOTARY_BLOB, dx->nsig, s->digest);
@@ -624,7 +641,7 @@ job_done(struct request *rq, struct decide_ctx *dx, const struct job *j,
 	if (j->kind == JOB_REF_API || j->kind == JOB_REF_TAG)
 		return job_referrers(rq, dx, j, st, body, len, err);
 	if (j->kind == JOB_NOTARY_MANIFEST)
-		return job_notary_manifest(dx, j, st, body, len, rq->digest);
+		return job_notary_manifest(rq, dx, j, st, body, len);
 	if (j->kind == JOB_SIG_BLOB || j->kind == JOB_NOTARY_BLOB)
 		return job_sig_blob(dx, j, st, body, len, err);
 	if (j->kind == JOB_ATT_MANIFEST)
@@ -651,20 +668,34 @@ static int
 att_take(struct request *rq, struct decide_ctx *dx, const struct job *j,
     struct rw_err *err)
 {
-	size_t n = dx->att[j->child].size;
+	const struct facts_sig *s = j->kind == JOB_ATT_BLOB ?
+	    &dx->att[j->child] : &dx->sig[j->child];
+	size_t n = s->size;
 
 	if (n > rq->cfg->att_budget)
 		return rw_err_set(err, RW_ETOOBIG, "%s (%zu bytes) is larger "
 		    "than attestations.memory_bytes (%zu bytes); raise it to "
-		    "read this image's attestations", dx->att[j->child].origin,
-		    n, rq->cfg->att_budget);
+		    "read this image's attestations", s->origin, n,
+		    rq->cfg->att_budget);
 	if (!rw_budget_take(&rq->srv->att_bytes, n, rq->cfg->att_budget))
 		return rw_err_set(err, RW_EBUSY, "%s (%zu bytes) does not fit "
 		    "in attestations.memory_bytes (%zu bytes) beside the "
 		    "envelopes other pulls hold; try again shortly",
-		    dx->att[j->child].origin, n, rq->cfg->att_budget);
+		    s->origin, n, rq->cfg->att_budget);
 	dx->att_held += n;
 	return RW_OK;
+}
+
+/*
+ * Whether job J fetches an attestation-sized envelope, which the budget
+ * counts: every .att layer, and a bundle referrer past a signature's cap
+ * (one only attestations may be).
+ */
+static int
+att_sized(const struct decide_ctx *dx, const struct job *j)
+{
+	return j->kind == JOB_ATT_BLOB || (j->kind == JOB_NOTARY_BLOB &&
+	    dx->sig[j->child].size > FACTS_SIG_BLOB_CAP);
 }
 
 /*
@@ -679,7 +710,7 @@ gather(struct request *rq, struct decide_ctx *dx, struct rw_err *err)
 
 	while (dx->next < dx->njobs) {
 		j = &dx->jobs[dx->next];
-		if (rq->aux == NULL && j->kind == JOB_ATT_BLOB &&
+		if (rq->aux == NULL && att_sized(dx, j) &&
 		    att_take(rq, dx, j, err) != RW_OK)
 			return S_FAIL;
 		if (rq->aux == NULL && start_job(rq, j) != RW_OK)

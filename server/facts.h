@@ -165,6 +165,14 @@ size_t	 facts_sig_referrers(const char *body, size_t len,
  */
 int	 facts_sig_referrer(const char *body, size_t len, const char *digest,
 	    const char *subject, struct facts_sig *out);
+/**
+ * As facts_sig_referrer, when attestations are wanted too: a Sigstore
+ * bundle's layer is fetched up to BUNDLE_CAP bytes (an attested SBOM runs
+ * past FACTS_SIG_BLOB_CAP; the bundle verifier reads SIG_BUNDLE_MAX), a
+ * Notation signature's still up to FACTS_SIG_BLOB_CAP.
+ */
+int	 facts_att_referrer(const char *body, size_t len, const char *digest,
+	    const char *subject, struct facts_sig *out, size_t bundle_cap);
 
 /**
  * The blob S->digest named (BODY, LEN bytes): kept as S's payload (a .sig

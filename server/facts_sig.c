@@ -139,6 +139,14 @@ int
 facts_sig_referrer(const char *body, size_t len, const char *digest,
     const char *subject, struct facts_sig *out)
 {
+	return facts_att_referrer(body, len, digest, subject, out,
+	    FACTS_SIG_BLOB_CAP);
+}
+
+int
+facts_att_referrer(const char *body, size_t len, const char *digest,
+    const char *subject, struct facts_sig *out, size_t bundle_cap)
+{
 	char got[RW_DIGEST_MAX];
 	json_t *root, *layer;
 	const char *sub, *mt, *d;
@@ -157,7 +165,8 @@ facts_sig_referrer(const char *body, size_t len, const char *digest,
 		mt = json_string_value(json_object_get(layer, "mediaType"));
 		memset(out, 0, sizeof(*out));
 		out->referrer = 1;
-		out->cap = FACTS_SIG_BLOB_CAP;
+		out->cap = mt != NULL && bundle_type(mt) ? bundle_cap :
+		    FACTS_SIG_BLOB_CAP;
 		snprintf(out->origin, sizeof(out->origin), "%s %.12s",
 		    mt != NULL && bundle_type(mt) ? "Sigstore bundle" :
 		    "Notation signature", digest + 7);

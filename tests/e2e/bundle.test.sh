@@ -43,7 +43,7 @@ start_registry
 # the release key (its own rule); keyedbadset: the same with a tampered SET;
 # keyonly: the release key's bundle under the keyless rule; nosig: nothing.
 IMAGES="good otherid wrongdig attest badset badproof keyed keyedbadset keyonly nosig
-	provacme provfork provstranger"
+	provacme provfork provstranger provbig"
 seed=61
 for name in $IMAGES; do
 	mkimage "$E2E_TMP/$name" --seed "$seed" --layers 1 --layer-size 16k --user 1000
@@ -101,6 +101,16 @@ bundle provacme "${KEYLESS[@]}" --predicate-type "$SLSA" --predicate "$E2E_TMP/p
 bundle provfork "${KEYLESS[@]}" --predicate-type "$SLSA" --predicate "$E2E_TMP/prov-fork.json"
 bundle provstranger --subject "$OTHER_SUBJECT" --issuer "$ID_ISSUER" \
 	--predicate-type "$SLSA" --predicate "$E2E_TMP/prov-acme.json"
+# A bundle past the 64 KiB of a signature referrer: 3,000 byproducts.
+"$PY" -c 'import json,sys
+p = json.load(open(sys.argv[1]))
+p["runDetails"]["byproducts"] = [{"name": "out/file-%05d" % i, "digest": {"sha256": "%064x" % i}}
+                                 for i in range(3000)]
+json.dump(p, open(sys.argv[2], "w"))' "$E2E_TMP/prov-acme.json" "$E2E_TMP/prov-big.json"
+bundle provbig "${KEYLESS[@]}" --predicate-type "$SLSA" --predicate "$E2E_TMP/prov-big.json"
+BIGB=$(wc -c <"$W/provbig.bundle.json")
+if [ "$BIGB" -gt 65536 ]; then pass "the big provenance bundle is $BIGB bytes (over 64 KiB)"; else
+	fail "the big provenance bundle is only $BIGB bytes"; fi
 
 # ---- what the registry holds ------------------------------------------------------
 REF=$(json_get "$W/good.push.json" 'j["referrer"]')
@@ -340,6 +350,7 @@ refused unsigned e2e/nosig:1.0 \
 
 # Attestations in bundles (cosign v3): the provenance's conditions judged.
 admitted "SLSA provenance in a keyless bundle" e2e/provacme:1.0
+admitted "SLSA provenance in a $BIGB-byte keyless bundle" e2e/provbig:1.0
 refused "provenance from another repository" e2e/provfork:1.0 \
 	"regwarden: docker.io/e2e/provfork:1.0 refused by rule \"attested\"" \
 	"no SLSA provenance by a trusted signer (found: 1 provenance by ci, predicate.buildDefinition.externalParameters.workflow.repository https://github.com/mallory/app does not match https://github.com/acme/.*)"

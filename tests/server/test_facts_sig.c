@@ -470,6 +470,38 @@ test_att_layers(void **state)
 	free(big);
 }
 
+/* A bundle referrer's envelope up to the attestation cap; Notation's not. */
+static void
+test_att_referrer(void **state)
+{
+	static const char *types[] = {
+	    "application/vnd.dev.sigstore.bundle.v0.3+json",
+	    "application/jose+json" };
+	static const size_t caps[] = { 1048576, FACTS_SIG_BLOB_CAP };
+	char body[1024], d[RW_DIGEST_MAX];
+	struct facts_sig s;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		snprintf(body, sizeof(body), "{\"subject\":{\"digest\":\"" D1
+		    "\"},\"layers\":[{\"mediaType\":\"%s\",\"digest\":\""
+		    D2 "\",\"size\":300000}]}", types[i]);
+		assert_int_equal(rw_digest(RW_HASH_SHA256, body, strlen(body),
+		    d), RW_OK);
+		assert_int_equal(facts_att_referrer(body, strlen(body), d, D1,
+		    &s, 1048576), 1);
+		assert_int_equal(s.cap, caps[i]);
+		assert_string_equal(s.digest, i == 0 ? D2 : "");
+		facts_sig_cleanup(&s);
+		/* for signatures alone, 64 KiB */
+		assert_int_equal(facts_sig_referrer(body, strlen(body), d, D1,
+		    &s), 1);
+		assert_string_equal(s.digest, "");
+		facts_sig_cleanup(&s);
+	}
+}
+
 /* ------------------------------------------------------ policy's view */
 
 static void
@@ -527,6 +559,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_layers),
 		cmocka_unit_test(test_att_layers),
+		cmocka_unit_test(test_att_referrer),
 		cmocka_unit_test(test_layer_descriptors),
 		cmocka_unit_test(test_layer_annotation_caps),
 		cmocka_unit_test(test_layers_max_and_odd),
