@@ -249,8 +249,9 @@ verify_one(struct policy_ev *e, const struct policy_att_input *in,
 }
 
 /* The first sha256 subject of bundle IN's statement, as "sha256:<hex>". */
-static void
-bundle_subject(const struct policy_att_input *in, char *out, size_t size)
+void
+policy_bundle_subject(const struct policy_att_input *in, char *out,
+    size_t size)
 {
 	char *st = NULL;
 	const char *hex;
@@ -275,8 +276,8 @@ bundle_subject(const struct policy_att_input *in, char *out, size_t size)
  * refusal can say what an untrusted signer offered (as for .att layers);
  * cosign's own signing statement is no attestation, so it stays "".
  */
-static void
-bundle_peek(const struct policy_att_input *in, char *out, size_t size)
+void
+policy_bundle_peek(const struct policy_att_input *in, char *out, size_t size)
 {
 	char *st = NULL;
 	const char *pt;
@@ -292,6 +293,29 @@ bundle_peek(const struct policy_att_input *in, char *out, size_t size)
 		rw_strlcpy(out, pt, size);
 	json_decref(doc);
 	free(st);
+}
+
+int
+policy_bundle_check(const struct policy *p, size_t key,
+    const struct policy_att_input *in, const char *digest, int64_t now,
+    struct sig_bundle_result *res, struct rw_err *err)
+{
+	const struct policy_keyent *ke = &p->keys[key];
+	struct sig_bundle_subject subj = { .data = NULL };
+	struct sig_identity id = { ke->subject, ke->subject_regex,
+	    ke->issuer };
+	struct sig_bundle_trust tr;
+
+	memset(res, 0, sizeof(*res));
+	res->verdict = SIG_MALFORMED;
+	if (rw_sha256_bytes(digest, subj.sha256) != 0 || ke->troot == NULL)
+		return RW_OK;	/* nothing it could verify */
+	tr.root = ke->troot;
+	tr.key = ke->keyless ? NULL : ke->key;
+	tr.id = ke->keyless ? &id : NULL;
+	tr.now = now;
+	return sig_bundle_verify(in->envelope, in->elen, &tr, &subj, res,
+	    err);
 }
 
 /* Bundle IN's statement, once KEY's trust verified it, into S. */
@@ -327,11 +351,7 @@ verify_bundle(struct policy_ev *e, const struct policy_att_input *in,
     const char *digest, struct found *f)
 {
 	struct policy_att_stmt *s = &f->s[f->n];
-	struct sig_bundle_subject subj = { .data = NULL };
-	const struct policy_keyent *ke;
 	struct sig_bundle_result res;
-	struct sig_bundle_trust tr;
-	struct sig_identity id;
 	struct rw_err err;
 	size_t k;
 
@@ -340,20 +360,10 @@ verify_bundle(struct policy_ev *e, const struct policy_att_input *in,
 	s->ptype = f->ptype[f->n];
 	f->ptype[f->n][0] = '\0';
 	f->n++;
-	if (rw_sha256_bytes(digest, subj.sha256) != 0)
-		return 0;
 	for (k = 0; k < f->nbkeys; k++) {
-		ke = &e->p->keys[f->bkeys[k]];
-		id.subject = ke->subject;
-		id.subject_regex = ke->subject_regex;
-		id.issuer = ke->issuer;
-		tr.root = ke->troot;
-		tr.key = ke->keyless ? NULL : ke->key;
-		tr.id = ke->keyless ? &id : NULL;
-		tr.now = e->now;
 		rw_err_clear(&err);
-		if (sig_bundle_verify(in->envelope, in->elen, &tr, &subj, &res,
-		    &err) != RW_OK)
+		if (policy_bundle_check(e->p, f->bkeys[k], in, digest, e->now,
+		    &res, &err) != RW_OK)
 			return broken(e, err.code != 0 ? err.code : RW_ECRYPTO,
 			    &err);
 		if (res.predicate_type[0] == '\0' || strcmp(res.predicate_type,
@@ -363,7 +373,7 @@ verify_bundle(struct policy_ev *e, const struct policy_att_input *in,
 		    sizeof(f->ptype[0]));
 		if (res.verdict == SIG_WRONG_DIGEST) {
 			s->key = f->bkeys[k];
-			bundle_subject(in, f->other[f->n - 1],
+			policy_bundle_subject(in, f->other[f->n - 1],
 			    sizeof(f->other[0]));
 			s->other = f->other[f->n - 1];
 			return 0;
@@ -371,7 +381,7 @@ verify_bundle(struct policy_ev *e, const struct policy_att_input *in,
 		if (res.verdict == SIG_VALID)
 			return bundle_take(e, in, s, f->bkeys[k]);
 	}
-	bundle_peek(in, f->ptype[f->n - 1], sizeof(f->ptype[0]));
+	policy_bundle_peek(in, f->ptype[f->n - 1], sizeof(f->ptype[0]));
 	return 0;
 }
 

@@ -558,6 +558,25 @@ const struct policy_vex_stmt *policy_vex_decide(const struct policy_vex_set *v,
 int	 policy_vex_suppresses(const struct policy_vex_set *v,
 	    const struct policy_finding *f);
 
+/*
+ * attcheck.c: Sigstore bundle IN judged for DIGEST at NOW by key KEY of P
+ * (a keyless identity or a key with rekor_trusted_root; another key
+ * verifies nothing: *RES says MALFORMED).  Returns sig_bundle_verify's
+ * code, *RES filled.
+ */
+int	 policy_bundle_check(const struct policy *p, size_t key,
+	    const struct policy_att_input *in, const char *digest, int64_t now,
+	    struct sig_bundle_result *res, struct rw_err *err);
+/*
+ * attcheck.c: the predicateType bundle IN's statement claims, unverified
+ * (cosign's signing statement and a bundle without one leave OUT alone);
+ * the first sha256 subject of its statement as "sha256:<hex>".
+ */
+void	 policy_bundle_peek(const struct policy_att_input *in, char *out,
+	    size_t size);
+void	 policy_bundle_subject(const struct policy_att_input *in, char *out,
+	    size_t size);
+
 /* ----------------------------------------------------- references, globs */
 
 /*

@@ -492,23 +492,21 @@ policy_exception(const struct policy *p, size_t i,
 /* ------------------------------------------------------------ pass two */
 
 /*
- * Only a plain cosign key verifies an attestation here (as for
- * "attestations"); anything else would trust nothing while reading as if
- * it did, so it is an error rather than a silent no-op.
+ * A cosign key verifies OpenVEX in .att layers, a keyless identity or a key
+ * with rekor_trusted_root in Sigstore bundles (as for "attestations"); a
+ * Notation trust store verifies no attestation, and would read as if it
+ * did, so it is an error rather than a silent no-op.
  */
 static void
 vex_key_ok(struct ld *ld, const struct where *w, size_t k)
 {
 	const struct policy_keyent *ke = &ld->p->keys[k];
 	char q[POLICY_QBUF];
-	const char *what = ke->keyless ? "a keyless identity" : ke->notation ?
-	    "a Notation trust store" : ke->troot != NULL ? "a key that "
-	    "requires a Rekor SET" : NULL;
 
-	if (what != NULL)
-		policy_bad(ld, w, "key %s is %s; OpenVEX attestations are "
-		    "verified with cosign public keys only",
-		    policy_quote(q, sizeof(q), ke->name), what);
+	if (ke->notation)
+		policy_bad(ld, w, "key %s is a Notation trust store; OpenVEX "
+		    "attestations are verified with cosign keys and keyless "
+		    "identities", policy_quote(q, sizeof(q), ke->name));
 }
 
 static void

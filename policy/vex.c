@@ -598,13 +598,13 @@ failed(struct policy_ev *e, int rc, const struct rw_err *err)
 /* A statement verified by KEY: its OpenVEX document into V. */
 static int
 take(struct policy_ev *e, struct policy_vex_set *v, const char *origin,
-    size_t key, const struct sig_dsse_result *res, const char *digest)
+    size_t key, const char *stmt, size_t slen, const char *digest)
 {
 	char why[200], q[VEX_SHOW * 4 + 16];
 	json_t *st;
 	int rc;
 
-	st = json_loadb(res->statement, res->slen, 0, NULL);
+	st = json_loadb(stmt, slen, 0, NULL);
 	if (st == NULL)
 		return -2;
 	rc = policy_vex_parse(json_object_get(st, "predicate"), digest,
@@ -634,6 +634,8 @@ one(struct policy_ev *e, struct policy_vex_set *v,
 
 	for (i = 0; i < e->r->nvex_keys; i++) {
 		ke = &e->p->keys[e->r->vex_keys[i]];
+		if (ke->troot != NULL || ke->key == NULL)
+			continue;	/* it verifies bundles only */
 		rw_err_clear(&err);
 		rc = sig_dsse_verify(ke->key, in->envelope, in->elen, digest,
 		    &res, &err);
@@ -649,7 +651,7 @@ one(struct policy_ev *e, struct policy_vex_set *v,
 		if (res.verdict != SIG_VALID)
 			continue;
 		rc = openvex_type(pt) ? take(e, v, origin, e->r->vex_keys[i],
-		    &res, digest) : 0;
+		    res.statement, res.slen, digest) : 0;
 		sig_dsse_result_free(&res);
 		if (rc == -2) {
 			rw_err_set(&err, RW_ENOMEM, "out of memory");
@@ -657,6 +659,60 @@ one(struct policy_ev *e, struct policy_vex_set *v,
 		}
 		return 0;
 	}
+	if (openvex_type(pt)) {
+		trusted(e, who, sizeof(who));
+		note(v, "%s is not signed by a key trusted for VEX (%s)",
+		    plain(q, sizeof(q), origin), who);
+	}
+	return 0;
+}
+
+/* VEX in Sigstore bundle IN, by one of the keys judged by a trusted root. */
+static int
+one_bundle(struct policy_ev *e, struct policy_vex_set *v,
+    const struct policy_att_input *in, const char *digest)
+{
+	const struct policy_keyent *ke;
+	struct sig_bundle_result res;
+	struct rw_err err;
+	char who[200], q[VEX_SHOW * 4 + 16], pt[256] = "", other[80];
+	const char *origin = in->origin != NULL ? in->origin : "attestation";
+	char *st = NULL;
+	size_t i, slen;
+	int rc;
+
+	for (i = 0; i < e->r->nvex_keys; i++) {
+		ke = &e->p->keys[e->r->vex_keys[i]];
+		if (ke->troot == NULL)
+			continue;	/* it verifies .att layers only */
+		rw_err_clear(&err);
+		rc = policy_bundle_check(e->p, e->r->vex_keys[i], in, digest,
+		    e->now, &res, &err);
+		if (rc != RW_OK)
+			return failed(e, rc, &err);
+		if (!openvex_type(res.predicate_type))
+			continue;
+		if (res.verdict == SIG_WRONG_DIGEST) {
+			policy_bundle_subject(in, other, sizeof(other));
+			note(v, "%s by %s is about another image (%s)",
+			    plain(q, sizeof(q), origin), ke->name, other);
+			return 0;
+		}
+		if (res.verdict != SIG_VALID)
+			continue;
+		rc = sig_bundle_statement(in->envelope, in->elen, &st, &slen,
+		    &err);
+		if (rc != RW_OK)
+			return failed(e, rc, &err);
+		rc = take(e, v, origin, e->r->vex_keys[i], st, slen, digest);
+		free(st);
+		if (rc == -2) {
+			rw_err_set(&err, RW_ENOMEM, "out of memory");
+			return failed(e, RW_ENOMEM, &err);
+		}
+		return 0;
+	}
+	policy_bundle_peek(in, pt, sizeof(pt));
 	if (openvex_type(pt)) {
 		trusted(e, who, sizeof(who));
 		note(v, "%s is not signed by a key trusted for VEX (%s)",
@@ -673,7 +729,9 @@ policy_vex_gather(struct policy_ev *e)
 	    q->digest;
 	struct policy_vex_set *v;
 	struct rw_err err;
+	const char *mt;
 	size_t i;
+	int rc;
 
 	v = calloc(1, sizeof(*v));
 	if (v == NULL) {
@@ -684,10 +742,15 @@ policy_vex_gather(struct policy_ev *e)
 	}
 	for (i = 0; digest != NULL && i < q->natts && i < POLICY_ATT_INPUT_MAX;
 	    i++) {
-		if (q->atts[i].media_type == NULL ||
-		    strcmp(q->atts[i].media_type, SIG_DSSE_MEDIA) != 0)
-			continue;
-		if (one(e, v, &q->atts[i], digest) != 0) {
+		mt = q->atts[i].media_type;
+		if (mt != NULL && strcmp(mt, SIG_DSSE_MEDIA) == 0)
+			rc = one(e, v, &q->atts[i], digest);
+		else if (mt != NULL && strncmp(mt, SIG_BUNDLE_MEDIA_PREFIX,
+		    strlen(SIG_BUNDLE_MEDIA_PREFIX)) == 0)
+			rc = one_bundle(e, v, &q->atts[i], digest);
+		else
+			rc = 0;
+		if (rc != 0) {
 			policy_vex_set_free(v);
 			return NULL;
 		}

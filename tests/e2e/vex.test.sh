@@ -7,7 +7,9 @@
 # misses stay refused, with the reason in both clients: VEX naming another
 # image's digest as its product, VEX by an untrusted key (signed by the
 # test's own DSSE signer, tests/e2e/dsse_attest.py), and status affected.
-# explain lists what was suppressed and what was not applied.
+# explain lists what was suppressed and what was not applied.  OpenVEX in
+# a keyless Sigstore bundle referrer (cosign v3, made by fake_sigstore.py)
+# admits another image the same way.
 # SPDX-License-Identifier: Apache-2.0
 . "$(dirname "$0")/lib.sh"
 
@@ -19,7 +21,7 @@ start_registry
 KEYS=$E2E_TMP/keys
 make_keys "$KEYS" ci scanner stranger
 
-IMAGES="vexok vexother vexstranger vexaff"
+IMAGES="vexok vexother vexstranger vexaff vexbundle"
 seed=71
 for i in $IMAGES; do
 	mkimage "$E2E_TMP/$i" --seed $seed --layers 1 --layer-size 20k --user 1000
@@ -78,17 +80,26 @@ vex_doc vex-ok.json vexok not_affected
 vex_doc vex-other.json vexok not_affected	# names vexok, attached to vexother
 vex_doc vex-stranger.json vexstranger not_affected
 vex_doc vex-aff.json vexaff affected
+vex_doc vex-bundle.json vexbundle not_affected
+
+# cosign v3 attaches OpenVEX as a Sigstore bundle referrer: made by
+# fake_sigstore.py's private deployment, keyless for dev@example.com.
+SIG=$E2E_TMP/sigstore
+"$PY" "$E2E_DIR/fake_sigstore.py" init "$SIG" >"$E2E_TMP/init.json" 2>"$E2E_TMP/init.err" ||
+	die "fake_sigstore.py init failed: $(cat "$E2E_TMP/init.err")"
 
 cat >"$E2E_TMP/policy.json" <<EOF
 {
   "version": 1,
   "keys": { "ci": { "cosign_file": "$KEYS/ci.pub" },
+            "ci-keyless": { "keyless": { "trusted_root": "$SIG/trusted_root.json",
+                "issuer": "https://issuer.example", "subject": "dev@example.com" } },
             "scanner": { "cosign_file": "$KEYS/scanner.pub" } },
   "rules": [
     { "name": "scanned", "match": "docker.io/e2e/**", "operations": ["pull"],
       "attestations": [ { "type": "vuln", "keys": ["scanner"], "as_scan": true } ],
       "scan": { "max_severity": "high", "unscanned": "deny",
-                "vex": { "keys": ["ci"] } } },
+                "vex": { "keys": ["ci", "ci-keyless"] } } },
     { "name": "pushes", "match": "docker.io/e2e/**", "operations": ["push"] }
   ]
 }
@@ -156,7 +167,7 @@ OKPURL="pkg:oci/app@sha256%3A$(top vexok | cut -d: -f2)?repository_url=docker.io
 refused "VEX for another digest" e2e/vexother:1.0 \
 	"$CRIT; OpenVEX not applied: the statement of key ci on CVE-2024-0001 names another product ($OKPURL); $ADVICE"
 refused "VEX by an untrusted key" e2e/vexstranger:1.0 \
-	"$CRIT; OpenVEX not applied: attestation layer 2 is not signed by a key trusted for VEX (ci); $ADVICE"
+	"$CRIT; OpenVEX not applied: attestation layer 2 is not signed by a key trusted for VEX (ci, ci-keyless); $ADVICE"
 refused "VEX status affected" e2e/vexaff:1.0 \
 	"$CRIT; OpenVEX not applied: key ci says CVE-2024-0001 is affected; $ADVICE"
 
@@ -170,7 +181,35 @@ expect_contains "explain's severity check counts it as suppressed" \
 "$RW_BIN" explain -c "$RW_CONF" docker.io/e2e/vexstranger:1.0 >"$E2E_TMP/x.out" 2>&1
 XOUT=$(cat "$E2E_TMP/x.out")
 expect_contains "explain says the untrusted VEX was ignored" \
-	"FAIL scan.vex: OpenVEX not applied: attestation layer 2 is not signed by a key trusted for VEX (ci)" "$XOUT"
+	"FAIL scan.vex: OpenVEX not applied: attestation layer 2 is not signed by a key trusted for VEX (ci, ci-keyless)" "$XOUT"
+
+# ---- OpenVEX in a keyless Sigstore bundle (cosign v3): admitted too ------------
+refused "critical CVE, VEX not yet in a bundle" e2e/vexbundle:1.0 "$CRIT; $ADVICE"
+if out=$("$PY" "$E2E_DIR/fake_sigstore.py" bundle "$SIG" --registry "$REG_HOST" \
+	--repo e2e/vexbundle --digest "$(top vexbundle)" --subject dev@example.com \
+	--issuer https://issuer.example --predicate-type https://openvex.dev/ns/v0.2.0 \
+	--predicate "$E2E_TMP/vex-bundle.json" 2>&1); then
+	pass "fake_sigstore.py bundle: OpenVEX for e2e/vexbundle as a referrer"
+else
+	fail "fake_sigstore.py bundle failed: $out"
+fi
+sleep $((DENY_TTL + 1))
+if ctr_pull e2e/vexbundle:1.0; then
+	pass "ctr pull admitted once a keyless OpenVEX bundle marks CVE-2024-0001 not_affected"
+	printf '%s\n' "$CTR_OUT" | tail -n 1 | sed 's|^|#   ctr: |'
+else
+	fail "ctr pull of the bundle-VEX image failed: $CTR_OUT"
+fi
+if podman_pull e2e/vexbundle:1.0; then
+	pass "podman pull admitted once a keyless OpenVEX bundle marks CVE-2024-0001 not_affected"
+	printf '%s\n' "$PODMAN_OUT" | tail -n 1 | sed 's|^|#   podman: |'
+else
+	fail "podman pull of the bundle-VEX image failed: $PODMAN_OUT"
+fi
+"$RW_BIN" explain -c "$RW_CONF" docker.io/e2e/vexbundle:1.0 >"$E2E_TMP/x.out" 2>&1
+expect_contains "explain names the keyless signer of the VEX" \
+	"PASS scan.vex: CVE-2024-0001 suppressed by OpenVEX from key ci-keyless: not_affected (vulnerable_code_not_in_execute_path)" \
+	"$(cat "$E2E_TMP/x.out")"
 
 stop_regwarden_checked
 finish
