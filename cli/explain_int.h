@@ -60,19 +60,26 @@ void	 explain_sigs_req(const struct explain_sigs *es,
 /** Free what ES holds and zero it; NULL does nothing. */
 void	 explain_sigs_cleanup(struct explain_sigs *es);
 
-/* The attestations of one image (cosign's .att tag); zeroed is empty. */
+/*
+ * The attestations of one image (cosign's .att tag, and the Sigstore
+ * bundle referrers among its referrers); zeroed is empty.
+ */
 struct explain_atts {
 	int			 gathered;
 	struct facts_sig	 att[FACTS_ATT_MAX];
 	size_t			 n;
-	struct policy_att_input	 in[FACTS_ATT_MAX];
+	struct facts_sig	 ref[FACTS_SIG_MAX];
+	size_t			 nref;
+	struct policy_att_input	 in[FACTS_ATT_MAX + FACTS_SIG_MAX];
+	size_t			 nin;
 };
 
 /**
  * Gather the layers of DIGEST's `sha256-<hex>.att` tag and their DSSE
- * envelopes, as the proxy does (a blob that does not hash to its digest is
- * an empty envelope), into AS (zeroed by the caller).  Returns as
- * explain_sigs_gather; release AS with explain_atts_cleanup.
+ * envelopes, and its Sigstore bundle referrers, as the proxy does (a blob
+ * that does not hash to its digest is an empty envelope), into AS (zeroed
+ * by the caller).  Returns as explain_sigs_gather; release AS with
+ * explain_atts_cleanup.
  */
 int	 explain_atts_gather(struct upc *s, const char *digest,
 	    struct explain_atts *as, struct rw_err *err);

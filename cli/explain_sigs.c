@@ -3,10 +3,12 @@
 #include "cli/explain_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "db/db.h"
+#include "policy/sig/sig.h"
 
 /*
  * The proxy (decide.c) runs the same steps asynchronously; both parse with
@@ -68,7 +70,8 @@ fetch_blob(struct upc *s, struct facts_sig *sig, struct rw_err *err)
 	int rc;
 
 	snprintf(path, sizeof(path), "blobs/%s", sig->digest);
-	rc = get_optional(s, path, UPC_BLOB, FACTS_SIG_BLOB_CAP, &r, err);
+	rc = get_optional(s, path, UPC_BLOB, sig->cap != 0 ? sig->cap :
+	    FACTS_SIG_BLOB_CAP, &r, err);
 	if (rc == RW_OK && r.status == 200 && !r.too_big)
 		rc = facts_sig_blob(sig, r.body.data, r.body.len, err);
 	upc_resp_cleanup(&r);
@@ -132,7 +135,7 @@ parent_of(struct upc *s, const char *digest, char out[RW_DIGEST_MAX])
 /* One referrer manifest D of DIGEST: counted when it names DIGEST as its
  * subject, and its envelope fetched. */
 static int
-referrer(struct upc *s, const char *d, const char *digest,
+referrer(struct upc *s, const char *d, const char *digest, size_t bcap,
     struct explain_sigs *es, struct rw_err *err)
 {
 	char path[RW_DIGEST_MAX + 16];
@@ -145,8 +148,8 @@ referrer(struct upc *s, const char *d, const char *digest,
 	snprintf(path, sizeof(path), "manifests/%.*s", RW_DIGEST_MAX - 1, d);
 	rc = get_optional(s, path, UPC_MANIFEST, manifest_cap(s), &r, err);
 	if (rc == RW_OK && r.status == 200 && !r.too_big)
-		yes = facts_sig_referrer(r.body.data, r.body.len, d, digest,
-		    sig);
+		yes = facts_att_referrer(r.body.data, r.body.len, d, digest,
+		    sig, bcap);
 	upc_resp_cleanup(&r);
 	if (!yes)
 		return rc;
@@ -156,11 +159,12 @@ referrer(struct upc *s, const char *d, const char *digest,
 
 /*
  * The referrers of DIGEST: the OCI 1.1 API, else (404) the tag schema's
- * `sha256-<hex>` index; neither is no referrer.
+ * `sha256-<hex>` index; neither is no referrer.  Sigstore bundles are
+ * fetched up to BCAP bytes (see facts_att_referrer).
  */
 static int
-referrers(struct upc *s, const char *digest, struct explain_sigs *es,
-    struct rw_err *err)
+referrers(struct upc *s, const char *digest, size_t bcap,
+    struct explain_sigs *es, struct rw_err *err)
 {
 	char path[RW_DIGEST_MAX + 32], what[RW_DIGEST_MAX + 40];
 	char d[FACTS_REFERRERS_MAX][RW_DIGEST_MAX];
@@ -183,7 +187,7 @@ referrers(struct upc *s, const char *digest, struct explain_sigs *es,
 		    FACTS_REFERRERS_MAX);
 	upc_resp_cleanup(&r);
 	for (i = 0; rc == RW_OK && i < n; i++)
-		rc = referrer(s, d[i], digest, es, err);
+		rc = referrer(s, d[i], digest, bcap, es, err);
 	return rc;
 }
 
@@ -202,7 +206,7 @@ explain_sigs_gather(struct upc *s, const char *digest,
 		rc = cosign_tag(s, parent, es, &found, err);
 	}
 	if (rc == RW_OK)
-		rc = referrers(s, digest, es, err);
+		rc = referrers(s, digest, FACTS_SIG_BLOB_CAP, es, err);
 	for (i = 0; i < es->n; i++) {
 		facts_sig_input(&es->sig[i], &es->in[i]);
 		es->shown[i].origin = es->sig[i].origin;
@@ -225,6 +229,30 @@ explain_sigs_req(const struct explain_sigs *es, int64_t manifest_size,
 	    NULL;
 }
 
+/* The Sigstore bundle referrers of DIGEST (cosign v3's attestations). */
+static int
+bundle_referrers(struct upc *s, const char *digest, struct explain_atts *as,
+    struct rw_err *err)
+{
+	struct explain_sigs *es = calloc(1, sizeof(*es));
+	size_t i, cap = upc_config(s)->att_max_bytes;
+	int rc;
+
+	if (es == NULL)
+		return rw_err_set(err, RW_ENOMEM, "out of memory");
+	/* As the proxy: up to the attestation cap, and what bundles may be. */
+	rc = referrers(s, digest, cap < SIG_BUNDLE_MAX ? cap : SIG_BUNDLE_MAX,
+	    es, err);
+	for (i = 0; i < es->n && as->nref < FACTS_SIG_MAX; i++) {
+		/* Moved, not copied: ES no longer owns it. */
+		as->ref[as->nref++] = es->sig[i];
+		memset(&es->sig[i], 0, sizeof(es->sig[i]));
+	}
+	explain_sigs_cleanup(es);
+	free(es);
+	return rc;
+}
+
 int
 explain_atts_gather(struct upc *s, const char *digest,
     struct explain_atts *as, struct rw_err *err)
@@ -241,8 +269,8 @@ explain_atts_gather(struct upc *s, const char *digest,
 	if (rc == RW_OK && found && r.status != 200)
 		rc = upc_bad_status(s, &r, what, err);
 	if (rc == RW_OK && found)
-		n = facts_sig_layers(r.body.data, r.body.len, as->att,
-		    FACTS_ATT_MAX);
+		n = facts_att_layers(r.body.data, r.body.len, as->att,
+		    FACTS_ATT_MAX, upc_config(s)->att_max_bytes);
 	upc_resp_cleanup(&r);
 	for (i = 0; i < n; i++)
 		snprintf(as->att[i].origin, sizeof(as->att[i].origin),
@@ -251,9 +279,15 @@ explain_atts_gather(struct upc *s, const char *digest,
 		if (as->att[i].digest[0] != '\0')
 			rc = fetch_blob(s, &as->att[i], err);
 	as->n = n;
+	if (rc == RW_OK)
+		rc = bundle_referrers(s, digest, as, err);
 	as->gathered = rc == RW_OK;
 	for (i = 0; i < n; i++)
 		facts_att_input(&as->att[i], &as->in[i]);
+	as->nin = n;
+	for (i = 0; i < as->nref; i++)
+		as->nin += (size_t)facts_att_bundle(&as->ref[i],
+		    &as->in[as->nin]);
 	return rc;
 }
 
@@ -261,7 +295,7 @@ void
 explain_atts_req(const struct explain_atts *as, struct admission_req *q)
 {
 	q->atts = as->in;
-	q->natts = as->n;
+	q->natts = as->nin;
 	q->atts_gathered = as->gathered;
 }
 
@@ -274,6 +308,8 @@ explain_atts_cleanup(struct explain_atts *as)
 		return;
 	for (i = 0; i < as->n; i++)
 		facts_sig_cleanup(&as->att[i]);
+	for (i = 0; i < as->nref; i++)
+		facts_sig_cleanup(&as->ref[i]);
 	memset(as, 0, sizeof(*as));
 }
 

@@ -148,34 +148,49 @@ struct found {
 	char			 ptype[POLICY_ATT_INPUT_MAX][256];
 	char			 other[POLICY_ATT_INPUT_MAX][RW_DIGEST_MAX];
 	size_t			 n;
-	size_t	 keys[POLICY_ATT_MAX * POLICY_SIG_KEYS_MAX];
+	size_t	 keys[POLICY_ATT_MAX * POLICY_SIG_KEYS_MAX];	/* .att */
 	size_t			 nkeys;
+	size_t	 bkeys[POLICY_ATT_MAX * POLICY_SIG_KEYS_MAX];	/* bundles */
+	size_t			 nbkeys;
 	char	 text[sizeof(((struct verdict_reason *)0)->text)];
 };
 
-/* Every key some requirement lists that can verify an attestation. */
+static void
+add_key(size_t *set, size_t *n, size_t key)
+{
+	size_t k;
+
+	for (k = 0; k < *n; k++)
+		if (set[k] == key)
+			return;
+	set[(*n)++] = key;
+}
+
+/*
+ * Every key some requirement lists that can verify an attestation: plain
+ * cosign keys verify .att envelopes; keys judged by a trusted root (keyless
+ * identities, keys with rekor_trusted_root) verify Sigstore bundles, whose
+ * logs and times that root vouches for.  A .att envelope carries no log
+ * entry a root could check, so those keys verify no .att layer (fail
+ * closed), and a Notation trust store verifies no attestation at all.
+ */
 static void
 union_keys(const struct policy_ev *e, struct found *f)
 {
 	const struct policy_keyent *ke;
-	size_t i, j, k;
+	size_t i, j, key;
 
 	for (i = 0; i < e->r->natts; i++)
 		for (j = 0; j < e->r->atts[i].nkeys; j++) {
-			ke = &e->p->keys[e->r->atts[i].keys[j]];
-			/*
-			 * Only plain keys so far: a keyless identity or a key
-			 * that requires a Rekor SET verifies nothing here
-			 * (config/POLICY.md), so it can admit nothing.
-			 */
-			if (ke->key == NULL || ke->keyless || ke->notation ||
-			    ke->troot != NULL)
+			key = e->r->atts[i].keys[j];
+			ke = &e->p->keys[key];
+			if (ke->notation)
 				continue;
-			for (k = 0; k < f->nkeys; k++)
-				if (f->keys[k] == e->r->atts[i].keys[j])
-					break;
-			if (k == f->nkeys)
-				f->keys[f->nkeys++] = e->r->atts[i].keys[j];
+			if (ke->troot != NULL && (ke->keyless ||
+			    ke->key != NULL))
+				add_key(f->bkeys, &f->nbkeys, key);
+			else if (ke->key != NULL && !ke->keyless)
+				add_key(f->keys, &f->nkeys, key);
 		}
 }
 
@@ -233,6 +248,143 @@ verify_one(struct policy_ev *e, const struct policy_att_input *in,
 	return 0;
 }
 
+/* The first sha256 subject of bundle IN's statement, as "sha256:<hex>". */
+void
+policy_bundle_subject(const struct policy_att_input *in, char *out,
+    size_t size)
+{
+	char *st = NULL;
+	const char *hex;
+	size_t slen;
+	json_t *doc;
+
+	rw_strlcpy(out, "sha256:?", size);
+	if (sig_bundle_statement(in->envelope, in->elen, &st, &slen, NULL) !=
+	    RW_OK)
+		return;
+	doc = json_loadb(st, slen, 0, NULL);
+	hex = json_string_value(json_object_get(json_object_get(json_array_get(
+	    json_object_get(doc, "subject"), 0), "digest"), "sha256"));
+	if (hex != NULL)
+		snprintf(out, size, "sha256:%.64s", hex);
+	json_decref(doc);
+	free(st);
+}
+
+/*
+ * The predicateType bundle IN claims when no key verified it, so that a
+ * refusal can say what an untrusted signer offered (as for .att layers);
+ * cosign's own signing statement is no attestation, so it stays "".
+ */
+void
+policy_bundle_peek(const struct policy_att_input *in, char *out, size_t size)
+{
+	char *st = NULL;
+	const char *pt;
+	size_t slen;
+	json_t *doc;
+
+	if (sig_bundle_statement(in->envelope, in->elen, &st, &slen, NULL) !=
+	    RW_OK)
+		return;
+	doc = json_loadb(st, slen, 0, NULL);
+	pt = json_string_value(json_object_get(doc, "predicateType"));
+	if (pt != NULL && strcmp(pt, SIG_BUNDLE_COSIGN_SIGN) != 0)
+		rw_strlcpy(out, pt, size);
+	json_decref(doc);
+	free(st);
+}
+
+int
+policy_bundle_check(const struct policy *p, size_t key,
+    const struct policy_att_input *in, const char *digest, int64_t now,
+    struct sig_bundle_result *res, struct rw_err *err)
+{
+	const struct policy_keyent *ke = &p->keys[key];
+	struct sig_bundle_subject subj = { .data = NULL };
+	struct sig_identity id = { ke->subject, ke->subject_regex,
+	    ke->issuer };
+	struct sig_bundle_trust tr;
+
+	memset(res, 0, sizeof(*res));
+	res->verdict = SIG_MALFORMED;
+	if (rw_sha256_bytes(digest, subj.sha256) != 0 || ke->troot == NULL)
+		return RW_OK;	/* nothing it could verify */
+	tr.root = ke->troot;
+	tr.key = ke->keyless ? NULL : ke->key;
+	tr.id = ke->keyless ? &id : NULL;
+	tr.now = now;
+	return sig_bundle_verify(in->envelope, in->elen, &tr, &subj, res,
+	    err);
+}
+
+/* Bundle IN's statement, once KEY's trust verified it, into S. */
+static int
+bundle_take(struct policy_ev *e, const struct policy_att_input *in,
+    struct policy_att_stmt *s, size_t key)
+{
+	struct rw_err err;
+	char *st = NULL;
+	size_t slen;
+	int rc;
+
+	rw_err_clear(&err);
+	rc = sig_bundle_statement(in->envelope, in->elen, &st, &slen, &err);
+	if (rc != RW_OK)
+		return broken(e, rc, &err);
+	s->key = key;
+	s->st = json_loadb(st, slen, 0, NULL);
+	free(st);
+	if (s->st == NULL)
+		return broken(e, RW_ENOMEM, &err);
+	return 0;
+}
+
+/*
+ * A Sigstore bundle IN (cosign v3, an OCI referrer) against every key
+ * judged by a trusted root: one entry of F.  A bundle over a message (no
+ * DSSE statement, a signature) or cosign's own signing statement is no
+ * attestation.
+ */
+static int
+verify_bundle(struct policy_ev *e, const struct policy_att_input *in,
+    const char *digest, struct found *f)
+{
+	struct policy_att_stmt *s = &f->s[f->n];
+	struct sig_bundle_result res;
+	struct rw_err err;
+	size_t k;
+
+	s->key = SIZE_MAX;
+	s->origin = in->origin;
+	s->ptype = f->ptype[f->n];
+	f->ptype[f->n][0] = '\0';
+	f->n++;
+	for (k = 0; k < f->nbkeys; k++) {
+		rw_err_clear(&err);
+		if (policy_bundle_check(e->p, f->bkeys[k], in, digest, e->now,
+		    &res, &err) != RW_OK)
+			return broken(e, err.code != 0 ? err.code : RW_ECRYPTO,
+			    &err);
+		if (res.predicate_type[0] == '\0' || strcmp(res.predicate_type,
+		    SIG_BUNDLE_COSIGN_SIGN) == 0)
+			continue;
+		rw_strlcpy(f->ptype[f->n - 1], res.predicate_type,
+		    sizeof(f->ptype[0]));
+		if (res.verdict == SIG_WRONG_DIGEST) {
+			s->key = f->bkeys[k];
+			policy_bundle_subject(in, f->other[f->n - 1],
+			    sizeof(f->other[0]));
+			s->other = f->other[f->n - 1];
+			return 0;
+		}
+		if (res.verdict == SIG_VALID)
+			return bundle_take(e, in, s, f->bkeys[k]);
+	}
+	policy_bundle_peek(in, f->ptype[f->n - 1], sizeof(f->ptype[0]));
+	return 0;
+}
+
 static void
 found_free(struct found *f)
 {
@@ -249,6 +401,7 @@ policy_check_atts(struct policy_ev *e)
 	const struct admission_req *q = e->req;
 	const char *digest = q->sig_subject != NULL ? q->sig_subject :
 	    q->digest;
+	const char *mt;
 	struct found *f;
 	struct rw_sb sb;
 	size_t i;
@@ -265,11 +418,16 @@ policy_check_atts(struct policy_ev *e)
 		return;
 	}
 	union_keys(e, f);
-	for (i = 0; i < q->natts && i < POLICY_ATT_INPUT_MAX; i++)
-		if (q->atts[i].media_type != NULL &&
-		    strcmp(q->atts[i].media_type, SIG_DSSE_MEDIA) == 0 &&
+	for (i = 0; i < q->natts && i < POLICY_ATT_INPUT_MAX; i++) {
+		mt = q->atts[i].media_type;
+		if (mt != NULL && strcmp(mt, SIG_DSSE_MEDIA) == 0 &&
 		    verify_one(e, &q->atts[i], digest, f) != 0)
 			goto out;
+		if (mt != NULL && strncmp(mt, SIG_BUNDLE_MEDIA_PREFIX,
+		    strlen(SIG_BUNDLE_MEDIA_PREFIX)) == 0 &&
+		    verify_bundle(e, &q->atts[i], digest, f) != 0)
+			goto out;
+	}
 	for (i = 0; i < e->r->natts; i++) {
 		rw_sb_init(&sb, f->text, sizeof(f->text));
 		ok = policy_att_judge(e->p, &e->r->atts[i], f->s, f->n, &sb);

@@ -111,7 +111,7 @@ needs_of(const struct policy_rule *r, int op, int has_tag)
 		needs |= POLICY_NEED_GRACE;
 	if (r->has_sigs)
 		needs |= POLICY_NEED_SIGS;
-	if (r->natts > 0)
+	if (r->natts > 0 || (op == POLICY_OP_PULL && r->has_vex))
 		needs |= POLICY_NEED_ATTS;
 	if (r->has_content)
 		needs |= POLICY_NEED_CONTENT;
@@ -467,6 +467,10 @@ missing_fact(const struct policy_ev *e, char *buf, size_t size)
 		return "the manifest digest";
 	if (r->natts > 0 && (!q->atts_gathered ||
 	    (q->natts > 0 && q->atts == NULL)))
+		return "the attestations of the image";
+	/* scan.vex reads them on pulls, as the scan section does */
+	if (r->has_vex && q->op == POLICY_OP_PULL && (q->digest == NULL ||
+	    !q->atts_gathered || (q->natts > 0 && q->atts == NULL)))
 		return "the attestations of the image";
 	if (r->has_content && q->content == NULL)
 		return "the content of the image's layers";

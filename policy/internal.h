@@ -160,6 +160,10 @@ struct policy_rule {
 					   "any"; 0 for "all" until pass two
 					   resolves it to nsig_keys */
 
+	int		 has_vex;	/* scan.vex: OpenVEX suppresses */
+	size_t		*vex_keys;	/* indices into policy.keys */
+	size_t		 nvex_keys;
+
 	struct policy_attreq *atts;	/* "attestations" */
 	size_t		 natts;
 	int		 has_atts;
@@ -378,6 +382,11 @@ void	 policy_scan_secrets_load(struct ld *ld, const struct where *w,
 	    json_t *v, void *ctx);
 void	 policy_scan_load(struct ld *ld, const struct where *w, json_t *v,
 	    struct policy_rule *r);
+/*
+ * scanload.c, pass two: the key names of every rule's scan.vex resolved
+ * against "keys"; a key that is not a plain cosign key is an error.
+ */
+void	 policy_vex_resolve(struct ld *ld, json_t *doc);
 /* scanload.c: the top-level "exceptions" into LD's policy. */
 void	 policy_exceptions_load(struct ld *ld, const struct where *w,
 	    json_t *v);
@@ -476,6 +485,111 @@ struct policy_att_stmt {
 int	 policy_att_judge(const struct policy *p, const struct policy_attreq *a,
 	    const struct policy_att_stmt *s, size_t n, struct rw_sb *sb);
 
+/* -------------------------------------------------------------- OpenVEX */
+
+/* The OpenVEX predicate type, any version ("https://openvex.dev/ns/v0.2.0"). */
+#define POLICY_OPENVEX_URI	"https://openvex.dev/ns"
+/* Notes on VEX that suppressed nothing, kept for one evaluation. */
+#define POLICY_VEX_NOTES	8
+
+enum policy_vex_status {
+	POLICY_VEX_NOT_AFFECTED = 0,
+	POLICY_VEX_AFFECTED,
+	POLICY_VEX_FIXED,
+	POLICY_VEX_UNDER_INVESTIGATION
+};
+
+/* A subcomponent of a statement's product: a package of the image. */
+struct policy_vex_pkg {
+	char	*name;		/* "openssl" */
+	char	*path;		/* purl namespace/name: "debian/openssl" */
+	char	*version;	/* "3.0.1", or NULL: any */
+};
+
+/* One statement of an OpenVEX document (vex.c). */
+struct policy_vex_stmt {
+	char			*vuln;		/* vulnerability.name */
+	char			**aliases;
+	size_t			 naliases;
+	int			 status;	/* enum policy_vex_status */
+	char			*justification;	/* or NULL */
+	char			*impact;	/* impact_statement, or NULL */
+	int64_t			 ts;		/* its timestamp or the
+						   document's; -1 none */
+	int			 applies;	/* a product names the image */
+	struct policy_vex_pkg	*pkgs;		/* that product's
+						   subcomponents; none: all */
+	size_t			 npkgs;
+	char			*other_product;	/* !APPLIES: its first product */
+};
+
+struct policy_vex_doc {
+	struct policy_vex_stmt	*s;
+	size_t			 n;
+};
+
+/* The OpenVEX documents verified for one image, and notes on the rest. */
+struct policy_vex_set {
+	struct policy_vex_doc	 docs[POLICY_ATT_INPUT_MAX];
+	size_t			 key[POLICY_ATT_INPUT_MAX];	/* signer */
+	size_t			 ndocs;
+	char			 notes[POLICY_VEX_NOTES][256];
+	size_t			 nnotes;
+	size_t			 total;		/* notes, kept or not */
+};
+
+/* "not_affected", "affected", "fixed", "under_investigation". */
+const char *policy_vex_status_name(int status);
+/*
+ * vex.c: the OpenVEX document DOC (a statement's predicate) into *OUT
+ * (freed with policy_vex_doc_free): every statement, each marked APPLIES
+ * when one of its products names DIGEST.  Returns 0; -1 when the document
+ * is malformed (no statements array, a statement without a vulnerability
+ * name, an unknown status or justification, not_affected without either
+ * justification or impact_statement, a bad timestamp, too many entries),
+ * with WHY ("statements[2]: status \"maybe\" is none of ..."), *OUT
+ * empty; -2 when out of memory.
+ */
+int	 policy_vex_parse(json_t *doc, const char *digest,
+	    struct policy_vex_doc *out, char *why, size_t wsize);
+void	 policy_vex_doc_free(struct policy_vex_doc *d);
+/*
+ * Whether product identifier ID names DIGEST: the digest, a reference
+ * ending "@<digest>", or pkg:oci/<name>@<digest> (":" as is or "%3A").
+ */
+int	 policy_vex_id_names(const char *id, const char *digest);
+/* Whether S speaks of F: its id (or an alias), its package if listed. */
+int	 policy_vex_stmt_covers(const struct policy_vex_stmt *s,
+	    const struct policy_finding *f);
+/*
+ * The statement of V that decides F (the latest covering it; at a tie one
+ * that does not suppress), with its signer in *KEY; NULL when none.
+ */
+const struct policy_vex_stmt *policy_vex_decide(const struct policy_vex_set *v,
+	    const struct policy_finding *f, size_t *key);
+/* Whether V marks F not_affected or fixed. */
+int	 policy_vex_suppresses(const struct policy_vex_set *v,
+	    const struct policy_finding *f);
+
+/*
+ * attcheck.c: Sigstore bundle IN judged for DIGEST at NOW by key KEY of P
+ * (a keyless identity or a key with rekor_trusted_root; another key
+ * verifies nothing: *RES says MALFORMED).  Returns sig_bundle_verify's
+ * code, *RES filled.
+ */
+int	 policy_bundle_check(const struct policy *p, size_t key,
+	    const struct policy_att_input *in, const char *digest, int64_t now,
+	    struct sig_bundle_result *res, struct rw_err *err);
+/*
+ * attcheck.c: the predicateType bundle IN's statement claims, unverified
+ * (cosign's signing statement and a bundle without one leave OUT alone);
+ * the first sha256 subject of its statement as "sha256:<hex>".
+ */
+void	 policy_bundle_peek(const struct policy_att_input *in, char *out,
+	    size_t size);
+void	 policy_bundle_subject(const struct policy_att_input *in, char *out,
+	    size_t size);
+
 /* ----------------------------------------------------- references, globs */
 
 /*
@@ -555,6 +669,8 @@ struct policy_ev {
 	int				 pin_now;
 	/* bit I: reason I is evidence for another (policy_detail) */
 	unsigned			 detail;
+	/* scan.vex: the OpenVEX verified for the image, or NULL */
+	const struct policy_vex_set	*vex;
 	/* signature verification could not run: the decision fails */
 	int				 fail_rc;
 	char				 fail_msg[sizeof(((struct rw_err *)0)->msg)];
@@ -598,6 +714,25 @@ void	 policy_check_sigs(struct policy_ev *e);
  * Sets E->fail_rc when verification could not run.
  */
 void	 policy_check_atts(struct policy_ev *e);
+/*
+ * vex.c: the OpenVEX attestations of E's request verified with the rule's
+ * scan.vex keys, or NULL (E->fail_rc set: out of memory, a verification
+ * that could not run).  Attestations that are not OpenVEX are skipped;
+ * OpenVEX ones that cannot count leave a note (untrusted signer, another
+ * image, malformed).  Free with policy_vex_set_free.
+ */
+struct policy_vex_set *policy_vex_gather(struct policy_ev *e);
+void	 policy_vex_set_free(struct policy_vex_set *v);
+/* vex.c: notes on the limited findings of the report VEX left counted. */
+void	 policy_vex_notes(struct policy_ev *e, struct policy_vex_set *v);
+/*
+ * vex.c: reason "scan.vex" listing what V suppressed, and a detail with
+ * the notes ("OpenVEX not applied: ...").
+ */
+void	 policy_vex_report(struct policy_ev *e, const struct policy_vex_set *v);
+/* vex.c: for a failing scan reason: the first suppression, the first note. */
+void	 policy_vex_tail(const struct policy_ev *e,
+	    const struct policy_vex_set *v, struct rw_sb *sb);
 /* scan.c: the scan checks of the rule (pulls only). */
 void	 policy_check_scan(struct policy_ev *e);
 /** The "scan.secrets" reason for E's rule and report (scansecret.c). */

@@ -517,6 +517,7 @@ policy_load_text(const char *name, const char *text, size_t len,
 	if (policy_walk(&ld, &root, doc, root_keys, ld.p) == 0) {
 		policy_sigs_resolve(&ld, doc);
 		policy_atts_resolve(&ld, doc);
+		policy_vex_resolve(&ld, doc);
 	}
 	if (policy_keys_revision(ld.p) != 0)
 		ld.nomem = 1;

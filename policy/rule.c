@@ -542,6 +542,7 @@ policy_rule_cleanup(struct policy_rule *r)
 	free(r->plats);
 	free(r->sig_keys);
 	policy_atts_free(r);
+	free(r->vex_keys);
 	policy_strv_free(r->c_paths, r->nc_paths);
 	policy_strv_free(r->c_pkgs, r->nc_pkgs);
 	memset(r, 0, sizeof(*r));

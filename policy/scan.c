@@ -90,7 +90,7 @@ in_scope(const struct policy_ev *e, const struct policy_exception *x)
 	return policy_glob_match(canon, e->subject);
 }
 
-enum { F_SKIP, F_EXCEPTED, F_GRACE, F_COUNTED };
+enum { F_SKIP, F_EXCEPTED, F_SUPPRESSED, F_GRACE, F_COUNTED };
 
 /*
  * The second the grace period of finding F ends, or 0 when it has none:
@@ -114,10 +114,11 @@ grace_end(const struct policy_ev *e, const struct policy_finding *f)
 
 /*
  * Whether finding F counts: F_SKIP when only fixable findings count and it
- * has no fix, F_EXCEPTED while an exception covers it, F_GRACE while it is
- * in its grace period (the verdict may change when either ends).
- * *EXPIRED gets an exception that covered it and has expired (messages say
- * so), or NULL.
+ * has no fix, F_SUPPRESSED when trusted OpenVEX marks it not_affected or
+ * fixed for this image (for good: a VEX does not expire), F_EXCEPTED while
+ * an exception covers it, F_GRACE while it is in its grace period (the
+ * verdict may change when either ends).  *EXPIRED gets an exception that
+ * covered it and has expired (messages say so), or NULL.
  */
 static int
 judge(struct policy_ev *e, const struct policy_finding *f,
@@ -129,6 +130,8 @@ judge(struct policy_ev *e, const struct policy_finding *f,
 	*expired = NULL;
 	if (e->r->scan_fixable && !f->fixable)
 		return F_SKIP;
+	if (e->vex != NULL && policy_vex_suppresses(e->vex, f))
+		return F_SUPPRESSED;
 	for (i = 0; e->req->exceptions != NULL && i < e->req->nexceptions;
 	    i++) {
 		x = &e->req->exceptions[i];
@@ -158,6 +161,7 @@ struct tally {
 	size_t	grace[NSEV];	/* in their grace period */
 	size_t	excepted_over;	/* excepted, above max_severity */
 	size_t	grace_over;	/* in their grace period, above it */
+	size_t	suppressed_over; /* by OpenVEX, above max_severity */
 	size_t	over;		/* counted, above max_severity */
 };
 
@@ -183,6 +187,8 @@ count(struct policy_ev *e, struct tally *t)
 			t->grace[sev]++;
 		if (how == F_GRACE && sev > e->r->scan_max_sev)
 			t->grace_over++;
+		if (how == F_SUPPRESSED && sev > e->r->scan_max_sev)
+			t->suppressed_over++;
 	}
 }
 
@@ -361,6 +367,7 @@ advice(struct policy_ev *e, char *buf, size_t size, const struct worst *w)
 		one = worst->id != NULL && w->f[i]->id != NULL &&
 		    strcmp(worst->id, w->f[i]->id) == 0;
 	rw_sb_init(&sb, buf, size);
+	policy_vex_tail(e, e->vex, &sb);
 	rw_sb_add(&sb, "; ");
 	scanned_by(&sb, e->req->scan);
 	rw_sb_add(&sb, "; upgrade the packages, or ask for an exception: ");
@@ -379,6 +386,33 @@ advice(struct policy_ev *e, char *buf, size_t size, const struct worst *w)
 
 /* ------------------------------------------------------------- checks */
 
+/*
+ * After "no finding above X": what was not counted above it, e.g.
+ * " (1 excepted, 2 suppressed by OpenVEX)"; nothing when all counted.
+ */
+static void
+below_notes(struct rw_sb *sb, const struct tally *t)
+{
+	const char *sep = " (";
+
+	if (t->excepted_over > 0) {
+		rw_sb_add(sb, "%s%zu excepted", sep, t->excepted_over);
+		sep = ", ";
+	}
+	if (t->suppressed_over > 0) {
+		rw_sb_add(sb, "%s%zu suppressed by OpenVEX", sep,
+		    t->suppressed_over);
+		sep = ", ";
+	}
+	if (t->grace_over > 0) {
+		rw_sb_add(sb, "%s%zu within the grace period", sep,
+		    t->grace_over);
+		sep = ", ";
+	}
+	if (sep[0] == ',')
+		rw_sb_add(sb, ")");
+}
+
 static void
 check_severity(struct policy_ev *e, const struct tally *t)
 {
@@ -394,14 +428,7 @@ check_severity(struct policy_ev *e, const struct tally *t)
 	policy_reason(e, &sb, "scan.max_severity", t->over > 0);
 	if (t->over == 0) {
 		rw_sb_add(&sb, "no %sfinding above %s", fx, max);
-		if (t->excepted_over > 0 && t->grace_over > 0)
-			rw_sb_add(&sb, " (%zu excepted, %zu within the grace "
-			    "period)", t->excepted_over, t->grace_over);
-		else if (t->excepted_over > 0)
-			rw_sb_add(&sb, " (%zu excepted)", t->excepted_over);
-		else if (t->grace_over > 0)
-			rw_sb_add(&sb, " (%zu within the grace period)",
-			    t->grace_over);
+		below_notes(&sb, t);
 		rw_sb_finish(&sb);
 		return;
 	}
@@ -710,6 +737,7 @@ unscanned(struct policy_ev *e)
 void
 policy_check_scan(struct policy_ev *e)
 {
+	struct policy_vex_set *vex = NULL;
 	struct tally t;
 
 	if (!e->r->has_scan || e->req->op != POLICY_OP_PULL)
@@ -718,6 +746,13 @@ policy_check_scan(struct policy_ev *e)
 		unscanned(e);
 		return;
 	}
+	if (e->r->has_vex) {
+		vex = policy_vex_gather(e);
+		if (vex == NULL)
+			return;		/* E->fail_rc says why */
+		policy_vex_notes(e, vex);
+		e->vex = vex;
+	}
 	summary(e);
 	count(e, &t);
 	check_severity(e, &t);
@@ -725,6 +760,10 @@ policy_check_scan(struct policy_ev *e)
 	check_grace(e, &t);
 	check_age(e);
 	policy_check_scan_secrets(e);
+	if (vex != NULL)
+		policy_vex_report(e, vex);
 	list_exceptions(e, 1);
 	list_exceptions(e, 0);
+	e->vex = NULL;
+	policy_vex_set_free(vex);
 }

@@ -164,6 +164,35 @@ unscanned_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
 	    rw_suggest(sug, sizeof(sug), s, unscanned_names));
 }
 
+static void
+vex_keys_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
+{
+	struct policy_rule *r = ctx;
+	char **names = NULL;
+	size_t n = 0;
+
+	/* Checked here for shape; policy_vex_resolve resolves the names. */
+	if (policy_want_strv(ld, w, v, 0, NULL, &names, &n) == 0 &&
+	    n > POLICY_SIG_KEYS_MAX)
+		policy_bad(ld, w, "lists %zu keys (at most %d)", n,
+		    POLICY_SIG_KEYS_MAX);
+	else if (n > 0)
+		r->has_vex = 1;
+	policy_strv_free(names, n);
+}
+
+static const struct policy_key vex_keys[] = {
+	{ "keys", vex_keys_fn, 1 },
+	{ NULL, NULL, 0 },
+};
+
+/* "vex": {"keys": [...]}: OpenVEX by these keys suppresses findings. */
+static void
+vex_fn(struct ld *ld, const struct where *w, json_t *v, void *ctx)
+{
+	policy_walk(ld, w, v, vex_keys, ctx);
+}
+
 static const struct policy_key scan_keys[] = {
 	{ "max_severity", max_severity_fn, 0 },
 	{ "max_counts", max_counts_fn, 0 },
@@ -172,6 +201,7 @@ static const struct policy_key scan_keys[] = {
 	{ "unscanned", unscanned_fn, 0 },
 	{ "grace_days", grace_fn, 0 },
 	{ "secrets", policy_scan_secrets_load, 0 },
+	{ "vex", vex_fn, 0 },
 	{ NULL, NULL, 0 },
 };
 
@@ -483,4 +513,82 @@ policy_exception(const struct policy *p, size_t i,
 	out->reason = pe->reason;
 	out->source = "policy";
 	out->line = pe->line;
+}
+
+/* ------------------------------------------------------------ pass two */
+
+/*
+ * A cosign key verifies OpenVEX in .att layers, a keyless identity or a key
+ * with rekor_trusted_root in Sigstore bundles (as for "attestations"); a
+ * Notation trust store verifies no attestation, and would read as if it
+ * did, so it is an error rather than a silent no-op.
+ */
+static void
+vex_key_ok(struct ld *ld, const struct where *w, size_t k)
+{
+	const struct policy_keyent *ke = &ld->p->keys[k];
+	char q[POLICY_QBUF];
+
+	if (ke->notation)
+		policy_bad(ld, w, "key %s is a Notation trust store; OpenVEX "
+		    "attestations are verified with cosign keys and keyless "
+		    "identities", policy_quote(q, sizeof(q), ke->name));
+}
+
+static void
+vex_resolve_one(struct ld *ld, const struct where *vw, json_t *keys,
+    struct policy_rule *r)
+{
+	struct where ew;
+	const char *s;
+	size_t i, j, k;
+	json_t *e;
+
+	r->vex_keys = calloc(json_array_size(keys) + 1, sizeof(*r->vex_keys));
+	if (r->vex_keys == NULL) {
+		ld->nomem = 1;
+		return;
+	}
+	json_array_foreach(keys, i, e) {
+		s = json_string_value(e);
+		if (s == NULL || s[0] == '\0')
+			continue;	/* reported by the first pass */
+		policy_where_idx(&ew, vw, i);
+		k = policy_key_index(ld->p, s);
+		if (k == SIZE_MAX) {
+			policy_key_unknown(ld, &ew, s);
+			continue;
+		}
+		vex_key_ok(ld, &ew, k);
+		for (j = 0; j < r->nvex_keys && r->vex_keys[j] != k; j++)
+			;
+		if (j == r->nvex_keys)
+			r->vex_keys[r->nvex_keys++] = k;
+	}
+}
+
+void
+policy_vex_resolve(struct ld *ld, json_t *doc)
+{
+	struct policy *p = ld->p;
+	struct where w;
+	json_t *rules, *keys;
+	size_t i;
+
+	rules = json_object_get(doc, "rules");
+	for (i = 0; i < p->nrules && json_is_array(rules); i++) {
+		if (!p->rules[i].has_vex)
+			continue;
+		keys = json_object_get(json_object_get(json_object_get(
+		    json_array_get(rules, i), "scan"), "vex"), "keys");
+		if (!json_is_array(keys))
+			continue;
+		memset(&w, 0, sizeof(w));
+		policy_where_key(&w, &w, "rules");
+		policy_where_idx(&w, &w, i);
+		policy_where_key(&w, &w, "scan");
+		policy_where_key(&w, &w, "vex");
+		policy_where_key(&w, &w, "keys");
+		vex_resolve_one(ld, &w, keys, &p->rules[i]);
+	}
 }

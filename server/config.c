@@ -1150,6 +1150,19 @@ static const struct field content_fields[] = {
 	{ .key = NULL },
 };
 
+/*
+ * Attestation envelopes (.att layers): an SBOM runs to megabytes, so one
+ * may be as large as the DSSE verifier reads (16 MiB); what every decision
+ * holds at once is bounded by memory_bytes.
+ */
+static const struct field attestations_fields[] = {
+	INT("max_envelope_bytes", W_SIZE, 65536, 16777216, 16777216,
+	    att_max_bytes),
+	INT("memory_bytes", W_SIZE, 1048576, INT64_C(17179869184),
+	    268435456, att_budget),
+	{ .key = NULL },
+};
+
 /* "token_file" is read by admin_post, once "listen" is known. */
 static const struct field admin_fields[] = {
 	{ .key = "listen", .type = F_FN, .fn = admin_listen_fn },
@@ -1181,6 +1194,7 @@ static const struct field root_fields[] = {
 	{ .key = "cache", .type = F_OBJ, .sub = cache_fields },
 	{ .key = "scanner", .type = F_OBJ, .sub = scanner_fields },
 	{ .key = "content", .type = F_OBJ, .sub = content_fields },
+	{ .key = "attestations", .type = F_OBJ, .sub = attestations_fields },
 	{ .key = "admin", .type = F_OBJ, .sub = admin_fields },
 	{ .key = "database", .type = F_OBJ, .sub = database_fields },
 	{ .key = "audit", .type = F_OBJ, .sub = audit_fields },

@@ -118,6 +118,9 @@ struct rw_config {
 	size_t		 content_upload_max;	/* bytes of one inspected upload */
 	int		 content_upload_sessions; /* inspected uploads at once */
 	int		 content_upload_idle;	/* seconds before one is dropped */
+	/* attestations: one .att envelope's cap, and all in flight at once */
+	size_t		 att_max_bytes;
+	size_t		 att_budget;
 	int		 decision_ttl;	/* seconds a cached allow/warn is reused */
 	int		 deny_ttl;	/* seconds a cached denial is reused */
 	size_t		 decision_max;	/* in-memory decision cache entries */

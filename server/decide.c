@@ -88,7 +88,9 @@ struct decide_ctx {
 	struct facts_sig	 att[FACTS_ATT_MAX];
 	int			 natt;
 	int			 atts_gathered;
-	struct policy_att_input	 attin[FACTS_ATT_MAX];
+	size_t			 att_held;	/* of srv->att_bytes */
+	/* .att layers, then the Sigstore bundle referrers among SIG */
+	struct policy_att_input	 attin[FACTS_ATT_MAX + FACTS_SIG_MAX];
 	/* what the layers hold (POLICY_NEED_CONTENT, image manifests) */
 	struct facts_content	 fc;
 	int			 want_content;
@@ -327,6 +329,9 @@ plan(struct request *rq, struct decide_ctx *dx, struct rw_err *err)
 	}
 	if (dx->needs & POLICY_NEED_ATTS)
 		add_job(dx, JOB_ATT_MANIFEST, -1, NULL);
+	/* cosign v3 attaches attestations as Sigstore bundle referrers. */
+	if ((dx->needs & POLICY_NEED_ATTS) && !(dx->needs & POLICY_NEED_SIGS))
+		add_job(dx, JOB_REF_API, -1, NULL);
 	if ((dx->needs & POLICY_NEED_CONTENT) && !is_index(rq->mtype)) {
 		/* An index has no layers of its own: content stays
 		 * ungathered and the rule cannot admit it (POLICY.md). */
@@ -397,8 +402,11 @@ start_job(struct request *rq, const struct job *j)
 		    rq->rt.ref);
 	blob = j->kind == JOB_CONFIG || j->kind == JOB_SIG_BLOB ||
 	    j->kind == JOB_NOTARY_BLOB || j->kind == JOB_ATT_BLOB;
+	/* An envelope is read up to the size its descriptor declared. */
 	rq->aux = proxy_start_aux(rq, j->kind == JOB_TAG_DIGEST ? "HEAD" :
 	    "GET", url, j->kind == JOB_CONFIG ? CONFIG_CAP :
+	    j->kind == JOB_ATT_BLOB ? rq->dx->att[j->child].size + 1 :
+	    j->kind == JOB_NOTARY_BLOB ? rq->dx->sig[j->child].size + 1 :
 	    blob ? FACTS_SIG_BLOB_CAP + 1 : rq->cfg->max_manifest_bytes + 1,
 	    blob ? NULL : ALL_MANIFEST_TYPES, blob);
 	return rq->aux != NULL ? RW_OK : RW_EUPSTREAM;
@@ -521,7 +529,8 @@ job_att_manifest(struct request *rq, struct decide_ctx *dx, long st,
 	if (st != 200)
 		return rw_err_set(err, RW_EUPSTREAM, "upstream answered %ld for "
 		    "the attestation tag of %s", st, rq->digest);
-	n = facts_sig_layers(body, len, dx->att, FACTS_ATT_MAX);
+	n = facts_att_layers(body, len, dx->att, FACTS_ATT_MAX,
+	    rq->cfg->att_max_bytes);
 	for (i = 0; i < n; i++) {
 		snprintf(dx->att[i].origin, sizeof(dx->att[i].origin),
 		    "attestation layer %zu", i + 1);
@@ -563,15 +572,31 @@ job_referrers(struct request *rq, struct decide_ctx *dx, const struct job *j,
 	return RW_OK;
 }
 
+/*
+ * The largest Sigstore bundle referrer fetched: a signature's cap, or for a
+ * rule with attestations, the attestation cap up to what the bundle
+ * verifier reads.
+ */
+static size_t
+bundle_cap(const struct request *rq, const struct decide_ctx *dx)
+{
+	size_t cap = rq->cfg->att_max_bytes;
+
+	if (!(dx->needs & POLICY_NEED_ATTS))
+		return FACTS_SIG_BLOB_CAP;
+	return cap < SIG_BUNDLE_MAX ? cap : SIG_BUNDLE_MAX;
+}
+
 /* A Notation or Sigstore bundle referrer: its one layer is the envelope. */
 static int
-job_notary_manifest(struct decide_ctx *dx, const struct job *j, long st,
-    const char *body, size_t len, const char *rq_digest)
+job_notary_manifest(const struct request *rq, struct decide_ctx *dx,
+    const struct job *j, long st, const char *body, size_t len)
 {
 	struct facts_sig *s = &dx->sig[dx->nsig];
 
 	if (st != 200 || dx->nsig >= FACTS_SIG_MAX ||
-	    !facts_sig_referrer(body, len, j->digest, rq_digest, s))
+	    !facts_att_referrer(body, len, j->digest, rq->digest, s,
+	    bundle_cap(rq, dx)))
 		return RW_OK;	/* unusable: not counted */
 	if (s->digest[0] != '\0')
 		add_job(dx, JOB_NOTARY_BLOB, dx->nsig, s->digest);
@@ -619,7 +644,7 @@ job_done(struct request *rq, struct decide_ctx *dx, const struct job *j,
 	if (j->kind == JOB_REF_API || j->kind == JOB_REF_TAG)
 		return job_referrers(rq, dx, j, st, body, len, err);
 	if (j->kind == JOB_NOTARY_MANIFEST)
-		return job_notary_manifest(dx, j, st, body, len, rq->digest);
+		return job_notary_manifest(rq, dx, j, st, body, len);
 	if (j->kind == JOB_SIG_BLOB || j->kind == JOB_NOTARY_BLOB)
 		return job_sig_blob(dx, j, st, body, len, err);
 	if (j->kind == JOB_ATT_MANIFEST)
@@ -636,6 +661,47 @@ job_done(struct request *rq, struct decide_ctx *dx, const struct job *j,
 }
 
 /*
+ * Before an envelope is fetched, its declared size is taken from the
+ * process's attestation budget, and held until the request is done (the
+ * transfer's buffer, then the copy policy_eval reads).  When the budget
+ * has no room, the decision fails closed with 503: refusing is safe,
+ * running out of memory is not.
+ */
+static int
+att_take(struct request *rq, struct decide_ctx *dx, const struct job *j,
+    struct rw_err *err)
+{
+	const struct facts_sig *s = j->kind == JOB_ATT_BLOB ?
+	    &dx->att[j->child] : &dx->sig[j->child];
+	size_t n = s->size;
+
+	if (n > rq->cfg->att_budget)
+		return rw_err_set(err, RW_ETOOBIG, "%s (%zu bytes) is larger "
+		    "than attestations.memory_bytes (%zu bytes); raise it to "
+		    "read this image's attestations", s->origin, n,
+		    rq->cfg->att_budget);
+	if (!rw_budget_take(&rq->srv->att_bytes, n, rq->cfg->att_budget))
+		return rw_err_set(err, RW_EBUSY, "%s (%zu bytes) does not fit "
+		    "in attestations.memory_bytes (%zu bytes) beside the "
+		    "envelopes other pulls hold; try again shortly",
+		    s->origin, n, rq->cfg->att_budget);
+	dx->att_held += n;
+	return RW_OK;
+}
+
+/*
+ * Whether job J fetches an attestation-sized envelope, which the budget
+ * counts: every .att layer, and a bundle referrer past a signature's cap
+ * (one only attestations may be).
+ */
+static int
+att_sized(const struct decide_ctx *dx, const struct job *j)
+{
+	return j->kind == JOB_ATT_BLOB || (j->kind == JOB_NOTARY_BLOB &&
+	    dx->sig[j->child].size > FACTS_SIG_BLOB_CAP);
+}
+
+/*
  * Run the planned fetches one after another.  Returns S_NEXT when every
  * fact is in, S_PARKED while a fetch is under way, or S_FAIL with ERR set.
  */
@@ -647,6 +713,9 @@ gather(struct request *rq, struct decide_ctx *dx, struct rw_err *err)
 
 	while (dx->next < dx->njobs) {
 		j = &dx->jobs[dx->next];
+		if (rq->aux == NULL && att_sized(dx, j) &&
+		    att_take(rq, dx, j, err) != RW_OK)
+			return S_FAIL;
 		if (rq->aux == NULL && start_job(rq, j) != RW_OK)
 			return rw_err_set(err, RW_EUPSTREAM, "cannot start an "
 			    "upstream request: %s", rq->note), S_FAIL;
@@ -761,6 +830,22 @@ exceptions(struct request *rq, struct decide_ctx *dx, struct rw_err *err)
 
 /* ------------------------------------------------------------ evaluate */
 
+/* The attestations for Q: the .att layers, then the bundle referrers. */
+static void
+atts_view(struct decide_ctx *dx, struct admission_req *q)
+{
+	size_t i, n;
+
+	for (i = 0; i < (size_t)dx->natt; i++)
+		facts_att_input(&dx->att[i], &dx->attin[i]);
+	n = (size_t)dx->natt;
+	for (i = 0; i < (size_t)dx->nsig; i++)
+		n += (size_t)facts_att_bundle(&dx->sig[i], &dx->attin[n]);
+	q->atts = dx->attin;
+	q->natts = n;
+	q->atts_gathered = dx->atts_gathered;
+}
+
 static int
 evaluate(struct request *rq, struct decide_ctx *dx, struct verdict *v,
     struct rw_err *err)
@@ -809,13 +894,8 @@ evaluate(struct request *rq, struct decide_ctx *dx, struct verdict *v,
 		q.sig_subject = dx->sig_subject[0] != '\0' && dx->nsig > 0 ?
 		    dx->sig_subject : NULL;
 	}
-	if (dx->needs & POLICY_NEED_ATTS) {
-		for (i = 0; i < (size_t)dx->natt; i++)
-			facts_att_input(&dx->att[i], &dx->attin[i]);
-		q.atts = dx->attin;
-		q.natts = (size_t)dx->natt;
-		q.atts_gathered = dx->atts_gathered;
-	}
+	if (dx->needs & POLICY_NEED_ATTS)
+		atts_view(dx, &q);
 	if ((dx->needs & POLICY_NEED_SCAN) && (dx->needs & POLICY_NEED_ATTS) &&
 	    !rq->write_op) {
 		rc = att_scan(rq, &q, err);
@@ -1267,6 +1347,7 @@ drop_ctx(struct request *rq)
 		facts_sig_cleanup(&rq->dx->sig[i]);
 	for (i = 0; i < (size_t)rq->dx->natt; i++)
 		facts_sig_cleanup(&rq->dx->att[i]);
+	rw_budget_give(&rq->srv->att_bytes, rq->dx->att_held);
 	facts_content_cleanup(&rq->dx->fc);
 	free(rq->dx);
 	rq->dx = NULL;

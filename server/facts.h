@@ -109,6 +109,10 @@ struct facts_sig {
 	char	 origin[96];		/* "signature layer 2", "Notation
 					   signature 1a2b3c4d5e6f" */
 	char	 digest[RW_DIGEST_MAX];
+	size_t	 size;			/* DIGEST's size, as its descriptor says */
+	size_t	 cap;			/* the largest blob kept (facts_sig_blob):
+					   FACTS_SIG_BLOB_CAP, or an .att layer's
+					   attestations.max_envelope_bytes */
 	int	 referrer;		/* 0: a .sig layer, 1: an OCI referrer */
 	/* a .sig layer: its media type, annotations and payload */
 	char	 media_type[128];
@@ -140,6 +144,14 @@ size_t	 facts_sig_layers(const char *body, size_t len, struct facts_sig *out,
 	    size_t max);
 
 /**
+ * As facts_sig_layers, for the layers of a `sha256-<hex>.att` manifest:
+ * each envelope of at most CAP bytes (attestations.max_envelope_bytes,
+ * not FACTS_SIG_BLOB_CAP: an SBOM runs to megabytes) is fetched.
+ */
+size_t	 facts_att_layers(const char *body, size_t len, struct facts_sig *out,
+	    size_t max, size_t cap);
+
+/**
  * The referrers worth fetching from a referrers index (BODY, LEN bytes:
  * the answer of GET /v2/<name>/referrers/<digest>, or the `sha256-<hex>`
  * fallback tag's index): entries of "manifests" whose artifactType is
@@ -161,11 +173,19 @@ size_t	 facts_sig_referrers(const char *body, size_t len,
  */
 int	 facts_sig_referrer(const char *body, size_t len, const char *digest,
 	    const char *subject, struct facts_sig *out);
+/**
+ * As facts_sig_referrer, when attestations are wanted too: a Sigstore
+ * bundle's layer is fetched up to BUNDLE_CAP bytes (an attested SBOM runs
+ * past FACTS_SIG_BLOB_CAP; the bundle verifier reads SIG_BUNDLE_MAX), a
+ * Notation signature's still up to FACTS_SIG_BLOB_CAP.
+ */
+int	 facts_att_referrer(const char *body, size_t len, const char *digest,
+	    const char *subject, struct facts_sig *out, size_t bundle_cap);
 
 /**
  * The blob S->digest named (BODY, LEN bytes): kept as S's payload (a .sig
- * layer) or envelope (a referrer) when it is at most FACTS_SIG_BLOB_CAP
- * bytes and hashes to S->digest.  Other bytes are left out, and the
+ * or .att layer) or envelope (a referrer) when it is at most S->cap bytes
+ * and hashes to S->digest.  Other bytes are left out, and the
  * signature is judged without them.  Returns RW_OK either way, or
  * RW_ENOMEM with ERR set.
  */
@@ -188,6 +208,14 @@ void	 facts_sig_input(const struct facts_sig *s, struct policy_sig_input *in);
  * verifies it.
  */
 void	 facts_att_input(const struct facts_sig *s, struct policy_att_input *in);
+
+/**
+ * When S is a Sigstore bundle referrer (cosign v3 attaches attestations
+ * so): its view as an attestation into IN, borrowing from S, and 1; else
+ * 0 and IN untouched.  An envelope not fetched is empty: no key verifies
+ * it.
+ */
+int	 facts_att_bundle(const struct facts_sig *s, struct policy_att_input *in);
 
 /** Free S's copies and clear it; S may be reused. */
 void	 facts_sig_cleanup(struct facts_sig *s);

@@ -2,6 +2,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "server/facts.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,16 +21,16 @@ sha256_digest(const char *d)
 	    strspn(d + 7, "0123456789abcdef") == 64;
 }
 
-/* Is the blob of descriptor D small and named by a sha256 digest?  Other
- * blobs are not fetched at all. */
+/* Is the blob of descriptor D at most CAP bytes and named by a sha256
+ * digest?  Other blobs are not fetched at all. */
 static int
-fetchable(json_t *d)
+fetchable(json_t *d, size_t cap)
 {
 	json_t *sz = json_object_get(d, "size");
 
 	return sha256_digest(json_string_value(json_object_get(d, "digest"))) &&
 	    json_is_integer(sz) && json_integer_value(sz) >= 0 &&
-	    json_integer_value(sz) <= FACTS_SIG_BLOB_CAP;
+	    (uint64_t)json_integer_value(sz) <= (uint64_t)cap;
 }
 
 static int
@@ -53,11 +54,12 @@ annotation(json_t *layer, const char *name, size_t limit)
 }
 
 static void
-one_layer(json_t *layer, size_t i, struct facts_sig *s)
+one_layer(json_t *layer, size_t i, struct facts_sig *s, size_t cap)
 {
 	const char *mt = json_string_value(json_object_get(layer, "mediaType"));
 
 	memset(s, 0, sizeof(*s));
+	s->cap = cap;
 	snprintf(s->origin, sizeof(s->origin), "signature layer %zu", i + 1);
 	if (mt != NULL)
 		rw_strlcpy(s->media_type, mt, sizeof(s->media_type));
@@ -68,14 +70,17 @@ one_layer(json_t *layer, size_t i, struct facts_sig *s)
 	    FACTS_SIG_BLOB_CAP + 1);
 	s->bundle_json = annotation(layer, FACTS_BUNDLE_ANNOTATION,
 	    FACTS_SIG_BLOB_CAP + 1);
-	if (fetchable(layer))
+	if (fetchable(layer, cap)) {
 		rw_strlcpy(s->digest, json_string_value(json_object_get(layer,
 		    "digest")), sizeof(s->digest));
+		s->size = (size_t)json_integer_value(json_object_get(layer,
+		    "size"));
+	}
 }
 
-size_t
-facts_sig_layers(const char *body, size_t len, struct facts_sig *out,
-    size_t max)
+static size_t
+layers(const char *body, size_t len, struct facts_sig *out, size_t max,
+    size_t cap)
 {
 	json_t *root, *layer;
 	size_t i, n = 0;
@@ -85,10 +90,24 @@ facts_sig_layers(const char *body, size_t len, struct facts_sig *out,
 	json_array_foreach(json_object_get(root, "layers"), i, layer) {
 		if (n >= max)
 			break;
-		one_layer(layer, i, &out[n++]);
+		one_layer(layer, i, &out[n++], cap);
 	}
 	json_decref(root);
 	return n;
+}
+
+size_t
+facts_sig_layers(const char *body, size_t len, struct facts_sig *out,
+    size_t max)
+{
+	return layers(body, len, out, max, FACTS_SIG_BLOB_CAP);
+}
+
+size_t
+facts_att_layers(const char *body, size_t len, struct facts_sig *out,
+    size_t max, size_t cap)
+{
+	return layers(body, len, out, max, cap);
 }
 
 size_t
@@ -120,6 +139,14 @@ int
 facts_sig_referrer(const char *body, size_t len, const char *digest,
     const char *subject, struct facts_sig *out)
 {
+	return facts_att_referrer(body, len, digest, subject, out,
+	    FACTS_SIG_BLOB_CAP);
+}
+
+int
+facts_att_referrer(const char *body, size_t len, const char *digest,
+    const char *subject, struct facts_sig *out, size_t bundle_cap)
+{
 	char got[RW_DIGEST_MAX];
 	json_t *root, *layer;
 	const char *sub, *mt, *d;
@@ -138,14 +165,19 @@ facts_sig_referrer(const char *body, size_t len, const char *digest,
 		mt = json_string_value(json_object_get(layer, "mediaType"));
 		memset(out, 0, sizeof(*out));
 		out->referrer = 1;
+		out->cap = mt != NULL && bundle_type(mt) ? bundle_cap :
+		    FACTS_SIG_BLOB_CAP;
 		snprintf(out->origin, sizeof(out->origin), "%s %.12s",
 		    mt != NULL && bundle_type(mt) ? "Sigstore bundle" :
 		    "Notation signature", digest + 7);
 		if (mt != NULL)
 			rw_strlcpy(out->etype, mt, sizeof(out->etype));
 		d = json_string_value(json_object_get(layer, "digest"));
-		if (fetchable(layer))
+		if (fetchable(layer, out->cap)) {
 			rw_strlcpy(out->digest, d, sizeof(out->digest));
+			out->size = (size_t)json_integer_value(json_object_get(
+			    layer, "size"));
+		}
 	}
 	json_decref(root);
 	return yes;
@@ -157,7 +189,7 @@ facts_sig_blob(struct facts_sig *s, const char *body, size_t len,
 {
 	char got[RW_DIGEST_MAX], *copy;
 
-	if (len > FACTS_SIG_BLOB_CAP ||
+	if (len > (s->cap != 0 ? s->cap : FACTS_SIG_BLOB_CAP) ||
 	    rw_digest(RW_HASH_SHA256, body, len, got) != RW_OK ||
 	    strcmp(got, s->digest) != 0)
 		return RW_OK;	/* unusable: judged without it */
@@ -216,6 +248,19 @@ facts_att_input(const struct facts_sig *s, struct policy_att_input *in)
 	in->cert_pem = s->cert_pem;
 	in->chain_pem = s->chain_pem;
 	in->bundle_json = s->bundle_json;
+}
+
+int
+facts_att_bundle(const struct facts_sig *s, struct policy_att_input *in)
+{
+	if (!s->referrer || !bundle_type(s->etype))
+		return 0;
+	memset(in, 0, sizeof(*in));
+	in->origin = s->origin;
+	in->envelope = s->envelope != NULL ? s->envelope : "";
+	in->elen = s->elen;
+	in->media_type = s->etype;
+	return 1;
 }
 
 void

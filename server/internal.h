@@ -110,6 +110,8 @@ struct server {
 	uint64_t		 header_ms;	/* timeouts.header, at start */
 	uint64_t		 idle_ms;	/* timeouts.idle, at start */
 
+	/* bytes of .att envelopes held by decisions (attestations.memory_bytes) */
+	atomic_size_t		 att_bytes;
 	atomic_int		 inflight;	/* requests not yet completed */
 	atomic_int		 draining;	/* SIGTERM received */
 	atomic_ulong		 next_id;

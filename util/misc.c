@@ -1,4 +1,4 @@
-/* misc.c - clocks, randomness, bounded string and number helpers. */
+/* misc.c - clocks, randomness, byte budgets, bounded string and number helpers. */
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "util/util.h"
 
@@ -109,4 +109,22 @@ rw_name_ok(const char *s, size_t max)
 			return 0;
 	}
 	return 1;
+}
+
+int
+rw_budget_take(atomic_size_t *used, size_t n, size_t cap)
+{
+	size_t cur = atomic_load(used);
+
+	do {
+		if (n > cap || cur > cap - n)
+			return 0;
+	} while (!atomic_compare_exchange_weak(used, &cur, cur + n));
+	return 1;
+}
+
+void
+rw_budget_give(atomic_size_t *used, size_t n)
+{
+	atomic_fetch_sub(used, n);
 }

@@ -16,6 +16,7 @@
 #define RW_UTIL_H
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <signal.h>
@@ -187,6 +188,13 @@ int	 rw_digest(int alg, const void *data, size_t len,
 uint64_t	rw_now_ms(void);
 /** Fill BUF with LEN hex characters of randomness (+NUL). */
 void		rw_random_hex(char *buf, size_t len);
+/**
+ * A byte budget shared by threads (*USED bytes taken of CAP): adds N to
+ * *USED and returns 1 when the sum stays within CAP, else changes nothing
+ * and returns 0.  rw_budget_give returns N bytes a take added.
+ */
+int		rw_budget_take(atomic_size_t *used, size_t n, size_t cap);
+void		rw_budget_give(atomic_size_t *used, size_t n);
 /**
  * WHAT and the reason of OpenSSL's newest queued error ("what: reason", or
  * WHAT alone when it queued none) into ERR with CODE; the thread's queue is

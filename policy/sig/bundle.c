@@ -666,3 +666,33 @@ sig_bundle_root_free(struct sig_trustroot *root)
 {
 	sig_trustroot_free(root);
 }
+
+int
+sig_bundle_statement(const char *json, size_t len, char **out, size_t *olen,
+    struct rw_err *err)
+{
+	unsigned char *raw = NULL;
+	const char *b64;
+	json_t *doc;
+	int rc;
+
+	*out = NULL;
+	*olen = 0;
+	if (json == NULL || len > SIG_BUNDLE_MAX)
+		return rw_err_set(err, RW_EINVAL, "sig_bundle_statement: no "
+		    "bundle, or one over %d bytes", SIG_BUNDLE_MAX);
+	doc = json_loadb(json, len, JSON_REJECT_DUPLICATES, NULL);
+	b64 = json_string_value(json_object_get(json_object_get(doc,
+	    "dsseEnvelope"), "payload"));
+	if (b64 == NULL) {
+		json_decref(doc);
+		return rw_err_set(err, RW_EPARSE, "the bundle holds no DSSE "
+		    "envelope");
+	}
+	rc = sig_b64_decode(b64, strlen(b64), 0, &raw, olen, err);
+	json_decref(doc);
+	if (rc != RW_OK)
+		return rc;
+	*out = (char *)raw;	/* NUL-terminated by sig_b64_decode */
+	return RW_OK;
+}

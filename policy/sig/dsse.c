@@ -168,16 +168,23 @@ judge(const struct sig_key *k, json_t *env, const char *digest,
 	size_t plen, paelen;
 	int rc, good;
 
-	if (type == NULL || b64 == NULL || !json_is_array(sigs) ||
-	    json_array_size(sigs) == 0 ||
-	    json_array_size(sigs) > SIG_DSSE_SIGS_MAX)
+	if (type == NULL || b64 == NULL)
 		return fail(out, SIG_MALFORMED, "not a DSSE envelope "
 		    "(payloadType, payload, 1 to %d signatures)",
 		    SIG_DSSE_SIGS_MAX);
 	if (sig_b64_decode(b64, strlen(b64), 0, &payload, &plen, NULL) != RW_OK)
 		return fail(out, SIG_MALFORMED, "the DSSE payload is not "
 		    "base64");
+	/* Peeked first: an unsigned envelope can then be named for what
+	   it claims to be ("OpenVEX ... is not signed by ..."). */
 	peek(payload, plen, out);
+	if (!json_is_array(sigs) || json_array_size(sigs) == 0 ||
+	    json_array_size(sigs) > SIG_DSSE_SIGS_MAX) {
+		free(payload);
+		return fail(out, SIG_MALFORMED, "not a DSSE envelope "
+		    "(payloadType, payload, 1 to %d signatures)",
+		    SIG_DSSE_SIGS_MAX);
+	}
 	rc = make_pae(type, payload, plen, &pae, &paelen);
 	if (rc == RW_OK)
 		rc = any_sig(k, sigs, pae, paelen, &good, err);

@@ -578,6 +578,17 @@ int		 sig_bundle_verify(const char *json, size_t len,
 		    struct sig_bundle_result *out, struct rw_err *err);
 
 /**
+ * The in-toto statement of a DSSE bundle JSON (LEN bytes): its envelope's
+ * payload, decoded, into a new *OUT (*OLEN bytes, NUL-terminated; the
+ * caller frees).  Only meaningful once sig_bundle_verify judged the same
+ * bytes VALID: it parses, it does not verify.  Returns RW_OK, or RW_EPARSE
+ * (no DSSE envelope, a payload that is not base64), RW_EINVAL (over
+ * SIG_BUNDLE_MAX), RW_ENOMEM, with ERR set.
+ */
+int		 sig_bundle_statement(const char *json, size_t len, char **out,
+		    size_t *olen, struct rw_err *err);
+
+/**
  * Parse LEN bytes of a Sigstore trusted_root.json (tlogs, Fulcio CAs, CT
  * logs, timestamp authorities, each with its validFor; a window without a
  * start is refused) into a new *OUT for sig_bundle_trust.root.  Returns

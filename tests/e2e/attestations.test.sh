@@ -7,7 +7,10 @@
 # the reason in both clients' stderr, for a missing SBOM, provenance from
 # another repository, an SBOM for another digest and an SBOM by an
 # untrusted signer.  The .att tags themselves stay pullable, and
-# regwarden_attestation_verifications_total counts both outcomes.
+# regwarden_attestation_verifications_total counts both outcomes.  An SBOM of
+# 2.4 MB (16,000 packages) is read and admitted; attestations.memory_bytes
+# bounds the envelopes held at once: one larger than it, or one that does
+# not fit beside another pull's, gets 503 with the reason.
 # SPDX-License-Identifier: Apache-2.0
 . "$(dirname "$0")/lib.sh"
 
@@ -19,7 +22,7 @@ start_registry
 KEYS=$E2E_TMP/keys
 make_keys "$KEYS" ci stranger scanner
 
-IMAGES="good nosbom fork other stranger cli vulncrit vulnclean"
+IMAGES="good nosbom fork other stranger cli vulncrit vulnclean bigsbom bigsbom2"
 seed=41
 for i in $IMAGES; do
 	mkimage "$E2E_TMP/$i" --seed $seed --layers 1 --layer-size 20k --user 1000
@@ -62,6 +65,30 @@ attest ci other $PROV prov-acme.json
 attest ci other $SPDX sbom.json "$(top good)"
 attest ci stranger $PROV prov-acme.json
 attest stranger stranger $SPDX sbom.json
+
+# An SBOM as big as real ones: 16,000 packages, a 1.5 MiB predicate and a
+# 2 MiB envelope, far past the 64 KiB of a signature blob.
+"$PY" -c 'import json,sys
+json.dump({"spdxVersion": "SPDX-2.3", "dataLicense": "CC0-1.0", "SPDXID": "SPDXRef-DOCUMENT",
+           "name": "big", "packages": [{"name": "pkg-%05d" % i, "SPDXID": "SPDXRef-Package-%05d" % i,
+                                        "versionInfo": "1.0.%d" % i, "downloadLocation": "NOASSERTION"}
+                                       for i in range(16000)]}, open(sys.argv[1], "w"))' \
+	"$E2E_TMP/sbom-big.json"
+attest ci bigsbom $PROV prov-acme.json
+attest ci bigsbom $SPDX sbom-big.json
+attest ci bigsbom2 $PROV prov-acme.json
+attest ci bigsbom2 $SPDX sbom-big.json
+att_layer() {	# IMAGE FIELD: the SBOM layer's size or digest
+	curl -s -H "Accept: application/vnd.oci.image.manifest.v1+json" \
+		"$REG_URL/v2/e2e/$1/manifests/sha256-$(top "$1" | cut -d: -f2).att" |
+		"$PY" -c 'import json,sys; print(json.load(sys.stdin)["layers"][1][sys.argv[1]])' "$2"
+}
+BIGSIZE=$(att_layer bigsbom size)
+if [ "${BIGSIZE:-0}" -gt 1048576 ]; then
+	pass "the big SBOM's envelope is $BIGSIZE bytes (over 1 MiB)"
+else
+	fail "the big SBOM's envelope is ${BIGSIZE:-?} bytes, not over 1 MiB"
+fi
 
 # cosign's vuln predicate, holding a Trivy report in scanner.result
 vuln_predicate() {	# IMAGE OUT [--vuln ID SEV PKG INSTALLED FIXED]
@@ -167,6 +194,11 @@ refused() {	# LABEL IMAGE WANT
 		expect_contains "podman shows why $2 is refused ($1)" "$3" "$PODMAN_OUT"
 	fi
 }
+if ctr_pull e2e/bigsbom:1.0; then pass "ctr pull of the image with a $BIGSIZE-byte SBOM attestation"; else
+	fail "ctr pull of the big-SBOM image failed: $CTR_OUT"; fi
+if podman_pull e2e/bigsbom:1.0; then pass "podman pull of the image with a $BIGSIZE-byte SBOM attestation"; else
+	fail "podman pull of the big-SBOM image failed: $PODMAN_OUT"; fi
+
 refused "no SBOM" e2e/nosbom:1.0 \
 	"no SBOM by a trusted signer (found: none)"
 refused "provenance from another repository" e2e/fork:1.0 \
@@ -216,5 +248,45 @@ req GET "$RW_URL/v2/e2e/good/manifests/sha256-${GOOD#sha256:}.att" \
 	-H "Accept: application/vnd.oci.image.manifest.v1+json"
 expect_code "the attestation manifest is pullable through regwarden" 200
 
+stop_regwarden_checked
+
+# ---- the memory budget of envelopes: exhausted, the decision fails closed ----
+RW_INSTANCE=rw-budget start_regwarden_policy "$E2E_TMP/policy.json" \
+	'{"attestations": {"memory_bytes": 1048576}}'
+req GET "$RW_URL/v2/e2e/bigsbom/manifests/1.0" -H "Accept: application/vnd.oci.image.manifest.v1+json"
+expect_code "with attestations.memory_bytes 1 MiB, the $BIGSIZE-byte envelope is not read: 503" 503
+expect_contains "and the answer says why" \
+	"regwarden: could not decide on docker.io/e2e/bigsbom:1.0: attestation layer 2 ($BIGSIZE bytes) is larger than attestations.memory_bytes (1048576 bytes); raise it to read this image's attestations" \
+	"$(cat "$R_BODY")"
+req GET "$RW_URL/v2/e2e/good/manifests/1.0" -H "Accept: application/vnd.oci.image.manifest.v1+json"
+expect_code "small envelopes still fit the budget: e2e/good admitted" 200
+stop_regwarden_checked
+
+# Room for one big envelope (3 MiB), two pulls at once: the upstream is made
+# slow for the first one's SBOM (slow_proxy.py), so it holds its envelope's
+# bytes while the second asks for as many: the second gets 503, and once the
+# first is done it is admitted.
+SLOW_PORT=$(free_port)
+bg_start "$E2E_TMP/slow_proxy.log" "$PY" "$E2E_DIR/slow_proxy.py" \
+	--listen "$SLOW_PORT" --registry "$REG_URL" --slow "$(att_layer bigsbom digest)" --sleep 8
+wait_until 10 code_is_any "200 401" "http://127.0.0.1:$SLOW_PORT/v2/" ||
+	die "slow_proxy.py did not answer"
+RW_INSTANCE=rw-busy start_regwarden "$(default_upstreams "http://127.0.0.1:$SLOW_PORT")" \
+	"{\"policy\": \"$E2E_TMP/policy.json\", \"attestations\": {\"memory_bytes\": 3145728}}"
+MT_ACCEPT="Accept: application/vnd.oci.image.manifest.v1+json"
+curl -sk -o "$E2E_TMP/first.body" -w '%{http_code}' --max-time 60 -H "$MT_ACCEPT" \
+	"$RW_URL/v2/e2e/bigsbom/manifests/1.0" >"$E2E_TMP/first.code" &
+FIRST=$!
+sleep 3
+req GET "$RW_URL/v2/e2e/bigsbom2/manifests/1.0" -H "$MT_ACCEPT"
+expect_code "a second big envelope while the first is held: 503" 503
+BIG2=$(att_layer bigsbom2 size)
+expect_contains "and the answer says why" \
+	"regwarden: could not decide on docker.io/e2e/bigsbom2:1.0: attestation layer 2 ($BIG2 bytes) does not fit in attestations.memory_bytes (3145728 bytes) beside the envelopes other pulls hold; try again shortly" \
+	"$(cat "$R_BODY")"
+wait "$FIRST"
+expect_eq "the first pull, its SBOM slow to come, is admitted" 200 "$(cat "$E2E_TMP/first.code")"
+req GET "$RW_URL/v2/e2e/bigsbom2/manifests/1.0" -H "$MT_ACCEPT"
+expect_code "once the first is done, the second fits: admitted" 200
 stop_regwarden_checked
 finish

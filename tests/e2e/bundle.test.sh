@@ -13,6 +13,9 @@
 # a bundle by another identity, a bundle whose statement names another
 # digest, an attestation, a tampered SET, a tampered inclusion proof, a
 # key-signed bundle under the keyless rule, and no signature at all.
+# Attestations in bundles (cosign v3): SLSA provenance from acme's
+# repository in a keyless bundle meets a rule's "attestations"; one from a
+# fork, or by another identity, is refused with the reason.
 # SPDX-License-Identifier: Apache-2.0
 . "$(dirname "$0")/lib.sh"
 
@@ -39,7 +42,8 @@ start_registry
 # attestation; badset / badproof: tampered log evidence; keyed: signed with
 # the release key (its own rule); keyedbadset: the same with a tampered SET;
 # keyonly: the release key's bundle under the keyless rule; nosig: nothing.
-IMAGES="good otherid wrongdig attest badset badproof keyed keyedbadset keyonly nosig"
+IMAGES="good otherid wrongdig attest badset badproof keyed keyedbadset keyonly nosig
+	provacme provfork provstranger provbig"
 seed=61
 for name in $IMAGES; do
 	mkimage "$E2E_TMP/$name" --seed "$seed" --layers 1 --layer-size 16k --user 1000
@@ -83,6 +87,30 @@ bundle badproof "${KEYLESS[@]}" --tamper proof
 bundle keyed --key "$E2E_TMP/release.key"
 bundle keyedbadset --key "$E2E_TMP/release.key" --tamper set
 bundle keyonly --key "$E2E_TMP/release.key"
+# SLSA provenance as cosign v3 attaches it: from acme's repository, from a
+# fork, and by another identity.
+cat >"$E2E_TMP/prov-acme.json" <<'EOF'
+{ "buildDefinition": { "buildType": "https://actions.github.io/buildtypes/workflow/v1",
+    "externalParameters": { "workflow": { "ref": "refs/heads/main",
+      "repository": "https://github.com/acme/app", "path": ".github/workflows/build.yml" } } },
+  "runDetails": { "builder": { "id": "https://github.com/actions/runner" } } }
+EOF
+sed 's#github.com/acme/app#github.com/mallory/app#' "$E2E_TMP/prov-acme.json" \
+	>"$E2E_TMP/prov-fork.json"
+bundle provacme "${KEYLESS[@]}" --predicate-type "$SLSA" --predicate "$E2E_TMP/prov-acme.json"
+bundle provfork "${KEYLESS[@]}" --predicate-type "$SLSA" --predicate "$E2E_TMP/prov-fork.json"
+bundle provstranger --subject "$OTHER_SUBJECT" --issuer "$ID_ISSUER" \
+	--predicate-type "$SLSA" --predicate "$E2E_TMP/prov-acme.json"
+# A bundle past the 64 KiB of a signature referrer: 3,000 byproducts.
+"$PY" -c 'import json,sys
+p = json.load(open(sys.argv[1]))
+p["runDetails"]["byproducts"] = [{"name": "out/file-%05d" % i, "digest": {"sha256": "%064x" % i}}
+                                 for i in range(3000)]
+json.dump(p, open(sys.argv[2], "w"))' "$E2E_TMP/prov-acme.json" "$E2E_TMP/prov-big.json"
+bundle provbig "${KEYLESS[@]}" --predicate-type "$SLSA" --predicate "$E2E_TMP/prov-big.json"
+BIGB=$(wc -c <"$W/provbig.bundle.json")
+if [ "$BIGB" -gt 65536 ]; then pass "the big provenance bundle is $BIGB bytes (over 64 KiB)"; else
+	fail "the big provenance bundle is only $BIGB bytes"; fi
 
 # ---- what the registry holds ------------------------------------------------------
 REF=$(json_get "$W/good.push.json" 'j["referrer"]')
@@ -243,6 +271,10 @@ cat >"$E2E_TMP/policy.json" <<EOP
     "release": { "cosign_file": "$E2E_TMP/release.pub", "rekor_trusted_root": "$TR" }
   },
   "rules": [
+    { "name": "attested", "match": "docker.io/e2e/prov*", "operations": ["pull"],
+      "attestations": [ { "type": "slsaprovenance1", "keys": ["ci"],
+        "conditions": [ { "path": "predicate.buildDefinition.externalParameters.workflow.repository",
+                          "matches": "https://github.com/acme/.*" } ] } ] },
     { "name": "keyed", "match": "docker.io/e2e/keyed*", "operations": ["pull"],
       "signatures": { "keys": ["release"] } },
     { "name": "keyless", "match": "docker.io/e2e/**", "operations": ["pull"],
@@ -315,6 +347,19 @@ refused "key-signed bundle under the keyless rule" e2e/keyonly:1.0 "${REFUSED_KE
 refused unsigned e2e/nosig:1.0 \
 	"no signature by any key trusted for docker.io/e2e/** (trusted: ci); the image has no cosign signature (no sha256-" \
 	"tag nor Sigstore bundle referrer in the repository)"
+
+# Attestations in bundles (cosign v3): the provenance's conditions judged.
+admitted "SLSA provenance in a keyless bundle" e2e/provacme:1.0
+admitted "SLSA provenance in a $BIGB-byte keyless bundle" e2e/provbig:1.0
+refused "provenance from another repository" e2e/provfork:1.0 \
+	"regwarden: docker.io/e2e/provfork:1.0 refused by rule \"attested\"" \
+	"no SLSA provenance by a trusted signer (found: 1 provenance by ci, predicate.buildDefinition.externalParameters.workflow.repository https://github.com/mallory/app does not match https://github.com/acme/.*)"
+refused "provenance by another identity" e2e/provstranger:1.0 \
+	"no SLSA provenance by a trusted signer (found: 1 provenance by an untrusted signer)"
+"$RW_BIN" explain -c "$RW_CONF" docker.io/e2e/provacme:1.0 >"$E2E_TMP/x.out" 2>&1
+expect_contains "explain judges the bundle's provenance as the proxy does" \
+	"PASS attestations: SLSA provenance by ci: predicate.buildDefinition.externalParameters.workflow.repository https://github.com/acme/app matches https://github.com/acme/.*" \
+	"$(cat "$E2E_TMP/x.out")"
 
 # The referrer manifest itself is a signature artifact: cosign v3 fetches it.
 req GET "$RW_URL/v2/e2e/good/manifests/$REF" -H "Accept: $OCI_MT"

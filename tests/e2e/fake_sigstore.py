@@ -26,14 +26,15 @@
 #   fake_sigstore.py bundle DIR --registry HOST:PORT --repo REPO
 #           --digest sha256:HEX (--subject EMAIL --issuer URL | --key FILE)
 #           [--statement-digest sha256:HEX] [--predicate-type URL]
-#           [--tamper set|proof] [--out FILE]
+#           [--predicate FILE] [--tamper set|proof] [--out FILE]
 #       What cosign v3 makes for an image: a Sigstore bundle v0.3 whose DSSE
 #       envelope signs an in-toto statement about DIGEST (or the
 #       --statement-digest, to sign for another image), predicate type
 #       https://sigstore.dev/cosign/sign/v1 unless --predicate-type says
-#       otherwise.  The signer is a fresh key with a 10-minute leaf for
-#       EMAIL (material: the certificate), or the private key FILE
-#       (material: a publicKey hint).  One dsse 0.0.1 log entry with a SET
+#       otherwise, predicate {} or the JSON in --predicate (cosign v3
+#       attaches attestations so).  The signer is a fresh key with a
+#       10-minute leaf for EMAIL (material: the certificate), or the private
+#       key FILE (material: a publicKey hint).  One dsse 0.0.1 log entry with a SET
 #       from the Rekor key and an inclusion proof in a small Merkle tree up
 #       to a checkpoint the Rekor key signed (a Rekor v1 note: origin
 #       "rekor.e2e.invalid - 1234").  --tamper flips one base64 character of
@@ -555,7 +556,8 @@ def make_bundle(args, registry_ref):
         "_type": "https://in-toto.io/Statement/v1",
         "subject": [{"name": registry_ref, "digest": {"sha256": shex}}],
         "predicateType": args.predicate_type,
-        "predicate": {}}).encode()
+        "predicate": (json.load(open(args.predicate)) if args.predicate
+                      else {})}).encode()
     sig = ecdsa_sign(key, dsse_pae(INTOTO_MT, statement))
     envelope = {"payload": b64(statement), "payloadType": INTOTO_MT,
                 "signatures": [{"sig": b64(sig)}]}
@@ -685,6 +687,7 @@ def main():
     p.add_argument("--key")
     p.add_argument("--statement-digest")
     p.add_argument("--predicate-type", default=COSIGN_SIGN)
+    p.add_argument("--predicate")   # a JSON file; default {}
     p.add_argument("--tamper", choices=("set", "proof"))
     p.add_argument("--out")
     args = ap.parse_args()

@@ -846,7 +846,7 @@ test_many_errors(void **state)
 	assert_string_equal(d.e[1].msg,
 	    "unknown key \"k0\" (expected one of: listen, tls, state_dir, log, "
 	    "threads, catalog, htpasswd, limits, timeouts, upstreams, policy, "
-	    "plain_proxy, blob_gate, verify_blobs, decision_cache, cache, scanner, content, admin, database, audit)");
+	    "plain_proxy, blob_gate, verify_blobs, decision_cache, cache, scanner, content, attestations, admin, database, audit)");
 	assert_string_equal(d.e[1].pos.file, "many.json");
 	assert_int_equal(d.e[1].pos.line, 2);
 	assert_int_equal(d.e[1].pos.col, 1);

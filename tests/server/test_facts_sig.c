@@ -432,6 +432,76 @@ test_blob_cap(void **state)
 	free(big);
 }
 
+/*
+ * .att layers: fetched up to the cap the caller gives (an SBOM of
+ * megabytes), their declared size kept for the memory budget, and the blob
+ * kept up to that cap, not FACTS_SIG_BLOB_CAP.
+ */
+static void
+test_att_layers(void **state)
+{
+	static const char body[] = "{\"layers\":[{\"digest\":\"" D1 "\","
+	    "\"size\":2000000},{\"digest\":\"" D1 "\",\"size\":2000001}]}";
+	char *big = filled(FACTS_SIG_BLOB_CAP + 1, 'x');
+	struct facts_sig s[2];
+	struct rw_err err;
+
+	(void)state;
+	rw_err_clear(&err);
+	assert_int_equal(facts_att_layers(body, strlen(body), s, 2, 2000000), 2);
+	assert_string_equal(s[0].digest, D1);
+	assert_int_equal(s[0].size, 2000000);
+	assert_int_equal(s[0].cap, 2000000);
+	assert_string_equal(s[1].digest, "");
+	assert_int_equal(s[1].size, 0);
+	/* a .sig layer of the same size is never fetched */
+	cleanup_all(s, 2);
+	assert_int_equal(facts_sig_layers(body, strlen(body), s, 1), 1);
+	assert_string_equal(s[0].digest, "");
+	facts_sig_cleanup(&s[0]);
+	/* the blob: past FACTS_SIG_BLOB_CAP, within the layer's cap */
+	assert_int_equal(facts_att_layers(body, strlen(body), s, 1, 2000000), 1);
+	assert_int_equal(rw_digest(RW_HASH_SHA256, big, FACTS_SIG_BLOB_CAP + 1,
+	    s[0].digest), RW_OK);
+	assert_int_equal(facts_sig_blob(&s[0], big, FACTS_SIG_BLOB_CAP + 1,
+	    &err), RW_OK);
+	assert_int_equal(s[0].plen, FACTS_SIG_BLOB_CAP + 1);
+	facts_sig_cleanup(&s[0]);
+	free(big);
+}
+
+/* A bundle referrer's envelope up to the attestation cap; Notation's not. */
+static void
+test_att_referrer(void **state)
+{
+	static const char *types[] = {
+	    "application/vnd.dev.sigstore.bundle.v0.3+json",
+	    "application/jose+json" };
+	static const size_t caps[] = { 1048576, FACTS_SIG_BLOB_CAP };
+	char body[1024], d[RW_DIGEST_MAX];
+	struct facts_sig s;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		snprintf(body, sizeof(body), "{\"subject\":{\"digest\":\"" D1
+		    "\"},\"layers\":[{\"mediaType\":\"%s\",\"digest\":\""
+		    D2 "\",\"size\":300000}]}", types[i]);
+		assert_int_equal(rw_digest(RW_HASH_SHA256, body, strlen(body),
+		    d), RW_OK);
+		assert_int_equal(facts_att_referrer(body, strlen(body), d, D1,
+		    &s, 1048576), 1);
+		assert_int_equal(s.cap, caps[i]);
+		assert_string_equal(s.digest, i == 0 ? D2 : "");
+		facts_sig_cleanup(&s);
+		/* for signatures alone, 64 KiB */
+		assert_int_equal(facts_sig_referrer(body, strlen(body), d, D1,
+		    &s), 1);
+		assert_string_equal(s.digest, "");
+		facts_sig_cleanup(&s);
+	}
+}
+
 /* ------------------------------------------------------ policy's view */
 
 static void
@@ -488,6 +558,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_layers),
+		cmocka_unit_test(test_att_layers),
+		cmocka_unit_test(test_att_referrer),
 		cmocka_unit_test(test_layer_descriptors),
 		cmocka_unit_test(test_layer_annotation_caps),
 		cmocka_unit_test(test_layers_max_and_odd),

@@ -220,6 +220,27 @@ test_secret_mode(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0x1 | 0x2 | 0x4 | 0x8);
 }
 
+/* A shared byte budget: taken while it fits, never past its cap. */
+static void
+test_budget(void **state)
+{
+	atomic_size_t used = 0;
+
+	(void)state;
+	assert_int_equal(rw_budget_take(&used, 600, 1000), 1);
+	assert_int_equal(rw_budget_take(&used, 401, 1000), 0);
+	assert_int_equal(atomic_load(&used), 600);
+	assert_int_equal(rw_budget_take(&used, 400, 1000), 1);
+	assert_int_equal(rw_budget_take(&used, 1, 1000), 0);
+	rw_budget_give(&used, 600);
+	assert_int_equal(rw_budget_take(&used, 600, 1000), 1);
+	assert_int_equal(rw_budget_take(&used, SIZE_MAX, 1000), 0);
+	assert_int_equal(rw_budget_take(&used, 0, 1000), 1);
+	rw_budget_give(&used, 1000);
+	assert_int_equal(atomic_load(&used), 0);
+	assert_int_equal(rw_budget_take(&used, 1001, 1000), 0);
+}
+
 int
 main(void)
 {
@@ -232,6 +253,7 @@ main(void)
 		cmocka_unit_test(test_log_json_escapes),
 		cmocka_unit_test(test_log_json_types),
 		cmocka_unit_test(test_secret_mode),
+		cmocka_unit_test(test_budget),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
