@@ -283,7 +283,17 @@ unsigned long db_pg_pins_gen(struct db *db);
 void	 db_pg_pin_store(struct db *db, unsigned long gen,
 	    const char *const key[3], const char *digest);
 
-/** ROWS[0..N-1] into audit as one INSERT (pg_audit.c); db->mu held. */
+/*
+ * COPY ... FROM STDIN on DB's connection (pg.c): begin with SQL, put the
+ * data in any number of pieces, end (ABORT_WHY non-NULL: abandon it, none
+ * of the rows is written).  RW_OK or the failure recorded for db_fail; end
+ * always leaves the connection out of COPY (closed, if nothing else does).
+ */
+int	 db_pg_copy_begin(struct db *db, const char *sql);
+int	 db_pg_copy_put(struct db *db, const char *data, size_t len);
+int	 db_pg_copy_end(struct db *db, const char *abort_why);
+
+/** ROWS[0..N-1] into audit with one COPY (pg_audit.c); db->mu held. */
 int	 db_pg_audit_insert(struct db *db, const struct db_audit_row *rows,
 	    size_t n, struct rw_err *err);
 
