@@ -124,6 +124,7 @@ struct db_pg {
 	int		 code;		/* RW_E* of the last failure */
 	char		 msg[256];	/* its message, one line */
 	long long	 changes;	/* rows the last statement changed */
+	int		 notified;	/* DB_CHANGED_* sent in the open transaction */
 	struct db_pg_listen *listen;	/* pg_listen.c, or NULL */
 };
 
@@ -151,12 +152,36 @@ struct db_st {
 	int		 blobcol;
 };
 
+/*
+ * The connections of a PostgreSQL struct db (db_set_connections): CONN[0]
+ * is that struct db itself, the others are struct dbs of their own with
+ * the same URL and listener.  BUSY says which a verb has taken.
+ */
+struct db_pool {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;		/* a connection was given back */
+	int		 n;
+	struct db	*conn[DB_CONNECTIONS_MAX];
+	unsigned char	 busy[DB_CONNECTIONS_MAX];
+};
+
 struct db {
 	sqlite3		*h;		/* SQLite, or NULL */
 	struct db_pg	*pg;		/* PostgreSQL, or NULL */
 	pthread_mutex_t	 mu;		/* held for the whole of each verb */
 	struct db_st	*st[DB_ST_COUNT];
+	struct db_pool	*pool;		/* the handle callers hold: its pool */
+	struct db_pool	*home;		/* the pool this connection is in */
+	int		 slot;		/* its index there */
 };
+
+/**
+ * Take a connection of DB for one verb: DB itself (its mutex locked) when
+ * it has no pool, else a free one of its pool (waiting for one), locked.
+ * The verb runs on what this returns and gives it back with db_unlock.
+ */
+struct db *db_lock(struct db *db);
+void	 db_unlock(struct db *conn);
 
 /* ------------------------------------------------ statements (stmt.c) */
 

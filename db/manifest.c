@@ -129,7 +129,7 @@ db_manifest_put(struct db *db, const char *upstream, const char *repo,
 	    err);
 	if (rc != RW_OK)
 		return rc;
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	rc = db_tx_begin(db, err);
 	if (rc != RW_OK)
 		goto out;
@@ -149,7 +149,7 @@ db_manifest_put(struct db *db, const char *upstream, const char *repo,
 	if (rc != RW_OK)
 		db_tx_rollback(db);
 out:
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	return rc;
 }
 
@@ -192,7 +192,7 @@ db_manifest_get(struct db *db, const char *upstream, const char *repo,
 	if (upstream == NULL || repo == NULL || digest == NULL)
 		return rw_err_set(err, RW_EINVAL,
 		    "db_manifest_get: missing argument");
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	rc = db_stmt(db, DB_ST_MANIFEST_GET, sql, &st, err);
 	if (rc != RW_OK)
 		goto out;
@@ -209,7 +209,7 @@ db_manifest_get(struct db *db, const char *upstream, const char *repo,
 out:
 	if (st != NULL)
 		db_stmt_done(st);
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	if (rc != RW_OK) {
 		free(*body);
 		*body = NULL;
@@ -229,7 +229,7 @@ db_blob_referenced(struct db *db, const char *upstream, const char *repo,
 	if (upstream == NULL || repo == NULL || blob_digest == NULL)
 		return rw_err_set(err, RW_EINVAL,
 		    "db_blob_referenced: missing argument");
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	rc = db_stmt(db, DB_ST_BLOB_REF, sql, &st, err);
 	if (rc != RW_OK)
 		goto out;
@@ -244,6 +244,6 @@ db_blob_referenced(struct db *db, const char *upstream, const char *repo,
 out:
 	if (st != NULL)
 		db_stmt_done(st);
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	return rc;
 }
