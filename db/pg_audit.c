@@ -33,17 +33,28 @@ add_field(struct rw_buf *b, const char *s, int first)
 	char esc[2] = { '\\', 0 };
 	int rc = RW_OK;
 
-	if (!first && (rc = rw_buf_add(b, "\t", 1)) != RW_OK)
+	if (!first)
+		rc = rw_buf_add(b, "\t", 1);
+	if (rc != RW_OK)
 		return rc;
 	if (s == NULL)
 		return rw_buf_add(b, "\\N", 2);
 	for (run = p = s; rc == RW_OK && *p != '\0'; p++) {
 		switch (*p) {
-		case '\\': esc[1] = '\\'; break;
-		case '\t': esc[1] = 't'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		default: continue;
+		case '\\':
+			esc[1] = '\\';
+			break;
+		case '\t':
+			esc[1] = 't';
+			break;
+		case '\n':
+			esc[1] = 'n';
+			break;
+		case '\r':
+			esc[1] = 'r';
+			break;
+		default:
+			continue;
 		}
 		rc = rw_buf_add(b, run, (size_t)(p - run));
 		if (rc == RW_OK)
