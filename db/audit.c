@@ -77,7 +77,7 @@ db_audit_add(struct db *db, const struct db_audit_row *row,
 	rc = db_audit_check(row, err);
 	if (rc != RW_OK)
 		return rc;
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	rc = db_stmt(db, DB_ST_AUDIT_ADD, sql, &st, err);
 	if (rc != RW_OK)
 		goto out;
@@ -88,7 +88,7 @@ db_audit_add(struct db *db, const struct db_audit_row *row,
 out:
 	if (st != NULL)
 		db_stmt_done(st);
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	return rc;
 }
 
@@ -158,7 +158,7 @@ find_start(struct db *db, const struct db_audit_filter *f, int64_t *ts,
 	struct db_st *st = NULL;
 	int rc;
 
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	rc = db_stmt(db, DB_ST_AUDIT_START, sql, &st, err);
 	if (rc == RW_OK)
 		rc = bind_filter(db, st, f, err);
@@ -181,7 +181,7 @@ find_start(struct db *db, const struct db_audit_filter *f, int64_t *ts,
 out:
 	if (st != NULL)
 		db_stmt_done(st);
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	return rc;
 }
 
@@ -198,7 +198,7 @@ read_page(struct db *db, const struct db_audit_filter *f, int64_t ts,
 	struct db_st *st = NULL;
 	int rc;
 
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	rc = db_stmt(db, DB_ST_AUDIT_PAGE, sql, &st, err);
 	if (rc == RW_OK)
 		rc = bind_filter(db, st, f, err);
@@ -222,7 +222,7 @@ read_page(struct db *db, const struct db_audit_filter *f, int64_t ts,
 out:
 	if (st != NULL)
 		db_stmt_done(st);
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	return rc;
 }
 
@@ -282,11 +282,11 @@ db_audit_add_many(struct db *db, const struct db_audit_row *rows, size_t n,
 		if (rc != RW_OK)
 			return rc;
 	}
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	if (db->pg != NULL) {
 		/* One statement, so all or none: one round trip for N. */
 		rc = n > 0 ? db_pg_audit_insert(db, rows, n, err) : RW_OK;
-		pthread_mutex_unlock(&db->mu);
+		db_unlock(db);
 		return rc;
 	}
 	/* One transaction for the batch: one WAL commit instead of N. */
@@ -311,7 +311,7 @@ db_audit_add_many(struct db *db, const struct db_audit_row *rows, size_t n,
 	 */
 	if (rc != RW_OK)
 		db_tx_rollback(db);
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	return rc;
 }
 
@@ -327,7 +327,7 @@ db_audit_prune(struct db *db, int64_t before, int limit, struct rw_err *err)
 	if (limit < 1 || limit > 10000)
 		return rw_err_set(err, RW_EINVAL,
 		    "db_audit_prune: limit %d out of range", limit);
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	rc = db_stmt(db, DB_ST_AUDIT_PRUNE, sql, &st, err);
 	if (rc != RW_OK)
 		goto out;
@@ -341,6 +341,6 @@ db_audit_prune(struct db *db, int64_t before, int limit, struct rw_err *err)
 	if (rc == RW_OK)
 		rc = (int)db_changes(db);
 out:
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	return rc;
 }

@@ -79,12 +79,12 @@ db_version(struct db *db, int *out, struct rw_err *err)
 	int rc;
 
 	*out = 0;
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	if (db->pg != NULL) {
 		rc = db_pg_ready(db, err);
 		if (rc == RW_OK)
 			rc = db_pg_version(db, out, err);
-		pthread_mutex_unlock(&db->mu);
+		db_unlock(db);
 		return rc;
 	}
 	rc = db_stmt(db, DB_ST_VERSION, "PRAGMA user_version", &st, err);
@@ -98,7 +98,7 @@ db_version(struct db *db, int *out, struct rw_err *err)
 		}
 		db_stmt_done(st);
 	}
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	return rc;
 }
 
@@ -128,7 +128,7 @@ db_count(struct db *db, const char *table, int64_t *out, struct rw_err *err)
 	if (t == NULL)
 		return rw_err_set(err, RW_EINVAL, "unknown table \"%s\"", table);
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", t->name);
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	rc = stmt_once(db, sql, &st, err);
 	if (rc == RW_OK) {
 		rc = db_step(st);
@@ -140,7 +140,7 @@ db_count(struct db *db, const char *table, int64_t *out, struct rw_err *err)
 		}
 		db_stmt_done(st);
 	}
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	return rc;
 }
 
@@ -262,8 +262,8 @@ db_copy_table(struct db *from, struct db *to, const char *table,
 		    "kinds", t->name, ncols, strlen(t->kinds));
 	snprintf(sql, sizeof(sql), "SELECT %s FROM %s", t->cols, t->name);
 	/* Both locks, always in this order: from, then to. */
-	pthread_mutex_lock(&from->mu);
-	pthread_mutex_lock(&to->mu);
+	from = db_lock(from);
+	to = db_lock(to);
 	rc = stmt_once(from, sql, &src, err);
 	if (rc == RW_OK) {
 		rc = copy_rows(from, to, t, src, read, added, err);
@@ -274,7 +274,7 @@ db_copy_table(struct db *from, struct db *to, const char *table,
 		db_pg_notify(to, DB_CHANGED_PINS);
 		db_pg_notify(to, DB_CHANGED_SCANS);
 	}
-	pthread_mutex_unlock(&to->mu);
-	pthread_mutex_unlock(&from->mu);
+	db_unlock(to);
+	db_unlock(from);
 	return rc;
 }

@@ -11,14 +11,17 @@
  * backends, applied by db_open, each in its own transaction (SQLite: PRAGMA
  * user_version holds the number applied; PostgreSQL: table schema_version).
  *
- * Threads: one struct db may be shared by every thread.  It holds a single
- * connection (SQLite opened with SQLITE_OPEN_FULLMUTEX), and each verb runs
- * under the struct's own mutex, so a verb's statements (and its
- * transaction) never interleave with another thread's.  Verbs are therefore
+ * Threads: one struct db may be shared by every thread.  Each verb runs on
+ * one connection that is its own for the whole verb, so a verb's statements
+ * (and its transaction) never interleave with another thread's.  SQLite has
+ * a single connection (opened with SQLITE_OPEN_FULLMUTEX), so its verbs are
  * serialized; they are short, and the hot read path sits behind
- * server/mcache.  SQLite's busy timeout (5 s) only matters when another
- * process (the CLI) writes too.  A PostgreSQL connection that broke is made
- * again by the next verb (connect timeout 3 s); until then verbs fail.
+ * server/mcache.  PostgreSQL may have a small pool (db_set_connections):
+ * a verb takes whichever connection is free, or waits for one, so a long
+ * audit batch does not hold up a decision.  SQLite's busy timeout (5 s)
+ * only matters when another process (the CLI) writes too.  A PostgreSQL
+ * connection that broke is made again by the next verb that takes it
+ * (connect timeout 3 s); until then verbs fail.
  *
  * Errors: every verb fills a caller-provided struct rw_err with the call
  * and its message, e.g. "sqlite3_step: database is locked", or for
@@ -92,6 +95,19 @@ int	 db_is_url(const char *name);
  */
 int	 db_open_pg(const char *url, const char *password, struct db **out,
 	    struct rw_err *err);
+
+/** The most connections db_set_connections takes. */
+#define DB_CONNECTIONS_MAX	64
+
+/**
+ * Let the verbs of DB (PostgreSQL) use up to N connections, 1 to
+ * DB_CONNECTIONS_MAX; the first is the one db_open_pg made, the others are
+ * connected when first needed.  Call before DB is shared between threads,
+ * at most once.  SQLite keeps its one connection (N is accepted and has no
+ * effect).  Returns RW_OK, RW_EINVAL ("database.connections: N is out of
+ * range (1 to 64)") or RW_ENOMEM.
+ */
+int	 db_set_connections(struct db *db, int n, struct rw_err *err);
 
 /** "sqlite" or "postgresql". */
 const char *db_backend(const struct db *db);

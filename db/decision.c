@@ -118,7 +118,7 @@ db_decision_put(struct db *db, const struct db_decision_key *key,
 		rc = check_decision(d, err);
 	if (rc != RW_OK)
 		return rc;
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	rc = db_stmt(db, DB_ST_DECISION_PUT, sql, &st, err);
 	if (rc != RW_OK)
 		goto out;
@@ -131,7 +131,7 @@ db_decision_put(struct db *db, const struct db_decision_key *key,
 out:
 	if (st != NULL)
 		db_stmt_done(st);
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	return rc;
 }
 
@@ -172,7 +172,7 @@ db_decision_get(struct db *db, const struct db_decision_key *key,
 	rc = check_key(key, "db_decision_get", err);
 	if (rc != RW_OK)
 		return rc;
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	rc = db_stmt(db, DB_ST_DECISION_GET, sql, &st, err);
 	if (rc != RW_OK)
 		goto out;
@@ -193,7 +193,7 @@ db_decision_get(struct db *db, const struct db_decision_key *key,
 out:
 	if (st != NULL)
 		db_stmt_done(st);
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	if (rc != RW_OK)
 		db_decision_cleanup(out);
 	return rc;
@@ -220,7 +220,7 @@ db_decision_prune(struct db *db, const char *policy_rev, int64_t now,
 	if (policy_rev == NULL)
 		return rw_err_set(err, RW_EINVAL,
 		    "db_decision_prune: missing argument");
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	rc = db_stmt(db, DB_ST_DECISION_PRUNE, sql, &st, err);
 	if (rc != RW_OK)
 		goto out;
@@ -233,7 +233,7 @@ db_decision_prune(struct db *db, const char *policy_rev, int64_t now,
 out:
 	if (st != NULL)
 		db_stmt_done(st);
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	return rc;
 }
 
@@ -248,7 +248,7 @@ exists(struct db *db, enum db_stmt_slot slot, const char *sql,
 	struct db_st *st = NULL;
 	int rc;
 
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	rc = db_stmt(db, slot, sql, &st, err);
 	if (rc != RW_OK)
 		goto out;
@@ -267,7 +267,7 @@ exists(struct db *db, enum db_stmt_slot slot, const char *sql,
 out:
 	if (st != NULL)
 		db_stmt_done(st);
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	return rc;
 }
 
@@ -339,7 +339,7 @@ db_parent_of(struct db *db, const char *upstream, const char *repo,
 	    parent == NULL)
 		return rw_err_set(err, RW_EINVAL,
 		    "db_parent_of: missing argument");
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	rc = db_stmt(db, DB_ST_PARENT_OF, sql, &st, err);
 	if (rc == RW_OK)
 		rc = db_bind_texts(db, st, 1, args, 3, err);
@@ -361,6 +361,6 @@ db_parent_of(struct db *db, const char *upstream, const char *repo,
 out:
 	if (st != NULL)
 		db_stmt_done(st);
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	return rc;
 }

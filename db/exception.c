@@ -52,7 +52,7 @@ db_exception_add(struct db *db, const char *vuln_id, const char *pkg,
 	    reason == NULL || by == NULL)
 		return rw_err_set(err, RW_EINVAL,
 		    "db_exception_add: missing argument");
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	rc = db_tx_begin(db, err);
 	if (rc != RW_OK)
 		goto out;
@@ -64,7 +64,7 @@ db_exception_add(struct db *db, const char *vuln_id, const char *pkg,
 	if (rc != RW_OK)
 		db_tx_rollback(db);
 out:
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	return rc;
 }
 
@@ -75,7 +75,7 @@ db_exception_rm(struct db *db, int64_t id, struct rw_err *err)
 	struct db_st *st;
 	int rc;
 
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	rc = db_tx_begin(db, err);
 	if (rc != RW_OK)
 		goto out;
@@ -97,7 +97,7 @@ db_exception_rm(struct db *db, int64_t id, struct rw_err *err)
 	if (rc != RW_OK)
 		db_tx_rollback(db);
 out:
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	return rc;
 }
 
@@ -165,7 +165,7 @@ read_all(struct db *db, struct exc_list *l, struct rw_err *err)
 	struct db_st *st = NULL;
 	int rc;
 
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	rc = db_stmt(db, DB_ST_EXC_LIST, sql, &st, err);
 	if (rc != RW_OK)
 		goto out;
@@ -182,7 +182,7 @@ read_all(struct db *db, struct exc_list *l, struct rw_err *err)
 out:
 	if (st != NULL)
 		db_stmt_done(st);
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	return rc;
 }
 

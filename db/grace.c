@@ -18,7 +18,7 @@ db_admitted_note(struct db *db, const char *host, const char *repo,
 	if (host == NULL || repo == NULL || digest == NULL)
 		return rw_err_set(err, RW_EINVAL,
 		    "db_admitted_note: missing argument");
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	rc = db_stmt(db, DB_ST_FIRST_NOTE, sql, &st, err);
 	if (rc != RW_OK)
 		goto out;
@@ -29,7 +29,7 @@ db_admitted_note(struct db *db, const char *host, const char *repo,
 		rc = db_step_end(db, st, err);
 	db_stmt_done(st);
 out:
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	return rc;
 }
 
@@ -47,7 +47,7 @@ db_admitted_first(struct db *db, const char *host, const char *repo,
 	if (host == NULL || repo == NULL || digest == NULL)
 		return rw_err_set(err, RW_EINVAL,
 		    "db_admitted_first: missing argument");
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	rc = db_stmt(db, DB_ST_FIRST_GET, sql, &st, err);
 	if (rc != RW_OK)
 		goto out;
@@ -66,6 +66,6 @@ db_admitted_first(struct db *db, const char *host, const char *repo,
 done:
 	db_stmt_done(st);
 out:
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	return rc;
 }

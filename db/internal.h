@@ -32,6 +32,7 @@ enum db_stmt_slot {
 	DB_ST_COMMIT,
 	DB_ST_ROLLBACK,
 	DB_ST_MANIFEST_PUT,
+	DB_ST_MANIFEST_PUT_PG,
 	DB_ST_REF_PUT,
 	DB_ST_MANIFEST_GET,
 	DB_ST_BLOB_REF,
@@ -131,6 +132,7 @@ struct db_pg {
 	int		 code;		/* RW_E* of the last failure */
 	char		 msg[256];	/* its message, one line */
 	long long	 changes;	/* rows the last statement changed */
+	int		 notified;	/* DB_CHANGED_* sent in the open transaction */
 	struct db_pg_listen *listen;	/* pg_listen.c, or NULL */
 };
 
@@ -158,12 +160,36 @@ struct db_st {
 	int		 blobcol;
 };
 
+/*
+ * The connections of a PostgreSQL struct db (db_set_connections): CONN[0]
+ * is that struct db itself, the others are struct dbs of their own with
+ * the same URL and listener.  BUSY says which a verb has taken.
+ */
+struct db_pool {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;		/* a connection was given back */
+	int		 n;
+	struct db	*conn[DB_CONNECTIONS_MAX];
+	unsigned char	 busy[DB_CONNECTIONS_MAX];
+};
+
 struct db {
 	sqlite3		*h;		/* SQLite, or NULL */
 	struct db_pg	*pg;		/* PostgreSQL, or NULL */
 	pthread_mutex_t	 mu;		/* held for the whole of each verb */
 	struct db_st	*st[DB_ST_COUNT];
+	struct db_pool	*pool;		/* the handle callers hold: its pool */
+	struct db_pool	*home;		/* the pool this connection is in */
+	int		 slot;		/* its index there */
 };
+
+/**
+ * Take a connection of DB for one verb: DB itself (its mutex locked) when
+ * it has no pool, else a free one of its pool (waiting for one), locked.
+ * The verb runs on what this returns and gives it back with db_unlock.
+ */
+struct db *db_lock(struct db *db);
+void	 db_unlock(struct db *conn);
 
 /* ------------------------------------------------ statements (stmt.c) */
 
@@ -290,7 +316,17 @@ unsigned long db_pg_pins_gen(struct db *db);
 void	 db_pg_pin_store(struct db *db, unsigned long gen,
 	    const char *const key[3], const char *digest);
 
-/** ROWS[0..N-1] into audit as one INSERT (pg_audit.c); db->mu held. */
+/*
+ * COPY ... FROM STDIN on DB's connection (pg.c): begin with SQL, put the
+ * data in any number of pieces, end (ABORT_WHY non-NULL: abandon it, none
+ * of the rows is written).  RW_OK or the failure recorded for db_fail; end
+ * always leaves the connection out of COPY (closed, if nothing else does).
+ */
+int	 db_pg_copy_begin(struct db *db, const char *sql);
+int	 db_pg_copy_put(struct db *db, const char *data, size_t len);
+int	 db_pg_copy_end(struct db *db, const char *abort_why);
+
+/** ROWS[0..N-1] into audit with one COPY (pg_audit.c); db->mu held. */
 int	 db_pg_audit_insert(struct db *db, const struct db_audit_row *rows,
 	    size_t n, struct rw_err *err);
 

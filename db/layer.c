@@ -28,7 +28,7 @@ db_layer_index_put(struct db *db, const char *digest, int format,
 	if (digest == NULL || (body == NULL) == (refusal == NULL))
 		return rw_err_set(err, RW_EINVAL,
 		    "db_layer_index_put: give a body or a refusal");
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	rc = db_stmt(db, DB_ST_LAYER_PUT, sql, &st, err);
 	if (rc != RW_OK)
 		goto out;
@@ -48,7 +48,7 @@ db_layer_index_put(struct db *db, const char *digest, int format,
 out:
 	if (st != NULL)
 		db_stmt_done(st);
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	return rc;
 }
 
@@ -91,7 +91,7 @@ db_layer_index_get(struct db *db, const char *digest, int format,
 	if (digest == NULL)
 		return rw_err_set(err, RW_EINVAL,
 		    "db_layer_index_get: missing digest");
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	rc = db_stmt(db, DB_ST_LAYER_GET, sql, &st, err);
 	if (rc != RW_OK)
 		goto out;
@@ -110,7 +110,7 @@ db_layer_index_get(struct db *db, const char *digest, int format,
 out:
 	if (st != NULL)
 		db_stmt_done(st);
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	return rc;
 }
 
@@ -133,7 +133,7 @@ db_layer_index_prune(struct db *db, int64_t before, int limit,
 	if (limit < 1 || limit > 10000)
 		return rw_err_set(err, RW_EINVAL,
 		    "db_layer_index_prune: limit %d out of range", limit);
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	rc = db_stmt(db, DB_ST_LAYER_PRUNE, sql, &st, err);
 	if (rc != RW_OK)
 		goto out;
@@ -147,6 +147,6 @@ db_layer_index_prune(struct db *db, int64_t before, int limit,
 	if (rc == RW_OK)
 		rc = (int)db_changes(db);
 out:
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	return rc;
 }

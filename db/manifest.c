@@ -117,6 +117,91 @@ out:
 	return rc;
 }
 
+/* The text form of a PostgreSQL text[] holding STRS[0..N-1], into B. */
+static int
+pg_array(struct rw_buf *b, const char *const *strs, size_t n)
+{
+	const char *p;
+	size_t i;
+	int rc;
+
+	rc = rw_buf_add(b, "{", 1);
+	for (i = 0; rc == RW_OK && i < n; i++) {
+		rc = rw_buf_add(b, i > 0 ? ",\"" : "\"", i > 0 ? 2 : 1);
+		for (p = strs[i]; rc == RW_OK && *p != '\0'; p++) {
+			if (*p == '"' || *p == '\\')
+				rc = rw_buf_add(b, "\\", 1);
+			if (rc == RW_OK)
+				rc = rw_buf_add(b, p, 1);
+		}
+		if (rc == RW_OK)
+			rc = rw_buf_add(b, "\"", 1);
+	}
+	return rc == RW_OK ? rw_buf_add(b, "}", 1) : rc;
+}
+
+/*
+ * PostgreSQL: the manifest and its references in one statement, so one
+ * round trip rather than one per row plus BEGIN and COMMIT (a cold
+ * decision waits for it).  As below, the references go in only with a
+ * manifest that is new; the statement is atomic by itself.
+ */
+static int
+pg_put(struct db *db, const char *const key[4], const void *body,
+    size_t len, const struct db_ref *refs, size_t nrefs, int64_t now,
+    struct rw_err *err)
+{
+	static const char sql[] = "WITH m AS (INSERT INTO manifests(upstream, "
+	    "repo, digest, media_type, size, body, first_seen) "
+	    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING "
+	    "RETURNING 1) INSERT INTO manifest_blobs(upstream, repo, "
+	    "manifest_digest, blob_digest, kind) SELECT ?1, ?2, ?3, r.b, r.k "
+	    "FROM unnest(CAST(?8 AS TEXT[]), CAST(?9 AS TEXT[])) AS r(b, k) "
+	    "WHERE EXISTS (SELECT 1 FROM m) ON CONFLICT DO NOTHING";
+	const char **strs;
+	struct rw_buf digests, kinds;
+	struct db_st *st = NULL;
+	size_t i;
+	int rc;
+
+	strs = calloc(nrefs + 1, sizeof(*strs));
+	if (strs == NULL)
+		return rw_err_set(err, RW_ENOMEM, "out of memory");
+	rw_buf_init(&digests, (size_t)16 << 20);
+	rw_buf_init(&kinds, (size_t)1 << 20);
+	for (i = 0; i < nrefs; i++)
+		strs[i] = refs[i].digest;
+	rc = pg_array(&digests, strs, nrefs);
+	for (i = 0; i < nrefs; i++)
+		strs[i] = kind_name(refs[i].kind);
+	if (rc == RW_OK)
+		rc = pg_array(&kinds, strs, nrefs);
+	if (rc != RW_OK) {
+		rc = rw_err_set(err, rc, "db_manifest_put: %s", rc == RW_ETOOBIG ?
+		    "too many references" : "out of memory");
+		goto out;
+	}
+	rc = db_stmt(db, DB_ST_MANIFEST_PUT_PG, sql, &st, err);
+	if (rc != RW_OK)
+		goto out;
+	rc = db_bind_texts(db, st, 1, key, 4, err);
+	if (rc == RW_OK && (db_bind_int64(st, 5, (int64_t)len) != RW_OK ||
+	    db_bind_blob(st, 6, body != NULL ? body : "", len) != RW_OK ||
+	    db_bind_int64(st, 7, now) != RW_OK ||
+	    db_bind_text(st, 8, digests.data) != RW_OK ||
+	    db_bind_text(st, 9, kinds.data) != RW_OK))
+		rc = db_bind_fail(db, err);
+	if (rc == RW_OK)
+		rc = db_step_done(db, st, err);
+	else
+		db_stmt_done(st);
+out:
+	rw_buf_free(&digests);
+	rw_buf_free(&kinds);
+	free(strs);
+	return rc;
+}
+
 int
 db_manifest_put(struct db *db, const char *upstream, const char *repo,
     const char *digest, const char *media_type, const void *body, size_t len,
@@ -129,7 +214,13 @@ db_manifest_put(struct db *db, const char *upstream, const char *repo,
 	    err);
 	if (rc != RW_OK)
 		return rc;
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
+	if (db->pg != NULL) {
+		const char *const key[] = { upstream, repo, digest, media_type };
+
+		rc = pg_put(db, key, body, len, refs, nrefs, now, err);
+		goto out;
+	}
 	rc = db_tx_begin(db, err);
 	if (rc != RW_OK)
 		goto out;
@@ -149,7 +240,7 @@ db_manifest_put(struct db *db, const char *upstream, const char *repo,
 	if (rc != RW_OK)
 		db_tx_rollback(db);
 out:
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	return rc;
 }
 
@@ -192,7 +283,7 @@ db_manifest_get(struct db *db, const char *upstream, const char *repo,
 	if (upstream == NULL || repo == NULL || digest == NULL)
 		return rw_err_set(err, RW_EINVAL,
 		    "db_manifest_get: missing argument");
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	rc = db_stmt(db, DB_ST_MANIFEST_GET, sql, &st, err);
 	if (rc != RW_OK)
 		goto out;
@@ -209,7 +300,7 @@ db_manifest_get(struct db *db, const char *upstream, const char *repo,
 out:
 	if (st != NULL)
 		db_stmt_done(st);
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	if (rc != RW_OK) {
 		free(*body);
 		*body = NULL;
@@ -229,7 +320,7 @@ db_blob_referenced(struct db *db, const char *upstream, const char *repo,
 	if (upstream == NULL || repo == NULL || blob_digest == NULL)
 		return rw_err_set(err, RW_EINVAL,
 		    "db_blob_referenced: missing argument");
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	rc = db_stmt(db, DB_ST_BLOB_REF, sql, &st, err);
 	if (rc != RW_OK)
 		goto out;
@@ -244,7 +335,7 @@ db_blob_referenced(struct db *db, const char *upstream, const char *repo,
 out:
 	if (st != NULL)
 		db_stmt_done(st);
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	return rc;
 }
 
@@ -305,7 +396,7 @@ read_uses(struct db *db, struct use_list *l, struct rw_err *err)
 	struct db_st *st = NULL;
 	int rc;
 
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	rc = db_stmt(db, DB_ST_BLOB_USES, sql, &st, err);
 	if (rc != RW_OK)
 		goto out;
@@ -321,7 +412,7 @@ read_uses(struct db *db, struct use_list *l, struct rw_err *err)
 out:
 	if (st != NULL)
 		db_stmt_done(st);
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	return rc;
 }
 

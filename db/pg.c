@@ -5,6 +5,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "db/db.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -289,4 +290,61 @@ db_pg_reset(struct db_st *st)
 	st->blob = NULL;
 	st->blobcol = -1;
 	memset(st->vals, 0, sizeof(st->vals));
+}
+
+int
+db_pg_copy_begin(struct db *db, const char *sql)
+{
+	struct db_pg *pg = db->pg;
+	PGresult *res;
+	int rc = RW_OK;
+
+	res = PQexec(pg->conn, sql);
+	if (PQresultStatus(res) != PGRES_COPY_IN)
+		rc = pg_fail_res(pg, res);
+	PQclear(res);
+	return rc;
+}
+
+int
+db_pg_copy_put(struct db *db, const char *data, size_t len)
+{
+	struct db_pg *pg = db->pg;
+
+	if (len > INT32_MAX)
+		return pg_set(pg, RW_ETOOBIG, "COPY data too big");
+	if (PQputCopyData(pg->conn, data, (int)len) != 1)
+		return pg_set(pg, RW_EDB, PQerrorMessage(pg->conn));
+	return RW_OK;
+}
+
+int
+db_pg_copy_end(struct db *db, const char *abort_why)
+{
+	struct db_pg *pg = db->pg;
+	ExecStatusType s;
+	PGresult *res;
+	int rc = RW_OK;
+
+	if (PQputCopyEnd(pg->conn, abort_why) != 1)
+		rc = pg_set(pg, RW_EDB, PQerrorMessage(pg->conn));
+	/* Every result read, so the next verb finds the connection idle. */
+	while ((res = PQgetResult(pg->conn)) != NULL) {
+		s = PQresultStatus(res);
+		if (s == PGRES_COPY_IN || s == PGRES_COPY_OUT) {
+			/* Still inside COPY: only a new connection gets out. */
+			PQclear(res);
+			if (rc == RW_OK)
+				rc = pg_set(pg, RW_EDB, "COPY did not end");
+			PQfinish(pg->conn);
+			pg->conn = NULL;
+			return rc;
+		}
+		if (s != PGRES_COMMAND_OK && rc == RW_OK)
+			rc = pg_fail_res(pg, res);
+		else if (rc == RW_OK)
+			pg->changes = strtoll(PQcmdTuples(res), NULL, 10);
+		PQclear(res);
+	}
+	return rc;
 }

@@ -51,6 +51,14 @@ db_pg_notify(struct db *db, int what)
 	if (db->pg == NULL)
 		return RW_OK;
 	db_pg_changed(db, what);
+	/*
+	 * Inside a transaction, what another connection of this process reads
+	 * before the commit is still the old value, and it may cache it under
+	 * the generation just moved: db_tx_commit moves it again.
+	 */
+	if (db->pg->conn != NULL &&
+	    PQtransactionStatus(db->pg->conn) == PQTRANS_INTRANS)
+		db->pg->notified |= what;
 	return db_pg_exec(db, (what & DB_CHANGED_PINS) ?
 	    "SELECT pg_notify('regwarden', 'pins')" :
 	    "SELECT pg_notify('regwarden', 'scans')");

@@ -125,7 +125,7 @@ db_pin_set(struct db *db, const char *host, const char *repo,
 	rc = check_args("db_pin_set", host, repo, tag, digest, by, source, err);
 	if (rc != RW_OK)
 		return rc;
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	rc = db_tx_begin(db, err);
 	if (rc != RW_OK)
 		goto out;
@@ -142,7 +142,7 @@ db_pin_set(struct db *db, const char *host, const char *repo,
 	if (rc != RW_OK)
 		db_tx_rollback(db);
 out:
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	return rc;
 }
 
@@ -161,7 +161,7 @@ db_pin_set_if_absent(struct db *db, const char *host, const char *repo,
 	    source, err);
 	if (rc != RW_OK)
 		return rc;
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	rc = write_pin(db, DB_ST_PIN_ADD, sql, row, now, err);
 	if (rc == RW_OK)
 		rc = db_changes(db) > 0;
@@ -174,7 +174,7 @@ db_pin_set_if_absent(struct db *db, const char *host, const char *repo,
 	 */
 	if (rc == 0)
 		db_pg_changed(db, DB_CHANGED_PINS);
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	return rc;
 }
 
@@ -192,12 +192,12 @@ db_pin_get(struct db *db, const char *host, const char *repo,
 	rc = db_pg_pin_cached(db, key, digest, size);
 	if (rc == RW_OK || rc == RW_ENOTFOUND)
 		return rc;
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	gen = db_pg_pins_gen(db);
 	rc = lookup(db, key, digest, size, err);
 	if (rc == RW_OK || rc == RW_ENOTFOUND)
 		db_pg_pin_store(db, gen, key, rc == RW_OK ? digest : NULL);
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	return rc;
 }
 
@@ -213,7 +213,7 @@ db_pin_rm(struct db *db, const char *host, const char *repo,
 
 	if (host == NULL || repo == NULL || tag == NULL)
 		return rw_err_set(err, RW_EINVAL, "db_pin_rm: missing argument");
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	rc = db_tx_begin(db, err);
 	if (rc != RW_OK)
 		goto out;
@@ -236,7 +236,7 @@ db_pin_rm(struct db *db, const char *host, const char *repo,
 	if (rc != RW_OK)
 		db_tx_rollback(db);
 out:
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	return rc;
 }
 
@@ -297,7 +297,7 @@ read_pins(struct db *db, struct pin_list *l, struct rw_err *err)
 	struct db_st *st = NULL;
 	int rc;
 
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	rc = db_stmt(db, DB_ST_PIN_LIST, sql, &st, err);
 	if (rc != RW_OK)
 		goto out;
@@ -313,7 +313,7 @@ read_pins(struct db *db, struct pin_list *l, struct rw_err *err)
 out:
 	if (st != NULL)
 		db_stmt_done(st);
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	return rc;
 }
 

@@ -240,7 +240,7 @@ db_scan_put(struct db *db, const struct db_scan_report *r, int64_t now,
 	rc = check_report(r, err);
 	if (rc != RW_OK)
 		return rc;
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	rc = db_tx_begin(db, err);
 	if (rc != RW_OK)
 		goto out;
@@ -265,7 +265,7 @@ db_scan_put(struct db *db, const struct db_scan_report *r, int64_t now,
 	if (rc != RW_OK)
 		db_tx_rollback(db);
 out:
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	if (rc == RW_OK && scan_id != NULL)
 		*scan_id = id;
 	if (rc == RW_OK && was_new != NULL)
@@ -501,14 +501,14 @@ db_scan_latest(struct db *db, const char *const *digests, size_t n,
 	if (m == NULL)
 		return rw_err_set(err, RW_ENOMEM, "out of memory");
 	memset(&fr, 0, sizeof(fr));
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	rc = find_latest(db, digests, n, out, m, err);
 	if (rc == RW_OK)
 		rc = read_findings(db, out->id, &fr, err);
 	if (rc == RW_OK)
 		rc = db_secrets_read(db, out->id, &m->s, &m->sblocks, &m->ns,
 		    err);
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	m->f = fr.f;
 	m->text = fr.text;
 	out->mem = m;
@@ -647,9 +647,9 @@ db_scan_first_seen(struct db *db, const char *const *digests, size_t n,
 		ix[i].t = &seen[i];
 	}
 	qsort(ix, v->nfindings, sizeof(*ix), by_id_pkg);
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	rc = read_seen(db, digests, n, ix, v->nfindings, err);
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	for (i = 0; rc != RW_OK && i < v->nfindings; i++)
 		seen[i] = 0;
 	free(ix);
@@ -671,7 +671,7 @@ db_scans_revision(struct db *db, char out[64], struct rw_err *err)
 	/* PostgreSQL: from memory while no notification says it moved. */
 	if (db_pg_scans_rev_cached(db, out))
 		return RW_OK;
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	gen = db_pg_scans_gen(db);
 	rc = db_stmt(db, DB_ST_SCAN_REV, sql, &st, err);
 	if (rc != RW_OK)
@@ -689,6 +689,6 @@ db_scans_revision(struct db *db, char out[64], struct rw_err *err)
 	}
 	db_stmt_done(st);
 out:
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	return rc;
 }

@@ -32,7 +32,7 @@ db_scan_claim(struct db *db, const char *digest, const char *owner,
 	if (digest == NULL || owner == NULL || lease <= 0)
 		return rw_err_set(err, RW_EINVAL,
 		    "db_scan_claim: missing argument");
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	rc = db_stmt(db, DB_ST_CLAIM, sql, &st, err);
 	if (rc != RW_OK)
 		goto out;
@@ -53,7 +53,7 @@ db_scan_claim(struct db *db, const char *digest, const char *owner,
 	}
 	db_stmt_done(st);
 out:
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	return rc;
 }
 
@@ -71,7 +71,7 @@ db_scan_claim_end(struct db *db, const char *digest, const char *owner,
 	    state != DB_CLAIM_FAILED))
 		return rw_err_set(err, RW_EINVAL,
 		    "db_scan_claim_end: missing argument");
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	rc = db_stmt(db, DB_ST_CLAIM_END, sql, &st, err);
 	if (rc != RW_OK)
 		goto out;
@@ -86,7 +86,7 @@ db_scan_claim_end(struct db *db, const char *digest, const char *owner,
 	}
 	rc = db_step_done(db, st, err);
 out:
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	return rc;
 }
 
@@ -103,7 +103,7 @@ db_scan_claim_get(struct db *db, const char *digest, int64_t now,
 	*state = DB_CLAIM_NONE;
 	if (size > 0)
 		msg[0] = '\0';
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	rc = db_stmt(db, DB_ST_CLAIM_GET, sql, &st, err);
 	if (rc != RW_OK)
 		goto out;
@@ -126,6 +126,6 @@ db_scan_claim_get(struct db *db, const char *digest, int64_t now,
 	}
 	db_stmt_done(st);
 out:
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	return rc;
 }

@@ -127,7 +127,7 @@ read_scans(struct db *db, int failing_min, struct scan_list *l,
 	struct db_st *st = NULL;
 	int rc;
 
-	pthread_mutex_lock(&db->mu);
+	db = db_lock(db);
 	rc = db_stmt(db, DB_ST_SCAN_LIST, list_sql, &st, err);
 	if (rc != RW_OK)
 		goto out;
@@ -148,7 +148,7 @@ read_scans(struct db *db, int failing_min, struct scan_list *l,
 out:
 	if (st != NULL)
 		db_stmt_done(st);
-	pthread_mutex_unlock(&db->mu);
+	db_unlock(db);
 	return rc;
 }
 

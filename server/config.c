@@ -19,6 +19,8 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 
+#include "db/db.h"
+
 /* Larger than any sane config; keeps a wrong path (a log, /dev/zero) cheap. */
 #define CFG_MAX_FILE	(1024 * 1024)
 
@@ -1131,6 +1133,7 @@ static const struct field cache_fields[] = {
 static const struct field database_fields[] = {
 	{ .key = "url", .type = F_FN, .required = 1, .fn = cfg_db_url_fn },
 	{ .key = "password_file", .type = F_FN, .fn = string_only_fn },
+	INT("connections", W_INT, 1, DB_CONNECTIONS_MAX, 4, db_connections),
 	{ .key = NULL },
 };
 

@@ -136,6 +136,7 @@ struct rw_config {
 	/* shared state: NULL url = SQLite in state_dir */
 	char		*db_url;	/* postgresql:// URL, never with a password */
 	char		*db_password;	/* from database.password_file; secret */
+	int		 db_connections;	/* PostgreSQL connections, 1..64 */
 	int		 audit_retention_days;	/* 0: keep every audit row */
 };
 

@@ -628,7 +628,8 @@ warn_static_changes(const struct rw_config *old, const struct rw_config *nw)
 	if (!SAME_STR(old->state_dir, nw->state_dir))
 		log_warnx("reload: \"state_dir\" changed; restart to apply");
 	if (!SAME_STR(old->db_url, nw->db_url) ||
-	    !SAME_STR(old->db_password, nw->db_password))
+	    !SAME_STR(old->db_password, nw->db_password) ||
+	    old->db_connections != nw->db_connections)
 		log_warnx("reload: \"database\" changed; restart to apply");
 	if (!SAME_STR(old->htpasswd, nw->htpasswd))
 		log_warnx("reload: \"htpasswd\" changed; restart to apply");

@@ -28,8 +28,16 @@ config_open_db(const struct rw_config *cfg, int existing, struct db **out,
 	int rc;
 
 	*out = NULL;
-	if (cfg->db_url != NULL)
-		return db_open_pg(cfg->db_url, cfg->db_password, out, err);
+	if (cfg->db_url != NULL) {
+		rc = db_open_pg(cfg->db_url, cfg->db_password, out, err);
+		if (rc == RW_OK)
+			rc = db_set_connections(*out, cfg->db_connections, err);
+		if (rc != RW_OK) {
+			db_close(*out);
+			*out = NULL;
+		}
+		return rc;
+	}
 	rc = sqlite_path(cfg, path, sizeof(path), err);
 	if (rc != RW_OK)
 		return rc;

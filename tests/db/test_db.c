@@ -354,6 +354,11 @@ test_blob_referenced(void **state)
 		{ DB_REF_SUBJECT, "sha256:s" },
 	};
 	const struct db_ref bad = { (enum db_ref_kind)42, "sha256:x" };
+	const struct db_ref odd[] = {
+		{ DB_REF_LAYER, "sha256:q\"uote" },
+		{ DB_REF_LAYER, "sha256:back\\slash" },
+		{ DB_REF_CHILD, "sha256:a,{b},NULL" },
+	};
 	struct rw_err err;
 	size_t i;
 
@@ -370,6 +375,18 @@ test_blob_referenced(void **state)
 	assert_int_equal(db_blob_referenced(db, "ghcr", "team/app", "sha256:l",
 	    &err), 0);
 	assert_string_equal(err.msg, "");
+	/*
+	 * PostgreSQL passes the references as array literals: the bytes that
+	 * mean something there (quote, backslash, comma, braces) arrive as
+	 * they were.
+	 */
+	assert_int_equal(db_manifest_put(db, "hub", "team/app", "sha256:o",
+	    OCI_MANIFEST, "{}", 2, odd, 3, 1, &err), RW_OK);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(db_blob_referenced(db, "hub", "team/app",
+		    odd[i].digest, &err), 1);
+	assert_int_equal(db_blob_referenced(db, "hub", "team/app",
+	    "sha256:q", &err), 0);
 
 	/* A bad reference fails the whole put: the manifest is not kept. */
 	assert_int_equal(db_manifest_put(db, "hub", "team/app", "sha256:n",

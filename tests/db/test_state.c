@@ -497,6 +497,58 @@ test_audit_fields(void **state)
 	assert_string_equal(err.msg, "db_audit_add: missing argument");
 }
 
+/*
+ * A batch goes to PostgreSQL with COPY, whose text format gives backslash,
+ * tab, new line and carriage return a meaning and reads "\N" as NULL: each
+ * must come back as written, on both engines, and a batch bigger than one
+ * piece of COPY data (64 KiB) arrives whole.
+ */
+static void
+test_audit_batch_text(void **state)
+{
+	struct db *db = *state;
+	static const char odd[] = "tab\there\nline\r\nback\\slash \\N "
+	    "\\. 'q' \"d\" caf\xc3\xa9";
+	struct db_audit_row rows[600];
+	struct db_audit_filter f;
+	struct rw_err err;
+	struct fields got;
+	struct seen s;
+	char msg[200];
+	size_t i;
+
+	memset(rows, 0, sizeof(rows));
+	memset(msg, 'm', sizeof(msg) - 1);
+	msg[sizeof(msg) - 1] = '\0';
+	for (i = 0; i < 600; i++) {
+		rows[i].ts = 2000 + (int64_t)i;
+		rows[i].operation = "pull";
+		rows[i].repo = "bulk";
+		rows[i].verdict = "allow";
+		rows[i].message = msg;
+	}
+	rows[0].repo = "odd";
+	rows[0].request_id = "\\N";
+	rows[0].reference = odd;
+	rows[0].message = odd;
+	rows[0].reasons_json = "[\"a\\tb\"]";
+	rows[0].rule_line = 3;
+	rw_err_clear(&err);
+	assert_int_equal(db_audit_add_many(db, rows, 600, &err), RW_OK);
+
+	memset(&f, 0, sizeof(f));
+	f.repo_glob = "odd";
+	memset(&got, 0, sizeof(got));
+	assert_int_equal(db_audit_query(db, &f, capture, &got, &err), RW_OK);
+	snprintf(msg, sizeof(msg), "2000|\\N|||pull|||odd|%s||allow||||3|"
+	    "[\"a\\tb\"]|%s", odd, odd);
+	assert_string_equal(got.buf, msg);
+	f.repo_glob = "bulk";
+	f.limit = 1000;
+	query(db, &f, &s);
+	assert_int_equal(s.n, 599);
+}
+
 static void
 test_audit_filters(void **state)
 {
@@ -789,6 +841,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_audit_fields, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_audit_filters, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_audit_batch_text, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_audit_prune, setup,
 		    teardown),

@@ -700,6 +700,7 @@ test_database(void **state)
 	cfg = load_ok("config.json");
 	assert_string_equal(cfg->db_url, "postgresql://rw@db.example:5432/rw");
 	assert_string_equal(cfg->db_password, "s3cret pass");
+	assert_int_equal(cfg->db_connections, 4);	/* the default */
 	assert_int_equal(cfg->audit_retention_days, 30);
 	config_db_where(cfg, where, sizeof(where));
 	assert_string_equal(where,
@@ -717,6 +718,15 @@ test_database(void **state)
 	expect_errors("config.json", RW_ECONFIG,
 	    "config.json:4:24: \"database.url\": must not contain a password "
 	    "(postgresql://rw:***@db/rw); put it in \"password_file\"\n");
+	write_db_config("{ \"url\": \"postgresql://rw@db/rw\", "
+	    "\"connections\": 8 }");
+	cfg = load_ok("config.json");
+	assert_int_equal(cfg->db_connections, 8);
+	config_free(cfg);
+	write_db_config("{ \"url\": \"postgresql://rw@db/rw\", "
+	    "\"connections\": 0 }");
+	expect_errors("config.json", RW_ECONFIG, "config.json:4:64: "
+	    "\"database.connections\": 0 out of range (1..64)\n");
 	write_db_config("{ \"url\": \"mysql://db/rw\" }");
 	expect_errors("config.json", RW_ECONFIG,
 	    "config.json:4:24: \"database.url\": expected a postgresql:// "
