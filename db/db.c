@@ -257,6 +257,8 @@ new_member(struct db *db, int slot, struct rw_err *err)
 			goto nomem;
 	}
 	m->pg->listen = db->pg->listen;		/* shared, owned by DB */
+	m->pg->losses = db->pg->losses;		/* shared, owned by DB */
+	m->pg->losses_seen = atomic_load(m->pg->losses);
 	m->home = db->pool;
 	m->slot = slot;
 	return m;

@@ -134,6 +134,14 @@ struct db_pg {
 	long long	 changes;	/* rows the last statement changed */
 	int		 notified;	/* DB_CHANGED_* sent in the open transaction */
 	struct db_pg_listen *listen;	/* pg_listen.c, or NULL */
+	/*
+	 * Connections lost, counted across a pool: a connection that sat idle
+	 * through a server restart looks healthy until its next statement
+	 * fails, so each reconnects before use once any of them saw a loss.
+	 */
+	atomic_uint	 losses_own;	/* the first connection's counter */
+	atomic_uint	*losses;	/* the pool's: &first->losses_own */
+	unsigned	 losses_seen;	/* *losses at this connect */
 };
 
 /*

@@ -29,6 +29,25 @@ pg_set(struct db_pg *pg, int code, const char *msg)
 	return DB_PG_FAIL;
 }
 
+/* A connection of the pool was lost (or could not be made). */
+static void
+pg_lost(struct db_pg *pg)
+{
+	atomic_fetch_add(pg->losses, 1);
+}
+
+/*
+ * Whether PG's connection can run a statement: connected, and connected
+ * after the last loss any connection of its pool saw (one that idled
+ * through a restart would fail its next statement).
+ */
+static int
+pg_usable(struct db_pg *pg)
+{
+	return pg->conn != NULL && PQstatus(pg->conn) == CONNECTION_OK &&
+	    pg->losses_seen == atomic_load(pg->losses);
+}
+
 /* The RW_E* code for a failed result: lost connection and lock waits differ. */
 static int
 pg_code(PGconn *conn, const PGresult *res)
@@ -61,6 +80,8 @@ pg_fail_res(struct db_pg *pg, const PGresult *res)
 		m = res != NULL ? PQresultErrorMessage(res) : NULL;
 	if (m == NULL || *m == '\0')
 		m = PQerrorMessage(pg->conn);
+	if (PQstatus(pg->conn) != CONNECTION_OK)
+		pg_lost(pg);
 	return pg_set(pg, pg_code(pg->conn, res), m);
 }
 
@@ -114,11 +135,15 @@ pg_connect(struct db_pg *pg)
 	vals[n] = NULL;
 	if (pg->conn != NULL)
 		PQfinish(pg->conn);
+	/* Read before connecting: a loss seen meanwhile forces another. */
+	pg->losses_seen = atomic_load(pg->losses);
 	pg->conn = PQconnectdbParams(keys, vals, 1);
 	if (pg->conn == NULL)
 		return pg_set(pg, RW_ENOMEM, "out of memory");
-	if (PQstatus(pg->conn) != CONNECTION_OK)
+	if (PQstatus(pg->conn) != CONNECTION_OK) {
+		pg_lost(pg);
 		return pg_set(pg, RW_EDB, PQerrorMessage(pg->conn));
+	}
 	pg->gen++;
 	/* Plain UTC integers and text: nothing locale-dependent reaches us. */
 	return db_pg_exec_conn(pg, "SET client_min_messages = warning; "
@@ -153,6 +178,7 @@ db_pg_open(struct db *db, const char *url, const char *password,
 	if (pg == NULL)
 		return rw_err_set(err, RW_ENOMEM, "out of memory");
 	db->pg = pg;
+	pg->losses = &pg->losses_own;
 	pg->conninfo_url = strdup(url);
 	pg->password = password != NULL ? strdup(password) : NULL;
 	if (pg->conninfo_url == NULL || (password != NULL &&
@@ -187,7 +213,7 @@ db_pg_ready(struct db *db, struct rw_err *err)
 {
 	struct db_pg *pg = db->pg;
 
-	if (pg->conn != NULL && PQstatus(pg->conn) == CONNECTION_OK)
+	if (pg_usable(pg))
 		return RW_OK;
 	/* Each verb tries once; a database that is down fails fast after. */
 	if (pg_connect(pg) != RW_OK)
@@ -230,10 +256,8 @@ pg_run(struct db_st *st)
 	ExecStatusType s;
 	char name[16];
 
-	if (pg->conn == NULL || PQstatus(pg->conn) != CONNECTION_OK) {
-		if (pg_connect(pg) != RW_OK)
-			return DB_PG_FAIL;
-	}
+	if (!pg_usable(pg) && pg_connect(pg) != RW_OK)
+		return DB_PG_FAIL;
 	if (pg_prepare(st) != RW_OK)
 		return DB_PG_FAIL;
 	snprintf(name, sizeof(name), "rw%d", (int)st->slot);

@@ -139,6 +139,8 @@ listen_main(void *arg)
 		if (!listen_drain(l)) {
 			atomic_store(&l->up, 0);
 			bump_all(l);
+			/* The statements' connections idle through it too. */
+			atomic_fetch_add(db->pg->losses, 1);
 		}
 	}
 	if (l->conn != NULL)
