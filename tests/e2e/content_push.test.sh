@@ -305,4 +305,44 @@ expect_eq "...saying why" \
 	"regwarden: the upload is over the limit; start the upload again" \
 	"$(oci_message)"
 
+# ---- a rule in warn mode -------------------------------------------------------
+
+# The key layer is forwarded, never silently: one log line (info, verdict
+# warn) and one audit row, as for a warned pull.
+stop_regwarden_checked
+cat >"$POLICY" <<'EOF2'
+// content_push.test.sh: secrets warned about while the rule rolls out.
+{
+  "version": 1,
+  "default": "deny",
+  "rules": [
+    { "name": "warned", "match": "docker.io/e2e/*", "mode": "warn",
+      "content": { "no_secrets": true } }
+  ]
+}
+EOF2
+LW=$(grep -n '"name": "warned"' "$POLICY" | cut -d: -f1)
+start_regwarden_policy "$POLICY" '{"content": {"upload_idle_seconds": 2}}'
+if rw_push "$E2E_TMP/sshkey" e2e/warned:1.0; then
+	pass "skopeo push of the key image under a rule in warn mode is forwarded"
+else
+	fail "skopeo push under a warn rule failed: $PUSH_OUT"
+fi
+expect_eq "...the registry has the key layer and the manifest" "200 200" \
+	"$(reg_code HEAD "/v2/e2e/warned/blobs/$SSH_L1") $(reg_code HEAD /v2/e2e/warned/manifests/1.0)"
+T_WARN="regwarden: warning: push of docker.io/e2e/warned would be refused by rule \\\"warned\\\" (policy.json:$LW, warn mode): layer $SSH_L1 holds a private key: /root/.ssh/id_rsa (PEM RSA PRIVATE KEY); remove it from the image and mount secrets at run time."
+line=$(grep " decision .* op=push .* reference=$SSH_L1 " "$RW_LOG")
+expect_contains "...logged at info as a decision on the layer, verdict warn" \
+	" info  req=" "$line"
+expect_contains "...verdict warn, the rule named" "verdict=warn rule=warned" "$line"
+expect_contains "...with the message, verbatim" "message=\"$T_WARN\"" "$line"
+OUT=$("$RW_BIN" audit -c "$RW_CONF" --json --repo e2e/warned 2>&1)
+expect_eq "...and one audit row for the layer: push, warn, warn mode" \
+	"push warn warn warned" \
+	"$("$PY" -c 'import json,sys
+rows = [json.loads(l) for l in sys.argv[1].splitlines() if l.startswith("{")]
+rows = rows or json.loads(sys.argv[1])
+r = [x for x in rows if x.get("digest") == sys.argv[2]]
+print(" ".join(str(r[0].get(k)) for k in ("operation", "verdict", "mode", "rule")) if len(r) == 1 else "%d rows" % len(r))' "$OUT" "$SSH_L1")"
+
 finish

@@ -417,6 +417,37 @@ test_index(void **state)
 	policy_free(p);
 }
 
+/* A rule in warn mode warns about an uploaded layer, never refuses it. */
+static void
+test_layer_warn(void **state)
+{
+	static const struct policy_secret up_key[] = {
+		{ 0, "/root/.ssh/id_rsa", "PEM RSA PRIVATE KEY", 0 },
+	};
+	struct policy_content c;
+	struct policy *p = load();
+	struct verdict v;
+	struct rw_err err;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.nlayers = 1;
+	c.secrets = up_key;
+	c.nsecrets = 1;
+	c.layer = DA;
+	rw_err_clear(&err);
+	assert_int_equal(policy_eval_layer(p, "registry.example.com",
+	    "warned/web", &c, &v, &err), RW_OK);
+	assert_int_equal(v.kind, VERDICT_WARN);
+	assert_int_equal(v.mode, POLICY_WARN);
+	assert_string_equal(v.message, "regwarden: warning: push of "
+	    "registry.example.com/warned/web would be refused by rule "
+	    "\"warned\" (content.json:18, warn mode): layer " DA " holds a "
+	    "private key: /root/.ssh/id_rsa (PEM RSA PRIVATE KEY); remove it "
+	    "from the image and mount secrets at run time.");
+	policy_free(p);
+}
+
 static void
 test_helpers(void **state)
 {
@@ -454,6 +485,7 @@ main(void)
 		cmocka_unit_test(test_helpers),
 		cmocka_unit_test(test_layer),
 		cmocka_unit_test(test_index),
+		cmocka_unit_test(test_layer_warn),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
