@@ -95,6 +95,9 @@ take(struct request *rq, const char *key)
 	case RW_EBUSY:
 		return proxy_done(front_error(rq, 409, "BLOB_UPLOAD_INVALID",
 		    "%s", err.msg));
+	case RW_ENOTFOUND:	/* dropped idle: its bytes are gone */
+		return proxy_done(front_error(rq, 404, "BLOB_UPLOAD_UNKNOWN",
+		    "%s", err.msg));
 	default:
 		rq->retry_after = 5;
 		return proxy_done(front_error(rq, 503, "UNAVAILABLE", "cannot "

@@ -345,4 +345,28 @@ rows = rows or json.loads(sys.argv[1])
 r = [x for x in rows if x.get("digest") == sys.argv[2]]
 print(" ".join(str(r[0].get(k)) for k in ("operation", "verdict", "mode", "rule")) if len(r) == 1 else "%d rows" % len(r))' "$OUT" "$SSH_L1")"
 
+# ---- abandoned uploads ------------------------------------------------------------
+
+# An upload nobody finishes loses its spool file after
+# content.upload_idle_seconds (2 here), though no other upload starts.
+start_upload e2e/idle
+req PATCH "$LOC" -H 'Content-Type: application/octet-stream' \
+	--data-binary "@$CLEAN_FILE"
+expect_code "an upload takes a chunk" 202
+expect_eq "...kept in a spool file" 1 "$(find "$SPOOL" -name '*.spool' | wc -l)"
+t0=$(date +%s)
+if wait_until 15 eval '[ "$(find "$SPOOL" -name "*.spool" | wc -l)" = 0 ]'; then
+	pass "left idle, its spool file is removed without another upload ($(( $(date +%s) - t0 )) s after the chunk; idle time 2 s)"
+else
+	fail "the idle upload's spool file is still there after 15 s"
+fi
+IDLE_LOC=$(hdr Location); case $IDLE_LOC in /*) IDLE_LOC=$RW_URL$IDLE_LOC ;; esac
+req PUT "$(with_digest "$IDLE_LOC" "$CLEAN_L0")"
+expect_oci_error "...and its final PUT is refused: 404" 404 BLOB_UPLOAD_UNKNOWN
+expect_eq "...saying why" \
+	"regwarden: the upload was left idle longer than 2 s (content.upload_idle_seconds) and its bytes were dropped; start the upload again" \
+	"$(oci_message)"
+expect_eq "...the registry has no such blob" 404 \
+	"$(reg_code HEAD "/v2/e2e/idle/blobs/$CLEAN_L0")"
+
 finish
