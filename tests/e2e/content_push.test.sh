@@ -369,4 +369,43 @@ expect_eq "...saying why" \
 expect_eq "...the registry has no such blob" 404 \
 	"$(reg_code HEAD "/v2/e2e/idle/blobs/$CLEAN_L0")"
 
+# ---- layer index retention ----------------------------------------------------
+
+# The indexes of layers no manifest references (the AWS layer, refused at
+# its upload, never placed) go after content.index_retention_days, in the
+# server's background batches; referenced ones (the key layer, placed by
+# e2e/seeded-sshkey and e2e/warned; the shared base) stay however old.
+stop_regwarden_checked
+DB=$E2E_TMP/rw/state/regwarden.db
+# sql QUERY: one statement on the state database (Python's sqlite3).
+sql() {
+	"$PY" -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+for r in c.execute(sys.argv[2]):
+    print(*r)
+c.commit()' "$DB" "$1"
+}
+sql "UPDATE layer_index SET indexed_at = indexed_at - 40 * 86400" ||
+	die "cannot age the layer indexes"
+UNREF=$(sql "SELECT count(*) FROM layer_index l WHERE NOT EXISTS
+	(SELECT 1 FROM manifest_blobs b WHERE b.blob_digest = l.digest)")
+ALL=$(sql "SELECT count(*) FROM layer_index")
+has_index() {
+	sql "SELECT count(*) FROM layer_index WHERE digest = '$1'"
+}
+expect_eq "before: the AWS layer's index is kept, unreferenced" 1 "$(has_index "$AWS_L1")"
+start_regwarden_policy "$POLICY" '{"content": {"index_retention_days": 30}}'
+T_RET="layer index retention: $UNREF indexes of layers no manifest references, read more than 30 days ago, deleted"
+if wait_until 10 grep -qF "$T_RET" "$RW_LOG"; then
+	pass "with index_retention_days 30, the server deletes the $UNREF unreferenced indexes of $ALL and says so once"
+else
+	fail "no \"$T_RET\" in the log"
+fi
+expect_eq "...in one log line" 1 "$(grep -c 'layer index retention: ' "$RW_LOG")"
+expect_eq "...the AWS layer's among them" 0 "$(has_index "$AWS_L1")"
+expect_eq "...the key layer's (referenced) and the base's stay" "1 1" \
+	"$(has_index "$SSH_L1") $(has_index "$CLEAN_L0")"
+expect_eq "...$((ALL - UNREF)) rows left" "$((ALL - UNREF))" \
+	"$(sql "SELECT count(*) FROM layer_index")"
+
 finish
