@@ -4,8 +4,9 @@
 # attestation entry is not), and a secret in one platform refuses the whole
 # index, the platform named.  Images by mkcontent.py --index: linux/amd64
 # clean and linux/arm64 with a private key in layer 2 of 3; and a clean
-# index, admitted on ctr and podman.  An index past the cap on platforms
-# (32) fails closed.
+# index, admitted on ctr and podman.  explain judges the index alike, each
+# reason naming its platform.  An index past the cap on platforms (32)
+# fails closed.
 # SPDX-License-Identifier: Apache-2.0
 . "$(dirname "$0")/lib.sh"
 
