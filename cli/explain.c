@@ -218,6 +218,8 @@ struct gathered {
 	char			 child_cfg[FACTS_MAX_PLATFORMS][RW_DIGEST_MAX];
 	struct facts_image	 child_img[FACTS_MAX_PLATFORMS];
 	struct policy_platform	 pl[FACTS_MAX_PLATFORMS];
+	/* POLICY_NEED_CONTENT on an index: each platform's layers */
+	struct facts_content	 cfc[FACTS_MAX_PLATFORMS];
 	char			 labels[FACTS_MAX_PLATFORMS][128];
 	const char		*label_ptr[FACTS_MAX_PLATFORMS];
 	struct explain_image	 ev[FACTS_MAX_PLATFORMS];
@@ -236,8 +238,10 @@ gathered_free(struct gathered *g)
 		return;
 	facts_image_cleanup(&g->img);
 	facts_platforms_cleanup(&g->plats);
-	for (i = 0; i < FACTS_MAX_PLATFORMS; i++)
+	for (i = 0; i < FACTS_MAX_PLATFORMS; i++) {
 		facts_image_cleanup(&g->child_img[i]);
+		facts_content_cleanup(&g->cfc[i]);
+	}
 	explain_sigs_cleanup(&g->sigs);
 	explain_atts_cleanup(&g->atts);
 	free(g);
@@ -364,9 +368,17 @@ out:
 	return rc;
 }
 
-/* Platform I of an index: its manifest (verified), then its config. */
+/* Buildkit lists its attestations in an index as unknown/unknown. */
 static int
-fetch_child(struct upc *s, struct gathered *g, size_t i,
+attestation_entry(const struct policy_platform *p)
+{
+	return p->os != NULL && strcmp(p->os, "unknown") == 0;
+}
+
+/* Platform I of an index: its manifest (verified), then what NEEDS asks
+ * of it: its config, its layers (not an attestation's). */
+static int
+fetch_child(struct upc *s, struct gathered *g, size_t i, unsigned needs,
     struct rw_err *err)
 {
 	char url[4096], got[RW_DIGEST_MAX], mt[256], what[RW_DIGEST_MAX + 40];
@@ -387,10 +399,14 @@ fetch_child(struct upc *s, struct gathered *g, size_t i,
 	    !upc_hash_matches(r.body.data, r.body.len, digest, got))
 		rc = rw_err_set(err, RW_EDIGEST, "%s from upstream %s hashes to "
 		    "%s", what, upc_upstream(s)->name, got);
-	if (rc == RW_OK)
+	if (rc == RW_OK && (needs & POLICY_NEED_CONTENT) &&
+	    !attestation_entry(&g->plats.p[i]))
+		rc = facts_content_layers(r.body.data != NULL ? r.body.data :
+		    "", r.body.len, &g->cfc[i], err);
+	if (rc == RW_OK && (needs & POLICY_NEED_CONFIG))
 		rc = mcache_manifest_refs(r.body.data != NULL ? r.body.data : "",
 		    r.body.len, &refs, &n, mt, sizeof(mt), err);
-	if (rc == RW_OK) {
+	if (rc == RW_OK && (needs & POLICY_NEED_CONFIG)) {
 		config_ref(refs, n, g->child_cfg[i], sizeof(g->child_cfg[i]));
 		if (g->child_cfg[i][0] == '\0')
 			rc = rw_err_set(err, RW_EPARSE, "%s names no image config",
@@ -398,9 +414,9 @@ fetch_child(struct upc *s, struct gathered *g, size_t i,
 	}
 	free(refs);
 	upc_resp_cleanup(&r);
-	if (rc == RW_OK)
+	if (rc == RW_OK && (needs & POLICY_NEED_CONFIG))
 		rc = fetch_config(s, g->child_cfg[i], &g->child_img[i], err);
-	if (rc == RW_OK)
+	if (rc == RW_OK && (needs & POLICY_NEED_CONFIG))
 		g->pl[i].image = &g->child_img[i].img;
 	return rc;
 }
@@ -422,9 +438,11 @@ gather_images(struct upc *s, struct gathered *g, const char *body,
 		for (i = 0; i < g->plats.n; i++) {
 			g->pl[i] = g->plats.p[i];
 			g->pl[i].image = NULL;
-			if (!(needs & POLICY_NEED_CONFIG))
+			if (!(needs & POLICY_NEED_CONFIG) &&
+			    (!(needs & POLICY_NEED_CONTENT) ||
+			    attestation_entry(&g->plats.p[i])))
 				continue;
-			rc = fetch_child(s, g, i, err);
+			rc = fetch_child(s, g, i, needs, err);
 			if (rc != RW_OK)
 				return rc;
 		}
@@ -644,16 +662,25 @@ static int
 find_content(struct run *rn, const char *body, size_t len,
     struct rw_err *err)
 {
+	struct facts_content *set[FACTS_MAX_PLATFORMS];
 	const char **missing = NULL;
 	char path[4096];
 	struct db *db = NULL;
-	size_t n = 0;
+	size_t i, n = 0, nset = 0, all = 0;
 	int rc;
 
-	if (rn->g->is_index)
-		return RW_OK;
-	if ((rc = facts_content_layers(body, len, &rn->fc, err)) != RW_OK)
-		return rc;
+	/* An index: every platform's image that fetch_child listed. */
+	for (i = 0; rn->g->is_index && i < rn->g->plats.n; i++)
+		if (rn->g->cfc[i].layers != NULL)
+			set[nset++] = &rn->g->cfc[i];
+	if (!rn->g->is_index) {
+		if ((rc = facts_content_layers(body, len, &rn->fc, err)) !=
+		    RW_OK)
+			return rc;
+		set[nset++] = &rn->fc;
+	}
+	for (i = 0; i < nset; i++)
+		all += set[i]->nlayers;
 	if ((size_t)snprintf(path, sizeof(path), "%s/regwarden.db",
 	    rn->cfg->state_dir) >= sizeof(path))
 		return rw_err_set(err, RW_EINVAL, "state_dir path is too long");
@@ -663,14 +690,17 @@ find_content(struct run *rn, const char *body, size_t len,
 		    "once");
 	rc = db_open(path, &db, err);
 	if (rc == RW_OK)
-		rc = facts_content_load(db, &rn->fc, &missing, &n, err);
+		rc = facts_content_load_set(db, set, nset, &missing, &n, err);
 	db_close(db);
 	free(missing);
 	if (rc == RW_OK && n > 0)
 		rc = rw_err_set(err, RW_ENOTFOUND, "%zu of its %zu layers have "
 		    "not been read yet: pull it through regwarden once", n,
-		    rn->fc.nlayers);
+		    all);
 	rn->have_content = rc == RW_OK;
+	for (i = 0; rc == RW_OK && rn->g->is_index && i < rn->g->plats.n; i++)
+		rn->g->pl[i].content = rn->g->cfc[i].layers != NULL ?
+		    &rn->g->cfc[i].pc : NULL;
 	return rc;
 }
 
@@ -811,7 +841,7 @@ decide(struct run *rn)
 		explain_sigs_req(&rn->g->sigs, (int64_t)len, &q);
 	if (rn->needs & POLICY_NEED_ATTS)
 		explain_atts_req(&rn->g->atts, &q);
-	q.content = rn->have_content ? &rn->fc.pc : NULL;
+	q.content = rn->have_content && !rn->g->is_index ? &rn->fc.pc : NULL;
 	/* Push: what the tag points to now would come from a HEAD; explain
 	 * judges the image the tag names, so the tag has not moved. */
 	q.tag_digest = rn->a.op == POLICY_OP_PUSH && tag != NULL ?

@@ -78,6 +78,18 @@ add_path(struct rw_sb *sb, size_t i, const char *path)
 	rw_sb_safe(sb, path, SHOW_PATH);
 }
 
+/*
+ * policy_reason for a content check; for an index, the reason starts with
+ * the platform it is about, "linux/arm64: layer 2 of 3 holds ...".
+ */
+static void
+creason(struct policy_ev *e, struct rw_sb *sb, const char *check, int failed)
+{
+	policy_reason(e, sb, check, failed);
+	if (e->cplat[0] != '\0')
+		rw_sb_add(sb, "%s: ", e->cplat);
+}
+
 static const char *
 layer_of(const struct policy_content *c, size_t i, char *buf, size_t size)
 {
@@ -126,7 +138,7 @@ check_secrets(struct policy_ev *e, const struct policy_content *c)
 	struct rw_sb sb;
 	size_t i;
 
-	policy_reason(e, &sb, "content.secrets", c->nsecrets > 0);
+	creason(e, &sb, "content.secrets", c->nsecrets > 0);
 	if (c->nsecrets == 0) {
 		rw_sb_add(&sb, "no private keys or credentials in the %zu "
 		    "layer%s", c->nlayers, c->nlayers == 1 ? "" : "s");
@@ -178,7 +190,7 @@ check_kind(struct policy_ev *e, const struct policy_content *c, int kind)
 
 	for (i = 0; i < c->nfiles; i++)
 		n += is_exec_kind(&c->files[i], kind);
-	policy_reason(e, &sb, checks[kind], n > 0);
+	creason(e, &sb, checks[kind], n > 0);
 	if (n == 0) {
 		rw_sb_add(&sb, "no %s in the final filesystem", words[kind] + 2);
 		rw_sb_finish(&sb);
@@ -208,7 +220,7 @@ check_setuid(struct policy_ev *e, const struct policy_content *c)
 
 	for (i = 0; i < c->nfiles; i++)
 		n += is_setuid(&c->files[i]);
-	policy_reason(e, &sb, "content.setuid", n > 0);
+	creason(e, &sb, "content.setuid", n > 0);
 	if (n == 0) {
 		rw_sb_add(&sb, "no setuid or setgid files in the final "
 		    "filesystem");
@@ -250,7 +262,7 @@ check_paths(struct policy_ev *e, const struct policy_content *c)
 
 	for (i = 0; i < c->nfiles; i++)
 		n += denied_path(e->r, &c->files[i]) != NULL;
-	policy_reason(e, &sb, "content.deny_paths", n > 0);
+	creason(e, &sb, "content.deny_paths", n > 0);
 	if (n == 0) {
 		rw_sb_add(&sb, "no file at a denied path (");
 		for (i = 0; i < e->r->nc_paths && i < SHOW_PATHS; i++)
@@ -293,7 +305,7 @@ check_packages(struct policy_ev *e, const struct policy_content *c)
 	for (i = 0; i < c->npackages; i++)
 		n += denied_pkg(e->r, &c->packages[i]) != NULL;
 	/* A database that cannot be read is not an empty one. */
-	policy_reason(e, &sb, "content.packages", n > 0 ||
+	creason(e, &sb, "content.packages", n > 0 ||
 	    c->npkgdb_unread > 0);
 	if (n > 0) {
 		rw_sb_add(&sb, "the image has denied packages: ");
@@ -328,7 +340,7 @@ check_size(struct policy_ev *e, const struct policy_content *c)
 	struct rw_sb sb;
 	int over = c->uncompressed_bytes > max;
 
-	policy_reason(e, &sb, "content.size", over);
+	creason(e, &sb, "content.size", over);
 	if (over)
 		rw_sb_add(&sb, "the image unpacks to %llu bytes, more than the "
 		    "%llu allowed; slim it down", (unsigned long long)
@@ -340,19 +352,17 @@ check_size(struct policy_ev *e, const struct policy_content *c)
 	rw_sb_finish(&sb);
 }
 
-void
-policy_check_content(struct policy_ev *e)
+/* The content of one image (a manifest, or one platform of an index). */
+static void
+check_one(struct policy_ev *e, const struct policy_content *c)
 {
 	const struct policy_rule *r = e->r;
-	const struct policy_content *c = e->req->content;
 	struct rw_sb sb;
 	char l[RW_DIGEST_MAX + 16];
 
-	if (!r->has_content || c == NULL)
-		return;
 	if (c->refusal != NULL) {
 		/* Never judged on part of the image: nothing else is said. */
-		policy_reason(e, &sb, "content", 1);
+		creason(e, &sb, "content", 1);
 		rw_sb_add(&sb, "%s could not be inspected (", layer_of(c,
 		    c->refused_layer, l, sizeof(l)));
 		rw_sb_safe(&sb, c->refusal, 200);
@@ -377,4 +387,43 @@ policy_check_content(struct policy_ev *e)
 		check_packages(e, c);
 	if (r->c_max_bytes > 0)
 		check_size(e, c);
+}
+
+/*
+ * An index is judged by every platform it lists (attestation entries
+ * aside), as the image checks are: admitting it admits the platform
+ * manifests fetched through it, whichever one a client picks.
+ */
+void
+policy_check_content(struct policy_ev *e)
+{
+	const struct admission_req *q = e->req;
+	const struct policy_platform *pl;
+	struct rw_sb sb;
+	size_t i, n = 0;
+
+	if (!e->r->has_content)
+		return;
+	if (!q->is_index) {
+		if (q->content != NULL)
+			check_one(e, q->content);
+		return;
+	}
+	for (i = 0; i < q->nplatforms; i++) {
+		pl = &q->platforms[i];
+		if (policy_attestation(pl) || pl->content == NULL)
+			continue;
+		policy_plat_label(e->cplat, sizeof(e->cplat), pl->os,
+		    pl->arch, pl->variant);
+		check_one(e, pl->content);
+		n++;
+	}
+	e->cplat[0] = '\0';
+	if (n == 0) {
+		/* Nothing was read: never admitted unread. */
+		policy_reason(e, &sb, "content", 1);
+		rw_sb_add(&sb, "the index lists no platform image whose layers "
+		    "could be read");
+		rw_sb_finish(&sb);
+	}
 }

@@ -472,8 +472,18 @@ missing_fact(const struct policy_ev *e, char *buf, size_t size)
 	if (r->has_vex && q->op == POLICY_OP_PULL && (q->digest == NULL ||
 	    !q->atts_gathered || (q->natts > 0 && q->atts == NULL)))
 		return "the attestations of the image";
-	if (r->has_content && q->content == NULL)
+	if (r->has_content && !q->is_index && q->content == NULL)
 		return "the content of the image's layers";
+	for (i = 0; r->has_content && q->is_index && i < q->nplatforms; i++) {
+		if (policy_attestation(&q->platforms[i]) ||
+		    q->platforms[i].content != NULL)
+			continue;
+		policy_plat_label(label, sizeof(label), q->platforms[i].os,
+		    q->platforms[i].arch, q->platforms[i].variant);
+		snprintf(buf, size, "the content of platform %s's layers",
+		    label);
+		return buf;
+	}
 	return NULL;
 }
 

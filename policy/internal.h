@@ -667,6 +667,9 @@ struct policy_ev {
 	int				 hold;	/* unscanned: hold applies */
 	int64_t				 until;	/* see verdict.valid_until */
 	int				 pin_now;
+	/* content of an index: the platform being judged ("linux/arm64"),
+	 * which starts each of its content reasons; "" otherwise */
+	char				 cplat[POLICY_SHOW_ITEM * 12];
 	/* bit I: reason I is evidence for another (policy_detail) */
 	unsigned			 detail;
 	/* scan.vex: the OpenVEX verified for the image, or NULL */

@@ -100,6 +100,9 @@ struct policy_platform {
 	const char	*arch;
 	const char	*variant;
 	const struct policy_image *image; /* with POLICY_NEED_CONFIG */
+	/* POLICY_NEED_CONTENT: this platform's layers; NULL for an
+	 * attestation entry (unknown/unknown), never read */
+	const struct policy_content *content;
 };
 
 /** One finding of a scan report. */

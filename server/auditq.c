@@ -30,6 +30,10 @@ struct auditq {
 	int		 retention_days;	/* 0: keep every row */
 	uint64_t	 next_prune_ms;
 	uint64_t	 pruned;
+	int		 index_days;	/* layer_index retention, 0: off */
+	uint64_t	 next_index_ms;
+	uint64_t	 index_pruned;
+	uint64_t	 index_round;	/* rows deleted in this round */
 	char		 fail_msg[sizeof(((struct rw_err *)0)->msg)];
 };
 
@@ -246,6 +250,44 @@ prune_step(struct auditq *q)
 	return 1;
 }
 
+/*
+ * One batch of layer index retention, on the terms of prune_step (Q->mu
+ * held; released around the delete).  Returns 1 when it ran.
+ */
+static int
+index_step(struct auditq *q)
+{
+	struct rw_err err;
+	int64_t before;
+	uint64_t now = rw_now_ms();
+	int n, days = q->index_days;
+
+	if (days <= 0 || q->stop || q->head != NULL ||
+	    q->fail_code != RW_OK || now < q->next_index_ms)
+		return 0;
+	before = (int64_t)time(NULL) - (int64_t)days * 86400;
+	pthread_mutex_unlock(&q->mu);
+	rw_err_clear(&err);
+	n = db_layer_index_prune(q->db, before, AUDITQ_PRUNE_BATCH, &err);
+	if (n < 0)
+		log_warnx("layer index retention: %s (trying again in %d s)",
+		    err.msg, AUDITQ_PRUNE_EVERY_MS / 1000);
+	pthread_mutex_lock(&q->mu);
+	if (n > 0) {
+		q->index_pruned += (uint64_t)n;
+		q->index_round += (uint64_t)n;
+	}
+	if (n >= 0 && n < AUDITQ_PRUNE_BATCH && q->index_round > 0) {
+		log_info("layer index retention: %llu indexes of layers no "
+		    "manifest references, read more than %d days ago, "
+		    "deleted", (unsigned long long)q->index_round, days);
+		q->index_round = 0;
+	}
+	q->next_index_ms = n == AUDITQ_PRUNE_BATCH ? now :
+	    now + AUDITQ_PRUNE_EVERY_MS;
+	return 1;
+}
+
 static void *
 writer(void *arg)
 {
@@ -257,7 +299,7 @@ writer(void *arg)
 
 	pthread_mutex_lock(&q->mu);
 	for (;;) {
-		if (!due(q) && !prune_step(q))
+		if (!due(q) && !prune_step(q) && !index_step(q))
 			nap(q);
 		if (q->head == NULL) {
 			if (q->stop)
@@ -312,6 +354,27 @@ auditq_set_retention(struct auditq *q, int days)
 	q->next_prune_ms = 0;
 	pthread_cond_signal(&q->cv);
 	pthread_mutex_unlock(&q->mu);
+}
+
+void
+auditq_set_index_retention(struct auditq *q, int days)
+{
+	pthread_mutex_lock(&q->mu);
+	q->index_days = days > 0 ? days : 0;
+	q->next_index_ms = 0;
+	pthread_cond_signal(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+}
+
+uint64_t
+auditq_index_pruned(struct auditq *q)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&q->mu);
+	n = q->index_pruned;
+	pthread_mutex_unlock(&q->mu);
+	return n;
 }
 
 uint64_t

@@ -78,6 +78,20 @@ void		 auditq_set_retention(struct auditq *q, int days);
 /** Rows deleted by retention so far (for tests and logs). */
 uint64_t	 auditq_pruned(struct auditq *q);
 
+/*
+ * Layer index retention (content.index_retention_days): with DAYS > 0 the
+ * writer also deletes the layer_index rows db_layer_index_prune selects
+ * (layers no recorded manifest references, read more than DAYS days ago),
+ * AUDITQ_PRUNE_BATCH at a time, on audit retention's terms: only while no
+ * audit row waits and the store works, then every AUDITQ_PRUNE_EVERY_MS.
+ * A round that deleted rows is logged once (info).  0 turns it off.  May
+ * be called again (reload).
+ */
+void		 auditq_set_index_retention(struct auditq *q, int days);
+
+/** Layer index rows deleted so far. */
+uint64_t	 auditq_index_pruned(struct auditq *q);
+
 /**
  * Write what is waiting (one more try when the store is failing; the rows
  * it cannot write are logged one line each, then dropped), stop the

@@ -1150,6 +1150,7 @@ static const struct field content_fields[] = {
 	    INT64_C(4294967296), content_upload_max),
 	INT("upload_max_sessions", W_INT, 1, 4096, 64, content_upload_sessions),
 	INT("upload_idle_seconds", W_INT, 1, 86400, 1800, content_upload_idle),
+	INT("index_retention_days", W_INT, 0, 36500, 30, content_index_days),
 	{ .key = NULL },
 };
 

@@ -118,6 +118,7 @@ struct rw_config {
 	size_t		 content_upload_max;	/* bytes of one inspected upload */
 	int		 content_upload_sessions; /* inspected uploads at once */
 	int		 content_upload_idle;	/* seconds before one is dropped */
+	int		 content_index_days;	/* layer_index retention, 0: off */
 	/* attestations: one .att envelope's cap, and all in flight at once */
 	size_t		 att_max_bytes;
 	size_t		 att_budget;

@@ -93,6 +93,7 @@ struct decide_ctx {
 	struct policy_att_input	 attin[FACTS_ATT_MAX + FACTS_SIG_MAX];
 	/* what the layers hold (POLICY_NEED_CONTENT, image manifests) */
 	struct facts_content	 fc;
+	struct facts_content	 cfc[MAX_CHILDREN];	/* an index's */
 	int			 want_content;
 	int			 content_ready;
 };
@@ -281,6 +282,13 @@ is_index(const char *mt)
 	    == 0;
 }
 
+/* Buildkit lists its attestations in an index as unknown/unknown. */
+static int
+attestation_entry(const struct policy_platform *p)
+{
+	return p->os != NULL && strcmp(p->os, "unknown") == 0;
+}
+
 /* The config digest a manifest names, or "" when it names none. */
 static void
 config_digest_of(const char *body, size_t len, char *out, size_t size)
@@ -333,8 +341,6 @@ plan(struct request *rq, struct decide_ctx *dx, struct rw_err *err)
 	if ((dx->needs & POLICY_NEED_ATTS) && !(dx->needs & POLICY_NEED_SIGS))
 		add_job(dx, JOB_REF_API, -1, NULL);
 	if ((dx->needs & POLICY_NEED_CONTENT) && !is_index(rq->mtype)) {
-		/* An index has no layers of its own: content stays
-		 * ungathered and the rule cannot admit it (POLICY.md). */
 		if (facts_content_layers(rq->mbody, rq->mlen, &dx->fc,
 		    err) != RW_OK)
 			return err->code;
@@ -345,14 +351,20 @@ plan(struct request *rq, struct decide_ctx *dx, struct rw_err *err)
 		    err) != RW_OK)
 			return err->code;
 		dx->have_plats = 1;
-		if (!(dx->needs & POLICY_NEED_CONFIG))
+		if (!(dx->needs & (POLICY_NEED_CONFIG | POLICY_NEED_CONTENT)))
 			return RW_OK;
 		if (dx->plats.n > MAX_CHILDREN)
 			return rw_err_set(err, RW_ETOOBIG, "the index lists %zu "
 			    "platforms; at most %d are checked", dx->plats.n,
 			    MAX_CHILDREN);
+		/* An index has no layers of its own: each platform's
+		 * manifest names them (job_child). */
+		dx->want_content = (dx->needs & POLICY_NEED_CONTENT) != 0;
 		for (i = 0; i < dx->plats.n; i++)
-			add_job(dx, JOB_CHILD, (int)i, dx->plats.digest[i]);
+			if ((dx->needs & POLICY_NEED_CONFIG) ||
+			    !attestation_entry(&dx->plats.p[i]))
+				add_job(dx, JOB_CHILD, (int)i,
+				    dx->plats.digest[i]);
 		return RW_OK;
 	}
 	if (!(dx->needs & POLICY_NEED_CONFIG))
@@ -459,6 +471,11 @@ job_child(struct request *rq, struct decide_ctx *dx, const struct job *j,
 	    body, len, refs, n, (int64_t)time(NULL));
 	mcache_release(e);
 	free(refs);
+	if (dx->want_content && !attestation_entry(&dx->plats.p[j->child]) &&
+	    facts_content_layers(body, len, &dx->cfc[j->child], err) != RW_OK)
+		return err->code;
+	if (!(dx->needs & POLICY_NEED_CONFIG))
+		return RW_OK;
 	config_digest_of(body, len, cfg, sizeof(cfg));
 	if (cfg[0] == '\0')
 		return rw_err_set(err, RW_EPARSE, "platform manifest %s names "
@@ -902,8 +919,11 @@ evaluate(struct request *rq, struct decide_ctx *dx, struct verdict *v,
 		if (rc != RW_OK)
 			return rc;
 	}
-	if (dx->content_ready)
+	if (dx->content_ready && !q.is_index)
 		q.content = &dx->fc.pc;
+	for (i = 0; dx->content_ready && q.is_index && i < q.nplatforms; i++)
+		dx->pl[i].content = dx->cfc[i].layers != NULL ?
+		    &dx->cfc[i].pc : NULL;
 	if ((dx->needs & POLICY_NEED_SCAN) && !rq->write_op) {
 		rc = scan_facts(rq, dx, err);
 		if (rc != RW_OK)
@@ -1349,6 +1369,8 @@ drop_ctx(struct request *rq)
 		facts_sig_cleanup(&rq->dx->att[i]);
 	rw_budget_give(&rq->srv->att_bytes, rq->dx->att_held);
 	facts_content_cleanup(&rq->dx->fc);
+	for (i = 0; i < MAX_CHILDREN; i++)
+		facts_content_cleanup(&rq->dx->cfc[i]);
 	free(rq->dx);
 	rq->dx = NULL;
 }
@@ -1448,18 +1470,25 @@ static int
 content_step(struct request *rq)
 {
 	struct decide_ctx *dx = rq->dx;
+	struct facts_content *set[MAX_CHILDREN];
 	const char **missing = NULL;
 	struct insp_spec spec;
 	struct rw_err err;
 	char host[256], key[ROUTE_NAME_MAX + 2 * RW_DIGEST_MAX];
-	size_t n = 0;
+	size_t i, n = 0, nset = 0;
 	int st;
 
 	if (!dx->want_content || dx->content_ready)
 		return S_NEXT;
+	/* An index: every platform's image (attestations aside). */
+	for (i = 0; dx->have_plats && i < dx->plats.n && i < MAX_CHILDREN; i++)
+		if (dx->cfc[i].layers != NULL)
+			set[nset++] = &dx->cfc[i];
+	if (!dx->have_plats)
+		set[nset++] = &dx->fc;
 	rw_err_clear(&err);
-	if (facts_content_load(rq->srv->db, &dx->fc, &missing, &n, &err) !=
-	    RW_OK) {
+	if (facts_content_load_set(rq->srv->db, set, nset, &missing, &n,
+	    &err) != RW_OK) {
 		free(missing);
 		return fail_closed(rq, err.msg);
 	}

@@ -170,6 +170,41 @@ facts_content_load(struct db *db, struct facts_content *fc,
 	return view(fc, err);
 }
 
+/* Whether digest D is among the N of V. */
+static int
+listed(const char **v, size_t n, const char *d)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i], d) == 0)
+			return 1;
+	return 0;
+}
+
+int
+facts_content_load_set(struct db *db, struct facts_content *const *set,
+    size_t n, const char ***missing, size_t *nmissing, struct rw_err *err)
+{
+	const char **one;
+	size_t i, j, k, all = 0;
+	int rc = RW_OK;
+
+	*nmissing = 0;
+	for (i = 0; i < n; i++)
+		all += set[i]->nlayers;
+	if ((*missing = calloc(all + 1, sizeof(char *))) == NULL)
+		return rw_err_set(err, RW_ENOMEM, "out of memory");
+	for (i = 0; rc == RW_OK && i < n; i++) {
+		rc = facts_content_load(db, set[i], &one, &k, err);
+		for (j = 0; rc == RW_OK && j < k; j++)
+			if (!listed(*missing, *nmissing, one[j]))
+				(*missing)[(*nmissing)++] = one[j];
+		free(one);
+	}
+	return rc;
+}
+
 void
 facts_content_cleanup(struct facts_content *fc)
 {

@@ -48,6 +48,16 @@ int	 facts_content_layers(const char *body, size_t len,
 int	 facts_content_load(struct db *db, struct facts_content *fc,
 	    const char ***missing, size_t *nmissing, struct rw_err *err);
 
+/**
+ * facts_content_load for each of the N images of SET (one manifest, or
+ * the platforms of an index): *MISSING (caller frees the array only)
+ * lists every layer not yet indexed once, however many of them carry it.
+ * Returns RW_OK, or the first error.
+ */
+int	 facts_content_load_set(struct db *db, struct facts_content *const *set,
+	    size_t n, const char ***missing, size_t *nmissing,
+	    struct rw_err *err);
+
 void	 facts_content_cleanup(struct facts_content *fc);
 
 #endif /* RW_FACTS_CONTENT_H */

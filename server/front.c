@@ -829,6 +829,7 @@ reload_locked(struct server *srv, struct rw_buf *msg)
 	warn_static_changes(old->cfg, cfg);
 	rw_log_level = cfg->log_level;
 	auditq_set_retention(srv->auditq, cfg->audit_retention_days);
+	auditq_set_index_retention(srv->auditq, cfg->content_index_days);
 	pthread_mutex_lock(&srv->cfg_mu);
 	srv->active = ch;
 	pthread_mutex_unlock(&srv->cfg_mu);
@@ -1168,6 +1169,7 @@ open_state(struct server *srv, const struct rw_config *cfg,
 	if (srv->auditq == NULL)
 		return err->code;
 	auditq_set_retention(srv->auditq, cfg->audit_retention_days);
+	auditq_set_index_retention(srv->auditq, cfg->content_index_days);
 	srv->metrics = metrics_new();
 	if (srv->metrics == NULL)
 		return rw_err_set(err, RW_ENOMEM, "out of memory");

@@ -95,6 +95,9 @@ take(struct request *rq, const char *key)
 	case RW_EBUSY:
 		return proxy_done(front_error(rq, 409, "BLOB_UPLOAD_INVALID",
 		    "%s", err.msg));
+	case RW_ENOTFOUND:	/* dropped idle: its bytes are gone */
+		return proxy_done(front_error(rq, 404, "BLOB_UPLOAD_UNKNOWN",
+		    "%s", err.msg));
 	default:
 		rq->retry_after = 5;
 		return proxy_done(front_error(rq, 503, "UNAVAILABLE", "cannot "
@@ -260,8 +263,10 @@ keep_index(struct request *rq, const struct content_index *idx)
 		    "kept: %s", rq->id, rq->upl_digest, err.msg);
 }
 
+/* One audit row and one log line for a layer judged refused or warned,
+ * as for a pull's decision. */
 static void
-audit_refusal(struct request *rq, const struct verdict *v)
+audit_layer(struct request *rq, const struct verdict *v)
 {
 	struct db_audit_row a;
 	struct rw_err err;
@@ -289,7 +294,7 @@ audit_refusal(struct request *rq, const struct verdict *v)
 	a.message = v->message;
 	rw_err_clear(&err);
 	if (auditq_add(rq->srv->auditq, &a, &err) != RW_OK)
-		log_warnx("request %s: no audit row for the refused upload of "
+		log_warnx("request %s: no audit row for the judged upload of "
 		    "%s: %s", rq->id, rq->upl_digest, err.msg);
 	free(reasons);
 	rw_log_kv(RW_LOG_INFO, rq->id, "decision", "client", rq->client_ip,
@@ -388,6 +393,18 @@ refuse(struct request *rq, unsigned status, const char *code,
 	return S_NEXT;
 }
 
+/* An allow in audit mode that a failed check would have refused. */
+static int
+would_refuse(const struct verdict *v)
+{
+	size_t i;
+
+	for (i = 0; v->kind == VERDICT_ALLOW && i < v->nreasons; i++)
+		if (v->reasons[i].failed)
+			return 1;
+	return 0;
+}
+
 /* A reader thread finished: the request goes on (decide.c parks alike). */
 static void
 job_done(void *arg)
@@ -444,9 +461,17 @@ verdict_of(struct request *rq, struct upload_job *j)
 	content_index_free(idx);
 	if (rc != RW_OK)
 		return refuse(rq, 503, "UNAVAILABLE", err.msg);
+	if (v.kind == VERDICT_WARN || would_refuse(&v)) {
+		/* Forwarded, but never silently: a warned or audited pull
+		 * is logged and audited alike. */
+		audit_layer(rq, &v);
+		metrics_decision(rq->srv->metrics, v.kind == VERDICT_WARN ?
+		    METRICS_WARN : METRICS_ALLOW, v.rule);
+		return S_NEXT;
+	}
 	if (v.kind != VERDICT_DENY)
 		return S_NEXT;
-	audit_refusal(rq, &v);
+	audit_layer(rq, &v);
 	metrics_decision(rq->srv->metrics, METRICS_DENY, v.rule);
 	return refuse(rq, 403, "DENIED", v.message);
 }

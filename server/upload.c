@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "content/content.h"
@@ -38,6 +39,13 @@ struct upload_table {
 	uint64_t	 max_bytes;
 	int		 max_sessions;
 	int		 idle_seconds;
+	uint64_t	 sweep_ms;	/* between two sweeps by the readers */
+	uint64_t	 next_sweep_ms;	/* rw_now_ms() */
+	uint64_t	 swept;		/* sessions dropped idle, in all */
+	/* the keys of the last sessions dropped idle (a ring): a request
+	 * on one is told so rather than starting it afresh */
+	char		*gone[UPLOAD_GONE_MAX];
+	int		 gone_next;
 	int		 count;
 	unsigned long	 seq;
 	struct upload	*list;
@@ -51,6 +59,7 @@ struct upload_table {
 };
 
 static void	*reader(void *arg);
+static int	 sweep(struct upload_table *t, int64_t now);
 static int	 judge(const struct upload *u, const char *digest,
 		    struct content_index **idx, char *note, size_t notesize,
 		    const atomic_int *stop, struct rw_err *err);
@@ -87,11 +96,25 @@ clean_dir(const char *dir)
 	closedir(dp);
 }
 
+/*
+ * How often the readers look for idle sessions: a quarter of the idle
+ * time, so an abandoned upload's file goes at most a quarter late, but
+ * never more than once a second nor less than once a minute.
+ */
+static uint64_t
+sweep_every(int idle_seconds)
+{
+	uint64_t ms = (uint64_t)(idle_seconds > 0 ? idle_seconds : 1) * 250u;
+
+	return ms < 1000 ? 1000 : ms > 60000 ? 60000 : ms;
+}
+
 struct upload_table *
 upload_table_new(const char *dir, uint64_t max_bytes, int max_sessions,
     int idle_seconds, int readers, struct rw_err *err)
 {
 	struct upload_table *t;
+	pthread_condattr_t ca;
 	struct stat st;
 
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
@@ -110,11 +133,16 @@ upload_table_new(const char *dir, uint64_t max_bytes, int max_sessions,
 		return NULL;
 	}
 	pthread_mutex_init(&t->mu, NULL);
-	pthread_cond_init(&t->work, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&t->work, &ca);
+	pthread_condattr_destroy(&ca);
 	t->tail = &t->queue;
 	t->max_bytes = max_bytes;
 	t->max_sessions = max_sessions;
 	t->idle_seconds = idle_seconds;
+	t->sweep_ms = sweep_every(idle_seconds);
+	t->next_sweep_ms = rw_now_ms() + t->sweep_ms;
 	clean_dir(dir);
 	if (readers > MAX_READERS)
 		readers = MAX_READERS;
@@ -130,6 +158,27 @@ upload_table_new(const char *dir, uint64_t max_bytes, int max_sessions,
 }
 
 /* ------------------------------------------------------------- readers */
+
+/*
+ * Wait for a job or for the next sweep, and make the sweep when it is due
+ * (T->mu held): abandoned uploads lose their files even when no other
+ * upload starts.  One reader sweeps; the others find it done.
+ */
+static void
+wait_work(struct upload_table *t)
+{
+	struct timespec ts;
+	uint64_t now = rw_now_ms();
+
+	if (now >= t->next_sweep_ms) {
+		t->swept += (uint64_t)sweep(t, (int64_t)time(NULL));
+		t->next_sweep_ms = now + t->sweep_ms;
+		return;
+	}
+	ts.tv_sec = (time_t)(t->next_sweep_ms / 1000u);
+	ts.tv_nsec = (long)(t->next_sweep_ms % 1000u) * 1000000L;
+	pthread_cond_timedwait(&t->work, &t->mu, &ts);
+}
 
 /* J is finished: its caller may free it once DONE ran, so nothing of J is
  * touched after the state changes but the copies. */
@@ -154,7 +203,7 @@ reader(void *arg)
 	for (;;) {
 		pthread_mutex_lock(&t->mu);
 		while (!atomic_load(&t->stop) && t->queue == NULL)
-			pthread_cond_wait(&t->work, &t->mu);
+			wait_work(t);
 		if (atomic_load(&t->stop)) {
 			pthread_mutex_unlock(&t->mu);
 			return NULL;
@@ -252,6 +301,7 @@ void
 upload_table_free(struct upload_table *t)
 {
 	struct upload *u, *next;
+	int i;
 
 	if (t == NULL)
 		return;
@@ -261,6 +311,8 @@ upload_table_free(struct upload_table *t)
 		session_free(u);
 	}
 	clean_dir(t->dir);
+	for (i = 0; i < UPLOAD_GONE_MAX; i++)
+		free(t->gone[i]);
 	pthread_cond_destroy(&t->work);
 	pthread_mutex_destroy(&t->mu);
 	free(t->dir);
@@ -280,21 +332,65 @@ upload_table_count(struct upload_table *t)
 
 /* ------------------------------------------------------------- sessions */
 
-/* Drop sessions nobody used for idle_seconds (under the lock). */
-static void
+/* Drop sessions nobody used for idle_seconds (under the lock); returns
+ * how many went. */
+static int
 sweep(struct upload_table *t, int64_t now)
 {
 	struct upload **pp = &t->list, *u;
+	int n = 0;
 
 	while ((u = *pp) != NULL) {
 		if (!u->busy && now - u->used >= t->idle_seconds) {
 			*pp = u->next;
 			t->count--;
+			/* The key moves to the ring (no copy to fail). */
+			free(t->gone[t->gone_next]);
+			t->gone[t->gone_next] = u->key;
+			t->gone_next = (t->gone_next + 1) % UPLOAD_GONE_MAX;
+			u->key = NULL;
 			session_free(u);
+			n++;
 		} else {
 			pp = &u->next;
 		}
 	}
+	return n;
+}
+
+int
+upload_sweep(struct upload_table *t, int64_t now)
+{
+	int n;
+
+	pthread_mutex_lock(&t->mu);
+	n = sweep(t, now);
+	t->swept += (uint64_t)n;
+	pthread_mutex_unlock(&t->mu);
+	return n;
+}
+
+uint64_t
+upload_table_swept(struct upload_table *t)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&t->mu);
+	n = t->swept;
+	pthread_mutex_unlock(&t->mu);
+	return n;
+}
+
+/* Whether KEY is a session dropped idle (under the lock). */
+static int
+was_dropped(const struct upload_table *t, const char *key)
+{
+	int i;
+
+	for (i = 0; i < UPLOAD_GONE_MAX; i++)
+		if (t->gone[i] != NULL && strcmp(t->gone[i], key) == 0)
+			return 1;
+	return 0;
 }
 
 static struct upload *
@@ -356,8 +452,13 @@ upload_take(struct upload_table *t, const char *key, const char *owner,
 	u = find(t, key);
 	if (u == NULL && !create)
 		rc = RW_ENOTFOUND;
+	else if (u == NULL && was_dropped(t, key))
+		rc = rw_err_set(err, RW_ENOTFOUND, "the upload was left idle "
+		    "longer than %d s (content.upload_idle_seconds) and its "
+		    "bytes were dropped; start the upload again",
+		    t->idle_seconds);
 	else if (u == NULL) {
-		sweep(t, now);
+		t->swept += (uint64_t)sweep(t, now);
 		rc = make(t, key, owner, &u, err);
 	} else if (strcmp(u->owner, owner) != 0)
 		rc = rw_err_set(err, RW_EPERM, "the upload was started by "

@@ -20,7 +20,8 @@
  *
  * Bounded: at most max_sessions sessions, max_bytes per session; a
  * session idle for idle_seconds is dropped with its file when another is
- * made.  Every file in the folder is removed when the table is made (a
+ * made, and by the readers' periodic sweep (every quarter of
+ * idle_seconds, 1 to 60 s) when none is.  Every file in the folder is removed when the table is made (a
  * previous run's) and when it is freed.  Thread-safe; never logs.
  */
 #ifndef RW_UPLOAD_H
@@ -30,6 +31,10 @@
 #include <stdint.h>
 
 #include "util/util.h"
+
+/* Sessions dropped idle that are remembered, so that a later request on
+ * one is refused as such (the last this many, by key). */
+#define UPLOAD_GONE_MAX	256
 
 struct content_index;
 struct upload;
@@ -50,13 +55,23 @@ struct upload_table *upload_table_new(const char *dir, uint64_t max_bytes,
 void	 upload_table_stop(struct upload_table *t);
 /** Stop, remove every spool file and free T.  NULL does nothing. */
 void	 upload_table_free(struct upload_table *t);
+/**
+ * Drop the sessions no request holds that were last used idle_seconds or
+ * more before NOW (unix seconds), with their files.  Returns how many
+ * went.  The readers call it on their own every quarter of idle_seconds
+ * (1 to 60 s); with no readers only upload_take's sweep runs.
+ */
+int	 upload_sweep(struct upload_table *t, int64_t now);
+/** Sessions dropped idle since T was made (either sweep). */
+uint64_t upload_table_swept(struct upload_table *t);
 /** Sessions held now (tests, metrics). */
 int	 upload_table_count(struct upload_table *t);
 
 /**
  * Take session KEY for one request of OWNER at NOW (unix seconds).  With
  * CREATE a missing session is made (idle sessions are dropped first).
- * Returns RW_OK and *OUT, or RW_ENOTFOUND (missing, CREATE 0), RW_EPERM
+ * Returns RW_OK and *OUT, or RW_ENOTFOUND (missing, CREATE 0; or one of
+ * the last UPLOAD_GONE_MAX sessions dropped idle, ERR saying so), RW_EPERM
  * (another owner's), RW_EBUSY (another request holds it), RW_ETOOBIG
  * (max_sessions reached), RW_EIO (the file could not be made), RW_ENOMEM;
  * ERR says which for a client.

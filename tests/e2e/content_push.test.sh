@@ -305,4 +305,107 @@ expect_eq "...saying why" \
 	"regwarden: the upload is over the limit; start the upload again" \
 	"$(oci_message)"
 
+# ---- a rule in warn mode -------------------------------------------------------
+
+# The key layer is forwarded, never silently: one log line (info, verdict
+# warn) and one audit row, as for a warned pull.
+stop_regwarden_checked
+cat >"$POLICY" <<'EOF2'
+// content_push.test.sh: secrets warned about while the rule rolls out.
+{
+  "version": 1,
+  "default": "deny",
+  "rules": [
+    { "name": "warned", "match": "docker.io/e2e/*", "mode": "warn",
+      "content": { "no_secrets": true } }
+  ]
+}
+EOF2
+LW=$(grep -n '"name": "warned"' "$POLICY" | cut -d: -f1)
+start_regwarden_policy "$POLICY" '{"content": {"upload_idle_seconds": 2}}'
+if rw_push "$E2E_TMP/sshkey" e2e/warned:1.0; then
+	pass "skopeo push of the key image under a rule in warn mode is forwarded"
+else
+	fail "skopeo push under a warn rule failed: $PUSH_OUT"
+fi
+expect_eq "...the registry has the key layer and the manifest" "200 200" \
+	"$(reg_code HEAD "/v2/e2e/warned/blobs/$SSH_L1") $(reg_code HEAD /v2/e2e/warned/manifests/1.0)"
+T_WARN="regwarden: warning: push of docker.io/e2e/warned would be refused by rule \\\"warned\\\" (policy.json:$LW, warn mode): layer $SSH_L1 holds a private key: /root/.ssh/id_rsa (PEM RSA PRIVATE KEY); remove it from the image and mount secrets at run time."
+line=$(grep " decision .* op=push .* reference=$SSH_L1 " "$RW_LOG")
+expect_contains "...logged at info as a decision on the layer, verdict warn" \
+	" info  req=" "$line"
+expect_contains "...verdict warn, the rule named" "verdict=warn rule=warned" "$line"
+expect_contains "...with the message, verbatim" "message=\"$T_WARN\"" "$line"
+OUT=$("$RW_BIN" audit -c "$RW_CONF" --json --repo e2e/warned 2>&1)
+expect_eq "...and one audit row for the layer: push, warn, warn mode" \
+	"push warn warn warned" \
+	"$("$PY" -c 'import json,sys
+rows = [json.loads(l) for l in sys.argv[1].splitlines() if l.startswith("{")]
+rows = rows or json.loads(sys.argv[1])
+r = [x for x in rows if x.get("digest") == sys.argv[2]]
+print(" ".join(str(r[0].get(k)) for k in ("operation", "verdict", "mode", "rule")) if len(r) == 1 else "%d rows" % len(r))' "$OUT" "$SSH_L1")"
+
+# ---- abandoned uploads ------------------------------------------------------------
+
+# An upload nobody finishes loses its spool file after
+# content.upload_idle_seconds (2 here), though no other upload starts.
+start_upload e2e/idle
+req PATCH "$LOC" -H 'Content-Type: application/octet-stream' \
+	--data-binary "@$CLEAN_FILE"
+expect_code "an upload takes a chunk" 202
+expect_eq "...kept in a spool file" 1 "$(find "$SPOOL" -name '*.spool' | wc -l)"
+t0=$(date +%s)
+if wait_until 15 eval '[ "$(find "$SPOOL" -name "*.spool" | wc -l)" = 0 ]'; then
+	pass "left idle, its spool file is removed without another upload ($(( $(date +%s) - t0 )) s after the chunk; idle time 2 s)"
+else
+	fail "the idle upload's spool file is still there after 15 s"
+fi
+IDLE_LOC=$(hdr Location); case $IDLE_LOC in /*) IDLE_LOC=$RW_URL$IDLE_LOC ;; esac
+req PUT "$(with_digest "$IDLE_LOC" "$CLEAN_L0")"
+expect_oci_error "...and its final PUT is refused: 404" 404 BLOB_UPLOAD_UNKNOWN
+expect_eq "...saying why" \
+	"regwarden: the upload was left idle longer than 2 s (content.upload_idle_seconds) and its bytes were dropped; start the upload again" \
+	"$(oci_message)"
+expect_eq "...the registry has no such blob" 404 \
+	"$(reg_code HEAD "/v2/e2e/idle/blobs/$CLEAN_L0")"
+
+# ---- layer index retention ----------------------------------------------------
+
+# The indexes of layers no manifest references (the AWS layer, refused at
+# its upload, never placed) go after content.index_retention_days, in the
+# server's background batches; referenced ones (the key layer, placed by
+# e2e/seeded-sshkey and e2e/warned; the shared base) stay however old.
+stop_regwarden_checked
+DB=$E2E_TMP/rw/state/regwarden.db
+# sql QUERY: one statement on the state database (Python's sqlite3).
+sql() {
+	"$PY" -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+for r in c.execute(sys.argv[2]):
+    print(*r)
+c.commit()' "$DB" "$1"
+}
+sql "UPDATE layer_index SET indexed_at = indexed_at - 40 * 86400" ||
+	die "cannot age the layer indexes"
+UNREF=$(sql "SELECT count(*) FROM layer_index l WHERE NOT EXISTS
+	(SELECT 1 FROM manifest_blobs b WHERE b.blob_digest = l.digest)")
+ALL=$(sql "SELECT count(*) FROM layer_index")
+has_index() {
+	sql "SELECT count(*) FROM layer_index WHERE digest = '$1'"
+}
+expect_eq "before: the AWS layer's index is kept, unreferenced" 1 "$(has_index "$AWS_L1")"
+start_regwarden_policy "$POLICY" '{"content": {"index_retention_days": 30}}'
+T_RET="layer index retention: $UNREF indexes of layers no manifest references, read more than 30 days ago, deleted"
+if wait_until 10 grep -qF "$T_RET" "$RW_LOG"; then
+	pass "with index_retention_days 30, the server deletes the $UNREF unreferenced indexes of $ALL and says so once"
+else
+	fail "no \"$T_RET\" in the log"
+fi
+expect_eq "...in one log line" 1 "$(grep -c 'layer index retention: ' "$RW_LOG")"
+expect_eq "...the AWS layer's among them" 0 "$(has_index "$AWS_L1")"
+expect_eq "...the key layer's (referenced) and the base's stay" "1 1" \
+	"$(has_index "$SSH_L1") $(has_index "$CLEAN_L0")"
+expect_eq "...$((ALL - UNREF)) rows left" "$((ALL - UNREF))" \
+	"$(sql "SELECT count(*) FROM layer_index")"
+
 finish

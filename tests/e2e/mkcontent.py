@@ -5,8 +5,12 @@
 # a shell, a setuid binary, openssh-server in dpkg's status, rpm's sqlite
 # database given with --rpmdb (made by tests/content/mkrpmdb.sh), nothing,
 # or a clean layer of its own: "crowd", "slow", "private").
+# With --index ARM64KIND, the top is a two-platform OCI index: KIND for
+# linux/amd64, ARM64KIND for linux/arm64, and a buildkit-style attestation
+# entry (unknown/unknown, an in-toto layer that is not a tar stream).
 # Deterministic (mtime 0, fixed gzip header).  Prints a JSON summary:
-# {"top": manifest digest, "layers": [digests, bottom first]}.
+# {"top": manifest (or index) digest, "layers": [digests, bottom first],
+# with --index also "platforms": {"amd64": {"digest", "layers"}, ...}}.
 # SPDX-License-Identifier: Apache-2.0
 import argparse
 import gzip
@@ -20,6 +24,8 @@ import tarfile
 MT_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 MT_CONFIG = "application/vnd.oci.image.config.v1+json"
 MT_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
+MT_INDEX = "application/vnd.oci.image.index.v1+json"
+MT_INTOTO = "application/vnd.in-toto+json"
 
 # Spelled in pieces so that this file holds no key itself.
 PEM = ("-----BEGIN " + "RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAtest\n"
@@ -64,6 +70,11 @@ BASE = [("etc/", b"", 0o755, tarfile.DIRTYPE),
 
 KINDS = {
     "clean": [],
+    # The key in the middle of three layers (the index tests).
+    "sshkey3": [[("root/", b"", 0o700, tarfile.DIRTYPE),
+                 ("root/.ssh/", b"", 0o700, tarfile.DIRTYPE),
+                 ("root/.ssh/id_ed25519", PEM.encode(), 0o600)],
+                [("app/VERSION", b"3\n")]],
     "sshkey": [[("root/", b"", 0o700, tarfile.DIRTYPE),
                 ("root/.ssh/", b"", 0o700, tarfile.DIRTYPE),
                 ("root/.ssh/id_rsa", PEM.encode(), 0o600)]],
@@ -91,6 +102,8 @@ def main():
     ap.add_argument("--kind", required=True, choices=sorted(KINDS))
     ap.add_argument("--tag", default="1.0")
     ap.add_argument("--rpmdb", help="the rpm database of --kind rpm")
+    ap.add_argument("--index", metavar="ARM64KIND", choices=sorted(KINDS),
+                    help="write an index: KIND for amd64, this for arm64")
     args = ap.parse_args()
     kinds = dict(KINDS)
     if args.kind == "rpm":
@@ -110,28 +123,64 @@ def main():
             f.write(data)
         return "sha256:" + d, len(data)
 
-    layers, diff_ids = [], []
-    for files in [BASE] + kinds[args.kind]:
-        gz, diff = layer(files)
-        d, n = put(gz)
-        layers.append({"mediaType": MT_LAYER, "digest": d, "size": n})
-        diff_ids.append(diff)
-    cfg = {"architecture": "amd64", "os": "linux",
-           "config": {"User": "65532"}, "created": "1970-01-01T00:00:00Z",
-           "rootfs": {"type": "layers", "diff_ids": diff_ids}}
-    cd, cn = put(canonical(cfg))
-    man = {"schemaVersion": 2, "mediaType": MT_MANIFEST,
-           "config": {"mediaType": MT_CONFIG, "digest": cd, "size": cn},
-           "layers": layers}
-    md, mn = put(canonical(man))
+    def image(kind, arch):
+        layers, diff_ids = [], []
+        for files in [BASE] + kinds[kind]:
+            gz, diff = layer(files)
+            d, n = put(gz)
+            layers.append({"mediaType": MT_LAYER, "digest": d, "size": n})
+            diff_ids.append(diff)
+        cfg = {"architecture": arch, "os": "linux",
+               "config": {"User": "65532"},
+               "created": "1970-01-01T00:00:00Z",
+               "rootfs": {"type": "layers", "diff_ids": diff_ids}}
+        cd, cn = put(canonical(cfg))
+        man = {"schemaVersion": 2, "mediaType": MT_MANIFEST,
+               "config": {"mediaType": MT_CONFIG, "digest": cd, "size": cn},
+               "layers": layers}
+        md, mn = put(canonical(man))
+        return {"mediaType": MT_MANIFEST, "digest": md, "size": mn}, \
+            [x["digest"] for x in layers]
+
+    def attestation(subject):
+        stmt = canonical({"_type": "https://in-toto.io/Statement/v0.1",
+                          "predicateType": "https://spdx.dev/Document",
+                          "subject": [{"name": "img", "digest": {
+                              "sha256": subject[7:]}}],
+                          "predicate": {}})
+        sd, sn = put(stmt)
+        cd, cn = put(b"{}")
+        man = {"schemaVersion": 2, "mediaType": MT_MANIFEST,
+               "config": {"mediaType": MT_CONFIG, "digest": cd, "size": cn},
+               "layers": [{"mediaType": MT_INTOTO, "digest": sd,
+                           "size": sn}]}
+        md, mn = put(canonical(man))
+        return {"mediaType": MT_MANIFEST, "digest": md, "size": mn,
+                "platform": {"os": "unknown", "architecture": "unknown"},
+                "annotations": {
+                    "vnd.docker.reference.type": "attestation-manifest",
+                    "vnd.docker.reference.digest": subject}}
+
+    top, layers = image(args.kind, "amd64")
+    summary = {"top": top["digest"], "layers": layers}
+    if args.index:
+        arm, arm_layers = image(args.index, "arm64")
+        top["platform"] = {"os": "linux", "architecture": "amd64"}
+        arm["platform"] = {"os": "linux", "architecture": "arm64"}
+        summary["platforms"] = {
+            "amd64": {"digest": top["digest"], "layers": layers},
+            "arm64": {"digest": arm["digest"], "layers": arm_layers}}
+        idx = {"schemaVersion": 2, "mediaType": MT_INDEX,
+               "manifests": [top, arm, attestation(top["digest"])]}
+        d, n = put(canonical(idx))
+        top = {"mediaType": MT_INDEX, "digest": d, "size": n}
+        summary["top"] = d
     with open(os.path.join(args.out, "oci-layout"), "w") as f:
         f.write('{"imageLayoutVersion":"1.0.0"}')
-    top = {"mediaType": MT_MANIFEST, "digest": md, "size": mn,
-           "annotations": {"org.opencontainers.image.ref.name": args.tag}}
+    top["annotations"] = {"org.opencontainers.image.ref.name": args.tag}
     with open(os.path.join(args.out, "index.json"), "wb") as f:
         f.write(canonical({"schemaVersion": 2, "manifests": [top]}))
-    json.dump({"top": md, "layers": [x["digest"] for x in layers]},
-              sys.stdout, indent=1)
+    json.dump(summary, sys.stdout, indent=1)
     print()
 
 

@@ -361,6 +361,93 @@ test_layer(void **state)
 	policy_free(p);
 }
 
+/* An index: every platform's content, the platform named; attestations
+ * are not images and are not read. */
+static void
+test_index(void **state)
+{
+	struct policy_platform pl[] = {
+		{ "linux", "amd64", "", NULL, &c_clean },
+		{ "linux", "arm64", "v8", NULL, &c_key },
+		{ "unknown", "unknown", "", NULL, NULL },
+	};
+	struct policy *p = load();
+	struct admission_req q;
+	struct verdict v;
+	struct rw_err err;
+
+	(void)state;
+	req_of(&q, "apps/web", NULL);
+	q.is_index = 1;
+	q.platforms = pl;
+	q.nplatforms = N(pl);
+	rw_err_clear(&err);
+	assert_int_equal(policy_eval(p, &q, NOW, &v, &err), RW_OK);
+	assert_int_equal(v.kind, VERDICT_DENY);
+	assert_string_equal(first_failed(&v), "content.secrets");
+	assert_string_equal(v.message, APPS "refused by rule \"apps\" "
+	    "(content.json:6): linux/arm64/v8: layer 3 of 5 holds a private "
+	    "key: /app/certs/server.key (PEM RSA PRIVATE KEY); remove it from "
+	    "the image and mount secrets at run time.");
+	/* Both platforms clean: admitted, each platform's checks listed. */
+	pl[1].content = &c_clean;
+	assert_int_equal(policy_eval(p, &q, NOW, &v, &err), RW_OK);
+	assert_int_equal(v.kind, VERDICT_ALLOW);
+	assert_int_equal(v.nreasons, 11);	/* the source, 2 x five */
+	assert_string_equal(v.reasons[1].text, "linux/amd64: no private "
+	    "keys or credentials in the 5 layers");
+	assert_string_equal(v.reasons[6].text, "linux/arm64/v8: no private "
+	    "keys or credentials in the 5 layers");
+	/* A platform not read: fails closed, naming it. */
+	pl[1].content = NULL;
+	rw_err_clear(&err);
+	assert_int_equal(policy_eval(p, &q, NOW, &v, &err), RW_EINVAL);
+	assert_int_equal(v.kind, VERDICT_DENY);
+	assert_string_equal(v.message, APPS "could not be decided: rule "
+	    "\"apps\" (content.json:6) needs the content of platform "
+	    "linux/arm64/v8's layers, which was not gathered.");
+	/* Nothing but attestations: nothing was read, never admitted. */
+	q.platforms = pl + 2;
+	q.nplatforms = 1;
+	assert_int_equal(policy_eval(p, &q, NOW, &v, &err), RW_OK);
+	assert_int_equal(v.kind, VERDICT_DENY);
+	assert_string_equal(v.message, APPS "refused by rule \"apps\" "
+	    "(content.json:6): the index lists no platform image whose "
+	    "layers could be read.");
+	policy_free(p);
+}
+
+/* A rule in warn mode warns about an uploaded layer, never refuses it. */
+static void
+test_layer_warn(void **state)
+{
+	static const struct policy_secret up_key[] = {
+		{ 0, "/root/.ssh/id_rsa", "PEM RSA PRIVATE KEY", 0 },
+	};
+	struct policy_content c;
+	struct policy *p = load();
+	struct verdict v;
+	struct rw_err err;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.nlayers = 1;
+	c.secrets = up_key;
+	c.nsecrets = 1;
+	c.layer = DA;
+	rw_err_clear(&err);
+	assert_int_equal(policy_eval_layer(p, "registry.example.com",
+	    "warned/web", &c, &v, &err), RW_OK);
+	assert_int_equal(v.kind, VERDICT_WARN);
+	assert_int_equal(v.mode, POLICY_WARN);
+	assert_string_equal(v.message, "regwarden: warning: push of "
+	    "registry.example.com/warned/web would be refused by rule "
+	    "\"warned\" (content.json:18, warn mode): layer " DA " holds a "
+	    "private key: /root/.ssh/id_rsa (PEM RSA PRIVATE KEY); remove it "
+	    "from the image and mount secrets at run time.");
+	policy_free(p);
+}
+
 static void
 test_helpers(void **state)
 {
@@ -397,6 +484,8 @@ main(void)
 		cmocka_unit_test(test_needs),
 		cmocka_unit_test(test_helpers),
 		cmocka_unit_test(test_layer),
+		cmocka_unit_test(test_index),
+		cmocka_unit_test(test_layer_warn),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -173,23 +173,23 @@ struct index_fx {
 };
 
 static const struct policy_platform plats_good[] = {
-	{ "linux", "amd64", "", &good },
-	{ "linux", "arm64", "v8", &good_arm },
+	{ "linux", "amd64", "", &good, NULL },
+	{ "linux", "arm64", "v8", &good_arm, NULL },
 	/* buildkit's attestation entry: no config, ignored */
-	{ "unknown", "unknown", "", NULL },
+	{ "unknown", "unknown", "", NULL, NULL },
 };
 static const struct policy_platform plats_root_arm[] = {
-	{ "linux", "amd64", "", &good },
-	{ "linux", "arm64", "v8", &root_empty },
+	{ "linux", "amd64", "", &good, NULL },
+	{ "linux", "arm64", "v8", &root_empty, NULL },
 };
 static const struct policy_platform plats_foreign[] = {
-	{ "linux", "386", "", &good },
-	{ "linux", "s390x", "", &good },
-	{ "windows", "amd64", "", &good },
+	{ "linux", "386", "", &good, NULL },
+	{ "linux", "s390x", "", &good, NULL },
+	{ "windows", "amd64", "", &good, NULL },
 };
 static const struct policy_platform plats_missing[] = {
-	{ "linux", "amd64", "", &good },
-	{ "linux", "arm64", "v8", NULL },
+	{ "linux", "amd64", "", &good, NULL },
+	{ "linux", "arm64", "v8", NULL, NULL },
 };
 
 static const struct index_fx ix_good = { plats_good, N(plats_good) };
@@ -1353,8 +1353,8 @@ test_valid_until(void **state)
 	static const struct policy_image older = IMAGE("65532", env_path,
 	    labels_ok, "linux", "arm64", "v8", NOW - 50 * DAY);
 	static const struct policy_platform plats[] = {
-		{ "linux", "amd64", "", &young },
-		{ "linux", "arm64", "v8", &older },
+		{ "linux", "amd64", "", &young, NULL },
+		{ "linux", "arm64", "v8", &older, NULL },
 	};
 	struct policy *p = load_eval();
 	struct admission_req q = { .op = PULL,

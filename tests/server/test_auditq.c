@@ -251,6 +251,80 @@ test_retention(void **state)
 	db_close(db);
 }
 
+static int
+index_pruned_enough(struct auditq *q)
+{
+	return auditq_index_pruned(q) >= prune_want;
+}
+
+/* Whether the layer_index row of DIGEST is there. */
+static int
+indexed(struct db *db, const char *digest)
+{
+	struct rw_err err;
+	char *refusal = NULL;
+	void *body = NULL;
+	size_t len;
+	int rc;
+
+	rw_err_clear(&err);
+	rc = db_layer_index_get(db, digest, 2, &body, &len, &refusal, &err);
+	free(body);
+	free(refusal);
+	assert_true(rc == RW_OK || rc == RW_ENOTFOUND);
+	return rc == RW_OK;
+}
+
+/*
+ * Layer index retention: the indexes of layers no manifest references,
+ * read more than the days kept ago, go in batches (three here, the last
+ * short); a referenced one stays however old, a recent one stays.
+ */
+static void
+test_index_retention(void **state)
+{
+	int64_t now = (int64_t)time(NULL), old = now - 40 * 86400;
+	const struct db_ref ref = { DB_REF_LAYER,
+	    "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaa" };
+	char d[RW_DIGEST_MAX];
+	struct auditq *q;
+	struct rw_err err;
+	struct db *db;
+	int i;
+
+	(void)state;
+	rw_err_clear(&err);
+	assert_int_equal(db_open(":memory:", &db, &err), RW_OK);
+	for (i = 0; i < 1100; i++) {
+		snprintf(d, sizeof(d), "sha256:%064x", i);
+		assert_int_equal(db_layer_index_put(db, d, 2, "x", 1, NULL, 1,
+		    0, old + i, &err), RW_OK);
+	}
+	assert_int_equal(db_layer_index_put(db, ref.digest, 2, "x", 1, NULL,
+	    1, 0, old, &err), RW_OK);
+	snprintf(d, sizeof(d), "sha256:%064x", 5000);
+	assert_int_equal(db_layer_index_put(db, d, 2, "x", 1, NULL, 1, 0,
+	    now - 29 * 86400, &err), RW_OK);
+	assert_int_equal(db_manifest_put(db, "hub", "library/app",
+	    "sha256:1111111111111111111111111111111111111111111111111111111111"
+	    "111111", "application/vnd.oci.image.manifest.v1+json", "{}", 2,
+	    &ref, 1, old, &err), RW_OK);
+	q = auditq_new(db, &err);
+	assert_non_null(q);
+	auditq_set_index_retention(q, 30);
+	prune_want = 1100;
+	assert_true(wait_for(index_pruned_enough, q));
+	assert_int_equal(auditq_index_pruned(q), 1100);
+	assert_false(indexed(db, "sha256:"
+	    "0000000000000000000000000000000000000000000000000000000000000000"));
+	assert_true(indexed(db, ref.digest));
+	assert_true(indexed(db, d));
+	assert_int_equal(auditq_pruned(q), 0);	/* audit retention is off */
+	auditq_free(q);
+	db_close(db);
+}
+
 static void
 test_bad_row_is_refused(void **state)
 {
@@ -438,6 +512,7 @@ main(void)
 		cmocka_unit_test(test_batches_and_flush),
 		cmocka_unit_test(test_bad_row_is_refused),
 		cmocka_unit_test(test_retention),
+		cmocka_unit_test(test_index_retention),
 		cmocka_unit_test_setup_teardown(
 		    test_full_disk_refuses_then_recovers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bound, setup, teardown),

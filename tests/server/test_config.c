@@ -281,6 +281,8 @@ test_defaults(void **state)
 	assert_int_equal(cfg->header_timeout, 10);
 	assert_int_equal(cfg->stall_timeout, 60);
 	assert_int_equal(cfg->shutdown_timeout, 30);
+	/* Indexes of layers no manifest references go after a month. */
+	assert_int_equal(cfg->content_index_days, 30);
 	/* No policy: the server admits everything (and says so). */
 	assert_null(cfg->policy_path);
 	assert_int_equal(cfg->blob_gate, 1);

@@ -371,6 +371,48 @@ test_readers(void **state)
 	upload_table_free(t);
 }
 
+/* Idle sessions go on their own, files and all; busy or fresh ones stay. */
+static void
+test_sweep(void **state)
+{
+	struct upload_table *t;
+	struct upload *a = NULL, *b = NULL, *c = NULL;
+	struct rw_err err;
+
+	(void)state;
+	rw_err_clear(&err);
+	t = upload_table_new(dir, MIB, 8, 60, 0, &err);
+	assert_non_null(t);
+	assert_int_equal(upload_take(t, "a", "me", 1, 1000, &a, &err), RW_OK);
+	upload_give(t, a, 1000);
+	assert_int_equal(upload_take(t, "b", "me", 1, 1000, &b, &err), RW_OK);
+	assert_int_equal(upload_append(t, b, "x", 1, &err), RW_OK);
+	assert_int_equal(upload_take(t, "c", "me", 1, 1030, &c, &err), RW_OK);
+	upload_give(t, c, 1030);
+	assert_int_equal(spool_files(), 3);
+	assert_int_equal(upload_sweep(t, 1059), 0);	/* not yet */
+	/* a: idle 60 s, gone; b: held by a request; c: idle 30 s. */
+	assert_int_equal(upload_sweep(t, 1060), 1);
+	assert_int_equal(upload_table_count(t), 2);
+	assert_int_equal(spool_files(), 2);
+	assert_int_equal(upload_take(t, "a", "me", 0, 1060, &a, &err),
+	    RW_ENOTFOUND);
+	/* ... and is not started afresh: its first bytes are gone. */
+	rw_err_clear(&err);
+	assert_int_equal(upload_take(t, "a", "me", 1, 1060, &a, &err),
+	    RW_ENOTFOUND);
+	assert_string_equal(err.msg, "the upload was left idle longer than "
+	    "60 s (content.upload_idle_seconds) and its bytes were dropped; "
+	    "start the upload again");
+	assert_int_equal(upload_table_count(t), 2);
+	upload_give(t, b, 1060);
+	assert_int_equal(upload_sweep(t, 1090), 1);	/* c */
+	assert_int_equal(upload_sweep(t, 1120), 1);	/* b */
+	assert_int_equal(spool_files(), 0);
+	assert_int_equal(upload_table_swept(t), 3);
+	upload_table_free(t);
+}
+
 static void
 test_range(void **state)
 {
@@ -438,6 +480,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_judge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sweep, setup, teardown),
 		cmocka_unit_test(test_range),
 		cmocka_unit_test(test_query),
 	};
