@@ -1141,11 +1141,13 @@ static void
 log_decision(struct request *rq, const char *verdict, int cached)
 {
 	char line[16];
-
-	snprintf(line, sizeof(line), "%d", rq->dv.line);
 	/* A refusal is a normal decision; only "could not decide" is a warning. */
-	rw_log_kv(rq->dv.kind == DV_ERROR ? RW_LOG_WARN : RW_LOG_INFO,
-	    rq->id, "decision", "client", rq->client_ip,
+	int level = rq->dv.kind == DV_ERROR ? RW_LOG_WARN : RW_LOG_INFO;
+
+	if (level > rw_log_level)	/* before formatting anything */
+		return;
+	snprintf(line, sizeof(line), "%d", rq->dv.line);
+	rw_log_kv(level, rq->id, "decision", "client", rq->client_ip,
 	    "identity", rq->identity,
 	    "op", rq->write_op ? "push" : "pull",
 	    "upstream", rq->rt.up->name, "repo", rq->rt.name,

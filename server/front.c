@@ -391,7 +391,8 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	 * time (on_uri shortens that once its request line is). */
 	conntrack_set(rq->srv->ct, conn_track(conn), rw_now_ms() +
 	    rq->srv->idle_ms);
-	if (rq->uri != NULL)
+	/* The level first: the line's fields cost three snprintf calls. */
+	if (rq->uri != NULL && rw_log_level >= RW_LOG_INFO)
 		log_request(rq, toe);
 	metrics_request(rq->srv->metrics, rq->method, (int)rq->status);
 	metrics_client_latency(rq->srv->metrics, !rq->routed ?

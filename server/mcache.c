@@ -486,7 +486,7 @@ from_db(struct mcache *mc, uint64_t h, const char *upstream, const char *repo,
 }
 
 const struct mcache_entry *
-mcache_get(struct mcache *mc, const char *upstream, const char *repo,
+mcache_peek(struct mcache *mc, const char *upstream, const char *repo,
     const char *digest)
 {
 	const struct mcache_entry *ret = NULL;
@@ -499,6 +499,16 @@ mcache_get(struct mcache *mc, const char *upstream, const char *repo,
 	if (e != NULL)
 		ret = take(mc, e);
 	pthread_mutex_unlock(&mc->mu);
+	return ret;
+}
+
+const struct mcache_entry *
+mcache_get(struct mcache *mc, const char *upstream, const char *repo,
+    const char *digest)
+{
+	const struct mcache_entry *ret;
+
+	ret = mcache_peek(mc, upstream, repo, digest);
 	if (ret != NULL) {
 		atomic_fetch_add_explicit(&mc->hits, 1, memory_order_relaxed);
 		return ret;
@@ -507,7 +517,8 @@ mcache_get(struct mcache *mc, const char *upstream, const char *repo,
 		atomic_fetch_add_explicit(&mc->misses, 1, memory_order_relaxed);
 		return NULL;
 	}
-	return from_db(mc, h, upstream, repo, digest);
+	return from_db(mc, key_hash(mc, upstream, repo, digest), upstream,
+	    repo, digest);
 }
 
 static int

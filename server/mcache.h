@@ -77,6 +77,16 @@ const struct mcache_entry *mcache_get(struct mcache *mc, const char *upstream,
 	    const char *repo, const char *digest);
 
 /**
+ * The manifest (UPSTREAM, REPO, DIGEST) only when it is kept in memory: no
+ * db read, and no hit or miss counted.  For a caller that has just verified
+ * bytes hashing to DIGEST and wants to know whether they are already kept
+ * (with their references recorded), so it need not parse them again.
+ * Returns a reference to give back with mcache_release, or NULL.
+ */
+const struct mcache_entry *mcache_peek(struct mcache *mc, const char *upstream,
+	    const char *repo, const char *digest);
+
+/**
  * Store a verified manifest: BODY (LEN bytes, copied) of MEDIA_TYPE whose
  * digest is DIGEST, referencing REFS (NREFS), seen first at NOW (Unix
  * seconds).  It is written to the db first (insert or ignore), then kept in
@@ -91,7 +101,7 @@ const struct mcache_entry *mcache_put(struct mcache *mc, const char *upstream,
 	    const void *body, size_t len, const struct mcache_ref *refs,
 	    size_t nrefs, int64_t now);
 
-/** Give back a reference from mcache_get or mcache_put.  NULL does nothing. */
+/** Give back a reference from mcache_get, mcache_peek or mcache_put.  NULL does nothing. */
 void	 mcache_release(const struct mcache_entry *e);
 
 /** The exact bytes; a NUL follows them, not counted in mcache_entry_len. */

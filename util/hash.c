@@ -5,16 +5,40 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+
+/*
+ * With OpenSSL 3, EVP_DigestInit_ex on EVP_sha256() looks the algorithm up
+ * in the provider store on every call (an implicit EVP_MD_fetch, with its
+ * locks and string compares): about 3% of the CPU of a manifest by tag.
+ * The digests are fetched once, explicitly, and kept for the process; if a
+ * fetch fails the legacy objects still work, only slower.  Written once,
+ * under CRYPTO_THREAD_run_once, then only read.
+ */
+static EVP_MD	*fetched_sha256;
+static EVP_MD	*fetched_sha512;
+static CRYPTO_ONCE fetch_once = CRYPTO_ONCE_STATIC_INIT;
+
+static void
+fetch_mds(void)
+{
+	fetched_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	fetched_sha512 = EVP_MD_fetch(NULL, "SHA512", NULL);
+}
 
 static const EVP_MD *
 md_of(int alg)
 {
+	int once = CRYPTO_THREAD_run_once(&fetch_once, fetch_mds) == 1;
+
 	switch (alg) {
 	case RW_HASH_SHA256:
-		return EVP_sha256();
+		return once && fetched_sha256 != NULL ? fetched_sha256 :
+		    EVP_sha256();
 	case RW_HASH_SHA512:
-		return EVP_sha512();
+		return once && fetched_sha512 != NULL ? fetched_sha512 :
+		    EVP_sha512();
 	default:
 		return NULL;
 	}

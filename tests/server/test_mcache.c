@@ -319,6 +319,54 @@ test_db_fallback(void **state)
 	tmpdb_close(&t, db);
 }
 
+/* mcache_peek: memory only (never the db), no hit or miss counted, and it
+ * marks the entry recently used like a get. */
+static void
+test_peek_memory_only(void **state)
+{
+	size_t c = charge_of_one();
+	struct tmpdb t;
+	struct db *db = tmpdb_open(&t);
+	struct mcache *mc = mcache_new(2 * c, db);
+	const struct mcache_entry *e, *e2;
+	char da[RW_DIGEST_MAX];
+	struct mcache_stats st;
+
+	(void)state;
+	digest_of('a', da);
+	assert_null(mcache_peek(mc, "hub", "r", da));
+	e = put(mc, 'a');
+	assert_non_null(e);
+	e2 = mcache_peek(mc, "hub", "r", da);
+	assert_ptr_equal(e, e2);
+	assert_memory_equal(mcache_entry_body(e2), body_of('a'), 32);
+	assert_string_equal(mcache_entry_media_type(e2), OCI_MANIFEST);
+	mcache_release(e2);
+	mcache_release(e);
+	/* The key is all three parts. */
+	assert_null(mcache_peek(mc, "hub", "other", da));
+	assert_null(mcache_peek(mc, "ghcr", "r", da));
+	put_release(mc, 'b');			/* order: b a */
+	e = mcache_peek(mc, "hub", "r", da);	/* order: a b */
+	mcache_release(e);
+	put_release(mc, 'c');			/* evicts b, not a */
+	e = mcache_peek(mc, "hub", "r", da);
+	assert_non_null(e);
+	mcache_release(e);
+	digest_of('b', da);
+	/* b is in the db only: peek does not read it, get does. */
+	assert_null(mcache_peek(mc, "hub", "r", da));
+	mcache_stats(mc, &st);
+	assert_int_equal(st.hits, 0);
+	assert_int_equal(st.misses, 0);
+	assert_int_equal(st.db_hits, 0);
+	assert_true(cached(mc, 'b'));
+	mcache_stats(mc, &st);
+	assert_int_equal(st.db_hits, 1);
+	mcache_free(mc);
+	tmpdb_close(&t, db);
+}
+
 #define NTHREADS	4
 
 struct hammer_arg {
@@ -607,6 +655,7 @@ main(void)
 		cmocka_unit_test(test_too_big_not_kept),
 		cmocka_unit_test(test_refcount_outlives_eviction),
 		cmocka_unit_test(test_db_fallback),
+		cmocka_unit_test(test_peek_memory_only),
 		cmocka_unit_test(test_threads_share_entries),
 		cmocka_unit_test(test_refs_oci_manifest),
 		cmocka_unit_test(test_refs_docker_schema2),
