@@ -210,11 +210,16 @@ struct db_decision {
 	const char	*message;
 	int64_t		 decided_at;	/* unix seconds */
 	int64_t		 expires_at;	/* unix seconds; 0: until the policy changes */
+	const char	*admitted_host;	/* put only; see db_decision_put */
 	char		*mem;		/* db_decision_get's storage; do not touch */
 };
 
 /**
- * Record (insert or replace) the decision D under KEY.  Returns RW_OK,
+ * Record (insert or replace) the decision D under KEY.  With
+ * D->admitted_host non-NULL it also notes, as db_admitted_note does, that
+ * KEY's digest of HOST/REPO was admitted at D->decided_at; on PostgreSQL
+ * both go in one statement (one round trip on a cold pull), and either
+ * both are written or neither.  Returns RW_OK,
  * RW_EINVAL ("db_decision_put: missing argument" for a NULL key field,
  * verdict or mode; "db_decision_put: unknown verdict \"x\"" / "unknown mode
  * \"x\""; a negative expires_at), RW_EDB, RW_EBUSY or RW_ENOMEM.

@@ -38,6 +38,7 @@ enum db_stmt_slot {
 	DB_ST_BLOB_REF,
 	DB_ST_BLOB_USES,
 	DB_ST_DECISION_PUT,
+	DB_ST_DECISION_PUT_PG,
 	DB_ST_DECISION_GET,
 	DB_ST_ADMITTED,
 	DB_ST_BLOB_ADMITTED,
@@ -325,6 +326,11 @@ void	 db_pg_pin_store(struct db *db, unsigned long gen,
 int	 db_pg_copy_begin(struct db *db, const char *sql);
 int	 db_pg_copy_put(struct db *db, const char *data, size_t len);
 int	 db_pg_copy_end(struct db *db, const char *abort_why);
+
+/** db_admitted_note with the lock held (grace.c); arguments checked. */
+int	 db_admitted_note_locked(struct db *db, const char *host,
+	    const char *repo, const char *digest, int64_t now,
+	    struct rw_err *err);
 
 /** ROWS[0..N-1] into audit with one COPY (pg_audit.c); db->mu held. */
 int	 db_pg_audit_insert(struct db *db, const struct db_audit_row *rows,
