@@ -15,7 +15,8 @@
 #  - cold: COLD images (default 80), each pulled once by tag through each
 #    regwarden, the two pulls of an image back to back and in turn SQLite
 #    first, then PostgreSQL first (A/B, B/A), so that the machine's load
-#    drifting during the run weighs on both alike; curl time_total.  Printed:
+#    drifting during the run weighs on both alike; time_total of one curl
+#    making every pull on kept-alive connections.  Printed:
 #    each engine's median and p90, their differences, and the median of
 #    the per-image differences, each with a 95% bootstrap interval
 #    (2,000 resamples of the images, seed fixed);
@@ -124,25 +125,32 @@ cached() {	# NAME: prints "req/s p50 p99 audit_rows_per_s"
 		"$(awk '$1 == "99%" {print $2}' <<<"$out")" \
 		"$("$py" -c "print('%.0f' % (($after - $before) / $duration))")"
 }
-pull_cold() {	# NAME I: seconds of one cold pull of bench/cold-I by tag
-	local t
-	t=$(curl -sk -o /dev/null -w '%{http_code} %{time_total}' \
-		-H "Accept: $accept" "${!1}/v2/bench/cold-$2/manifests/1.0")
-	[ "${t% *}" = 200 ] || { say "$1: cold pull $2 answered ${t% *}"; exit 1; }
-	echo "${t#* }"
-}
-
-say "cold: $cold images, each pulled once by tag through both, in turn SQLite or PostgreSQL first"
+# One curl for every cold pull, so that the pulls reuse a kept-alive
+# connection to each regwarden and no process start or TCP connect lands in
+# a figure; the order of the URLs is the order of the pulls.
 for i in $(seq "$cold"); do
-	if [ $((i % 2)) = 1 ]; then
-		s=$(pull_cold URL_sqlite "$i")
-		p=$(pull_cold URL_pg "$i")
-	else
-		p=$(pull_cold URL_pg "$i")
-		s=$(pull_cold URL_sqlite "$i")
-	fi
-	echo "$s $p"
-done >"$tmp/cold.txt"
+	if [ $((i % 2)) = 1 ]; then order="URL_sqlite URL_pg"; else order="URL_pg URL_sqlite"; fi
+	for n in $order; do
+		printf 'url = "%s/v2/bench/cold-%s/manifests/1.0"\noutput = "/dev/null"\n' "${!n}" "$i"
+	done
+done >"$tmp/cold.curl"
+say "cold: $cold images, each pulled once by tag through both, in turn SQLite or PostgreSQL first"
+timeout 300 curl -sk -H "Accept: $accept" -w '%{http_code} %{time_total}\n' \
+	-K "$tmp/cold.curl" >"$tmp/cold.raw"
+# cold.raw: one "code seconds" line per pull -> cold.txt: "sqlite pg" per image
+"$py" - "$tmp/cold.raw" >"$tmp/cold.txt" <<'PY' || { say "a cold pull was not answered 200"; exit 1; }
+import sys
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+if any(code != '200' for code, _ in rows):
+    sys.exit(1)
+t = [float(x) for _, x in rows]
+for i in range(0, len(t), 2):
+    first, second = t[i], t[i + 1]
+    if (i // 2) % 2 == 0:       # odd images: SQLite first
+        print(first, second)
+    else:
+        print(second, first)
+PY
 # cold_stats FILE: "sqlite pg" seconds a line -> the cold table's lines and
 # a last line "c_sqlite c_pg added_ms"
 cold_stats() {
