@@ -418,7 +418,8 @@ int	 db_pin_set_if_absent(struct db *db, const char *host,
  * The digest pinned for (HOST, REPO, TAG) into DIGEST (SIZE bytes;
  * RW_DIGEST_MAX is enough).  With PostgreSQL, answered from a per-process
  * cache that every pin change in any process invalidates (LISTEN/NOTIFY;
- * off while the listener is disconnected).  Returns RW_OK, RW_ENOTFOUND (ERR untouched),
+ * off while the listener is disconnected): every pin is read at once, up to
+ * 4,096 of them, so a tag never looked up costs no query either.  Returns RW_OK, RW_ENOTFOUND (ERR untouched),
  * RW_ETOOBIG, RW_EINVAL, RW_EDB, RW_EBUSY.
  */
 int	 db_pin_get(struct db *db, const char *host, const char *repo,
