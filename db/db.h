@@ -210,11 +210,16 @@ struct db_decision {
 	const char	*message;
 	int64_t		 decided_at;	/* unix seconds */
 	int64_t		 expires_at;	/* unix seconds; 0: until the policy changes */
+	const char	*admitted_host;	/* put only; see db_decision_put */
 	char		*mem;		/* db_decision_get's storage; do not touch */
 };
 
 /**
- * Record (insert or replace) the decision D under KEY.  Returns RW_OK,
+ * Record (insert or replace) the decision D under KEY.  With
+ * D->admitted_host non-NULL it also notes, as db_admitted_note does, that
+ * KEY's digest of HOST/REPO was admitted at D->decided_at; on PostgreSQL
+ * both go in one statement (one round trip on a cold pull), and either
+ * both are written or neither.  Returns RW_OK,
  * RW_EINVAL ("db_decision_put: missing argument" for a NULL key field,
  * verdict or mode; "db_decision_put: unknown verdict \"x\"" / "unknown mode
  * \"x\""; a negative expires_at), RW_EDB, RW_EBUSY or RW_ENOMEM.
@@ -413,7 +418,8 @@ int	 db_pin_set_if_absent(struct db *db, const char *host,
  * The digest pinned for (HOST, REPO, TAG) into DIGEST (SIZE bytes;
  * RW_DIGEST_MAX is enough).  With PostgreSQL, answered from a per-process
  * cache that every pin change in any process invalidates (LISTEN/NOTIFY;
- * off while the listener is disconnected).  Returns RW_OK, RW_ENOTFOUND (ERR untouched),
+ * off while the listener is disconnected): every pin is read at once, up to
+ * 4,096 of them, so a tag never looked up costs no query either.  Returns RW_OK, RW_ENOTFOUND (ERR untouched),
  * RW_ETOOBIG, RW_EINVAL, RW_EDB, RW_EBUSY.
  */
 int	 db_pin_get(struct db *db, const char *host, const char *repo,

@@ -96,22 +96,58 @@ bind_decision(struct db *db, struct db_st *st, const struct db_decision *d,
 	return RW_OK;
 }
 
+#define DECISION_INSERT "INSERT INTO decisions(" \
+	    "policy_rev, upstream, repo, digest, ref, verdict, mode, rule, " \
+	    "rule_file, rule_line, reasons_json, message, decided_at, " \
+	    "expires_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, " \
+	    "?12, ?13, ?14) ON CONFLICT(policy_rev, upstream, repo, digest, ref) " \
+	    "DO UPDATE SET verdict = excluded.verdict, mode = excluded.mode, " \
+	    "rule = excluded.rule, rule_file = excluded.rule_file, " \
+	    "rule_line = excluded.rule_line, " \
+	    "reasons_json = excluded.reasons_json, message = excluded.message, " \
+	    "decided_at = excluded.decided_at, expires_at = excluded.expires_at"
+
+/* The decision row; on PostgreSQL with the admission note in front of it. */
+static int
+put_row(struct db *db, const struct db_decision_key *key,
+    const struct db_decision *d, struct rw_err *err)
+{
+	/*
+	 * A data-modifying CTE (PostgreSQL only): the note and the decision
+	 * in one round trip, one snapshot, one commit.  ?15 NULL notes nothing.
+	 */
+	static const char pgsql[] = "WITH note AS (INSERT INTO admitted(host, "
+	    "repo, digest, first_at) SELECT CAST(?15 AS TEXT), "
+	    "CAST(?3 AS TEXT), CAST(?4 AS TEXT), CAST(?13 AS BIGINT) "
+	    "WHERE CAST(?15 AS TEXT) IS NOT NULL ON CONFLICT DO NOTHING) "
+	    DECISION_INSERT;
+	static const char sql[] = DECISION_INSERT;
+	const char *host[] = { d->admitted_host };
+	struct db_st *st = NULL;
+	int rc;
+
+	if (db->pg != NULL)
+		rc = db_stmt(db, DB_ST_DECISION_PUT_PG, pgsql, &st, err);
+	else
+		rc = db_stmt(db, DB_ST_DECISION_PUT, sql, &st, err);
+	if (rc != RW_OK)
+		return rc;
+	rc = bind_key(db, st, key, err);
+	if (rc == RW_OK)
+		rc = bind_decision(db, st, d, err);
+	if (rc == RW_OK && db->pg != NULL)
+		rc = db_bind_texts(db, st, 15, host, 1, err);
+	if (rc == RW_OK)
+		rc = db_step_end(db, st, err);
+	db_stmt_done(st);
+	return rc;
+}
+
 int
 db_decision_put(struct db *db, const struct db_decision_key *key,
     const struct db_decision *d, struct rw_err *err)
 {
-	static const char sql[] = "INSERT INTO decisions("
-	    "policy_rev, upstream, repo, digest, ref, verdict, mode, rule, "
-	    "rule_file, rule_line, reasons_json, message, decided_at, "
-	    "expires_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-	    "?12, ?13, ?14) ON CONFLICT(policy_rev, upstream, repo, digest, ref) "
-	    "DO UPDATE SET verdict = excluded.verdict, mode = excluded.mode, "
-	    "rule = excluded.rule, rule_file = excluded.rule_file, "
-	    "rule_line = excluded.rule_line, "
-	    "reasons_json = excluded.reasons_json, message = excluded.message, "
-	    "decided_at = excluded.decided_at, expires_at = excluded.expires_at";
-	struct db_st *st = NULL;
-	int rc;
+	int rc, tx;
 
 	rc = check_key(key, "db_decision_put", err);
 	if (rc == RW_OK)
@@ -119,18 +155,19 @@ db_decision_put(struct db *db, const struct db_decision_key *key,
 	if (rc != RW_OK)
 		return rc;
 	db = db_lock(db);
-	rc = db_stmt(db, DB_ST_DECISION_PUT, sql, &st, err);
-	if (rc != RW_OK)
-		goto out;
-	rc = bind_key(db, st, key, err);
+	/* SQLite: two statements, one transaction (and one commit). */
+	tx = db->pg == NULL && d->admitted_host != NULL;
+	if (tx)
+		rc = db_tx_begin(db, err);
+	if (rc == RW_OK && tx)
+		rc = db_admitted_note_locked(db, d->admitted_host, key->repo,
+		    key->digest, d->decided_at, err);
 	if (rc == RW_OK)
-		rc = bind_decision(db, st, d, err);
-	if (rc != RW_OK)
-		goto out;
-	rc = db_step_end(db, st, err);
-out:
-	if (st != NULL)
-		db_stmt_done(st);
+		rc = put_row(db, key, d, err);
+	if (tx && rc == RW_OK)
+		rc = db_tx_commit(db, err);
+	if (tx && rc != RW_OK)
+		db_tx_rollback(db);
 	db_unlock(db);
 	return rc;
 }

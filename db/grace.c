@@ -5,7 +5,7 @@
 #include "db/internal.h"
 
 int
-db_admitted_note(struct db *db, const char *host, const char *repo,
+db_admitted_note_locked(struct db *db, const char *host, const char *repo,
     const char *digest, int64_t now, struct rw_err *err)
 {
 	/* The first admission is the fact; later ones add nothing. */
@@ -15,20 +15,29 @@ db_admitted_note(struct db *db, const char *host, const char *repo,
 	struct db_st *st = NULL;
 	int rc;
 
-	if (host == NULL || repo == NULL || digest == NULL)
-		return rw_err_set(err, RW_EINVAL,
-		    "db_admitted_note: missing argument");
-	db = db_lock(db);
 	rc = db_stmt(db, DB_ST_FIRST_NOTE, sql, &st, err);
 	if (rc != RW_OK)
-		goto out;
+		return rc;
 	rc = db_bind_texts(db, st, 1, args, 3, err);
 	if (rc == RW_OK && db_bind_int64(st, 4, now) != RW_OK)
 		rc = db_bind_fail(db, err);
 	if (rc == RW_OK)
 		rc = db_step_end(db, st, err);
 	db_stmt_done(st);
-out:
+	return rc;
+}
+
+int
+db_admitted_note(struct db *db, const char *host, const char *repo,
+    const char *digest, int64_t now, struct rw_err *err)
+{
+	int rc;
+
+	if (host == NULL || repo == NULL || digest == NULL)
+		return rw_err_set(err, RW_EINVAL,
+		    "db_admitted_note: missing argument");
+	db = db_lock(db);
+	rc = db_admitted_note_locked(db, host, repo, digest, now, err);
 	db_unlock(db);
 	return rc;
 }

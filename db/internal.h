@@ -38,6 +38,7 @@ enum db_stmt_slot {
 	DB_ST_BLOB_REF,
 	DB_ST_BLOB_USES,
 	DB_ST_DECISION_PUT,
+	DB_ST_DECISION_PUT_PG,
 	DB_ST_DECISION_GET,
 	DB_ST_ADMITTED,
 	DB_ST_BLOB_ADMITTED,
@@ -45,6 +46,7 @@ enum db_stmt_slot {
 	DB_ST_PIN_SET,
 	DB_ST_PIN_ADD,
 	DB_ST_PIN_GET,
+	DB_ST_PIN_ALL,
 	DB_ST_PIN_RM,
 	DB_ST_PIN_LIST,
 	DB_ST_PIN_FORGET,
@@ -104,6 +106,22 @@ struct db_pin_slot {
 };
 
 /*
+ * Every pin at once, read in one query (pg_listen.c, pin.c): while it is
+ * current, a tag absent from it is not pinned, so even the first pull of a
+ * new tag asks PostgreSQL nothing.  Above DB_PIN_SNAP_MAX pins it is not
+ * kept (each change would reread them all) and tags are looked up one by
+ * one, through the slots.
+ */
+#define DB_PIN_SNAP_MAX	4096
+
+struct db_pin_snap {
+	unsigned long	 gen;		/* as a slot's; 0 none */
+	int		 over;		/* more than DB_PIN_SNAP_MAX pins */
+	size_t		 n;
+	char		**rows;		/* "host\0repo\0tag\0digest", sorted */
+};
+
+/*
  * The listener and the caches it keeps right.  The generations move with
  * every notification (and local write); the caches themselves are read and
  * written under CACHE_MU alone, so a cached read never waits for db->mu
@@ -121,6 +139,7 @@ struct db_pg_listen {
 	char		 rev[64];	/* db_scans_revision's last answer */
 	unsigned long	 rev_gen;
 	struct db_pin_slot pins[DB_PIN_SLOTS];
+	struct db_pin_snap snap;
 };
 
 /* A PostgreSQL connection and what db_fail reports about its last error. */
@@ -323,6 +342,15 @@ int	 db_pg_pin_cached(struct db *db, const char *const key[3],
 unsigned long db_pg_pins_gen(struct db *db);
 void	 db_pg_pin_store(struct db *db, unsigned long gen,
 	    const char *const key[3], const char *digest);
+/* 1 when no pin snapshot was read under GEN (not 0) yet. */
+int	 db_pg_pin_snap_wanted(struct db *db, unsigned long gen);
+/*
+ * Keep ROWS[0..N-1] (malloc'd, "host\0repo\0tag\0digest\0"; ownership
+ * passes, the array too) as every pin under GEN; OVER: there were more
+ * than DB_PIN_SNAP_MAX, ROWS is NULL and tags are looked up one by one.
+ */
+void	 db_pg_pin_snap_store(struct db *db, unsigned long gen, char **rows,
+	    size_t n, int over);
 
 /*
  * COPY ... FROM STDIN on DB's connection (pg.c): begin with SQL, put the
@@ -333,6 +361,11 @@ void	 db_pg_pin_store(struct db *db, unsigned long gen,
 int	 db_pg_copy_begin(struct db *db, const char *sql);
 int	 db_pg_copy_put(struct db *db, const char *data, size_t len);
 int	 db_pg_copy_end(struct db *db, const char *abort_why);
+
+/** db_admitted_note with the lock held (grace.c); arguments checked. */
+int	 db_admitted_note_locked(struct db *db, const char *host,
+	    const char *repo, const char *digest, int64_t now,
+	    struct rw_err *err);
 
 /** ROWS[0..N-1] into audit with one COPY (pg_audit.c); db->mu held. */
 int	 db_pg_audit_insert(struct db *db, const struct db_audit_row *rows,

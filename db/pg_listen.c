@@ -25,6 +25,8 @@
 
 #define LISTEN_RETRY_MS	500
 
+static void	snap_free(struct db_pin_snap *sn);
+
 static void
 bump_all(struct db_pg_listen *l)
 {
@@ -187,6 +189,7 @@ db_pg_listen_stop(struct db *db)
 	r = write(l->wake, &one, sizeof(one));
 	(void)r;
 	pthread_join(l->thr, NULL);
+	snap_free(&l->snap);
 	close(l->wake);
 	pthread_mutex_destroy(&l->cache_mu);
 	free(l);
@@ -257,6 +260,109 @@ pin_key(const char *const key[3], char *out, size_t size)
 	snprintf(out, size, "%s|%s|%s", key[0], key[1], key[2]);
 }
 
+/* Order "host\0repo\0tag\0..." rows by host, then repo, then tag. */
+static int
+row_cmp3(const char *a, const char *b)
+{
+	int i, c;
+
+	for (i = 0; i < 3; i++) {
+		c = strcmp(a, b);
+		if (c != 0)
+			return c;
+		a += strlen(a) + 1;
+		b += strlen(b) + 1;
+	}
+	return 0;
+}
+
+static int
+row_qcmp(const void *a, const void *b)
+{
+	return row_cmp3(*(char *const *)a, *(char *const *)b);
+}
+
+/* KEY in the current snapshot: RW_OK, RW_ENOTFOUND or -1 (too long). */
+static int
+snap_find(const struct db_pin_snap *sn, const char *const key[3],
+    char *digest, size_t size)
+{
+	size_t lo = 0, hi = sn->n, mid, i;
+	const char *r, *d;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		r = sn->rows[mid];
+		c = 0;
+		for (i = 0; i < 3 && c == 0; i++) {
+			c = strcmp(key[i], r);
+			r += strlen(r) + 1;
+		}
+		if (c == 0) {
+			d = r;
+			return rw_strlcpy(digest, d, size) < size ? RW_OK : -1;
+		}
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return RW_ENOTFOUND;
+}
+
+static void
+snap_free(struct db_pin_snap *sn)
+{
+	size_t i;
+
+	for (i = 0; i < sn->n; i++)
+		free(sn->rows[i]);
+	free(sn->rows);
+	memset(sn, 0, sizeof(*sn));
+}
+
+int
+db_pg_pin_snap_wanted(struct db *db, unsigned long gen)
+{
+	struct db_pg_listen *l = db->pg != NULL ? db->pg->listen : NULL;
+	int want;
+
+	if (l == NULL || gen == 0)
+		return 0;
+	pthread_mutex_lock(&l->cache_mu);
+	want = l->snap.gen != gen;
+	pthread_mutex_unlock(&l->cache_mu);
+	return want;
+}
+
+void
+db_pg_pin_snap_store(struct db *db, unsigned long gen, char **rows,
+    size_t n, int over)
+{
+	struct db_pg_listen *l = db->pg != NULL ? db->pg->listen : NULL;
+	struct db_pin_snap fresh = { gen, over, n, rows }, tmp;
+
+	if (over) {
+		snap_free(&fresh);	/* only the mark is kept */
+		fresh.gen = gen;
+		fresh.over = 1;
+	} else if (rows != NULL) {
+		qsort(rows, n, sizeof(*rows), row_qcmp);
+	}
+	if (l != NULL && gen != 0) {
+		pthread_mutex_lock(&l->cache_mu);
+		/* Two readers raced: never put an older one over a newer. */
+		if (gen >= l->snap.gen) {
+			tmp = l->snap;
+			l->snap = fresh;
+			fresh = tmp;
+		}
+		pthread_mutex_unlock(&l->cache_mu);
+	}
+	snap_free(&fresh);	/* the one replaced, or this one unused */
+}
+
 int
 db_pg_pin_cached(struct db *db, const char *const key[3], char *digest,
     size_t size)
@@ -271,7 +377,10 @@ db_pg_pin_cached(struct db *db, const char *const key[3], char *digest,
 	s = pin_slot(l, key);
 	pin_key(key, k, sizeof(k));
 	pthread_mutex_lock(&l->cache_mu);
-	if (s->gen == atomic_load(&l->pins_gen) + 1 && strcmp(s->key, k) == 0) {
+	if (l->snap.gen == atomic_load(&l->pins_gen) + 1 && !l->snap.over)
+		rc = snap_find(&l->snap, key, digest, size);
+	else if (s->gen == atomic_load(&l->pins_gen) + 1 &&
+	    strcmp(s->key, k) == 0) {
 		if (s->digest[0] == '\0')
 			rc = RW_ENOTFOUND;
 		else if (rw_strlcpy(digest, s->digest, size) < size)

@@ -178,6 +178,78 @@ db_pin_set_if_absent(struct db *db, const char *host, const char *repo,
 	return rc;
 }
 
+/* One "host\0repo\0tag\0digest\0" row of every pin; NULL out of memory. */
+static char *
+snap_row(struct db_st *st)
+{
+	const char *v[4];
+	size_t len[4], n = 0, i;
+	char *row;
+
+	for (i = 0; i < 4; i++) {
+		v[i] = db_col_text(st, (int)i);
+		if (v[i] == NULL)
+			v[i] = "";
+		len[i] = strlen(v[i]) + 1;
+		n += len[i];
+	}
+	row = malloc(n);
+	if (row == NULL)
+		return NULL;
+	for (n = 0, i = 0; i < 4; i++) {
+		memcpy(row + n, v[i], len[i]);
+		n += len[i];
+	}
+	return row;
+}
+
+/*
+ * PostgreSQL: read every pin in one query and keep them under GEN
+ * (db_pg_pin_snap_store); the caller holds the lock.  One more than
+ * DB_PIN_SNAP_MAX is asked for, to know when there are too many.
+ */
+static int
+load_all(struct db *db, unsigned long gen, struct rw_err *err)
+{
+	static const char sql[] = "SELECT host, repo, tag, digest FROM pins "
+	    "LIMIT 4097";
+	struct db_st *st;
+	char **rows = NULL, **grown;
+	size_t n = 0, cap = 0;
+	int rc, over = 0;
+
+	_Static_assert(DB_PIN_SNAP_MAX == 4096, "LIMIT above is one more");
+	rc = db_stmt(db, DB_ST_PIN_ALL, sql, &st, err);
+	if (rc != RW_OK)
+		return rc;
+	while ((rc = db_step(st)) == DB_ROW) {
+		over = n == DB_PIN_SNAP_MAX;
+		if (over)
+			break;		/* the caller looks the tag up */
+		if (n == cap) {
+			cap = cap == 0 ? 64 : cap * 2;
+			grown = realloc(rows, cap * sizeof(*rows));
+			if (grown == NULL)
+				break;
+			rows = grown;
+		}
+		rows[n] = snap_row(st);
+		if (rows[n] == NULL)
+			break;
+		n++;
+	}
+	if (rc == DB_DONE || over)
+		rc = RW_OK;
+	else if (rc == DB_ROW)
+		rc = rw_err_set(err, RW_ENOMEM, "out of memory");
+	else
+		rc = db_fail(db, rc, "sqlite3_step", err);
+	db_stmt_done(st);
+	/* On an error nothing is kept (generation 0): the rows are freed. */
+	db_pg_pin_snap_store(db, rc == RW_OK ? gen : 0, rows, n, over);
+	return rc;
+}
+
 int
 db_pin_get(struct db *db, const char *host, const char *repo,
     const char *tag, char *digest, size_t size, struct rw_err *err)
@@ -186,7 +258,7 @@ db_pin_get(struct db *db, const char *host, const char *repo,
 	unsigned long gen;
 	int rc;
 
-	if (host == NULL || repo == NULL || tag == NULL || digest == NULL)
+	if (host == NULL || repo == NULL || digest == NULL || tag == NULL)
 		return rw_err_set(err, RW_EINVAL, "db_pin_get: missing argument");
 	/* PostgreSQL: from memory while no notification says pins moved. */
 	rc = db_pg_pin_cached(db, key, digest, size);
@@ -194,9 +266,23 @@ db_pin_get(struct db *db, const char *host, const char *repo,
 		return rc;
 	db = db_lock(db);
 	gen = db_pg_pins_gen(db);
+	/*
+	 * Pins changed since every pin was last read (or never were): read
+	 * them all, so that the tags not pinned are known too.
+	 */
+	if (db_pg_pin_snap_wanted(db, gen)) {
+		rc = load_all(db, gen, err);
+		if (rc != RW_OK)
+			goto out;
+		/* -1: too many pins, or they moved meanwhile. */
+		rc = db_pg_pin_cached(db, key, digest, size);
+		if (rc == RW_OK || rc == RW_ENOTFOUND)
+			goto out;
+	}
 	rc = lookup(db, key, digest, size, err);
 	if (rc == RW_OK || rc == RW_ENOTFOUND)
 		db_pg_pin_store(db, gen, key, rc == RW_OK ? digest : NULL);
+out:
 	db_unlock(db);
 	return rc;
 }

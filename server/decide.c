@@ -1002,25 +1002,6 @@ keep_for(int ttl, int64_t valid_until)
 	return until_ms - now_ms < keep ? until_ms - now_ms : keep;
 }
 
-/*
- * The first admission of an image in a repository starts its use: new scan
- * findings after it may get a grace period (scan.grace_days).  A note that
- * cannot be written costs a later finding its grace, never an admission.
- */
-static void
-note_admitted(struct request *rq, int64_t now)
-{
-	struct rw_err err;
-	char host[256];
-
-	decide_host(rq->rt.up, host, sizeof(host));
-	rw_err_clear(&err);
-	if (db_admitted_note(rq->srv->db, host, rq->rt.name, rq->digest, now,
-	    &err) != RW_OK)
-		log_warnx("cannot note the first admission of %s@%s: %s",
-		    rq->rt.name, rq->digest, err.msg);
-}
-
 /* Keep a fresh decision: in memory for the TTL, and in the db where the
  * blob gate and `regwarden audit` find it. */
 static void
@@ -1030,6 +1011,7 @@ store(struct request *rq, const struct verdict *v)
 	struct db_decision d;
 	struct rw_err err;
 	const char *tag = req_tag(rq);
+	char host[256];
 	int64_t now = (int64_t)time(NULL);
 	int ttl = v->kind == VERDICT_DENY ? rq->cfg->deny_ttl :
 	    rq->cfg->decision_ttl;
@@ -1061,8 +1043,15 @@ store(struct request *rq, const struct verdict *v)
 	d.decided_at = now;
 	d.expires_at = v->kind == VERDICT_DENY || v->valid_until > 0 ?
 	    now + ttl : 0;
-	if (!rq->write_op && v->kind != VERDICT_DENY)
-		note_admitted(rq, now);
+	/*
+	 * The first admission of an image in a repository starts its use:
+	 * new scan findings after it may get a grace period (scan.grace_days).
+	 * Noted with the decision, in the same round trip on PostgreSQL.
+	 */
+	if (!rq->write_op && v->kind != VERDICT_DENY) {
+		decide_host(rq->rt.up, host, sizeof(host));
+		d.admitted_host = host;
+	}
 	rw_err_clear(&err);
 	if (db_decision_put(rq->srv->db, &k, &d, &err) != RW_OK) {
 		/*

@@ -269,11 +269,88 @@ test_seeded_from_audit(void **state)
 	assert_int_equal(first(f->db, "docker.io", "other", M2), NOW - 30);
 }
 
+/* Record a decision for REF of library/nginx@DIGEST, noting HOST's admission. */
+static int
+decide(struct fixture *f, const char *digest, const char *ref,
+    const char *host, int64_t now, struct rw_err *err)
+{
+	struct db_decision_key k = { "rev1", "hub", "library/nginx", digest,
+	    ref };
+	struct db_decision d = { .verdict = "allow", .mode = "enforce",
+	    .rule = "r", .decided_at = now, .admitted_host = host };
+
+	rw_err_clear(err);
+	return db_decision_put(f->db, &k, &d, err);
+}
+
+static void
+run_sql(struct fixture *f, const char *pg, const char *lite)
+{
+	sqlite3 *h;
+
+	if (tu_pg_url() != NULL) {
+		tu_pg_exec(pg);
+		return;
+	}
+	assert_int_equal(sqlite3_open(f->path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, lite, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+}
+
+/*
+ * A decision with admitted_host notes the first admission with it (one
+ * statement on PostgreSQL): the first is kept, none is noted without a
+ * host, and a decision that cannot be written notes nothing either.
+ */
+static void
+test_decision_notes_admission(void **state)
+{
+	struct fixture *f = *state;
+	struct db_decision_key k = { "rev1", "hub", "library/nginx", M1,
+	    "1.0" };
+	struct db_decision got;
+	struct rw_err err;
+
+	assert_int_equal(decide(f, M1, "1.0", "docker.io", NOW, &err), RW_OK);
+	assert_int_equal(first(f->db, "docker.io", "library/nginx", M1), NOW);
+	assert_int_equal(decide(f, M1, "1.0", "docker.io", NOW + 50, &err),
+	    RW_OK);
+	assert_int_equal(first(f->db, "docker.io", "library/nginx", M1), NOW);
+	rw_err_clear(&err);
+	assert_int_equal(db_decision_get(f->db, &k, NOW + 60, &got, &err),
+	    RW_OK);
+	assert_int_equal(got.decided_at, NOW + 50);
+	assert_string_equal(got.verdict, "allow");
+	db_decision_cleanup(&got);
+
+	assert_int_equal(decide(f, M2, "2.0", NULL, NOW, &err), RW_OK);
+	assert_int_equal(first(f->db, "docker.io", "library/nginx", M2), -1);
+
+	run_sql(f, "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql "
+	    "AS $$BEGIN RAISE EXCEPTION 'refused'; END$$; "
+	    "CREATE TRIGGER refuse BEFORE INSERT ON decisions FOR EACH ROW "
+	    "WHEN (NEW.ref = 'refused') EXECUTE FUNCTION refuse()",
+	    "CREATE TRIGGER refuse BEFORE INSERT ON decisions "
+	    "WHEN NEW.ref = 'refused' BEGIN SELECT RAISE(ABORT, 'refused'); "
+	    "END");
+	assert_int_equal(decide(f, C1, "refused", "docker.io", NOW, &err),
+	    RW_EDB);
+	assert_non_null(strstr(err.msg, "refused"));
+	assert_int_equal(first(f->db, "docker.io", "library/nginx", C1), -1);
+	/* The connection is usable after the failure. */
+	assert_int_equal(decide(f, C1, "3.0", "docker.io", NOW + 5, &err),
+	    RW_OK);
+	assert_int_equal(first(f->db, "docker.io", "library/nginx", C1),
+	    NOW + 5);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_admitted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decision_notes_admission,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_first_seen, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_seeded_from_audit, setup,

@@ -350,6 +350,125 @@ test_pool_verb_does_not_wait(void **state)
 	PQfinish(watch);
 }
 
+static void
+pin_is(struct db *db, const char *repo, const char *tag, int want_rc,
+    const char *want)
+{
+	char pin[RW_DIGEST_MAX];
+	struct rw_err err;
+
+	rw_err_clear(&err);
+	assert_int_equal(db_pin_get(db, "docker.io", repo, tag, pin,
+	    sizeof(pin), &err), want_rc);
+	if (want != NULL)
+		assert_string_equal(pin, want);
+	assert_string_equal(err.msg, "");
+}
+
+static void
+pin_set(struct db *db, const char *repo, const char *tag, const char *d)
+{
+	struct rw_err err;
+
+	rw_err_clear(&err);
+	assert_int_equal(db_pin_set(db, "docker.io", repo, tag, d, "admin",
+	    "cli", 1700000000, &err), RW_OK);
+}
+
+/*
+ * PostgreSQL: pin TAG of repo "marker" and notify, as another replica
+ * would, and wait (10 s at most) until DB has read it: its listener took
+ * the notification and no other is on its way.
+ */
+static void
+notified_pin(struct db *db, const char *tag)
+{
+	char sql[256], pin[RW_DIGEST_MAX];
+	struct rw_err err;
+	int i, rc = RW_ENOTFOUND;
+
+	snprintf(sql, sizeof(sql), "INSERT INTO pins(host, repo, tag, digest, "
+	    "pinned_by, source, pinned_at) VALUES('docker.io', 'marker', "
+	    "'%s', '" D1 "', 't', 'cli', 1); SELECT pg_notify('regwarden', "
+	    "'pins')", tag);
+	tu_pg_exec(sql);
+	for (i = 0; i < 1000 && rc == RW_ENOTFOUND; i++) {
+		rw_err_clear(&err);
+		rc = db_pin_get(db, "docker.io", "marker", tag, pin,
+		    sizeof(pin), &err);
+		if (rc == RW_ENOTFOUND)
+			usleep(10 * 1000);
+	}
+	assert_int_equal(rc, RW_OK);
+}
+
+static void
+pin_behind(const char *repo, const char *tag, const char *digest)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql), "INSERT INTO pins(host, repo, tag, digest, "
+	    "pinned_by, source, pinned_at) VALUES('docker.io', '%s', '%s', "
+	    "'%s', 't', 'cli', 1)", repo, tag, digest);
+	tu_pg_exec(sql);
+}
+
+/*
+ * PostgreSQL: every pin is read at once, so the first pull of a tag never
+ * looked up is answered from memory: a pin written behind the cache's back
+ * (no notification) is not seen, and a notified change anywhere makes the
+ * next lookup read them all again.
+ */
+static void
+test_pin_snapshot(void **state)
+{
+	struct fixture *f = *state;
+
+	if (tu_pg_url() == NULL)
+		skip();
+	wait_pin_cache(f->db);
+	pin_behind("team/app", "never", D1);
+	pin_is(f->db, "team/app", "never", RW_ENOTFOUND, NULL);
+	notified_pin(f->db, "m1");
+	pin_is(f->db, "team/app", "never", RW_OK, D1);
+	/* Read with every other pin, not one by one: gone behind its back,
+	 * a pin never looked up since still reads from memory. */
+	pin_behind("team/app", "later", D2);
+	notified_pin(f->db, "m2");
+	tu_pg_exec("DELETE FROM pins WHERE tag = 'later'");
+	pin_is(f->db, "team/app", "later", RW_OK, D2);
+	/* A local change moves it at once, without waiting to be told. */
+	pin_set(f->db, "team/app", "later", D1);
+	pin_is(f->db, "team/app", "later", RW_OK, D1);
+}
+
+/*
+ * PostgreSQL: up to DB_PIN_SNAP_MAX (4,096) pins are kept all at once;
+ * above it each tag is looked up, so a pin written behind the cache's back
+ * is seen at its first lookup.
+ */
+static void
+test_pin_snapshot_bound(void **state)
+{
+	struct fixture *f = *state;
+
+	if (tu_pg_url() == NULL)
+		skip();
+	wait_pin_cache(f->db);
+	tu_pg_exec("DELETE FROM pins; INSERT INTO pins(host, repo, tag, digest, "
+	    "pinned_by, source, pinned_at) SELECT 'docker.io', 'big', "
+	    "'t' || g, '" D1 "', 't', 'cli', 1 FROM generate_series(1, 4095) g");
+	notified_pin(f->db, "m1");			/* 4,096 pins */
+	pin_is(f->db, "big", "t1", RW_OK, D1);
+	pin_behind("big", "late1", D2);
+	pin_is(f->db, "big", "late1", RW_ENOTFOUND, NULL);	/* all kept */
+	notified_pin(f->db, "m2");			/* 4,098 */
+	pin_is(f->db, "big", "t4095", RW_OK, D1);
+	pin_behind("big", "late2", D2);
+	pin_is(f->db, "big", "late2", RW_OK, D2);	/* looked up */
+	pin_is(f->db, "big", "nothere", RW_ENOTFOUND, NULL);
+}
+
 int
 main(void)
 {
@@ -362,6 +481,10 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_pool_verb_does_not_wait,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pin_snapshot, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_pin_snapshot_bound, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
