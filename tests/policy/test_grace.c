@@ -310,6 +310,48 @@ test_reasons(void **state)
 	policy_free(p);
 }
 
+/*
+ * What was not counted above the threshold is named by kind, one after the
+ * other: an excepted finding and one in its grace period.
+ */
+static void
+test_reasons_mixed(void **state)
+{
+	static const struct policy_exception x[] = {
+		{ "CVE-2025-0003", NULL, "registry.example.com/grace/**",
+		  NOW + 30 * DAY, "fix in flight", "cli", 0 },
+	};
+	struct policy *p = load_grace();
+	struct admission_req q;
+	struct verdict v;
+	struct rw_err err;
+	size_t i, found = 0;
+
+	(void)state;
+	memset(&q, 0, sizeof(q));
+	q.op = POLICY_OP_PULL;
+	q.host = "registry.example.com";
+	q.repo = "grace/app";
+	q.digest = DA;
+	q.scan = &s_pair;
+	q.first_admitted = ADMIT;
+	q.first_seen = seen_pair;
+	q.exceptions = x;
+	q.nexceptions = N(x);
+	assert_int_equal(policy_eval(p, &q, NOW, &v, &err), RW_OK);
+	assert_int_equal(v.kind, VERDICT_WARN);
+	for (i = 0; i < v.nreasons; i++) {
+		if (strcmp(v.reasons[i].check, "scan.max_severity") != 0)
+			continue;
+		assert_int_equal(v.reasons[i].failed, 0);
+		assert_string_equal(v.reasons[i].text, "no finding above high "
+		    "(1 excepted, 1 within the grace period)");
+		found++;
+	}
+	assert_int_equal(found, 1);
+	policy_free(p);
+}
+
 /* The facts are gathered only for a rule that gives a grace period. */
 static void
 test_needs(void **state)
@@ -336,6 +378,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rows),
 		cmocka_unit_test(test_reasons),
+		cmocka_unit_test(test_reasons_mixed),
 		cmocka_unit_test(test_needs),
 	};
 
