@@ -234,7 +234,8 @@ test_digest_answers_are_planned(void **state)
 {
 	static const char *const files[] = { "server/proxy.c",
 		"server/proxy_upstream.c", "server/proxy_auth.c",
-		"server/decide.c", "server/front.c", "server/admin.c" };
+		"server/decide.c", "server/decide_gather.c", "server/front.c",
+		"server/admin.c" };
 	char *text, *serve, *call;
 	size_t i, len;
 
