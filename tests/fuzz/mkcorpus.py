@@ -87,8 +87,8 @@ for sel in (0, 1, 2, 0x80):
               'https://evil.example/v2/library/nginx/blobs/x']:
         add('rewrite', bytes([sel]) + v.encode())
 
-# scanreport: real Trivy and Grype reports.
-for p in glob.glob(src('tests/fixtures/scan-reports/*.json')):
+# scanreport: real Trivy and Grype reports, and the one with Secrets.
+for p in glob.glob(src('tests/fixtures/scan-reports/*.json')) + [src('tests/scanreport/data/trivy-secrets.json')]:
     add('scanreport', read(p))
 
 # trustroot: flag byte, then the document.
