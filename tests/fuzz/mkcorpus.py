@@ -87,8 +87,8 @@ for sel in (0, 1, 2, 0x80):
               'https://evil.example/v2/library/nginx/blobs/x']:
         add('rewrite', bytes([sel]) + v.encode())
 
-# scanreport: real Trivy and Grype reports.
-for p in glob.glob(src('tests/fixtures/scan-reports/*.json')):
+# scanreport: real Trivy and Grype reports, and the one with Secrets.
+for p in glob.glob(src('tests/fixtures/scan-reports/*.json')) + [src('tests/scanreport/data/trivy-secrets.json')]:
     add('scanreport', read(p))
 
 # trustroot: flag byte, then the document.
@@ -150,3 +150,41 @@ for s in ['alice:' + bc + '\n# comment\n\nbob:' + bc + '\r\n',
 # tlog: index, size, mode, flip, hashes, leaf body.
 for idx, size, mode in ((0, 1, 1), (5, 8, 1), (6, 7, 1), (250, 299, 1), (0, 1, 0), (2, 3, 4)):
     add('tlog', struct.pack('>QQBB', idx, size, mode, 0) + b'\x11' * 64 + b'leaf')
+
+# vex: OpenVEX documents (an attestation's predicate) about the harness's
+# image sha256:aa..a, in the shapes tests/policy/test_vex.c uses.
+HEX_A = 'a' * 64
+PURL_A = 'pkg:oci/app@sha256%3A' + HEX_A + '?repository_url=docker.io/acme/app'
+def vexdoc(*stmts, ts='2025-06-01T00:00:00Z'):
+    return json.dumps({'@context': 'https://openvex.dev/ns/v0.2.0', '@id': 'x', 'author': 'ci',
+                       'timestamp': ts, 'version': 1, 'statements': list(stmts)}, indent=1)
+NA = {'status': 'not_affected', 'justification': 'vulnerable_code_not_present'}
+for st in [dict(vulnerability={'name': 'CVE-2024-0001', 'aliases': ['GHSA-xxxx-yyyy-zzzz']},
+                products=[{'@id': 'sha256:' + HEX_A}], **NA),
+           dict(vulnerability={'name': 'CVE-2024-0001'}, products=[{'@id': PURL_A, 'subcomponents': [
+               {'@id': 'pkg:deb/debian/openssl@3.0.1?arch=amd64'}, {'@id': 'pkg:golang/github.com/acme/lib@v1.2.0'}]}], **NA),
+           dict(vulnerability='CVE-2024-0002', products=['docker.io/acme/app@sha256:' + HEX_A], status='fixed'),
+           dict(vulnerability={'name': 'CVE-2024-0003'}, products=[{'@id': 'app', 'hashes': {'sha-256': HEX_A}}],
+                status='affected', timestamp='2025-07-01T00:00:00+02:00'),
+           dict(vulnerability={'name': 'CVE-2024-0004'}, products=[{'@id': 'app', 'identifiers': {'purl': PURL_A}}],
+                status='not_affected', impact_statement='not reachable'),
+           dict(vulnerability={'name': 'CVE-2024-0005'}, products=[{'@id': 'sha256:' + 'b' * 64}],
+                status='under_investigation')]:
+    add('vex', vexdoc(st))
+add('vex', vexdoc(dict(vulnerability={'name': 'CVE-1'}, products=[{'@id': 'sha256:' + HEX_A}], **NA),
+                  dict(vulnerability={'name': 'CVE-1'}, products=[{'@id': 'sha256:' + HEX_A}], status='affected')))
+
+# upload: programs of (opcode, operands) bytes, see fuzz_upload.c: take k0
+# (create), append, commit, Content-Range and query checks, give, retake.
+def prog(*ops):
+    return bytes(b for op in ops for b in (op if isinstance(op, (bytes, bytearray)) else bytes(op)))
+def sarg(s):
+    return bytes([len(s)]) + s.encode()
+TAKE_A = 0x80              # action 0 (take), key 0, client a, create
+add('upload', prog([TAKE_A], [4, 10], [6], [2], sarg('0-169'), [5, 3], [7], [8], [1, 7], [0x00], [9]))
+add('upload', prog([2], sarg('bytes=0-1023'), [2], sarg('bytes 5-4'), [2], sarg('0-9223372036854775807'),
+                   [2], sarg('0-9223372036854775808'), [2], sarg('00000000000000000000001-2')))
+add('upload', prog([3], sarg('digest=sha256%3A' + D64 + '&mount=' + SHA + '&from=library/nginx'),
+                   [3], sarg('mount&from&digest=x+y'), [3], sarg('a=1&&digest=%00&'), [3], sarg('digest=a&digest=b')))
+add('upload', prog([TAKE_A], [4, 255], [4, 255], [6], [8], [TAKE_A | 0x10], [TAKE_A | 0x20], [TAKE_A | 0x30],
+                   [1, 7], [TAKE_A | 0x30], [0x40 | 0x80], [10], [4, 1]))
