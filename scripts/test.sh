@@ -20,7 +20,8 @@
 # Usage: scripts/test.sh [--no-e2e] [--no-fuzz]
 # Environment: RW_ASAN_DIR (default build-asan), RW_TIMEOUT_SETUP (1200 s,
 # a fresh machine installs packages), RW_TIMEOUT_UNIT (240 s),
-# RW_TIMEOUT_FUZZ (300 s: the build of build-fuzz/ and the runs),
+# RW_TIMEOUT_FUZZ (420 s: the build of build-fuzz/ and the runs of 23
+# harnesses, about 2.5 min and 1 min at load 7-9),
 # RW_FUZZ_SECONDS (4 per harness), RW_TIMEOUT_E2E (840 s).
 set -Eeuo pipefail
 
@@ -102,7 +103,7 @@ if ((${#problems[@]} == 0)); then
 		# Two harnesses at a time, a few seconds each: a smoke run
 		# that every harness builds, loads its corpus (the regression
 		# inputs among it) and survives; long runs: run.sh --minutes.
-		step fuzz "${RW_TIMEOUT_FUZZ:-300}" bash "$RW_ROOT/tests/fuzz/run.sh" \
+		step fuzz "${RW_TIMEOUT_FUZZ:-420}" bash "$RW_ROOT/tests/fuzz/run.sh" \
 			--seconds "${RW_FUZZ_SECONDS:-4}" --jobs 2
 		count_fuzz "$logdir/fuzz.log"
 		if ! grep -qE '^fuzz: [0-9]+ passed' "$logdir/fuzz.log"; then
