@@ -11,9 +11,10 @@
  * poisons it, gives it back or ends it, and the clock moves.  After every
  * step the table is checked against the model written here from
  * upload.h's contract: the answer of upload_take (missing, another
- * client's, busy, too many after dropping the idle ones), the committed
- * and total sizes, the poisoning at max_bytes, the session count, and the
- * spool file's bytes (what the final PUT hashes) against the model's.
+ * client's, busy, too many after dropping the idle ones, a key once
+ * dropped idle), the committed and total sizes, the poisoning at
+ * max_bytes, the session count, and the spool file's bytes (what the
+ * final PUT hashes) against the model's.
  * Range and query operands are strings the client chose: upload_parse_range
  * is checked against a decimal reader written here, upload_query_param and
  * upload_query_drop_mount against each other (a dropped query keeps every
@@ -54,6 +55,8 @@ struct prog {
 };
 
 static struct msess m[KEYS];
+/* Keys swept for idleness: the table remembers them and refuses them. */
+static int gone[KEYS];
 static char dir[64];
 
 static unsigned
@@ -94,12 +97,15 @@ model_take(struct upload_table *t, int k, int owner, int create,
 	int rc, want = RW_OK, j;
 
 	snprintf(key, sizeof(key), "k%d", k);
-	if (!m[k].live && !create)
+	if (!m[k].live && (!create || gone[k]))
 		want = RW_ENOTFOUND;
 	else if (!m[k].live) {
 		for (j = 0; j < KEYS; j++)	/* the idle ones go first */
-			if (m[j].live && !m[j].busy && now - m[j].used >= IDLE)
+			if (m[j].live && !m[j].busy &&
+			    now - m[j].used >= IDLE) {
 				memset(&m[j], 0, sizeof(m[j]));
+				gone[j] = 1;
+			}
 		if (model_count() >= MAX_SESSIONS)
 			want = RW_ETOOBIG;
 	} else if (m[k].owner != owner)
@@ -344,6 +350,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	t = upload_table_new(dir, MAX_BYTES, MAX_SESSIONS, IDLE, 0, &err);
 	FZ_ASSERT(t != NULL, "table: %s", err.msg);
 	memset(m, 0, sizeof(m));
+	memset(gone, 0, sizeof(gone));
 	for (i = 0; i < STEPS && p.pos < p.size; i++) {
 		step(t, &p, &now);
 		check(t);
