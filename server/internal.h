@@ -66,7 +66,8 @@ struct authz_slot {
 };
 
 /* Which digest a tag was last admitted as, for pulls by tag while the
- * upstream is down (proxy_offline.c). */
+ * upstream is down; and which digest it was last fetched as, for asking the
+ * upstream whether it still is (proxy_offline.c). */
 #define TAGMEM_SLOTS	1024
 
 struct tagmem_slot {
@@ -91,6 +92,7 @@ struct server {
 	struct upstate		 upstates[UPSTATE_MAX];
 	struct authz_slot	 authz[AUTHZ_SLOTS];
 	struct tagmem_slot	 tagmem[TAGMEM_SLOTS];
+	struct tagmem_slot	 taghint[TAGMEM_SLOTS]; /* expires_ms unused */
 	struct denial_table	*denials;	/* denial digests HEAD handed out */
 
 	struct policy_holder	*policy;	/* under cfg_mu; NULL: none */
@@ -168,6 +170,7 @@ struct request {
 
 	/* manifest handling */
 	const struct mcache_entry *entry;
+	int			 revalidating;	/* entry sent as If-None-Match */
 	char			 digest[RW_DIGEST_MAX];
 	const char		*mbody;		/* the verified bytes */
 	size_t			 mlen;
@@ -395,6 +398,8 @@ int	 proxy_check_pushed_manifest(struct request *rq);
  * PH_DECIDE.  A non-200 answer is relayed as it is.
  */
 int	 proxy_answer_fetched_manifest(struct request *rq);
+/** RQ->entry, as it is, on to admission (PH_DECIDE); NOTE for the log. */
+int	 proxy_answer_entry(struct request *rq, const char *note);
 /** After the upstream stored a pushed manifest, keep the verified copy. */
 void	 proxy_cache_pushed_manifest(struct request *rq);
 /** PH_ANSWER: serve or refuse per RQ->dv; an admitted push goes to PH_SEND. */
@@ -463,6 +468,10 @@ void	 proxy_offline_note(struct request *rq, const char *tag, int ttl);
  * is cached, RQ goes on to admission with it (returns 1); else 0.
  */
 int	 proxy_offline_manifest(struct request *rq);
+/** RQ's tag was just fetched as RQ->digest: remember it as a hint. */
+void	 proxy_tag_hint_put(struct request *rq);
+/** The digest RQ's tag was last fetched as into OUT; 1 if one is known. */
+int	 proxy_tag_hint_get(struct request *rq, char out[RW_DIGEST_MAX]);
 /**
  * A manifest by DIGEST from the cache for RQ, when RQ's client may have it
  * and accepts its type: on to PH_DECIDE (returns 1); else 0 (proxy.c).

@@ -24,7 +24,8 @@ static const char *const verdicts[METRICS_NVERDICTS] = { "allow", "deny",
 	"warn", "error" };
 
 /* Indexed by enum metrics_cache. */
-static const char *const caches[METRICS_NCACHES] = { "manifest", "decision" };
+static const char *const caches[METRICS_NCACHES] = { "manifest", "decision",
+	"tag" };
 
 /*
  * Upstream latency buckets (Prometheus' defaults), upper bounds in
@@ -481,7 +482,8 @@ render_decisions(struct out *o, struct metrics *m)
 		    verdicts[v], (unsigned long long)get(&m->verdict[v]));
 	render_rules(o, m);
 	family(o, "cache_lookups_total", "counter",
-	    "Lookups in the in-memory manifest and decision caches.");
+	    "Lookups in the in-memory manifest and decision caches; tag: "
+	    "pulls by tag the upstream answered 304 (hit) or with the bytes.");
 	for (c = 0; c < METRICS_NCACHES; c++) {
 		emit(o, "regwarden_cache_lookups_total{cache=\"%s\","
 		    "result=\"hit\"} %llu\n", caches[c],

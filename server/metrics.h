@@ -41,6 +41,7 @@ enum metrics_verdict {
 enum metrics_cache {
 	METRICS_CACHE_MANIFEST = 0,	/* verified manifests (mcache) */
 	METRICS_CACHE_DECISION,		/* decisions, in memory */
+	METRICS_CACHE_TAG,		/* pulls by tag: hit = upstream's 304 */
 	METRICS_NCACHES
 };
 

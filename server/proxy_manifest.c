@@ -252,6 +252,28 @@ keep_manifest(struct request *rq, const char *body, size_t len, char *mt,
 	return S_NEXT;
 }
 
+/*
+ * The upstream says the tag still points at the cached manifest RQ->entry
+ * (proxy.c: revalidate_setup): admission goes on with those bytes.  A 304
+ * that names another digest contradicts itself and is refused.
+ */
+static int
+not_modified(struct request *rq)
+{
+	char claimed[RW_DIGEST_MAX + 8];
+	const char *digest = mcache_entry_digest(rq->entry);
+
+	if (xfer_header(rq->x, "Docker-Content-Digest", claimed,
+	    sizeof(claimed)) > 0 && strcmp(claimed, digest) != 0)
+		return proxy_done(front_error(rq, 502, "DIGEST_INVALID",
+		    "upstream %s answered 304 Not Modified for %s:%s, which "
+		    "regwarden holds as %s, with Docker-Content-Digest %s; "
+		    "refusing it", rq->rt.up->name, rq->rt.name, rq->rt.ref,
+		    digest, claimed));
+	proxy_authz_store(rq);
+	return proxy_answer_entry(rq, "revalidated");
+}
+
 int
 proxy_answer_fetched_manifest(struct request *rq)
 {
@@ -262,6 +284,16 @@ proxy_answer_fetched_manifest(struct request *rq)
 	long status = xfer_status(rq->x);
 	int rc;
 
+	if (!rq->rt.ref_is_digest)
+		metrics_cache(rq->srv->metrics, METRICS_CACHE_TAG,
+		    rq->revalidating && status == 304);
+	if (rq->revalidating) {
+		rq->revalidating = 0;
+		if (status == 304)
+			return not_modified(rq);
+		mcache_release(rq->entry);	/* the tag moved, or a refusal */
+		rq->entry = NULL;
+	}
 	/* Only a 200 carries bytes to decide on; any other success would
 	 * pass undecided. */
 	if (status > 200 && status < 300)
@@ -285,6 +317,8 @@ proxy_answer_fetched_manifest(struct request *rq)
 	rc = keep_manifest(rq, body, len, mt, sizeof(mt), &e);
 	if (rc != S_NEXT)
 		return rc;
+	if (!rq->rt.ref_is_digest && e != NULL)
+		proxy_tag_hint_put(rq);
 	proxy_authz_store(rq);
 	if (e != NULL) {
 		mcache_release(rq->entry);

@@ -1,4 +1,4 @@
-/* proxy_offline.c - pulls by tag while the upstream is down: a pin or a fresh tag verdict says which cached manifest. */
+/* proxy_offline.c - what is known of a tag: which cached manifest a pull by tag gets while the upstream is down, and which digest to ask the upstream about. */
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "server/internal.h"
 
@@ -26,10 +26,10 @@ tag_key(const struct request *rq, const char *tag, char key[RW_DIGEST_MAX])
 	rw_hash_final(&h, key);
 }
 
-static struct tagmem_slot *
-slot_of(struct server *srv, const char *key)
+static size_t
+slot_of(const char *key)
 {
-	return &srv->tagmem[strtoul(key + 7 + 58, NULL, 16) % TAGMEM_SLOTS];
+	return strtoul(key + 7 + 58, NULL, 16) % TAGMEM_SLOTS;
 }
 
 void
@@ -42,11 +42,50 @@ proxy_offline_note(struct request *rq, const char *tag, int ttl)
 		return;
 	tag_key(rq, tag, key);
 	pthread_mutex_lock(&rq->srv->state_mu);
-	s = slot_of(rq->srv, key);
+	s = &rq->srv->tagmem[slot_of(key)];
 	memcpy(s->key, key, sizeof(s->key));
 	rw_strlcpy(s->digest, rq->digest, sizeof(s->digest));
 	s->expires_ms = rw_now_ms() + (uint64_t)ttl * 1000u;
 	pthread_mutex_unlock(&rq->srv->state_mu);
+}
+
+/*
+ * The hint: a tag's last fetched digest, with no expiry.  It only lets a
+ * pull by tag ask the upstream "still this one?" (If-None-Match), which the
+ * upstream answers from the tag as it is now; a stale or overwritten hint
+ * costs a full fetch, never a wrong answer.  A 304 spares the registry
+ * reading and sending the manifest (distribution answers it after reading
+ * only the tag's link).
+ */
+void
+proxy_tag_hint_put(struct request *rq)
+{
+	char key[RW_DIGEST_MAX];
+	struct tagmem_slot *s;
+
+	tag_key(rq, rq->rt.ref, key);
+	pthread_mutex_lock(&rq->srv->state_mu);
+	s = &rq->srv->taghint[slot_of(key)];
+	memcpy(s->key, key, sizeof(s->key));
+	rw_strlcpy(s->digest, rq->digest, sizeof(s->digest));
+	pthread_mutex_unlock(&rq->srv->state_mu);
+}
+
+int
+proxy_tag_hint_get(struct request *rq, char out[RW_DIGEST_MAX])
+{
+	char key[RW_DIGEST_MAX];
+	struct tagmem_slot *s;
+	int ok;
+
+	tag_key(rq, rq->rt.ref, key);
+	pthread_mutex_lock(&rq->srv->state_mu);
+	s = &rq->srv->taghint[slot_of(key)];
+	ok = strcmp(s->key, key) == 0 && s->digest[0] != '\0';
+	if (ok)
+		rw_strlcpy(out, s->digest, RW_DIGEST_MAX);
+	pthread_mutex_unlock(&rq->srv->state_mu);
+	return ok;
 }
 
 /* The digest a fresh verdict gave this tag into OUT; 1 if there is one. */
@@ -59,7 +98,7 @@ remembered(struct request *rq, char out[RW_DIGEST_MAX])
 
 	tag_key(rq, rq->rt.ref, key);
 	pthread_mutex_lock(&rq->srv->state_mu);
-	s = slot_of(rq->srv, key);
+	s = &rq->srv->tagmem[slot_of(key)];
 	ok = strcmp(s->key, key) == 0 && s->expires_ms > rw_now_ms();
 	if (ok)
 		rw_strlcpy(out, s->digest, RW_DIGEST_MAX);

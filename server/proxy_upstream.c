@@ -211,6 +211,10 @@ proxy_phase_send(struct request *rq)
 	f.rq = rq;
 	spec_shape(rq, &s, &f);
 	MHD_get_connection_values(rq->conn, MHD_HEADER_KIND, collect, &f);
+	/* collect() leaves room for this one (proxy.c: revalidate_setup). */
+	if (rq->revalidating && asprintf(&f.lines[f.n], "If-None-Match: "
+	    "\"%s\"", mcache_entry_digest(rq->entry)) > 0)
+		f.n++;
 	for (i = 0; i < f.n; i++)
 		s.headers[i] = f.lines[i];
 	s.url = url;

@@ -134,12 +134,15 @@ static const char golden[] =
     "regwarden_rule_decisions_total{rule=\"we\\\"ird\\\\rule\\n\","
     "verdict=\"error\"} 1\n"
     "# HELP regwarden_cache_lookups_total Lookups in the in-memory manifest "
-    "and decision caches.\n"
+    "and decision caches; tag: pulls by tag the upstream answered 304 (hit) "
+    "or with the bytes.\n"
     "# TYPE regwarden_cache_lookups_total counter\n"
     "regwarden_cache_lookups_total{cache=\"manifest\",result=\"hit\"} 2\n"
     "regwarden_cache_lookups_total{cache=\"manifest\",result=\"miss\"} 1\n"
     "regwarden_cache_lookups_total{cache=\"decision\",result=\"hit\"} 0\n"
     "regwarden_cache_lookups_total{cache=\"decision\",result=\"miss\"} 1\n"
+    "regwarden_cache_lookups_total{cache=\"tag\",result=\"hit\"} 1\n"
+    "regwarden_cache_lookups_total{cache=\"tag\",result=\"miss\"} 0\n"
     "# HELP regwarden_upstream_request_duration_seconds Upstream request "
     "time, from sending to the last byte received.\n"
     "# TYPE regwarden_upstream_request_duration_seconds histogram\n"
@@ -201,6 +204,7 @@ test_golden(void **state)
 	metrics_cache(m, METRICS_CACHE_MANIFEST, 7);
 	metrics_cache(m, METRICS_CACHE_MANIFEST, 0);
 	metrics_cache(m, METRICS_CACHE_DECISION, 0);
+	metrics_cache(m, METRICS_CACHE_TAG, 1);
 	metrics_cache(m, 5, 1);				/* ignored */
 	/* Bounds are inclusive ("le"), in microseconds. */
 	metrics_upstream_latency(m, 0);
