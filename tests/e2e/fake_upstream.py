@@ -14,7 +14,9 @@
 #   --upstream, honouring Range.
 #   With --corrupt, the target flips one byte of every blob it serves (the
 #   length stays right, so only hashing the bytes can tell).
-# --mode proxy: proxies every request to --upstream.
+# --mode proxy: proxies every request to --upstream.  With --lie-304 DIGEST,
+#   a manifest GET/HEAD carrying If-None-Match is answered 304 Not Modified
+#   with Docker-Content-Digest DIGEST instead (a 304 that contradicts itself).
 # In redirect and proxy modes GET /v2/<name>/tags/list pages the upstream's
 #   list itself (distribution 2.8 ignores n and last): tags sorted, `last`
 #   exclusive, and `Link: </v2/<name>/tags/list?last=<t>&n=<n>>; rel="next"`
@@ -145,6 +147,10 @@ class MainHandler(Base):
         if TAGS_RE.match(path) and self.command == "GET":
             self.tags_page()
             return
+        if (o.lie_304 and self.headers.get("If-None-Match")
+                and "/manifests/" in path):
+            self.send_body(304, b"", [("Docker-Content-Digest", o.lie_304)])
+            return
         m = BLOB_RE.match(path)
         if o.mode == "redirect" and m and self.command in ("GET", "HEAD"):
             loc = "http://%s:%d/storage/%s/blobs/%s?sig=e2e" % (
@@ -244,6 +250,8 @@ def main():
     ap.add_argument("--target-port", type=int)
     ap.add_argument("--corrupt", action="store_true",
                     help="redirect target flips a byte of each blob")
+    ap.add_argument("--lie-304", metavar="DIGEST",
+                    help="proxy mode: answer conditional manifest GETs 304 naming DIGEST")
     o = ap.parse_args()
     if o.mode == "redirect" and not (o.upstream and o.target_port):
         ap.error("redirect mode needs --upstream and --target-port")

@@ -13,6 +13,8 @@
 #    registry's 401, never the cached manifest;
 #  - a client whose Accept does not name the cached type gets what the
 #    registry answers it directly (no 304 skips the registry's own choice);
+#  - an upstream whose 304 names another digest than the one asked about
+#    gets a 502 DIGEST_INVALID (fake_upstream.py --lie-304), not the cache;
 #  - ctr pulls the tag twice through the revalidated path.
 # SPDX-License-Identifier: Apache-2.0
 . "$(dirname "$0")/lib.sh"
@@ -46,12 +48,20 @@ cat >"$POLICY" <<'EOF'
   "rules": [
     { "name": "pinned", "match": "docker.io/e2e/pinned",
       "pins": { "enforce": true } },
-    { "name": "apps", "match": "docker.io/e2e/*" }
+    { "name": "apps", "match": "docker.io/e2e/*" },
+    { "name": "liar", "match": "lie.example/e2e/*" }
   ]
 }
 EOF
+# lie.example: the same registry behind a proxy whose 304s name $TWO.
+start_fake lie proxy --upstream "$REG_URL" --lie-304 "$TWO"
+UPS=$("$PY" -c 'import json,sys
+u = json.loads(sys.argv[1])
+u.append({"name": "lie", "url": sys.argv[2], "insecure": True,
+          "hosts": ["lie.example"], "auth": "passthrough"})
+print(json.dumps(u))' "$(default_upstreams)" "$FAKE_URL") || die "cannot write the upstreams"
 ADMIN_PORT=$(free_port)
-start_regwarden_policy "$POLICY" "{\"admin\": {\"listen\": \"127.0.0.1:$ADMIN_PORT\"}}"
+start_regwarden "$UPS" "{\"policy\": \"$POLICY\", \"admin\": {\"listen\": \"127.0.0.1:$ADMIN_PORT\"}}"
 wait_until 10 code_is 200 "http://127.0.0.1:$ADMIN_PORT/healthz" ||
 	die "the admin listener did not answer"
 # tag_lookups RESULT: regwarden_cache_lookups_total{cache="tag"}'s value.
@@ -124,6 +134,19 @@ get_manifest e2e/app 1.0.0 -u dev:wrong
 expect_code "a wrong password: 401" 401
 get_manifest e2e/app 1.0.0 "${CREDS[@]}"
 expect_eq "the right password: the manifest" "$ONE" "$(body_digest)"
+
+# ---- a 304 that contradicts itself ----------------------------------------
+
+get_manifest e2e/app 1.0.0 "${CREDS[@]}" -G --data-urlencode ns=lie.example
+expect_code "through the lying proxy, first GET (no If-None-Match yet)" 200
+expect_eq "through the lying proxy, first GET: the image" "$ONE" "$(body_digest)"
+get_manifest e2e/app 1.0.0 "${CREDS[@]}" -G --data-urlencode ns=lie.example
+expect_code "a 304 naming another digest: 502" 502
+expect_eq "a 304 naming another digest: the message" \
+	"regwarden: upstream lie answered 304 Not Modified for e2e/app:1.0.0, which regwarden holds as $ONE, with Docker-Content-Digest $TWO; refusing it" \
+	"$(json_get "$R_BODY" 'j["errors"][0]["message"]')"
+expect_eq "a 304 naming another digest: the code" DIGEST_INVALID \
+	"$(json_get "$R_BODY" 'j["errors"][0]["code"]')"
 
 # ---- the registry's own content negotiation ----------------------------
 
