@@ -32,21 +32,51 @@ slot_of(const char *key)
 	return strtoul(key + 7 + 58, NULL, 16) % TAGMEM_SLOTS;
 }
 
-void
-proxy_offline_note(struct request *rq, const char *tag, int ttl)
+/* TAG of RQ's repository is RQ->digest, in TABLE, until EXPIRES_MS. */
+static void
+slot_write(struct request *rq, struct tagmem_slot *table, const char *tag,
+    uint64_t expires_ms)
 {
 	char key[RW_DIGEST_MAX];
 	struct tagmem_slot *s;
 
-	if (rq->srv->cache == NULL || ttl <= 0)
-		return;
 	tag_key(rq, tag, key);
 	pthread_mutex_lock(&rq->srv->state_mu);
-	s = &rq->srv->tagmem[slot_of(key)];
+	s = &table[slot_of(key)];
 	memcpy(s->key, key, sizeof(s->key));
 	rw_strlcpy(s->digest, rq->digest, sizeof(s->digest));
-	s->expires_ms = rw_now_ms() + (uint64_t)ttl * 1000u;
+	s->expires_ms = expires_ms;
 	pthread_mutex_unlock(&rq->srv->state_mu);
+}
+
+/* RQ's tag's digest in TABLE into OUT, if it has one not expired at NOW_MS
+ * (0: whatever its expiry); 1 if so. */
+static int
+slot_read(struct request *rq, const struct tagmem_slot *table,
+    uint64_t now_ms, char out[RW_DIGEST_MAX])
+{
+	char key[RW_DIGEST_MAX];
+	const struct tagmem_slot *s;
+	int ok;
+
+	tag_key(rq, rq->rt.ref, key);
+	pthread_mutex_lock(&rq->srv->state_mu);
+	s = &table[slot_of(key)];
+	ok = strcmp(s->key, key) == 0 && s->digest[0] != '\0' &&
+	    (now_ms == 0 || s->expires_ms > now_ms);
+	if (ok)
+		rw_strlcpy(out, s->digest, RW_DIGEST_MAX);
+	pthread_mutex_unlock(&rq->srv->state_mu);
+	return ok;
+}
+
+void
+proxy_offline_note(struct request *rq, const char *tag, int ttl)
+{
+	if (rq->srv->cache == NULL || ttl <= 0)
+		return;
+	slot_write(rq, rq->srv->tagmem, tag,
+	    rw_now_ms() + (uint64_t)ttl * 1000u);
 }
 
 /*
@@ -60,50 +90,20 @@ proxy_offline_note(struct request *rq, const char *tag, int ttl)
 void
 proxy_tag_hint_put(struct request *rq)
 {
-	char key[RW_DIGEST_MAX];
-	struct tagmem_slot *s;
-
-	tag_key(rq, rq->rt.ref, key);
-	pthread_mutex_lock(&rq->srv->state_mu);
-	s = &rq->srv->taghint[slot_of(key)];
-	memcpy(s->key, key, sizeof(s->key));
-	rw_strlcpy(s->digest, rq->digest, sizeof(s->digest));
-	pthread_mutex_unlock(&rq->srv->state_mu);
+	slot_write(rq, rq->srv->taghint, rq->rt.ref, 0);
 }
 
 int
 proxy_tag_hint_get(struct request *rq, char out[RW_DIGEST_MAX])
 {
-	char key[RW_DIGEST_MAX];
-	struct tagmem_slot *s;
-	int ok;
-
-	tag_key(rq, rq->rt.ref, key);
-	pthread_mutex_lock(&rq->srv->state_mu);
-	s = &rq->srv->taghint[slot_of(key)];
-	ok = strcmp(s->key, key) == 0 && s->digest[0] != '\0';
-	if (ok)
-		rw_strlcpy(out, s->digest, RW_DIGEST_MAX);
-	pthread_mutex_unlock(&rq->srv->state_mu);
-	return ok;
+	return slot_read(rq, rq->srv->taghint, 0, out);
 }
 
 /* The digest a fresh verdict gave this tag into OUT; 1 if there is one. */
 static int
 remembered(struct request *rq, char out[RW_DIGEST_MAX])
 {
-	char key[RW_DIGEST_MAX];
-	struct tagmem_slot *s;
-	int ok;
-
-	tag_key(rq, rq->rt.ref, key);
-	pthread_mutex_lock(&rq->srv->state_mu);
-	s = &rq->srv->tagmem[slot_of(key)];
-	ok = strcmp(s->key, key) == 0 && s->expires_ms > rw_now_ms();
-	if (ok)
-		rw_strlcpy(out, s->digest, RW_DIGEST_MAX);
-	pthread_mutex_unlock(&rq->srv->state_mu);
-	return ok;
+	return slot_read(rq, rq->srv->tagmem, rw_now_ms(), out);
 }
 
 int
