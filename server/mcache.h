@@ -80,7 +80,8 @@ const struct mcache_entry *mcache_get(struct mcache *mc, const char *upstream,
  * The manifest (UPSTREAM, REPO, DIGEST) only when it is kept in memory: no
  * db read, and no hit or miss counted.  For a caller that has just verified
  * bytes hashing to DIGEST and wants to know whether they are already kept
- * (with their references recorded), so it need not parse them again.
+ * (with their references recorded), so it need not parse them again; or for
+ * one on the request path that must not wait on the db for a hint.
  * Returns a reference to give back with mcache_release, or NULL.
  */
 const struct mcache_entry *mcache_peek(struct mcache *mc, const char *upstream,

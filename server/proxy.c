@@ -290,7 +290,10 @@ revalidate_setup(struct request *rq)
 
 	if (!proxy_tag_hint_get(rq, digest))
 		return;
-	rq->entry = mcache_get(rq->srv->mc, rq->rt.up->name, rq->rt.name,
+	/* Memory only: a db read here would put a query (a round trip on
+	 * PostgreSQL) on the worker for every pull by tag whose manifest was
+	 * evicted; a miss only costs the full fetch. */
+	rq->entry = mcache_peek(rq->srv->mc, rq->rt.up->name, rq->rt.name,
 	    digest);
 	if (rq->entry != NULL &&
 	    accepts(rq, mcache_entry_media_type(rq->entry))) {
